@@ -1,0 +1,59 @@
+/**
+ * The measurement row: one timed execution (one repetition) of one layer at one memory limit on
+ * one machine. memlat's own profiler, `memlat run` validation passes and foreign importers
+ * (EdgeCaffe) all produce these; every model trains on them. Types only.
+ */
+import type { Layer, LayerType } from '../network/types.js';
+
+/** What a machine is, measured once and stored with every dataset (`memlat hardware`). */
+export interface HardwareFingerprint {
+  /** Stable short id derived from the fields below (e.g. "x86-2c-24g-3f9a"); rows link to it. */
+  id: string;
+  cpuModel: string;
+  cores: number;
+  ramBytes: number;
+  cgroupVersion: 1 | 2 | null;
+  /** Cold sequential read bandwidth of the disk holding the weight cache, bytes/s. */
+  diskReadBytesPerSec: number | null;
+  /** Memory copy bandwidth, bytes/s. */
+  memBandwidthBytesPerSec: number | null;
+  /** Achieved single-process fp32 GEMM rate through onnxruntime, GFLOP/s. */
+  gemmGflops: number | null;
+  /** Resident memory of an idle worker (Node + onnxruntime loaded), bytes. */
+  runtimeIdleBytes: number | null;
+  /** Swap throughput if measured, bytes/s. */
+  swapBytesPerSec?: number | null;
+  measuredAt?: string;
+  notes?: string;
+}
+
+export interface MeasurementRow {
+  /** Links to a HardwareFingerprint. */
+  hardwareId: string;
+  /** Who produced the row: 'memlat-profile' | 'memlat-run' | 'edgecaffe' | ... */
+  source: string;
+  /** Network name, or for sampled single layers the sample id (e.g. "s00042"). Used by splits. */
+  network: string;
+  layerIndex: number;
+  layerName: string;
+  layerType: LayerType;
+  /** The layer's description (inputs renamed to its own input tensors). */
+  layer: Layer;
+  inputShapes: number[][];
+  outputShape: number[];
+  /** The memory limit M in bytes; null = no limit (then M = the machine's RAM). */
+  memoryLimitBytes: number | null;
+  /** Repetition (pass) index, 0-based. */
+  rep: number;
+  loadMs: number;
+  runMs: number;
+  /** null where the source does not measure it (EdgeCaffe). */
+  unloadMs: number | null;
+  /** Major page faults of the worker during this layer's load+run+unload. */
+  majorFaults: number | null;
+  /** Pages swapped in / out during the layer (cgroup or vmstat counters), if available. */
+  swapInPages: number | null;
+  swapOutPages: number | null;
+  /** The worker was OOM-killed during this layer; times are then not meaningful. */
+  oom: boolean;
+}
