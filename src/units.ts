@@ -1,0 +1,65 @@
+/**
+ * Human units, parsed once at the edge. Sizes: "512MiB", "0.5GiB", "300MB", "4096" (bytes), "1.5G"
+ * (binary when the unit is a single letter, as `free -h` shows). Durations: "200ms", "1.5s", "30m".
+ */
+import { UserError } from './errors.js';
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1, b: 1,
+  k: 1024, kb: 1000, kib: 1024,
+  m: 1024 ** 2, mb: 1000 ** 2, mib: 1024 ** 2,
+  g: 1024 ** 3, gb: 1000 ** 3, gib: 1024 ** 3,
+  t: 1024 ** 4, tb: 1000 ** 4, tib: 1024 ** 4,
+};
+
+/**
+ * Parses a size into bytes. `field` names the flag or field for the error message.
+ * @example parseBytes('512MiB', '--memory') === 536870912
+ */
+export function parseBytes(text: string | number, field: string): number {
+  if (typeof text === 'number') {
+    if (Number.isFinite(text) && text >= 0) return Math.round(text);
+    throw new UserError(`${field}: size ${text} is not a non-negative number of bytes; write e.g. 512MiB`);
+  }
+  const m = /^\s*([0-9]*\.?[0-9]+(?:e[+-]?\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = m?.[2]?.toLowerCase() ?? '';
+  const mult = SIZE_UNITS[unit];
+  if (!m || mult === undefined) {
+    throw new UserError(`${field}: "${text}" is not a size; write e.g. 512MiB, 0.5GiB, 300MB or a plain number of bytes`);
+  }
+  return Math.round(Number(m[1]) * mult);
+}
+
+/** Like parseBytes, but "none"/"unlimited" give null (no memory limit). */
+export function parseMemoryLimit(text: string, field = '--memory'): number | null {
+  if (/^\s*(none|unlimited|no|off)\s*$/i.test(text)) return null;
+  const bytes = parseBytes(text, field);
+  if (bytes <= 0) throw new UserError(`${field}: ${text} must be greater than zero, or "none" for no limit`);
+  return bytes;
+}
+
+const DURATION_UNITS: Record<string, number> = { us: 1e-3, ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
+
+/** Parses a duration into milliseconds: "200ms", "1.5s", "30m", "2h"; a plain number is ms. */
+export function parseDurationMs(text: string | number, field: string): number {
+  if (typeof text === 'number') return text;
+  const m = /^\s*([0-9]*\.?[0-9]+)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = m?.[2]?.toLowerCase() || 'ms';
+  const mult = DURATION_UNITS[unit];
+  if (!m || mult === undefined) {
+    throw new UserError(`${field}: "${text}" is not a duration; write e.g. 200ms, 1.5s or 30m`);
+  }
+  return Number(m[1]) * mult;
+}
+
+/** Formats bytes in binary units with 3 significant digits: 536870912 -> "512 MiB". */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v.toFixed(0) : Number(v.toPrecision(3))} ${units[i]}`;
+}
