@@ -15,6 +15,7 @@ import { alexnet } from './alexnet.js';
 import { bertBase, BERT_BASE } from './bert.js';
 import { googlenet } from './googlenet.js';
 import { mobilenetV2 } from './mobilenet.js';
+import { mobilenetV3 } from './mobilenetv3.js';
 import { RESNETS, resnet } from './resnet.js';
 import { squeezenet10, squeezenet11 } from './squeezenet.js';
 import { vgg } from './vgg.js';
@@ -43,6 +44,8 @@ const ENTRIES: ZooEntry[] = [
   ]),
   ...Object.values(RESNETS).map((spec): ZooEntry => ({ name: spec.name, aliases: [], build: (n) => resnet(spec, n) })),
   { name: 'mobilenetv2', aliases: [], build: (n) => mobilenetV2(n) },
+  { name: 'mobilenetv3_large', aliases: ['mobilenet_v3_large', 'mobilenetv3'], build: (n) => mobilenetV3('large', n) },
+  { name: 'mobilenetv3_small', aliases: ['mobilenet_v3_small'], build: (n) => mobilenetV3('small', n) },
   { name: 'squeezenet1_0', aliases: [], build: (n) => squeezenet10(n) },
   { name: 'squeezenet1_1', aliases: [], build: (n) => squeezenet11(n) },
   { name: 'googlenet', aliases: ['inception-v1', 'inception1'], build: (n) => googlenet(n) },
