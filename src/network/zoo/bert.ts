@@ -8,7 +8,7 @@
  *          scores = Q K^T (matmul, transposeB) [N, 12, S, S]; softmax; dropout; context = P V;
  *          transpose/reshape back to [N, S, 768]; dense 768; dropout; add residual; LayerNorm;
  *          dense 3072; GELU; dense 768; dropout; add residual; LayerNorm }
- *   optional pooler: hidden state of token 0 -> dense 768 -> tanh.
+ *   optional pooler: hidden state of token 0 -> dense 768 -> tanh (token 0 picked by a strided pool).
  *
  * Simplifications, all MAC- and parameter-neutral: the 1/sqrt(64) score scaling is folded into the
  * query weights (memlat has no scalar-multiply layer); there is no attention mask (every token is
@@ -42,8 +42,9 @@ export interface BertOptions {
   batch?: number;
   /**
    * Append BertModel's pooler (token 0 -> dense 768 -> tanh). Default false: the network ends with
-   * the encoder's [N, S, 768] hidden states. Selecting token 0 has no memlat layer type, so it is an
-   * opaque "Gather" layer (no parameters, output [N, 768]).
+   * the encoder's [N, S, 768] hidden states. memlat has no slice layer, so selecting token 0 is
+   * written as reshape [N, 1, S, 768] -> 1x1 max pool with row stride S -> flatten (no parameters,
+   * no MACs, all runnable by the runtime; an opaque Gather could not be run).
    */
   pooler?: boolean;
 }
@@ -51,7 +52,7 @@ export interface BertOptions {
 /**
  * BERT-base encoder at the given sequence length and batch (see the file comment for the exact
  * layer list). Inputs: input_ids, token_type_ids, position_ids, each int64 [batch, seqLen].
- * Layer names follow Hugging Face's module paths. Cost: O(layers) (306 layers, 309 with the pooler).
+ * Layer names follow Hugging Face's module paths. Cost: O(layers) (306 layers, 311 with the pooler).
  */
 export function bertBase(seqLen = 128, batch = 1, pooler = false): Network {
   const { hidden, heads, intermediate, vocab, maxPositions, typeVocab, layerNormEpsilon: eps } = BERT_BASE;
@@ -95,7 +96,11 @@ export function bertBase(seqLen = 128, batch = 1, pooler = false): Network {
   }
 
   if (pooler) {
-    const first = b.push({ name: 'pooler.first_token', type: 'opaque', op: 'Gather', inputs: [x], outputShape: [batch, hidden], params: 0 });
+    // hidden_states[:, 0] with runnable layer types: view [N, S, 768] as an image [N, 1, S, 768] and
+    // max-pool it with a 1x1 window and a row stride of S, which keeps exactly row 0 (token 0).
+    const img = b.push({ name: 'pooler.first_token.view', type: 'reshape', inputs: [x], shape: [0, 1, -1, hidden] });
+    const row0 = b.push({ name: 'pooler.first_token', type: 'pool', inputs: [img], mode: 'max', kernel: 1, stride: [seqLen, 1], padding: 0 });
+    const first = b.flatten('pooler.first_token.flatten', row0);
     const d = b.dense('pooler.dense', first, hidden);
     b.push({ name: 'pooler.activation', type: 'activation', inputs: [d], fn: 'tanh' });
   }
