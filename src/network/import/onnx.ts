@@ -1,0 +1,815 @@
+/**
+ * ONNX importer: an .onnx model's bytes -> a memlat Network (layer types of ../types.ts).
+ *
+ * Only dimensions are read: initializer dims come from TensorProto.dims, so models whose weights
+ * live in external data files import without those files. Small constants stored in the model
+ * (shapes, axes, scalars) are read to fold the shape-only subgraphs exporters emit
+ * (Shape -> Gather -> Unsqueeze -> Concat -> Reshape for `x.view(x.size(0), -1)`, Constant nodes),
+ * so they disappear. Exporter idioms are fused back into memlat layers: MatMul + Add(bias) -> dense,
+ * Transpose(last two axes) -> MatMul -> matmul with transposeB, ReduceMean/Sub/Pow/Sqrt/Div (+Mul,
+ * Add) -> layernorm, Div/Erf/Add/Mul/Mul -> gelu.
+ *
+ * Every layer's output shape is inferred as it is built (resolveLayerOutput), so later folds
+ * (Shape of a tensor, auto_pad) see real numbers. Unknown ops are one UserError listing every
+ * unsupported op type (count, first node); with allowUnknownOps they become `opaque` layers whose
+ * output shape comes from the model's value_info / graph outputs. Pure: bytes in, Network out.
+ */
+import { UserError } from '../../errors.js';
+import {
+  attr,
+  attrFloat,
+  attrInt,
+  attrInts,
+  attrString,
+  decodeOnnx,
+  numel,
+  tensorValues,
+  type OnnxDim,
+  type OnnxGraph,
+  type OnnxModel,
+  type OnnxNode,
+} from '../../onnx/model.js';
+import { broadcastShapes, resolveLayerOutput } from '../shapes.js';
+import type { DType, Layer, Network, Pair, TensorSpec } from '../types.js';
+
+/** Options of importOnnx. */
+export interface OnnxImportOptions {
+  /** Network name; default: the graph's name, else 'onnx-net'. */
+  name?: string;
+  /** Keep unsupported ops as `opaque` layers (with a warning each) instead of failing. */
+  allowUnknownOps?: boolean;
+  /**
+   * Sizes of symbolic input dimensions (dim_param), e.g. { sequence: 128 }. A symbolic dimension 0
+   * (the batch) defaults to 1; any other symbolic dimension must be given here.
+   */
+  dims?: Record<string, number>;
+}
+
+/** Result of an import: the network and what was approximated or dropped on the way. */
+export interface ImportResult {
+  network: Network;
+  warnings: string[];
+}
+
+/** One element of a folded shape vector: its value and, when it is a dim of a tensor, which. */
+interface ShapeElem {
+  value: number;
+  src?: { tensor: string; axis: number };
+}
+
+/** An op memlat cannot map: its label in the error list and, when inferable, its output shape. */
+interface Unsupported {
+  unsupported: string;
+  shape?: number[];
+}
+
+/** What an ONNX tensor name stands for during import. */
+type Value =
+  | { kind: 'act'; tensor: string; shape: number[] } // a memlat tensor (network input or layer output)
+  | { kind: 'const'; dims: number[]; values?: number[]; elems?: ShapeElem[] } // constant (weights, folded shapes)
+  | { kind: 'unknown' }; // downstream of an unsupported op (error mode)
+
+const DTYPES: Record<number, DType> = { 1: 'fp32', 10: 'fp16', 7: 'int64', 6: 'int32', 3: 'int8' };
+
+/** Ops this importer maps (or folds); anything else is unsupported. */
+const SUPPORTED_OPS = new Set([
+  'Conv', 'Gemm', 'MatMul', 'Add', 'Sum', 'Sub', 'Mul', 'Div', 'BatchNormalization', 'LayerNormalization',
+  'Relu', 'Clip', 'Sigmoid', 'Tanh', 'Gelu', 'LeakyRelu', 'HardSwish', 'HardSigmoid', 'Elu', 'MaxPool',
+  'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'LRN', 'Softmax', 'Dropout', 'Concat', 'Flatten',
+  'Reshape', 'Transpose', 'Identity', 'Gather', 'Constant', 'Shape', 'Unsqueeze', 'Squeeze', 'Cast', 'Slice',
+]);
+
+/** Ops that fold away when all their inputs are constants. */
+const FOLDABLE = new Set(['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Cast', 'Slice', 'Identity', 'Add', 'Sub', 'Mul', 'Div', 'Reshape']);
+
+function pairOf(h: number, w: number): Pair {
+  return h === w ? h : [h, w];
+}
+function padsOf(p: [number, number, number, number]): Pair | [number, number, number, number] {
+  return p[0] === p[2] && p[1] === p[3] ? pairOf(p[0], p[1]) : p;
+}
+
+/**
+ * Imports an ONNX model (the bytes of a .onnx file) as a memlat Network.
+ * Throws a one-line UserError for undecodable bytes, one listing every unsupported op, or one naming
+ * the node and field otherwise. Never reads external weight files. Cost: O(file size + nodes).
+ *
+ * @example importOnnx(readFileSync('resnet18.onnx'), { name: 'resnet18' }).network.layers.length
+ */
+export function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}): ImportResult {
+  const model = decodeOnnx(bytes);
+  return new Importer(model, opts).run();
+}
+
+class Importer {
+  private readonly g: OnnxGraph;
+  private readonly warnings: string[] = [];
+  private readonly values = new Map<string, Value>();
+  private readonly layers: Layer[] = [];
+  private readonly shapes = new Map<string, number[]>(); // memlat tensor -> shape
+  private readonly used = new Set<string>();
+  /** ONNX tensor name -> number of readers (nodes + graph outputs). */
+  private readonly readers = new Map<string, number>();
+  /** memlat layer name -> ONNX tensor it was emitted for (for fusions that check single use). */
+  private readonly layerOnnxOut = new Map<string, string>();
+  private readonly unsupported = new Map<string, { count: number; first: string }>();
+  private readonly declared = new Map<string, OnnxDim[]>();
+  private readonly symbols = new Map<string, number>();
+  /** Node indices consumed by a fused pattern, and the fused layers keyed by the pattern's last node. */
+  private readonly skip = new Set<number>();
+  private readonly fused = new Map<number, { make: (x: string) => Layer; x: string; out: string }>();
+
+  constructor(
+    private readonly model: OnnxModel,
+    private readonly opts: OnnxImportOptions,
+  ) {
+    this.g = model.graph;
+  }
+
+  run(): ImportResult {
+    const g = this.g;
+    for (const v of [...g.value_info, ...g.output, ...g.input]) if (v.dims) this.declared.set(v.name, v.dims);
+    for (const n of g.node) for (const i of n.input) if (i) this.readers.set(i, (this.readers.get(i) ?? 0) + 1);
+    for (const o of g.output) this.readers.set(o.name, (this.readers.get(o.name) ?? 0) + 1);
+
+    for (const t of g.initializer) {
+      const c: Value = { kind: 'const', dims: t.dims.map(Number) };
+      const vals = numel(c.dims) <= 4096 ? tensorValues(t) : undefined;
+      if (vals) c.values = vals;
+      this.values.set(t.name ?? '', c);
+    }
+    this.addInputs();
+    this.findPatterns();
+
+    g.node.forEach((node, idx) => {
+      if (this.skip.has(idx)) return;
+      const f = this.fused.get(idx);
+      if (f) {
+        const xv = this.values.get(f.x);
+        if (xv?.kind === 'act') this.emit(f.make(xv.tensor), f.out, node);
+        else this.values.set(f.out, { kind: 'unknown' });
+        return;
+      }
+      this.visit(node, idx);
+    });
+
+    if (this.unsupported.size > 0) {
+      const list = [...this.unsupported].map(([op, u]) => `${op} x${u.count} (first: "${u.first}")`).join(', ');
+      throw new UserError(`ONNX model uses unsupported ops: ${list}; re-export without them, or pass allowUnknownOps (--allow-unknown-ops) to keep them as opaque layers`);
+    }
+    if (this.layers.length === 0) throw new UserError('ONNX model has no computing layers after folding constants');
+    const inputs = this.inputs.filter((i) => this.usedInputs.has(i.name));
+    const name = this.opts.name ?? (this.g.name || 'onnx-net');
+    const network: Network = { format: 'memlat-network@1', name, inputs, layers: this.layers, source: `onnx${this.model.producer_name ? ` (${this.model.producer_name})` : ''}` };
+    return { network, warnings: this.warnings };
+  }
+
+  // ---- inputs --------------------------------------------------------------------------------------
+
+  private readonly inputs: TensorSpec[] = [];
+  private readonly usedInputs = new Set<string>();
+
+  /** Weight operand positions per op: graph inputs used only there are parameters, not inputs. */
+  private static readonly WEIGHT_POS: Record<string, number[]> = {
+    Conv: [1, 2], Gemm: [1, 2], BatchNormalization: [1, 2, 3, 4], LayerNormalization: [1, 2], Gather: [0],
+  };
+
+  private addInputs(): void {
+    const asActivation = new Set<string>();
+    const asWeight = new Set<string>();
+    for (const n of this.g.node) {
+      const wp = Importer.WEIGHT_POS[n.op_type ?? ''] ?? [];
+      n.input.forEach((i, k) => (wp.includes(k) ? asWeight : asActivation).add(i));
+    }
+    for (const vi of this.g.input) {
+      if (this.values.has(vi.name)) continue; // an initializer also listed as input (IR < 4)
+      const dims = vi.dims;
+      if (!dims) throw new UserError(`ONNX input "${vi.name}" has no declared shape; memlat needs every input's dimensions`);
+      const shape = dims.map((d, k) => this.dimValue(d, k, `input "${vi.name}"`));
+      if (asWeight.has(vi.name) && !asActivation.has(vi.name)) {
+        this.values.set(vi.name, { kind: 'const', dims: shape });
+        continue;
+      }
+      const name = this.unique(vi.name);
+      const spec: TensorSpec = { name, shape };
+      const dt = vi.elemType === undefined ? undefined : DTYPES[vi.elemType];
+      if (dt && dt !== 'fp32') spec.dtype = dt;
+      this.inputs.push(spec);
+      this.values.set(vi.name, { kind: 'act', tensor: name, shape });
+      this.shapes.set(name, shape);
+    }
+  }
+
+  private dimValue(d: OnnxDim, axis: number, where: string): number {
+    if (typeof d === 'number' && d > 0) return d;
+    if (typeof d === 'string') {
+      const given = this.opts.dims?.[d] ?? this.symbols.get(d);
+      if (given !== undefined) return given;
+      if (axis === 0) {
+        this.symbols.set(d, 1);
+        return 1;
+      }
+      throw new UserError(`${where}: dimension ${axis} is symbolic ("${d}"); give its size, e.g. dims: { ${d}: 128 } (--dim ${d}=128)`);
+    }
+    if (axis === 0) return 1;
+    throw new UserError(`${where}: dimension ${axis} is unknown (${String(d)}); re-export with fixed input sizes`);
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------------
+
+  private unique(base: string): string {
+    let n = base;
+    for (let k = 2; this.used.has(n); k++) n = `${base}_${k}`;
+    this.used.add(n);
+    return n;
+  }
+
+  private nodeName(node: OnnxNode, idx: number): string {
+    return node.name && node.name !== '' ? node.name : `${(node.op_type ?? 'node').toLowerCase()}_${idx}`;
+  }
+
+  private where(node: OnnxNode): string {
+    return `node "${node.name ?? ''}" (${node.op_type ?? '?'})`;
+  }
+
+  private value(name: string): Value | undefined {
+    if (name === '') return undefined;
+    return this.values.get(name);
+  }
+
+  /** Adds a layer for `onnxOut`, inferring its shape; returns the memlat name. */
+  private emit(layer: Layer, onnxOut: string, node: OnnxNode): string {
+    let shape: number[];
+    try {
+      shape = resolveLayerOutput(layer, layer.inputs.map((i) => this.shapes.get(i)!));
+    } catch (e) {
+      if (e instanceof UserError) throw new UserError(`${this.where(node)}: ${e.message}`);
+      throw e;
+    }
+    for (const i of layer.inputs) if (this.inputs.some((s) => s.name === i)) this.usedInputs.add(i);
+    this.layers.push(layer);
+    this.shapes.set(layer.name, shape);
+    this.layerOnnxOut.set(layer.name, onnxOut);
+    this.values.set(onnxOut, { kind: 'act', tensor: layer.name, shape });
+    return layer.name;
+  }
+
+  private alias(onnxOut: string, v: Value): void {
+    this.values.set(onnxOut, v);
+  }
+
+  private layerOf(tensor: string): Layer | undefined {
+    for (let k = this.layers.length - 1; k >= 0; k--) if (this.layers[k]!.name === tensor) return this.layers[k];
+    return undefined;
+  }
+
+  private markUnsupported(op: string, node: OnnxNode, idx: number): void {
+    const u = this.unsupported.get(op);
+    if (u) u.count++;
+    else this.unsupported.set(op, { count: 1, first: this.nodeName(node, idx) });
+    for (const o of node.output) this.values.set(o, { kind: 'unknown' });
+  }
+
+  // ---- the per-node mapping ------------------------------------------------------------------------
+
+  private visit(node: OnnxNode, idx: number): void {
+    const op = node.op_type ?? '';
+    const domainOk = !node.domain || node.domain === 'ai.onnx';
+    const ins = node.input.map((i) => this.value(i));
+    const out = node.output[0] ?? '';
+
+    if (!domainOk || !SUPPORTED_OPS.has(op)) return this.unknownOp(`${domainOk ? '' : `${node.domain}.`}${op}`, node, idx);
+    if (ins.some((v) => v?.kind === 'unknown')) {
+      for (const o of node.output) this.values.set(o, { kind: 'unknown' });
+      return;
+    }
+    node.input.forEach((n, k) => {
+      if (n !== '' && ins[k] === undefined) throw new UserError(`${this.where(node)}: input ${k} "${n}" is not produced by any earlier node, initializer or graph input`);
+    });
+    for (const extra of node.output.slice(1))
+      if (extra !== '' && (this.readers.get(extra) ?? 0) > 0 && !['Dropout', 'BatchNormalization', 'MaxPool'].includes(op))
+        throw new UserError(`${this.where(node)}: output "${extra}" is used, but memlat layers have one output`);
+
+    if (op === 'Constant') return this.constantNode(node);
+    const acts = ins.filter((v): v is Extract<Value, { kind: 'act' }> => v?.kind === 'act');
+    if (acts.length === 0 && FOLDABLE.has(op)) {
+      const folded = this.fold(node, ins);
+      if (folded) return this.alias(out, folded);
+    }
+    if (op === 'Shape' && ins[0]?.kind === 'act') {
+      const x = ins[0];
+      return this.alias(out, { kind: 'const', dims: [x.shape.length], values: [...x.shape], elems: x.shape.map((v, a) => ({ value: v, src: { tensor: x.tensor, axis: a } })) });
+    }
+    if (acts.length === 0) throw new UserError(`${this.where(node)}: all inputs are constants but memlat cannot fold ${op} here; re-export with constant folding (do_constant_folding=True)`);
+
+    const name = (): string => this.unique(this.nodeName(node, idx));
+    const x = acts[0]!;
+    const layer = this.mapOp(node, op, ins, x, name, idx);
+    if (layer === 'done') return;
+    if ('unsupported' in layer) return this.unknownOp(layer.unsupported, node, idx, layer.shape);
+    this.emit(layer, out, node);
+  }
+
+  private unknownOp(op: string, node: OnnxNode, idx: number, inferred?: number[]): void {
+    if (!this.opts.allowUnknownOps) return this.markUnsupported(op, node, idx);
+    const out = node.output[0] ?? '';
+    const dims: OnnxDim[] | undefined = this.declared.get(out) ?? inferred;
+    if (!dims) throw new UserError(`${this.where(node)}: unsupported op ${op} kept as opaque, but its output "${out}" has no shape in value_info or graph outputs; run onnx.shape_inference on the model first`);
+    const outputShape = dims.map((d, k) => this.dimValue(d, k, `${this.where(node)} output "${out}"`));
+    const inputs: string[] = [];
+    let params = 0;
+    for (const i of node.input) {
+      const v = this.value(i);
+      if (v?.kind === 'act') inputs.push(v.tensor);
+      else if (v?.kind === 'const') params += numel(v.dims);
+      else if (v?.kind === 'unknown') throw new UserError(`${this.where(node)}: input "${i}" is unknown`);
+    }
+    if (inputs.length === 0) throw new UserError(`${this.where(node)}: unsupported op ${op} has no activation input; memlat cannot place it`);
+    const layer: Layer = { type: 'opaque', name: this.unique(this.nodeName(node, idx)), inputs, op: node.op_type ?? op, outputShape };
+    if (params > 0) layer.params = params;
+    this.warnings.push(`${this.where(node)}: unsupported op ${op} kept as an opaque layer (output ${JSON.stringify(outputShape)}, ${params} params); its time is predicted without op-specific features`);
+    this.emit(layer, out, node);
+  }
+
+  private constantNode(node: OnnxNode): void {
+    const out = node.output[0] ?? '';
+    const t = attr(node, 'value')?.t;
+    if (t) {
+      const c: Value = { kind: 'const', dims: t.dims.map(Number) };
+      const vals = tensorValues(t);
+      if (vals) c.values = vals;
+      return this.alias(out, c);
+    }
+    const ints = attrInts(node, 'value_ints');
+    const floats = attr(node, 'value_floats')?.floats;
+    if (ints && ints.length > 0) return this.alias(out, { kind: 'const', dims: [ints.length], values: ints.map(Number) });
+    if (floats && floats.length > 0) return this.alias(out, { kind: 'const', dims: [floats.length], values: floats });
+    const i = attrInt(node, 'value_int');
+    if (i !== undefined) return this.alias(out, { kind: 'const', dims: [], values: [i] });
+    const f = attrFloat(node, 'value_float');
+    if (f !== undefined) return this.alias(out, { kind: 'const', dims: [], values: [f] });
+    throw new UserError(`${this.where(node)}: Constant without a value/value_ints/value_floats attribute memlat can read`);
+  }
+
+  /** Constant folding of shape arithmetic; undefined when values are not available. */
+  private fold(node: OnnxNode, ins: (Value | undefined)[]): Value | undefined {
+    const op = node.op_type ?? '';
+    const c = ins.map((v) => (v?.kind === 'const' ? v : undefined));
+    const a = c[0];
+    if (!a) return undefined;
+    const elems = (v: Extract<Value, { kind: 'const' }>): ShapeElem[] | undefined => v.elems ?? v.values?.map((value) => ({ value }));
+    switch (op) {
+      case 'Identity':
+      case 'Cast':
+        return a;
+      case 'Shape':
+        return { kind: 'const', dims: [a.dims.length], values: [...a.dims] };
+      case 'Reshape': {
+        const s = c[1]?.values;
+        if (!s) return undefined;
+        const total = numel(a.dims);
+        const known = s.map((d, k) => (d === 0 ? (a.dims[k] ?? 1) : d));
+        const rest = numel(known.filter((d) => d !== -1));
+        const dims = known.map((d) => (d === -1 ? total / rest : d));
+        const r: Value = { kind: 'const', dims };
+        if (a.values) r.values = a.values;
+        return r;
+      }
+      case 'Gather': {
+        const idx = c[1]?.values;
+        const e = elems(a);
+        if (!idx || (attrInt(node, 'axis') ?? 0) !== 0) return undefined;
+        if (!e || a.dims.length !== 1) {
+          // gather rows of a constant table (e.g. position embeddings): dims only
+          return { kind: 'const', dims: [...c[1]!.dims, ...a.dims.slice(1)] };
+        }
+        const picked = idx.map((i) => e[i < 0 ? i + e.length : i]!);
+        return { kind: 'const', dims: [...c[1]!.dims], values: picked.map((p) => p.value), elems: picked };
+      }
+      case 'Unsqueeze':
+      case 'Squeeze': {
+        const axes = attrInts(node, 'axes') ?? c[1]?.values;
+        const e = elems(a);
+        let dims: number[];
+        if (op === 'Unsqueeze') {
+          if (!axes) return undefined;
+          const r = a.dims.length + axes.length;
+          const norm = axes.map((x) => (x < 0 ? x + r : x));
+          dims = [];
+          let k = 0;
+          for (let d = 0; d < r; d++) dims.push(norm.includes(d) ? 1 : a.dims[k++]!);
+        } else {
+          const norm = axes?.map((x) => (x < 0 ? x + a.dims.length : x));
+          dims = a.dims.filter((d, k) => (norm ? !norm.includes(k) : d !== 1));
+        }
+        const r: Value = { kind: 'const', dims };
+        if (e) {
+          r.values = e.map((x) => x.value);
+          r.elems = e;
+        }
+        return r;
+      }
+      case 'Concat': {
+        const all = c.map((v) => (v ? elems(v) : undefined));
+        if (all.some((v) => v === undefined) || c.some((v) => v!.dims.length !== 1)) return undefined;
+        const e = all.flatMap((v) => v!);
+        return { kind: 'const', dims: [e.length], values: e.map((x) => x.value), elems: e };
+      }
+      case 'Slice': {
+        const e = elems(a);
+        const starts = c[1]?.values ?? attrInts(node, 'starts');
+        const ends = c[2]?.values ?? attrInts(node, 'ends');
+        const steps = c[4]?.values;
+        if (!e || !starts || !ends || a.dims.length !== 1 || (steps && steps[0] !== 1)) return undefined;
+        const n = e.length;
+        const clamp = (v: number): number => Math.max(0, Math.min(n, v < 0 ? v + n : v));
+        const picked = e.slice(clamp(starts[0]!), clamp(ends[0]!));
+        return { kind: 'const', dims: [picked.length], values: picked.map((x) => x.value), elems: picked };
+      }
+      case 'Add':
+      case 'Sub':
+      case 'Mul':
+      case 'Div': {
+        const b = c[1];
+        if (!a.values || !b?.values) return undefined;
+        const n = Math.max(a.values.length, b.values.length);
+        if ((a.values.length !== 1 && a.values.length !== n) || (b.values.length !== 1 && b.values.length !== n)) return undefined;
+        const f = { Add: (p: number, q: number) => p + q, Sub: (p: number, q: number) => p - q, Mul: (p: number, q: number) => p * q, Div: (p: number, q: number) => Math.trunc(p / q) }[op];
+        const values = Array.from({ length: n }, (_, k) => f(a.values![a.values!.length === 1 ? 0 : k]!, b.values![b.values!.length === 1 ? 0 : k]!));
+        return { kind: 'const', dims: a.dims.length >= b.dims.length ? a.dims : b.dims, values };
+      }
+    }
+    return undefined;
+  }
+
+  /** Maps one node with at least one activation input to a layer; 'done' when handled by aliasing. */
+  private mapOp(
+    node: OnnxNode,
+    op: string,
+    ins: (Value | undefined)[],
+    x: Extract<Value, { kind: 'act' }>,
+    name: () => string,
+    idx: number,
+  ): Layer | 'done' | Unsupported {
+    const where = this.where(node);
+    const out = node.output[0] ?? '';
+    const constIn = (k: number): Extract<Value, { kind: 'const' }> | undefined => {
+      const v = ins[k];
+      return v?.kind === 'const' ? v : undefined;
+    };
+    const needActFirst = (): void => {
+      if (ins[0]?.kind !== 'act') throw new UserError(`${where}: input 0 must be an activation, not a constant`);
+    };
+
+    switch (op) {
+      case 'Identity':
+      case 'Cast':
+        if (op === 'Cast') this.warnings.push(`${where}: Cast of an activation is not timed (treated as pass-through)`);
+        this.alias(out, x);
+        return 'done';
+      case 'Conv': {
+        needActFirst();
+        const w = constIn(1);
+        if (!w || w.dims.length !== 4)
+          throw new UserError(`${where}: weight input must be a 4-D initializer [out, in/groups, kh, kw]; got ${w ? JSON.stringify(w.dims) : 'an activation'} (memlat supports 2-D convolution only)`);
+        const [o, , kh, kw] = w.dims as [number, number, number, number];
+        const strides = attrInts(node, 'strides') ?? [1, 1];
+        const dil = attrInts(node, 'dilations') ?? [1, 1];
+        const layer: Layer = { type: 'conv2d', name: name(), inputs: [x.tensor], outChannels: o, kernel: pairOf(kh, kw) };
+        if (strides[0] !== 1 || strides[1] !== 1) layer.stride = pairOf(strides[0]!, strides[1]!);
+        if (dil[0] !== 1 || dil[1] !== 1) layer.dilation = pairOf(dil[0]!, dil[1]!);
+        const pads = this.pads(node, x.shape, [kh, kw], strides, dil);
+        if (pads.some((p) => p !== 0)) layer.padding = padsOf(pads);
+        const g = attrInt(node, 'group', 1);
+        if (g !== 1) layer.groups = g;
+        if (!node.input[2]) layer.bias = false;
+        return layer;
+      }
+      case 'Gemm':
+      case 'MatMul': {
+        const transA = op === 'Gemm' ? attrInt(node, 'transA', 0) : 0;
+        const transB = op === 'Gemm' ? attrInt(node, 'transB', 0) : 0;
+        if (transA) throw new UserError(`${where}: transA=1 unsupported; memlat's dense/matmul take A untransposed`);
+        if (ins[0]?.kind !== 'act') throw new UserError(`${where}: a constant first operand (W x) is unsupported; export as x W^T (Linear)`);
+        if (op === 'Gemm' && (attrFloat(node, 'alpha', 1) !== 1 || attrFloat(node, 'beta', 1) !== 1))
+          this.warnings.push(`${where}: Gemm alpha/beta scaling ignored (negligible cost)`);
+        const b = ins[1];
+        if (b?.kind === 'const') {
+          if (b.dims.length !== 2) throw new UserError(`${where}: weight operand must be 2-D, got ${JSON.stringify(b.dims)}`);
+          const units = transB ? b.dims[0]! : b.dims[1]!;
+          const layer: Layer = { type: 'dense', name: name(), inputs: [x.tensor], units };
+          if (!(op === 'Gemm' && node.input[2])) layer.bias = false;
+          return layer;
+        }
+        if (b?.kind !== 'act') return { unsupported: op };
+        if (op === 'Gemm' && node.input[2]) this.warnings.push(`${where}: Gemm bias C on an activation product ignored`);
+        let bt = b.tensor;
+        let tb = transB === 1;
+        // Transpose(last two axes) feeding only this MatMul -> transposeB.
+        const tl = this.layerOf(bt);
+        if (tl?.type === 'transpose' && (this.readers.get(node.input[1]!) ?? 0) === 1) {
+          const r = tl.perm.length;
+          const swapsLast = tl.perm.every((p, k) => (k < r - 2 ? p === k : k === r - 2 ? p === r - 1 : p === r - 2));
+          if (swapsLast && r >= 2) {
+            this.layers.splice(this.layers.indexOf(tl), 1);
+            bt = tl.inputs[0]!;
+            tb = !tb;
+          }
+        }
+        const layer: Layer = { type: 'matmul', name: name(), inputs: [x.tensor, bt] };
+        if (tb) layer.transposeB = true;
+        return layer;
+      }
+      case 'Add':
+      case 'Sum':
+      case 'Sub':
+      case 'Mul':
+      case 'Div':
+        return this.elementwise(node, op, ins, name);
+      case 'BatchNormalization': {
+        needActFirst();
+        return { type: 'batchnorm', name: name(), inputs: [x.tensor], epsilon: attrFloat(node, 'epsilon', 1e-5), affine: true };
+      }
+      case 'LayerNormalization': {
+        needActFirst();
+        const axis = attrInt(node, 'axis', -1);
+        if (axis !== -1 && axis !== x.shape.length - 1) throw new UserError(`${where}: axis ${axis} unsupported; memlat normalises the last axis`);
+        return { type: 'layernorm', name: name(), inputs: [x.tensor], epsilon: attrFloat(node, 'epsilon', 1e-5) };
+      }
+      case 'Relu':
+      case 'Sigmoid':
+      case 'Tanh':
+      case 'Gelu':
+      case 'HardSwish':
+      case 'HardSigmoid': {
+        const fn = ({ Relu: 'relu', Sigmoid: 'sigmoid', Tanh: 'tanh', Gelu: 'gelu', HardSwish: 'hardswish', HardSigmoid: 'hardsigmoid' } as const)[op];
+        return { type: 'activation', name: name(), inputs: [x.tensor], fn };
+      }
+      case 'LeakyRelu':
+        return { type: 'activation', name: name(), inputs: [x.tensor], fn: 'leakyrelu', alpha: attrFloat(node, 'alpha', 0.01) };
+      case 'Elu':
+        return { type: 'activation', name: name(), inputs: [x.tensor], fn: 'elu', alpha: attrFloat(node, 'alpha', 1) };
+      case 'Clip': {
+        const lo = this.model.opset >= 11 ? constIn(1)?.values?.[0] : attrFloat(node, 'min');
+        const hi = this.model.opset >= 11 ? constIn(2)?.values?.[0] : attrFloat(node, 'max');
+        if (lo === 0 && hi === 6) return { type: 'activation', name: name(), inputs: [x.tensor], fn: 'relu6' };
+        if (lo === 0 && (hi === undefined || !node.input[2])) return { type: 'activation', name: name(), inputs: [x.tensor], fn: 'relu' };
+        throw new UserError(`${where}: Clip(${String(lo)}, ${String(hi)}) unsupported; memlat models Clip(0, 6) as relu6 and Clip(0) as relu`);
+      }
+      case 'MaxPool':
+      case 'AveragePool': {
+        const k = attrInts(node, 'kernel_shape');
+        if (!k || k.length !== 2) throw new UserError(`${where}: kernel_shape ${JSON.stringify(k)} unsupported; memlat pools 2-D (two values)`);
+        const dil = attrInts(node, 'dilations') ?? [1, 1];
+        if (dil.some((d) => d !== 1)) throw new UserError(`${where}: dilated pooling unsupported`);
+        const strides = attrInts(node, 'strides') ?? [1, 1];
+        const layer: Layer = { type: 'pool', name: name(), inputs: [x.tensor], mode: op === 'MaxPool' ? 'max' : 'avg', kernel: pairOf(k[0]!, k[1]!), stride: pairOf(strides[0]!, strides[1]!) };
+        const pads = this.pads(node, x.shape, k, strides, [1, 1]);
+        if (pads.some((p) => p !== 0)) layer.padding = padsOf(pads);
+        if (attrInt(node, 'ceil_mode', 0) === 1) layer.ceilMode = true;
+        return layer;
+      }
+      case 'GlobalAveragePool':
+      case 'GlobalMaxPool':
+        return { type: 'pool', name: name(), inputs: [x.tensor], mode: op === 'GlobalMaxPool' ? 'max' : 'avg', global: true };
+      case 'LRN': {
+        const size = attrInt(node, 'size');
+        if (size === undefined) throw new UserError(`${where}: LRN without 'size'`);
+        return { type: 'lrn', name: name(), inputs: [x.tensor], size, alpha: attrFloat(node, 'alpha', 1e-4), beta: attrFloat(node, 'beta', 0.75), k: attrFloat(node, 'bias', 1) };
+      }
+      case 'Softmax':
+        return { type: 'softmax', name: name(), inputs: [x.tensor], axis: attrInt(node, 'axis', this.model.opset >= 13 ? -1 : 1) };
+      case 'Dropout': {
+        const layer: Layer = { type: 'dropout', name: name(), inputs: [x.tensor] };
+        const r = attrFloat(node, 'ratio') ?? constIn(1)?.values?.[0];
+        if (r !== undefined) layer.rate = r;
+        return layer;
+      }
+      case 'Concat': {
+        const parts = ins.map((v, k) => {
+          if (v?.kind !== 'act') throw new UserError(`${where}: input ${k} is a constant; memlat concatenates activations only`);
+          return v.tensor;
+        });
+        return { type: 'concat', name: name(), inputs: parts, axis: attrInt(node, 'axis', 1) };
+      }
+      case 'Flatten':
+        return { type: 'flatten', name: name(), inputs: [x.tensor], axis: attrInt(node, 'axis', 1) };
+      case 'Reshape': {
+        needActFirst();
+        const s = constIn(1);
+        const vals = s?.values;
+        if (!s || !vals) throw new UserError(`${where}: target shape is computed at run time; memlat needs it constant (re-export with fixed shapes or constant folding)`);
+        if (attrInt(node, 'allowzero', 0) === 1 && vals.includes(0)) throw new UserError(`${where}: allowzero=1 with a 0 in the shape is unsupported`);
+        const e = s.elems;
+        const shape = vals.map((v, k) => {
+          const src = e?.[k]?.src;
+          if (src && src.tensor === x.tensor && src.axis === k) return 0; // "copy input dim k"
+          return v;
+        });
+        return { type: 'reshape', name: name(), inputs: [x.tensor], shape };
+      }
+      case 'Squeeze':
+      case 'Unsqueeze': {
+        const axes = (attrInts(node, 'axes') ?? constIn(1)?.values)?.map((a) => (a < 0 ? a + x.shape.length + (op === 'Unsqueeze' ? 1 : 0) : a));
+        let shape: number[];
+        if (op === 'Squeeze') shape = x.shape.filter((d, k) => (axes ? !axes.includes(k) : d !== 1));
+        else {
+          if (!axes) throw new UserError(`${where}: Unsqueeze without axes`);
+          shape = [];
+          let k = 0;
+          for (let d = 0; d < x.shape.length + axes.length; d++) shape.push(axes.includes(d) ? 1 : x.shape[k++]!);
+        }
+        return { type: 'reshape', name: name(), inputs: [x.tensor], shape };
+      }
+      case 'Transpose': {
+        const perm = attrInts(node, 'perm') ?? x.shape.map((_, k) => x.shape.length - 1 - k);
+        return { type: 'transpose', name: name(), inputs: [x.tensor], perm };
+      }
+      case 'Gather': {
+        const data = constIn(0);
+        if (data && ins[1]?.kind === 'act' && (attrInt(node, 'axis', 0) === 0)) {
+          if (data.dims.length !== 2) throw new UserError(`${where}: embedding table must be 2-D [vocab, dim], got ${JSON.stringify(data.dims)}`);
+          return { type: 'embedding', name: name(), inputs: [ins[1].tensor], vocab: data.dims[0]!, dim: data.dims[1]! };
+        }
+        return { unsupported: 'Gather on an activation' };
+      }
+    }
+    return { unsupported: `${op} on an activation` };
+  }
+
+  /** Element-wise Add/Sum/Sub/Mul/Div with folding of bias adds and scalar scalings. */
+  private elementwise(node: OnnxNode, op: string, ins: (Value | undefined)[], name: () => string): Layer | 'done' | Unsupported {
+    const where = this.where(node);
+    const out = node.output[0] ?? '';
+    const acts = ins.filter((v): v is Extract<Value, { kind: 'act' }> => v?.kind === 'act');
+    const consts = ins.filter((v): v is Extract<Value, { kind: 'const' }> => v?.kind === 'const');
+    if (consts.length === 0) {
+      if (op === 'Sub' || op === 'Div') this.warnings.push(`${where}: ${op} of two activations timed as ${op === 'Sub' ? 'add' : 'mul'} (same cost)`);
+      const type = op === 'Mul' || op === 'Div' ? 'mul' : 'add';
+      if (acts.length < 2) {
+        this.alias(out, acts[0]!);
+        return 'done';
+      }
+      return { type, name: name(), inputs: acts.map((a) => a.tensor) };
+    }
+    const x = acts[0]!;
+    const c = consts[0]!;
+    const cn = numel(c.dims);
+    // Bias add folded into the preceding bias-less dense/conv2d (MatMul + Add, Conv + Add).
+    if (op === 'Add' && acts.length === 1 && consts.length === 1) {
+      const prev = this.layerOf(x.tensor);
+      const onnxIn = this.layerOnnxOut.get(x.tensor);
+      const single = onnxIn !== undefined && (this.readers.get(onnxIn) ?? 0) === 1;
+      if (prev && single && (prev.type === 'dense' || prev.type === 'conv2d') && prev.bias === false) {
+        const units = prev.type === 'dense' ? prev.units : prev.type === 'conv2d' ? prev.outChannels : -1;
+        const perChannel = prev.type === 'conv2d' ? c.dims.filter((d) => d !== 1).length <= 1 && cn === units : cn === units && c.dims.at(-1) === units;
+        if (units > 0 && perChannel) {
+          delete prev.bias;
+          this.alias(out, x);
+          return 'done';
+        }
+      }
+    }
+    if (cn === 1 && acts.length === 1) {
+      this.warnings.push(`${where}: ${op} by a scalar constant is not timed (folded into "${x.tensor}")`);
+      this.alias(out, x);
+      return 'done';
+    }
+    // A constant tensor operand (e.g. a learned position table added to activations): unsupported.
+    let shape: number[] | undefined;
+    try {
+      shape = broadcastShapes([x.shape, c.dims.length === 0 ? [1] : c.dims]);
+    } catch {
+      shape = undefined;
+    }
+    return shape ? { unsupported: `${op} with a constant tensor operand`, shape } : { unsupported: `${op} with a constant tensor operand` };
+  }
+
+  /** Explicit pads [top, left, bottom, right] of a Conv/Pool node, resolving auto_pad from shapes. */
+  private pads(node: OnnxNode, xShape: number[], k: number[], s: number[], d: number[]): [number, number, number, number] {
+    const auto = attrString(node, 'auto_pad') ?? 'NOTSET';
+    if (auto === 'NOTSET') {
+      const p = attrInts(node, 'pads') ?? [0, 0, 0, 0];
+      if (p.length !== 4) throw new UserError(`${this.where(node)}: pads ${JSON.stringify(p)} must have 4 values for 2-D`);
+      return [p[0]!, p[1]!, p[2]!, p[3]!];
+    }
+    if (auto === 'VALID') return [0, 0, 0, 0];
+    if (auto !== 'SAME_UPPER' && auto !== 'SAME_LOWER') throw new UserError(`${this.where(node)}: auto_pad ${auto} unknown`);
+    const r: number[] = [0, 0, 0, 0];
+    for (let a = 0; a < 2; a++) {
+      const inSize = xShape[2 + a]!;
+      const outSize = Math.ceil(inSize / s[a]!);
+      const eff = (k[a]! - 1) * d[a]! + 1;
+      const total = Math.max(0, (outSize - 1) * s[a]! + eff - inSize);
+      const small = Math.floor(total / 2);
+      const big = total - small;
+      r[a] = auto === 'SAME_UPPER' ? small : big;
+      r[a + 2] = auto === 'SAME_UPPER' ? big : small;
+    }
+    return r as [number, number, number, number];
+  }
+
+  // ---- pattern fusion (decomposed LayerNorm, erf-based GELU) ---------------------------------------
+
+  private findPatterns(): void {
+    const nodes = this.g.node;
+    const producer = new Map<string, number>();
+    const consumers = new Map<string, number[]>();
+    nodes.forEach((n, i) => {
+      for (const o of n.output) producer.set(o, i);
+      for (const x of n.input) if (x) consumers.set(x, [...(consumers.get(x) ?? []), i]);
+    });
+    const only = (t: string): number | undefined => {
+      const c = consumers.get(t);
+      const outs = this.g.output.some((o) => o.name === t);
+      return c && c.length === 1 && !outs ? c[0] : undefined;
+    };
+    const isOp = (i: number | undefined, op: string): i is number => i !== undefined && !this.skip.has(i) && nodes[i]!.op_type === op;
+    const constScalar = (name: string | undefined): number | undefined => {
+      if (name === undefined) return undefined;
+      const init = this.values.get(name);
+      if (init?.kind === 'const' && init.values?.length === 1) return init.values[0];
+      const p = producer.get(name);
+      if (p !== undefined && nodes[p]!.op_type === 'Constant') {
+        const t = attr(nodes[p]!, 'value')?.t;
+        const v = t ? tensorValues(t) : undefined;
+        if (v?.length === 1) return v[0];
+        return attrFloat(nodes[p]!, 'value_float');
+      }
+      return undefined;
+    };
+    const other = (n: OnnxNode, t: string): string | undefined => (n.input[0] === t ? n.input[1] : n.input[1] === t ? n.input[0] : undefined);
+
+    nodes.forEach((n, i) => {
+      // LayerNorm: m = ReduceMean(x); d = Sub(x, m); v = ReduceMean(Pow(d, 2)); y = Div(d, Sqrt(Add(v, eps))) [* g] [+ b]
+      if (n.op_type === 'ReduceMean' && !this.skip.has(i)) {
+        const x = n.input[0]!;
+        const m = n.output[0]!;
+        const sub = only(m);
+        if (!isOp(sub, 'Sub') || nodes[sub]!.input[0] !== x) return;
+        const d = nodes[sub]!.output[0]!;
+        const dc = consumers.get(d) ?? [];
+        const pow = dc.find((c) => nodes[c]!.op_type === 'Pow');
+        const div = dc.find((c) => nodes[c]!.op_type === 'Div');
+        if (dc.length !== 2 || pow === undefined || div === undefined || constScalar(nodes[pow]!.input[1]) !== 2) return;
+        const rm2 = only(nodes[pow]!.output[0]!);
+        if (!isOp(rm2, 'ReduceMean')) return;
+        const add = only(nodes[rm2]!.output[0]!);
+        if (!isOp(add, 'Add')) return;
+        const eps = constScalar(other(nodes[add]!, nodes[rm2]!.output[0]!));
+        const sq = only(nodes[add]!.output[0]!);
+        if (eps === undefined || !isOp(sq, 'Sqrt') || only(nodes[sq]!.output[0]!) !== div || nodes[div]!.input[0] !== d) return;
+        const chain = [i, sub, pow, rm2, add, sq, div];
+        let last = div;
+        const mul = only(nodes[div]!.output[0]!);
+        if (isOp(mul, 'Mul')) {
+          chain.push(mul);
+          last = mul;
+          const badd = only(nodes[mul]!.output[0]!);
+          if (isOp(badd, 'Add')) {
+            chain.push(badd);
+            last = badd;
+          }
+        }
+        const axes = attrInts(n, 'axes');
+        if (axes && !(axes.length === 1 && axes[0] === -1)) {
+          this.warnings.push(`node "${n.name ?? ''}": decomposed layer norm over axes ${JSON.stringify(axes)} fused as a last-axis layernorm`);
+        }
+        for (const c of chain) if (c !== last) this.skip.add(c);
+        this.fused.set(last, { x, out: nodes[last]!.output[0]!, make: (t) => ({ type: 'layernorm', name: this.unique(nodes[last]!.name || `layernorm_${last}`), inputs: [t], epsilon: eps }) });
+        return;
+      }
+      // GELU: y = x * 0.5 * (1 + erf(x / sqrt(2)))  (Div or Mul by 1/sqrt2; the 0.5 Mul before or after)
+      if (n.op_type === 'Erf' && !this.skip.has(i)) {
+        const pre = producer.get(n.input[0]!);
+        if (pre === undefined || (!isOp(pre, 'Div') && !isOp(pre, 'Mul'))) return;
+        const x = nodes[pre]!.input[0]!;
+        const k = constScalar(nodes[pre]!.input[1]);
+        const scale = nodes[pre]!.op_type === 'Div' ? k : k === undefined ? undefined : 1 / k;
+        if (scale === undefined || Math.abs(scale - Math.SQRT2) > 1e-3) return;
+        const add = only(n.output[0]!);
+        if (!isOp(add, 'Add') || constScalar(other(nodes[add]!, n.output[0]!)) !== 1) return;
+        const m1 = only(nodes[add]!.output[0]!);
+        if (!isOp(m1, 'Mul')) return;
+        const o1 = other(nodes[m1]!, nodes[add]!.output[0]!);
+        const chain = [pre, i, add, m1];
+        let last = m1;
+        if (o1 === x) {
+          const m2 = only(nodes[m1]!.output[0]!);
+          if (!isOp(m2, 'Mul') || constScalar(other(nodes[m2]!, nodes[m1]!.output[0]!)) !== 0.5) return;
+          chain.push(m2);
+          last = m2;
+        } else {
+          const h = o1 === undefined ? undefined : producer.get(o1);
+          if (!isOp(h, 'Mul') || only(o1!) !== m1) return;
+          const hx = other(nodes[h]!, x);
+          if (hx === undefined || constScalar(hx) !== 0.5) return;
+          chain.push(h);
+        }
+        if ((consumers.get(nodes[pre]!.output[0]!) ?? []).length !== 1) return;
+        for (const c of chain) if (c !== last) this.skip.add(c);
+        this.fused.set(last, { x, out: nodes[last]!.output[0]!, make: (t) => ({ type: 'activation', name: this.unique(this.nodeName(nodes[last]!, last)), inputs: [t], fn: 'gelu' }) });
+      }
+    });
+  }
+}
