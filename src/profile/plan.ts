@@ -1,0 +1,168 @@
+/**
+ * The profile plan: which sampled layers to measure at which memory limits, in which order.
+ *
+ * Layers come from the design space (design-space.ts). Each layer is measured at memory levels
+ * relative to its own working set W plus the runtime's idle footprint I: M = I + f * W for every
+ * factor f (default 4, 1.5, 1, 0.75, 0.5, 0.25: from generous to a quarter of the layer), and with
+ * no limit. Absolute limits are snapped onto a geometric grid (ratio 2^(1/16), ~4.4% steps, by
+ * default; MiB multiples) so that many jobs share one limit and one worker process serves them all; limits that
+ * snap together for the same layer (tiny layers, where I dominates) are measured once. No limit
+ * goes below I + 8 MiB (the floor: below it the runtime's own pages would thrash, which says nothing
+ * about the layer).
+ *
+ * Order: samples are processed in chunks (default 100 samples); within a chunk, one group per limit
+ * (no limit first, then from the largest limit down). A run stopped by `--budget` therefore has every
+ * level of its first samples rather than every sample at only the generous levels.
+ *
+ * Pure and deterministic in its options. Cost: O(layers x levels), ~0.1 ms per sample.
+ */
+import type { Layer, LayerType } from '../network/types.js';
+import { sampleLayer, type LayerSample, type SampleKind } from './design-space.js';
+
+const MiB = 1024 * 1024;
+
+/** The default memory level factors (of the layer's working set, on top of the idle footprint). */
+export const DEFAULT_LEVEL_FACTORS: readonly number[] = [4, 1.5, 1.0, 0.75, 0.5, 0.25];
+
+/** Default ratio between neighbouring limits of the grid: 2^(1/16), ~4.4% steps. */
+export const GRID_RATIO = 2 ** (1 / 16);
+/** No limit is set below idle + this (8 MiB). */
+export const FLOOR_ABOVE_IDLE_BYTES = 8 * MiB;
+
+/** Options of buildPlan (everything that determines the plan; stored beside the dataset). */
+export interface PlanOptions {
+  /** Seed of the design-space sequence. */
+  seed: number;
+  /** Number of sampled layers (a larger number extends a smaller plan of the same seed). */
+  layers: number;
+  /** Passes per (layer, limit) job. */
+  reps: number;
+  /** Memory level factors f (M = idle + f * workingSet). Default DEFAULT_LEVEL_FACTORS. */
+  levels?: readonly number[];
+  /** Also measure with no limit (default true). */
+  unlimited?: boolean;
+  /** Resident bytes of an idle worker (Node + onnxruntime loaded), measured once. */
+  idleBytes: number;
+  /** Size cap of a sample's fp32 weights + activations, bytes (default 512 MiB). */
+  maxTensorBytes?: number;
+  /** Ratio between neighbouring grid limits (default 2^(1/16)). */
+  gridRatio?: number;
+  /** Samples per chunk (default 100). */
+  chunkSize?: number;
+  /**
+   * Working set of a layer, bytes (normally `layerStats(...).workingSetBytes` from src/features).
+   * Default: fp32 weights + inputs + outputs of the sample.
+   */
+  workingSetBytes?: (s: LayerSample) => number;
+}
+
+/** One measurement job: one sampled layer at one memory limit, measured `reps` times. */
+export interface PlanJob {
+  /** Unique in the plan: "<sampleId>@<limit MiB|none>", e.g. "s00042@384MiB". */
+  id: string;
+  /** The row's `network` field, e.g. "s00042". */
+  sampleId: string;
+  sampleIndex: number;
+  kind: SampleKind;
+  layerType: LayerType;
+  layer: Layer;
+  inputShapes: number[][];
+  outputShape: number[];
+  workingSetBytes: number;
+  /** Snapped limit in bytes, or null for no limit. */
+  memoryLimitBytes: number | null;
+  /** The nominal factor(s) that snapped to this limit (null for no limit). */
+  levelFactors: number[] | null;
+}
+
+/** Jobs sharing one memory limit inside one chunk: one worker process serves them. */
+export interface PlanGroup {
+  chunk: number;
+  memoryLimitBytes: number | null;
+  jobs: PlanJob[];
+}
+
+/** A complete plan. */
+export interface ProfilePlan {
+  options: Required<Omit<PlanOptions, 'workingSetBytes'>>;
+  groups: PlanGroup[];
+  /** Total jobs (sum of group sizes); measurements = jobs x reps. */
+  jobs: number;
+}
+
+/** Label of a limit used in job ids: "384MiB" or "none". */
+export function limitLabel(bytes: number | null): string {
+  return bytes === null ? 'none' : `${Math.round(bytes / MiB)}MiB`;
+}
+
+/**
+ * Snaps a limit onto the geometric grid {round(16 MiB * ratio^k) MiB multiples}, to the nearest
+ * grid point at or above `floorBytes`.
+ * @example snapLimit(300 * MiB, 2 ** 0.25, 0) // -> 304 MiB (16 MiB * 2^(17/4) = 304.4 MiB)
+ */
+export function snapLimit(bytes: number, ratio: number, floorBytes: number): number {
+  const base = 16 * MiB;
+  const at = (k: number): number => Math.round((base * ratio ** k) / MiB) * MiB;
+  let k = Math.round(Math.log(Math.max(bytes, base) / base) / Math.log(ratio));
+  while (at(k) < floorBytes) k++;
+  return at(k);
+}
+
+/** The resume key of one measurement: (sample, limit, rep). */
+export function measurementKey(network: string, memoryLimitBytes: number | null, rep: number): string {
+  return `${network}|${memoryLimitBytes ?? 'none'}|${rep}`;
+}
+
+/**
+ * Builds the plan. Throws (programming error) on non-positive counts; the CLI validates flags first.
+ * @example buildPlan({ seed: 1, layers: 600, reps: 3, idleBytes: 90 * MiB }).jobs // ~ 600 * 6
+ */
+export function buildPlan(opts: PlanOptions): ProfilePlan {
+  const levels = [...(opts.levels ?? DEFAULT_LEVEL_FACTORS)].sort((a, b) => b - a);
+  const options: ProfilePlan['options'] = {
+    seed: opts.seed,
+    layers: opts.layers,
+    reps: opts.reps,
+    levels,
+    unlimited: opts.unlimited ?? true,
+    idleBytes: opts.idleBytes,
+    maxTensorBytes: opts.maxTensorBytes ?? 512 * MiB,
+    gridRatio: opts.gridRatio ?? GRID_RATIO,
+    chunkSize: opts.chunkSize ?? 100,
+  };
+  if (!(options.layers >= 1 && options.reps >= 1 && options.chunkSize >= 1 && options.gridRatio > 1)) {
+    throw new Error(`buildPlan: layers ${options.layers}, reps ${options.reps}, chunkSize ${options.chunkSize} must be >= 1 and gridRatio ${options.gridRatio} > 1`);
+  }
+  const floorBytes = options.idleBytes + FLOOR_ABOVE_IDLE_BYTES;
+  const groups: PlanGroup[] = [];
+  let jobs = 0;
+  for (let start = 0, chunk = 0; start < options.layers; start += options.chunkSize, chunk++) {
+    const byLimit = new Map<number | null, PlanJob[]>();
+    for (let n = start; n < Math.min(options.layers, start + options.chunkSize); n++) {
+      const s = sampleLayer(n, { seed: options.seed, maxTensorBytes: options.maxTensorBytes });
+      const ws = opts.workingSetBytes ? opts.workingSetBytes(s) : s.tensorBytes;
+      const mine = new Map<number | null, number[] | null>();
+      if (options.unlimited) mine.set(null, null);
+      for (const f of levels) {
+        const m = snapLimit(options.idleBytes + f * ws, options.gridRatio, floorBytes);
+        const fs = mine.get(m);
+        if (fs) fs.push(f);
+        else mine.set(m, [f]);
+      }
+      for (const [m, fs] of mine) {
+        const job: PlanJob = {
+          id: `${s.id}@${limitLabel(m)}`, sampleId: s.id, sampleIndex: n, kind: s.kind, layerType: s.layer.type,
+          layer: s.layer, inputShapes: s.inputShapes, outputShape: s.outputShape, workingSetBytes: ws,
+          memoryLimitBytes: m, levelFactors: fs,
+        };
+        const list = byLimit.get(m);
+        if (list) list.push(job);
+        else byLimit.set(m, [job]);
+        jobs++;
+      }
+    }
+    const limits = [...byLimit.keys()].sort((a, b) => (a === null ? -1 : b === null ? 1 : b - a));
+    for (const m of limits) groups.push({ chunk, memoryLimitBytes: m, jobs: byLimit.get(m)! });
+  }
+  return { options, groups, jobs };
+}

@@ -1,0 +1,62 @@
+/**
+ * A fake LayerWorker for testing the measurement loop without processes: deterministic timings
+ * derived from (jobId, rep), an optional per-pass delay, and OOM/crash on chosen jobs.
+ */
+import type { LayerJob, LayerTiming, MeasureOutcome, WorkerOptions } from '../../src/runtime/worker-client.js';
+import type { ProfileWorker } from '../../src/profile/run.js';
+
+/** Deterministic pseudo-timing of (jobId, rep): a hash mapped to a few ms. */
+export function fakeTiming(jobId: string, rep: number): LayerTiming {
+  let h = 2166136261;
+  for (const c of `${jobId}#${rep}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+  return { jobId, rep, loadMs: (h % 1000) / 100, runMs: ((h >>> 10) % 1000) / 100, unloadMs: 0.5, majorFaults: h % 7, swapInPages: h % 3, swapOutPages: 0 };
+}
+
+export interface FakeWorld {
+  /** Job ids whose first pass OOM-kills the worker. */
+  oomJobs?: Set<string>;
+  /** Job ids whose first pass crashes the worker. */
+  crashJobs?: Set<string>;
+  /** ms to wait per pass (0 = next macrotask). */
+  passDelayMs?: number;
+  /** Every worker started, with its limit and whether it was closed. */
+  started: { memoryLimitBytes: number | null; closed: boolean; jobs: number }[];
+}
+
+/** startWorker for the loop, backed by `world`. */
+export function fakeStartWorker(world: FakeWorld): (opts: WorkerOptions) => Promise<ProfileWorker> {
+  return (opts) => {
+    const rec = { memoryLimitBytes: opts.memoryLimitBytes, closed: false, jobs: 0 };
+    world.started.push(rec);
+    let dead = false;
+    const worker: ProfileWorker = {
+      idleRssBytes: 50 * 1024 * 1024,
+      async measure(jobs: LayerJob[], reps: number, onTiming: (t: LayerTiming) => void, signal?: AbortSignal): Promise<MeasureOutcome> {
+        if (dead) return { status: 'crashed', message: 'worker is gone' };
+        rec.jobs += jobs.length;
+        for (const job of jobs) {
+          for (let rep = 0; rep < reps; rep++) {
+            await new Promise((r) => setTimeout(r, world.passDelayMs ?? 0));
+            if (signal?.aborted) return { status: 'aborted' };
+            if (world.oomJobs?.has(job.id)) {
+              dead = true;
+              return { status: 'oom', jobId: job.id };
+            }
+            if (world.crashJobs?.has(job.id)) {
+              dead = true;
+              return { status: 'crashed', jobId: job.id, message: 'segfault (fake)' };
+            }
+            onTiming(fakeTiming(job.id, rep));
+          }
+        }
+        return { status: 'done' };
+      },
+      close() {
+        rec.closed = true;
+        dead = true;
+        return Promise.resolve();
+      },
+    };
+    return Promise.resolve(worker);
+  };
+}

@@ -1,0 +1,118 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { kindFor, sampleLayer, SAMPLE_KINDS, sequencePoint, type SampleKind } from '../../src/profile/design-space.js';
+import { buildPlan, DEFAULT_LEVEL_FACTORS, snapLimit } from '../../src/profile/plan.js';
+import { resolveLayerOutput } from '../../src/network/shapes.js';
+
+const MiB = 1024 * 1024;
+
+test('the sequence is deterministic per seed and differs across seeds', () => {
+  assert.deepEqual(sequencePoint(5, 1), sequencePoint(5, 1));
+  assert.notDeepEqual(sequencePoint(5, 1), sequencePoint(5, 2));
+  for (const x of sequencePoint(123456, 7)) assert.ok(x >= 0 && x < 1);
+  assert.deepEqual(sampleLayer(42, { seed: 1 }), sampleLayer(42, { seed: 1 }));
+  assert.equal(sampleLayer(42, { seed: 1 }).id, 's00042');
+});
+
+test('kinds follow their weights: 2100 samples within 15% of the expected counts, every kind present', () => {
+  const n = 2100;
+  const counts = new Map<SampleKind, number>();
+  for (let i = 0; i < n; i++) {
+    const k = kindFor(sequencePoint(i, 3)[0]!);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  const total = Object.values(SAMPLE_KINDS).reduce((a, b) => a + b, 0);
+  for (const [k, w] of Object.entries(SAMPLE_KINDS) as [SampleKind, number][]) {
+    const expected = (n * w) / total;
+    const got = counts.get(k) ?? 0;
+    assert.ok(Math.abs(got - expected) <= 0.15 * expected + 2, `${k}: ${got} vs expected ${expected.toFixed(1)}`);
+  }
+});
+
+test('samples are valid layers whose sizes spread log-uniformly from KiB to hundreds of MiB', () => {
+  const n = 600;
+  const logs: number[] = [];
+  const types = new Set<string>();
+  let depthwise = 0;
+  let grouped = 0;
+  for (let i = 0; i < n; i++) {
+    const s = sampleLayer(i, { seed: 1 });
+    assert.deepEqual(resolveLayerOutput(s.layer, s.inputShapes), s.outputShape);
+    assert.ok(s.tensorBytes <= 512 * MiB, `${s.id} ${s.tensorBytes}`);
+    logs.push(Math.log(s.tensorBytes));
+    types.add(s.layer.type);
+    if (s.layer.type === 'conv2d' && (s.layer.groups ?? 1) > 1) {
+      if (s.layer.groups === s.inputShapes[0]![1]) depthwise++;
+      else grouped++;
+    }
+  }
+  for (const t of ['dense', 'conv2d', 'pool', 'batchnorm', 'layernorm', 'lrn', 'activation', 'softmax', 'dropout', 'add', 'mul', 'concat', 'flatten', 'reshape', 'transpose', 'matmul', 'embedding']) {
+    assert.ok(types.has(t), `type ${t} missing`);
+  }
+  assert.ok(depthwise >= 10 && grouped >= 10, `depthwise ${depthwise} grouped ${grouped}`);
+  logs.sort((a, b) => a - b);
+  assert.ok(Math.exp(logs[0]!) < 64 * 1024, 'smallest sample below 64 KiB');
+  assert.ok(Math.exp(logs[n - 1]!) > 256 * MiB, 'largest sample above 256 MiB');
+  // Log-uniform target between 4 KiB and 512 MiB: quartiles of log size near 1/4, 1/2, 3/4 of the range.
+  const lo = Math.log(4096);
+  const hi = Math.log(512 * MiB);
+  for (const q of [0.25, 0.5, 0.75]) {
+    const frac = (logs[Math.floor(q * n)]! - lo) / (hi - lo);
+    assert.ok(Math.abs(frac - q) < 0.12, `quantile ${q} of log size at ${frac.toFixed(3)} of the range`);
+  }
+});
+
+test('snapLimit: geometric 2^(1/4) grid from 16 MiB, MiB multiples, respecting the floor', () => {
+  assert.equal(snapLimit(300 * MiB, 2 ** 0.25, 0), 304 * MiB);
+  assert.equal(snapLimit(16 * MiB, 2 ** 0.25, 0), 16 * MiB);
+  assert.equal(snapLimit(1024 * MiB, 2 ** 0.25, 0), 1024 * MiB);
+  assert.equal(snapLimit(1 * MiB, 2 ** 0.25, 100 * MiB), 108 * MiB); // 16*2^(11/4) = 107.6
+});
+
+test('plan: levels relative to working set + idle, snapped, grouped by limit, no limit first', () => {
+  const idle = 90 * MiB;
+  const plan = buildPlan({ seed: 1, layers: 120, reps: 3, idleBytes: idle, chunkSize: 60 });
+  const step = 2 ** (1 / 16);
+  const floor = snapLimit(idle + 8 * MiB, step, idle + 8 * MiB);
+  assert.deepEqual(plan.options.levels, [...DEFAULT_LEVEL_FACTORS]);
+  assert.equal(plan.jobs, plan.groups.reduce((a, g) => a + g.jobs.length, 0));
+  assert.deepEqual([...new Set(plan.groups.map((g) => g.chunk))], [0, 1]);
+  const ids = new Set<string>();
+  for (const g of plan.groups) {
+    for (const j of g.jobs) {
+      assert.equal(j.memoryLimitBytes, g.memoryLimitBytes);
+      assert.ok(!ids.has(j.id), `duplicate job ${j.id}`);
+      ids.add(j.id);
+      if (j.memoryLimitBytes !== null) {
+        assert.ok(j.memoryLimitBytes >= idle + 8 * MiB);
+        assert.equal(j.memoryLimitBytes % MiB, 0);
+        // Snapped to within half a grid step of the nominal level (unless clamped at the floor).
+        const nominal = idle + j.levelFactors![0]! * j.workingSetBytes;
+        const ratio = j.memoryLimitBytes / nominal;
+        const atFloor = j.memoryLimitBytes === floor;
+        // Half a grid step plus the rounding to whole MiB.
+        const tol = Math.sqrt(step) * (1 + MiB / nominal);
+        assert.ok(atFloor || (ratio <= tol && ratio >= 1 / tol), `${j.id}: ${ratio}`);
+      }
+    }
+  }
+  const first = plan.groups.filter((g) => g.chunk === 0);
+  assert.equal(first[0]!.memoryLimitBytes, null);
+  assert.equal(first[0]!.jobs.length, 60); // every sample once unlimited
+  const limits = first.slice(1).map((g) => g.memoryLimitBytes!);
+  assert.deepEqual(limits, [...limits].sort((a, b) => b - a));
+  // A big sample keeps all six levels distinct; so 7 jobs (6 + no limit).
+  const big = [...ids].filter((id) => id.startsWith('s00000@'));
+  const s0 = sampleLayer(0, { seed: 1 });
+  assert.ok(s0.tensorBytes > 20 * MiB, 'sample 0 is big enough for the check');
+  assert.equal(big.length, 7);
+  // Tiny samples collapse to the floor: no limit + one level.
+  const tinyIdx = Array.from({ length: 120 }, (_, i) => i).find((i) => sampleLayer(i, { seed: 1 }).tensorBytes < 64 * 1024)!;
+  const tiny = plan.groups.flatMap((g) => g.jobs).filter((j) => j.sampleIndex === tinyIdx);
+  assert.deepEqual(tiny.map((j) => j.memoryLimitBytes), [null, floor]);
+  assert.deepEqual(tiny[1]!.levelFactors, [...DEFAULT_LEVEL_FACTORS]);
+  // Larger plans extend smaller ones (prefix property).
+  const more = buildPlan({ seed: 1, layers: 240, reps: 3, idleBytes: idle, chunkSize: 60 });
+  const moreIds = new Set(more.groups.flatMap((g) => g.jobs.map((j) => j.id)));
+  for (const id of ids) assert.ok(moreIds.has(id));
+});

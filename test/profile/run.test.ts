@@ -1,0 +1,128 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MeasurementRow } from '../../src/dataset/schema.js';
+import { buildPlan, measurementKey, type ProfilePlan } from '../../src/profile/plan.js';
+import { runProfile } from '../../src/profile/run.js';
+import { openRowWriter, readDataset } from '../../src/runtime/dataset-files.js';
+import { fakeStartWorker, fakeTiming, type FakeWorld } from './fake-worker.js';
+
+const MiB = 1024 * 1024;
+const plan: ProfilePlan = buildPlan({ seed: 4, layers: 12, reps: 3, idleBytes: 60 * MiB, chunkSize: 6 });
+const allJobs = plan.groups.flatMap((g) => g.jobs);
+// One big job at its tightest level OOMs, one job crashes.
+const tight = plan.groups.filter((g) => g.memoryLimitBytes !== null).at(-1)!.jobs[0]!;
+const crashy = plan.groups[0]!.jobs[3]!;
+
+async function withTmp(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'memlat-prof-'));
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function keys(rows: MeasurementRow[]): string[] {
+  return rows.map((r) => measurementKey(r.network, r.memoryLimitBytes, r.rep)).sort();
+}
+
+/** What a complete run must contain: every (job, rep) with the fake's timings, one OOM row for `tight`. */
+function expectedRows(world: FakeWorld): Map<string, { loadMs: number; oom: boolean }> {
+  const m = new Map<string, { loadMs: number; oom: boolean }>();
+  for (const j of allJobs) {
+    if (world.crashJobs?.has(j.id)) continue;
+    if (world.oomJobs?.has(j.id)) {
+      m.set(measurementKey(j.sampleId, j.memoryLimitBytes, 0), { loadMs: NaN, oom: true });
+      continue;
+    }
+    for (let r = 0; r < 3; r++) m.set(measurementKey(j.sampleId, j.memoryLimitBytes, r), { loadMs: fakeTiming(j.id, r).loadMs, oom: false });
+  }
+  return m;
+}
+
+function assertComplete(rows: MeasurementRow[], world: FakeWorld): void {
+  const exp = expectedRows(world);
+  const ks = keys(rows);
+  assert.equal(new Set(ks).size, ks.length, 'no duplicate (sample, limit, rep)');
+  assert.deepEqual(ks, [...exp.keys()].sort());
+  for (const r of rows) {
+    const e = exp.get(measurementKey(r.network, r.memoryLimitBytes, r.rep))!;
+    assert.equal(r.oom, e.oom);
+    if (!e.oom) assert.equal(r.loadMs, e.loadMs);
+  }
+}
+
+test('a full run writes every (job, rep), records OOM and moves on after OOM and crash', () =>
+  withTmp(async (dir) => {
+    const world: FakeWorld = { oomJobs: new Set([tight.id]), crashJobs: new Set([crashy.id]), started: [] };
+    const out = join(dir, 'rows.csv');
+    const writer = await openRowWriter(out);
+    const events: string[] = [];
+    const s = await runProfile({ plan, writer, hardwareId: 'hw-fake', startWorker: fakeStartWorker(world), onEvent: (m) => events.push(m) });
+    await writer.close();
+    const { rows } = await readDataset(out);
+    assertComplete(rows, world);
+    assert.equal(s.stoppedBy, 'done');
+    assert.equal(s.oom, 1);
+    assert.deepEqual(s.crashed.map((c) => c.jobId), [crashy.id]);
+    assert.equal(s.measured, rows.length);
+    assert.equal(s.workersStarted, plan.groups.length + 2); // one per group + one after OOM + one after crash
+    assert.ok(world.started.every((w) => w.closed), 'every worker closed');
+    assert.equal(events.length, 2);
+    const oomRow = rows.find((r) => r.oom)!;
+    assert.equal(oomRow.network, tight.sampleId);
+    assert.ok(Number.isNaN(oomRow.loadMs));
+    // The rows carry the plan's description and limit.
+    const r0 = rows.find((r) => r.network === allJobs[0]!.sampleId && r.memoryLimitBytes === allJobs[0]!.memoryLimitBytes)!;
+    assert.deepEqual(r0.layer, allJobs[0]!.layer);
+    assert.equal(r0.hardwareId, 'hw-fake');
+  }));
+
+test('abort mid-run then resume: nothing lost, nothing duplicated, crashed job retried', () =>
+  withTmp(async (dir) => {
+    const out = join(dir, 'rows.csv');
+    const world: FakeWorld = { oomJobs: new Set([tight.id]), crashJobs: new Set([crashy.id]), started: [] };
+    const ac = new AbortController();
+    const w1 = await openRowWriter(out);
+    let n = 0;
+    const s1 = await runProfile({
+      plan, writer: w1, hardwareId: 'hw-fake', startWorker: fakeStartWorker(world), signal: ac.signal,
+      onProgress: () => { if (++n === 40) ac.abort(); },
+    });
+    await w1.close();
+    assert.equal(s1.stoppedBy, 'signal');
+    assert.ok(world.started.every((w) => w.closed), 'worker closed on abort');
+    const mid = (await readDataset(out)).rows.length;
+    assert.ok(mid >= 40 && mid < 60, `stopped promptly: ${mid} rows`);
+    // Resume, and this time the crashing job works.
+    world.crashJobs = new Set();
+    const w2 = await openRowWriter(out);
+    const s2 = await runProfile({ plan, writer: w2, hardwareId: 'hw-fake', startWorker: fakeStartWorker(world) });
+    await w2.close();
+    assert.equal(s2.skipped, mid);
+    assert.equal(s2.stoppedBy, 'done');
+    assertComplete((await readDataset(out)).rows, world);
+    // A third run has nothing to do and starts no worker.
+    const before = world.started.length;
+    const w3 = await openRowWriter(out);
+    const s3 = await runProfile({ plan, writer: w3, hardwareId: 'hw-fake', startWorker: fakeStartWorker(world) });
+    await w3.close();
+    assert.equal(s3.measured, 0);
+    assert.equal(world.started.length, before);
+  }));
+
+test('a time budget stops the run between passes', () =>
+  withTmp(async (dir) => {
+    const world: FakeWorld = { passDelayMs: 10, started: [] };
+    const w = await openRowWriter(join(dir, 'rows.csv'));
+    const t0 = Date.now();
+    const s = await runProfile({ plan, writer: w, hardwareId: 'hw-fake', startWorker: fakeStartWorker(world), budgetMs: 120 });
+    await w.close();
+    assert.equal(s.stoppedBy, 'budget');
+    assert.ok(Date.now() - t0 < 1000);
+    assert.ok(s.measured >= 3 && s.measured < allJobs.length * 3, `${s.measured} measured`);
+    assert.equal((await readDataset(join(dir, 'rows.csv'))).rows.length, s.measured);
+  }));
