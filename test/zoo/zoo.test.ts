@@ -32,6 +32,10 @@ const PUBLISHED: Record<string, { params: number; gmacs: number; output: number[
   resnet152: { params: 60_192_808, gmacs: 11.51, output: [1, 1000] },
   resnext50_32x4d: { params: 25_028_904, gmacs: 4.23, output: [1, 1000] },
   wide_resnet50_2: { params: 68_883_240, gmacs: 11.4, output: [1, 1000] },
+  densenet121: { params: 7_978_856, gmacs: 2.83, output: [1, 1000] },
+  densenet161: { params: 28_681_000, gmacs: 7.73, output: [1, 1000] },
+  densenet169: { params: 14_149_480, gmacs: 3.36, output: [1, 1000] },
+  densenet201: { params: 20_013_928, gmacs: 4.29, output: [1, 1000] },
   mobilenetv2: { params: 3_504_872, gmacs: 0.3, output: [1, 1000] },
   mobilenetv3_large: { params: 5_483_032, gmacs: 0.22, output: [1, 1000] },
   mobilenetv3_small: { params: 2_542_856, gmacs: 0.06, output: [1, 1000] },
@@ -162,6 +166,8 @@ test('structure matches torchvision: layer counts and module names', () => {
   assert.equal(count('mobilenetv2', 'add'), 10);
   assert.equal(count('mobilenetv2', 'conv2d'), 52);
   assert.equal(count('squeezenet1_1', 'concat'), 8);
+  assert.equal(count('densenet121', 'concat'), 58); // one per dense layer after the first, one per block
+  assert.equal(count('densenet121', 'conv2d'), 120); // conv0 + 58 dense layers x 2 + 3 transitions
   const layer = (net: string, n: string) => resolve(net).layers.find((l) => l.layer.name === n);
   assert.deepEqual(layer('resnet50', 'layer4.2.conv3')?.outputShape, [1, 2048, 7, 7]);
   assert.deepEqual(layer('resnet50', 'layer2.0.downsample.0')?.outputShape, [1, 512, 28, 28]);
@@ -175,6 +181,9 @@ test('structure matches torchvision: layer counts and module names', () => {
   const dw = layer('mobilenetv2', 'features.14.conv.1.0');
   assert.ok(dw?.layer.type === 'conv2d' && dw.layer.groups === 576);
   assert.deepEqual(dw.outputShape, [1, 576, 7, 7]);
+  // DenseNet-121: block 4 ends with 512 + 16 x 32 = 1024 channels at 7x7.
+  assert.deepEqual(layer('densenet121', 'features.denseblock4.cat')?.outputShape, [1, 1024, 7, 7]);
+  assert.deepEqual(layer('densenet121', 'features.denseblock3.denselayer24.cat')?.outputShape, [1, 256 + 23 * 32, 14, 14]);
 });
 
 test('names are case-insensitive, ignore - _ . and accept aliases', () => {

@@ -13,6 +13,7 @@ import { UserError } from '../../errors.js';
 import type { Network } from '../types.js';
 import { alexnet } from './alexnet.js';
 import { bertBase, BERT_BASE } from './bert.js';
+import { DENSENETS, densenet } from './densenet.js';
 import { googlenet } from './googlenet.js';
 import { mobilenetV2 } from './mobilenet.js';
 import { mobilenetV3 } from './mobilenetv3.js';
@@ -43,6 +44,7 @@ const ENTRIES: ZooEntry[] = [
     { name: `vgg${d}_bn`, aliases: [], build: (n) => vgg(d, true, n) },
   ]),
   ...Object.values(RESNETS).map((spec): ZooEntry => ({ name: spec.name, aliases: [], build: (n) => resnet(spec, n) })),
+  ...Object.values(DENSENETS).map((spec): ZooEntry => ({ name: spec.name, aliases: [], build: (n) => densenet(spec, n) })),
   { name: 'mobilenetv2', aliases: [], build: (n) => mobilenetV2(n) },
   { name: 'mobilenetv3_large', aliases: ['mobilenet_v3_large', 'mobilenetv3'], build: (n) => mobilenetV3('large', n) },
   { name: 'mobilenetv3_small', aliases: ['mobilenet_v3_small'], build: (n) => mobilenetV3('small', n) },
