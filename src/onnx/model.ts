@@ -108,7 +108,7 @@ export function decodeOnnx(bytes: Uint8Array): OnnxModel {
   const M = onnxRoot().lookupType('onnx.ModelProto');
   let raw: RawModel;
   try {
-    raw = M.toObject(M.decode(bytes), { longs: Number, arrays: true }) as RawModel;
+    raw = M.toObject(M.decode(bytes), { longs: Number, arrays: true });
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     throw new UserError(`not a valid ONNX model (${bytes.length} bytes): protobuf decoding failed: ${why}; the file is truncated or not .onnx`);

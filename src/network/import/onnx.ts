@@ -304,7 +304,7 @@ class Importer {
 
     const name = (): string => this.unique(this.nodeName(node, idx));
     const x = acts[0]!;
-    const layer = this.mapOp(node, op, ins, x, name, idx);
+    const layer = this.mapOp(node, op, ins, x, name);
     if (layer === 'done') return;
     if ('unsupported' in layer) return this.unknownOp(layer.unsupported, node, idx, layer.shape);
     this.emit(layer, out, node);
@@ -449,7 +449,6 @@ class Importer {
     ins: (Value | undefined)[],
     x: Extract<Value, { kind: 'act' }>,
     name: () => string,
-    idx: number,
   ): Layer | 'done' | Unsupported {
     const where = this.where(node);
     const out = node.output[0] ?? '';
