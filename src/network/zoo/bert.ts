@@ -54,7 +54,8 @@ export interface BertOptions {
  * layer list). Inputs: input_ids, token_type_ids, position_ids, each int64 [batch, seqLen].
  * Layer names follow Hugging Face's module paths. Cost: O(layers) (306 layers, 311 with the pooler).
  */
-export function bertBase(seqLen = 128, batch = 1, pooler = false): Network {
+export function bertBase(opts: BertOptions = {}): Network {
+  const { seqLen = 128, batch = 1, pooler = false } = opts;
   const { hidden, heads, intermediate, vocab, maxPositions, typeVocab, layerNormEpsilon: eps } = BERT_BASE;
   const headDim = hidden / heads;
   const ids = (name: string): TensorSpec => ({ name, shape: [batch, seqLen], dtype: 'int64' });

@@ -51,8 +51,8 @@ const ENTRIES: ZooEntry[] = [
   { name: 'squeezenet1_0', aliases: [], build: (n) => squeezenet10(n) },
   { name: 'squeezenet1_1', aliases: [], build: (n) => squeezenet11(n) },
   { name: 'googlenet', aliases: ['inception-v1', 'inception1'], build: (n) => googlenet(n) },
-  { name: 'bert-base', aliases: ['bert', 'bert-base-uncased', 'bert-base-cased'], build: (n, s) => bertBase(s, n, false) },
-  { name: 'bert-base-pooled', aliases: ['bert-base-pooler', 'bertmodel'], build: (n, s) => bertBase(s, n, true) },
+  { name: 'bert-base', aliases: ['bert', 'bert-base-uncased'], build: (n, s) => bertBase({ seqLen: s, batch: n }) },
+  { name: 'bert-base-pooled', aliases: ['bert-base-pooler', 'bertmodel'], build: (n, s) => bertBase({ seqLen: s, batch: n, pooler: true }) },
 ];
 
 /** Lower-cases and drops '-', '_', '.', and whitespace: "ResNet-50" -> "resnet50". */
