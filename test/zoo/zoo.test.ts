@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { zooNames, zooNetwork, isZooName } from '../../src/network/zoo/index.js';
 import { resolveNetwork } from '../../src/network/shapes.js';
+import { validateNetwork } from '../../src/network/validate.js';
 import { layerStats, networkStats } from '../../src/features/layer.js';
 import { UserError } from '../../src/errors.js';
 import type { Network, ResolvedNetwork } from '../../src/network/types.js';
@@ -216,7 +217,7 @@ test('unknown names, bad seqLen and bad batch are UserErrors naming the value an
   assert.throws(() => zooNetwork('resnet18', { batch: 1.5 }), /batch 1.5 is invalid/);
 });
 
-test('batch option scales input, output and MACs; networks are fresh plain JSON objects', () => {
+test('batch option scales input, output and MACs; networks are fresh, valid, plain JSON objects', () => {
   const b4 = resolveNetwork(zooNetwork('resnet18', { batch: 4 }));
   assert.deepEqual(b4.inputs[0]?.shape, [4, 3, 224, 224]);
   assert.deepEqual(b4.layers.at(-1)?.outputShape, [4, 1000]);
@@ -228,6 +229,7 @@ test('batch option scales input, output and MACs; networks are fresh plain JSON 
     const net: Network = zooNetwork(name);
     assert.deepEqual(JSON.parse(JSON.stringify(net)), net, `${name} is plain JSON`);
     assert.equal(net.format, 'memlat-network@1');
+    assert.deepEqual(validateNetwork(JSON.parse(JSON.stringify(net)), name), net, `${name} passes the format validator unchanged`);
     net.layers.length = 0; // mutating one copy must not affect the next
     assert.ok(zooNetwork(name).layers.length > 0);
   }
