@@ -4,13 +4,19 @@
  * profiler uses. The encoding itself is pure and lives in src/dataset/csv.ts.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rename, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { UserError } from '../errors.js';
 import { ALL_COLUMNS, decodeRows, encodeHeader, encodeRows, type RowStatsFn } from '../dataset/csv.js';
 import type { HardwareFingerprint, MeasurementRow } from '../dataset/schema.js';
+import {
+  edgecaffeMeanRows, edgecaffeRows, parseDescription, parseLinearProfile, parsePipelineRuns,
+  type LinearTiming, type PipelineRun,
+} from '../dataset/edgecaffe.js';
+import { importCaffe } from '../network/import/caffe.js';
+import { resolveNetwork } from '../network/shapes.js';
 
 /** True for `.gz` paths (gzip-compressed CSV). */
 function isGz(path: string): boolean {
@@ -170,4 +176,76 @@ export async function openRowWriter(path: string, opts: { stats?: RowStatsFn } =
       await fh.close();
     },
   };
+}
+
+/** What `readEdgecaffeDir` found, per network. */
+export interface EdgecaffeNetworkImport {
+  network: string;
+  /** 'edgecaffe' (linear runs) or 'edgecaffe-mean' (description.yaml means only). */
+  source: 'edgecaffe' | 'edgecaffe-mean';
+  rows: number;
+  /** Timing names without a memlat layer (EdgeCaffe's "input"), with counts. */
+  unmatched: Record<string, number>;
+  /** importCaffe's warnings. */
+  warnings: string[];
+}
+
+/** Everything imported from an EdgeCaffe directory. */
+export interface EdgecaffeDirImport {
+  rows: MeasurementRow[];
+  /** profiles/memory.csv (empty if absent). */
+  pipeline: PipelineRun[];
+  networks: EdgecaffeNetworkImport[];
+}
+
+/**
+ * Reads an EdgeCaffe directory (layout of data/edgecaffe): every `<Net>/description.yaml` with its
+ * prototxt, `profiles/linear-*.csv` and `profiles/memory.csv`. Networks with linear runs get one row
+ * per timed layer per run; the others one mean row per layer (see src/dataset/edgecaffe.ts).
+ * Cost: reads ~1 MB; milliseconds.
+ */
+export async function readEdgecaffeDir(dir: string): Promise<EdgecaffeDirImport> {
+  if (!existsSync(dir) || !(await stat(dir)).isDirectory()) {
+    throw new UserError(`edgecaffe directory ${dir}: not found; pass the folder holding AgeNet/, ..., profiles/ (e.g. data/edgecaffe)`);
+  }
+  const profDir = join(dir, 'profiles');
+  const timings: LinearTiming[] = [];
+  const pipeline: PipelineRun[] = [];
+  if (existsSync(profDir)) {
+    for (const f of (await readdir(profDir)).sort()) {
+      const m = /^linear-(\d+)\.csv$/.exec(f);
+      if (m) timings.push(...parseLinearProfile(await readFile(join(profDir, f), 'utf8'), Number(m[1]), join(profDir, f)));
+    }
+    const mem = join(profDir, 'memory.csv');
+    if (existsSync(mem)) pipeline.push(...parsePipelineRuns(await readFile(mem, 'utf8'), mem));
+  }
+  const withRuns = new Set(timings.map((t) => t.network));
+  const rows: MeasurementRow[] = [];
+  const networks: EdgecaffeNetworkImport[] = [];
+  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'description.yaml')));
+  if (!entries.length) {
+    throw new UserError(`edgecaffe directory ${dir}: no <Network>/description.yaml inside; pass the folder holding AgeNet/, ..., profiles/ (e.g. data/edgecaffe)`);
+  }
+  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const descPath = join(dir, e.name, 'description.yaml');
+    const desc = parseDescription(await readFile(descPath, 'utf8'), descPath);
+    const protoPath = join(dir, e.name, desc.networkFile);
+    if (!existsSync(protoPath)) throw new UserError(`${descPath}: network-file ${desc.networkFile} not found beside it`);
+    const imported = importCaffe(await readFile(protoPath, 'utf8'), { name: desc.name });
+    const rn = resolveNetwork(imported.network);
+    const hasRuns = withRuns.has(desc.name);
+    const res = hasRuns ? edgecaffeRows(rn, timings) : edgecaffeMeanRows(rn, desc);
+    rows.push(...res.rows);
+    networks.push({
+      network: desc.name, source: hasRuns ? 'edgecaffe' : 'edgecaffe-mean', rows: res.rows.length,
+      unmatched: Object.fromEntries(res.unmatched), warnings: imported.warnings,
+    });
+  }
+  return { rows, pipeline, networks };
+}
+
+/** Writes the pipeline table as CSV (`memoryLimitBytes,policy,totalMs`). */
+export async function writePipelineRuns(path: string, runs: readonly PipelineRun[]): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, 'memoryLimitBytes,policy,totalMs\n' + runs.map((r) => `${r.memoryLimitBytes},${r.policy},${r.totalMs}`).join('\n') + '\n');
 }
