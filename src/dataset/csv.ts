@@ -13,6 +13,7 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { UserError } from '../errors.js';
+import { layerStats } from '../features/layer.js';
 import type { Layer, LayerStats, LayerType } from '../network/types.js';
 import type { MeasurementRow } from './schema.js';
 
@@ -33,10 +34,23 @@ export const STAT_COLUMNS = [
 export const ALL_COLUMNS: readonly string[] = [...ROW_COLUMNS, ...STAT_COLUMNS];
 
 /**
- * Computes a row's derived statistics (normally `layerStats` from src/features/layer.ts). Returning
- * null (or omitting the function) leaves the stat columns empty.
+ * Computes a row's derived statistics (default: rowLayerStats). Returning null leaves the stat
+ * columns empty.
  */
 export type RowStatsFn = (row: MeasurementRow) => LayerStats | null;
+
+/**
+ * The default derived statistics of a row: `layerStats` (src/features/layer.ts) at 1 intra-op thread
+ * (only the conv workspace depends on threads), or null if the layer cannot be analysed (e.g. an
+ * opaque layer without enough information).
+ */
+export function rowLayerStats(row: MeasurementRow): LayerStats | null {
+  try {
+    return layerStats({ index: row.layerIndex, layer: row.layer, inputShapes: row.inputShapes, outputShape: row.outputShape });
+  } catch {
+    return null;
+  }
+}
 
 const LAYER_TYPES: ReadonlySet<string> = new Set<LayerType>([
   'dense', 'conv2d', 'pool', 'batchnorm', 'layernorm', 'lrn', 'activation', 'softmax', 'dropout', 'add',
@@ -48,8 +62,8 @@ function num(v: number | null): string {
 }
 
 /** One row as CSV field strings in ALL_COLUMNS order. Cost: O(size of the layer JSON). */
-export function rowToFields(row: MeasurementRow, stats?: RowStatsFn): string[] {
-  const s = stats?.(row) ?? null;
+export function rowToFields(row: MeasurementRow, stats: RowStatsFn = rowLayerStats): string[] {
+  const s = stats(row);
   return [
     row.hardwareId, row.source, row.network, String(row.layerIndex), row.layerName, row.layerType,
     num(row.memoryLimitBytes), String(row.rep), num(row.loadMs), num(row.runMs), num(row.unloadMs),
@@ -69,7 +83,7 @@ export function encodeHeader(): string {
  * Cost: linear in the rows; ~0.3 s per 100k rows (csv-stringify).
  */
 export function encodeRows(rows: readonly MeasurementRow[], opts: { header?: boolean; stats?: RowStatsFn } = {}): string {
-  const body = rows.length ? stringify(rows.map((r) => rowToFields(r, opts.stats))) : '';
+  const body = rows.length ? stringify(rows.map((r) => rowToFields(r, opts.stats ?? rowLayerStats))) : '';
   return (opts.header ? encodeHeader() : '') + body;
 }
 

@@ -16,6 +16,7 @@
  *
  * Pure and deterministic in its options. Cost: O(layers x levels), ~0.1 ms per sample.
  */
+import { layerStats } from '../features/layer.js';
 import type { Layer, LayerType } from '../network/types.js';
 import { sampleLayer, type LayerSample, type SampleKind } from './design-space.js';
 
@@ -49,9 +50,11 @@ export interface PlanOptions {
   gridRatio?: number;
   /** Samples per chunk (default 100). */
   chunkSize?: number;
+  /** Intra-op threads of the workers (the conv workspace, hence the working set, depends on it). Default 1. */
+  threads?: number;
   /**
-   * Working set of a layer, bytes (normally `layerStats(...).workingSetBytes` from src/features).
-   * Default: fp32 weights + inputs + outputs of the sample.
+   * Working set of a layer, bytes. Default: `layerStats(..., { threads }).workingSetBytes`
+   * (src/features/layer.ts): weights + inputs + output + conv workspace.
    */
   workingSetBytes?: (s: LayerSample) => number;
 }
@@ -129,6 +132,7 @@ export function buildPlan(opts: PlanOptions): ProfilePlan {
     maxTensorBytes: opts.maxTensorBytes ?? 512 * MiB,
     gridRatio: opts.gridRatio ?? GRID_RATIO,
     chunkSize: opts.chunkSize ?? 100,
+    threads: opts.threads ?? 1,
   };
   if (!(options.layers >= 1 && options.reps >= 1 && options.chunkSize >= 1 && options.gridRatio > 1)) {
     throw new Error(`buildPlan: layers ${options.layers}, reps ${options.reps}, chunkSize ${options.chunkSize} must be >= 1 and gridRatio ${options.gridRatio} > 1`);
@@ -140,7 +144,9 @@ export function buildPlan(opts: PlanOptions): ProfilePlan {
     const byLimit = new Map<number | null, PlanJob[]>();
     for (let n = start; n < Math.min(options.layers, start + options.chunkSize); n++) {
       const s = sampleLayer(n, { seed: options.seed, maxTensorBytes: options.maxTensorBytes });
-      const ws = opts.workingSetBytes ? opts.workingSetBytes(s) : s.tensorBytes;
+      const ws = opts.workingSetBytes
+        ? opts.workingSetBytes(s)
+        : layerStats({ index: 0, layer: s.layer, inputShapes: s.inputShapes, outputShape: s.outputShape }, { threads: options.threads }).workingSetBytes;
       const mine = new Map<number | null, number[] | null>();
       if (options.unlimited) mine.set(null, null);
       for (const f of levels) {

@@ -62,3 +62,12 @@ test('bad fields throw UserError naming file, line, column and value', () => {
   const badType = encodeRows([denseRow(0)], { header: true }).replace(',dense,', ',densest,');
   assert.throws(() => decodeRows(badType, 'r.csv'), /column layerType "densest" is not a layer type/);
 });
+
+test('by default the stat columns are layerStats of the row (dense 64 -> 10: 650 params, 2600 weight bytes)', () => {
+  const recs = parse<Record<string, string>>(encodeRows([denseRow(0)], { header: true }), { columns: true });
+  assert.equal(recs[0]!.params, '650');
+  assert.equal(recs[0]!.weightBytes, '2600');
+  assert.equal(recs[0]!.macs, '640');
+  assert.equal(recs[0]!.inputBytes, '256');
+  assert.equal(recs[0]!.outputBytes, '40');
+});
