@@ -1,0 +1,221 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { importOnnx } from '../../src/network/import/onnx.js';
+import { resolveNetwork } from '../../src/network/shapes.js';
+import { layerStats } from '../../src/features/layer.js';
+import { UserError } from '../../src/errors.js';
+import type { Layer, Network, ResolvedNetwork } from '../../src/network/types.js';
+import {
+  attentionBlock,
+  externalData,
+  GraphBuilder,
+  ints,
+  residualBlock,
+  smallCnn,
+  torchFlatten,
+  unknownOps,
+  type Fixture,
+} from '../fixtures/onnx/make-fixtures.js';
+
+/** Loads the model in onnxruntime (from a temp dir, with its external data if any), runs it on zeros, returns output dims. */
+async function runOnOrt(fx: Fixture, feedDims?: Record<string, number[]>): Promise<number[][]> {
+  const dir = mkdtempSync(join(tmpdir(), 'memlat-onnx-'));
+  try {
+    const path = join(dir, 'model.onnx');
+    writeFileSync(path, fx.bytes);
+    if (fx.external) writeFileSync(join(dir, fx.external.file), fx.external.bytes);
+    const session = await ort.InferenceSession.create(path);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [name, f] of Object.entries(fx.feeds)) {
+      const dims = feedDims?.[name] ?? f.dims;
+      const n = dims.reduce((a, b) => a * b, 1);
+      feeds[name] = f.type === 'int64' ? new ort.Tensor('int64', new BigInt64Array(n).fill(1n), dims) : new ort.Tensor('float32', new Float32Array(n), dims);
+    }
+    const out = await session.run(feeds);
+    await session.release();
+    return session.outputNames.map((o) => [...out[o]!.dims]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function byName(net: Network): Map<string, Layer> {
+  return new Map(net.layers.map((l) => [l.name, l]));
+}
+function stat(rn: ResolvedNetwork, name: string): ReturnType<typeof layerStats> {
+  const rl = rn.layers.find((l) => l.layer.name === name);
+  assert.ok(rl, `layer ${name}`);
+  return layerStats(rl);
+}
+
+function userError(fn: () => unknown, re: RegExp): UserError {
+  let caught: UserError | undefined;
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof UserError, `expected UserError, got ${String(e)}`);
+    assert.match(e.message, re);
+    assert.ok(!e.message.includes('\n'), `one line: ${e.message}`);
+    caught = e;
+    return true;
+  });
+  return caught!;
+}
+
+test('small CNN: conv/bn/relu/pool/lrn/grouped SAME conv/relu6/ceil avgpool/flatten/gemm/dropout/softmax', async () => {
+  const fx = smallCnn();
+  const { network, warnings } = importOnnx(fx.bytes, {});
+  assert.deepEqual(warnings, []);
+  assert.equal(network.name, 'small_cnn');
+  assert.deepEqual(network.inputs, [{ name: 'image', shape: [1, 3, 32, 32] }]);
+  const l = byName(network);
+  assert.deepEqual(network.layers.map((x) => x.name), ['conv1', 'bn1', 'relu1', 'pool1', 'lrn1', 'conv2', 'relu6', 'pool2', 'flatten', 'fc', 'drop', 'prob']);
+  assert.deepEqual(l.get('conv1'), { type: 'conv2d', name: 'conv1', inputs: ['image'], outChannels: 8, kernel: 3, padding: 1 });
+  assert.deepEqual(l.get('bn1'), { type: 'batchnorm', name: 'bn1', inputs: ['conv1'], epsilon: Math.fround(1e-3), affine: true });
+  assert.deepEqual(l.get('pool1'), { type: 'pool', name: 'pool1', inputs: ['relu1'], mode: 'max', kernel: 2, stride: 2 });
+  assert.deepEqual(l.get('lrn1'), { type: 'lrn', name: 'lrn1', inputs: ['pool1'], size: 5, alpha: Math.fround(1e-4), beta: 0.75, k: 2 });
+  // SAME_UPPER, stride 2, kernel 3 on 16: out 8, total pad (8-1)*2+3-16 = 1, the extra row/col at the end
+  assert.deepEqual(l.get('conv2'), { type: 'conv2d', name: 'conv2', inputs: ['lrn1'], outChannels: 16, kernel: 3, stride: 2, padding: [0, 0, 1, 1], groups: 2 });
+  assert.deepEqual(l.get('relu6'), { type: 'activation', name: 'relu6', inputs: ['conv2'], fn: 'relu6' });
+  assert.deepEqual(l.get('pool2'), { type: 'pool', name: 'pool2', inputs: ['relu6'], mode: 'avg', kernel: 3, stride: 2, ceilMode: true });
+  assert.deepEqual(l.get('fc'), { type: 'dense', name: 'fc', inputs: ['flatten'], units: 10 });
+  assert.deepEqual(l.get('prob'), { type: 'softmax', name: 'prob', inputs: ['drop'], axis: 1 });
+
+  const rn = resolveNetwork(network);
+  assert.deepEqual(rn.layers.find((x) => x.layer.name === 'pool2')?.outputShape, [1, 16, 4, 4]); // ceil((8-3)/2)+1 = 4
+  assert.equal(stat(rn, 'conv1').params, 8 * 3 * 9 + 8);
+  assert.equal(stat(rn, 'conv2').weights, 16 * 4 * 9);
+  assert.equal(stat(rn, 'fc').weights, 256 * 10); // B stored [10, 256] with transB=1
+  assert.equal(stat(rn, 'fc').params, 256 * 10 + 10);
+  // onnxruntime accepts the model and agrees on the output shape
+  assert.deepEqual(await runOnOrt(fx), [rn.layers.at(-1)!.outputShape]);
+});
+
+test('residual block: Identity dropped, Add joins the skip, bias-free convs', async () => {
+  const fx = residualBlock();
+  const { network } = importOnnx(fx.bytes, { name: 'block' });
+  assert.equal(network.name, 'block');
+  assert.deepEqual(network.layers.map((l) => `${l.name}:${l.type}<${l.inputs.join('+')}`), [
+    'conv1:conv2d<x', 'bn1:batchnorm<conv1', 'relu1:activation<bn1', 'conv2:conv2d<relu1', 'bn2:batchnorm<conv2', 'add:add<bn2+x', 'relu2:activation<add',
+  ]);
+  const rn = resolveNetwork(network);
+  assert.equal(stat(rn, 'conv1').params, 16 * 16 * 9);
+  assert.equal(stat(rn, 'bn1').params, 32);
+  assert.deepEqual(await runOnOrt(fx), [rn.layers.at(-1)!.outputShape]);
+});
+
+test("PyTorch x.view(x.size(0), -1): the Shape->Gather->Unsqueeze->Concat subgraph folds to reshape [0, -1]", async () => {
+  const fx = torchFlatten();
+  const { network } = importOnnx(fx.bytes, {});
+  assert.deepEqual(network.inputs, [{ name: 'input', shape: [1, 3, 8, 8] }]); // symbolic batch -> 1
+  assert.deepEqual(network.layers.map((l) => l.type), ['conv2d', 'activation', 'reshape', 'dense']);
+  assert.deepEqual(network.layers[2], { type: 'reshape', name: '/Reshape', inputs: ['/relu/Relu'], shape: [0, -1] });
+  // MatMul + Add(bias) is one dense layer with a bias, named after the MatMul
+  assert.deepEqual(network.layers[3], { type: 'dense', name: '/fc/MatMul', inputs: ['/Reshape'], units: 5 });
+  const rn = resolveNetwork(network, { batch: 2 });
+  assert.deepEqual(rn.layers[2]!.outputShape, [2, 144]);
+  assert.equal(layerStats(rn.layers[3]!).params, 144 * 5 + 5);
+  // the batch really is free: onnxruntime at batch 2 agrees with memlat at batch 2
+  assert.deepEqual(await runOnOrt(fx, { input: [2, 3, 8, 8] }), [[2, 5]]);
+});
+
+test('external data: imports from dims alone without the weight file; onnxruntime runs it with the file', async () => {
+  const fx = externalData();
+  assert.ok(fx.external);
+  // the model file itself holds no weights
+  assert.ok(fx.bytes.length < 2000, `model is ${fx.bytes.length} bytes`);
+  assert.equal(fx.external.bytes.length, 4 * (32 * 3 * 25 + 32 + 32 * 100));
+  const { network } = importOnnx(fx.bytes, {});
+  const rn = resolveNetwork(network);
+  assert.deepEqual(rn.layers.map((l) => `${l.layer.name}${JSON.stringify(l.outputShape)}`), [
+    'conv1[1,32,8,8]', 'relu1[1,32,8,8]', 'gap[1,32,1,1]', 'flat[1,32]', 'fc[1,100]',
+  ]);
+  assert.equal(stat(rn, 'conv1').params, 32 * 3 * 25 + 32);
+  assert.equal(stat(rn, 'fc').params, 32 * 100); // Gemm without C: no bias
+  assert.deepEqual(await runOnOrt(fx), [[1, 100]]);
+});
+
+test('attention block: embedding, Linear fusion, head reshapes from Shape, q k^T as transposeB, GELU and layer-norm patterns', async () => {
+  const fx = attentionBlock();
+  userError(() => importOnnx(fx.bytes, {}), /input "input_ids": dimension 1 is symbolic \("sequence"\); give its size, e\.g\. dims: \{ sequence: 128 \}/);
+  const { network, warnings } = importOnnx(fx.bytes, { dims: { sequence: 6 } });
+  assert.deepEqual(network.inputs, [{ name: 'input_ids', shape: [1, 6], dtype: 'int64' }]);
+  assert.deepEqual(network.layers.map((l) => (l.type === 'activation' ? l.fn : l.type)), [
+    'embedding', 'dense', 'reshape', 'transpose', 'dense', 'reshape', 'transpose', 'dense', 'reshape', 'transpose',
+    'matmul', 'softmax', 'matmul', 'transpose', 'reshape', 'dense', 'add', 'layernorm', 'dense', 'gelu', 'dense', 'add', 'layernorm',
+  ]);
+  const l = byName(network);
+  assert.deepEqual(l.get('/embeddings/Gather'), { type: 'embedding', name: '/embeddings/Gather', inputs: ['input_ids'], vocab: 50, dim: 8 });
+  // Transpose(0,1,3,2) of k feeding only the MatMul is folded into transposeB
+  assert.deepEqual(l.get('/attn/MatMul_qk'), { type: 'matmul', name: '/attn/MatMul_qk', inputs: ['/qh/Transpose', '/kh/Transpose'], transposeB: true });
+  assert.equal(l.get('/attn/Transpose_k'), undefined);
+  // Reshape targets from Shape(x)[0], Shape(x)[1] copy the input's dims (0), the rest are literals
+  assert.deepEqual(l.get('/qh/Reshape'), { type: 'reshape', name: '/qh/Reshape', inputs: ['/q/MatMul'], shape: [0, 0, 2, 4] });
+  assert.deepEqual(l.get('/gelu/Mul_1'), { type: 'activation', name: '/gelu/Mul_1', inputs: ['/ffn1/MatMul'], fn: 'gelu' });
+  assert.deepEqual(l.get('/ln1/LayerNorm'), { type: 'layernorm', name: '/ln1/LayerNorm', inputs: ['/attn/residual'], epsilon: Math.fround(1e-12) });
+  assert.deepEqual(l.get('/ln2/Add_1'), { type: 'layernorm', name: '/ln2/Add_1', inputs: ['/ffn/residual'], epsilon: Math.fround(1e-5) });
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /"\/attn\/Div" \(Div\): Div by a scalar constant is not timed/);
+
+  const rn = resolveNetwork(network);
+  const shape = (n: string): number[] | undefined => rn.layers.find((x) => x.layer.name === n)?.outputShape;
+  assert.deepEqual(shape('/attn/MatMul_qk'), [1, 2, 6, 6]);
+  assert.deepEqual(shape('/attn/MatMul_v'), [1, 2, 6, 4]);
+  assert.deepEqual(shape('/ln2/Add_1'), [1, 6, 8]);
+  // parameters: embedding 50*8, q/k/v/o 4*(8*8+8), ln 2*(2*8), ffn 8*32+32 + 32*8+8
+  const total = rn.layers.reduce((a, x) => a + layerStats(x).params, 0);
+  assert.equal(total, 400 + 4 * 72 + 2 * 16 + 288 + 264);
+  assert.equal(stat(rn, '/attn/MatMul_qk').macs, 2 * 6 * 6 * 4);
+  assert.deepEqual(await runOnOrt(fx), [[1, 6, 8]]);
+});
+
+test('unknown ops: one error listing every unsupported op; with allowUnknownOps, opaque layers and a warning each', async () => {
+  const fx = unknownOps();
+  userError(() => importOnnx(fx.bytes, {}), /^ONNX model uses unsupported ops: Exp x2 \(first: "exp_a"\), Neg x1 \(first: "neg"\); .*allowUnknownOps/);
+  const { network, warnings } = importOnnx(fx.bytes, { allowUnknownOps: true });
+  assert.deepEqual(network.layers.map((l) => l.type), ['conv2d', 'opaque', 'opaque', 'opaque', 'activation']);
+  assert.deepEqual(network.layers[1], { type: 'opaque', name: 'exp_a', inputs: ['conv'], op: 'Exp', outputShape: [1, 4, 6, 6] });
+  assert.deepEqual(network.layers[4]!.inputs, ['exp_b']);
+  assert.equal(warnings.length, 3);
+  assert.match(warnings[1]!, /node "neg" \(Neg\): unsupported op Neg kept as an opaque layer \(output \[1,4,6,6\], 0 params\)/);
+  assert.deepEqual(resolveNetwork(network).layers.at(-1)!.outputShape, [1, 4, 6, 6]);
+  assert.deepEqual(await runOnOrt(fx), [[1, 4, 6, 6]]);
+  // without value_info the opaque layer's shape is unknown: say what is missing
+  userError(() => importOnnx(unknownOps(false).bytes, { allowUnknownOps: true }), /node "exp_a" \(Exp\): .*output "exp_a_out" has no shape in value_info or graph outputs; run onnx\.shape_inference/);
+});
+
+test('constant tensor operands and custom domains are reported as unsupported with their context', () => {
+  const b = new GraphBuilder('pos');
+  const x = b.input('x', [1, 4, 8]);
+  const h = b.node('Add', [x, b.weight('pos_table', [1, 4, 8])], {}, { name: 'add_pos' });
+  b.node('Foo', [h], {}, { name: 'custom', domain: 'com.example' });
+  b.node('Relu', ['custom_out'], {}, { name: 'r' });
+  const bytes = b.encode();
+  userError(() => importOnnx(bytes, {}), /unsupported ops: Add with a constant tensor operand x1 \(first: "add_pos"\), com\.example\.Foo x1 \(first: "custom"\)/);
+  b.info('custom_out', [1, 4, 8]);
+  const { network } = importOnnx(b.encode(), { allowUnknownOps: true });
+  // the Add keeps its constant as parameters, with the broadcast shape
+  assert.deepEqual(network.layers[0], { type: 'opaque', name: 'add_pos', inputs: ['x'], op: 'Add', outputShape: [1, 4, 8], params: 32 });
+  assert.equal(network.layers[1]!.type, 'opaque');
+});
+
+test('truncated and garbage files: one-line UserError', () => {
+  const good = smallCnn().bytes;
+  userError(() => importOnnx(good.slice(0, Math.floor(good.length / 2)), {}), /^not a valid ONNX model \(\d+ bytes\): protobuf decoding failed: .*; the file is truncated or not \.onnx$/);
+  userError(() => importOnnx(new TextEncoder().encode('name: "not onnx"\nlayer { }\n'), {}), /^not a valid ONNX model/);
+  userError(() => importOnnx(new Uint8Array(0), {}), /^not a valid ONNX model \(0 bytes\): no graph with nodes found/);
+});
+
+test('Reshape with a run-time shape and 3-D convolutions are rejected with the node named', () => {
+  const b = new GraphBuilder('dyn');
+  const x = b.input('x', [1, 4, 6]);
+  const y = b.input('shape_in', [2], 7);
+  b.node('Reshape', [x, y], {}, { name: 'dyn_reshape' });
+  userError(() => importOnnx(b.encode(), {}), /node "dyn_reshape" \(Reshape\): target shape is computed at run time/);
+  const c = new GraphBuilder('c3d');
+  const v = c.input('v', [1, 2, 4, 4, 4]);
+  c.node('Conv', [v, c.weight('w', [2, 2, 3, 3, 3])], { kernel_shape: ints([3, 3, 3]) }, { name: 'conv3d' });
+  userError(() => importOnnx(c.encode(), {}), /node "conv3d" \(Conv\): weight input must be a 4-D initializer .* got \[2,2,3,3,3\]/);
+});
