@@ -538,3 +538,18 @@ function rebatchLayer(layer: Layer, originalBatch: number | undefined, batch: nu
   }
   return layer;
 }
+
+/**
+ * The same network at another batch size: dimension 0 of every input becomes `batch`, and reshape
+ * targets / opaque output shapes written for the network's own batch follow (as resolveNetwork's
+ * `batch` option does). Returns a new object; the argument is not modified. Cost: O(layers).
+ */
+export function withBatch(net: Network, batch: number): Network {
+  if (!isPosInt(batch)) throw new UserError(`batch ${show(batch)} must be a positive integer, e.g. --batch 8`);
+  const originalBatch = net.inputs[0]?.shape[0];
+  return {
+    ...net,
+    inputs: net.inputs.map((t) => ({ ...t, shape: [batch, ...t.shape.slice(1)] })),
+    layers: net.layers.map((l) => rebatchLayer(l, originalBatch, batch)),
+  };
+}
