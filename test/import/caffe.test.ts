@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { importCaffe } from '../../src/network/import/caffe.js';
 import { parseTextProto } from '../../src/network/import/prototxt.js';
 import { resolveNetwork } from '../../src/network/shapes.js';
+import { validateNetwork } from '../../src/network/validate.js';
 import { layerStats } from '../../src/features/layer.js';
 import { UserError } from '../../src/errors.js';
 import type { Layer } from '../../src/network/types.js';
@@ -33,6 +34,8 @@ for (const dir of networks) {
     const desc = parseYaml(readFileSync(join(edgecaffeDir, dir, 'description.yaml'), 'utf8')) as Description;
     const text = readFileSync(join(edgecaffeDir, dir, desc['network-file']), 'utf8');
     const { network } = importCaffe(text, { name: desc.name });
+    // what the importer produces is a valid network description, also after a JSON round trip
+    assert.deepEqual(validateNetwork(JSON.parse(JSON.stringify(network)), dir), network);
     const rn = resolveNetwork(network);
     const byName = new Map(rn.layers.map((rl) => [rl.layer.name, rl]));
     const entries = [...desc['conv-layers'], ...desc['fc-layers']];

@@ -6,10 +6,12 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { importOnnx } from '../../src/network/import/onnx.js';
 import { resolveNetwork } from '../../src/network/shapes.js';
+import { validateNetwork } from '../../src/network/validate.js';
 import { layerStats } from '../../src/features/layer.js';
 import { UserError } from '../../src/errors.js';
 import type { Layer, Network, ResolvedNetwork } from '../../src/network/types.js';
 import {
+  allFixtures,
   attentionBlock,
   externalData,
   GraphBuilder,
@@ -218,4 +220,11 @@ test('Reshape with a run-time shape and 3-D convolutions are rejected with the n
   const v = c.input('v', [1, 2, 4, 4, 4]);
   c.node('Conv', [v, c.weight('w', [2, 2, 3, 3, 3])], { kernel_shape: ints([3, 3, 3]) }, { name: 'conv3d' });
   userError(() => importOnnx(c.encode(), {}), /node "conv3d" \(Conv\): weight input must be a 4-D initializer .* got \[2,2,3,3,3\]/);
+});
+
+test('every imported fixture is a valid network description (JSON round trip through validateNetwork)', () => {
+  for (const [name, fx] of Object.entries(allFixtures())) {
+    const { network } = importOnnx(fx.bytes, { dims: { sequence: 6 }, allowUnknownOps: true });
+    assert.deepEqual(validateNetwork(JSON.parse(JSON.stringify(network)), name), network, name);
+  }
 });
