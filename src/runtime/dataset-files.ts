@@ -15,6 +15,7 @@ import {
   edgecaffeMeanRows, edgecaffeRows, parseDescription, parseLinearProfile, parsePipelineRuns,
   type LinearTiming, type PipelineRun,
 } from '../dataset/edgecaffe.js';
+import { encodeParquet } from '../dataset/parquet.js';
 import { importCaffe } from '../network/import/caffe.js';
 import { resolveNetwork } from '../network/shapes.js';
 
@@ -248,4 +249,11 @@ export async function readEdgecaffeDir(dir: string): Promise<EdgecaffeDirImport>
 export async function writePipelineRuns(path: string, runs: readonly PipelineRun[]): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, 'memoryLimitBytes,policy,totalMs\n' + runs.map((r) => `${r.memoryLimitBytes},${r.policy},${r.totalMs}`).join('\n') + '\n');
+}
+
+/** Writes rows as a Parquet file (see src/dataset/parquet.ts for the column types). */
+export async function writeParquet(path: string, rows: readonly MeasurementRow[], opts: { stats?: RowStatsFn } = {}): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path + '.tmp', new Uint8Array(encodeParquet(rows, opts.stats)));
+  await rename(path + '.tmp', path);
 }
