@@ -1,0 +1,75 @@
+/**
+ * Fitting and loading models by kind: the one entry point the CLI, the evaluation harness and the
+ * predictor use. Kinds today: 'fe' and 'fs' (the study's two models). New kinds register here.
+ */
+import { UserError } from '../errors.js';
+import type { HardwareFingerprint, MeasurementRow } from '../dataset/schema.js';
+import { FE_VERSION, FeModel, fitFe, type FeModelJSON, type FeOptions } from './fe.js';
+import { FS_VERSION, FsModel, fitFs, type FsModelJSON, type FsOptions } from './fs.js';
+import { aggregateRows, type LayerObservation } from './observations.js';
+import { MODEL_NAME, type Model } from './types.js';
+
+/** Model kinds fitModel accepts. */
+export const MODEL_KINDS = ['fe', 'fs'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
+/** Options per kind (each kind reads its own). */
+export interface FitOptions {
+  fe?: FeOptions;
+  fs?: FsOptions;
+}
+
+/** Validates a --model style kind name. */
+export function parseModelKind(kind: string, field = '--model'): ModelKind {
+  if ((MODEL_KINDS as readonly string[]).includes(kind)) return kind as ModelKind;
+  throw new UserError(`${field} "${kind}": unknown model kind; use one of ${MODEL_KINDS.join(', ')}`);
+}
+
+/** Fits a model of `kind` on already-aggregated observations (what the evaluation harness uses). */
+export function fitModelOnObservations(kind: ModelKind, obs: readonly LayerObservation[], options: FitOptions = {}): Model {
+  switch (kind) {
+    case 'fe':
+      return fitFe(obs, options.fe);
+    case 'fs':
+      return fitFs(obs, options.fs);
+  }
+}
+
+/**
+ * Fits a model of `kind` on measurement rows: rows are reduced to per-configuration medians
+ * (observations.ts) first. `hardware` maps every row's hardwareId to its fingerprint.
+ */
+export function fitModel(kind: ModelKind | string, rows: readonly MeasurementRow[], hardware: ReadonlyMap<string, HardwareFingerprint>, options: FitOptions = {}): Model {
+  const k = parseModelKind(kind);
+  if (rows.length === 0) throw new UserError('no measurement rows to fit on; check --data');
+  return fitModelOnObservations(k, aggregateRows(rows, hardware), options);
+}
+
+function describe(v: unknown): string {
+  return v === undefined ? 'nothing' : JSON.stringify(v)?.slice(0, 40) ?? String(v);
+}
+
+/**
+ * Rebuilds a model from its JSON (as written by `memlat fit`). Rejects anything that is not a
+ * memlat model of a known kind and version, with `invalid model: ...` messages.
+ */
+export function loadModel(json: unknown): Model {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UserError(`invalid model: expected a JSON object, got ${describe(json)}`);
+  const o = json as Record<string, unknown>;
+  if (o.name !== MODEL_NAME) throw new UserError(`invalid model: expected name "${MODEL_NAME}", got ${describe(o.name)}; pass a file written by 'memlat fit'`);
+  const check = (version: number): void => {
+    if (o.version !== version) throw new UserError(`invalid model: kind "${String(o.kind)}" expects version ${version}, got ${describe(o.version)}; refit it with this memlat ('memlat fit')`);
+  };
+  switch (o.kind) {
+    case 'fe':
+      check(FE_VERSION);
+      if (typeof o.groups !== 'object' || o.groups === null || !('all' in o.groups)) throw new UserError('invalid model: fe model has no "groups.all" regression; the file is damaged, refit it');
+      return new FeModel(o as FeModelJSON);
+    case 'fs':
+      check(FS_VERSION);
+      if (!Array.isArray(o.baseFeatures) || typeof o.targets !== 'object' || o.targets === null) throw new UserError('invalid model: fs model lacks "baseFeatures" or "targets"; the file is damaged, refit it');
+      return new FsModel(o as FsModelJSON);
+    default:
+      throw new UserError(`invalid model: unknown kind ${describe(o.kind)}; known kinds: ${MODEL_KINDS.join(', ')}`);
+  }
+}

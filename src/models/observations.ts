@@ -1,0 +1,107 @@
+/**
+ * From measurement rows to the observations models train and are scored on: one per layer
+ * configuration (hardware, network, layer index, memory limit), holding the median over
+ * repetitions of each phase's time (EXECUTION-MODEL.md: medians, never single passes). OOM-killed
+ * passes are dropped. Models train on these medians rather than on single passes (noise of the
+ * repetitions is not what the models are asked to predict, and it makes fitting 5x cheaper), and the
+ * evaluation compares predictions with them, so no configuration is ever in a fold's training and
+ * test data at once.
+ *
+ * Pure. Cost: O(rows log rows).
+ */
+import { UserError } from '../errors.js';
+import type { HardwareFingerprint, MeasurementRow } from '../dataset/schema.js';
+import type { ResolvedLayer } from '../network/types.js';
+import { layerFeatureVector, layerStats, swapBytes } from '../features/layer.js';
+import type { LayerInput } from './types.js';
+
+/** One layer configuration with the medians of its repetitions. */
+export interface LayerObservation extends LayerInput {
+  /** `${hardwareId}|${network}|${layerIndex}|${memoryLimitBytes ?? 'none'}` */
+  key: string;
+  hardwareId: string;
+  network: string;
+  layerIndex: number;
+  layerType: string;
+  /** The row's limit; null = unlimited (memoryBytes is then the machine's RAM). */
+  memoryLimitBytes: number | null;
+  reps: number;
+  loadMs: number;
+  runMs: number;
+  /** null when the source does not measure unload (EdgeCaffe). */
+  unloadMs: number | null;
+  /** Bytes of the working set that do not fit at M (features/layer.ts swapBytes). */
+  swapBytes: number;
+}
+
+/** Median of a non-empty array (mean of the middle two for even lengths). */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** The ResolvedLayer a row describes. */
+export function rowLayer(row: MeasurementRow): ResolvedLayer {
+  return { index: row.layerIndex, layer: row.layer, inputShapes: row.inputShapes, outputShape: row.outputShape };
+}
+
+/** Feature-computation options that depend on the machine (the worker runs one thread per core). */
+export function statsOptions(hw: HardwareFingerprint): { threads: number } {
+  return { threads: Math.max(1, hw.cores || 1) };
+}
+
+/** layerFeatureVector for a model input (runtime idle footprint 0 when unknown). */
+export function inputFeatures(x: LayerInput): Record<string, number> {
+  return layerFeatureVector(x.layer, x.memoryBytes, x.hardware.runtimeIdleBytes ?? 0, statsOptions(x.hardware));
+}
+
+/**
+ * Groups rows into per-configuration observations with median times. Throws a UserError naming
+ * the hardware id when a row's fingerprint is missing (needed for M when unlimited, and for the
+ * runtime footprint).
+ */
+export function aggregateRows(rows: readonly MeasurementRow[], hardware: ReadonlyMap<string, HardwareFingerprint>): LayerObservation[] {
+  const groups = new Map<string, MeasurementRow[]>();
+  for (const r of rows) {
+    if (r.oom) continue;
+    const key = `${r.hardwareId}|${r.network}|${r.layerIndex}|${r.memoryLimitBytes ?? 'none'}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(r);
+  }
+  const out: LayerObservation[] = [];
+  for (const [key, g] of groups) {
+    const r0 = g[0]!;
+    const hw = hardware.get(r0.hardwareId);
+    if (!hw) {
+      throw new UserError(`row hardwareId "${r0.hardwareId}" has no hardware fingerprint; add it to the dataset's .hardware.json (memlat hardware --out ...)`);
+    }
+    const memoryBytes = r0.memoryLimitBytes ?? hw.ramBytes;
+    const layer = rowLayer(r0);
+    const unload = g.map((r) => r.unloadMs).filter((v): v is number => v !== null && Number.isFinite(v));
+    const st = layerStats(layer, statsOptions(hw));
+    out.push({
+      key,
+      hardwareId: r0.hardwareId,
+      network: r0.network,
+      layerIndex: r0.layerIndex,
+      layerType: r0.layerType,
+      memoryLimitBytes: r0.memoryLimitBytes,
+      layer,
+      memoryBytes,
+      hardware: hw,
+      reps: g.length,
+      loadMs: median(g.map((r) => r.loadMs)),
+      runMs: median(g.map((r) => r.runMs)),
+      unloadMs: unload.length ? median(unload) : null,
+      swapBytes: swapBytes(st.workingSetBytes, memoryBytes, hw.runtimeIdleBytes ?? 0),
+    });
+  }
+  return out;
+}
+
+/** The observed time of a target for an observation (null when not measured). */
+export function observedMs(o: LayerObservation, target: 'load' | 'run' | 'unload'): number | null {
+  return target === 'load' ? o.loadMs : target === 'run' ? o.runMs : o.unloadMs;
+}

@@ -1,0 +1,61 @@
+/**
+ * The common model interface: every model memlat fits (the study's FE and FS now; bias-corrected,
+ * weighted, physical, tree and roofline models later) predicts the three phases of one layer's
+ * execution (EXECUTION-MODEL.md) from the layer, the available memory M and the hardware, and
+ * serialises to plain JSON tagged with `name: "memlat-model"`, its `kind` and a format `version`.
+ * Types and tiny helpers only.
+ */
+import type { HardwareFingerprint } from '../dataset/schema.js';
+import type { ResolvedLayer } from '../network/types.js';
+
+/** The JSON `name` every serialised model carries; loadModel rejects anything else. */
+export const MODEL_NAME = 'memlat-model';
+
+/** One query: a layer (with its shapes), the available memory M in bytes, and the machine. */
+export interface LayerInput {
+  layer: ResolvedLayer;
+  /** Available memory M (the cgroup limit; the machine's RAM when unlimited), bytes. */
+  memoryBytes: number;
+  hardware: HardwareFingerprint;
+}
+
+/** Predicted median times of one layer's phases; the layer's total is their sum. */
+export interface TimePrediction {
+  loadMs: number;
+  runMs: number;
+  unloadMs: number;
+}
+
+/** The phases a model predicts. */
+export type Target = 'load' | 'run' | 'unload';
+export const TARGETS: readonly Target[] = ['load', 'run', 'unload'];
+
+/** Serialised form of any model: plain data, with the tag fields loadModel checks. */
+export interface ModelJSON {
+  name: typeof MODEL_NAME;
+  kind: string;
+  version: number;
+  [key: string]: unknown;
+}
+
+/** A fitted model: plain data plus a pure, allocation-light predict. */
+export interface Model {
+  readonly name: typeof MODEL_NAME;
+  readonly kind: string;
+  readonly version: number;
+  /**
+   * The phases the model was trained on. A phase absent from the training data (EdgeCaffe has no
+   * unload times) is predicted as 0 and must be reported as "not modelled", not as a measured 0.
+   */
+  readonly fittedTargets: readonly Target[];
+  predict(x: LayerInput): TimePrediction;
+  toJSON(): ModelJSON;
+}
+
+/**
+ * How a prediction of ln(time) becomes a time. 'exp' is plain exp(), the study's behaviour, which
+ * estimates the conditional *median* (geometric mean) and so underestimates the mean when the log
+ * residuals are spread; 'smearing' multiplies by Duan's (1983) smearing factor, the mean of
+ * exp(residual) on the training data (the bias fix, evaluated in the next issue).
+ */
+export type BackTransform = 'exp' | 'smearing';
