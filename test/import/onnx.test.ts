@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -10,6 +10,7 @@ import { validateNetwork } from '../../src/network/validate.js';
 import { layerStats } from '../../src/features/layer.js';
 import { UserError } from '../../src/errors.js';
 import type { Layer, Network, ResolvedNetwork } from '../../src/network/types.js';
+import { fixturesDir } from '../helpers/paths.js';
 import {
   allFixtures,
   attentionBlock,
@@ -137,6 +138,10 @@ test('external data: imports from dims alone without the weight file; onnxruntim
   assert.equal(stat(rn, 'conv1').params, 32 * 3 * 25 + 32);
   assert.equal(stat(rn, 'fc').params, 32 * 100); // Gemm without C: no bias
   assert.deepEqual(await runOnOrt(fx), [[1, 100]]);
+  // the committed file sits without its weights.bin and still imports
+  const committed = join(fixturesDir, 'onnx', 'external-data.onnx');
+  assert.ok(!existsSync(join(fixturesDir, 'onnx', fx.external.file)));
+  assert.deepEqual(importOnnx(readFileSync(committed), {}).network, network);
 });
 
 test('attention block: embedding, Linear fusion, head reshapes from Shape, q k^T as transposeB, GELU and layer-norm patterns', async () => {
@@ -227,4 +232,23 @@ test('every imported fixture is a valid network description (JSON round trip thr
     const { network } = importOnnx(fx.bytes, { dims: { sequence: 6 }, allowUnknownOps: true });
     assert.deepEqual(validateNetwork(JSON.parse(JSON.stringify(network)), name), network, name);
   }
+});
+
+test('the committed .onnx fixture files are what make-fixtures.ts generates', () => {
+  for (const [name, fx] of Object.entries(allFixtures())) {
+    const onDisk = readFileSync(join(fixturesDir, 'onnx', `${name}.onnx`));
+    assert.ok(Buffer.from(fx.bytes).equals(onDisk), `${name}.onnx is stale: run npx tsx test/fixtures/onnx/make-fixtures.ts`);
+  }
+});
+
+test('weights given as graph inputs (how memlat builds single-layer models) are parameters, not network inputs', () => {
+  const b = new GraphBuilder('single_conv');
+  const x = b.input('x', [1, 3, 8, 8]);
+  const w = b.input('w', [4, 3, 3, 3]);
+  const bias = b.input('b', [4]);
+  b.node('Conv', [x, w, bias], { kernel_shape: ints([3, 3]), strides: ints([1, 2]) }, { name: 'conv' });
+  const { network } = importOnnx(b.encode(), {});
+  assert.deepEqual(network.inputs, [{ name: 'x', shape: [1, 3, 8, 8] }]);
+  assert.deepEqual(network.layers, [{ type: 'conv2d', name: 'conv', inputs: ['x'], outChannels: 4, kernel: 3, stride: [1, 2] }]);
+  assert.deepEqual(resolveNetwork(network).layers[0]!.outputShape, [1, 4, 6, 3]);
 });
