@@ -1,0 +1,42 @@
+/**
+ * `memlat hardware [--json] [--out hardware.json]`: measure this machine's fingerprint (CPU, cores,
+ * RAM, cgroup version, cold disk read, memory copy, GEMM GFLOP/s, runtime idle footprint).
+ */
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { formatBytes } from '../../units.js';
+
+/** Register `memlat hardware`. */
+export function register(program: Command): void {
+  program
+    .command('hardware')
+    .description('measure the hardware fingerprint stored with every dataset')
+    .option('--json', 'print the fingerprint as JSON')
+    .option('--out <file>', 'also write it to this JSON file')
+    .option('--cache-dir <dir>', 'directory for the 256 MiB disk probe (default: the weight cache)')
+    .option('--threads <n>', 'onnxruntime threads for the GEMM probe (default: all cores)')
+    .action(async (o: { json?: boolean; out?: string; cacheDir?: string; threads?: string }) => {
+      const { measureHardware } = await import('../../runtime/hardware.js');
+      const threads = o.threads === undefined ? undefined : Number(o.threads);
+      const fp = await measureHardware({ cacheDir: o.cacheDir, threads });
+      const json = `${JSON.stringify(fp, null, 2)}\n`;
+      if (o.out) writeFileSync(o.out, json);
+      if (o.json) {
+        process.stdout.write(json);
+        return;
+      }
+      const rate = (v: number | null): string => (v === null ? 'n/a' : `${formatBytes(v)}/s`);
+      process.stdout.write(
+        [
+          `id            ${fp.id}`,
+          `cpu           ${fp.cpuModel} (${fp.cores} cores)`,
+          `ram           ${formatBytes(fp.ramBytes)}`,
+          `cgroup        ${fp.cgroupVersion === null ? 'none' : `v${fp.cgroupVersion}`}`,
+          `disk (cold)   ${rate(fp.diskReadBytesPerSec)}`,
+          `memory copy   ${rate(fp.memBandwidthBytesPerSec)}`,
+          `GEMM          ${fp.gemmGflops === null ? 'n/a' : `${fp.gemmGflops.toFixed(1)} GFLOP/s`}`,
+          `runtime idle  ${fp.runtimeIdleBytes === null ? 'n/a' : formatBytes(fp.runtimeIdleBytes)}`,
+        ].join('\n') + '\n',
+      );
+    });
+}
