@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/**
+ * The `memlat` command line: builds the commander program from one module per command
+ * (src/cli/commands/<name>.ts, each exporting `register(program)`), runs it, and turns errors into
+ * exit codes: a UserError prints `memlat: <message>` (one line per problem, no stack) and exits 2;
+ * commander's own usage errors exit 2 too; anything else prints its stack and exits 1.
+ *
+ * Commands import their heavy modules lazily inside their actions, so e.g. `memlat predict` never
+ * loads onnxruntime.
+ */
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { isUserError } from '../errors.js';
+import { register as registerDescribe } from './commands/describe.js';
+import { register as registerRun } from './commands/run.js';
+import { register as registerDoctor } from './commands/doctor.js';
+import { register as registerHardware } from './commands/hardware.js';
+
+/** The package version, read from the nearest package.json above this file (works from src/ and dist/). */
+export function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const p = join(dir, 'package.json');
+    if (existsSync(p)) return (JSON.parse(readFileSync(p, 'utf8')) as { version?: string }).version ?? '0.0.0';
+    const up = dirname(dir);
+    if (up === dir) return '0.0.0';
+    dir = up;
+  }
+}
+
+/**
+ * Builds the program with every command registered. Exported for tests and for embedding.
+ * Commander errors throw (exitOverride) instead of exiting, so runCli decides the exit code.
+ */
+export function buildProgram(): Command {
+  const program = new Command('memlat')
+    .description('Predict per-layer and whole-network inference time of DNNs on machines with little memory')
+    .version(packageVersion(), '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerDescribe(program);
+  registerRun(program);
+  registerDoctor(program);
+  registerHardware(program);
+  return program;
+}
+
+/**
+ * Runs the CLI on `argv` (process.argv form) and returns the exit code instead of exiting.
+ * Cost: whatever the command costs.
+ */
+export async function runCli(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (isUserError(e)) {
+      process.stderr.write(e.problems.map((p) => `memlat: ${p}\n`).join(''));
+      return e.exitCode;
+    }
+    if (e instanceof CommanderError) {
+      // Help and --version "errors" are successes; usage errors were already printed by commander.
+      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+    }
+    process.stderr.write(`memlat: internal error (please report it):\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+  }
+}
+
+function isEntryPoint(): boolean {
+  const arg = process.argv[1];
+  if (arg === undefined) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(arg)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  // `memlat describe x | head` closes the pipe early: not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+  process.exitCode = await runCli(process.argv);
+}

@@ -1,0 +1,44 @@
+/**
+ * memlat's typed library entry. Everything here is also what the CLI uses.
+ *
+ * - Network format: types, validateNetwork (zod), resolveNetwork (shape inference), loadNetwork
+ *   (zoo name or .json/.onnx/.prototxt path), importers and the zoo.
+ * - Features: layerStats, networkStats, swapBytes, layerFeatureVector/FEATURE_NAMES.
+ * - describe: the `memlat describe --json` document and table.
+ * - Units and errors: parseBytes & co., UserError.
+ *
+ * Importing this module does not load onnxruntime (the runtime's session code is separate).
+ */
+export type * from './network/types.js';
+export type { HardwareFingerprint, MeasurementRow } from './dataset/schema.js';
+export { UserError, isUserError } from './errors.js';
+export { parseBytes, parseMemoryLimit, parseDurationMs, formatBytes } from './units.js';
+export {
+  resolveNetwork,
+  resolveLayerOutput,
+  withBatch,
+  broadcastShapes,
+  formatShape,
+  numElements,
+  ShapeError,
+  LAYER_TYPES,
+  ACTIVATION_FNS,
+  type ResolveOptions,
+} from './network/shapes.js';
+export { validateNetwork, networkJsonSchema, networkSchema } from './network/validate.js';
+export { describeNetwork, describeTable, describeJsonText, formatCount, type DescribeJson, type DescribeLayer } from './network/describe.js';
+export {
+  layerStats,
+  networkStats,
+  swapBytes,
+  layerFeatureVector,
+  FEATURE_NAMES,
+  ACTIVATION_FLOPS,
+  FP32_BYTES,
+  type LayerStatsOptions,
+  type NetworkStats,
+} from './features/layer.js';
+export { loadNetwork, looksLikeCaffe, type LoadNetworkOptions, type LoadedNetwork } from './runtime/load-network.js';
+export { zooNames, zooNetwork, isZooName, type ZooOptions } from './network/zoo/index.js';
+export { importOnnx, type OnnxImportOptions } from './network/import/onnx.js';
+export { importCaffe, type CaffeImportOptions, type ImportResult } from './network/import/caffe.js';
