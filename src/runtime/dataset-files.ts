@@ -19,6 +19,11 @@ import { encodeParquet } from '../dataset/parquet.js';
 import { importCaffe } from '../network/import/caffe.js';
 import { resolveNetwork } from '../network/shapes.js';
 
+/** The dataset's base path: `rows.csv` / `rows.csv.gz` -> `rows`. */
+function basePath(datasetPath: string): string {
+  return datasetPath.replace(/(\.csv)?(\.gz)?$/i, '');
+}
+
 /** True for `.gz` paths (gzip-compressed CSV). */
 function isGz(path: string): boolean {
   return path.toLowerCase().endsWith('.gz');
@@ -28,7 +33,34 @@ function isGz(path: string): boolean {
  * Where a dataset's hardware fingerprints live: `rows.csv` / `rows.csv.gz` -> `rows.hardware.json`.
  */
 export function hardwarePathFor(datasetPath: string): string {
-  return datasetPath.replace(/(\.csv)?(\.gz)?$/i, '') + '.hardware.json';
+  return basePath(datasetPath) + '.hardware.json';
+}
+
+/** Where a profile's plan options live: `rows.csv` -> `rows.plan.json` (so a resume uses the same plan). */
+export function planPathFor(datasetPath: string): string {
+  return basePath(datasetPath) + '.plan.json';
+}
+
+/** Where an EdgeCaffe import puts the memory.csv pipeline table: `rows.csv` -> `rows.pipeline.csv`. */
+export function pipelinePathFor(datasetPath: string): string {
+  return basePath(datasetPath) + '.pipeline.csv';
+}
+
+/** Reads a JSON side file (null if absent); a broken one is a UserError naming it. */
+export async function readJsonFile(path: string): Promise<unknown> {
+  if (!existsSync(path)) return null;
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch (e) {
+    throw new UserError(`${path}: not valid JSON (${(e as Error).message}); delete it to start afresh`);
+  }
+}
+
+/** Writes a JSON side file atomically (temporary file + rename). */
+export async function writeJsonFile(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path + '.tmp', JSON.stringify(value, null, 2) + '\n');
+  await rename(path + '.tmp', path);
 }
 
 async function readText(path: string): Promise<string> {
