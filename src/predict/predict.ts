@@ -1,0 +1,166 @@
+/**
+ * Network + available memory M + model bundle -> per-layer and total predicted times, under
+ * docs/EXECUTION-MODEL.md (network time = sum over layers of load + run + unload).
+ *
+ * The per-layer step (predictLayers over a PreparedNetwork) is the one code path that predictNetwork,
+ * latencyCurve and minMemory share, so the three agree exactly at the same M.
+ *
+ * Pure and fast: O(layers) model evaluations per M; nothing here imports onnxruntime or touches
+ * files (the `predict` command must start fast).
+ */
+import { UserError } from '../errors.js';
+import { layerStats, swapBytes } from '../features/layer.js';
+import { statsOptions } from '../models/observations.js';
+import type { Target } from '../models/types.js';
+import type { ResolvedNetwork } from '../network/types.js';
+import { formatBytes } from '../units.js';
+import type { LoadedBundle } from './bundle.js';
+
+/** One layer's predicted phases at M. */
+export interface LayerPrediction {
+  name: string;
+  type: string;
+  loadMs: number;
+  runMs: number;
+  unloadMs: number;
+  /** loadMs + runMs + unloadMs. */
+  totalMs: number;
+  /** True when part of the layer's working set does not fit at M (swapBytes > 0). */
+  swaps: boolean;
+  /** max(0, workingSetBytes + runtimeIdleBytes - M) (features/layer.ts swapBytes). */
+  swapBytes: number;
+}
+
+/** A layer among the largest contributors to the total. */
+export interface Bottleneck {
+  index: number;
+  name: string;
+  type: string;
+  totalMs: number;
+  /** totalMs / network totalMs, in [0, 1]. */
+  share: number;
+}
+
+/** What predictNetwork returns (the `memlat predict --json` document, before the model label). */
+export interface NetworkPrediction {
+  network: string;
+  /** The M asked for; null = no limit. */
+  memoryBytes: number | null;
+  /** The M the model was evaluated at: min(M, hardware RAM); RAM when unlimited. */
+  effectiveMemoryBytes: number;
+  totalMs: number;
+  /** [low, high] from the bundle's calibration; null when the bundle has none. */
+  intervalMs: [number, number] | null;
+  /** Nominal coverage of intervalMs (null with it). */
+  intervalCoverage: number | null;
+  layers: LayerPrediction[];
+  /** The `top` layers with the largest totalMs, largest first. */
+  bottlenecks: Bottleneck[];
+  /** Phases the model was not trained on, predicted as 0 (e.g. unload for EdgeCaffe-fitted models). */
+  notModelled: Target[];
+}
+
+/**
+ * A network with its M-independent per-layer quantities computed once (working sets), so that
+ * evaluating many M (curves, searches) costs only the model calls.
+ */
+export interface PreparedNetwork {
+  rn: ResolvedNetwork;
+  bundle: LoadedBundle;
+  /** workingSetBytes of each layer (layerStats with the hardware's thread count). */
+  workingSetBytes: Float64Array;
+  /** The runtime's idle footprint on the bundle's hardware (0 when unknown). */
+  runtimeIdleBytes: number;
+  /** The least M (exclusive) that can run anything: runtimeIdleBytes. */
+  minMemoryBytes: number;
+  /** The least M at which no layer swaps: runtimeIdleBytes + max working set. */
+  noSwapMemoryBytes: number;
+}
+
+/** Precomputes the M-independent part of a network's prediction. Cost O(layers). */
+export function prepareNetwork(rn: ResolvedNetwork, bundle: LoadedBundle): PreparedNetwork {
+  const opts = statsOptions(bundle.hardware);
+  const ws = new Float64Array(rn.layers.length);
+  let peak = 0;
+  rn.layers.forEach((rl, i) => {
+    const w = layerStats(rl, opts).workingSetBytes;
+    ws[i] = w;
+    if (w > peak) peak = w;
+  });
+  const idle = bundle.hardware.runtimeIdleBytes ?? 0;
+  return { rn, bundle, workingSetBytes: ws, runtimeIdleBytes: idle, minMemoryBytes: idle, noSwapMemoryBytes: idle + peak };
+}
+
+/**
+ * The M a model is evaluated at for a requested limit: the machine's RAM when unlimited (null), and
+ * never more than the RAM (a cgroup limit above RAM does not add memory). Throws a UserError when M
+ * does not exceed what the runtime itself needs. Cost O(1).
+ */
+export function effectiveMemory(p: PreparedNetwork, memoryBytes: number | null, field = '--memory'): number {
+  const ram = p.bundle.hardware.ramBytes;
+  if (memoryBytes === null) return ram;
+  if (!(memoryBytes > p.minMemoryBytes)) {
+    throw new UserError(
+      `${field} ${formatBytes(memoryBytes)} is not more than the ${formatBytes(p.minMemoryBytes)} the runtime itself needs on this hardware (idle worker, ${p.bundle.hardware.id}); give more, e.g. ${formatBytes(Math.max(p.noSwapMemoryBytes, p.minMemoryBytes * 2))} runs ${p.rn.name} without swapping`,
+    );
+  }
+  return Math.min(memoryBytes, ram);
+}
+
+/**
+ * Predicts every layer at effective memory `mBytes` into `out` (reused across calls) and returns the
+ * total. The shared code path of predictNetwork, latencyCurve and minMemory. Cost O(layers).
+ */
+export function predictTotalAt(p: PreparedNetwork, mBytes: number, out?: LayerPrediction[]): number {
+  const { model, hardware } = p.bundle;
+  const layers = p.rn.layers;
+  let total = 0;
+  for (let i = 0; i < layers.length; i++) {
+    const rl = layers[i]!;
+    const t = model.predict({ layer: rl, memoryBytes: mBytes, hardware });
+    const layerTotal = t.loadMs + t.runMs + t.unloadMs;
+    total += layerTotal;
+    if (out) {
+      const sw = swapBytes(p.workingSetBytes[i]!, mBytes, p.runtimeIdleBytes);
+      out[i] = { name: rl.layer.name, type: rl.layer.type, loadMs: t.loadMs, runMs: t.runMs, unloadMs: t.unloadMs, totalMs: layerTotal, swaps: sw > 0, swapBytes: sw };
+    }
+  }
+  return total;
+}
+
+/** [low, high] around a total from the bundle's calibration, or null. Cost O(1). */
+export function intervalFor(bundle: LoadedBundle, totalMs: number): [number, number] | null {
+  const c = bundle.calibration;
+  return c ? [totalMs * Math.exp(c.logLow), totalMs * Math.exp(c.logHigh)] : null;
+}
+
+/**
+ * Predicts a resolved network at available memory `memoryBytes` (null = no limit = the hardware's
+ * RAM) with a loaded bundle: per-layer load/run/unload, whether each layer swaps, the total, its
+ * calibrated interval (null without calibration) and the `top` bottleneck layers by total time.
+ * Throws UserError for M not above the runtime's idle footprint. Cost O(layers) model calls.
+ * @example predictNetwork(resolveNetwork(zooNetwork('vgg16')), 512 * 2 ** 20, bundle).totalMs
+ */
+export function predictNetwork(rn: ResolvedNetwork, memoryBytes: number | null, bundle: LoadedBundle, opts: { top?: number; prepared?: PreparedNetwork } = {}): NetworkPrediction {
+  const p = opts.prepared ?? prepareNetwork(rn, bundle);
+  const m = effectiveMemory(p, memoryBytes);
+  const layers: LayerPrediction[] = new Array<LayerPrediction>(rn.layers.length);
+  const totalMs = predictTotalAt(p, m, layers);
+  const top = Math.max(0, opts.top ?? 5);
+  const bottlenecks = layers
+    .map((l, index) => ({ index, name: l.name, type: l.type, totalMs: l.totalMs, share: totalMs > 0 ? l.totalMs / totalMs : 0 }))
+    .sort((a, b) => b.totalMs - a.totalMs || a.index - b.index)
+    .slice(0, top);
+  const fitted = new Set(bundle.model.fittedTargets);
+  return {
+    network: rn.name,
+    memoryBytes,
+    effectiveMemoryBytes: m,
+    totalMs,
+    intervalMs: intervalFor(bundle, totalMs),
+    intervalCoverage: bundle.calibration?.coverage ?? null,
+    layers,
+    bottlenecks,
+    notModelled: (['load', 'run', 'unload'] as const).filter((t) => !fitted.has(t)),
+  };
+}
