@@ -4,6 +4,7 @@
  * swap file; `--remove-swap` removes only what memlat created.
  */
 import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
 import { formatBytes, parseBytes } from '../../units.js';
 
 /** Register `memlat doctor`. */
@@ -45,6 +46,8 @@ export function register(program: Command): void {
           if (!c.ok && c.fix) process.stdout.write(`      fix: ${c.fix}\n`);
         }
       }
-      process.exitCode = checks.every((c) => c.ok) ? 0 : 1;
+      const failed = checks.filter((c) => !c.ok).length;
+      // exit 1 (not 2): the machine, not the command line, needs fixing
+      if (failed > 0) throw new UserError(`${failed} check(s) failed; apply the fix shown under each`, 1);
     });
 }

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
+import { UserError } from '../../errors.js';
 import { formatBytes } from '../../units.js';
 
 /** Register `memlat hardware`. */
@@ -18,6 +19,9 @@ export function register(program: Command): void {
     .action(async (o: { json?: boolean; out?: string; cacheDir?: string; threads?: string }) => {
       const { measureHardware } = await import('../../runtime/hardware.js');
       const threads = o.threads === undefined ? undefined : Number(o.threads);
+      if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
+        throw new UserError(`--threads ${o.threads}: must be a positive integer`);
+      }
       const fp = await measureHardware({ cacheDir: o.cacheDir, threads });
       const json = `${JSON.stringify(fp, null, 2)}\n`;
       if (o.out) writeFileSync(o.out, json);
