@@ -141,17 +141,22 @@ export function decodeOnnx(bytes: Uint8Array): OnnxModel {
 export function attr(node: OnnxNode, name: string): OnnxAttribute | undefined {
   return node.attribute.find((a) => a.name === name);
 }
-/** An INT attribute, or the default. */
+/**
+ * An INT attribute, or the default when the node has no such attribute. A present attribute with
+ * no value is 0, as onnxruntime reads it (proto3 encoders, protobufjs included, drop zero scalars).
+ */
 export function attrInt(node: OnnxNode, name: string, dflt: number): number;
 export function attrInt(node: OnnxNode, name: string): number | undefined;
 export function attrInt(node: OnnxNode, name: string, dflt?: number): number | undefined {
-  return attr(node, name)?.i ?? dflt;
+  const a = attr(node, name);
+  return a === undefined ? dflt : (a.i ?? 0);
 }
-/** A FLOAT attribute, or the default. */
+/** A FLOAT attribute, or the default when absent (a present attribute with no value is 0). */
 export function attrFloat(node: OnnxNode, name: string, dflt: number): number;
 export function attrFloat(node: OnnxNode, name: string): number | undefined;
 export function attrFloat(node: OnnxNode, name: string, dflt?: number): number | undefined {
-  return attr(node, name)?.f ?? dflt;
+  const a = attr(node, name);
+  return a === undefined ? dflt : (a.f ?? 0);
 }
 /** An INTS attribute, or undefined when absent. */
 export function attrInts(node: OnnxNode, name: string): number[] | undefined {

@@ -16,6 +16,7 @@ import {
   attentionBlock,
   externalData,
   GraphBuilder,
+  i,
   ints,
   residualBlock,
   smallCnn,
@@ -251,4 +252,25 @@ test('weights given as graph inputs (how memlat builds single-layer models) are 
   assert.deepEqual(network.inputs, [{ name: 'x', shape: [1, 3, 8, 8] }]);
   assert.deepEqual(network.layers, [{ type: 'conv2d', name: 'conv', inputs: ['x'], outChannels: 4, kernel: 3, stride: [1, 2] }]);
   assert.deepEqual(resolveNetwork(network).layers[0]!.outputShape, [1, 4, 6, 3]);
+});
+
+test('ReduceMean/ReduceMax over H, W (x.mean([2, 3]) in PyTorch) become global pooling', async () => {
+  const b = new GraphBuilder('reduce_pool');
+  const x = b.input('x', [1, 6, 5, 7]);
+  const m = b.node('ReduceMax', [x], { axes: ints([-1, -2]), keepdims: i(1) }, { name: 'gmax' });
+  b.node('ReduceMean', [m], { axes: ints([2, 3]), keepdims: i(0) }, { name: 'gmean', outputs: ['y'] });
+  b.output('y', [1, 6]);
+  const fx: Fixture = { bytes: b.encode(), feeds: { x: { dims: [1, 6, 5, 7], type: 'float32' } } };
+  const { network } = importOnnx(fx.bytes, {});
+  assert.deepEqual(network.layers, [
+    { type: 'pool', name: 'gmax', inputs: ['x'], mode: 'max', global: true },
+    { type: 'pool', name: 'gmean', inputs: ['gmax'], mode: 'avg', global: true },
+    { type: 'flatten', name: 'gmean_flatten', inputs: ['gmean'], axis: 1 },
+  ]);
+  assert.deepEqual(resolveNetwork(network).layers.at(-1)!.outputShape, [1, 6]);
+  assert.deepEqual(await runOnOrt(fx), [[1, 6]]);
+  // over the channel axis it is not a pooling: reported as unsupported
+  const c = new GraphBuilder('reduce_c');
+  c.node('ReduceMean', [c.input('x', [1, 6, 5, 7])], { axes: ints([1]) }, { name: 'cmean' });
+  userError(() => importOnnx(c.encode(), {}), /ReduceMean \(other than over H, W of NCHW\) x1 \(first: "cmean"\)/);
 });

@@ -77,6 +77,7 @@ const SUPPORTED_OPS = new Set([
   'Relu', 'Clip', 'Sigmoid', 'Tanh', 'Gelu', 'LeakyRelu', 'HardSwish', 'HardSigmoid', 'Elu', 'MaxPool',
   'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'LRN', 'Softmax', 'Dropout', 'Concat', 'Flatten',
   'Reshape', 'Transpose', 'Identity', 'Gather', 'Constant', 'Shape', 'Unsqueeze', 'Squeeze', 'Cast', 'Slice',
+  'ReduceMean', 'ReduceMax',
 ]);
 
 /** Ops that fold away when all their inputs are constants. */
@@ -567,6 +568,18 @@ class Importer {
         if (pads.some((p) => p !== 0)) layer.padding = padsOf(pads);
         if (attrInt(node, 'ceil_mode', 0) === 1) layer.ceilMode = true;
         return layer;
+      }
+      case 'ReduceMean':
+      case 'ReduceMax': {
+        // x.mean([2, 3]) / amax over H, W of an NCHW tensor: global pooling (+ flatten when keepdims=0).
+        const r = x.shape.length;
+        const axes = (attrInts(node, 'axes') ?? constIn(1)?.values)?.map((a) => (a < 0 ? a + r : a)).sort((p, q) => p - q);
+        if (r !== 4 || axes?.length !== 2 || axes[0] !== 2 || axes[1] !== 3) return { unsupported: `${op} (other than over H, W of NCHW)` };
+        const pool: Layer = { type: 'pool', name: name(), inputs: [x.tensor], mode: op === 'ReduceMax' ? 'max' : 'avg', global: true };
+        if (attrInt(node, 'keepdims', 1) === 1) return pool;
+        this.emit(pool, `${out}\u0000pool`, node);
+        this.emit({ type: 'flatten', name: this.unique(`${pool.name}_flatten`), inputs: [pool.name], axis: 1 }, out, node);
+        return 'done';
       }
       case 'GlobalAveragePool':
       case 'GlobalMaxPool':
