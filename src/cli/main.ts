@@ -17,6 +17,9 @@ import { register as registerDescribe } from './commands/describe.js';
 import { register as registerRun } from './commands/run.js';
 import { register as registerDoctor } from './commands/doctor.js';
 import { register as registerHardware } from './commands/hardware.js';
+import { register as registerProfile } from './commands/profile.js';
+import { register as registerImport } from './commands/import.js';
+import { register as registerValidate } from './commands/validate.js';
 
 /** The package version, read from the nearest package.json above this file (works from src/ and dist/). */
 export function packageVersion(): string {
@@ -44,6 +47,9 @@ export function buildProgram(): Command {
   registerRun(program);
   registerDoctor(program);
   registerHardware(program);
+  registerProfile(program);
+  registerImport(program);
+  registerValidate(program);
   return program;
 }
 

@@ -1,10 +1,11 @@
 /**
- * `memlat profile --out rows.csv [--layers 600] [--reps 3] [--seed 1] [--budget 30m] [--levels ...]`:
+ * `memlat profile --out rows.csv [--layers 1000] [--reps 3] [--seed 1] [--budget 30m] [--levels ...]`:
  * measure sampled layers at memory levels and append rows (see docs/PROFILING.md). The same command
  * resumes an interrupted run. Thin: flag parsing, progress bar and summary; the plan is
  * src/profile/plan.ts, the loop src/profile/run.ts, the files src/runtime/dataset-files.ts.
  */
 import type { Command } from 'commander';
+import { cpus } from 'node:os';
 import { UserError } from '../../errors.js';
 import { formatBytes, parseBytes, parseDurationMs } from '../../units.js';
 
@@ -58,7 +59,7 @@ export function register(program: Command): void {
     .command('profile')
     .description('measure sampled layers under memory limits and append the rows to a dataset (resumable)')
     .requiredOption('--out <file.csv>', 'dataset to append to (resumes if it exists), e.g. data/reference/rows.csv')
-    .option('--layers <n>', 'sampled layers (a larger number extends an earlier run)', '600')
+    .option('--layers <n>', 'sampled layers (a larger number extends an earlier run)', '1000')
     .option('--reps <n>', 'timed passes per layer and limit', '3')
     .option('--seed <n>', 'seed of the design-space sequence', '1')
     .option('--budget <duration>', 'stop after this much time, e.g. 30m (resume later with the same command)')
@@ -79,7 +80,6 @@ export function register(program: Command): void {
       const maxTensorBytes = parseBytes(o.maxLayerSize, '--max-layer-size');
       const chunkSize = posInt(o.chunk, '--chunk');
       if (!/\.csv$/i.test(o.out)) throw new UserError(`--out ${o.out}: must end in .csv (rows are appended as they are measured; gzip afterwards)`);
-      const { cpus } = await import('node:os');
       const threads = o.threads === undefined ? cpus().length : posInt(o.threads, '--threads');
 
       const files = await import('../../runtime/dataset-files.js');

@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolveNetwork } from '../../src/network/shapes.js';
+import type { Network } from '../../src/network/types.js';
+import { largestWorkingSetBytes, validationLevels, validationRows } from '../../src/profile/validation.js';
+
+const MiB = 1024 * 1024;
+// dense 1024 -> 4096: weights (1024*4096 + 4096) * 4 = 16,793,600 B; input 4096 B; output 16384 B.
+const net: Network = {
+  name: 'tiny-mlp',
+  inputs: [{ name: 'x', shape: [1, 1024] }],
+  layers: [
+    { type: 'dense', name: 'fc1', inputs: ['x'], units: 4096 },
+    { type: 'activation', name: 'relu', inputs: ['fc1'], fn: 'relu' },
+    { type: 'dense', name: 'fc2', inputs: ['relu'], units: 10 },
+  ],
+};
+const rn = resolveNetwork(net);
+
+test('validation levels: idle + f * largest working set, rounded up to MiB, null = no limit', () => {
+  const w = 16_793_600 + 4096 + 16384;
+  assert.equal(largestWorkingSetBytes(rn), w);
+  const levels = validationLevels(rn, 100 * MiB, [4, 1, 0.5, null]);
+  assert.deepEqual(levels.map((l) => l.factor), [4, 1, 0.5, null]);
+  assert.equal(levels[0]!.memoryLimitBytes, Math.ceil((100 * MiB + 4 * w) / MiB) * MiB); // 165 MiB
+  assert.equal(levels[0]!.memoryLimitBytes, 165 * MiB);
+  assert.equal(levels[2]!.memoryLimitBytes, 109 * MiB); // 100 + 8.03 -> 109
+  assert.equal(levels[3]!.memoryLimitBytes, null);
+});
+
+test('validation rows: one per pass per layer, rep = pass, source memlat-run', () => {
+  const t = (jobId: string, rep: number, loadMs: number) => ({ jobId, rep, loadMs, runMs: 1, unloadMs: 0.1, majorFaults: 2, swapInPages: 0, swapOutPages: 0 });
+  const passes = [0, 1].map((p) => rn.layers.map((l) => t(String(l.index), p, 10 * p + l.index)));
+  const rows = validationRows(rn, passes, 165 * MiB, 'hw');
+  assert.equal(rows.length, 6);
+  assert.deepEqual(rows.map((r) => [r.layerName, r.rep, r.loadMs]), [['fc1', 0, 0], ['relu', 0, 1], ['fc2', 0, 2], ['fc1', 1, 10], ['relu', 1, 11], ['fc2', 1, 12]]);
+  assert.ok(rows.every((r) => r.source === 'memlat-run' && r.network === 'tiny-mlp' && r.memoryLimitBytes === 165 * MiB));
+  assert.deepEqual(rows[2]!.inputShapes, [[1, 4096]]);
+});
