@@ -274,3 +274,39 @@ test('ReduceMean/ReduceMax over H, W (x.mean([2, 3]) in PyTorch) become global p
   c.node('ReduceMean', [c.input('x', [1, 6, 5, 7])], { axes: ints([1]) }, { name: 'cmean' });
   userError(() => importOnnx(c.encode(), {}), /ReduceMean \(other than over H, W of NCHW\) x1 \(first: "cmean"\)/);
 });
+
+test('Slice folds on shape vectors (x.shape[2:], reversed) and on constant tables (position ids)', async () => {
+  const b = new GraphBuilder('slices');
+  const x = b.input('x', [1, 4, 3, 5]);
+  const sh = b.node('Shape', [x], {}, { name: 'shape' });
+  const head = b.node('Slice', [sh, b.int64('s0', [0]), b.int64('e1', [1])], {}, { name: 'head' });
+  const tail = b.node('Slice', [sh, b.int64('s3', [3]), b.int64('big', [2 ** 53])], {}, { name: 'tail' });
+  const target = b.node('Concat', [head, b.int64('m1', [-1]), tail], { axis: i(0) }, { name: 'target' });
+  const r1 = b.node('Reshape', [x, target], {}, { name: 'r1' }); // [N, -1, W] -> [0, -1, 5]
+  const rev = b.node('Slice', [b.node('Shape', [x]), b.int64('sm1', [-1]), b.int64('emax', [-(2 ** 53)]), b.int64('ax0', [0]), b.int64('stm1', [-1])], {}, { name: 'rev' });
+  const r2 = b.node('Reshape', [x, rev], {}, { name: 'r2' }); // [5, 3, 4, 1]
+  b.node('Relu', [r1], {}, { name: 'out1', outputs: ['y1'] });
+  b.node('Relu', [r2], {}, { name: 'out2', outputs: ['y2'] });
+  b.output('y1');
+  b.output('y2');
+  const fx: Fixture = { bytes: b.encode(), feeds: { x: { dims: [1, 4, 3, 5], type: 'float32' } } };
+  const { network } = importOnnx(fx.bytes, {});
+  const l = byName(network);
+  assert.deepEqual(l.get('r1'), { type: 'reshape', name: 'r1', inputs: ['x'], shape: [0, -1, 5] });
+  assert.deepEqual(l.get('r2'), { type: 'reshape', name: 'r2', inputs: ['x'], shape: [5, 3, 4, 1] });
+  const rn = resolveNetwork(network);
+  assert.deepEqual(await runOnOrt(fx), [rn.layers.find((x) => x.layer.name === 'out1')!.outputShape, rn.layers.find((x) => x.layer.name === 'out2')!.outputShape]);
+
+  // position ids sliced to the sequence length, then rows of a position table: a constant [1, S, 8]
+  const p = new GraphBuilder('positions');
+  const ids = p.input('ids', [1, 5], 7);
+  const seq = p.node('Unsqueeze', [p.node('Gather', [p.node('Shape', [ids]), p.constInt64([1], [])], { axis: i(0) }), p.constInt64([0])]);
+  const pos = p.node('Slice', [p.int64('position_ids', [...Array(16).keys()], [1, 16]), p.int64('z', [0]), seq, p.int64('a1', [1])], {}, { name: 'pos_slice' });
+  const words = p.node('Gather', [p.weight('word_table', [30, 8]), ids], { axis: i(0) }, { name: 'words' });
+  p.node('Add', [words, p.node('Gather', [p.weight('pos_table', [16, 8]), pos], { axis: i(0) })], {}, { name: 'add_pos', outputs: ['emb'] });
+  p.output('emb', [1, 5, 8]);
+  userError(() => importOnnx(p.encode(), {}), /unsupported ops: Add with a constant tensor operand x1 \(first: "add_pos"\)/);
+  const imported = importOnnx(p.encode(), { allowUnknownOps: true }).network;
+  assert.deepEqual(imported.layers.at(-1), { type: 'opaque', name: 'add_pos', inputs: ['words'], op: 'Add', outputShape: [1, 5, 8], params: 5 * 8 });
+  assert.deepEqual(await runOnOrt({ bytes: p.encode(), feeds: { ids: { dims: [1, 5], type: 'int64' } } }), [[1, 5, 8]]);
+});

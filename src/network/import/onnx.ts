@@ -377,15 +377,15 @@ class Importer {
         return r;
       }
       case 'Gather': {
-        const idx = c[1]?.values;
+        const ind = c[1];
         const e = elems(a);
-        if (!idx || (attrInt(node, 'axis') ?? 0) !== 0) return undefined;
-        if (!e || a.dims.length !== 1) {
-          // gather rows of a constant table (e.g. position embeddings): dims only
-          return { kind: 'const', dims: [...c[1]!.dims, ...a.dims.slice(1)] };
-        }
+        if (!ind || (attrInt(node, 'axis') ?? 0) !== 0) return undefined;
+        // rows of a constant table (e.g. position embeddings): dims only
+        if (!e || a.dims.length !== 1) return { kind: 'const', dims: [...ind.dims, ...a.dims.slice(1)] };
+        const idx = ind.values;
+        if (!idx) return undefined;
         const picked = idx.map((i) => e[i < 0 ? i + e.length : i]!);
-        return { kind: 'const', dims: [...c[1]!.dims], values: picked.map((p) => p.value), elems: picked };
+        return { kind: 'const', dims: [...ind.dims], values: picked.map((p) => p.value), elems: picked };
       }
       case 'Unsqueeze':
       case 'Squeeze': {
@@ -417,15 +417,34 @@ class Importer {
         return { kind: 'const', dims: [e.length], values: e.map((x) => x.value), elems: e };
       }
       case 'Slice': {
-        const e = elems(a);
+        // opset < 10: starts/ends/axes attributes; later: inputs (data, starts, ends, axes?, steps?)
         const starts = c[1]?.values ?? attrInts(node, 'starts');
         const ends = c[2]?.values ?? attrInts(node, 'ends');
-        const steps = c[4]?.values;
-        if (!e || !starts || !ends || a.dims.length !== 1 || (steps && steps[0] !== 1)) return undefined;
-        const n = e.length;
-        const clamp = (v: number): number => Math.max(0, Math.min(n, v < 0 ? v + n : v));
-        const picked = e.slice(clamp(starts[0]!), clamp(ends[0]!));
-        return { kind: 'const', dims: [picked.length], values: picked.map((x) => x.value), elems: picked };
+        const axes = node.input[3] ? c[3]?.values : (attrInts(node, 'axes') ?? starts?.map((_, k) => k));
+        const steps = node.input[4] ? c[4]?.values : starts?.map(() => 1);
+        if (!starts || !ends || !axes || !steps) return undefined;
+        const r = a.dims.length;
+        const dims = [...a.dims];
+        const picks: { axis: number; start: number; step: number; count: number }[] = [];
+        for (let k = 0; k < starts.length; k++) {
+          const axis = axes[k]! < 0 ? axes[k]! + r : axes[k]!;
+          const n = a.dims[axis];
+          const step = steps[k]!;
+          if (n === undefined || step === 0) return undefined;
+          const norm = (v: number): number => (v < 0 ? v + n : v);
+          const lo = step > 0 ? 0 : -1;
+          const hi = step > 0 ? n : n - 1;
+          const start = Math.max(step > 0 ? 0 : 0, Math.min(step > 0 ? n : n - 1, norm(starts[k]!)));
+          const end = Math.max(lo, Math.min(hi, norm(ends[k]!)));
+          const count = Math.max(0, Math.ceil((end - start) / step));
+          dims[axis] = count;
+          picks.push({ axis, start, step, count });
+        }
+        const e = elems(a);
+        if (!e || r !== 1) return { kind: 'const', dims }; // e.g. position ids sliced to the sequence length
+        const p = picks[0] ?? { start: 0, step: 1, count: e.length };
+        const picked = Array.from({ length: p.count }, (_, j) => e[p.start + j * p.step]!);
+        return { kind: 'const', dims, values: picked.map((x) => x.value), elems: picked };
       }
       case 'Add':
       case 'Sub':
