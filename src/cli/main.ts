@@ -20,6 +20,7 @@ import { register as registerHardware } from './commands/hardware.js';
 import { register as registerProfile } from './commands/profile.js';
 import { register as registerImport } from './commands/import.js';
 import { register as registerValidate } from './commands/validate.js';
+import { register as registerPredict } from './commands/predict.js';
 
 /** The package version, read from the nearest package.json above this file (works from src/ and dist/). */
 export function packageVersion(): string {
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   registerProfile(program);
   registerImport(program);
   registerValidate(program);
+  registerPredict(program);
   return program;
 }
 

@@ -1,0 +1,136 @@
+/**
+ * `memlat predict <network> --memory 512MiB|none [--model <name|file>] [--hardware <file>] [--batch N]
+ * [--seq-len N] [--top 5] [--json]`: predicted per-layer load/run/unload, whether each layer swaps, the
+ * network total with its interval, and the bottleneck layers (docs/PREDICT.md).
+ *
+ * Thin: parsing and printing only; the work is src/predict/predict.ts. Never loads onnxruntime: the
+ * modules it imports lazily are the pure predictor, the network loader and the bundle reader.
+ * Also exports the helpers `curve`, `min-memory` and `report` share (loading network + bundle).
+ */
+import type { Command } from 'commander';
+import type { ResolvedNetwork } from '../../network/types.js';
+import type { LoadedBundle } from '../../predict/bundle.js';
+import type { NetworkPrediction } from '../../predict/predict.js';
+import { UserError } from '../../errors.js';
+
+/** Flags every prediction command takes. */
+export interface ModelFlags {
+  model: string;
+  hardware?: string;
+  batch?: number;
+  seqLen?: number;
+}
+
+/** Parses a positive integer flag value, naming the flag in the error. */
+export function positiveInt(flag: string): (text: string) => number {
+  return (text: string) => {
+    const v = Number(text);
+    if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(v) || v < 1) throw new UserError(`${flag} ${JSON.stringify(text)}: must be a positive integer, e.g. ${flag} 5`);
+    return v;
+  };
+}
+
+/** Adds --model, --hardware, --batch and --seq-len to a command. */
+export function addModelOptions(cmd: Command): Command {
+  return cmd
+    .option('--model <name|file>', 'a bundled model name (data/models/<name>.json) or a model file from \'memlat fit\'', 'default')
+    .option('--hardware <file>', 'hardware fingerprint to pair with a bare model file (a dataset\'s .hardware.json)')
+    .option('--batch <n>', 'batch size (dimension 0 of every input)', positiveInt('--batch'))
+    .option('--seq-len <n>', 'sequence length of transformer networks', positiveInt('--seq-len'));
+}
+
+/** Loads and resolves `<network>` and reads the `--model` bundle (lazily imported modules). */
+export async function loadNetworkAndBundle(networkArg: string, flags: ModelFlags): Promise<{ rn: ResolvedNetwork; bundle: LoadedBundle }> {
+  const { readModelBundle } = await import('../../runtime/model-bundle.js');
+  const { loadNetwork } = await import('../../runtime/load-network.js');
+  const { resolveNetwork } = await import('../../network/shapes.js');
+  const bundle = readModelBundle(flags.model, flags.hardware === undefined ? {} : { hardwarePath: flags.hardware });
+  const opts: { batch?: number; seqLen?: number } = {};
+  if (flags.batch !== undefined) opts.batch = flags.batch;
+  if (flags.seqLen !== undefined) opts.seqLen = flags.seqLen;
+  const { network, warnings } = await loadNetwork(networkArg, opts);
+  for (const w of warnings) process.stderr.write(`memlat: warning: ${w}\n`);
+  try {
+    return { rn: resolveNetwork(network), bundle };
+  } catch (e) {
+    if (e instanceof UserError && !e.problems.every((p) => p.startsWith(networkArg))) throw new UserError(e.problems.map((p) => `${networkArg}: ${p}`));
+    throw e;
+  }
+}
+
+/** Milliseconds for tables: 1 decimal below 100, none above. */
+export function fmtMs(x: number): string {
+  return x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toPrecision(2);
+}
+
+/** Pads cells into aligned columns (the first `left` columns left-aligned). */
+export function table(head: string[], rows: string[][], left = 2): string {
+  const width = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]?.length ?? 0)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i < left ? c.padEnd(width[i] ?? 0) : c.padStart(width[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+/** The stable `memlat predict --json` document (docs/PREDICT.md): the documented keys first. */
+export function predictJson(p: NetworkPrediction, model: string, bundle: LoadedBundle): unknown {
+  return {
+    network: p.network,
+    memoryBytes: p.memoryBytes,
+    model,
+    totalMs: p.totalMs,
+    intervalMs: p.intervalMs,
+    layers: p.layers.map((l) => ({ name: l.name, type: l.type, loadMs: l.loadMs, runMs: l.runMs, unloadMs: l.unloadMs, totalMs: l.totalMs, swaps: l.swaps, swapBytes: l.swapBytes })),
+    effectiveMemoryBytes: p.effectiveMemoryBytes,
+    intervalCoverage: p.intervalCoverage,
+    bottlenecks: p.bottlenecks,
+    notModelled: p.notModelled,
+    modelKind: bundle.model.kind,
+    hardwareId: bundle.hardware.id,
+  };
+}
+
+/** The human-readable table, totals and bottlenecks. */
+export function predictText(p: NetworkPrediction, bundle: LoadedBundle, formatBytes: (b: number) => string): string {
+  const rows = p.layers.map((l, i) => [String(i), l.name, l.type, fmtMs(l.loadMs), fmtMs(l.runMs), fmtMs(l.unloadMs), fmtMs(l.totalMs), l.swaps ? `yes (${formatBytes(l.swapBytes)})` : 'no']);
+  const out = [table(['#', 'layer', 'type', 'load ms', 'run ms', 'unload ms', 'total ms', 'swaps'], rows, 3), ''];
+  const mem = p.memoryBytes === null ? `no limit (RAM ${formatBytes(p.effectiveMemoryBytes)})` : formatBytes(p.memoryBytes);
+  const swapping = p.layers.filter((l) => l.swaps).length;
+  out.push(`${p.network} at memory ${mem}: predicted total ${fmtMs(p.totalMs)} ms; ${swapping} of ${p.layers.length} layers swap`);
+  out.push(p.intervalMs ? `${Math.round((p.intervalCoverage ?? 0) * 100)}% interval: ${fmtMs(p.intervalMs[0])} - ${fmtMs(p.intervalMs[1])} ms` : 'no interval: the model has no calibration');
+  if (p.notModelled.length) out.push(`not modelled (predicted as 0): ${p.notModelled.join(', ')} time; the model's training data had none`);
+  out.push(`model ${bundle.label} (${bundle.model.kind}) for hardware ${bundle.hardware.id}`);
+  if (p.bottlenecks.length) {
+    out.push('', 'bottlenecks:');
+    for (const b of p.bottlenecks) out.push(`  ${b.name} (${b.type}): ${fmtMs(b.totalMs)} ms, ${(b.share * 100).toFixed(1)}% of total`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+interface PredictFlags extends ModelFlags {
+  memory: string;
+  top: number;
+  json?: boolean;
+}
+
+/** Registers `memlat predict`. */
+export function register(program: Command): void {
+  const cmd = program
+    .command('predict')
+    .description('predict per-layer load/run/unload time and the network total at an available memory M')
+    .argument('<network>', 'a zoo name (e.g. vgg16) or a path to a .json, .onnx or .prototxt file')
+    .requiredOption('--memory <size>', 'available memory M, e.g. 512MiB, 2GiB, or "none" (no limit = the machine\'s RAM)');
+  addModelOptions(cmd)
+    .option('--top <n>', 'how many bottleneck layers to list', positiveInt('--top'), 5)
+    .option('--json', 'print JSON: { network, memoryBytes, model, totalMs, intervalMs, layers } (docs/PREDICT.md)')
+    .action(async (networkArg: string, flags: PredictFlags) => {
+      const { parseMemoryLimit, formatBytes } = await import('../../units.js');
+      const memoryBytes = parseMemoryLimit(flags.memory, '--memory');
+      const { rn, bundle } = await loadNetworkAndBundle(networkArg, flags);
+      const { predictNetwork } = await import('../../predict/predict.js');
+      const p = predictNetwork(rn, memoryBytes, bundle, { top: flags.top });
+      process.stdout.write(flags.json === true ? `${JSON.stringify(predictJson(p, flags.model, bundle), null, 2)}\n` : predictText(p, bundle, formatBytes));
+    });
+}
