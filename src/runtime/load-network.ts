@@ -5,6 +5,7 @@
  * The only network-loading code that touches the file system (the parsers it calls are pure).
  * ONNX weights are never read: only the graph's dimensions are needed.
  */
+import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { UserError } from '../errors.js';
@@ -84,7 +85,7 @@ function seemsLikePath(arg: string): boolean {
 }
 
 /**
- * Loads a network by zoo name or file path (see the module comment).
+ * Loads a network by zoo name or file path (see the module comment); `-` reads standard input.
  *
  * Why: every command takes `<network>` the same way. Files are recognised by extension (.json,
  * .onnx, .prototxt) and otherwise by content (JSON object, Caffe text, else ONNX bytes). An unknown
@@ -94,10 +95,11 @@ function seemsLikePath(arg: string): boolean {
  * @example const { network } = await loadNetwork('resnet50', { batch: 4 })
  */
 export async function loadNetwork(arg: string, opts: LoadNetworkOptions = {}): Promise<LoadedNetwork> {
-  const isFile = await stat(arg).then(
-    (s) => s.isFile() || (s.isDirectory() ? 'dir' : false),
+  // Any existing non-directory is read (regular files, but also pipes such as <(...) and /dev/stdin).
+  const isFile = arg === '-' || (await stat(arg).then(
+    (s) => (s.isDirectory() ? 'dir' : true),
     () => false,
-  );
+  ));
   if (isFile === 'dir') throw new UserError(`network "${arg}" is a directory; give a .json, .onnx or .prototxt file inside it`);
   if (isFile === false) {
     if (!seemsLikePath(arg) && isZooName(arg)) {
@@ -112,12 +114,12 @@ export async function loadNetwork(arg: string, opts: LoadNetworkOptions = {}): P
 
   let bytes: Buffer;
   try {
-    bytes = await readFile(arg);
+    bytes = arg === '-' ? readFileSync(0) : await readFile(arg);
   } catch (e) {
     throw new UserError(`network "${arg}": cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)}); check its permissions`);
   }
   const ext = extname(arg).toLowerCase();
-  const name = basename(arg, extname(arg));
+  const name = arg === '-' ? 'stdin' : basename(arg, extname(arg));
   let loaded: LoadedNetwork;
   try {
     loaded = parseNetworkFile(arg, bytes, ext, name, opts);

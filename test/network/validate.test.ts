@@ -100,3 +100,15 @@ test('docs/network.schema.json is the published schema, up to date', () => {
   const s = networkJsonSchema() as { properties: { layers: { items: { oneOf: unknown[] } } } };
   assert.equal(s.properties.layers.items.oneOf.length, 18);
 });
+
+test('the example network in docs/NETWORK-FORMAT.md validates and resolves as described', () => {
+  const md = readFileSync(join(repoRoot, 'docs', 'NETWORK-FORMAT.md'), 'utf8');
+  const block = /```json\n([\s\S]*?)\n```/.exec(md)?.[1];
+  assert.ok(block, 'a ```json block');
+  const rn = resolveNetwork(validateNetwork(JSON.parse(block), 'NETWORK-FORMAT.md'));
+  const shape = (n: string): number[] | undefined => rn.layers.find((l) => l.layer.name === n)?.outputShape;
+  assert.deepEqual(shape('stem'), [1, 32, 32, 32]);
+  assert.deepEqual(shape('mix'), [1, 32, 32, 32]);
+  assert.deepEqual(shape('join'), [1, 32, 32, 32]);
+  assert.deepEqual(shape('prob'), [1, 10]);
+});
