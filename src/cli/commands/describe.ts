@@ -18,7 +18,7 @@ export function parsePositiveInt(flag: string): (text: string) => number {
 }
 
 /** Collects repeated `--dim name=size` flags into a record. */
-function collectDim(text: string, acc: Record<string, number>): Record<string, number> {
+function collectDim(text: string, acc: Record<string, number> | undefined): Record<string, number> {
   const m = /^\s*([^=\s]+)\s*=\s*(\d+)\s*$/.exec(text);
   const size = m ? Number(m[2]) : NaN;
   if (!m || !(size >= 1)) throw new UserError(`--dim ${JSON.stringify(text)}: write name=size with a positive size, e.g. --dim sequence=128`);
@@ -38,10 +38,10 @@ export function register(program: Command): void {
   program
     .command('describe')
     .description('List a network\'s layers: output shape, params, MACs, weight MiB, working set MiB, with totals')
-    .argument('<network>', 'a zoo name (e.g. resnet50, bert-base) or a path to a .json, .onnx or .prototxt file')
+    .argument('<network>', 'a zoo name (e.g. resnet50, bert-base) or a path to a .json, .onnx or .prototxt file (- reads stdin)')
     .option('--batch <n>', 'batch size (dimension 0 of every input)', parsePositiveInt('--batch'))
     .option('--seq-len <n>', 'sequence length of transformer networks (zoo bert-base; ONNX inputs with a symbolic sequence dim)', parsePositiveInt('--seq-len'))
-    .option('--dim <name=size>', 'size of a symbolic ONNX input dimension (repeatable)', collectDim, {})
+    .option('--dim <name=size>', 'size of a symbolic ONNX input dimension (repeatable)', collectDim)
     .option('--allow-unknown-ops', 'ONNX: keep unsupported ops as opaque layers (with a warning) instead of failing')
     .option('--json', 'print machine-readable JSON: { name, totals, layers } (see docs/NETWORK-FORMAT.md)')
     .action(async (networkArg: string, flags: DescribeFlags) => {
