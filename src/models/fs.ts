@@ -51,8 +51,10 @@ export interface FsOptions {
   rule?: 'min' | '1se'; // default 'min'
   seed?: number; // inner CV folds, default 1
   floorMs?: number;
-  /** LASSO duality-gap tolerance (default 1e-6). */
+  /** LASSO duality-gap tolerance (default 1e-5). */
   tol?: number;
+  /** Full coordinate-descent sweeps per alpha (default 300; selection does not need more). */
+  maxIter?: number;
 }
 
 /** One round of the selection: how many candidates went in and which came out. */
@@ -230,32 +232,72 @@ interface Candidate {
   col: Float64Array;
 }
 
-/** Builds the candidate set of a round: kept terms first, then new products, deduplicated, capped. */
-function candidates(kept: readonly number[][], products: readonly number[][], base: readonly Float64Array[], y: readonly number[], n: number, cap: number): Candidate[] {
+/** Column standardised to mean 0 and unit norm (for correlations by dot product). */
+function unitColumn(c: Float64Array): Float64Array {
+  const n = c.length;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += c[i]!;
+  m /= n;
+  const z = new Float64Array(n);
+  let ss = 0;
+  for (let i = 0; i < n; i++) {
+    z[i] = c[i]! - m;
+    ss += z[i]! ** 2;
+  }
+  const s = Math.sqrt(ss) || 1;
+  for (let i = 0; i < n; i++) z[i]! /= s;
+  return z;
+}
+
+/**
+ * Builds the candidate set of a round: the kept terms first, then new products in decreasing
+ * |correlation with ln t|, skipping constants, exact (affine) duplicates and near-duplicates
+ * (|correlation| > maxCorr with a column already in; products of log-features are often 0.999+
+ * correlated, which adds nothing to the LASSO but makes coordinate descent crawl), up to `cap`.
+ */
+function candidates(kept: readonly number[][], products: readonly number[][], base: readonly Float64Array[], y: readonly number[], n: number, cap: number, maxCorr = 0.995): Candidate[] {
   const seenTerm = new Set<string>();
   const seenCol = new Set<string>();
-  const keep: Candidate[] = [];
-  const extra: Candidate[] = [];
-  const add = (term: number[], into: Candidate[]): void => {
+  const out: Candidate[] = [];
+  const units: Float64Array[] = [];
+  const build = (term: number[]): Candidate | null => {
     const k = termKey(term);
-    if (seenTerm.has(k)) return;
+    if (seenTerm.has(k)) return null;
     seenTerm.add(k);
     const col = termColumn(term, base, n);
-    if (isConstant(col)) return;
+    if (isConstant(col)) return null;
     const h = columnHash(col);
-    if (seenCol.has(h)) return;
+    if (seenCol.has(h)) return null;
     seenCol.add(h);
-    into.push({ term, col });
+    return { term, col };
   };
-  for (const t of kept) add(t, keep);
-  for (const t of products) add(t, extra);
-  const room = Math.max(0, cap - keep.length);
-  if (extra.length > room) {
-    const scored = extra.map((c) => ({ c, s: absCorr(c.col, y) }));
-    scored.sort((a, b) => b.s - a.s);
-    return [...keep, ...scored.slice(0, room).map((s) => s.c)];
+  const accept = (c: Candidate, force: boolean): void => {
+    const u = unitColumn(c.col);
+    if (!force) {
+      for (const v of units) {
+        let d = 0;
+        for (let i = 0; i < n; i++) d += u[i]! * v[i]!;
+        if (Math.abs(d) > maxCorr) return;
+      }
+    }
+    units.push(u);
+    out.push(c);
+  };
+  for (const t of kept) {
+    const c = build(t);
+    if (c) accept(c, true);
   }
-  return [...keep, ...extra];
+  const extra: { c: Candidate; s: number }[] = [];
+  for (const t of products) {
+    const c = build(t);
+    if (c) extra.push({ c, s: absCorr(c.col, y) });
+  }
+  extra.sort((a, b) => b.s - a.s);
+  for (const e of extra) {
+    if (out.length >= cap) break;
+    accept(e.c, false);
+  }
+  return out;
 }
 
 function pairwise(terms: readonly number[][], maxDegree: number): number[][] {
@@ -273,7 +315,7 @@ function fitTarget(base: readonly Float64Array[], names: readonly string[], y: n
   const n = y.length;
   const nameOf = (t: readonly number[]): string => t.map((j) => names[j]!).join('*');
   const foldOf = randomFolds(n, Math.min(o.folds, n), o.seed);
-  const cvOpts = { foldOf, nAlphas: o.nAlphas, rule: o.rule, standardize: true, tol: o.tol, maxIter: 2000 };
+  const cvOpts = { foldOf, nAlphas: o.nAlphas, rule: o.rule, standardize: true, tol: o.tol, maxIter: o.maxIter };
   const baseTerms = base.flatMap((col, j) => (isConstant(col) ? [] : [[j]]));
   let kept: number[][] = [];
   const rounds: FsRound[] = [];
@@ -324,7 +366,8 @@ export function fitFs(obs: readonly LayerObservation[], options: FsOptions = {})
     nAlphas: options.nAlphas ?? 50,
     rule: options.rule ?? 'min',
     seed: options.seed ?? 1,
-    tol: options.tol ?? 1e-6,
+    tol: options.tol ?? 1e-5,
+    maxIter: options.maxIter ?? 300,
   };
   const names = [...FEATURE_NAMES];
   const feats = obs.map((x) => inputFeatures(x));

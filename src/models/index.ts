@@ -39,14 +39,16 @@ export function fitModelOnObservations(kind: ModelKind, obs: readonly LayerObser
  * Fits a model of `kind` on measurement rows: rows are reduced to per-configuration medians
  * (observations.ts) first. `hardware` maps every row's hardwareId to its fingerprint.
  */
-export function fitModel(kind: ModelKind | string, rows: readonly MeasurementRow[], hardware: ReadonlyMap<string, HardwareFingerprint>, options: FitOptions = {}): Model {
+export function fitModel(kind: string, rows: readonly MeasurementRow[], hardware: ReadonlyMap<string, HardwareFingerprint>, options: FitOptions = {}): Model {
   const k = parseModelKind(kind);
   if (rows.length === 0) throw new UserError('no measurement rows to fit on; check --data');
   return fitModelOnObservations(k, aggregateRows(rows, hardware), options);
 }
 
 function describe(v: unknown): string {
-  return v === undefined ? 'nothing' : JSON.stringify(v)?.slice(0, 40) ?? String(v);
+  if (v === undefined) return 'nothing';
+  const text = JSON.stringify(v) as string | undefined;
+  return text === undefined ? typeof v : text.slice(0, 40);
 }
 
 /**

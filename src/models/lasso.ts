@@ -155,7 +155,7 @@ export function coordinateDescent(d: PreparedDesign, alpha: number, w: Float64Ar
     // iterate on the active set until it settles, then do another full sweep
     const active: number[] = [];
     for (let j = 0; j < p; j++) if (w[j] !== 0) active.push(j);
-    for (let inner = 0; inner < 1000 && sweeps < maxIter; inner++) {
+    for (let inner = 0; inner < 1000; inner++) {
       let maxDw = 0;
       let maxW = 0;
       for (const j of active) {
