@@ -18,6 +18,7 @@ import {
   GraphBuilder,
   i,
   ints,
+  s,
   residualBlock,
   smallCnn,
   torchFlatten,
@@ -309,4 +310,27 @@ test('Slice folds on shape vectors (x.shape[2:], reversed) and on constant table
   const imported = importOnnx(p.encode(), { allowUnknownOps: true }).network;
   assert.deepEqual(imported.layers.at(-1), { type: 'opaque', name: 'add_pos', inputs: ['words'], op: 'Add', outputShape: [1, 5, 8], params: 5 * 8 });
   assert.deepEqual(await runOnOrt({ bytes: p.encode(), feeds: { ids: { dims: [1, 5], type: 'int64' } } }), [[1, 5, 8]]);
+});
+
+test('zero Pad of H, W before a Conv/Pool folds into its padding (Keras/TF exports); elsewhere it is unsupported', async () => {
+  const b = new GraphBuilder('pad_conv');
+  const x = b.input('x', [1, 3, 9, 9]);
+  const padded = b.node('Pad', [x, b.constInt64([0, 0, 1, 2, 0, 0, 1, 0])], { mode: s('constant') }, { name: 'pad' });
+  const c = b.node('Conv', [padded, b.weight('w', [4, 3, 3, 3])], { kernel_shape: ints([3, 3]), strides: ints([2, 2]), auto_pad: s('VALID') }, { name: 'conv' });
+  const p2 = b.node('Pad', [c, b.constInt64([0, 0, 0, 0, 0, 0, 1, 1])], {}, { name: 'pad2' });
+  b.node('MaxPool', [p2], { kernel_shape: ints([2, 2]), strides: ints([2, 2]) }, { name: 'pool', outputs: ['y'] });
+  b.output('y');
+  const fx: Fixture = { bytes: b.encode(), feeds: { x: { dims: [1, 3, 9, 9], type: 'float32' } } };
+  const { network } = importOnnx(fx.bytes, {});
+  assert.deepEqual(network.layers, [
+    { type: 'conv2d', name: 'conv', inputs: ['x'], outChannels: 4, kernel: 3, stride: 2, padding: [1, 2, 1, 0], bias: false },
+    { type: 'pool', name: 'pool', inputs: ['conv'], mode: 'max', kernel: 2, stride: 2, padding: [0, 0, 1, 1] },
+  ]);
+  const rn = resolveNetwork(network);
+  assert.deepEqual(rn.layers[0]!.outputShape, [1, 4, 5, 5]); // (9+2-3)/2+1 = 5, (9+2-3)/2+1 = 5
+  assert.deepEqual(await runOnOrt(fx), [rn.layers[1]!.outputShape]);
+
+  const u = new GraphBuilder('pad_relu');
+  u.node('Relu', [u.node('Pad', [u.input('x', [1, 3, 4, 4]), u.constInt64([0, 0, 1, 1, 0, 0, 1, 1])], {}, { name: 'lonely_pad' })]);
+  userError(() => importOnnx(u.encode(), {}), /Pad \(other than zero-padding H, W before a Conv\/Pool\) x1 \(first: "lonely_pad"\)/);
 });

@@ -77,7 +77,7 @@ const SUPPORTED_OPS = new Set([
   'Relu', 'Clip', 'Sigmoid', 'Tanh', 'Gelu', 'LeakyRelu', 'HardSwish', 'HardSigmoid', 'Elu', 'MaxPool',
   'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'LRN', 'Softmax', 'Dropout', 'Concat', 'Flatten',
   'Reshape', 'Transpose', 'Identity', 'Gather', 'Constant', 'Shape', 'Unsqueeze', 'Squeeze', 'Cast', 'Slice',
-  'ReduceMean', 'ReduceMax',
+  'ReduceMean', 'ReduceMax', 'Pad',
 ]);
 
 /** Ops that fold away when all their inputs are constants. */
@@ -111,6 +111,10 @@ class Importer {
   private readonly used = new Set<string>();
   /** ONNX tensor name -> number of readers (nodes + graph outputs). */
   private readonly readers = new Map<string, number>();
+  /** ONNX tensor name -> the nodes reading it. */
+  private readonly readerNodes = new Map<string, OnnxNode[]>();
+  /** Zero padding [top, left, bottom, right] of a Pad folded into the Conv/Pool reading its output. */
+  private readonly pendingPads = new Map<string, [number, number, number, number]>();
   /** memlat layer name -> ONNX tensor it was emitted for (for fusions that check single use). */
   private readonly layerOnnxOut = new Map<string, string>();
   private readonly unsupported = new Map<string, { count: number; first: string }>();
@@ -130,7 +134,12 @@ class Importer {
   run(): ImportResult {
     const g = this.g;
     for (const v of [...g.value_info, ...g.output, ...g.input]) if (v.dims) this.declared.set(v.name, v.dims);
-    for (const n of g.node) for (const i of n.input) if (i) this.readers.set(i, (this.readers.get(i) ?? 0) + 1);
+    for (const n of g.node)
+      for (const i of n.input)
+        if (i) {
+          this.readers.set(i, (this.readers.get(i) ?? 0) + 1);
+          this.readerNodes.set(i, [...(this.readerNodes.get(i) ?? []), n]);
+        }
     for (const o of g.output) this.readers.set(o.name, (this.readers.get(o.name) ?? 0) + 1);
 
     for (const t of g.initializer) {
@@ -497,7 +506,7 @@ class Importer {
         const layer: Layer = { type: 'conv2d', name: name(), inputs: [x.tensor], outChannels: o, kernel: pairOf(kh, kw) };
         if (strides[0] !== 1 || strides[1] !== 1) layer.stride = pairOf(strides[0]!, strides[1]!);
         if (dil[0] !== 1 || dil[1] !== 1) layer.dilation = pairOf(dil[0]!, dil[1]!);
-        const pads = this.pads(node, x.shape, [kh, kw], strides, dil);
+        const pads = this.paddingOf(node, x.shape, [kh, kw], strides, dil);
         if (pads.some((p) => p !== 0)) layer.padding = padsOf(pads);
         const g = attrInt(node, 'group', 1);
         if (g !== 1) layer.groups = g;
@@ -583,10 +592,26 @@ class Importer {
         if (dil.some((d) => d !== 1)) throw new UserError(`${where}: dilated pooling unsupported`);
         const strides = attrInts(node, 'strides') ?? [1, 1];
         const layer: Layer = { type: 'pool', name: name(), inputs: [x.tensor], mode: op === 'MaxPool' ? 'max' : 'avg', kernel: pairOf(k[0]!, k[1]!), stride: pairOf(strides[0]!, strides[1]!) };
-        const pads = this.pads(node, x.shape, k, strides, [1, 1]);
+        const pads = this.paddingOf(node, x.shape, k, strides, [1, 1]);
         if (pads.some((p) => p !== 0)) layer.padding = padsOf(pads);
         if (attrInt(node, 'ceil_mode', 0) === 1) layer.ceilMode = true;
         return layer;
+      }
+      case 'Pad': {
+        // Explicit zero padding of H, W (Keras/TF exports, ZeroPad2d) folds into the Conv/Pool reading it.
+        const mode = attrString(node, 'mode') ?? 'constant';
+        const p = this.model.opset >= 11 ? constIn(1)?.values : attrInts(node, 'pads');
+        const readers = this.readerNodes.get(out) ?? [];
+        const reader = readers[0];
+        const foldable =
+          mode === 'constant' && p !== undefined && p.length === 8 && !node.input[3] && x.shape.length === 4 &&
+          p[0] === 0 && p[1] === 0 && p[4] === 0 && p[5] === 0 && p.every((v) => v >= 0) &&
+          readers.length === 1 && !this.g.output.some((o) => o.name === out) &&
+          ['Conv', 'MaxPool', 'AveragePool'].includes(reader?.op_type ?? '') && reader?.input[0] === out;
+        if (!foldable || !p) return { unsupported: 'Pad (other than zero-padding H, W before a Conv/Pool)' };
+        this.pendingPads.set(out, [p[2]!, p[3]!, p[6]!, p[7]!]);
+        this.alias(out, x);
+        return 'done';
       }
       case 'ReduceMean':
       case 'ReduceMax': {
@@ -714,6 +739,15 @@ class Importer {
       shape = undefined;
     }
     return shape ? { unsupported: `${op} with a constant tensor operand`, shape } : { unsupported: `${op} with a constant tensor operand` };
+  }
+
+  /** pads() plus the zero padding of a Pad node folded into this one (auto_pad sees the padded size). */
+  private paddingOf(node: OnnxNode, xShape: number[], k: number[], s: number[], d: number[]): [number, number, number, number] {
+    const extra = this.pendingPads.get(node.input[0] ?? '');
+    if (!extra) return this.pads(node, xShape, k, s, d);
+    const padded = [xShape[0]!, xShape[1]!, xShape[2]! + extra[0] + extra[2], xShape[3]! + extra[1] + extra[3]];
+    const own = this.pads(node, padded, k, s, d);
+    return [own[0] + extra[0], own[1] + extra[1], own[2] + extra[2], own[3] + extra[3]];
   }
 
   /** Explicit pads [top, left, bottom, right] of a Conv/Pool node, resolving auto_pad from shapes. */
