@@ -65,6 +65,10 @@ function runCleanups(): void {
 }
 
 function onSignal(sig: NodeJS.Signals): void {
+  // Ours runs first (prependListener). If the application handles this signal too (e.g. `memlat
+  // profile` aborts gracefully and closes its worker), leave the shutdown to it: the 'exit' cleanup
+  // still removes whatever is left. Otherwise clean up now and die by the signal as usual.
+  if (process.listenerCount(sig) > 1) return;
   runCleanups();
   uninstall();
   process.kill(process.pid, sig); // default action now that our handler is gone
@@ -87,8 +91,8 @@ function uninstall(): void {
 export function registerCleanup(fn: () => void): () => void {
   cleanups.add(fn);
   if (!handlersInstalled) {
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    process.prependListener('SIGINT', onSignal);
+    process.prependListener('SIGTERM', onSignal);
     process.on('exit', onExit);
     handlersInstalled = true;
   }

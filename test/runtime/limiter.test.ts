@@ -39,7 +39,7 @@ test('detectCgroups: v2 layout uses the root; v1 nests under this process memory
   }
 });
 
-test('cgroup v2 (fake cgroupfs): memory.max and memory.swap.max written, counters read, wrap argv', () => {
+test('cgroup v2 (fake cgroupfs): memory.max written, counters read, wrap argv', () => {
   const root = mkdtempSync(join(tmpdir(), 'memlat-fakecg2-'));
   try {
     const lim = new CgroupV2Limiter(root);
@@ -57,6 +57,23 @@ test('cgroup v2 (fake cgroupfs): memory.max and memory.swap.max written, counter
     assert.equal(existsSync(join(root, g.name)), false);
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('cgroup v2 (fake cgroupfs): memory.swap.max reset to max where swap accounting exists', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'memlat-fakecg2s-'));
+  class Exposed extends CgroupV2Limiter {
+    apply(d: string, n: number): void {
+      this.configure(d, n);
+    }
+  }
+  try {
+    writeFileSync(join(dir, 'memory.swap.max'), '0\n'); // e.g. inherited from a distro default
+    new Exposed(tmpdir()).apply(dir, 123 * 4096);
+    assert.equal(readFileSync(join(dir, 'memory.swap.max'), 'utf8'), 'max');
+    assert.equal(readFileSync(join(dir, 'memory.max'), 'utf8'), String(123 * 4096));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
@@ -99,11 +116,12 @@ test('cgroup v1 (real): limit written, memsw left unlimited, process runs inside
   assert.equal(existsSync(g.path ?? ''), false);
 });
 
-for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-  test(`${sig} to memlat kills the worker and removes its cgroup`, { skip: v1skip, timeout: 60_000 }, async () => {
+for (const [sig, graceful] of [['SIGTERM', false], ['SIGINT', false], ['SIGINT', true]] as const) {
+  const what = graceful ? 'an application handling SIGINT closes its worker itself' : `${sig} to memlat kills the worker`;
+  test(`${what}; the cgroup is removed`, { skip: v1skip, timeout: 60_000 }, async () => {
     const me = fileURLToPath(import.meta.url);
     const helper = join(me, '..', 'helpers', me.endsWith('.ts') ? 'hold-worker.ts' : 'hold-worker.js');
-    const args = me.endsWith('.ts') ? ['--import', import.meta.resolve('tsx'), helper] : [helper];
+    const args = [...(me.endsWith('.ts') ? ['--import', import.meta.resolve('tsx'), helper] : [helper]), ...(graceful ? ['graceful'] : [])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     const line = await new Promise<string>((resolve, reject) => {
       let buf = '';
@@ -116,9 +134,9 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     const { group, pid } = JSON.parse(line) as { group: string; pid: number };
     assert.ok(existsSync(group), 'group exists while running');
     assert.ok(readFileSync(join(group, 'cgroup.procs'), 'utf8').split('\n').includes(String(pid)), 'worker is in the group');
-    const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_c, s) => r(s)));
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('exit', (c, s) => r([c, s])));
     child.kill(sig);
-    assert.equal(await exited, sig, 'memlat re-raised the signal after cleaning up');
+    assert.deepEqual(await exited, graceful ? [0, null] : [null, sig], graceful ? 'the application exited normally' : 'memlat re-raised the signal after cleaning up');
     assert.equal(existsSync(group), false, 'group removed');
     // Killed: gone, or a zombie waiting for its new parent (pid 1 / a subreaper) to reap it.
     const state = ((): string => {
