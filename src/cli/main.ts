@@ -21,6 +21,8 @@ import { register as registerProfile } from './commands/profile.js';
 import { register as registerImport } from './commands/import.js';
 import { register as registerValidate } from './commands/validate.js';
 import { register as registerPredict } from './commands/predict.js';
+import { register as registerCurve } from './commands/curve.js';
+import { register as registerMinMemory } from './commands/min-memory.js';
 
 /** The package version, read from the nearest package.json above this file (works from src/ and dist/). */
 export function packageVersion(): string {
@@ -52,6 +54,8 @@ export function buildProgram(): Command {
   registerImport(program);
   registerValidate(program);
   registerPredict(program);
+  registerCurve(program);
+  registerMinMemory(program);
   return program;
 }
 

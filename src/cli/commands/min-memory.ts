@@ -1,0 +1,45 @@
+/**
+ * `memlat min-memory <network> --target 200ms [--json]`: the least available memory whose predicted
+ * total meets a target time, and the conservative answer whose interval high end meets it
+ * (src/predict/min-memory.ts, docs/PREDICT.md).
+ */
+import type { Command } from 'commander';
+import { addModelOptions, fmtMs, loadNetworkAndBundle, type ModelFlags } from './predict.js';
+
+interface MinMemoryFlags extends ModelFlags {
+  target: string;
+  json?: boolean;
+}
+
+/** Registers `memlat min-memory`. */
+export function register(program: Command): void {
+  const cmd = program
+    .command('min-memory')
+    .description('the least available memory whose predicted total time meets a target')
+    .argument('<network>', 'a zoo name (e.g. vgg16) or a path to a .json, .onnx or .prototxt file')
+    .requiredOption('--target <time>', 'target network time, e.g. 200ms, 1.5s');
+  addModelOptions(cmd)
+    .option('--json', 'print JSON: { network, targetMs, memoryBytes, conservativeMemoryBytes } (null where no memory meets it)')
+    .action(async (networkArg: string, flags: MinMemoryFlags) => {
+      const { parseDurationMs, formatBytes } = await import('../../units.js');
+      const targetMs = parseDurationMs(flags.target, '--target');
+      const { rn, bundle } = await loadNetworkAndBundle(networkArg, flags);
+      const { minMemory } = await import('../../predict/min-memory.js');
+      const r = minMemory(rn, bundle, targetMs);
+      if (flags.json === true) {
+        process.stdout.write(`${JSON.stringify({ ...r, model: flags.model }, null, 2)}\n`);
+        return;
+      }
+      const range = `${formatBytes(r.searchedBytes[0])} to ${formatBytes(r.searchedBytes[1])} (the machine's RAM)`;
+      const out: string[] = [];
+      if (r.memoryBytes === null) {
+        out.push(`${rn.name}: no memory from ${range} meets ${fmtMs(targetMs)} ms; the fastest predicted total is ${fmtMs(r.bestMs)} ms`);
+      } else {
+        out.push(`${rn.name}: ${formatBytes(r.memoryBytes)} (${r.memoryBytes} bytes) is the least memory whose predicted total meets ${fmtMs(targetMs)} ms (predicted ${fmtMs(r.predictedMs ?? NaN)} ms)`);
+      }
+      if (!r.hasInterval) out.push('no conservative answer: the model has no calibration');
+      else if (r.conservativeMemoryBytes === null) out.push(`conservative: no memory up to the RAM keeps the ${Math.round((bundle.calibration?.coverage ?? 0) * 100)}% interval's high end within ${fmtMs(targetMs)} ms`);
+      else out.push(`conservative: ${formatBytes(r.conservativeMemoryBytes)} (${r.conservativeMemoryBytes} bytes) keeps the ${Math.round((bundle.calibration?.coverage ?? 0) * 100)}% interval's high end within the target (${fmtMs(r.conservativeHighMs ?? NaN)} ms)`);
+      process.stdout.write(`${out.join('\n')}\n`);
+    });
+}
