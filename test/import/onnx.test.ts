@@ -334,3 +334,21 @@ test('zero Pad of H, W before a Conv/Pool folds into its padding (Keras/TF expor
   u.node('Relu', [u.node('Pad', [u.input('x', [1, 3, 4, 4]), u.constInt64([0, 0, 1, 1, 0, 0, 1, 1])], {}, { name: 'lonely_pad' })]);
   userError(() => importOnnx(u.encode(), {}), /Pad \(other than zero-padding H, W before a Conv\/Pool\) x1 \(first: "lonely_pad"\)/);
 });
+
+test('a Transpose that is also read elsewhere stays a layer (no transposeB fold)', async () => {
+  const b = new GraphBuilder('kt_shared');
+  const q = b.input('q', [1, 2, 4, 3]);
+  const k = b.input('k', [1, 2, 4, 3]);
+  const kt = b.node('Transpose', [k], { perm: ints([0, 1, 3, 2]) }, { name: 'kt', outputs: ['kt'] });
+  b.node('MatMul', [q, kt], {}, { name: 'scores', outputs: ['scores'] });
+  b.output('scores');
+  b.output('kt');
+  const fx: Fixture = { bytes: b.encode(), feeds: { q: { dims: [1, 2, 4, 3], type: 'float32' }, k: { dims: [1, 2, 4, 3], type: 'float32' } } };
+  const { network } = importOnnx(fx.bytes, {});
+  assert.deepEqual(network.layers, [
+    { type: 'transpose', name: 'kt', inputs: ['k'], perm: [0, 1, 3, 2] },
+    { type: 'matmul', name: 'scores', inputs: ['q', 'kt'] },
+  ]);
+  const rn = resolveNetwork(network);
+  assert.deepEqual(await runOnOrt(fx), [rn.layers[1]!.outputShape, rn.layers[0]!.outputShape]);
+});

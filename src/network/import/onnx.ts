@@ -535,7 +535,8 @@ class Importer {
         let tb = transB === 1;
         // Transpose(last two axes) feeding only this MatMul -> transposeB.
         const tl = this.layerOf(bt);
-        if (tl?.type === 'transpose' && (this.readers.get(node.input[1]!) ?? 0) === 1) {
+        const tOut = tl ? this.layerOnnxOut.get(tl.name) : undefined;
+        if (tl?.type === 'transpose' && tOut === node.input[1] && (this.readers.get(tOut) ?? 0) === 1) {
           const r = tl.perm.length;
           const swapsLast = tl.perm.every((p, k) => (k < r - 2 ? p === k : k === r - 2 ? p === r - 1 : p === r - 2));
           if (swapsLast && r >= 2) {
