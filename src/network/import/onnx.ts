@@ -536,7 +536,7 @@ class Importer {
         // Transpose(last two axes) feeding only this MatMul -> transposeB.
         const tl = this.layerOf(bt);
         const tOut = tl ? this.layerOnnxOut.get(tl.name) : undefined;
-        if (tl?.type === 'transpose' && tOut === node.input[1] && (this.readers.get(tOut) ?? 0) === 1) {
+        if (tl?.type === 'transpose' && tOut === node.input[1] && (this.readers.get(tOut ?? '') ?? 0) === 1) {
           const r = tl.perm.length;
           const swapsLast = tl.perm.every((p, k) => (k < r - 2 ? p === k : k === r - 2 ? p === r - 1 : p === r - 2));
           if (swapsLast && r >= 2) {
