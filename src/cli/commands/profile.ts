@@ -22,6 +22,7 @@ interface ProfileFlags {
   maxLayerSize: string;
   chunk: string;
   dryRun?: boolean;
+  allowNoSwap?: boolean;
 }
 
 /** The plan options stored in `<out>.plan.json`; a resume must match them. */
@@ -70,6 +71,7 @@ export function register(program: Command): void {
     .option('--max-layer-size <size>', 'largest sampled layer (fp32 weights + activations)', '512MiB')
     .option('--chunk <n>', 'samples per chunk (all levels of a chunk finish before the next starts)', '100')
     .option('--dry-run', 'print the plan summary and exit without measuring')
+    .option('--allow-no-swap', 'measure even if swap is too small (tight levels are then recorded as OOM)')
     .action(async (o: ProfileFlags) => {
       const layers = posInt(o.layers, '--layers');
       const reps = posInt(o.reps, '--reps');
@@ -119,6 +121,16 @@ export function register(program: Command): void {
           `${limits.size} distinct limits, ${plan.groups.length} worker groups, idle ${formatBytes(plan.options.idleBytes)}\n`,
       );
       if (o.dryRun || !stored) return;
+
+      // Swap must hold what does not fit under the tightest limits, else those jobs are just OOM kills.
+      const needSwap = Math.max(0, ...plan.groups.flatMap((g) => g.jobs).map((j) =>
+        j.memoryLimitBytes === null ? 0 : plan.options.idleBytes + j.workingSetBytes - j.memoryLimitBytes));
+      const { swapBytes } = await import('../../runtime/swap.js');
+      const { freeBytes } = swapBytes();
+      if (needSwap > freeBytes && !o.allowNoSwap) {
+        const gib = Math.ceil((needSwap + 2 ** 30) / 2 ** 30);
+        throw new UserError(`swap: the tightest levels need ${formatBytes(needSwap)} of swap but ${formatBytes(freeBytes)} is free; run 'sudo memlat doctor --setup-swap ${gib}GiB', or pass --allow-no-swap to record them as OOM`);
+      }
 
       const { runProfile } = await import('../../profile/run.js');
       const { startWorker } = await import('../../runtime/worker-client.js');
