@@ -23,6 +23,7 @@ import { register as registerValidate } from './commands/validate.js';
 import { register as registerPredict } from './commands/predict.js';
 import { register as registerCurve } from './commands/curve.js';
 import { register as registerMinMemory } from './commands/min-memory.js';
+import { register as registerReport } from './commands/report.js';
 
 /** The package version, read from the nearest package.json above this file (works from src/ and dist/). */
 export function packageVersion(): string {
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
   registerPredict(program);
   registerCurve(program);
   registerMinMemory(program);
+  registerReport(program);
   return program;
 }
 
