@@ -54,6 +54,8 @@ export interface WeightFile {
   path: string | null; // null when the layer has no weights
   bytes: number;
   specs: WeightSpec[];
+  /** This call wrote the file (it was not in the cache). */
+  created: boolean;
 }
 
 /**
@@ -64,12 +66,12 @@ export interface WeightFile {
 export function ensureWeightFile(layer: Layer, inputShapes: number[][], cacheDir?: string): WeightFile {
   const specs = layerWeightSpecs(layer, inputShapes);
   const bytes = weightFileBytes(specs);
-  if (bytes === 0) return { path: null, bytes: 0, specs };
+  if (bytes === 0) return { path: null, bytes: 0, specs, created: false };
   const dir = join(defaultCacheDir(cacheDir), 'weights');
   mkdirSync(dir, { recursive: true });
   const hash = layerHash(layer, inputShapes);
   const path = join(dir, `${hash}.f32`);
-  if (existsSync(path) && statSync(path).size === bytes) return { path, bytes, specs };
+  if (existsSync(path) && statSync(path).size === bytes) return { path, bytes, specs, created: false };
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   try {
@@ -91,7 +93,7 @@ export function ensureWeightFile(layer: Layer, inputShapes: number[][], cacheDir
     closeSync(fd);
   }
   renameSync(tmp, path);
-  return { path, bytes, specs };
+  return { path, bytes, specs, created: true };
 }
 
 /**

@@ -5,7 +5,7 @@
  * `node --import tsx`). See docs/RUNTIME.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Layer } from '../network/types.js';
@@ -50,6 +50,11 @@ export interface WorkerOptions {
   jobTimeoutMs?: number;
   /** Waiting for the worker to start beyond this fails. Default 120 s. */
   startTimeoutMs?: number;
+  /**
+   * Delete the weight files a measure() call had to write once it returns (files already in the
+   * cache are kept). For profiling many one-off sampled layers, which would otherwise fill the disk.
+   */
+  dropNewWeightFiles?: boolean;
 }
 
 /** How a measure() call ended. */
@@ -201,11 +206,13 @@ export async function startWorker(opts: WorkerOptions): Promise<LayerWorker> {
     if (!Number.isInteger(reps) || reps < 1) throw new UserError(`--reps ${reps}: must be a positive integer`);
     if (exited !== null) return { status: 'crashed', message: 'the worker is gone (it exited earlier); start a new one' };
     busy = true;
+    const written: string[] = [];
     try {
-      const wire: WireJob[] = jobs.map((j) => ({
-        ...j,
-        weightPath: ensureWeightFile(j.layer, j.inputShapes, opts.cacheDir).path,
-      }));
+      const wire: WireJob[] = jobs.map((j) => {
+        const f = ensureWeightFile(j.layer, j.inputShapes, opts.cacheDir);
+        if (f.created && f.path && opts.dropNewWeightFiles) written.push(f.path);
+        return { ...j, weightPath: f.path };
+      });
       const groupBefore = group?.counters().oomKills ?? null;
       return await new Promise<MeasureOutcome>((resolve) => {
         let current: string | undefined;
@@ -259,6 +266,7 @@ export async function startWorker(opts: WorkerOptions): Promise<LayerWorker> {
       });
     } finally {
       busy = false;
+      for (const p of written) rmSync(p, { force: true });
     }
   };
 

@@ -4,7 +4,8 @@
 // with a printed reason only where the machine cannot (not root / no cgroup memory controller).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { detectCgroups } from '../../src/runtime/limiter.js';
 import { withSwap, swapBytes } from '../../src/runtime/swap.js';
 import { median } from '../../src/runtime/run-network.js';
@@ -24,9 +25,12 @@ if (skip) console.log(`# swap test skipped: ${skip}`);
 const layer: Layer = { type: 'dense', name: 'swap_probe_fc', inputs: ['x'], units: 8192 }; // 8192x8192 fp32 = 256 MiB
 const job: LayerJob = { id: 'fc', layer, inputShapes: [[1, 8192]] };
 const REPS = 3;
+// A private weight cache on disk (not tmpfs), removed afterwards.
+const cacheDir = mkdtempSync(join('/var/tmp', 'memlat-swaptest-cache-'));
+test.after(() => rmSync(cacheDir, { recursive: true, force: true }));
 
 async function measureAt(limit: number | null): Promise<{ timings: LayerTiming[]; idle: number; group: string | null }> {
-  const w = await startWorker({ memoryLimitBytes: limit });
+  const w = await startWorker({ memoryLimitBytes: limit, cacheDir });
   const timings: LayerTiming[] = [];
   try {
     const outcome = await w.measure([job], REPS, (t) => timings.push(t));

@@ -3,7 +3,8 @@
 // runtime's footprint is refused, and runNetwork's medians/totals are consistent with its raw passes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../src/errors.js';
 import type { Network } from '../../src/network/types.js';
@@ -13,13 +14,15 @@ import { median, runNetwork } from '../../src/runtime/run-network.js';
 import { startWorker, type LayerJob, type LayerTiming } from '../../src/runtime/worker-client.js';
 
 const MiB = 2 ** 20;
+const cacheDir = mkdtempSync(join(tmpdir(), 'memlat-workertest-'));
+test.after(() => rmSync(cacheDir, { recursive: true, force: true }));
 const cg = detectCgroups();
 const cgSkip = process.getuid?.() !== 0 || cg.version !== 1 || !cg.writable ? 'needs root and a writable cgroup v1 memory controller' : false;
 const relu: LayerJob = { id: 'relu', layer: { type: 'activation', fn: 'relu', name: 'r', inputs: ['x'] }, inputShapes: [[1, 64, 8, 8]] };
 const big: LayerJob = { id: 'big', layer: { type: 'dense', name: 'oom_probe', inputs: ['x'], units: 8192 }, inputShapes: [[1, 8192]] };
 
 test('crashed job reports its message; the worker stays usable; abort stops it', { timeout: 60_000 }, async () => {
-  const w = await startWorker({ memoryLimitBytes: null, threads: 1 });
+  const w = await startWorker({ memoryLimitBytes: null, threads: 1, cacheDir });
   try {
     assert.ok(w.idleRssBytes > 20 * MiB && w.idleRssBytes < 1024 * MiB, `idle RSS ${w.idleRssBytes}`);
     const bad: LayerJob = { id: 'bad', layer: { type: 'opaque', name: 'roi', inputs: ['x'], op: 'RoiAlign', outputShape: [1, 4] }, inputShapes: [[1, 4]] };
@@ -43,7 +46,7 @@ test('crashed job reports its message; the worker stays usable; abort stops it',
 });
 
 test('a job exceeding its timeout is killed and reported', { timeout: 60_000 }, async () => {
-  const w = await startWorker({ memoryLimitBytes: null, threads: 1, jobTimeoutMs: 50 });
+  const w = await startWorker({ memoryLimitBytes: null, threads: 1, jobTimeoutMs: 50, cacheDir });
   try {
     const o = await w.measure([relu], 100_000, () => undefined);
     assert.equal(o.status, 'crashed');
@@ -59,13 +62,14 @@ test('OOM kill of the worker (memsw capped, so no swap escape) is reported as oo
   const idle = probe.idleRssBytes;
   await probe.close();
   const limit = idle + 48 * MiB;
-  const w = await startWorker({ memoryLimitBytes: limit });
+  const w = await startWorker({ memoryLimitBytes: limit, cacheDir, dropNewWeightFiles: true });
   try {
     // Cap memory+swap at the same value: the 256 MiB load cannot fit anywhere -> the OOM killer.
     writeFileSync(join(w.group?.path ?? '', 'memory.memsw.limit_in_bytes'), String(limit));
     const o = await w.measure([relu, big], 1, () => undefined);
     assert.deepEqual(o, { status: 'oom', jobId: 'big' });
     assert.ok((w.group?.counters().oomKills ?? 0) >= 1, 'memory.oom_control counted the kill');
+    assert.deepEqual(readdirSync(join(cacheDir, 'weights')), [], 'dropNewWeightFiles removed the 256 MiB file it wrote');
   } finally {
     await w.close();
   }
@@ -89,7 +93,7 @@ test('runNetwork: per-layer medians within spreads, totals = sum of layer times 
     ],
   };
   const passesSeen: number[] = [];
-  const r = await runNetwork(resolveNetwork(net), { memoryLimitBytes: null, reps: 3, threads: 1, onPass: (i) => passesSeen.push(i) });
+  const r = await runNetwork(resolveNetwork(net), { memoryLimitBytes: null, reps: 3, threads: 1, cacheDir, onPass: (i) => passesSeen.push(i) });
   assert.deepEqual(passesSeen, [0, 1, 2]);
   assert.deepEqual(r.layers.map((l) => [l.name, l.type]), net.layers.map((l) => [l.name, l.type]));
   assert.equal(r.passes.length, 3);
