@@ -11,7 +11,8 @@
  * layers are left out (a deploy network is what runs). Pure: text in, Network out.
  */
 import { UserError } from '../../errors.js';
-import type { Layer, Network, Pair, TensorSpec } from '../types.js';
+import type { Layer, Pair, TensorSpec } from '../types.js';
+import type { ImportResult } from './result.js';
 import { parseTextProto, type TextMessage, type TextScalar, type TextValue } from './prototxt.js';
 
 /** Options of importCaffe. */
@@ -20,11 +21,7 @@ export interface CaffeImportOptions {
   name?: string;
 }
 
-/** Result of an import: the network and what was approximated or dropped on the way. */
-export interface ImportResult {
-  network: Network;
-  warnings: string[];
-}
+export type { ImportResult } from './result.js';
 
 /** V1 (`layers { type: ENUM }`) type names -> current type strings. */
 const V1_TYPES: Record<string, string> = {

@@ -31,6 +31,7 @@ import {
 } from '../../onnx/model.js';
 import { broadcastShapes, resolveLayerOutput } from '../shapes.js';
 import type { DType, Layer, Network, Pair, TensorSpec } from '../types.js';
+import type { ImportResult } from './result.js';
 
 /** Options of importOnnx. */
 export interface OnnxImportOptions {
@@ -45,11 +46,7 @@ export interface OnnxImportOptions {
   dims?: Record<string, number>;
 }
 
-/** Result of an import: the network and what was approximated or dropped on the way. */
-export interface ImportResult {
-  network: Network;
-  warnings: string[];
-}
+export type { ImportResult } from './result.js';
 
 /** One element of a folded shape vector: its value and, when it is a dim of a tensor, which. */
 interface ShapeElem {
