@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { register } from '../../src/cli/commands/profile.js';
+import { UserError } from '../../src/errors.js';
+
+async function cli(args: string[]): Promise<void> {
+  const program = new Command().exitOverride();
+  register(program);
+  await program.parseAsync(['node', 'memlat', 'profile', ...args]);
+}
+
+const isUser = (re: RegExp) => (e: unknown): boolean => e instanceof UserError && re.test(e.message);
+
+test('memlat profile: bad flags are UserErrors naming the flag and the fix', async () => {
+  await assert.rejects(cli(['--out', '/tmp/x.csv', '--layers', '0', '--dry-run']), isUser(/^--layers 0: must be a positive integer/));
+  await assert.rejects(cli(['--out', '/tmp/x.csv', '--levels', '4,-1', '--dry-run']), isUser(/^--levels 4,-1: must be comma-separated positive factors/));
+  await assert.rejects(cli(['--out', '/tmp/x.csv', '--budget', 'soon', '--dry-run']), isUser(/^--budget: "soon" is not a duration/));
+  await assert.rejects(cli(['--out', '/tmp/x.parquet', '--dry-run']), isUser(/^--out \/tmp\/x\.parquet: must end in \.csv/));
+});
+
+test('memlat profile: resuming with different plan flags is refused with the stored values', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'memlat-cliprof-'));
+  try {
+    const out = join(dir, 'rows.csv');
+    await writeFile(join(dir, 'rows.plan.json'), JSON.stringify({
+      format: 'memlat-profile-plan@1', seed: 7, levels: [4, 1.5, 1, 0.75, 0.5, 0.25], unlimited: true, idleBytes: 100 * 2 ** 20,
+      maxTensorBytes: 512 * 2 ** 20, gridRatio: 2 ** (1 / 16), chunkSize: 100, threads: 2, hardwareId: 'hw',
+    }));
+    await assert.rejects(cli(['--out', out, '--seed', '1', '--threads', '2', '--dry-run']),
+      isUser(/--out .*rows\.csv: was profiled with --seed 7 \(see .*rows\.plan\.json\); resume with those flags/));
+    // The matching flags pass (dry run: plan only).
+    await cli(['--out', out, '--seed', '7', '--threads', '2', '--layers', '10', '--dry-run']);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
