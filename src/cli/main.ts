@@ -24,6 +24,8 @@ import { register as registerPredict } from './commands/predict.js';
 import { register as registerCurve } from './commands/curve.js';
 import { register as registerMinMemory } from './commands/min-memory.js';
 import { register as registerReport } from './commands/report.js';
+import { register as registerFit } from './commands/fit.js';
+import { register as registerEvaluate } from './commands/evaluate.js';
 
 /** The package version, read from the nearest package.json above this file (works from src/ and dist/). */
 export function packageVersion(): string {
@@ -58,6 +60,8 @@ export function buildProgram(): Command {
   registerCurve(program);
   registerMinMemory(program);
   registerReport(program);
+  registerFit(program);
+  registerEvaluate(program);
   return program;
 }
 

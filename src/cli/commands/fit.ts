@@ -1,0 +1,78 @@
+/**
+ * `memlat fit --model fe|fs --data rows.csv --out model.json`: fits one model on a dataset and
+ * writes it. When the data comes from one machine, the file is a model bundle (model + that
+ * machine's fingerprint + provenance) that `memlat predict --model <file>` uses directly; with
+ * several machines it is the bare model JSON (pair it with `--hardware` when predicting).
+ * Thin: the work is in src/models (loaded lazily).
+ */
+import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
+
+interface FitFlags {
+  model: string;
+  data: string;
+  out: string;
+  featureScale?: string;
+  backTransform?: string;
+  rounds?: string;
+  rule?: string;
+  quiet?: boolean;
+}
+
+/** Register `memlat fit`. */
+export function register(program: Command): void {
+  program
+    .command('fit')
+    .description('fit a latency model (fe: per-type regression on theoretical features; fs: LASSO over expanded features + PCA) on a dataset')
+    .requiredOption('--model <kind>', 'model kind: fe or fs')
+    .requiredOption('--data <rows.csv>', 'dataset from memlat profile or memlat import (.csv or .csv.gz)')
+    .requiredOption('--out <model.json>', 'file to write the fitted model (bundle) to')
+    .option('--feature-scale <scale>', 'features as log1p (default, power-law model) or raw')
+    .option('--back-transform <mode>', 'exp (the study: plain exp of the ln-time prediction) or smearing (Duan bias fix)')
+    .option('--rounds <n>', 'fs: rounds of product expansion (default 2)')
+    .option('--rule <rule>', 'fs: CV rule for the LASSO alpha, min (default) or 1se')
+    .option('-q, --quiet', 'do not print the summary')
+    .action(async (flags: FitFlags) => {
+      const { parseModelKind, fitModelOnObservations } = await import('../../models/index.js');
+      const kind = parseModelKind(flags.model);
+      const fit = parseFitFlags(flags);
+      const { readDataset } = await import('../../runtime/dataset-files.js');
+      const { writeFile } = await import('node:fs/promises');
+      const { rows, hardware } = await readDataset(flags.data);
+      if (rows.length === 0) throw new UserError(`--data ${flags.data}: no rows; profile or import some first`);
+      const { aggregateRows } = await import('../../models/observations.js');
+      const hw = new Map(hardware.map((h) => [h.id, h] as const));
+      const obs = aggregateRows(rows, hw);
+      const model = fitModelOnObservations(kind, obs, fit);
+      const usedHw = [...new Set(obs.map((o) => o.hardwareId))];
+      let doc: unknown = model.toJSON();
+      if (usedHw.length === 1) {
+        const { makeBundle } = await import('../../predict/bundle.js');
+        doc = makeBundle(model, hw.get(usedHw[0]!)!, {
+          provenance: { data: flags.data, command: `memlat fit --model ${kind} --data ${flags.data}`, fittedAt: new Date().toISOString(), rows: rows.length },
+        });
+      }
+      await writeFile(flags.out, JSON.stringify(doc) + '\n');
+      if (!flags.quiet) {
+        const { summarizeModel } = await import('../../models/summary.js');
+        process.stderr.write(`${summarizeModel(model)}\n${obs.length} layer configurations from ${rows.length} rows -> ${flags.out}` +
+          (usedHw.length === 1 ? ` (bundle with hardware ${usedHw[0]})` : ` (bare model: ${usedHw.length} machines; predict with --hardware)`) + '\n');
+      }
+    });
+}
+
+/** Parses the model options shared by `fit` and `evaluate` into FitOptions. */
+export function parseFitFlags(flags: { featureScale?: string; backTransform?: string; rounds?: string; rule?: string }): import('../../models/index.js').FitOptions {
+  const scale = flags.featureScale;
+  if (scale !== undefined && scale !== 'log1p' && scale !== 'raw') throw new UserError(`--feature-scale "${scale}": use log1p or raw`);
+  const bt = flags.backTransform;
+  if (bt !== undefined && bt !== 'exp' && bt !== 'smearing') throw new UserError(`--back-transform "${bt}": use exp or smearing`);
+  const rounds = flags.rounds === undefined ? undefined : Number(flags.rounds);
+  if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1 && rounds <= 4)) throw new UserError(`--rounds "${flags.rounds}": must be an integer from 1 to 4`);
+  const rule = flags.rule;
+  if (rule !== undefined && rule !== 'min' && rule !== '1se') throw new UserError(`--rule "${rule}": use min or 1se`);
+  const common: { featureScale?: 'log1p' | 'raw'; backTransform?: 'exp' | 'smearing' } = {};
+  if (scale !== undefined) common.featureScale = scale;
+  if (bt !== undefined) common.backTransform = bt;
+  return { fe: common, fs: { ...common, ...(rounds ? { rounds } : {}), ...(rule ? { rule } : {}) } };
+}
