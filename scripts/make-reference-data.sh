@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Makes the reference data shipped in data/: the layer profile of this machine kind, the zoo
+# validation runs and the EdgeCaffe import, and records the commands and how long each took in
+# data/reference/PROVENANCE.md. Run on a QUIET machine (nothing else running), as root, after
+# `npm run build`. Resumable: rerun the same command after an interruption.
+#
+#   LAYERS=1000 REPS=3 SEED=1 BUDGET=6h SWAP=2GiB bash scripts/make-reference-data.sh
+#
+# Swap: if none is on, a swap file of $SWAP is created for the run and removed at the end
+# (memlat doctor --setup-swap / --remove-swap), so the machine is left as it was found.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LAYERS=${LAYERS:-1000}; REPS=${REPS:-3}; SEED=${SEED:-1}; SWAP=${SWAP:-2GiB}
+VAL_LEVELS=${VAL_LEVELS:-4,1,0.5,none}; VAL_REPS=${VAL_REPS:-5}
+memlat() { node dist/src/cli/main.js "$@"; }
+[ -f dist/src/cli/main.js ] || { echo "run 'npm run build' first" >&2; exit 2; }
+
+made_swap=0
+if [ "$(awk '/SwapTotal/ {print $2}' /proc/meminfo)" = "0" ]; then
+  memlat doctor --setup-swap "$SWAP"
+  made_swap=1
+fi
+cleanup() { if [ "$made_swap" = 1 ]; then memlat doctor --remove-swap || true; fi; }
+trap cleanup EXIT
+
+mkdir -p data/reference data/validation
+prov=data/reference/PROVENANCE.md
+[ -f "$prov" ] || printf '# Provenance of the reference data\n\nMachine: see rows.hardware.json. Each step: command, start, duration.\n\n' > "$prov"
+step() {
+  local t0; t0=$(date +%s)
+  echo "+ memlat $*" >&2
+  local rc=0
+  memlat "$@" || rc=$?
+  printf -- '- `memlat %s`: started %s, %d s, exit %d\n' "$*" "$(date -u -d "@$t0" +%FT%TZ)" "$(( $(date +%s) - t0 ))" "$rc" >> "$prov"
+  return "$rc"
+}
+
+step doctor || true
+step import edgecaffe data/edgecaffe --out data/reference/edgecaffe.csv.gz
+step profile --out data/reference/rows.csv --layers "$LAYERS" --reps "$REPS" --seed "$SEED" ${BUDGET:+--budget "$BUDGET"}
+step validate-runs --out data/validation/ --levels "$VAL_LEVELS" --reps "$VAL_REPS"
+step export --parquet data/reference/rows.parquet --data data/reference/rows.csv
+gzip -kf data/reference/rows.csv data/validation/rows.csv
+echo "done; see $prov" >&2
