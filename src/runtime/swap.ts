@@ -5,7 +5,7 @@
  * exactly that and nothing else. All of it needs root (swapon/swapoff).
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { formatBytes } from '../units.js';
@@ -51,6 +51,16 @@ export function readState(): MemlatState {
 
 function writeState(s: MemlatState): void {
   const p = statePath();
+  if (s.swapFiles.length === 0) {
+    // Nothing left to remember: leave no file (and no empty directory) behind.
+    rmSync(p, { force: true });
+    try {
+      rmdirSync(dirname(p));
+    } catch {
+      // not empty or not ours: keep it
+    }
+    return;
+  }
   mkdirSync(dirname(p), { recursive: true });
   writeFileSync(`${p}.tmp`, `${JSON.stringify(s, null, 2)}\n`);
   renameSync(`${p}.tmp`, p);

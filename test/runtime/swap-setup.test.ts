@@ -35,6 +35,7 @@ test('setupSwap / removeSwap: real swap file, recorded in the state file, remove
     assert.ok(!activeSwaps().some((s) => s.path === path));
     assert.equal(existsSync(foreign), true, 'files memlat did not create are untouched');
     assert.deepEqual(readState().swapFiles, []);
+    assert.equal(existsSync(join(dir, 'state.json')), false, 'an empty state leaves no file behind');
     // withSwap(0) needs nothing: creates nothing
     const swapsBefore = readFileSync('/proc/swaps', 'utf8');
     assert.equal(await withSwap(0, () => Promise.resolve(readFileSync('/proc/swaps', 'utf8'))), swapsBefore);
