@@ -53,6 +53,11 @@ export interface ProfileRunOptions {
   onEvent?: (message: string) => void;
   /** Row `source` (default 'memlat-profile'). */
   source?: string;
+  /**
+   * Called when the loop leaves a chunk (finished, or stopped inside it) with every job of that chunk,
+   * e.g. to delete the chunk's one-off weight files from the cache. Errors are reported via onEvent.
+   */
+  onChunkDone?: (chunk: number, jobs: PlanJob[]) => Promise<void>;
 }
 
 /** What a run did. */
@@ -136,9 +141,25 @@ export async function runProfile(opts: ProfileRunOptions): Promise<ProfileRunSum
     opts.onProgress?.({ measured: summary.measured, total, skipped, oom: summary.oom, memoryLimitBytes: currentLimit });
   };
 
+  let openChunk: number | null = null;
+  const leaveChunk = async (): Promise<void> => {
+    if (openChunk === null || !opts.onChunkDone) return;
+    const c = openChunk;
+    openChunk = null;
+    try {
+      await opts.onChunkDone(c, plan.groups.filter((g) => g.chunk === c).flatMap((g) => g.jobs));
+    } catch (e) {
+      opts.onEvent?.(`chunk ${c}: cleanup failed (${(e as Error).message})`);
+    }
+  };
+
   try {
     for (const group of plan.groups) {
       if (stop.aborted) break;
+      if (group.chunk !== openChunk) {
+        await leaveChunk();
+        openChunk = group.chunk;
+      }
       let pending = group.jobs.filter((j) => missingReps(j).length > 0);
       currentLimit = group.memoryLimitBytes;
       let crashesWithoutProgress = 0;
@@ -207,6 +228,7 @@ export async function runProfile(opts: ProfileRunOptions): Promise<ProfileRunSum
   } finally {
     if (timer) clearTimeout(timer);
     await flush();
+    await leaveChunk();
   }
   if (failure.error) throw failure.error;
   if (opts.signal?.aborted) summary.stoppedBy = 'signal';

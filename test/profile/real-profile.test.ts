@@ -7,6 +7,9 @@ import { buildPlan, measurementKey } from '../../src/profile/plan.js';
 import { runProfile } from '../../src/profile/run.js';
 import { openRowWriter, readDataset } from '../../src/runtime/dataset-files.js';
 import { startWorker } from '../../src/runtime/worker-client.js';
+import { existsSync } from 'node:fs';
+import { defaultCacheDir, layerHash } from '../../src/runtime/weights.js';
+import { layerWeightSpecs, weightFileBytes } from '../../src/runtime/onnx-layer.js';
 
 /** Can this machine start a memory-limited worker? (root + a cgroup hierarchy, or systemd-run.) */
 async function canLimit(cacheDir: string): Promise<string | null> {
@@ -56,6 +59,12 @@ test('real worker: a small profile aborted mid-run and resumed has every row onc
     assert.equal(rows.length, plan.jobs * 2);
     const keys = new Set(rows.map((r) => measurementKey(r.network, r.memoryLimitBytes, r.rep)));
     assert.equal(keys.size, rows.length);
+    // `memlat profile` deletes a chunk's weight files at <cache>/weights/<layerHash>.f32 when the
+    // chunk is done: pin that path convention here (files of layers with weights must be there).
+    for (const j of plan.groups.flatMap((g) => g.jobs)) {
+      if (weightFileBytes(layerWeightSpecs(j.layer, j.inputShapes)) === 0) continue;
+      assert.ok(existsSync(join(defaultCacheDir(cacheDir), 'weights', `${layerHash(j.layer, j.inputShapes)}.f32`)), `weight file of ${j.id}`);
+    }
     for (const r of rows) {
       assert.ok(r.runMs > 0 && r.runMs < 10_000, `${r.network} runMs ${r.runMs}`);
       assert.ok(r.loadMs >= 0 && r.unloadMs !== null && r.unloadMs >= 0);

@@ -114,6 +114,25 @@ test('abort mid-run then resume: nothing lost, nothing duplicated, crashed job r
     assert.equal(world.started.length, before);
   }));
 
+test('onChunkDone is called once per chunk with all of its jobs', () =>
+  withTmp(async (dir) => {
+    const world: FakeWorld = { started: [] };
+    const w = await openRowWriter(join(dir, 'rows.csv'));
+    const calls: [number, string[]][] = [];
+    await runProfile({
+      plan, writer: w, hardwareId: 'hw-fake', startWorker: fakeStartWorker(world),
+      onChunkDone: (c, jobs) => {
+        calls.push([c, jobs.map((j) => j.id)]);
+        return Promise.resolve();
+      },
+    });
+    await w.close();
+    assert.deepEqual(calls.map((c) => c[0]), [0, 1]);
+    for (const [c, ids] of calls) {
+      assert.deepEqual(ids.sort(), plan.groups.filter((g) => g.chunk === c).flatMap((g) => g.jobs.map((j) => j.id)).sort());
+    }
+  }));
+
 test('a time budget stops the run between passes', () =>
   withTmp(async (dir) => {
     const world: FakeWorld = { passDelayMs: 10, started: [] };

@@ -5,7 +5,9 @@
  * src/profile/plan.ts, the loop src/profile/run.ts, the files src/runtime/dataset-files.ts.
  */
 import type { Command } from 'commander';
+import { rm } from 'node:fs/promises';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { UserError } from '../../errors.js';
 import { formatBytes, parseBytes, parseDurationMs } from '../../units.js';
 
@@ -156,6 +158,14 @@ export function register(program: Command): void {
             bar.update(p.measured, { limit: p.memoryLimitBytes === null ? 'none' : formatBytes(p.memoryLimitBytes), oom: p.oom });
           },
           onEvent: (m) => bars.log(`${m}\n`),
+          // Sampled layers are one-offs: drop a chunk's weight files once its last limit is measured
+          // (a chunk of 100 samples holds < 1.5 GiB of weights; the whole default plan ~6 GiB).
+          onChunkDone: async (_chunk, jobs) => {
+            const { defaultCacheDir, layerHash } = await import('../../runtime/weights.js');
+            const dir = join(defaultCacheDir(o.cacheDir), 'weights');
+            const paths = new Set(jobs.map((j) => join(dir, `${layerHash(j.layer, j.inputShapes)}.f32`)));
+            await Promise.all([...paths].map((p) => rm(p, { force: true })));
+          },
         });
       } finally {
         process.off('SIGINT', onSigint);
