@@ -1,5 +1,6 @@
 /**
- * `memlat run <network> --memory 256MiB|none [--reps 5] [--threads N] [--batch N] [--json]`: really
+ * `memlat run <network> --memory 256MiB|none [--reps 5] [--threads N] [--batch N] [--seq-len N]
+ * [--dim name=size] [--json]`: really
  * execute a network layer by layer under a memory limit (see docs/RUNTIME.md). Thin: parsing and
  * printing only; the work is runtime/run-network.ts, loaded lazily.
  */
@@ -11,6 +12,13 @@ function posInt(text: string, flag: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} ${text}: must be a positive integer`);
   return n;
+}
+
+function collectDim(text: string, acc: Record<string, number> | undefined): Record<string, number> {
+  const m = /^([^=\s]+)=(\d+)$/.exec(text.trim());
+  const size = m ? Number(m[2]) : NaN;
+  if (!m || !Number.isInteger(size) || size < 1) throw new UserError(`--dim ${text}: write name=size with a positive size, e.g. --dim sequence=128`);
+  return { ...acc, [m[1] ?? '']: size };
 }
 
 const f1 = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
@@ -25,17 +33,20 @@ export function register(program: Command): void {
     .option('--reps <n>', 'timed passes (median and min-max are reported)', '5')
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)')
     .option('--batch <n>', 'batch size (dimension 0 of every input)')
+    .option('--seq-len <n>', 'sequence length of transformer networks (zoo bert-base; ONNX symbolic sequence dims)')
+    .option('--dim <name=size>', 'size of a symbolic ONNX input dimension (repeatable)', collectDim)
     .option('--cache-dir <dir>', 'weight file cache (default $MEMLAT_CACHE or ~/.cache/memlat)')
     .option('--json', 'print the result as JSON (see docs/RUNTIME.md)')
-    .action(async (arg: string, o: { memory: string; reps: string; threads?: string; batch?: string; cacheDir?: string; json?: boolean }) => {
+    .action(async (arg: string, o: { memory: string; reps: string; threads?: string; batch?: string; seqLen?: string; dim?: Record<string, number>; cacheDir?: string; json?: boolean }) => {
       const memoryLimitBytes = parseMemoryLimit(o.memory, '--memory');
       const reps = posInt(o.reps, '--reps');
       const threads = o.threads === undefined ? undefined : posInt(o.threads, '--threads');
       const batch = o.batch === undefined ? undefined : posInt(o.batch, '--batch');
+      const seqLen = o.seqLen === undefined ? undefined : posInt(o.seqLen, '--seq-len');
       const { loadNetwork } = await import('../../runtime/load-network.js');
       const { resolveNetwork } = await import('../../network/shapes.js');
       const { runNetwork } = await import('../../runtime/run-network.js');
-      const loaded = await loadNetwork(arg, { batch });
+      const loaded = await loadNetwork(arg, { batch, seqLen, dims: o.dim });
       for (const w of loaded.warnings) process.stderr.write(`memlat: warning: ${w}\n`);
       const rn = resolveNetwork(loaded.network);
       process.stderr.write(
