@@ -42,3 +42,19 @@ export { loadNetwork, looksLikeCaffe, type LoadNetworkOptions, type LoadedNetwor
 export { zooNames, zooNetwork, isZooName, type ZooOptions } from './network/zoo/index.js';
 export { importOnnx, type OnnxImportOptions } from './network/import/onnx.js';
 export { importCaffe, type CaffeImportOptions, type ImportResult } from './network/import/caffe.js';
+export {
+  loadBundle,
+  makeBundle,
+  calibrateNetworkTotals,
+  BUNDLE_FORMAT,
+  type ModelBundle,
+  type LoadedBundle,
+  type NetworkCalibration,
+  type LoadBundleOptions,
+} from './predict/bundle.js';
+export { predictNetwork, prepareNetwork, type NetworkPrediction, type LayerPrediction, type Bottleneck, type PreparedNetwork } from './predict/predict.js';
+export { latencyCurve, type LatencyCurve, type CurvePoint, type CurveOptions } from './predict/curve.js';
+export { minMemory, type MinMemoryResult, type MinMemoryOptions } from './predict/min-memory.js';
+export { readModelBundle, resolveModelPath, bundledModelNames } from './runtime/model-bundle.js';
+export { reportHtml, evaluateOnObservations, type ReportInput, type ModelEvaluation } from './report/report.js';
+export { scatterSvg, lineChartSvg, stackedBarsSvg } from './report/svg.js';
