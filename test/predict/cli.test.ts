@@ -163,3 +163,29 @@ test('memlat report writes one self-contained page from a dataset, without onnxr
     assert.match(missing.stderr, /^memlat: --data .*nope\.csv: no such file/);
   });
 });
+
+test('memlat curve --measure really runs the network at the asked level and overlays the medians', (t) => {
+  const net = join(dir, 'tiny.json');
+  writeFileSync(net, JSON.stringify({
+    format: 'memlat-network@1', name: 'tiny', inputs: [{ name: 'x', shape: [1, 16, 32, 32] }],
+    layers: [
+      { type: 'conv2d', name: 'c1', inputs: ['x'], outChannels: 32, kernel: 3, padding: 1 },
+      { type: 'activation', name: 'r1', inputs: ['c1'], fn: 'relu' },
+    ],
+  }));
+  const svg = join(dir, 'tiny.svg');
+  const r = cli(['curve', net, '--model', bundlePath, '--points', '6', '--measure', '--measure-at', '400MiB', '--reps', '2', '--json', '--svg', svg]);
+  if (r.status === 2 && /swap|cgroup|doctor|systemd/i.test(r.stderr)) {
+    t.skip(`the runtime cannot limit memory here: ${r.stderr.trim()}`);
+    return;
+  }
+  assert.equal(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as { measured: { memoryBytes: number; totalMs: number; minMs: number; maxMs: number }[]; points: unknown[] };
+  assert.equal(doc.points.length, 6);
+  assert.equal(doc.measured.length, 1);
+  const m = doc.measured[0]!;
+  assert.equal(m.memoryBytes, 400 * 2 ** 20);
+  assert.ok(m.totalMs > 0 && m.minMs <= m.totalMs && m.totalMs <= m.maxMs, JSON.stringify(m));
+  // The overlay: one measured circle in the chart.
+  assert.equal((readFileSync(svg, 'utf8').match(/class="mark point"/g) ?? []).length, 1);
+});
