@@ -116,6 +116,9 @@ table{border-collapse:collapse;font-size:.9em}td,th{padding:.2em .7em;border-bot
 td:first-child,th:first-child{text-align:left}.note{color:#666;font-size:.9em}figure{margin:1em 0;overflow-x:auto}
 dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{color:#666}`;
 
+/** The scatter shows at most this many points (an even stride through larger datasets). */
+export const MAX_SCATTER_POINTS = 20_000;
+
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toPrecision(2));
 
 /**
@@ -135,8 +138,11 @@ export function reportHtml(input: ReportInput): string {
   parts.push('<section id="scatter"><h2>Predicted vs measured</h2>');
   if (input.evaluation) {
     const r = input.evaluation.result;
-    parts.push(`<p>${r.points.length} layer configurations of <code>${e(input.evaluation.dataPath)}</code> (medians over repetitions); time = ${r.phases.join(' + ')}. Dashed: predicted = measured.</p>`);
-    parts.push(`<figure>${predictedVsMeasuredSvg(r.points.map((q) => ({ measuredMs: q.measuredMs, predictedMs: q.predictedMs, group: q.memoryLimitBytes === null ? 'none' : formatBytes(q.memoryLimitBytes) })), 'predicted vs measured layer time, by memory limit')}</figure></section>`);
+    // Keep the page light: at most MAX_SCATTER_POINTS circles, an even stride through the points.
+    const stride = Math.ceil(r.points.length / MAX_SCATTER_POINTS);
+    const shown = stride > 1 ? r.points.filter((_, i) => i % stride === 0) : r.points;
+    parts.push(`<p>${r.points.length} layer configurations of <code>${e(input.evaluation.dataPath)}</code> (medians over repetitions)${stride > 1 ? `, one in ${stride} shown` : ''}; time = ${r.phases.join(' + ')}. Dashed: predicted = measured.</p>`);
+    parts.push(`<figure>${predictedVsMeasuredSvg(shown.map((q) => ({ measuredMs: q.measuredMs, predictedMs: q.predictedMs, group: q.memoryLimitBytes === null ? 'none' : formatBytes(q.memoryLimitBytes) })), 'predicted vs measured layer time, by memory limit')}</figure></section>`);
     parts.push('<section id="error-by-memory"><h2>Error by memory level</h2>');
     parts.push(`<figure>${errorByMemorySvg(r.byMemory)}</figure><table><thead><tr><th>memory limit</th><th>n</th><th>median |error|</th><th>bias (geo. mean pred/meas)</th><th>within ±20%</th></tr></thead><tbody>`);
     for (const l of r.byMemory) parts.push(`<tr><td>${e(l.label)}</td><td>${l.n}</td><td>${l.medianAbsPctError.toFixed(1)}%</td><td>${l.bias.toFixed(3)}</td><td>${(l.within20 * 100).toFixed(0)}%</td></tr>`);

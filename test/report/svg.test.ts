@@ -65,3 +65,24 @@ test('evaluateOnObservations: errors, bias and within-20% per memory level by ha
   assert.equal(none.within20, 0.5);
   assert.equal(r.byMemory[0]!.medianAbsPctError, 100);
 });
+
+test('reportHtml: large datasets are thinned to at most MAX_SCATTER_POINTS circles, evenly', async () => {
+  const { testBundle } = await import('../predict/fixture.js');
+  const { resolveNetwork } = await import('../../src/network/shapes.js');
+  const { zooNetwork } = await import('../../src/network/zoo/index.js');
+  const { predictNetwork } = await import('../../src/predict/predict.js');
+  const { latencyCurve } = await import('../../src/predict/curve.js');
+  const { reportHtml, MAX_SCATTER_POINTS } = await import('../../src/report/report.js');
+  const bundle = testBundle(false);
+  const rn = resolveNetwork(zooNetwork('alexnet'));
+  const points = Array.from({ length: 45_000 }, (_, i) => ({ network: 'n', layerIndex: i, layerType: 'dense', memoryLimitBytes: null, measuredMs: 1 + i, predictedMs: 2 + i }));
+  const html = reportHtml({
+    bundle, modelArg: 'x', generatedAt: 'now',
+    evaluation: { dataPath: 'd.csv', result: { points, phases: ['load', 'run'], byMemory: [{ label: 'none', memoryLimitBytes: null, n: 45_000, medianAbsPctError: 5, bias: 1.05, within20: 0.9 }] } },
+    prediction: predictNetwork(rn, null, bundle), curve: latencyCurve(rn, bundle, { fromBytes: 2 ** 26, toBytes: 2 ** 32, points: 10 }),
+  });
+  assert.equal(MAX_SCATTER_POINTS, 20_000);
+  assert.equal(count(html, /data-kind="scatter" data-points="15000"/g), 1); // every 3rd of 45000
+  assert.match(html, /45000 layer configurations of <code>d\.csv<\/code> \(medians over repetitions\), one in 3 shown/);
+  assert.match(html, /no interval: the model has no calibration/);
+});
