@@ -16,6 +16,7 @@
  * drives processes through the given function) but touches no file itself: rows go to `writer`.
  */
 import type { MeasurementRow } from '../dataset/schema.js';
+import { isUserError } from '../errors.js';
 import type { RowWriter } from '../runtime/dataset-files.js';
 import type { LayerTiming, LayerWorker, WorkerOptions } from '../runtime/worker-client.js';
 import { measurementKey, type PlanJob, type ProfilePlan } from './plan.js';
@@ -165,7 +166,17 @@ export async function runProfile(opts: ProfileRunOptions): Promise<ProfileRunSum
       let crashesWithoutProgress = 0;
       while (pending.length && !stop.aborted) {
         if (failure.error) throw failure.error;
-        const worker = await opts.startWorker({ ...opts.workerOptions, memoryLimitBytes: group.memoryLimitBytes });
+        let worker: ProfileWorker;
+        try {
+          worker = await opts.startWorker({ ...opts.workerOptions, memoryLimitBytes: group.memoryLimitBytes });
+        } catch (e) {
+          // Ctrl-C reaches the starting worker too (same process group): that is a stop, not a failure.
+          if (stop.aborted) break;
+          if (isUserError(e) || ++crashesWithoutProgress >= 2) throw e;
+          summary.crashed.push({ jobId: null, message: `worker did not start: ${(e as Error).message}` });
+          opts.onEvent?.(`limit ${currentLimit ?? 'none'}: worker did not start (${(e as Error).message}); retrying once`);
+          continue;
+        }
         summary.workersStarted++;
         const byId = new Map(pending.map((j) => [j.id, j] as const));
         const got = new Map<string, Set<number>>();
@@ -191,6 +202,8 @@ export async function runProfile(opts: ProfileRunOptions): Promise<ProfileRunSum
           await worker.close();
         }
         await flush();
+        // A worker killed by the same Ctrl-C that aborted us is a stop, not a crash.
+        if (stop.aborted && outcome.status !== 'done' && outcome.status !== 'oom') break;
         if (outcome.status === 'done') {
           pending = [];
         } else if (outcome.status === 'aborted') {

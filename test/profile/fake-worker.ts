@@ -19,6 +19,10 @@ export interface FakeWorld {
   crashJobs?: Set<string>;
   /** ms to wait per pass (0 = next macrotask). */
   passDelayMs?: number;
+  /** The next this-many starts fail with a plain Error (a worker that died while starting). */
+  failStarts?: number;
+  /** Called before each start (tests abort from here). */
+  beforeStart?: () => void;
   /** Every worker started, with its limit and whether it was closed. */
   started: { memoryLimitBytes: number | null; closed: boolean; jobs: number }[];
 }
@@ -26,6 +30,11 @@ export interface FakeWorld {
 /** startWorker for the loop, backed by `world`. */
 export function fakeStartWorker(world: FakeWorld): (opts: WorkerOptions) => Promise<ProfileWorker> {
   return (opts) => {
+    world.beforeStart?.();
+    if (world.failStarts) {
+      world.failStarts--;
+      return Promise.reject(new Error('worker exited while starting (code none, signal SIGINT)'));
+    }
     const rec = { memoryLimitBytes: opts.memoryLimitBytes, closed: false, jobs: 0 };
     world.started.push(rec);
     let dead = false;

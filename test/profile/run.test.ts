@@ -133,6 +133,29 @@ test('onChunkDone is called once per chunk with all of its jobs', () =>
     }
   }));
 
+test('a worker that dies while starting: retried once; after Ctrl-C it is a clean stop', () =>
+  withTmp(async (dir) => {
+    const world: FakeWorld = { failStarts: 1, started: [] };
+    const w = await openRowWriter(join(dir, 'rows.csv'));
+    const s = await runProfile({ plan, writer: w, hardwareId: 'hw-fake', startWorker: fakeStartWorker(world) });
+    assert.equal(s.stoppedBy, 'done');
+    assert.equal(s.crashed.length, 1);
+    assert.match(s.crashed[0]!.message, /worker did not start/);
+    assert.equal(s.measured, allJobs.length * 3);
+    await w.close();
+
+    // Ctrl-C arrives while the 3rd worker starts (the signal kills it too): stop, do not throw.
+    const ac = new AbortController();
+    let starts = 0;
+    const world2: FakeWorld = { started: [], beforeStart: () => { if (++starts === 3) { ac.abort(); world2.failStarts = 1; } } };
+    const w2 = await openRowWriter(join(dir, 'rows2.csv'));
+    const s2 = await runProfile({ plan, writer: w2, hardwareId: 'hw-fake', startWorker: fakeStartWorker(world2), signal: ac.signal });
+    await w2.close();
+    assert.equal(s2.stoppedBy, 'signal');
+    assert.equal(s2.crashed.length, 0);
+    assert.equal(s2.workersStarted, 2);
+  }));
+
 test('a time budget stops the run between passes', () =>
   withTmp(async (dir) => {
     const world: FakeWorld = { passDelayMs: 10, started: [] };
