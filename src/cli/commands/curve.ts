@@ -67,7 +67,7 @@ export function register(program: Command): void {
         return;
       }
       const rows = curve.points.map((p) => {
-        const mark = [p.memoryBytes === curve.saturationBytes ? 'saturation' : '', (measured ?? []).some((m) => m.memoryBytes === p.memoryBytes) ? 'measured' : ''].filter(Boolean).join(', ');
+        const mark = p.memoryBytes === curve.saturationBytes ? 'saturation' : '';
         return [formatBytes(p.memoryBytes), fmtMs(p.totalMs), p.lowMs === null || p.highMs === null ? '-' : `${fmtMs(p.lowMs)} - ${fmtMs(p.highMs)}`, mark];
       });
       const out = [table(['memory', 'total ms', 'interval ms', ''], rows, 1), ''];
