@@ -143,7 +143,8 @@ export function evaluateModels(kinds: readonly ModelKind[], obs: readonly LayerO
 }
 
 function fmt(v: number, digits = 1): string {
-  return Number.isFinite(v) ? v.toFixed(digits) : '-';
+  if (!Number.isFinite(v)) return '-';
+  return Math.abs(v) >= 1e5 ? v.toExponential(1) : v.toFixed(digits);
 }
 
 /**

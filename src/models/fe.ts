@@ -5,16 +5,23 @@
  *
  * Our reading of the study, and the choices it leaves open:
  * - Features (FE_FEATURES): MACs, FLOPs, weight bytes, input and output activation bytes, working
- *   set bytes, and the bytes swapped at the available memory M (features/layer.ts swapBytes). The
- *   same set serves all three targets; OLS gives irrelevant ones ~0 weight.
+ *   set bytes, and the bytes swapped at the available memory M (features/layer.ts swapBytes).
+ *   Default `featureSet: 'per-target'` gives each phase the quantities its cost model names
+ *   (FE_TARGET_FEATURES): load = weight bytes + swapped bytes (it reads the weights from disk);
+ *   run = MACs + input and output activation bytes + swapped bytes; unload = weight bytes + working
+ *   set + swapped bytes. FLOPs (~2 MACs) and the working set (~ the sum of the others) are left out
+ *   of run because they are near-exact linear combinations of the rest: with the few
+ *   configurations per type the study had, collinear features make OLS coefficients large and
+ *   opposite-signed and the model extrapolates wildly to unseen networks. `featureSet: 'all'` uses
+ *   all seven features for every phase (min-norm OLS), for comparison.
  * - Feature scale: 'log1p' (default) regresses ln t on ln(1 + feature): a power law
  *   t = c * macs^a * bytes^b ..., which is what compute- and bandwidth-bound times look like and is
  *   invariant to units; with 'raw' features ln t is linear in byte counts, so predicted time grows
  *   exponentially in layer size (one 100 MB layer dominates the fit). Both are offered; the study's
  *   text does not settle it, and docs/SEED-MODELS.md reports both.
- * - Groups: dense and conv2d always get their own regression when they have at least
- *   `minRowsPerType` observations (default 20); any other type with that many rows gets its own too;
- *   the rest are pooled into "other". A pooled "all" regression is the fallback for types never seen.
+ * - Groups: dense and conv2d get their own regression once they have enough observations to
+ *   determine one (features + 2: 6 per-target, 9 with all features; or `minRowsPerType` if smaller); any other type gets its own
+ *   with at least `minRowsPerType` (default 20); the rest are pooled into "other". A pooled "all" regression is the fallback for types never seen.
  * - Targets: a phase with no measurements in the training data (unload in EdgeCaffe) is not fitted,
  *   predicted as 0 and listed as absent in `fittedTargets`.
  * - Solver: OLS by QR (ml-matrix) on standardised features, min-norm SVD solution when a group's
@@ -32,6 +39,14 @@ import { MODEL_NAME, TARGETS, type BackTransform, type LayerInput, type Model, t
 
 /** The theoretical features of model FE, in coefficient order. */
 export const FE_FEATURES = ['macs', 'flops', 'weightBytes', 'inputBytes', 'outputBytes', 'workingSetBytes', 'swapBytes'] as const;
+export type FeFeature = (typeof FE_FEATURES)[number];
+
+/** The features each phase uses with featureSet 'per-target' (see the file comment). */
+export const FE_TARGET_FEATURES: Readonly<Record<Target, readonly FeFeature[]>> = {
+  load: ['weightBytes', 'swapBytes'],
+  run: ['macs', 'inputBytes', 'outputBytes', 'swapBytes'],
+  unload: ['weightBytes', 'workingSetBytes', 'swapBytes'],
+};
 
 /** Serialisation format version of FE models. */
 export const FE_VERSION = 1;
@@ -39,6 +54,8 @@ export const FE_VERSION = 1;
 /** Options of fitFe. */
 export interface FeOptions {
   featureScale?: 'log1p' | 'raw';
+  /** 'per-target' (default): FE_TARGET_FEATURES; 'all': every FE feature for every phase. */
+  featureSet?: 'per-target' | 'all';
   backTransform?: BackTransform;
   /** Observations a layer type needs for its own regression (default 20). */
   minRowsPerType?: number;
@@ -46,8 +63,10 @@ export interface FeOptions {
   floorMs?: number;
 }
 
-/** One fitted regression of ln(time) for one target: ln t = intercept + coef . f(x). */
+/** One fitted regression of ln(time) for one target: ln t = intercept + sum_k coef[k] f(x)[featureIdx[k]]. */
 export interface FeRegression {
+  /** Indices into FE_FEATURES of the features this regression uses. */
+  featureIdx: number[];
   intercept: number;
   coef: number[];
   /** Duan's smearing factor on the training residuals. */
@@ -70,6 +89,7 @@ export interface FeModelJSON extends ModelJSON {
   kind: 'fe';
   features: string[];
   featureScale: 'log1p' | 'raw';
+  featureSet: 'per-target' | 'all';
   backTransform: BackTransform;
   floorMs: number;
   fittedTargets: Target[];
@@ -116,10 +136,7 @@ export class FeModel implements Model {
     const g = this.groupFor(x.layer.layer.type);
     const reg = g.targets[target] ?? this.data.groups.all?.targets[target];
     if (!reg) return NaN;
-    const f = feFeatures(x, this.data.featureScale, this.buf);
-    let z = reg.intercept;
-    for (let j = 0; j < f.length; j++) z += reg.coef[j]! * f[j]!;
-    return z;
+    return linear(reg, feFeatures(x, this.data.featureScale, this.buf));
   }
 
   predict(x: LayerInput): TimePrediction {
@@ -128,10 +145,7 @@ export class FeModel implements Model {
     const f = feFeatures(x, this.data.featureScale, this.buf);
     const one = (t: Target): number => {
       const reg = g.targets[t] ?? all?.targets[t];
-      if (!reg) return 0;
-      let z = reg.intercept;
-      for (let j = 0; j < f.length; j++) z += reg.coef[j]! * f[j]!;
-      return backTransform(z, this.data.backTransform, reg.smearing);
+      return reg ? backTransform(linear(reg, f), this.data.backTransform, reg.smearing) : 0;
     };
     return { loadMs: one('load'), runMs: one('run'), unloadMs: one('unload') };
   }
@@ -141,10 +155,19 @@ export class FeModel implements Model {
   }
 }
 
-function fitRegression(X: number[][], y: number[]): FeRegression {
+function linear(reg: FeRegression, f: Float64Array): number {
+  let z = reg.intercept;
+  const idx = reg.featureIdx;
+  for (let k = 0; k < idx.length; k++) z += reg.coef[k]! * f[idx[k]!]!;
+  return z;
+}
+
+function fitRegression(Xall: number[][], y: number[], featureIdx: number[]): FeRegression {
+  const X = Xall.map((row) => featureIdx.map((j) => row[j]!));
   const f = ols(X, y);
   const res = y.map((v, i) => v - X[i]!.reduce((s, x, j) => s + f.coef[j]! * x, f.intercept));
   return {
+    featureIdx,
     intercept: f.intercept,
     coef: f.coef,
     smearing: smearingFactor(res),
@@ -153,7 +176,11 @@ function fitRegression(X: number[][], y: number[]): FeRegression {
   };
 }
 
-function fitGroup(types: string[], obs: readonly LayerObservation[], X: number[][], floorMs: number): FeGroup {
+function featureIndices(target: Target, set: 'per-target' | 'all'): number[] {
+  return set === 'all' ? FE_FEATURES.map((_, j) => j) : FE_TARGET_FEATURES[target].map((f) => FE_FEATURES.indexOf(f));
+}
+
+function fitGroup(types: string[], obs: readonly LayerObservation[], X: number[][], floorMs: number, set: 'per-target' | 'all'): FeGroup {
   const targets: Partial<Record<Target, FeRegression>> = {};
   for (const t of TARGETS) {
     const idx: number[] = [];
@@ -165,6 +192,7 @@ function fitGroup(types: string[], obs: readonly LayerObservation[], X: number[]
     targets[t] = fitRegression(
       idx.map((i) => X[i]!),
       idx.map((i) => logTime(observedMs(obs[i]!, t)!, floorMs)),
+      featureIndices(t, set),
     );
   }
   return { types, n: obs.length, targets };
@@ -179,6 +207,7 @@ export function fitFe(obs: readonly LayerObservation[], options: FeOptions = {})
   const featureScale = options.featureScale ?? 'log1p';
   const floorMs = options.floorMs ?? DEFAULT_FLOOR_MS;
   const minRows = options.minRowsPerType ?? 20;
+  const set = options.featureSet ?? 'per-target';
   const X = obs.map((o) => Array.from(feFeatures(o, featureScale, new Float64Array(FE_FEATURES.length))));
   const byType = new Map<string, number[]>();
   obs.forEach((o, i) => {
@@ -191,15 +220,18 @@ export function fitFe(obs: readonly LayerObservation[], options: FeOptions = {})
   const pooled: number[] = [];
   const pooledTypes: string[] = [];
   for (const [type, idx] of [...byType].sort(([a], [b]) => a.localeCompare(b))) {
-    if (idx.length >= minRows) {
-      groups[type] = fitGroup([type], idx.map((i) => obs[i]!), idx.map((i) => X[i]!), floorMs);
+    // dense and conv2d always get their own regression (the study's two main types) once they have
+    // enough rows to determine it (features + 2); other types need minRowsPerType
+    const need = type === 'dense' || type === 'conv2d' ? Math.min(minRows, (set === 'all' ? FE_FEATURES.length : 4) + 2) : minRows;
+    if (idx.length >= need) {
+      groups[type] = fitGroup([type], idx.map((i) => obs[i]!), idx.map((i) => X[i]!), floorMs, set);
     } else {
       pooled.push(...idx);
       pooledTypes.push(type);
     }
   }
-  if (pooled.length >= 2) groups.other = fitGroup(pooledTypes, pooled.map((i) => obs[i]!), pooled.map((i) => X[i]!), floorMs);
-  groups.all = fitGroup([...byType.keys()].sort(), obs, X, floorMs);
+  if (pooled.length >= 2) groups.other = fitGroup(pooledTypes, pooled.map((i) => obs[i]!), pooled.map((i) => X[i]!), floorMs, set);
+  groups.all = fitGroup([...byType.keys()].sort(), obs, X, floorMs, set);
   const fittedTargets = TARGETS.filter((t) => groups.all!.targets[t] !== undefined);
   return new FeModel({
     name: MODEL_NAME,
@@ -207,6 +239,7 @@ export function fitFe(obs: readonly LayerObservation[], options: FeOptions = {})
     version: FE_VERSION,
     features: [...FE_FEATURES],
     featureScale,
+    featureSet: set,
     backTransform: options.backTransform ?? 'exp',
     floorMs,
     fittedTargets,

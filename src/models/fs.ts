@@ -300,6 +300,14 @@ function candidates(kept: readonly number[][], products: readonly number[][], ba
   return out;
 }
 
+/**
+ * Smallest alpha of the grid relative to alphaMax: sklearn's 1e-3, or glmnet's 1e-2 when there
+ * are at least as many candidates as rows (near-interpolating fits are slow and never chosen).
+ */
+function epsFor(n: number, p: number): number {
+  return p >= n ? 1e-2 : 1e-3;
+}
+
 function pairwise(terms: readonly number[][], maxDegree: number): number[][] {
   const out: number[][] = [];
   for (let a = 0; a < terms.length; a++) {
@@ -322,7 +330,7 @@ function fitTarget(base: readonly Float64Array[], names: readonly string[], y: n
   for (let r = 0; r < o.rounds; r++) {
     const cand = r === 0 ? candidates([], [...baseTerms, ...pairwise(baseTerms, o.maxDegree)], base, y, n, o.maxCandidates) : candidates(kept, pairwise(kept, o.maxDegree), base, y, n, o.maxCandidates);
     if (cand.length === 0) break;
-    const cv = lassoCV(toRows(cand.map((c) => c.col), n), y, cvOpts);
+    const cv = lassoCV(toRows(cand.map((c) => c.col), n), y, { ...cvOpts, eps: epsFor(n, cand.length) });
     const next = cv.selected.map((j) => cand[j]!.term);
     rounds.push({ candidates: cand.length, alpha: cv.alpha, selected: next.map(nameOf) });
     if (next.length === 0) break;
@@ -336,7 +344,7 @@ function fitTarget(base: readonly Float64Array[], names: readonly string[], y: n
   const X = toRows(cols, n);
   const pca = fitPca(X, { scale: true, varianceKept: o.varianceKept });
   const scores = X.map((row) => pca.components.map((axis) => axis.reduce((s, a, j) => s + a * ((row[j]! - pca.mean[j]!) / pca.scale[j]!), 0)));
-  const cv = lassoCV(scores, y, cvOpts);
+  const cv = lassoCV(scores, y, { ...cvOpts, eps: epsFor(n, pca.components.length) });
   const coef = kept.map((_, j) => pca.components.reduce((s, axis, c) => s + cv.coef[c]! * axis[j]!, 0) / pca.scale[j]!);
   const intercept = cv.intercept - coef.reduce((s, b, j) => s + b * pca.mean[j]!, 0);
   const reg: FsRegression = { terms: kept, termNames: kept.map(nameOf), intercept, coef, smearing: 1, rmseLog: 0, n, components: pca.components.length, finalAlpha: cv.alpha, rounds };

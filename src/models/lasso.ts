@@ -25,7 +25,7 @@ export interface LassoOptions {
   standardize?: boolean;
   /** Duality-gap tolerance relative to ||y - mean(y)||^2 (sklearn's `tol`). Default 1e-7. */
   tol?: number;
-  /** Maximum full sweeps per alpha (default 10000). */
+  /** Work budget per alpha, in full sweeps (active-set passes count pro rata). Default 10000. */
   maxIter?: number;
 }
 
@@ -124,7 +124,7 @@ export function alphaGrid(d: PreparedDesign, nAlphas = 100, eps = 1e-3): number[
 /**
  * Coordinate descent for one alpha on a prepared design, warm-started from (and updating) `w`
  * and the residual `r` = y - X w. Returns the number of full sweeps. Stops when the duality gap is
- * below tol * ||y||^2 (sklearn's criterion).
+ * below tol * ||y||^2 (sklearn's criterion) or the work budget (maxIter full sweeps) is spent.
  */
 export function coordinateDescent(d: PreparedDesign, alpha: number, w: Float64Array, r: Float64Array, opts: { tol?: number; maxIter?: number } = {}): number {
   const { n, p, cols, sqNorm } = d;
@@ -147,21 +147,27 @@ export function coordinateDescent(d: PreparedDesign, alpha: number, w: Float64Ar
     }
     return Math.abs(nw - old);
   };
+  // Work budget: maxIter full sweeps' worth of coordinate updates (active-set passes count by
+  // their size), so an ill-conditioned alpha (p > n, tiny alpha) cannot run away.
+  let budget = maxIter * p;
   let sweeps = 0;
-  for (; sweeps < maxIter; ) {
+  while (budget > 0) {
     sweeps++;
     for (let j = 0; j < p; j++) update(j);
+    budget -= 2 * p; // the sweep and the gap computation
     if (dualityGap(d, alpha, w, r) < tol) break;
     // iterate on the active set until it settles, then do another full sweep
     const active: number[] = [];
     for (let j = 0; j < p; j++) if (w[j] !== 0) active.push(j);
-    for (let inner = 0; inner < 1000; inner++) {
+    if (active.length === 0) continue;
+    while (budget > 0) {
       let maxDw = 0;
       let maxW = 0;
       for (const j of active) {
         maxDw = Math.max(maxDw, update(j));
         maxW = Math.max(maxW, Math.abs(w[j]!));
       }
+      budget -= active.length;
       if (maxDw <= 1e-3 * Math.sqrt(opts.tol ?? 1e-7) * maxW || maxW === 0) break;
     }
   }

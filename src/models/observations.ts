@@ -2,7 +2,7 @@
  * From measurement rows to the observations models train and are scored on: one per layer
  * configuration (hardware, network, layer index, memory limit), holding the median over
  * repetitions of each phase's time (EXECUTION-MODEL.md: medians, never single passes). OOM-killed
- * passes are dropped. Models train on these medians rather than on single passes (noise of the
+ * passes and all-zero placeholder rows (isPlaceholder) are dropped. Models train on these medians rather than on single passes (noise of the
  * repetitions is not what the models are asked to predict, and it makes fitting 5x cheaper), and the
  * evaluation compares predictions with them, so no configuration is ever in a fold's training and
  * test data at once.
@@ -57,6 +57,14 @@ export function inputFeatures(x: LayerInput): Record<string, number> {
 }
 
 /**
+ * A row whose load, run and unload are all exactly 0 is a placeholder, not a measurement (no layer
+ * loads and runs in 0 ns; EdgeCaffe's description.yaml lists 0 for networks it never profiled).
+ */
+export function isPlaceholder(r: MeasurementRow): boolean {
+  return r.loadMs === 0 && r.runMs === 0 && (r.unloadMs ?? 0) === 0;
+}
+
+/**
  * Groups rows into per-configuration observations with median times. Throws a UserError naming
  * the hardware id when a row's fingerprint is missing (needed for M when unlimited, and for the
  * runtime footprint).
@@ -64,7 +72,7 @@ export function inputFeatures(x: LayerInput): Record<string, number> {
 export function aggregateRows(rows: readonly MeasurementRow[], hardware: ReadonlyMap<string, HardwareFingerprint>): LayerObservation[] {
   const groups = new Map<string, MeasurementRow[]>();
   for (const r of rows) {
-    if (r.oom) continue;
+    if (r.oom || isPlaceholder(r)) continue;
     const key = `${r.hardwareId}|${r.network}|${r.layerIndex}|${r.memoryLimitBytes ?? 'none'}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = []));

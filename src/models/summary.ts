@@ -10,9 +10,9 @@ import type { Model } from './types.js';
 export function summarizeModel(model: Model): string {
   const lines = [`model ${model.kind} v${model.version}; targets fitted: ${model.fittedTargets.join(', ') || '(none)'}`];
   if (model instanceof FeModel) {
-    lines.push(`features (${model.data.featureScale}): ${model.data.features.join(', ')}; back-transform ${model.data.backTransform}`);
+    lines.push(`features (${model.data.featureScale}, ${model.data.featureSet}); back-transform ${model.data.backTransform}`);
     for (const [name, g] of Object.entries(model.data.groups)) {
-      const parts = Object.entries(g.targets).map(([t, r]) => `${t} rmse(ln)=${r.rmseLog.toFixed(3)}`);
+      const parts = Object.entries(g.targets).map(([t, r]) => `${t}[${r.featureIdx.map((j) => model.data.features[j]).join('+')}] rmse(ln)=${r.rmseLog.toFixed(2)}`);
       lines.push(`  ${name.padEnd(10)} n=${String(g.n).padStart(5)}  ${parts.join('  ')}${name === 'other' ? `  (${g.types.join(', ')})` : ''}`);
     }
   } else if (model instanceof FsModel) {

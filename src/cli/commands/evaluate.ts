@@ -16,6 +16,7 @@ interface EvaluateFlags {
   json?: boolean;
   slices: string;
   featureScale?: string;
+  featureSet?: string;
   backTransform?: string;
   rounds?: string;
   rule?: string;
@@ -40,6 +41,7 @@ export function register(program: Command): void {
     .option('--slices <which>', 'every (default: overall, per memory level, swapping / not) or all (overall rows only)', 'every')
     .option('--json', 'print the full result as JSON')
     .option('--feature-scale <scale>', 'features as log1p (default) or raw')
+    .option('--feature-set <set>', 'fe: per-target (default) or all')
     .option('--back-transform <mode>', 'exp (the study) or smearing')
     .option('--rounds <n>', 'fs: rounds of product expansion (default 2)')
     .option('--rule <rule>', 'fs: CV rule, min (default) or 1se')

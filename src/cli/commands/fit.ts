@@ -13,6 +13,7 @@ interface FitFlags {
   data: string;
   out: string;
   featureScale?: string;
+  featureSet?: string;
   backTransform?: string;
   rounds?: string;
   rule?: string;
@@ -28,6 +29,7 @@ export function register(program: Command): void {
     .requiredOption('--data <rows.csv>', 'dataset from memlat profile or memlat import (.csv or .csv.gz)')
     .requiredOption('--out <model.json>', 'file to write the fitted model (bundle) to')
     .option('--feature-scale <scale>', 'features as log1p (default, power-law model) or raw')
+    .option('--feature-set <set>', 'fe: per-target (default: the quantities each phase depends on) or all (all seven for every phase)')
     .option('--back-transform <mode>', 'exp (the study: plain exp of the ln-time prediction) or smearing (Duan bias fix)')
     .option('--rounds <n>', 'fs: rounds of product expansion (default 2)')
     .option('--rule <rule>', 'fs: CV rule for the LASSO alpha, min (default) or 1se')
@@ -62,7 +64,7 @@ export function register(program: Command): void {
 }
 
 /** Parses the model options shared by `fit` and `evaluate` into FitOptions. */
-export function parseFitFlags(flags: { featureScale?: string; backTransform?: string; rounds?: string; rule?: string }): import('../../models/index.js').FitOptions {
+export function parseFitFlags(flags: { featureScale?: string; featureSet?: string; backTransform?: string; rounds?: string; rule?: string }): import('../../models/index.js').FitOptions {
   const scale = flags.featureScale;
   if (scale !== undefined && scale !== 'log1p' && scale !== 'raw') throw new UserError(`--feature-scale "${scale}": use log1p or raw`);
   const bt = flags.backTransform;
@@ -74,5 +76,7 @@ export function parseFitFlags(flags: { featureScale?: string; backTransform?: st
   const common: { featureScale?: 'log1p' | 'raw'; backTransform?: 'exp' | 'smearing' } = {};
   if (scale !== undefined) common.featureScale = scale;
   if (bt !== undefined) common.backTransform = bt;
-  return { fe: common, fs: { ...common, ...(rounds ? { rounds } : {}), ...(rule ? { rule } : {}) } };
+  const set = flags.featureSet;
+  if (set !== undefined && set !== 'per-target' && set !== 'all') throw new UserError(`--feature-set "${set}": use per-target or all`);
+  return { fe: { ...common, ...(set ? { featureSet: set } : {}) }, fs: { ...common, ...(rounds ? { rounds } : {}), ...(rule ? { rule } : {}) } };
 }
