@@ -1,0 +1,70 @@
+// `memlat fit` and `memlat evaluate` end to end through runCli on a synthetic dataset file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../src/cli/main.js';
+import { writeDataset } from '../../src/runtime/dataset-files.js';
+import { loadBundle } from '../../src/predict/bundle.js';
+import { aggregateRows } from '../../src/models/observations.js';
+import { exactLaw, HW, HW_MAP, syntheticRows } from '../models/synthetic.js';
+
+async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const ow = process.stdout.write.bind(process.stdout);
+  const ew = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((out += s), true) : ow(s, ...rest)));
+  process.stderr.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((err += s), true) : ew(s, ...rest)));
+  try {
+    const code = await runCli(['node', 'memlat', ...argv]);
+    return { code, out, err };
+  } finally {
+    process.stdout.write = ow;
+    process.stderr.write = ew;
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'memlat-fit-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+const data = join(dir, 'rows.csv');
+const rows = syntheticRows(exactLaw);
+
+test('memlat fit --model fe writes a bundle that predicts the law; evaluate --json scores it ~0%', async () => {
+  await writeDataset(data, rows, { hardware: [HW] });
+  const out = join(dir, 'fe.json');
+  const fit = await capture(['fit', '--model', 'fe', '--data', data, '--out', out]);
+  assert.equal(fit.code, 0, fit.err);
+  assert.match(fit.err, /204 layer configurations from 612 rows -> .*fe\.json \(bundle with hardware hw-syn\)/);
+  const bundle = loadBundle(JSON.parse(readFileSync(out, 'utf8')) as unknown);
+  assert.equal(bundle.model.kind, 'fe');
+  assert.equal(bundle.hardware.id, 'hw-syn');
+  const o = aggregateRows(rows, HW_MAP)[3]!;
+  assert.ok(Math.abs(bundle.model.predict(o).runMs / o.runMs - 1) < 1e-6);
+
+  const ev = await capture(['evaluate', '--data', data, '--models', 'fe', '--split', 'memory', '--json']);
+  assert.equal(ev.code, 0, ev.err);
+  const doc = JSON.parse(ev.out) as { split: string; folds: { name: string }[]; rows: { model: string; target: string; slice: string; metrics: { mapePct: number; n: number } }[] };
+  assert.equal(doc.split, 'memory');
+  assert.equal(doc.folds.length, 3);
+  const run = doc.rows.find((r) => r.target === 'run' && r.slice === 'all')!;
+  assert.equal(run.metrics.n, 204);
+  assert.ok(run.metrics.mapePct < 1e-4);
+});
+
+test('memlat evaluate prints one table; bad flags are one-line user errors (exit 2)', async () => {
+  const ev = await capture(['evaluate', '--data', data, '--models', 'fe', '--split', 'kfold', '--folds', '3', '--slices', 'all']);
+  assert.equal(ev.code, 0, ev.err);
+  assert.match(ev.out, /^split kfold: 3 folds over 204 layer configurations/);
+  assert.equal(ev.out.split('\n').filter((l) => l.startsWith('fe ')).length, 5); // load run unload total network
+  const bad = await capture(['evaluate', '--data', data, '--split', 'layers']);
+  assert.equal(bad.code, 2);
+  assert.equal(bad.err, 'memlat: --split "layers": unknown split; use one of kfold, network, memory, hardware\n');
+  const badModel = await capture(['fit', '--model', 'lm', '--data', data, '--out', join(dir, 'x.json')]);
+  assert.equal(badModel.code, 2);
+  assert.match(badModel.err, /^memlat: --model "lm": unknown model kind; use one of fe, fs\n$/);
+  const hw = await capture(['evaluate', '--data', data, '--split', 'hardware']);
+  assert.equal(hw.code, 2);
+  assert.match(hw.err, /--split hardware: the data comes from 1 machine/);
+});
