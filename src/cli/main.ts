@@ -72,7 +72,9 @@ export function buildProgram(): Command {
 export async function runCli(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
-    return 0;
+    // Commands that finish with a non-zero status (doctor's failed checks, profile's Ctrl-C) set it
+    // on process.exitCode; keep it rather than reporting success.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (isUserError(e)) {
       process.stderr.write(e.problems.map((p) => `memlat: ${p}\n`).join(''));

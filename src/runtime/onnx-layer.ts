@@ -335,10 +335,22 @@ export function buildLayerGraph(layer: Layer, inputShapes: number[][]): LayerGra
       need(layer, inputShapes, 'many');
       nodes.push({ op_type: 'Concat', input: x, output: [y], attribute: [attrInt('axis', layer.axis ?? 1)] });
       break;
-    case 'flatten':
+    case 'flatten': {
       need(layer, inputShapes, 1);
-      nodes.push({ op_type: 'Flatten', input: [x0], output: [y], attribute: [attrInt('axis', layer.axis ?? 1)] });
+      // memlat's flatten folds dims [axis, ...) into one (Caffe's meaning); ONNX Flatten is always
+      // 2-D, so it only agrees for axis 1 (or a rank-2 result). Otherwise emit the exact Reshape.
+      const inShape = inputShapes[0]!;
+      const rawAxis = layer.axis ?? 1;
+      const axis = rawAxis < 0 ? rawAxis + inShape.length : rawAxis;
+      if (axis === 1) {
+        nodes.push({ op_type: 'Flatten', input: [x0], output: [y], attribute: [attrInt('axis', 1)] });
+      } else {
+        const folded = [...inShape.slice(0, axis), inShape.slice(axis).reduce((a, b) => a * b, 1)];
+        inits.push(int64Init('shape', folded));
+        nodes.push({ op_type: 'Reshape', input: [x0, 'shape'], output: [y] });
+      }
       break;
+    }
     case 'reshape':
       need(layer, inputShapes, 1);
       inits.push(int64Init('shape', layer.shape));

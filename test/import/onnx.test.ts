@@ -352,3 +352,20 @@ test('a Transpose that is also read elsewhere stays a layer (no transposeB fold)
   const rn = resolveNetwork(network);
   assert.deepEqual(await runOnOrt(fx), [rn.layers[1]!.outputShape, rn.layers[0]!.outputShape]);
 });
+
+test('ONNX Flatten keeps its 2-D meaning for every axis (axis 1 -> flatten, others -> reshape); shapes agree with onnxruntime', async () => {
+  for (const axis of [0, 1, 2, 3, -1]) {
+    const b = new GraphBuilder(`flatten_axis_${axis}`);
+    const x = b.input('x', [2, 3, 4, 5]);
+    b.node('Flatten', [x], { axis: i(axis) }, { name: 'flat', outputs: ['y'] });
+    b.output('y', []);
+    const fx: Fixture = { bytes: b.encode(), feeds: { x: { dims: [2, 3, 4, 5], type: 'float32' } } };
+    const [ortDims] = await runOnOrt(fx);
+    const { network } = importOnnx(fx.bytes);
+    const rn = resolveNetwork(network);
+    assert.deepEqual(rn.layers.at(-1)!.outputShape, ortDims, `axis ${axis}`);
+    assert.equal(rn.layers.at(-1)!.layer.type, axis === 1 ? 'flatten' : 'reshape', `axis ${axis}`);
+    // the batch stays adjustable where ONNX keeps it in the leading dim
+    if (axis >= 1) assert.equal(resolveNetwork(network, { batch: 4 }).layers.at(-1)!.outputShape[0], axis === 1 ? 4 : 4 * (axis === 2 ? 3 : axis === 3 || axis === -1 ? 12 : 1));
+  }
+});

@@ -38,8 +38,10 @@ const CASES: [LayerBody, number[][]][] = [
   [{ type: 'concat', axis: 1 }, [[1, 2, 3, 3], [1, 5, 3, 3]]],
   [{ type: 'concat', axis: -1 }, [[2, 3, 4], [2, 3, 1]]],
   [{ type: 'flatten' }, [[2, 3, 4, 5]]],
-  // flatten with axis != 1 is not here: memlat's flatten keeps the dims before `axis` (torch, Caffe:
-  // [2,3,4,5] axis 2 -> [2,3,20]) while ONNX Flatten makes it 2-D ([6,20]); see shapes.test.ts.
+  // memlat's flatten keeps the dims before `axis` (torch, Caffe: [2,3,4,5] axis 2 -> [2,3,20]); ONNX
+  // Flatten is 2-D, so the runtime emits a Reshape for these and the shapes must still agree.
+  [{ type: 'flatten', axis: 2 }, [[2, 3, 4, 5]]],
+  [{ type: 'flatten', axis: 3 }, [[2, 3, 4, 5]]],
   [{ type: 'reshape', shape: [0, -1] }, [[2, 3, 4]]],
   [{ type: 'reshape', shape: [0, 0, 2, -1] }, [[1, 6, 8]]],
   [{ type: 'transpose', perm: [0, 2, 1, 3] }, [[1, 3, 4, 5]]],

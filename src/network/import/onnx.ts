@@ -646,8 +646,18 @@ class Importer {
         });
         return { type: 'concat', name: name(), inputs: parts, axis: attrInt(node, 'axis', 1) };
       }
-      case 'Flatten':
-        return { type: 'flatten', name: name(), inputs: [x.tensor], axis: attrInt(node, 'axis', 1) };
+      case 'Flatten': {
+        // ONNX Flatten is always 2-D: [prod(d[:axis]), prod(d[axis:])]. memlat's flatten folds the
+        // dims from `axis` on (Caffe's meaning), so only axis 1 maps to it; others become a reshape
+        // that keeps the batch adjustable (-1 absorbs dim 0).
+        const rank = x.shape.length;
+        const raw = attrInt(node, 'axis', 1);
+        const axis = raw < 0 ? raw + rank : raw;
+        if (axis === 1) return { type: 'flatten', name: name(), inputs: [x.tensor], axis: 1 };
+        const inner = x.shape.slice(axis).reduce((a, b) => a * b, 1);
+        const shape = axis === 0 ? [1, -1] : [-1, inner];
+        return { type: 'reshape', name: name(), inputs: [x.tensor], shape };
+      }
       case 'Reshape': {
         needActFirst();
         const s = constIn(1);
