@@ -15,7 +15,9 @@ import type { LayerObservation } from '../models/observations.js';
 import { randomFolds } from '../models/target.js';
 import { formatBytes } from '../units.js';
 
+/** The splits `memlat evaluate --split` accepts. */
 export const SPLIT_KINDS = ['kfold', 'network', 'memory', 'hardware'] as const;
+/** One of SPLIT_KINDS. */
 export type SplitKind = (typeof SPLIT_KINDS)[number];
 
 /** One train/test split: indices into the observation array. */

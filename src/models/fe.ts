@@ -27,10 +27,12 @@
  * - Solver: OLS by QR (ml-matrix) on standardised features, min-norm SVD solution when a group's
  *   features are collinear (e.g. pooling: weightBytes = 0 everywhere).
  *
- * Cost: fit O(n p^2) per group and target; predict O(p) with no allocation (one layerStats call).
+ * Cost: fit O(n p^2) per group and target; predict O(p) with no allocation (layerStats is cached
+ * per layer object, so asking about one layer at many memory sizes costs under 1 us each).
  */
 import { UserError } from '../errors.js';
 import { layerStats, swapBytes } from '../features/layer.js';
+import type { LayerStats } from '../network/types.js';
 import { ols } from './linear.js';
 import type { LayerObservation } from './observations.js';
 import { observedMs, statsOptions } from './observations.js';
@@ -39,6 +41,7 @@ import { MODEL_NAME, TARGETS, type BackTransform, type LayerInput, type Model, t
 
 /** The theoretical features of model FE, in coefficient order. */
 export const FE_FEATURES = ['macs', 'flops', 'weightBytes', 'inputBytes', 'outputBytes', 'workingSetBytes', 'swapBytes'] as const;
+/** Name of one FE feature. */
 export type FeFeature = (typeof FE_FEATURES)[number];
 
 /** The features each phase uses with featureSet 'per-target' (see the file comment). */
@@ -97,9 +100,25 @@ export interface FeModelJSON extends ModelJSON {
   groups: Record<string, FeGroup>;
 }
 
+/**
+ * layerStats does not depend on M, and the predictor asks about one layer at many memory sizes
+ * (latency curves, inverse queries): cache it per ResolvedLayer object (and thread count). The
+ * cache holds no strong reference, so layers are collected as usual.
+ */
+const statsCache = new WeakMap<object, { threads: number; stats: LayerStats }>();
+
+function cachedStats(x: LayerInput): LayerStats {
+  const opts = statsOptions(x.hardware);
+  const hit = statsCache.get(x.layer);
+  if (hit && hit.threads === opts.threads) return hit.stats;
+  const stats = layerStats(x.layer, opts);
+  statsCache.set(x.layer, { threads: opts.threads, stats });
+  return stats;
+}
+
 /** Feature values of FE (in FE_FEATURES order) for one input, written into `out`. */
 function feFeatures(x: LayerInput, scale: 'log1p' | 'raw', out: Float64Array): Float64Array {
-  const st = layerStats(x.layer, statsOptions(x.hardware));
+  const st = cachedStats(x);
   const sw = swapBytes(st.workingSetBytes, x.memoryBytes, x.hardware.runtimeIdleBytes ?? 0);
   out[0] = st.macs;
   out[1] = st.flops;

@@ -11,6 +11,7 @@ import { MODEL_NAME, type Model } from './types.js';
 
 /** Model kinds fitModel accepts. */
 export const MODEL_KINDS = ['fe', 'fs'] as const;
+/** A model kind fitModel knows. */
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /** Options per kind (each kind reads its own). */

@@ -28,6 +28,7 @@ export interface TimePrediction {
 
 /** The phases a model predicts. */
 export type Target = 'load' | 'run' | 'unload';
+/** The phases in their fixed order (load, run, unload). */
 export const TARGETS: readonly Target[] = ['load', 'run', 'unload'];
 
 /** Serialised form of any model: plain data, with the tag fields loadModel checks. */
