@@ -63,9 +63,10 @@ export function register(program: Command): void {
       const { evaluateModels, formatEvaluation } = await import('../../evaluate/harness.js');
       const result = evaluateModels(kinds, obs, {
         split, folds, seed, fit,
-        onFold: flags.json ? undefined : (fold, model, done, total) => process.stderr.write(`\r${done}/${total} ${model} ${fold}`.padEnd(60)),
+        // progress only on a terminal (a piped or logged stderr stays clean)
+        onFold: flags.json || !process.stderr.isTTY ? undefined : (fold, model, done, total) => process.stderr.write(`\r${done}/${total} ${model} ${fold}`.padEnd(60)),
       });
-      if (!flags.json) process.stderr.write('\r'.padEnd(61) + '\r');
+      if (!flags.json && process.stderr.isTTY) process.stderr.write('\r'.padEnd(61) + '\r');
       process.stdout.write(flags.json ? JSON.stringify({ data: flags.data, measurementRows: rows.length, ...result }, null, 1) + '\n' : formatEvaluation(result, { slices: flags.slices }));
     });
 }
