@@ -287,15 +287,16 @@ function candidates(kept: readonly number[][], products: readonly number[][], ba
     const c = build(t);
     if (c) accept(c, true);
   }
-  const extra: { c: Candidate; s: number }[] = [];
+  // score every new product without keeping its column (memory stays O(cap x n), not O(p^2 x n))
+  const extra: { term: number[]; s: number }[] = [];
   for (const t of products) {
     const c = build(t);
-    if (c) extra.push({ c, s: absCorr(c.col, y) });
+    if (c) extra.push({ term: c.term, s: absCorr(c.col, y) });
   }
   extra.sort((a, b) => b.s - a.s);
   for (const e of extra) {
     if (out.length >= cap) break;
-    accept(e.c, false);
+    accept({ term: e.term, col: termColumn(e.term, base, n) }, false);
   }
   return out;
 }
