@@ -1,6 +1,8 @@
 /**
  * Fitting and loading models by kind: the one entry point the CLI, the evaluation harness and the
- * predictor use. Kinds today: 'fe' and 'fs' (the study's two models). New kinds register here.
+ * predictor use. Kinds: 'fe' and 'fs' (the study's two models, ./fe.ts, ./fs.ts); 'physical'
+ * (NNLS on the real scale, ./physical.ts); 'gbt' and 'hybrid' (boosted trees, ./boosted.ts);
+ * 'roofline' (analytic, from the hardware fingerprint alone, ./roofline.ts).
  */
 import { UserError } from '../errors.js';
 import type { HardwareFingerprint, MeasurementRow } from '../dataset/schema.js';
@@ -8,16 +10,26 @@ import { FE_VERSION, FeModel, fitFe, type FeModelJSON, type FeOptions } from './
 import { FS_VERSION, FsModel, fitFs, type FsModelJSON, type FsOptions } from './fs.js';
 import { aggregateRows, type LayerObservation } from './observations.js';
 import { MODEL_NAME, type Model } from './types.js';
+import { fitPhysical, loadPhysical, PHYSICAL_VERSION, type PhysicalOptions } from './physical.js';
+import { fitBoosted, loadBoosted, BOOSTED_VERSION, type BoostedOptions } from './boosted.js';
+import { rooflineFor, loadRoofline, ROOFLINE_VERSION } from './roofline.js';
 
 /** Model kinds fitModel accepts. */
-export const MODEL_KINDS = ['fe', 'fs'] as const;
+export const MODEL_KINDS = ['fe', 'fs', 'physical', 'gbt', 'hybrid', 'roofline'] as const;
 /** A model kind fitModel knows. */
 export type ModelKind = (typeof MODEL_KINDS)[number];
+/**
+ * The kind `memlat fit` fits without --model, and that the shipped default model uses: chosen by
+ * leave-one-network-out and zoo-validation error (docs/BENCHMARKS.md).
+ */
+export const DEFAULT_MODEL_KIND: ModelKind = 'hybrid';
 
 /** Options per kind (each kind reads its own). */
 export interface FitOptions {
   fe?: FeOptions;
   fs?: FsOptions;
+  physical?: PhysicalOptions;
+  boosted?: BoostedOptions;
 }
 
 /** Validates a --model style kind name. */
@@ -33,6 +45,20 @@ export function fitModelOnObservations(kind: ModelKind, obs: readonly LayerObser
       return fitFe(obs, options.fe);
     case 'fs':
       return fitFs(obs, options.fs);
+    case 'physical':
+      return fitPhysical(obs, options.physical);
+    case 'gbt':
+      return fitBoosted(obs, false, options.boosted);
+    case 'hybrid':
+      return fitBoosted(obs, true, options.boosted);
+    case 'roofline': {
+      // No fitting: the peak rates of the (single) machine the observations come from.
+      const hw = obs[0]?.hardware;
+      if (!hw) throw new UserError('model roofline: no observations, so no hardware to take peak rates from');
+      const other = obs.find((o) => o.hardware.id !== hw.id);
+      if (other) throw new UserError(`model roofline: observations come from several machines (${hw.id}, ${other.hardware.id}); fit per machine`);
+      return rooflineFor(hw);
+    }
   }
 }
 
@@ -72,6 +98,16 @@ export function loadModel(json: unknown): Model {
       check(FS_VERSION);
       if (!Array.isArray(o.baseFeatures) || typeof o.targets !== 'object' || o.targets === null) throw new UserError('invalid model: fs model lacks "baseFeatures" or "targets"; the file is damaged, refit it');
       return new FsModel(o as FsModelJSON);
+    case 'physical':
+      check(PHYSICAL_VERSION);
+      return loadPhysical(o);
+    case 'gbt':
+    case 'hybrid':
+      check(BOOSTED_VERSION);
+      return loadBoosted(o);
+    case 'roofline':
+      check(ROOFLINE_VERSION);
+      return loadRoofline(o);
     default:
       throw new UserError(`invalid model: unknown kind ${describe(o.kind)}; known kinds: ${MODEL_KINDS.join(', ')}`);
   }

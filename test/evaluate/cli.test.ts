@@ -63,7 +63,7 @@ test('memlat evaluate prints one table; bad flags are one-line user errors (exit
   assert.equal(bad.err, 'memlat: --split "layers": unknown split; use one of kfold, network, memory, hardware\n');
   const badModel = await capture(['fit', '--model', 'lm', '--data', data, '--out', join(dir, 'x.json')]);
   assert.equal(badModel.code, 2);
-  assert.match(badModel.err, /^memlat: --model "lm": unknown model kind; use one of fe, fs\n$/);
+  assert.match(badModel.err, /^memlat: --model "lm": unknown model kind; use one of fe, fs, physical, gbt, hybrid, roofline\n$/);
   const hw = await capture(['evaluate', '--data', data, '--split', 'hardware']);
   assert.equal(hw.code, 2);
   assert.match(hw.err, /--split hardware: the data comes from 1 machine/);

@@ -1,5 +1,5 @@
 /**
- * `memlat fit --model fe|fs --data rows.csv --out model.json`: fits one model on a dataset and
+ * `memlat fit [--model KIND] --data rows.csv --out model.json`: fits one model on a dataset and
  * writes it. When the data comes from one machine, the file is a model bundle (model + that
  * machine's fingerprint + provenance) that `memlat predict --model <file>` uses directly; with
  * several machines it is the bare model JSON (pair it with `--hardware` when predicting).
@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 
 interface FitFlags {
-  model: string;
+  model?: string;
   data: string;
   out: string;
   featureScale?: string;
@@ -24,8 +24,8 @@ interface FitFlags {
 export function register(program: Command): void {
   program
     .command('fit')
-    .description('fit a latency model (fe: per-type regression on theoretical features; fs: LASSO over expanded features + PCA) on a dataset')
-    .requiredOption('--model <kind>', 'model kind: fe or fs')
+    .description('fit a latency model on a dataset (default kind: the one the shipped default model uses)')
+    .option('--model <kind>', 'model kind: hybrid, physical, gbt, roofline, fe (the study: per-type regression on theoretical features) or fs (the study: LASSO over expanded features + PCA); default: the default kind')
     .requiredOption('--data <rows.csv>', 'dataset from memlat profile or memlat import (.csv or .csv.gz)')
     .requiredOption('--out <model.json>', 'file to write the fitted model (bundle) to')
     .option('--feature-scale <scale>', 'features as log1p (default, power-law model) or raw')
@@ -35,8 +35,8 @@ export function register(program: Command): void {
     .option('--rule <rule>', 'fs: CV rule for the LASSO alpha, min (default) or 1se')
     .option('-q, --quiet', 'do not print the summary')
     .action(async (flags: FitFlags) => {
-      const { parseModelKind, fitModelOnObservations } = await import('../../models/index.js');
-      const kind = parseModelKind(flags.model);
+      const { parseModelKind, fitModelOnObservations, DEFAULT_MODEL_KIND } = await import('../../models/index.js');
+      const kind = parseModelKind(flags.model ?? DEFAULT_MODEL_KIND);
       const fit = parseFitFlags(flags);
       const { readDataset } = await import('../../runtime/dataset-files.js');
       const { writeFile } = await import('node:fs/promises');
