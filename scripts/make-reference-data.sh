@@ -4,7 +4,7 @@
 # data/reference/PROVENANCE.md. Run on a QUIET machine (nothing else running), as root, after
 # `npm run build`. Resumable: rerun the same command after an interruption.
 #
-#   LAYERS=1000 REPS=3 SEED=1 BUDGET=6h SWAP=2GiB bash scripts/make-reference-data.sh
+#   LAYERS=1000 REPS=3 SEED=1 BUDGET=6h SWAP=2GiB [NETWORKS=vgg16,resnet50] bash scripts/make-reference-data.sh
 #
 # Swap: if none is on, a swap file of $SWAP is created for the run and removed at the end
 # (memlat doctor --setup-swap / --remove-swap), so the machine is left as it was found.
@@ -12,6 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 LAYERS=${LAYERS:-1000}; REPS=${REPS:-3}; SEED=${SEED:-1}; SWAP=${SWAP:-2GiB}
 VAL_LEVELS=${VAL_LEVELS:-4,1,0.5,none}; VAL_REPS=${VAL_REPS:-5}
+# Zoo networks for the whole-network validation runs (default: the whole zoo).
+NETWORKS=${NETWORKS:-}
 memlat() { node dist/src/cli/main.js "$@"; }
 [ -f dist/src/cli/main.js ] || { echo "run 'npm run build' first" >&2; exit 2; }
 
@@ -38,7 +40,7 @@ step() {
 step doctor || true
 step import edgecaffe data/edgecaffe --out data/reference/edgecaffe.csv.gz
 step profile --out data/reference/rows.csv --layers "$LAYERS" --reps "$REPS" --seed "$SEED" ${BUDGET:+--budget "$BUDGET"}
-step validate-runs --out data/validation/ --levels "$VAL_LEVELS" --reps "$VAL_REPS"
+step validate-runs --out data/validation/ --levels "$VAL_LEVELS" --reps "$VAL_REPS" ${NETWORKS:+--networks "$NETWORKS"}
 step export --parquet data/reference/rows.parquet --data data/reference/rows.csv
 gzip -kf data/reference/rows.csv data/validation/rows.csv
 echo "done; see $prov" >&2
