@@ -7,8 +7,20 @@
  * - describe: the `memlat describe --json` document and table.
  * - Units and errors: parseBytes & co., UserError.
  *
+ * - The high-level API (src/api.ts): describe, predict, curve, minMemory, fit, run, profile — the
+ *   CLI's commands as functions taking a network name/path/object and human sizes.
+ * - Models, datasets and the runtime building blocks for those who compose their own pipeline.
+ *
  * Importing this module does not load onnxruntime (the runtime's session code is separate).
  */
+export { describe, predict, curve, minMemory, fit, run, profile, type NetworkArg, type NetworkOptions } from './api.js';
+export { fitModel, loadModel, MODEL_KINDS, DEFAULT_MODEL_KIND, type ModelKind } from './models/index.js';
+export type { Model, LayerInput, TimePrediction } from './models/types.js';
+export { readDataset } from './runtime/dataset-files.js';
+export { runNetwork, type RunResult } from './runtime/run-network.js';
+export { profileSession, type ProfileSessionOptions, type ProfileSessionHooks } from './runtime/profile-session.js';
+export { measureHardware } from './runtime/hardware.js';
+export { evaluateModels, type EvaluationResult } from './evaluate/harness.js';
 export type * from './network/types.js';
 export type { HardwareFingerprint, MeasurementRow } from './dataset/schema.js';
 export { UserError, isUserError } from './errors.js';
@@ -54,7 +66,7 @@ export {
 } from './predict/bundle.js';
 export { predictNetwork, prepareNetwork, type NetworkPrediction, type LayerPrediction, type Bottleneck, type PreparedNetwork } from './predict/predict.js';
 export { latencyCurve, type LatencyCurve, type CurvePoint, type CurveOptions } from './predict/curve.js';
-export { minMemory, type MinMemoryResult, type MinMemoryOptions } from './predict/min-memory.js';
+export { minMemory as minMemoryOfResolved, type MinMemoryResult, type MinMemoryOptions } from './predict/min-memory.js';
 export { readModelBundle, resolveModelPath, bundledModelNames } from './runtime/model-bundle.js';
 export { reportHtml, evaluateOnObservations, type ReportInput, type ModelEvaluation } from './report/report.js';
 export { scatterSvg, lineChartSvg, stackedBarsSvg } from './report/svg.js';

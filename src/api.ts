@@ -1,0 +1,112 @@
+/**
+ * The high-level library API: one function per thing a user asks, taking the same inputs as the
+ * CLI (a zoo name, a .json/.onnx/.prototxt path, or a Network object; sizes as "512MiB" or bytes)
+ * and returning the same documents as the CLI's --json. Each is a thin composition of the modules
+ * below it; the runtime (onnxruntime, cgroups) is imported only by `run` and `profile`, so
+ * `predict`, `curve` and `minMemory` stay fast to load.
+ *
+ * @example
+ *   import { predict, curve, minMemory } from 'memlat';
+ *   const p = await predict('vgg16', { memory: '512MiB' });          // default bundled model
+ *   console.log(p.totalMs, p.intervalMs, p.bottlenecks[0]?.name);
+ *   const c = await curve('resnet50', { from: '128MiB', to: '4GiB', points: 40 });
+ *   const m = await minMemory('mobilenetv2', { target: '200ms' });   // m.memoryBytes or null
+ */
+import type { HardwareFingerprint, MeasurementRow } from './dataset/schema.js';
+import type { Network, ResolvedNetwork } from './network/types.js';
+import { resolveNetwork } from './network/shapes.js';
+import { describeNetwork, type DescribeJson } from './network/describe.js';
+import { parseBytes, parseDurationMs, parseMemoryLimit } from './units.js';
+import { loadNetwork, type LoadNetworkOptions } from './runtime/load-network.js';
+import { readModelBundle } from './runtime/model-bundle.js';
+import { predictNetwork, type NetworkPrediction } from './predict/predict.js';
+import { latencyCurve, type LatencyCurve } from './predict/curve.js';
+import { minMemory as minMemoryResolved, type MinMemoryResult } from './predict/min-memory.js';
+import { makeBundle, type ModelBundle } from './predict/bundle.js';
+import type { RunResult } from './runtime/run-network.js';
+import type { ProfileSessionHooks, ProfileSessionOptions } from './runtime/profile-session.js';
+import type { ProfileRunSummary } from './profile/run.js';
+
+/** A network argument: zoo name, file path, or a network object. */
+export type NetworkArg = string | Network;
+
+/** Options shared by the functions that take a network. */
+export interface NetworkOptions extends LoadNetworkOptions {
+  /** Bundled model name ("default") or path to a model/bundle JSON. Default "default". */
+  model?: string;
+}
+
+async function resolveArg(network: NetworkArg, opts: LoadNetworkOptions = {}): Promise<ResolvedNetwork> {
+  const net = typeof network === 'string' ? (await loadNetwork(network, opts)).network : network;
+  return resolveNetwork(net, opts.batch !== undefined ? { batch: opts.batch } : {});
+}
+
+function memoryArg(m: string | number | null | undefined, field: string): number | null {
+  if (m === null || m === undefined) return null;
+  return typeof m === 'number' ? parseBytes(m, field) : parseMemoryLimit(m, field);
+}
+
+/** `memlat describe --json`: layers with shapes, params, MACs, weight bytes, working sets. */
+export async function describe(network: NetworkArg, opts: LoadNetworkOptions = {}): Promise<DescribeJson> {
+  return describeNetwork(await resolveArg(network, opts));
+}
+
+/** `memlat predict --json`: per-layer and total time at available memory `memory` (null/"none" = no limit). */
+export async function predict(network: NetworkArg, opts: NetworkOptions & { memory: string | number | null; top?: number }): Promise<NetworkPrediction> {
+  const rn = await resolveArg(network, opts);
+  const bundle = readModelBundle(opts.model ?? 'default');
+  return predictNetwork(rn, memoryArg(opts.memory, 'memory'), bundle, opts.top !== undefined ? { top: opts.top } : {});
+}
+
+/** `memlat curve --json`: predicted total against available memory, knee and saturation marked. */
+export async function curve(
+  network: NetworkArg,
+  opts: NetworkOptions & { from?: string | number; to?: string | number; points?: number } = {},
+): Promise<LatencyCurve> {
+  const rn = await resolveArg(network, opts);
+  const bundle = readModelBundle(opts.model ?? 'default');
+  const fromBytes = parseBytes(opts.from ?? '64MiB', 'from');
+  const toBytes = parseBytes(opts.to ?? '8GiB', 'to');
+  return latencyCurve(rn, bundle, { fromBytes, toBytes, points: opts.points ?? 50 });
+}
+
+/** `memlat min-memory --json`: least memory whose predicted total meets `target` ("200ms" or ms). */
+export async function minMemory(network: NetworkArg, opts: NetworkOptions & { target: string | number }): Promise<MinMemoryResult> {
+  const rn = await resolveArg(network, opts);
+  const bundle = readModelBundle(opts.model ?? 'default');
+  return minMemoryResolved(rn, bundle, parseDurationMs(opts.target, 'target'));
+}
+
+/**
+ * `memlat fit`: fits a model of `kind` (default: the default kind) on a dataset file or rows, and
+ * returns the bundle `predict` takes (model + the data's hardware fingerprint).
+ */
+export async function fit(
+  data: string | { rows: MeasurementRow[]; hardware: HardwareFingerprint[] },
+  opts: { kind?: string } = {},
+): Promise<ModelBundle> {
+  const { readDataset } = await import('./runtime/dataset-files.js');
+  const { fitModel, DEFAULT_MODEL_KIND, DEFAULT_FIT_OPTIONS } = await import('./models/index.js');
+  const ds = typeof data === 'string' ? await readDataset(data) : data;
+  const hw = new Map(ds.hardware.map((h) => [h.id, h]));
+  const model = opts.kind === undefined ? fitModel(DEFAULT_MODEL_KIND, ds.rows, hw, DEFAULT_FIT_OPTIONS) : fitModel(opts.kind, ds.rows, hw);
+  const used = [...new Set(ds.rows.map((r) => r.hardwareId))];
+  const machine = hw.get(used[0] ?? '') ?? ds.hardware[0];
+  if (!machine) throw new Error('fit: the dataset has no hardware fingerprint');
+  return makeBundle(model, machine, {
+    provenance: { data: typeof data === 'string' ? data : '(rows)', command: `fit(${opts.kind ?? DEFAULT_MODEL_KIND})`, fittedAt: new Date().toISOString(), rows: ds.rows.length },
+  });
+}
+
+/** `memlat run --json`: really executes the network under a memory limit (needs cgroups + swap). */
+export async function run(network: NetworkArg, opts: LoadNetworkOptions & { memory: string | number | null; reps?: number; threads?: number }): Promise<RunResult> {
+  const rn = await resolveArg(network, opts);
+  const { runNetwork } = await import('./runtime/run-network.js');
+  return runNetwork(rn, { memoryLimitBytes: memoryArg(opts.memory, 'memory'), reps: opts.reps ?? 5, ...(opts.threads ? { threads: opts.threads } : {}) });
+}
+
+/** `memlat profile`: measures sampled layers into a dataset file (resumable). Null for a dry run. */
+export async function profile(opts: ProfileSessionOptions, hooks: ProfileSessionHooks = {}): Promise<ProfileRunSummary | null> {
+  const { profileSession } = await import('./runtime/profile-session.js');
+  return profileSession(opts, hooks);
+}
