@@ -50,9 +50,24 @@ export interface PhysicalTerms {
   passes: number;
 }
 
+/**
+ * Layer stats do not depend on M, and curves / searches / benchmarks ask for the same layer object
+ * many times: cache them per (layer object, thread count). A WeakMap, so nothing is kept alive.
+ */
+const statsCache = new WeakMap<object, { threads: number; stats: LayerStats }>();
+
+function cachedStats(x: LayerInput): LayerStats {
+  const opts = statsOptions(x.hardware);
+  const hit = statsCache.get(x.layer);
+  if (hit && hit.threads === opts.threads) return hit.stats;
+  const stats = layerStats(x.layer, opts);
+  statsCache.set(x.layer, { threads: opts.threads, stats });
+  return stats;
+}
+
 /** Derives the physical terms of a query (layer stats, overflow at M, weight passes). */
 export function physicalTerms(x: LayerInput): PhysicalTerms {
-  const stats = layerStats(x.layer, statsOptions(x.hardware));
+  const stats = cachedStats(x);
   const idle = x.hardware.runtimeIdleBytes ?? 0;
   const sw = swapBytes(stats.workingSetBytes, x.memoryBytes, idle);
   const loadSwapBytes = Math.max(0, idle + stats.inputBytes + stats.weightBytes - x.memoryBytes);

@@ -35,9 +35,10 @@ export function register(program: Command): void {
     .option('--rule <rule>', 'fs: CV rule for the LASSO alpha, min (default) or 1se')
     .option('-q, --quiet', 'do not print the summary')
     .action(async (flags: FitFlags) => {
-      const { parseModelKind, fitModelOnObservations, DEFAULT_MODEL_KIND } = await import('../../models/index.js');
+      const { parseModelKind, fitModelOnObservations, DEFAULT_MODEL_KIND, DEFAULT_FIT_OPTIONS } = await import('../../models/index.js');
       const kind = parseModelKind(flags.model ?? DEFAULT_MODEL_KIND);
-      const fit = parseFitFlags(flags);
+      // Without --model: the default kind with the default options (flags given still override them).
+      const fit = flags.model === undefined ? { ...DEFAULT_FIT_OPTIONS, ...parseFitFlags(flags) } : parseFitFlags(flags);
       const { readDataset } = await import('../../runtime/dataset-files.js');
       const { writeFile } = await import('node:fs/promises');
       const { rows, hardware } = await readDataset(flags.data);
