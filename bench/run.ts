@@ -1,0 +1,370 @@
+/**
+ * `npm run bench`: every model side by side on the same data, written to docs/BENCHMARKS.md.
+ *
+ *   node dist/bench/run.js [--ref data/reference/rows.csv.gz] [--val data/validation/rows.csv.gz]
+ *                          [--out docs/BENCHMARKS.md] [--write-default data/models/default.json]
+ *
+ * 1. Sampled layers (the reference profile): grouped 5-fold CV by layer configuration (no
+ *    configuration in a fold's training and test data at once); per-layer errors in milliseconds,
+ *    by memory level (the profile's factor f of the working set) and swapping vs not.
+ * 2. Zoo validation (whole networks never profiled, real `memlat run` passes): every model fitted
+ *    on ALL reference layers predicts each (network, memory level) total; compared with the median
+ *    of the measured pass totals: median APE, share within ±20%, bias (geometric mean of
+ *    predicted/measured) per memory level.
+ * 3. Intervals: split-conformal on ln(measured/predicted) of network totals, leave-one-network-out
+ *    (calibrated on the other networks), coverage measured on the held-out one.
+ * 4. Noise floor: spread of repeated passes (per-layer reps in the profile; pass totals in the
+ *    validation runs), so the errors can be read against what is measurable.
+ * 5. Speed: layer predictions per second of each model in one process; `memlat predict vgg16`
+ *    wall time including Node start-up (spawned, repeated).
+ *
+ * With --write-default, also fits the default kind on all reference data, calibrates its interval
+ * on all validation networks, and writes the bundle `predict` uses.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readDataset } from '../src/runtime/dataset-files.js';
+import type { HardwareFingerprint, MeasurementRow } from '../src/dataset/schema.js';
+import { aggregateRows, median, type LayerObservation } from '../src/models/observations.js';
+import { fitModelOnObservations, loadModel, type FitOptions, type ModelKind } from '../src/models/index.js';
+import type { Model } from '../src/models/types.js';
+import { makeFolds } from '../src/evaluate/splits.js';
+import { errorMetrics, type ErrorMetrics } from '../src/evaluate/metrics.js';
+import { calibrateNetworkTotals, makeBundle } from '../src/predict/bundle.js';
+import { layerStats } from '../src/features/layer.js';
+import { statsOptions } from '../src/models/observations.js';
+import { formatBytes } from '../src/units.js';
+
+const root = (() => {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json'))) d = dirname(d);
+  return d;
+})();
+
+function arg(name: string, fallback: string | null): string | null {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+
+function firstExisting(...paths: string[]): string {
+  for (const p of paths) if (existsSync(join(root, p))) return join(root, p);
+  throw new Error(`none of ${paths.join(', ')} exists; run scripts/make-reference-data.sh first`);
+}
+
+interface Candidate {
+  label: string;
+  kind: ModelKind;
+  fit?: FitOptions;
+  /** Same fit as the candidate with this label, predicting with Duan's smearing back-transform. */
+  smearingOf?: string;
+}
+
+/**
+ * FS's selection search, reduced so the 5-fold benchmark runs in minutes on 2 cores (fewer inner
+ * folds, alphas and candidates per round than `memlat evaluate`'s defaults; same procedure).
+ */
+/** The candidate that is DEFAULT_MODEL_KIND with DEFAULT_FIT_OPTIONS (what `fit` makes without --model). */
+const DEFAULT_LABEL = 'fe + smearing';
+
+const FS_BENCH = { maxCandidates: 150, nAlphas: 20, folds: 3, maxIter: 100 } as const;
+
+const CANDIDATES: Candidate[] = [
+  { label: 'fe (study: log OLS, exp)', kind: 'fe', fit: { fe: { backTransform: 'exp' } } },
+  { label: 'fe + smearing', kind: 'fe', smearingOf: 'fe (study: log OLS, exp)' },
+  { label: 'fs (study: LASSO+PCA, exp)', kind: 'fs', fit: { fs: { backTransform: 'exp', ...FS_BENCH } } },
+  { label: 'fs + smearing', kind: 'fs', smearingOf: 'fs (study: LASSO+PCA, exp)' },
+  { label: 'roofline (analytic)', kind: 'roofline' },
+  { label: 'physical (NNLS, ms)', kind: 'physical' },
+  { label: 'gbt (log, smearing)', kind: 'gbt' },
+  { label: 'hybrid (physical x gbt)', kind: 'hybrid' },
+];
+
+/** Fits a candidate, or derives its smearing variant from an already fitted model. */
+function fitCandidate(c: Candidate, obs: readonly LayerObservation[], fitted: Map<string, Model>): Model {
+  if (c.smearingOf) {
+    const base = fitted.get(c.smearingOf);
+    if (!base) throw new Error(`bench: ${c.label} needs ${c.smearingOf} fitted first`);
+    return loadModel({ ...base.toJSON(), backTransform: 'smearing' });
+  }
+  return fitModelOnObservations(c.kind, obs, c.fit);
+}
+
+const pct = (v: number): string => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '-');
+const p100 = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(1)}%` : '-');
+const num = (v: number, d = 2): string => (Number.isFinite(v) ? v.toFixed(d) : '-');
+
+/** The profile's memory level of an observation: f = (M - idle) / working set, snapped. */
+const LEVELS = [4, 1.5, 1, 0.75, 0.5, 0.25];
+function levelOf(o: LayerObservation): string {
+  if (o.memoryLimitBytes === null) return 'none';
+  const ws = layerStats(o.layer, statsOptions(o.hardware)).workingSetBytes;
+  const f = (o.memoryLimitBytes - (o.hardware.runtimeIdleBytes ?? 0)) / Math.max(1, ws);
+  let best = LEVELS[0]!;
+  for (const l of LEVELS) if (Math.abs(Math.log(f / l)) < Math.abs(Math.log(f / best))) best = l;
+  return `${best}x`;
+}
+
+const total = (p: { loadMs: number; runMs: number; unloadMs: number | null }): number => p.loadMs + p.runMs + (p.unloadMs ?? 0);
+
+function timeIt<T>(fn: () => T): { value: T; ms: number } {
+  const t0 = performance.now();
+  const value = fn();
+  return { value, ms: performance.now() - t0 };
+}
+
+/** Network totals of validation runs: per (network, limit), the median and spread of pass totals. */
+interface NetRun {
+  network: string;
+  limit: number | null;
+  level: string;
+  passTotals: number[];
+  medianMs: number;
+  obs: LayerObservation[];
+}
+
+function validationRuns(rows: readonly MeasurementRow[], obs: readonly LayerObservation[]): NetRun[] {
+  const byKey = new Map<string, NetRun>();
+  const passes = new Map<string, Map<number, number>>();
+  for (const r of rows) {
+    if (r.oom) continue;
+    const key = `${r.network}|${r.memoryLimitBytes ?? 'none'}`;
+    let m = passes.get(key);
+    if (!m) passes.set(key, (m = new Map<number, number>()));
+    m.set(r.rep, (m.get(r.rep) ?? 0) + r.loadMs + r.runMs + (r.unloadMs ?? 0));
+  }
+  for (const o of obs) {
+    const key = `${o.network}|${o.memoryLimitBytes ?? 'none'}`;
+    let e = byKey.get(key);
+    if (!e) {
+      const totals = [...(passes.get(key)?.values() ?? [])];
+      byKey.set(key, (e = { network: o.network, limit: o.memoryLimitBytes, level: '', passTotals: totals, medianMs: median(totals), obs: [] }));
+    }
+    e.obs.push(o);
+  }
+  // Level label: the limit relative to the network's largest working set (validate-runs' factors).
+  const runs = [...byKey.values()];
+  for (const r of runs) {
+    if (r.limit === null) {
+      r.level = 'none';
+      continue;
+    }
+    const hw = r.obs[0]!.hardware;
+    const peak = Math.max(...r.obs.map((o) => layerStats(o.layer, statsOptions(hw)).workingSetBytes));
+    // validate-runs' nominal factors (4, 1, 0.5) of the largest working set, above the idle
+    // footprint measured at run time (which differs a little from the fingerprint's): snap.
+    const f = (r.limit - (hw.runtimeIdleBytes ?? 0)) / peak;
+    const nominal = [4, 1, 0.5].reduce((b, l) => (Math.abs(Math.log(f / l)) < Math.abs(Math.log(f / b)) ? l : b));
+    r.level = `${nominal}x`;
+  }
+  return runs.sort((a, b) => a.network.localeCompare(b.network) || (a.limit ?? Infinity) - (b.limit ?? Infinity));
+}
+
+function predictRun(model: Model, run: NetRun): number {
+  let s = 0;
+  for (const o of run.obs) s += total(model.predict(o));
+  return s;
+}
+
+function metricsLine(label: string, m: ErrorMetrics, extra = ''): string {
+  return `| ${label} | ${m.n} | ${p100(m.medianApePct)} | ${p100(m.mapePct)} | ${p100(m.within25Pct)} | ${num(m.bias, 3)} | ${p100(m.logErrorPct)}${extra} |`;
+}
+
+async function main(): Promise<void> {
+  const refPath = arg('--ref', null) ?? firstExisting('data/reference/rows.csv.gz', 'data/reference/rows.csv');
+  const valPath = arg('--val', null) ?? firstExisting('data/validation/rows.csv.gz', 'data/validation/rows.csv');
+  const outPath = join(root, arg('--out', 'docs/BENCHMARKS.md')!);
+  const writeDefault = arg('--write-default', null);
+  const load0 = loadavg()[0]!;
+
+  const t0 = performance.now();
+  const ref = await readDataset(refPath);
+  const val = await readDataset(valPath);
+  const hw = new Map<string, HardwareFingerprint>([...ref.hardware, ...val.hardware].map((h) => [h.id, h]));
+  const hwRef = ref.hardware[0]!;
+  const refObs = aggregateRows(ref.rows, hw);
+  const valObs = aggregateRows(val.rows, hw);
+  const runs = validationRuns(val.rows, valObs);
+  const out: string[] = [];
+  const log = (s: string): void => {
+    process.stderr.write(`${s}\n`);
+  };
+  log(`reference: ${ref.rows.length} rows -> ${refObs.length} layer configurations; validation: ${runs.length} (network, memory) runs`);
+
+  // ---- 1. grouped CV on the sampled layers
+  const folds = makeFolds(refObs, 'network', { folds: 5, seed: 1, maxGroups: 0 });
+  const cv: { label: string; pred: number[]; fitMs: number }[] = CANDIDATES.map((c) => ({ label: c.label, pred: new Array<number>(refObs.length).fill(NaN), fitMs: 0 }));
+  for (const f of folds) {
+    const fitted = new Map<string, Model>();
+    const train = f.train.map((i) => refObs[i]!);
+    CANDIDATES.forEach((c, k) => {
+      const { value: model, ms } = timeIt(() => fitCandidate(c, train, fitted));
+      fitted.set(c.label, model);
+      cv[k]!.fitMs += ms;
+      for (const i of f.test) cv[k]!.pred[i] = total(model.predict(refObs[i]!));
+    });
+    log(`cv ${f.name} done`);
+  }
+  const actual = refObs.map((o) => total(o));
+  const levels = refObs.map(levelOf);
+  const levelNames = ['none', ...LEVELS.map((l) => `${l}x`)].filter((l) => levels.includes(l));
+
+  // ---- 2. zoo validation: fit on all reference layers
+  const full: { label: string; model: Model; pred: number[] }[] = [];
+  const fittedAll = new Map<string, Model>();
+  for (const c of CANDIDATES) {
+    const model = fitCandidate(c, refObs, fittedAll);
+    fittedAll.set(c.label, model);
+    full.push({ label: c.label, model, pred: runs.map((r) => predictRun(model, r)) });
+  }
+  log('full fits done');
+  const measured = runs.map((r) => r.medianMs);
+  const runLevels = [...new Set(runs.map((r) => (r.limit === null ? 'none' : r.level)))];
+
+  // ---- 3. intervals for the default kind, leave-one-network-out conformal
+  const defaultFull = full[CANDIDATES.findIndex((c) => c.label === DEFAULT_LABEL)]!;
+  const nets = [...new Set(runs.map((r) => r.network))];
+  let covered = 0;
+  let counted = 0;
+  const widths: number[] = [];
+  for (const n of nets) {
+    const calIdx = runs.flatMap((r, i) => (r.network !== n ? [i] : []));
+    if (calIdx.length < 19) continue;
+    const cal = calibrateNetworkTotals(calIdx.map((i) => defaultFull.pred[i]!), calIdx.map((i) => measured[i]!), 0.9);
+    runs.forEach((r, i) => {
+      if (r.network !== n) return;
+      const p = defaultFull.pred[i]!;
+      const lo = p * Math.exp(cal.logLow);
+      const hi = p * Math.exp(cal.logHigh);
+      counted++;
+      if (measured[i]! >= lo && measured[i]! <= hi) covered++;
+      widths.push(hi / lo);
+    });
+  }
+
+  // ---- 4. noise floor
+  const repSpread: number[] = [];
+  {
+    const byKey = new Map<string, number[]>();
+    for (const r of ref.rows) {
+      if (r.oom) continue;
+      const k = `${r.network}|${r.layerIndex}|${r.memoryLimitBytes ?? 'none'}`;
+      const l = byKey.get(k) ?? [];
+      l.push(r.loadMs + r.runMs + (r.unloadMs ?? 0));
+      byKey.set(k, l);
+    }
+    for (const l of byKey.values()) if (l.length >= 3) repSpread.push((Math.max(...l) - Math.min(...l)) / median(l));
+  }
+  // Pass-to-pass noise of a network total: median absolute deviation of single passes from the
+  // median pass, relative; what a perfect predictor of the median would still "miss" by per pass.
+  const passDev = runs.flatMap((r) => r.passTotals.map((t) => Math.abs(t - r.medianMs) / r.medianMs));
+  const runSpread = runs.map((r) => (Math.max(...r.passTotals) - Math.min(...r.passTotals)) / r.medianMs);
+
+  // ---- 5. speed
+  const speed: { label: string; perSec: number }[] = [];
+  const sample = valObs.slice(0, 2000);
+  for (const f of full) {
+    const n = f.label.startsWith('fs') ? 50_000 : 1_000_000;
+    let sink = 0;
+    for (let i = 0; i < 2000; i++) sink += f.model.predict(sample[i % sample.length]!).runMs; // warm-up
+    const { ms } = timeIt(() => {
+      for (let i = 0; i < n; i++) sink += f.model.predict(sample[i % sample.length]!).runMs;
+    });
+    if (sink === -1) log('');
+    speed.push({ label: f.label, perSec: (n / ms) * 1000 });
+  }
+  if (writeDefault) {
+    const cal = calibrateNetworkTotals(defaultFull.pred, measured, 0.9);
+    const bundle = makeBundle(defaultFull.model, hwRef, {
+      calibration: { ...cal, method: `${cal.method}; calibrated on ${runs.length} zoo validation runs (${nets.length} networks)` },
+      provenance: { data: refPath.replace(`${root}/`, ''), command: `npm run bench -- --write-default ${writeDefault}`, fittedAt: new Date().toISOString(), rows: ref.rows.length },
+    });
+    const p = join(root, writeDefault);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, `${JSON.stringify(bundle)}\n`);
+    log(`wrote ${writeDefault}`);
+  }
+  const cli = join(root, 'dist/src/cli/main.js');
+  const wall: number[] = [];
+  if (existsSync(join(root, 'data/models/default.json'))) {
+    for (let i = 0; i < 11; i++) {
+      const t = performance.now();
+      const r = spawnSync(process.execPath, [cli, 'predict', 'vgg16', '--memory', '512MiB', '--json'], { encoding: 'utf8' });
+      const ms = performance.now() - t;
+      if (r.status !== 0) {
+        log(`predict failed: ${r.stderr}`);
+        break;
+      }
+      if (i > 0) wall.push(ms); // first run warms the disk cache
+    }
+  }
+
+  // ---- report
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  out.push('# Benchmarks', '');
+  out.push(`Made by \`npm run bench\` (\`node dist/bench/run.js\`) on ${new Date().toISOString().slice(0, 16)}Z: ${cpu}, ${cpus().length} cores, ${formatBytes(totalmem())} RAM, Node ${process.version}; load average at start ${load0.toFixed(2)}. Hardware fingerprint of the data: \`${hwRef.id}\` (disk ${formatBytes(hwRef.diskReadBytesPerSec ?? 0)}/s, memory ${formatBytes(hwRef.memBandwidthBytesPerSec ?? 0)}/s, GEMM ${num(hwRef.gemmGflops ?? NaN, 1)} GFLOP/s, idle runtime ${formatBytes(hwRef.runtimeIdleBytes ?? 0)}).`, '');
+  out.push(`Data: \`${refPath.replace(`${root}/`, '')}\` (${ref.rows.length} rows, ${refObs.length} layer configurations = sampled layer x memory limit, medians of their passes) and \`${valPath.replace(`${root}/`, '')}\` (${runs.length} whole-network runs of ${nets.length} zoo networks, ${val.rows.length} rows). Metrics: APE = |pred - measured| / measured in milliseconds; bias = geometric mean of predicted / measured (1 = unbiased, < 1 = underestimates); log% = the study's log-space error, mean |ln pred - ln actual| / |ln actual|.`, '');
+  out.push('## 1. Layers never seen (grouped 5-fold CV over sampled layer configurations)', '');
+  out.push('Per-layer total (load + run + unload), out of fold.', '');
+  out.push('| model | n | median APE | MAPE | within ±25% | bias | log% |', '|---|---|---|---|---|---|---|');
+  for (const c of cv) out.push(metricsLine(c.label, errorMetrics(c.pred, actual)));
+  out.push('', 'Median APE by memory level (f = (M - idle) / working set; < 1 swaps):', '');
+  out.push(`| model | ${levelNames.join(' | ')} |`, `|---|${levelNames.map(() => '---').join('|')}|`);
+  for (const c of cv) {
+    const cells = levelNames.map((l) => {
+      const idx = levels.flatMap((x, i) => (x === l ? [i] : []));
+      const m = errorMetrics(idx.map((i) => c.pred[i]!), idx.map((i) => actual[i]!));
+      return `${p100(m.medianApePct)} (bias ${num(m.bias)})`;
+    });
+    out.push(`| ${c.label} | ${cells.join(' | ')} |`);
+  }
+  out.push('', '## 2. Whole zoo networks never profiled (fit on all sampled layers; real `memlat run` medians)', '');
+  out.push('Targets: median APE ≤ 10%, ≥ 80% within ±20%, bias 0.95-1.05 at every memory level.', '');
+  out.push('| model | n | median APE | MAPE | within ±20% | bias | log% |', '|---|---|---|---|---|---|---|');
+  for (const f of full) {
+    const m = errorMetrics(f.pred, measured);
+    const within20 = f.pred.filter((p, i) => Math.abs(p - measured[i]!) / measured[i]! <= 0.2).length / f.pred.length;
+    out.push(`| ${f.label} | ${m.n} | ${p100(m.medianApePct)} | ${p100(m.mapePct)} | ${pct(within20)} | ${num(m.bias, 3)} | ${p100(m.logErrorPct)} |`);
+  }
+  out.push('', 'By memory level (validate-runs factors of the largest layer working set): median APE / within ±20% / bias.', '');
+  out.push(`| model | ${runLevels.join(' | ')} |`, `|---|${runLevels.map(() => '---').join('|')}|`);
+  for (const f of full) {
+    const cells = runLevels.map((l) => {
+      const idx = runs.flatMap((r, i) => ((r.limit === null ? 'none' : r.level) === l ? [i] : []));
+      const m = errorMetrics(idx.map((i) => f.pred[i]!), idx.map((i) => measured[i]!));
+      const w = idx.filter((i) => Math.abs(f.pred[i]! - measured[i]!) / measured[i]! <= 0.2).length / idx.length;
+      return `${p100(m.medianApePct)} / ${pct(w)} / ${num(m.bias)}`;
+    });
+    out.push(`| ${f.label} | ${cells.join(' | ')} |`);
+  }
+  out.push('', `Per run, default model (${DEFAULT_LABEL}) vs measured median total:`, '');
+  out.push('| network | M | level | measured ms (min-max) | predicted ms | error |', '|---|---|---|---|---|---|');
+  runs.forEach((r, i) => {
+    const p = defaultFull.pred[i]!;
+    out.push(`| ${r.network} | ${r.limit === null ? 'none' : formatBytes(r.limit)} | ${r.limit === null ? 'none' : r.level} | ${num(r.medianMs, 0)} (${num(Math.min(...r.passTotals), 0)}-${num(Math.max(...r.passTotals), 0)}) | ${num(p, 0)} | ${pct((p - r.medianMs) / r.medianMs)} |`);
+  });
+  out.push('', '## 3. Intervals', '');
+  out.push(`Default model, 90% split-conformal interval on ln(measured/predicted) network totals, leave-one-network-out: coverage ${pct(covered / Math.max(1, counted))} of ${counted} held-out runs; median width high/low = ${num(median(widths.length ? widths : [NaN]), 2)}x.`, '');
+  out.push('## 4. Noise floor', '');
+  out.push(`- Sampled layers: per configuration, (max - min) / median of the layer total over its passes: median ${pct(median(repSpread))}, 90th percentile ${pct(quantile(repSpread, 0.9))} (${repSpread.length} configurations).`);
+  out.push(`- Whole networks: a single pass deviates from the median pass total by ${pct(median(passDev))} (median; 90th percentile ${pct(quantile(passDev, 0.9))}); range of pass totals (max-min)/median: median ${pct(median(runSpread))}.`, '');
+  out.push('## 5. Speed', '');
+  out.push('| model | layer predictions / s (one process) |', '|---|---|');
+  for (const s of speed) out.push(`| ${s.label} | ${s.perSec.toExponential(2)} |`);
+  if (wall.length) out.push('', `\`node dist/src/cli/main.js predict vgg16 --memory 512MiB --json\` wall time including Node start-up: median ${num(median(wall), 0)} ms (min ${num(Math.min(...wall), 0)}, max ${num(Math.max(...wall), 0)}, ${wall.length} runs).`);
+  out.push('', `FS search settings here: ${JSON.stringify(FS_BENCH)} (reduced for time; \`memlat evaluate --models fs\` uses the full defaults). "+ smearing" rows reuse the same fit with Duan's smearing back-transform.`);
+  out.push('', `Fit times (5 folds, all models): ${cv.map((c) => `${c.label} ${(c.fitMs / 1000).toFixed(1)} s`).join('; ')}. Whole benchmark ${((performance.now() - t0) / 1000).toFixed(0)} s.`, '');
+
+  writeFileSync(outPath, `${out.join('\n')}\n`);
+  log(`wrote ${outPath.replace(`${root}/`, '')}`);
+}
+
+function quantile(v: readonly number[], q: number): number {
+  if (v.length === 0) return NaN;
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+await main();
