@@ -31,11 +31,10 @@
  * per layer object, so asking about one layer at many memory sizes costs under 1 us each).
  */
 import { UserError } from '../errors.js';
-import { layerStats, swapBytes } from '../features/layer.js';
-import type { LayerStats } from '../network/types.js';
+import { swapBytes } from '../features/layer.js';
 import { ols } from './linear.js';
 import type { LayerObservation } from './observations.js';
-import { observedMs, statsOptions } from './observations.js';
+import { cachedStats, observedMs } from './observations.js';
 import { backTransform, DEFAULT_FLOOR_MS, logTime, slog1p, smearingFactor } from './target.js';
 import { MODEL_NAME, TARGETS, type BackTransform, type LayerInput, type Model, type ModelJSON, type Target, type TimePrediction } from './types.js';
 
@@ -100,21 +99,6 @@ export interface FeModelJSON extends ModelJSON {
   groups: Record<string, FeGroup>;
 }
 
-/**
- * layerStats does not depend on M, and the predictor asks about one layer at many memory sizes
- * (latency curves, inverse queries): cache it per ResolvedLayer object (and thread count). The
- * cache holds no strong reference, so layers are collected as usual.
- */
-const statsCache = new WeakMap<object, { threads: number; stats: LayerStats }>();
-
-function cachedStats(x: LayerInput): LayerStats {
-  const opts = statsOptions(x.hardware);
-  const hit = statsCache.get(x.layer);
-  if (hit && hit.threads === opts.threads) return hit.stats;
-  const stats = layerStats(x.layer, opts);
-  statsCache.set(x.layer, { threads: opts.threads, stats });
-  return stats;
-}
 
 /** Feature values of FE (in FE_FEATURES order) for one input, written into `out`. */
 function feFeatures(x: LayerInput, scale: 'log1p' | 'raw', out: Float64Array): Float64Array {

@@ -21,6 +21,8 @@
  *   predictGbt(m, [1.5, 2]);
  */
 
+import { mulberry32 } from '../random.js';
+
 export interface GbtOptions {
   nTrees?: number; // default 200
   maxDepth?: number; // default 4
@@ -56,17 +58,6 @@ export interface GbtModel {
   value: number[];
 }
 
-/** Mulberry32: a small, fast, seeded PRNG (deterministic fits). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Cut points for one feature column: midpoints between distinct values (or between quantiles). */
 export function binThresholds(values: ArrayLike<number>, maxBins: number): number[] {
@@ -145,7 +136,7 @@ export function fitGbt(X: ArrayLike<number>[], y: ArrayLike<number>, options: Gb
   const loss = options.loss ?? 'squared';
   const alpha = loss === 'squared' ? 0 : loss.quantile;
   if (loss !== 'squared' && !(alpha > 0 && alpha < 1)) throw new Error(`fitGbt: quantile ${alpha} must be in (0, 1)`);
-  const random = rng(options.seed ?? 1);
+  const random = mulberry32(options.seed ?? 1);
 
   // Bin every feature once.
   const cuts: number[][] = [];

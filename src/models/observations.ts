@@ -11,7 +11,7 @@
  */
 import { UserError } from '../errors.js';
 import type { HardwareFingerprint, MeasurementRow } from '../dataset/schema.js';
-import type { ResolvedLayer } from '../network/types.js';
+import type { LayerStats, ResolvedLayer } from '../network/types.js';
 import { layerFeatureVector, layerStats, swapBytes } from '../features/layer.js';
 import type { LayerInput } from './types.js';
 
@@ -49,6 +49,23 @@ export function rowLayer(row: MeasurementRow): ResolvedLayer {
 /** Feature-computation options that depend on the machine (the worker runs one thread per core). */
 export function statsOptions(hw: HardwareFingerprint): { threads: number } {
   return { threads: Math.max(1, hw.cores || 1) };
+}
+
+/**
+ * layerStats does not depend on M, and the predictor asks about one layer at many memory sizes
+ * (latency curves, inverse queries): cache it per ResolvedLayer object (and thread count). The
+ * cache holds no strong reference, so layers are collected as usual.
+ */
+const statsCache = new WeakMap<object, { threads: number; stats: LayerStats }>();
+
+/** layerStats of a model input, cached per layer object (see above). Cost O(1) on a hit. */
+export function cachedStats(x: LayerInput): LayerStats {
+  const opts = statsOptions(x.hardware);
+  const hit = statsCache.get(x.layer);
+  if (hit && hit.threads === opts.threads) return hit.stats;
+  const stats = layerStats(x.layer, opts);
+  statsCache.set(x.layer, { threads: opts.threads, stats });
+  return stats;
 }
 
 /** layerFeatureVector for a model input (runtime idle footprint 0 when unknown). */

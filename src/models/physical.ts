@@ -22,10 +22,10 @@
  * models (the study's 2-10x underestimate). Cost: fit O(n p^2), predict O(1).
  */
 import { UserError } from '../errors.js';
-import { layerStats, swapBytes } from '../features/layer.js';
+import { swapBytes } from '../features/layer.js';
 import type { LayerStats } from '../network/types.js';
 import { nnls } from './linear.js';
-import { observedMs, statsOptions, type LayerObservation } from './observations.js';
+import { cachedStats, observedMs, type LayerObservation } from './observations.js';
 import { MODEL_NAME, TARGETS, type LayerInput, type Model, type ModelJSON, type Target, type TimePrediction } from './types.js';
 
 export const PHYSICAL_VERSION = 1;
@@ -50,20 +50,6 @@ export interface PhysicalTerms {
   passes: number;
 }
 
-/**
- * Layer stats do not depend on M, and curves / searches / benchmarks ask for the same layer object
- * many times: cache them per (layer object, thread count). A WeakMap, so nothing is kept alive.
- */
-const statsCache = new WeakMap<object, { threads: number; stats: LayerStats }>();
-
-function cachedStats(x: LayerInput): LayerStats {
-  const opts = statsOptions(x.hardware);
-  const hit = statsCache.get(x.layer);
-  if (hit && hit.threads === opts.threads) return hit.stats;
-  const stats = layerStats(x.layer, opts);
-  statsCache.set(x.layer, { threads: opts.threads, stats });
-  return stats;
-}
 
 /** Derives the physical terms of a query (layer stats, overflow at M, weight passes). */
 export function physicalTerms(x: LayerInput): PhysicalTerms {

@@ -5,6 +5,7 @@
  * finite. Pure, O(1) per value.
  */
 import type { BackTransform } from './types.js';
+import { mulberry32 } from '../random.js';
 
 /** Default floor for times before ln(): 1 microsecond. */
 export const DEFAULT_FLOOR_MS = 1e-3;
@@ -32,17 +33,8 @@ export function slog1p(x: number): number {
   return x < 0 ? -Math.log1p(-x) : Math.log1p(x);
 }
 
-/** Deterministic PRNG (mulberry32) for seeded shuffles: same seed, same folds, everywhere. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG for seeded shuffles (one implementation, ../random.ts). */
+export { mulberry32 } from '../random.js';
 
 /** Seeded random fold index for each of n items, balanced (sizes differ by at most one). */
 export function randomFolds(n: number, k: number, seed: number): number[] {

@@ -15,6 +15,7 @@
  * Pure; cost O(1) per sample.
  */
 import { resolveLayerOutput } from '../network/shapes.js';
+import { mulberry32 } from '../random.js';
 import type { ActivationFn, Layer } from '../network/types.js';
 
 /** One sampled isolated layer: its id (the `network` field of its rows), description and shapes. */
@@ -69,17 +70,8 @@ export interface DesignSpaceOptions {
   maxTensorBytes?: number;
 }
 
-/** mulberry32: a small seeded PRNG (32-bit state), enough for the sequence shift. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded PRNG (../random.ts), re-exported for the plan's callers. */
+export { mulberry32 } from '../random.js';
 
 /** alpha_d of Roberts' R_D sequence for D dimensions. */
 function rdAlphas(dims: number): number[] {
