@@ -4,27 +4,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/cli/main.js';
+import { captureCli } from '../helpers/cli.js';
 import { writeDataset } from '../../src/runtime/dataset-files.js';
 import { loadBundle } from '../../src/predict/bundle.js';
 import { aggregateRows } from '../../src/models/observations.js';
 import { exactLaw, HW, HW_MAP, syntheticRows } from '../models/synthetic.js';
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((out += s), true) : ow(s, ...rest)));
-  process.stderr.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((err += s), true) : ew(s, ...rest)));
-  try {
-    const code = await runCli(['node', 'memlat', ...argv]);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-}
+const capture = captureCli;
 
 const dir = mkdtempSync(join(tmpdir(), 'memlat-fit-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
