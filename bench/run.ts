@@ -31,6 +31,7 @@ import type { HardwareFingerprint, MeasurementRow } from '../src/dataset/schema.
 import { aggregateRows, median, type LayerObservation } from '../src/models/observations.js';
 import { fitModelOnObservations, loadModel, type FitOptions, type ModelKind } from '../src/models/index.js';
 import type { Model } from '../src/models/types.js';
+import { FeSwapModel, type ContextRows } from '../src/models/fe-swap.js';
 import { makeFolds } from '../src/evaluate/splits.js';
 import { errorMetrics, type ErrorMetrics } from '../src/evaluate/metrics.js';
 import { calibrateNetworkTotals, makeBundle } from '../src/predict/bundle.js';
@@ -60,6 +61,8 @@ interface Candidate {
   fit?: FitOptions;
   /** Same fit as the candidate with this label, predicting with Duan's smearing back-transform. */
   smearingOf?: string;
+  /** fe-swap: fit the network-context correction on the context runs (networks not validated on). */
+  context?: boolean;
 }
 
 /**
@@ -67,7 +70,7 @@ interface Candidate {
  * folds, alphas and candidates per round than `memlat evaluate`'s defaults; same procedure).
  */
 /** The candidate that is DEFAULT_MODEL_KIND with DEFAULT_FIT_OPTIONS (what `fit` makes without --model). */
-const DEFAULT_LABEL = 'fe + smearing';
+const DEFAULT_LABEL = 'fe-swap + network context';
 
 const FS_BENCH = { maxCandidates: 150, nAlphas: 20, folds: 3, maxIter: 100 } as const;
 
@@ -80,14 +83,20 @@ const CANDIDATES: Candidate[] = [
   { label: 'physical (NNLS, ms)', kind: 'physical' },
   { label: 'gbt (log, smearing)', kind: 'gbt' },
   { label: 'hybrid (physical x gbt)', kind: 'hybrid' },
+  { label: 'fe-swap (isolated slowdown)', kind: 'fe-swap' },
+  { label: 'fe-swap + network context', kind: 'fe-swap', context: true },
 ];
 
 /** Fits a candidate, or derives its smearing variant from an already fitted model. */
-function fitCandidate(c: Candidate, obs: readonly LayerObservation[], fitted: Map<string, Model>): Model {
+function fitCandidate(c: Candidate, obs: readonly LayerObservation[], fitted: Map<string, Model>, context: ContextRows): Model {
   if (c.smearingOf) {
     const base = fitted.get(c.smearingOf);
     if (!base) throw new Error(`bench: ${c.label} needs ${c.smearingOf} fitted first`);
     return loadModel({ ...base.toJSON(), backTransform: 'smearing' });
+  }
+  if (c.context) {
+    if (context.rows.length === 0) throw new Error(`bench: ${c.label} needs context runs (--ctx data/context/rows.csv.gz)`);
+    return fitModelOnObservations(c.kind, obs, { ...c.fit, feSwap: { ...c.fit?.feSwap, context } });
   }
   return fitModelOnObservations(c.kind, obs, c.fit);
 }
@@ -175,6 +184,7 @@ function metricsLine(label: string, m: ErrorMetrics, extra = ''): string {
 async function main(): Promise<void> {
   const refPath = arg('--ref', null) ?? firstExisting('data/reference/rows.csv.gz', 'data/reference/rows.csv');
   const valPath = arg('--val', null) ?? firstExisting('data/validation/rows.csv.gz', 'data/validation/rows.csv');
+  const ctxPath = arg('--ctx', null) ?? firstExisting('data/context/rows.csv.gz', 'data/context/rows.csv');
   const outPath = join(root, arg('--out', 'docs/BENCHMARKS.md')!);
   const writeDefault = arg('--write-default', null);
   const load0 = loadavg()[0]!;
@@ -182,11 +192,17 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const ref = await readDataset(refPath);
   const val = await readDataset(valPath);
-  const hw = new Map<string, HardwareFingerprint>([...ref.hardware, ...val.hardware].map((h) => [h.id, h]));
+  const ctx = await readDataset(ctxPath);
+  const hw = new Map<string, HardwareFingerprint>([...ref.hardware, ...val.hardware, ...ctx.hardware].map((h) => [h.id, h]));
   const hwRef = ref.hardware[0]!;
   const refObs = aggregateRows(ref.rows, hw);
   const valObs = aggregateRows(val.rows, hw);
   const runs = validationRuns(val.rows, valObs);
+  const ctxObs = aggregateRows(ctx.rows, hw);
+  const ctxRows: ContextRows = { rows: ctx.rows, hardware: hw };
+  const ctxNets = [...new Set(ctxObs.map((o) => o.network))].sort();
+  const overlap = ctxNets.filter((n) => runs.some((r) => r.network === n));
+  if (overlap.length) throw new Error(`bench: context networks ${overlap.join(', ')} are also validation networks; the context fit must not see them`);
   const out: string[] = [];
   const log = (s: string): void => {
     process.stderr.write(`${s}\n`);
@@ -200,7 +216,7 @@ async function main(): Promise<void> {
     const fitted = new Map<string, Model>();
     const train = f.train.map((i) => refObs[i]!);
     CANDIDATES.forEach((c, k) => {
-      const { value: model, ms } = timeIt(() => fitCandidate(c, train, fitted));
+      const { value: model, ms } = timeIt(() => fitCandidate(c, train, fitted, ctxRows));
       fitted.set(c.label, model);
       cv[k]!.fitMs += ms;
       for (const i of f.test) cv[k]!.pred[i] = total(model.predict(refObs[i]!));
@@ -215,7 +231,7 @@ async function main(): Promise<void> {
   const full: { label: string; model: Model; pred: number[] }[] = [];
   const fittedAll = new Map<string, Model>();
   for (const c of CANDIDATES) {
-    const model = fitCandidate(c, refObs, fittedAll);
+    const model = fitCandidate(c, refObs, fittedAll, ctxRows);
     fittedAll.set(c.label, model);
     full.push({ label: c.label, model, pred: runs.map((r) => predictRun(model, r)) });
   }
@@ -338,6 +354,11 @@ async function main(): Promise<void> {
       return `${p100(m.medianApePct)} / ${pct(w)} / ${num(m.bias)}`;
     });
     out.push(`| ${f.label} | ${cells.join(' | ')} |`);
+  }
+  const ctxModel = fittedAll.get('fe-swap + network context');
+  if (ctxModel instanceof FeSwapModel) {
+    const c = ctxModel.data.context;
+    out.push('', `Network context of fe-swap: fitted on ${c.runs} whole-network runs of ${c.networks.join(', ')} (\`${ctxPath.replace(`${root}/`, '')}\`, ${ctx.rows.length} rows; none of them is a validation network): ctx = ${c.ctxMiB} MiB, kappa = ${c.kappa}; rms ln error of those runs' slowdown (total at M / unlimited) ${num(c.rmsLogBefore ?? NaN, 3)} with the isolated-layer slowdown -> ${num(c.rmsLogAfter ?? NaN, 3)}.`);
   }
   out.push('', `Per run, default model (${DEFAULT_LABEL}) vs measured median total:`, '');
   out.push('| network | M | level | measured ms (min-max) | predicted ms | error |', '|---|---|---|---|---|---|');

@@ -79,22 +79,34 @@ export async function minMemory(network: NetworkArg, opts: NetworkOptions & { ta
 
 /**
  * `memlat fit`: fits a model of `kind` (default: the default kind) on a dataset file or rows, and
- * returns the bundle `predict` takes (model + the data's hardware fingerprint).
+ * returns the bundle `predict` takes (model + the data's hardware fingerprint). `context`: whole-
+ * network runs (validate-runs rows) of other networks for fe-swap's network-context correction.
  */
 export async function fit(
   data: string | { rows: MeasurementRow[]; hardware: HardwareFingerprint[] },
-  opts: { kind?: string } = {},
+  opts: { kind?: string; context?: string | { rows: MeasurementRow[]; hardware: HardwareFingerprint[] } } = {},
 ): Promise<ModelBundle> {
   const { readDataset } = await import('./runtime/dataset-files.js');
-  const { fitModel, DEFAULT_MODEL_KIND, DEFAULT_FIT_OPTIONS } = await import('./models/index.js');
+  const { fitModelOnObservations, parseModelKind, DEFAULT_MODEL_KIND, DEFAULT_FIT_OPTIONS } = await import('./models/index.js');
+  const { aggregateRows } = await import('./models/observations.js');
+  const { UserError } = await import('./errors.js');
   const ds = typeof data === 'string' ? await readDataset(data) : data;
+  if (ds.rows.length === 0) throw new UserError('fit: no measurement rows to fit on; check the data argument');
+  const kind = parseModelKind(opts.kind ?? DEFAULT_MODEL_KIND, 'kind');
+  const options: import('./models/index.js').FitOptions = opts.kind === undefined ? { ...DEFAULT_FIT_OPTIONS } : {};
   const hw = new Map(ds.hardware.map((h) => [h.id, h]));
-  const model = opts.kind === undefined ? fitModel(DEFAULT_MODEL_KIND, ds.rows, hw, DEFAULT_FIT_OPTIONS) : fitModel(opts.kind, ds.rows, hw);
+  if (opts.context !== undefined) {
+    if (kind !== 'fe-swap') throw new UserError(`fit: context runs are used by kind fe-swap only, not "${kind}"; drop context or use kind "fe-swap"`);
+    const c = typeof opts.context === 'string' ? await readDataset(opts.context) : opts.context;
+    for (const h of c.hardware) if (!hw.has(h.id)) hw.set(h.id, h);
+    options.feSwap = { ...options.feSwap, context: { rows: c.rows, hardware: hw } };
+  }
+  const model = fitModelOnObservations(kind, aggregateRows(ds.rows, hw), options);
   const used = [...new Set(ds.rows.map((r) => r.hardwareId))];
   const machine = hw.get(used[0] ?? '') ?? ds.hardware[0];
   if (!machine) throw new Error('fit: the dataset has no hardware fingerprint');
   return makeBundle(model, machine, {
-    provenance: { data: typeof data === 'string' ? data : '(rows)', command: `fit(${opts.kind ?? DEFAULT_MODEL_KIND})`, fittedAt: new Date().toISOString(), rows: ds.rows.length },
+    provenance: { data: typeof data === 'string' ? data : '(rows)', command: `fit(${kind}${opts.context !== undefined ? ', context' : ''})`, fittedAt: new Date().toISOString(), rows: ds.rows.length },
   });
 }
 

@@ -2,7 +2,9 @@
  * Fitting and loading models by kind: the one entry point the CLI, the evaluation harness and the
  * predictor use. Kinds: 'fe' and 'fs' (the study's two models, ./fe.ts, ./fs.ts); 'physical'
  * (NNLS on the real scale, ./physical.ts); 'gbt' and 'hybrid' (boosted trees, ./boosted.ts);
- * 'roofline' (analytic, from the hardware fingerprint alone, ./roofline.ts).
+ * 'roofline' (analytic, from the hardware fingerprint alone, ./roofline.ts); 'fe-swap' (FE for the
+ * unlimited time times a swap slowdown learned from paired limits, with a network-context fit,
+ * ./fe-swap.ts).
  */
 import { UserError } from '../errors.js';
 import type { HardwareFingerprint, MeasurementRow } from '../dataset/schema.js';
@@ -13,19 +15,23 @@ import { MODEL_NAME, type Model } from './types.js';
 import { fitPhysical, loadPhysical, PHYSICAL_VERSION, type PhysicalOptions } from './physical.js';
 import { fitBoosted, loadBoosted, BOOSTED_VERSION, type BoostedOptions } from './boosted.js';
 import { rooflineFor, loadRoofline, ROOFLINE_VERSION } from './roofline.js';
+import { fitFeSwap, loadFeSwap, FE_SWAP_VERSION, type FeSwapOptions } from './fe-swap.js';
 
 /** Model kinds fitModel accepts. */
-export const MODEL_KINDS = ['fe', 'fs', 'physical', 'gbt', 'hybrid', 'roofline'] as const;
+export const MODEL_KINDS = ['fe', 'fs', 'fe-swap', 'physical', 'gbt', 'hybrid', 'roofline'] as const;
 /** A model kind fitModel knows. */
 export type ModelKind = (typeof MODEL_KINDS)[number];
 /**
  * The kind `memlat fit` fits without --model, and that the shipped default model uses, with its
- * options: chosen by whole-network error on the zoo validation runs (docs/BENCHMARKS.md): model FE
- * with Duan's smearing back-transform had the lowest network-total error and bias (the tree models
- * are better on single held-out layers but underestimate whole networks).
+ * options: chosen by whole-network error at every memory level on the zoo validation runs
+ * (docs/BENCHMARKS.md). fe-swap (FE for the unlimited time x a swap slowdown learned from paired
+ * limits, with the network context fitted on other networks' runs) is the only model unbiased at
+ * every level, swapping included; FE + smearing underestimates half-memory runs by ~11% and the
+ * tree models underestimate whole networks by ~25%. The network context needs `--context` rows;
+ * without them fe-swap is the isolated-layer model.
  */
-export const DEFAULT_MODEL_KIND: ModelKind = 'fe';
-export const DEFAULT_FIT_OPTIONS: FitOptions = { fe: { backTransform: 'smearing' } };
+export const DEFAULT_MODEL_KIND: ModelKind = 'fe-swap';
+export const DEFAULT_FIT_OPTIONS: FitOptions = {};
 
 /** Options per kind (each kind reads its own). */
 export interface FitOptions {
@@ -33,6 +39,7 @@ export interface FitOptions {
   fs?: FsOptions;
   physical?: PhysicalOptions;
   boosted?: BoostedOptions;
+  feSwap?: FeSwapOptions;
 }
 
 /** Validates a --model style kind name. */
@@ -48,6 +55,8 @@ export function fitModelOnObservations(kind: ModelKind, obs: readonly LayerObser
       return fitFe(obs, options.fe);
     case 'fs':
       return fitFs(obs, options.fs);
+    case 'fe-swap':
+      return fitFeSwap(obs, options.feSwap);
     case 'physical':
       return fitPhysical(obs, options.physical);
     case 'gbt':
@@ -101,6 +110,9 @@ export function loadModel(json: unknown): Model {
       check(FS_VERSION);
       if (!Array.isArray(o.baseFeatures) || typeof o.targets !== 'object' || o.targets === null) throw new UserError('invalid model: fs model lacks "baseFeatures" or "targets"; the file is damaged, refit it');
       return new FsModel(o as FsModelJSON);
+    case 'fe-swap':
+      check(FE_SWAP_VERSION);
+      return loadFeSwap(o);
     case 'physical':
       check(PHYSICAL_VERSION);
       return loadPhysical(o);

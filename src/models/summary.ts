@@ -3,6 +3,7 @@
  * regressions and their training fit, and for FS the selected features. Pure; O(model size).
  */
 import { FeModel } from './fe.js';
+import { FeSwapModel } from './fe-swap.js';
 import { FsModel } from './fs.js';
 import type { Model } from './types.js';
 
@@ -15,6 +16,18 @@ export function summarizeModel(model: Model): string {
       const parts = Object.entries(g.targets).map(([t, r]) => `${t}[${r.featureIdx.map((j) => model.data.features[j]).join('+')}] rmse(ln)=${r.rmseLog.toFixed(2)}`);
       lines.push(`  ${name.padEnd(10)} n=${String(g.n).padStart(5)}  ${parts.join('  ')}${name === 'other' ? `  (${g.types.join(', ')})` : ''}`);
     }
+  } else if (model instanceof FeSwapModel) {
+    const c = model.data.context;
+    lines.push(`base: fe (smearing) on the layers that do not swap; slowdown tables per phase (headroom x ln ws x family):`);
+    for (const [t, tab] of Object.entries(model.data.slowdown)) {
+      const maxS = Math.exp(Math.max(...tab.lnS));
+      lines.push(`  ${t.padEnd(6)} n=${tab.n} pairs  ${tab.hCuts.length + 1} headroom x ${tab.lnWsCuts.length + 1} size cells  smearing ${tab.smearing.toFixed(3)}  largest slowdown x${maxS.toFixed(1)}`);
+    }
+    lines.push(
+      c.runs > 0
+        ? `network context: total factor ${c.totalFactor} from ${c.unlimitedRuns} unlimited runs; ctx ${c.ctxMiB} MiB, kappa ${c.kappa} from ${c.runs} limited runs of ${c.networks.join(', ')} (rms ln error of the total's slowdown ${c.rmsLogBefore?.toFixed(3)} -> ${c.rmsLogAfter?.toFixed(3)})`
+        : 'network context: none fitted (ctx 0, kappa 1: isolated-layer slowdown); pass --context rows of whole-network runs',
+    );
   } else if (model instanceof FsModel) {
     lines.push(`base features (${model.data.featureScale}): ${model.data.baseFeatures.length}; back-transform ${model.data.backTransform}`);
     for (const [t, r] of Object.entries(model.data.targets)) {

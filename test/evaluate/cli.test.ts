@@ -49,8 +49,23 @@ test('memlat evaluate prints one table; bad flags are one-line user errors (exit
   assert.equal(bad.err, 'memlat: --split "layers": unknown split; use one of kfold, network, memory, hardware\n');
   const badModel = await capture(['fit', '--model', 'lm', '--data', data, '--out', join(dir, 'x.json')]);
   assert.equal(badModel.code, 2);
-  assert.match(badModel.err, /^memlat: --model "lm": unknown model kind; use one of fe, fs, physical, gbt, hybrid, roofline\n$/);
+  assert.match(badModel.err, /^memlat: --model "lm": unknown model kind; use one of fe, fs, fe-swap, physical, gbt, hybrid, roofline\n$/);
   const hw = await capture(['evaluate', '--data', data, '--split', 'hardware']);
   assert.equal(hw.code, 2);
   assert.match(hw.err, /--split hardware: the data comes from 1 machine/);
+});
+
+test('memlat fit --context: fe-swap fits its network context on the given runs; other kinds refuse the flag', async () => {
+  await writeDataset(data, rows, { hardware: [HW] });
+  const out = join(dir, 'fe-swap.json');
+  const ok = await capture(['fit', '--model', 'fe-swap', '--data', data, '--context', data, '--out', out]);
+  assert.equal(ok.code, 0, ok.err);
+  // the synthetic rows hold 68 one-layer "networks" at 2 limits each, with an unlimited run each
+  assert.match(ok.err, /network context: ctx -?[\d.]+ MiB, kappa [\d.]+ from 136 runs of s0000, /);
+  const bundle = loadBundle(JSON.parse(readFileSync(out, 'utf8')) as unknown);
+  assert.equal(bundle.model.kind, 'fe-swap');
+  assert.match((JSON.parse(readFileSync(out, 'utf8')) as { provenance: { command: string } }).provenance.command, /--context /);
+  const bad = await capture(['fit', '--model', 'fe', '--data', data, '--context', data, '--out', join(dir, 'y.json')]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /^memlat: --context .*rows\.csv: only model fe-swap uses whole-network context runs; drop --context or use --model fe-swap\n$/);
 });

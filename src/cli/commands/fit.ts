@@ -11,6 +11,7 @@ import { UserError } from '../../errors.js';
 interface FitFlags {
   model?: string;
   data: string;
+  context?: string;
   out: string;
   featureScale?: string;
   featureSet?: string;
@@ -25,8 +26,9 @@ export function register(program: Command): void {
   program
     .command('fit')
     .description('fit a latency model on a dataset (default kind: the one the shipped default model uses)')
-    .option('--model <kind>', 'model kind: hybrid, physical, gbt, roofline, fe (the study: per-type regression on theoretical features) or fs (the study: LASSO over expanded features + PCA); default: the default kind')
+    .option('--model <kind>', 'model kind: fe-swap (FE without a limit x a swap slowdown learned from paired limits), hybrid, physical, gbt, roofline, fe (the study: per-type regression on theoretical features) or fs (the study: LASSO over expanded features + PCA); default: the default kind')
     .requiredOption('--data <rows.csv>', 'dataset from memlat profile or memlat import (.csv or .csv.gz)')
+    .option('--context <rows.csv>', 'fe-swap: whole-network runs (memlat validate-runs rows, with an unlimited run per network) to fit the network-context correction on; use networks you will not evaluate on')
     .requiredOption('--out <model.json>', 'file to write the fitted model (bundle) to')
     .option('--feature-scale <scale>', 'features as log1p (default, power-law model) or raw')
     .option('--feature-set <set>', 'fe: per-target (default: the quantities each phase depends on) or all (all seven for every phase)')
@@ -46,13 +48,20 @@ export function register(program: Command): void {
       const { aggregateRows } = await import('../../models/observations.js');
       const hw = new Map(hardware.map((h) => [h.id, h] as const));
       const obs = aggregateRows(rows, hw);
+      if (flags.context !== undefined) {
+        if (kind !== 'fe-swap') throw new UserError(`--context ${flags.context}: only model fe-swap uses whole-network context runs; drop --context or use --model fe-swap`);
+        const ctx = await readDataset(flags.context);
+        if (ctx.rows.length === 0) throw new UserError(`--context ${flags.context}: no rows; make some with 'memlat validate-runs --levels 0.25,0.5,1,none'`);
+        const ctxHw = new Map([...hardware, ...ctx.hardware].map((h) => [h.id, h] as const));
+        fit.feSwap = { ...fit.feSwap, context: { rows: ctx.rows, hardware: ctxHw } };
+      }
       const model = fitModelOnObservations(kind, obs, fit);
       const usedHw = [...new Set(obs.map((o) => o.hardwareId))];
       let doc: unknown = model.toJSON();
       if (usedHw.length === 1) {
         const { makeBundle } = await import('../../predict/bundle.js');
         doc = makeBundle(model, hw.get(usedHw[0]!)!, {
-          provenance: { data: flags.data, command: `memlat fit --model ${kind} --data ${flags.data}`, fittedAt: new Date().toISOString(), rows: rows.length },
+          provenance: { data: flags.data, command: `memlat fit --model ${kind} --data ${flags.data}${flags.context ? ` --context ${flags.context}` : ''}`, fittedAt: new Date().toISOString(), rows: rows.length },
         });
       }
       await writeFile(flags.out, JSON.stringify(doc) + '\n');

@@ -1,0 +1,441 @@
+/**
+ * Model "fe-swap": the time a layer takes without a memory limit, times how much slower it gets
+ * when memory is short, with the slowdown measured on pairs and corrected for running inside a
+ * whole network.
+ *
+ *   t_phase(layer, M) = base_phase(layer) * S_phase(family, ws, h) ^ kappa
+ *   h = (M - ctx - idle - ws) / MiB     (headroom: memory left beside the layer's working set)
+ *
+ * - base: the study's FE with Duan's smearing (./fe.ts), fitted on the observations that do not
+ *   swap (unlimited, or swapBytes = 0) and evaluated at M = the machine's RAM. In log space a
+ *   per-type linear model cannot follow the threshold at which swapping starts, and its smearing
+ *   factor would be inflated by the spread of the swapping rows, so it is not asked to.
+ * - S: the profile measures every sampled layer at several limits and without one, so the slowdown
+ *   t(M) / t(none) of each phase is observed per layer, with most of that layer's own noise
+ *   cancelled. Boosted trees (./gbt.ts) fit ln((t_M + eps) / (t_none + eps)) on three features:
+ *   h, ln ws and the kernel family. A tree ensemble is piecewise constant between the thresholds
+ *   its splits use, so the fitted function is exactly a table over (family, ws cell, h cell); the
+ *   table is what is stored, and predict is two binary searches and a lookup. The table is then made
+ *   non-increasing in h (more memory is never predicted slower, so curves and min-memory searches
+ *   are monotone) and >= 1, with the trees' own Duan smearing factor applied.
+ * - totalFactor, ctx, kappa: the network context, fitted on whole-network passes of *other*
+ *   networks (`--context` rows, e.g. data/context/). Inside a network pass the worker holds every
+ *   layer's session and a heap grown by earlier layers (measured here: 14 to 56 MiB more anonymous
+ *   memory than a one-layer worker, and a full GC per unload that costs ~10 ms instead of ~7.6), a
+ *   layer that swaps also pushes out pages the rest of the pass needs, and a network's median pass
+ *   total is not the sum of its layers' medians (single layers have right-skewed times). Isolated
+ *   layers show none of this. totalFactor is the geometric mean of measured / predicted totals of
+ *   the unlimited runs; ctx (MiB taken by the context) and kappa (scale of the log slowdown) come
+ *   from a grid search minimising the squared ln error of each limited run's slowdown of the network
+ *   total (total at M / total unlimited). Without context rows they stay (1, 0, 1): the model is
+ *   then exactly the isolated-layer prediction.
+ *
+ * Cost: fit O(trees * depth * pairs) + the grid; predict O(log cells), no allocation.
+ */
+import { UserError } from '../errors.js';
+import { fitGbt, predictGbt, type GbtModel, type GbtOptions } from './gbt.js';
+import { FeModel, fitFe, type FeModelJSON } from './fe.js';
+import type { HardwareFingerprint, MeasurementRow } from '../dataset/schema.js';
+import { aggregateRows, cachedStats, median, observedMs, type LayerObservation } from './observations.js';
+import { runFamily, RUN_FAMILIES } from './physical.js';
+import { MODEL_NAME, TARGETS, type LayerInput, type Model, type ModelJSON, type Target, type TimePrediction } from './types.js';
+
+export const FE_SWAP_VERSION = 1;
+
+const MiB = 1024 * 1024;
+
+/** The slowdown of one phase as a table (see the file comment). */
+export interface SlowdownTable {
+  /** Sorted thresholds on ln(ws / MiB): cell k holds ws with t[k-1] < x <= t[k]. */
+  lnWsCuts: number[];
+  /** Sorted thresholds on the headroom h (MiB), same convention. */
+  hCuts: number[];
+  /** ln S per [family][ws cell][h cell], flattened (RUN_FAMILIES order). */
+  lnS: number[];
+  /** Duan's smearing factor of the trees' ln-ratio residuals (already inside lnS). */
+  smearing: number;
+  /** The roomy-limit ratio taken out of the table (1 when not anchored; see fitTable). */
+  limitOverhead: number;
+  /** Pairs the trees were fitted on. */
+  n: number;
+}
+
+/** The network-context correction (see the file comment). */
+export interface ContextFit {
+  /**
+   * Factor on every prediction: measured median pass total / sum of the predicted layers, over the
+   * context networks' unlimited runs (geometric mean). Carries what isolated layers do not show
+   * (a full GC in a heap that holds every session; a median of pass totals is not the sum of the
+   * layers' medians, since single layers have right-skewed times).
+   */
+  totalFactor: number;
+  /** Unlimited context runs totalFactor comes from. */
+  unlimitedRuns: number;
+  /** Memory taken by the network context, MiB (h is computed at M - ctx). */
+  ctxMiB: number;
+  /** Exponent on the slowdown. */
+  kappa: number;
+  /** Limited context runs (network, limit) ctx and kappa come from, and the fit's RMS ln error before/after. */
+  runs: number;
+  networks: string[];
+  rmsLogBefore: number | null;
+  rmsLogAfter: number | null;
+}
+
+export interface FeSwapModelJSON extends ModelJSON {
+  kind: 'fe-swap';
+  version: typeof FE_SWAP_VERSION;
+  fittedTargets: Target[];
+  /** eps of the ratio target, ms (keeps ~0 ms phases from giving wild ratios). */
+  epsMs: number;
+  base: FeModelJSON;
+  slowdown: Partial<Record<Target, SlowdownTable>>;
+  context: ContextFit;
+}
+
+/** Number of cuts < x: the cell of x under "left when x <= cut". */
+function cellOf(cuts: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = cuts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cuts[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The offset of the ratio target for a query: epsMs plus the time to read the working set once at
+ * the machine's cold disk bandwidth (1 GiB/s when unknown). Swap cost scales with the bytes moved,
+ * not with the layer's unlimited time, so a ratio over (t + eps) with eps ~ ws / bandwidth says
+ * "how many working-set reads slower", which transfers between a GEMV whose run takes 10 ms and a
+ * convolution of the same size that takes 500 ms; a plain ratio t_M / t_none would not.
+ */
+export function ratioOffsetMs(x: LayerInput, ws: number, epsMs: number): number {
+  const bw = x.hardware.diskReadBytesPerSec ?? 2 ** 30;
+  return epsMs + (ws / bw) * 1000;
+}
+
+/** Headroom of a query in MiB before the context shift: (M - idle - ws) / MiB. */
+function headroomMiB(x: LayerInput, ws: number): number {
+  return (x.memoryBytes - (x.hardware.runtimeIdleBytes ?? 0) - ws) / MiB;
+}
+
+/** ln S of one phase for (family index, ln ws, h). */
+export function tableLnS(t: SlowdownTable, fam: number, lnWs: number, h: number): number {
+  const nW = t.lnWsCuts.length + 1;
+  const nH = t.hCuts.length + 1;
+  return t.lnS[(fam * nW + cellOf(t.lnWsCuts, lnWs)) * nH + cellOf(t.hCuts, h)]!;
+}
+
+export class FeSwapModel implements Model {
+  readonly name = MODEL_NAME;
+  readonly kind = 'fe-swap';
+  readonly version = FE_SWAP_VERSION;
+  readonly fittedTargets: readonly Target[];
+  readonly base: FeModel;
+  constructor(readonly data: FeSwapModelJSON) {
+    this.fittedTargets = data.fittedTargets;
+    this.base = new FeModel(data.base);
+  }
+
+  /** The slowdown factors of a query's three phases (1 when unlimited), with a given context. */
+  slowdown(x: LayerInput, ctxMiB = this.data.context.ctxMiB, kappa = this.data.context.kappa): TimePrediction {
+    if (x.memoryBytes >= x.hardware.ramBytes) return { loadMs: 1, runMs: 1, unloadMs: 1 };
+    const ws = cachedStats(x).workingSetBytes;
+    const lnWs = Math.log(Math.max(ws, 1) / MiB);
+    const h = headroomMiB(x, ws) - ctxMiB;
+    const fam = RUN_FAMILIES.indexOf(runFamily(x));
+    const one = (t: Target): number => {
+      const tab = this.data.slowdown[t];
+      return tab ? Math.exp(kappa * tableLnS(tab, fam, lnWs, h)) : 1;
+    };
+    return { loadMs: one('load'), runMs: one('run'), unloadMs: one('unload') };
+  }
+
+  /** The phases without a limit (the FE base at M = RAM). */
+  unlimited(x: LayerInput): TimePrediction {
+    return this.base.predict(x.memoryBytes >= x.hardware.ramBytes ? x : { layer: x.layer, memoryBytes: x.hardware.ramBytes, hardware: x.hardware });
+  }
+
+  predict(x: LayerInput): TimePrediction {
+    const b = this.unlimited(x);
+    const k = this.data.context.totalFactor;
+    if (x.memoryBytes >= x.hardware.ramBytes) return k === 1 ? b : { loadMs: b.loadMs * k, runMs: b.runMs * k, unloadMs: b.unloadMs * k };
+    const s = this.slowdown(x);
+    const eps = ratioOffsetMs(x, cachedStats(x).workingSetBytes, this.data.epsMs);
+    const ph = (v: number, f: number): number => (v === 0 ? 0 : Math.max(0, (v + eps) * f - eps) * k);
+    return { loadMs: ph(b.loadMs, s.loadMs), runMs: ph(b.runMs, s.runMs), unloadMs: ph(b.unloadMs, s.unloadMs) };
+  }
+
+  toJSON(): FeSwapModelJSON {
+    return this.data;
+  }
+}
+
+/** Whole-network runs (validate-runs rows: every pass of every layer) with their machines. */
+export interface ContextRows {
+  rows: readonly MeasurementRow[];
+  hardware: ReadonlyMap<string, HardwareFingerprint>;
+}
+
+export interface FeSwapOptions {
+  /** Whole-network pass observations of networks (not the ones you evaluate on) for ctx, kappa. */
+  context?: ContextRows;
+  /**
+   * Which observations the FE base is fitted on: 'no-swap' (default: unlimited or swapBytes = 0),
+   * 'unlimited' (only runs without a limit) or 'all' (the study's FE on everything).
+   */
+  baseRows?: 'no-swap' | 'unlimited' | 'all';
+  /** Take the roomy-limit overhead out of the slowdown (default true; see fitTable). */
+  anchor?: boolean;
+  /** eps of the ratio target in ms (default 0.1). */
+  epsMs?: number;
+  gbt?: GbtOptions;
+  /** Grid of the context fit (MiB and exponent): [from, to, step]. */
+  ctxGrid?: [number, number, number];
+  kappaGrid?: [number, number, number];
+}
+
+const SLOWDOWN_TREES: GbtOptions = { nTrees: 300, maxDepth: 3, learningRate: 0.05, minSamplesLeaf: 10, subsample: 0.8, seed: 1 };
+
+const pairKey = (o: LayerObservation): string => `${o.hardwareId}|${o.network}|${o.layerIndex}`;
+
+/** [h, ln ws, family] of a query. */
+function slowdownFeatures(x: LayerInput): number[] {
+  const ws = cachedStats(x).workingSetBytes;
+  return [headroomMiB(x, ws), Math.log(Math.max(ws, 1) / MiB), RUN_FAMILIES.indexOf(runFamily(x))];
+}
+
+/** Sorted distinct thresholds the ensemble splits feature j on. */
+function cutsOf(g: GbtModel, j: number): number[] {
+  const s = new Set<number>();
+  g.feature.forEach((f, i) => {
+    if (f === j) s.add(g.threshold[i]!);
+  });
+  return [...s].sort((a, b) => a - b);
+}
+
+/** A point inside cell k of cuts (upper bound inclusive; past the last cut: last + 1). */
+function cellPoint(cuts: readonly number[], k: number): number {
+  if (cuts.length === 0) return 0;
+  return k < cuts.length ? cuts[k]! : cuts[cuts.length - 1]! + 1;
+}
+
+/** Fits the slowdown trees of one phase and turns them into a monotone table. */
+function fitTable(X: number[][], y: number[], gbt: GbtOptions, anchor: boolean): SlowdownTable {
+  const g = fitGbt(X, y, gbt);
+  let sm = 0;
+  for (let i = 0; i < y.length; i++) sm += Math.exp(y[i]! - predictGbt(g, X[i]!));
+  const smearing = sm / y.length;
+  // The limit's own overhead: the mean fitted ln-slowdown of roomy pairs (headroom >= max(64 MiB,
+  // ws)), where nothing swaps. Isolated layers measure ~5% here (cgroup accounting, or drift
+  // between the profile's limit groups); whole networks at 4x their largest working set run as
+  // fast as unlimited (validation runs), so it is not a cost of memory and is taken out.
+  let roomy = 0;
+  let nRoomy = 0;
+  for (let i = 0; i < y.length; i++) {
+    if (X[i]![0]! >= Math.max(64, Math.exp(X[i]![1]!))) {
+      roomy += predictGbt(g, X[i]!);
+      nRoomy++;
+    }
+  }
+  const offset = anchor && nRoomy > 0 ? roomy / nRoomy : 0;
+  const lnWsCuts = cutsOf(g, 1);
+  const hCuts = cutsOf(g, 0);
+  const nW = lnWsCuts.length + 1;
+  const nH = hCuts.length + 1;
+  const lnS = new Array<number>(RUN_FAMILIES.length * nW * nH);
+  const lnSm = Math.log(smearing) - offset;
+  for (let f = 0; f < RUN_FAMILIES.length; f++) {
+    for (let w = 0; w < nW; w++) {
+      const row = (f * nW + w) * nH;
+      for (let h = 0; h < nH; h++) lnS[row + h] = predictGbt(g, [cellPoint(hCuts, h), cellPoint(lnWsCuts, w), f]) + lnSm;
+      // more headroom is never slower: running max from the roomiest cell down; never below 1
+      let run = 0;
+      for (let h = nH - 1; h >= 0; h--) {
+        run = Math.max(run, lnS[row + h]!);
+        lnS[row + h] = Math.round(run * 1e5) / 1e5;
+      }
+    }
+  }
+  return { lnWsCuts, hCuts, lnS, smearing, limitOverhead: Math.exp(offset), n: y.length };
+}
+
+/** What the context fit needs of one layer, computed once: its unlimited phases and table keys. */
+interface PreparedLayer {
+  base: [number, number, number];
+  eps: number;
+  /** Row offsets into each phase table (family x ws cell), or -1 when the phase has no table. */
+  rows: [number, number, number];
+  /** Headroom before the context shift, MiB. */
+  h: number;
+  unlimited: boolean;
+}
+
+function prepareLayer(m: FeSwapModel, x: LayerInput): PreparedLayer {
+  const b = m.unlimited(x);
+  const ws = cachedStats(x).workingSetBytes;
+  const fam = RUN_FAMILIES.indexOf(runFamily(x));
+  const lnWs = Math.log(Math.max(ws, 1) / MiB);
+  const rows = TARGETS.map((t) => {
+    const tab = m.data.slowdown[t];
+    return tab ? (fam * (tab.lnWsCuts.length + 1) + cellOf(tab.lnWsCuts, lnWs)) * (tab.hCuts.length + 1) : -1;
+  }) as [number, number, number];
+  return { base: [b.loadMs, b.runMs, b.unloadMs], eps: ratioOffsetMs(x, ws, m.data.epsMs), rows, h: headroomMiB(x, ws), unlimited: x.memoryBytes >= x.hardware.ramBytes };
+}
+
+/** Sum over phases of base * slowdown of prepared layers at given context parameters (= predict's arithmetic). */
+function preparedTotal(m: FeSwapModel, layers: readonly PreparedLayer[], ctx: number, kappa: number): number {
+  let sum = 0;
+  for (const l of layers) {
+    for (let p = 0; p < 3; p++) {
+      const v = l.base[p]!;
+      const tab = m.data.slowdown[TARGETS[p]!];
+      if (l.unlimited || !tab || l.rows[p]! < 0) {
+        sum += v;
+        continue;
+      }
+      if (v === 0) continue;
+      const f = Math.exp(kappa * tab.lnS[l.rows[p]! + cellOf(tab.hCuts, l.h - ctx)]!);
+      sum += Math.max(0, (v + l.eps) * f - l.eps);
+    }
+  }
+  return sum;
+}
+
+/**
+ * The network context from whole-network runs. Per run (network, limit): the median of its pass
+ * totals. totalFactor = geometric mean over unlimited runs of measured / predicted total. ctx and
+ * kappa by grid search over the limited runs that have an unlimited run of the same network:
+ * measured slowdown R = median total at M / unlimited, predicted R^ the same ratio of the model's
+ * totals; minimises sum (ln R^ - ln R)^2.
+ */
+function fitContext(m: FeSwapModel, context: ContextRows, ctxGrid: [number, number, number], kappaGrid: [number, number, number]): ContextFit {
+  const obs = aggregateRows(context.rows, context.hardware);
+  const runKey = (hw: string, net: string, limit: number | null): string => `${hw}|${net}|${limit ?? 'none'}`;
+  const byRun = new Map<string, LayerObservation[]>();
+  for (const o of obs) {
+    const k = runKey(o.hardwareId, o.network, o.memoryLimitBytes);
+    let l = byRun.get(k);
+    if (!l) byRun.set(k, (l = []));
+    l.push(o);
+  }
+  const passTotals = new Map<string, Map<number, number>>();
+  for (const r of context.rows) {
+    if (r.oom) continue;
+    const k = runKey(r.hardwareId, r.network, r.memoryLimitBytes);
+    let p = passTotals.get(k);
+    if (!p) passTotals.set(k, (p = new Map<number, number>()));
+    p.set(r.rep, (p.get(r.rep) ?? 0) + r.loadMs + r.runMs + (r.unloadMs ?? 0));
+  }
+  const measured = (k: string): number => median([...(passTotals.get(k)?.values() ?? [NaN])]);
+  const predicted = (os: readonly PreparedLayer[], ctx: number, kappa: number): number => preparedTotal(m, os, ctx, kappa);
+
+  let lnSum = 0;
+  let unlimitedRuns = 0;
+  interface Run { obs: PreparedLayer[]; lnR: number; noneSum: number }
+  const runs: Run[] = [];
+  const nets = new Set<string>();
+  for (const [k, os] of byRun) {
+    const o0 = os[0]!;
+    const prepared = os.map((o) => prepareLayer(m, o));
+    if (o0.memoryLimitBytes === null) {
+      lnSum += Math.log(measured(k) / predicted(prepared, 0, 1));
+      unlimitedRuns++;
+      nets.add(o0.network);
+      continue;
+    }
+    const noneKey = runKey(o0.hardwareId, o0.network, null);
+    const none = byRun.get(noneKey);
+    if (!none) continue;
+    runs.push({ obs: prepared, lnR: Math.log(measured(k) / measured(noneKey)), noneSum: predicted(none.map((o) => prepareLayer(m, o)), 0, 1) });
+  }
+  const totalFactor = unlimitedRuns > 0 ? Math.exp(lnSum / unlimitedRuns) : 1;
+  const base: ContextFit = { totalFactor: Math.round(totalFactor * 1e4) / 1e4, unlimitedRuns, ctxMiB: 0, kappa: 1, runs: runs.length, networks: [...nets].sort(), rmsLogBefore: null, rmsLogAfter: null };
+  if (runs.length === 0) return base;
+  const loss = (ctx: number, kappa: number): number => {
+    let s = 0;
+    for (const r of runs) {
+      const e = Math.log(predicted(r.obs, ctx, kappa) / r.noneSum) - r.lnR;
+      s += e * e;
+    }
+    return s;
+  };
+  const before = loss(0, 1);
+  let best = { ctx: 0, kappa: 1, loss: before };
+  for (let c = ctxGrid[0]; c <= ctxGrid[1] + 1e-9; c += ctxGrid[2]) {
+    for (let k = kappaGrid[0]; k <= kappaGrid[1] + 1e-9; k += kappaGrid[2]) {
+      const l = loss(c, k);
+      if (l < best.loss - 1e-12) best = { ctx: c, kappa: k, loss: l };
+    }
+  }
+  const rms = (l: number): number => Math.sqrt(l / runs.length);
+  return { ...base, ctxMiB: Math.round(best.ctx * 1000) / 1000, kappa: Math.round(best.kappa * 1000) / 1000, rmsLogBefore: rms(before), rmsLogAfter: rms(best.loss) };
+}
+
+/**
+ * Fits model fe-swap on per-configuration observations (isolated-layer profile) and, optionally,
+ * whole-network passes of other networks for the context. Throws a UserError when the data has no
+ * layer measured both with and without a limit.
+ */
+export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptions = {}): FeSwapModel {
+  const eps = options.epsMs ?? 0.1;
+  const baseRows = options.baseRows ?? 'no-swap';
+  const noSwap = obs.filter((o) => baseRows === 'all' || o.memoryLimitBytes === null || (baseRows === 'no-swap' && o.swapBytes === 0));
+  if (noSwap.length < 2) throw new UserError(`model fe-swap: needs layers measured without swapping (unlimited or roomy limits), got ${noSwap.length}; profile with unlimited runs`);
+  const base = fitFe(noSwap, { backTransform: 'smearing' });
+  const none = new Map<string, LayerObservation>();
+  for (const o of obs) if (o.memoryLimitBytes === null) none.set(pairKey(o), o);
+  const slowdown: Partial<Record<Target, SlowdownTable>> = {};
+  for (const t of TARGETS) {
+    const X: number[][] = [];
+    const y: number[] = [];
+    for (const o of obs) {
+      if (o.memoryLimitBytes === null) continue;
+      const n = none.get(pairKey(o));
+      const a = observedMs(o, t);
+      const b = n ? observedMs(n, t) : null;
+      if (a === null || b === null || !Number.isFinite(a) || !Number.isFinite(b)) continue;
+      X.push(slowdownFeatures(o));
+      const e = ratioOffsetMs(o, cachedStats(o).workingSetBytes, eps);
+      y.push(Math.log((a + e) / (b + e)));
+    }
+    if (y.length >= 20) slowdown[t] = fitTable(X, y, { ...SLOWDOWN_TREES, ...options.gbt }, options.anchor ?? true);
+  }
+  if (Object.keys(slowdown).length === 0) {
+    throw new UserError('model fe-swap: no layer was measured both with and without a memory limit (needs >= 20 pairs); profile with the default levels, which include "none"');
+  }
+  const data: FeSwapModelJSON = {
+    name: MODEL_NAME,
+    kind: 'fe-swap',
+    version: FE_SWAP_VERSION,
+    fittedTargets: [...base.fittedTargets],
+    epsMs: eps,
+    base: base.toJSON(),
+    slowdown,
+    context: { totalFactor: 1, unlimitedRuns: 0, ctxMiB: 0, kappa: 1, runs: 0, networks: [], rmsLogBefore: null, rmsLogAfter: null },
+  };
+  const m = new FeSwapModel(data);
+  if (!options.context || options.context.rows.length === 0) return m;
+  const context = fitContext(m, options.context, options.ctxGrid ?? [-64, 128, 4], options.kappaGrid ?? [0.25, 3, 0.05]);
+  return new FeSwapModel({ ...data, context });
+}
+
+/** Rebuilds an fe-swap model from JSON, checking the tables' shapes. */
+export function loadFeSwap(o: Record<string, unknown>): FeSwapModel {
+  const d = o as unknown as FeSwapModelJSON;
+  if (typeof d.base !== 'object' || d.base === null) throw new UserError('invalid model: fe-swap model has no FE "base"; refit it');
+  if (typeof d.slowdown !== 'object' || d.slowdown === null) throw new UserError('invalid model: fe-swap model has no "slowdown" tables; refit it');
+  for (const [t, tab] of Object.entries(d.slowdown)) {
+    const ok = Array.isArray(tab.lnWsCuts) && Array.isArray(tab.hCuts) && Array.isArray(tab.lnS) && tab.lnS.length === RUN_FAMILIES.length * (tab.lnWsCuts.length + 1) * (tab.hCuts.length + 1);
+    if (!ok) throw new UserError(`invalid model: fe-swap slowdown table "${t}" has inconsistent sizes; the file is damaged, refit it`);
+  }
+  const c = d.context as Partial<ContextFit> | undefined;
+  if (!c || typeof c.ctxMiB !== 'number' || typeof c.kappa !== 'number' || !(c.kappa > 0) || !(typeof c.totalFactor === 'number' && c.totalFactor > 0)) {
+    throw new UserError('invalid model: fe-swap model has no valid "context" (totalFactor > 0, ctxMiB, kappa > 0); refit it');
+  }
+  if (typeof d.epsMs !== 'number' || !(d.epsMs >= 0)) throw new UserError('invalid model: fe-swap "epsMs" must be a number >= 0; refit it');
+  return new FeSwapModel(d);
+}

@@ -1,0 +1,155 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { MeasurementRow } from '../../src/dataset/schema.js';
+import type { Layer } from '../../src/network/types.js';
+import { resolveLayerOutput } from '../../src/network/shapes.js';
+import { layerStats } from '../../src/features/layer.js';
+import { fitModel, fitModelOnObservations, loadModel } from '../../src/models/index.js';
+import { aggregateRows, type LayerObservation } from '../../src/models/observations.js';
+import { FeSwapModel } from '../../src/models/fe-swap.js';
+import { fitFe } from '../../src/models/fe.js';
+import { UserError } from '../../src/errors.js';
+import { exactLaw, HW as HW0 } from './synthetic.js';
+
+const MiB = 2 ** 20;
+// A disk so fast that the ratio offset (time to read the working set once) is ~0: the law's
+// slowdown is then exactly a ratio of times, which the known-answer tests check.
+const HW = { ...HW0, diskReadBytesPerSec: 1e18 };
+const HW_MAP = new Map([[HW.id, HW]]);
+const IDLE = HW.runtimeIdleBytes!;
+
+/**
+ * The slowdown law of the synthetic profile: with headroom h = M - idle - ws (MiB), run is 4x and
+ * load 2x slower when h < 0 (the layer swaps); unload never changes. A step, which trees represent
+ * exactly; layers that do not swap follow exactLaw, which FE represents exactly.
+ */
+const slow = (h: number): { load: number; run: number; unload: number } => (h < 0 ? { load: 2, run: 4, unload: 1 } : { load: 1, run: 1, unload: 1 });
+
+function layers(): { layer: Layer; inputShapes: number[][] }[] {
+  const out: { layer: Layer; inputShapes: number[][] }[] = [];
+  for (const inF of [512, 1024, 2048, 4096, 8192]) for (const units of [256, 1024, 4096]) out.push({ layer: { type: 'dense', name: 'fc', inputs: ['x'], units }, inputShapes: [[1, inF]] });
+  for (const c of [16, 64, 128]) for (const hw of [28, 56]) out.push({ layer: { type: 'conv2d', name: 'conv', inputs: ['x'], outChannels: 64, kernel: 3, padding: 1 }, inputShapes: [[1, c, hw, hw]] });
+  return out;
+}
+
+/** Headroom offsets (MiB) the synthetic profile measures each layer at, plus unlimited. */
+const OFFSETS = [-64, -32, -16, -8, 0, 8, 24, 32, 64, 128];
+
+function row(li: number, layer: Layer, inputShapes: number[][], mem: number | null, net: string, index: number, ctxMiB = 0): MeasurementRow {
+  const outputShape = resolveLayerOutput(layer, inputShapes);
+  const st = layerStats({ index: 0, layer, inputShapes, outputShape }, { threads: HW.cores });
+  const t = exactLaw({ macs: st.macs, weightBytes: st.weightBytes, swapBytes: 0, workingSetBytes: st.workingSetBytes, type: layer.type });
+  const s = mem === null ? { load: 1, run: 1, unload: 1 } : slow((mem - IDLE - st.workingSetBytes) / MiB - ctxMiB);
+  return {
+    hardwareId: HW.id, source: 'synthetic', network: net, layerIndex: index, layerName: `${layer.name}${li}`, layerType: layer.type, layer, inputShapes, outputShape,
+    memoryLimitBytes: mem, rep: 0, loadMs: Math.exp(t.load) * s.load, runMs: Math.exp(t.run) * s.run, unloadMs: Math.exp(t.unload!) * s.unload,
+    majorFaults: null, swapInPages: null, swapOutPages: null, oom: false,
+  };
+}
+
+/** The isolated-layer profile: every layer at every offset and unlimited, each its own "network". */
+function profileRows(): MeasurementRow[] {
+  const rows: MeasurementRow[] = [];
+  layers().forEach(({ layer, inputShapes }, li) => {
+    const ws = layerStats({ index: 0, layer, inputShapes, outputShape: resolveLayerOutput(layer, inputShapes) }, { threads: HW.cores }).workingSetBytes;
+    for (const d of OFFSETS) rows.push(row(li, layer, inputShapes, Math.round(IDLE + ws + d * MiB), `s${li}`, 0));
+    rows.push(row(li, layer, inputShapes, null, `s${li}`, 0));
+  });
+  return rows;
+}
+
+const rows = profileRows();
+const obs = aggregateRows(rows, HW_MAP);
+const at = (o: LayerObservation, memoryBytes: number): LayerObservation => ({ ...o, memoryBytes });
+
+test('fe-swap: unlimited time is FE (smearing) fitted on the layers that do not swap, exactly', () => {
+  const m = fitModelOnObservations('fe-swap', obs, { feSwap: { epsMs: 0 } }) as FeSwapModel;
+  const fe = fitFe(obs.filter((o) => o.memoryLimitBytes === null || o.swapBytes === 0), { backTransform: 'smearing' });
+  for (const o of obs.filter((x) => x.memoryLimitBytes === null)) assert.deepEqual(m.predict(o), fe.predict(o));
+});
+
+test('fe-swap: recovers a known step slowdown of each phase from paired limits', () => {
+  const m = fitModelOnObservations('fe-swap', obs, { feSwap: { epsMs: 0 } }) as FeSwapModel;
+  const none = obs.filter((o) => o.memoryLimitBytes === null);
+  assert.ok(none.length >= 20);
+  let worst = 0;
+  for (const o of none) {
+    const ws = layerStats(o.layer, { threads: HW.cores }).workingSetBytes;
+    const base = m.predict(o);
+    for (const [h, want] of [[-40, slow(-40)], [-12, slow(-12)], [4, slow(4)], [48, slow(48)], [100, slow(100)]] as const) {
+      const p = m.predict(at(o, IDLE + ws + h * MiB));
+      worst = Math.max(worst, Math.abs(Math.log(p.loadMs / base.loadMs / want.load)), Math.abs(Math.log(p.runMs / base.runMs / want.run)), Math.abs(Math.log(p.unloadMs / base.unloadMs / want.unload)));
+    }
+  }
+  assert.ok(worst < 0.02, `max |ln(predicted slowdown / law)| = ${worst.toFixed(4)}`);
+  assert.deepEqual(m.data.context, { totalFactor: 1, unlimitedRuns: 0, ctxMiB: 0, kappa: 1, runs: 0, networks: [], rmsLogBefore: null, rmsLogAfter: null });
+});
+
+test('fe-swap: more memory is never predicted slower (monotone table), and unlimited is the base', () => {
+  const m = fitModelOnObservations('fe-swap', obs) as FeSwapModel;
+  for (const o of obs.filter((x) => x.memoryLimitBytes === null)) {
+    let prev = Infinity;
+    for (let M = IDLE + MiB; M < 2 * 1024 * MiB; M += 3 * MiB) {
+      const p = m.predict(at(o, M));
+      const t = p.loadMs + p.runMs + p.unloadMs;
+      assert.ok(t <= prev + 1e-9, `${o.network}: ${t} ms at ${M / MiB} MiB > ${prev} ms with less memory`);
+      prev = t;
+    }
+  }
+});
+
+test('fe-swap: the network-context fit recovers the context memory (ctx) and a total factor from whole-network runs', () => {
+  // "networks" of 6 layers each, run at limits around their largest layer, where the context takes
+  // 24 MiB (observed slowdown = law at h - 24 MiB) and every layer takes 1.25x its isolated time
+  const ls = layers();
+  const ctxRows: MeasurementRow[] = [];
+  for (let n = 0; n < 3; n++) {
+    const members = ls.filter((_, i) => i % 3 === n).slice(0, 6);
+    const wsMax = Math.max(...members.map(({ layer, inputShapes }) => layerStats({ index: 0, layer, inputShapes, outputShape: resolveLayerOutput(layer, inputShapes) }, { threads: HW.cores }).workingSetBytes));
+    // limits that put every layer (working sets within 8 MiB of the largest) clearly on one side
+    // of the step at h = 24 MiB
+    for (const d of [-40, -20, 0, 10, 40, 60, 90, null]) {
+      const mem = d === null ? null : Math.round(IDLE + wsMax + d * MiB);
+      members.forEach(({ layer, inputShapes }, i) => {
+        const r = row(i, layer, inputShapes, mem, `net${n}`, i, 24);
+        ctxRows.push({ ...r, loadMs: r.loadMs * 1.25, runMs: r.runMs * 1.25, unloadMs: r.unloadMs! * 1.25 });
+      });
+    }
+  }
+  const m = fitModelOnObservations('fe-swap', obs, { feSwap: { epsMs: 0, context: { rows: ctxRows, hardware: HW_MAP } } }) as FeSwapModel;
+  const c = m.data.context;
+  assert.equal(c.unlimitedRuns, 3);
+  assert.ok(Math.abs(c.totalFactor / 1.25 - 1) < 0.02, `total factor ${c.totalFactor}, expected 1.25`);
+  assert.equal(c.runs, 3 * 7);
+  assert.deepEqual(c.networks, ['net0', 'net1', 'net2']);
+  // identifiable up to the gap in the data: the profile's step lies between h = -8 and 0, the
+  // context's between d + 8 = 18 and 40, so any ctx in (18 + 0, 40 + 8] reproduces every run
+  assert.ok(c.ctxMiB > 18 && c.ctxMiB <= 48, `ctx ${c.ctxMiB} MiB, expected 24 (anything in (18, 48] fits these runs)`);
+  assert.ok(Math.abs(c.kappa - 1) < 0.05, `kappa ${c.kappa}, expected 1`);
+  assert.ok(c.rmsLogBefore! > 0.1 && c.rmsLogAfter! < 0.02, `rms ln error ${c.rmsLogBefore} -> ${c.rmsLogAfter}`);
+  // and predicts the context networks' totals
+  const ctxObs = aggregateRows(ctxRows, HW_MAP);
+  let worst = 0;
+  for (const net of ['net0', 'net1', 'net2']) {
+    for (const lim of new Set(ctxObs.filter((o) => o.network === net).map((o) => o.memoryLimitBytes))) {
+      const os = ctxObs.filter((o) => o.network === net && o.memoryLimitBytes === lim);
+      const meas = os.reduce((a, o) => a + o.loadMs + o.runMs + o.unloadMs!, 0);
+      const pred = os.reduce((a, o) => { const p = m.predict(o); return a + p.loadMs + p.runMs + p.unloadMs; }, 0);
+      worst = Math.max(worst, Math.abs(Math.log(pred / meas)));
+    }
+  }
+  assert.ok(worst < 0.05, `worst |ln pred/measured| of a context run ${worst.toFixed(3)}`);
+});
+
+test('fe-swap: JSON round trip predicts the same; damaged files and data without pairs get clear errors', () => {
+  const m = fitModel('fe-swap', rows, HW_MAP);
+  const back = loadModel(JSON.parse(JSON.stringify(m.toJSON())));
+  for (const o of obs.slice(0, 50)) assert.deepEqual(back.predict(o), m.predict(o));
+  const j = JSON.parse(JSON.stringify(m.toJSON())) as { slowdown: { run: { lnS: number[] } } };
+  j.slowdown.run.lnS.pop();
+  assert.throws(() => loadModel(j), (e: unknown) => e instanceof UserError && /slowdown table "run" has inconsistent sizes/.test(e.message));
+  assert.throws(
+    () => fitModel('fe-swap', rows.filter((r) => r.memoryLimitBytes !== null || r.network === 's0'), HW_MAP),
+    (e: unknown) => e instanceof UserError && /no layer was measured both with and without a memory limit/.test(e.message),
+  );
+});
