@@ -13,7 +13,8 @@
  * - S: the profile measures every sampled layer at several limits and without one, so the slowdown
  *   t(M) / t(none) of each phase is observed per layer, with most of that layer's own noise
  *   cancelled. Boosted trees (./gbt.ts) fit ln((t_M + eps) / (t_none + eps)) on three features:
- *   h, ln ws and the kernel family. A tree ensemble is piecewise constant between the thresholds
+ *   h (or the blended axis of headroomAxis), ln ws and the kernel family; eps is the time to read
+ *   the working set once from disk (ratioOffsetMs). A tree ensemble is piecewise constant between the thresholds
  *   its splits use, so the fitted function is exactly a table over (family, ws cell, h cell); the
  *   table is what is stored, and predict is two binary searches and a lookup. The table is then made
  *   non-increasing in h (more memory is never predicted slower, so curves and min-memory searches
@@ -48,7 +49,7 @@ const MiB = 1024 * 1024;
 export interface SlowdownTable {
   /** Sorted thresholds on ln(ws / MiB): cell k holds ws with t[k-1] < x <= t[k]. */
   lnWsCuts: number[];
-  /** Sorted thresholds on the headroom h (MiB), same convention. */
+  /** Sorted thresholds on the headroom axis u (see headroomAxis), same convention. */
   hCuts: number[];
   /** ln S per [family][ws cell][h cell], flattened (RUN_FAMILIES order). */
   lnS: number[];
@@ -88,6 +89,8 @@ export interface FeSwapModelJSON extends ModelJSON {
   fittedTargets: Target[];
   /** eps of the ratio target, ms (keeps ~0 ms phases from giving wild ratios). */
   epsMs: number;
+  /** c of the headroom axis u = h / (ws + c), MiB; 0 = plain h in MiB (see headroomAxis). */
+  headroomScaleMiB: number;
   base: FeModelJSON;
   slowdown: Partial<Record<Target, SlowdownTable>>;
   context: ContextFit;
@@ -122,6 +125,19 @@ function headroomMiB(x: LayerInput, ws: number): number {
   return (x.memoryBytes - (x.hardware.runtimeIdleBytes ?? 0) - ws) / MiB;
 }
 
+/**
+ * The table's memory axis: u = h / (ws + c) (h and ws in MiB). For small layers (ws << c) it is
+ * the absolute headroom h / c: when they start to swap depends on the runtime's own hot pages, a
+ * fixed number of MiB. For large layers (ws >> c) it is h / ws = f - 1, the share of the working
+ * set that does not fit, on which the profile's levels (f = 4 ... 0.25 of each layer's working set)
+ * place data for every size; in plain MiB a 400 MiB layer has no data between f = 0.75 and 1
+ * (a 100 MiB gap), and the trees would put its onset anywhere in it. u rises with M for a given
+ * layer, so the table stays monotone in M. c = 0 (the default) means plain h in MiB.
+ */
+function headroomAxis(hMiB: number, ws: number, c: number): number {
+  return c > 0 ? hMiB / (ws / MiB + c) : hMiB;
+}
+
 /** ln S of one phase for (family index, ln ws, h). */
 export function tableLnS(t: SlowdownTable, fam: number, lnWs: number, h: number): number {
   const nW = t.lnWsCuts.length + 1;
@@ -145,7 +161,7 @@ export class FeSwapModel implements Model {
     if (x.memoryBytes >= x.hardware.ramBytes) return { loadMs: 1, runMs: 1, unloadMs: 1 };
     const ws = cachedStats(x).workingSetBytes;
     const lnWs = Math.log(Math.max(ws, 1) / MiB);
-    const h = headroomMiB(x, ws) - ctxMiB;
+    const h = headroomAxis(headroomMiB(x, ws) - ctxMiB, ws, this.data.headroomScaleMiB);
     const fam = RUN_FAMILIES.indexOf(runFamily(x));
     const one = (t: Target): number => {
       const tab = this.data.slowdown[t];
@@ -188,6 +204,12 @@ export interface FeSwapOptions {
    * 'unlimited' (only runs without a limit) or 'all' (the study's FE on everything).
    */
   baseRows?: 'no-swap' | 'unlimited' | 'all';
+  /**
+   * c of the headroom axis in MiB (default 0: plain headroom in MiB; see headroomAxis). On this
+   * machine's context runs c = 32, 64, 128 fitted worse than 0 (rms ln error of the runs' slowdown
+   * 0.25, 0.23, 0.21 against 0.11), so the default is the absolute headroom.
+   */
+  headroomScaleMiB?: number;
   /** Take the roomy-limit overhead out of the slowdown (default true; see fitTable). */
   anchor?: boolean;
   /** eps of the ratio target in ms (default 0.1). */
@@ -202,10 +224,11 @@ const SLOWDOWN_TREES: GbtOptions = { nTrees: 300, maxDepth: 3, learningRate: 0.0
 
 const pairKey = (o: LayerObservation): string => `${o.hardwareId}|${o.network}|${o.layerIndex}`;
 
-/** [h, ln ws, family] of a query. */
-function slowdownFeatures(x: LayerInput): number[] {
+/** [u, ln ws, family, h] of a query (h, in MiB, only for the roomy-pair test). */
+function slowdownFeatures(x: LayerInput, c: number): number[] {
   const ws = cachedStats(x).workingSetBytes;
-  return [headroomMiB(x, ws), Math.log(Math.max(ws, 1) / MiB), RUN_FAMILIES.indexOf(runFamily(x))];
+  const h = headroomMiB(x, ws);
+  return [headroomAxis(h, ws, c), Math.log(Math.max(ws, 1) / MiB), RUN_FAMILIES.indexOf(runFamily(x)), h];
 }
 
 /** Sorted distinct thresholds the ensemble splits feature j on. */
@@ -225,7 +248,7 @@ function cellPoint(cuts: readonly number[], k: number): number {
 
 /** Fits the slowdown trees of one phase and turns them into a monotone table. */
 function fitTable(X: number[][], y: number[], gbt: GbtOptions, anchor: boolean): SlowdownTable {
-  const g = fitGbt(X, y, gbt);
+  const g = fitGbt(X.map((r) => r.slice(0, 3)), y, gbt);
   let sm = 0;
   for (let i = 0; i < y.length; i++) sm += Math.exp(y[i]! - predictGbt(g, X[i]!));
   const smearing = sm / y.length;
@@ -236,7 +259,7 @@ function fitTable(X: number[][], y: number[], gbt: GbtOptions, anchor: boolean):
   let roomy = 0;
   let nRoomy = 0;
   for (let i = 0; i < y.length; i++) {
-    if (X[i]![0]! >= Math.max(64, Math.exp(X[i]![1]!))) {
+    if (X[i]![3]! >= Math.max(64, Math.exp(X[i]![1]!))) {
       roomy += predictGbt(g, X[i]!);
       nRoomy++;
     }
@@ -269,8 +292,9 @@ interface PreparedLayer {
   eps: number;
   /** Row offsets into each phase table (family x ws cell), or -1 when the phase has no table. */
   rows: [number, number, number];
-  /** Headroom before the context shift, MiB. */
+  /** Headroom before the context shift, MiB, and the axis scale ws + c (MiB; 0 = plain MiB). */
   h: number;
+  scale: number;
   unlimited: boolean;
 }
 
@@ -283,7 +307,7 @@ function prepareLayer(m: FeSwapModel, x: LayerInput): PreparedLayer {
     const tab = m.data.slowdown[t];
     return tab ? (fam * (tab.lnWsCuts.length + 1) + cellOf(tab.lnWsCuts, lnWs)) * (tab.hCuts.length + 1) : -1;
   }) as [number, number, number];
-  return { base: [b.loadMs, b.runMs, b.unloadMs], eps: ratioOffsetMs(x, ws, m.data.epsMs), rows, h: headroomMiB(x, ws), unlimited: x.memoryBytes >= x.hardware.ramBytes };
+  return { base: [b.loadMs, b.runMs, b.unloadMs], eps: ratioOffsetMs(x, ws, m.data.epsMs), rows, h: headroomMiB(x, ws), scale: m.data.headroomScaleMiB > 0 ? ws / MiB + m.data.headroomScaleMiB : 0, unlimited: x.memoryBytes >= x.hardware.ramBytes };
 }
 
 /** Sum over phases of base * slowdown of prepared layers at given context parameters (= predict's arithmetic). */
@@ -298,7 +322,8 @@ function preparedTotal(m: FeSwapModel, layers: readonly PreparedLayer[], ctx: nu
         continue;
       }
       if (v === 0) continue;
-      const f = Math.exp(kappa * tab.lnS[l.rows[p]! + cellOf(tab.hCuts, l.h - ctx)]!);
+      const u = l.scale > 0 ? (l.h - ctx) / l.scale : l.h - ctx;
+      const f = Math.exp(kappa * tab.lnS[l.rows[p]! + cellOf(tab.hCuts, u)]!);
       sum += Math.max(0, (v + l.eps) * f - l.eps);
     }
   }
@@ -382,6 +407,7 @@ function fitContext(m: FeSwapModel, context: ContextRows, ctxGrid: [number, numb
  */
 export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptions = {}): FeSwapModel {
   const eps = options.epsMs ?? 0.1;
+  const scale = options.headroomScaleMiB ?? 0;
   const baseRows = options.baseRows ?? 'no-swap';
   const noSwap = obs.filter((o) => baseRows === 'all' || o.memoryLimitBytes === null || (baseRows === 'no-swap' && o.swapBytes === 0));
   if (noSwap.length < 2) throw new UserError(`model fe-swap: needs layers measured without swapping (unlimited or roomy limits), got ${noSwap.length}; profile with unlimited runs`);
@@ -398,7 +424,7 @@ export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptio
       const a = observedMs(o, t);
       const b = n ? observedMs(n, t) : null;
       if (a === null || b === null || !Number.isFinite(a) || !Number.isFinite(b)) continue;
-      X.push(slowdownFeatures(o));
+      X.push(slowdownFeatures(o, scale));
       const e = ratioOffsetMs(o, cachedStats(o).workingSetBytes, eps);
       y.push(Math.log((a + e) / (b + e)));
     }
@@ -413,6 +439,7 @@ export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptio
     version: FE_SWAP_VERSION,
     fittedTargets: [...base.fittedTargets],
     epsMs: eps,
+    headroomScaleMiB: scale,
     base: base.toJSON(),
     slowdown,
     context: { totalFactor: 1, unlimitedRuns: 0, ctxMiB: 0, kappa: 1, runs: 0, networks: [], rmsLogBefore: null, rmsLogAfter: null },
@@ -436,6 +463,7 @@ export function loadFeSwap(o: Record<string, unknown>): FeSwapModel {
   if (!c || typeof c.ctxMiB !== 'number' || typeof c.kappa !== 'number' || !(c.kappa > 0) || !(typeof c.totalFactor === 'number' && c.totalFactor > 0)) {
     throw new UserError('invalid model: fe-swap model has no valid "context" (totalFactor > 0, ctxMiB, kappa > 0); refit it');
   }
+  if (typeof d.headroomScaleMiB !== 'number' || !(d.headroomScaleMiB >= 0)) throw new UserError('invalid model: fe-swap "headroomScaleMiB" must be a number >= 0; refit it');
   if (typeof d.epsMs !== 'number' || !(d.epsMs >= 0)) throw new UserError('invalid model: fe-swap "epsMs" must be a number >= 0; refit it');
   return new FeSwapModel(d);
 }

@@ -85,15 +85,18 @@ test('fe-swap: recovers a known step slowdown of each phase from paired limits',
   assert.deepEqual(m.data.context, { totalFactor: 1, unlimitedRuns: 0, ctxMiB: 0, kappa: 1, runs: 0, networks: [], rmsLogBefore: null, rmsLogAfter: null });
 });
 
-test('fe-swap: more memory is never predicted slower (monotone table), and unlimited is the base', () => {
-  const m = fitModelOnObservations('fe-swap', obs) as FeSwapModel;
-  for (const o of obs.filter((x) => x.memoryLimitBytes === null)) {
-    let prev = Infinity;
-    for (let M = IDLE + MiB; M < 2 * 1024 * MiB; M += 3 * MiB) {
-      const p = m.predict(at(o, M));
-      const t = p.loadMs + p.runMs + p.unloadMs;
-      assert.ok(t <= prev + 1e-9, `${o.network}: ${t} ms at ${M / MiB} MiB > ${prev} ms with less memory`);
-      prev = t;
+test('fe-swap: more memory is never predicted slower (monotone table), on either headroom axis', () => {
+  for (const headroomScaleMiB of [0, 64]) {
+    const m = fitModelOnObservations('fe-swap', obs, { feSwap: { headroomScaleMiB } }) as FeSwapModel;
+    assert.equal(m.data.headroomScaleMiB, headroomScaleMiB);
+    for (const o of obs.filter((x) => x.memoryLimitBytes === null)) {
+      let prev = Infinity;
+      for (let M = IDLE + MiB; M < 2 * 1024 * MiB; M += 3 * MiB) {
+        const p = m.predict(at(o, M));
+        const t = p.loadMs + p.runMs + p.unloadMs;
+        assert.ok(t <= prev + 1e-9, `c=${headroomScaleMiB} ${o.network}: ${t} ms at ${M / MiB} MiB > ${prev} ms with less memory`);
+        prev = t;
+      }
     }
   }
 });
