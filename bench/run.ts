@@ -383,7 +383,7 @@ async function main(): Promise<void> {
   const ctxModel = fittedAll.get('fe-swap + network context');
   if (ctxModel instanceof FeSwapModel) {
     const c = ctxModel.data.context;
-    out.push('', `Network context of fe-swap: fitted on ${c.runs} whole-network runs of ${c.networks.join(', ')} (\`${ctxPath.replace(`${root}/`, '')}\`, ${ctx.rows.length} rows; none of them is a validation network): ctx = ${c.ctxMiB} MiB, kappa = ${c.kappa}; rms ln error of those runs' slowdown (total at M / unlimited) ${num(c.rmsLogBefore ?? NaN, 3)} with the isolated-layer slowdown -> ${num(c.rmsLogAfter ?? NaN, 3)}.`);
+    out.push('', `Network context of fe-swap: fitted on whole-network runs of ${c.networks.join(', ')} (\`${ctxPath.replace(`${root}/`, '')}\`, ${ctx.rows.length} rows; none of them is a validation network): total factor ${c.totalFactor} (from ${c.unlimitedRuns} unlimited runs), ctx = ${c.ctxMiB} MiB, kappa = ${c.kappa} (from ${c.runs} limited runs); rms ln error of those runs' slowdown (total at M / unlimited) ${num(c.rmsLogBefore ?? NaN, 3)} with the isolated-layer slowdown -> ${num(c.rmsLogAfter ?? NaN, 3)}.`);
   }
   out.push('', `Per run, default model (${DEFAULT_LABEL}) vs measured median total:`, '');
   out.push('| network | M | level | measured ms (min-max) | predicted ms | error |', '|---|---|---|---|---|---|');

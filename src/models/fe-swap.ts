@@ -145,15 +145,34 @@ export function tableLnS(t: SlowdownTable, fam: number, lnWs: number, h: number)
   return t.lnS[(fam * nW + cellOf(t.lnWsCuts, lnWs)) * nH + cellOf(t.hCuts, h)]!;
 }
 
+/** One phase at headroom-axis value h: (v + eps) * S^kappa - eps, >= 0; 0 stays 0 (not modelled). */
+function phaseAt(v: number, t: SlowdownTable | undefined, row: number, h: number, eps: number, kappa: number): number {
+  if (v === 0 || !t) return v;
+  return Math.max(0, (v + eps) * Math.exp(kappa * t.lnS[row + cellOf(t.hCuts, h)]!) - eps);
+}
+
+interface LayerKey {
+  hardware: LayerInput['hardware'];
+  base: TimePrediction;
+  ws: number;
+  eps: number;
+  rows: [number, number, number];
+}
+
 export class FeSwapModel implements Model {
   readonly name = MODEL_NAME;
   readonly kind = 'fe-swap';
   readonly version = FE_SWAP_VERSION;
   readonly fittedTargets: readonly Target[];
   readonly base: FeModel;
+  /** Reused query at M = RAM. */
+  private readonly query: LayerInput;
+  /** Per layer object: what predict needs that does not depend on M (held weakly). */
+  private readonly keys = new WeakMap<object, LayerKey>();
   constructor(readonly data: FeSwapModelJSON) {
     this.fittedTargets = data.fittedTargets;
     this.base = new FeModel(data.base);
+    this.query = { layer: undefined as unknown as LayerInput['layer'], memoryBytes: 0, hardware: undefined as unknown as LayerInput['hardware'] };
   }
 
   /** The slowdown factors of a query's three phases (1 when unlimited), with a given context. */
@@ -172,17 +191,46 @@ export class FeSwapModel implements Model {
 
   /** The phases without a limit (the FE base at M = RAM). */
   unlimited(x: LayerInput): TimePrediction {
-    return this.base.predict(x.memoryBytes >= x.hardware.ramBytes ? x : { layer: x.layer, memoryBytes: x.hardware.ramBytes, hardware: x.hardware });
+    if (x.memoryBytes >= x.hardware.ramBytes) return this.base.predict(x);
+    const q = this.query;
+    q.layer = x.layer;
+    q.hardware = x.hardware;
+    q.memoryBytes = x.hardware.ramBytes;
+    return this.base.predict(q);
+  }
+
+  /** The M-independent part of a query (unlimited phases, working set, table rows), cached per layer. */
+  private layerKey(x: LayerInput): LayerKey {
+    const hit = this.keys.get(x.layer);
+    if (hit && hit.hardware === x.hardware) return hit;
+    const d = this.data;
+    const ws = cachedStats(x).workingSetBytes;
+    const lnWs = Math.log(Math.max(ws, 1) / MiB);
+    const fam = RUN_FAMILIES.indexOf(runFamily(x));
+    const row = (t: SlowdownTable | undefined): number => (t ? (fam * (t.lnWsCuts.length + 1) + cellOf(t.lnWsCuts, lnWs)) * (t.hCuts.length + 1) : -1);
+    const key: LayerKey = {
+      hardware: x.hardware,
+      base: this.unlimited(x),
+      ws,
+      eps: ratioOffsetMs(x, ws, d.epsMs),
+      rows: [row(d.slowdown.load), row(d.slowdown.run), row(d.slowdown.unload)],
+    };
+    this.keys.set(x.layer, key);
+    return key;
   }
 
   predict(x: LayerInput): TimePrediction {
-    const b = this.unlimited(x);
-    const k = this.data.context.totalFactor;
-    if (x.memoryBytes >= x.hardware.ramBytes) return k === 1 ? b : { loadMs: b.loadMs * k, runMs: b.runMs * k, unloadMs: b.unloadMs * k };
-    const s = this.slowdown(x);
-    const eps = ratioOffsetMs(x, cachedStats(x).workingSetBytes, this.data.epsMs);
-    const ph = (v: number, f: number): number => (v === 0 ? 0 : Math.max(0, (v + eps) * f - eps) * k);
-    return { loadMs: ph(b.loadMs, s.loadMs), runMs: ph(b.runMs, s.runMs), unloadMs: ph(b.unloadMs, s.unloadMs) };
+    const key = this.layerKey(x);
+    const b = key.base;
+    const d = this.data;
+    const k = d.context.totalFactor;
+    if (x.memoryBytes >= x.hardware.ramBytes) return { loadMs: b.loadMs * k, runMs: b.runMs * k, unloadMs: b.unloadMs * k };
+    const h = headroomAxis(headroomMiB(x, key.ws) - d.context.ctxMiB, key.ws, d.headroomScaleMiB);
+    return {
+      loadMs: phaseAt(b.loadMs, d.slowdown.load, key.rows[0], h, key.eps, d.context.kappa) * k,
+      runMs: phaseAt(b.runMs, d.slowdown.run, key.rows[1], h, key.eps, d.context.kappa) * k,
+      unloadMs: phaseAt(b.unloadMs, d.slowdown.unload, key.rows[2], h, key.eps, d.context.kappa) * k,
+    };
   }
 
   toJSON(): FeSwapModelJSON {
