@@ -52,7 +52,8 @@ export function register(program: Command): void {
         if (kind !== 'fe-swap') throw new UserError(`--context ${flags.context}: only model fe-swap uses whole-network context runs; drop --context or use --model fe-swap`);
         const ctx = await readDataset(flags.context);
         if (ctx.rows.length === 0) throw new UserError(`--context ${flags.context}: no rows; make some with 'memlat validate-runs --levels 0.25,0.5,1,none'`);
-        const ctxHw = new Map([...hardware, ...ctx.hardware].map((h) => [h.id, h] as const));
+        // a machine in both files is taken with --data's fingerprint, the one the model is fitted and bundled with
+        const ctxHw = new Map([...ctx.hardware, ...hardware].map((h) => [h.id, h] as const));
         fit.feSwap = { ...fit.feSwap, context: { rows: ctx.rows, hardware: ctxHw } };
       }
       const model = fitModelOnObservations(kind, obs, fit);
