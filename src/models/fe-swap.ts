@@ -14,7 +14,7 @@
  *   t(M) / t(none) of each phase is observed per layer, with most of that layer's own noise
  *   cancelled. Boosted trees (./gbt.ts) fit ln((t_M + eps) / (t_none + eps)) on three features:
  *   h (or the blended axis of headroomAxis), ln ws and the kernel family; eps is the time to read
- *   the working set once from disk (ratioOffsetMs). A tree ensemble is piecewise constant between the thresholds
+ *   the bytes the phase moves once from disk (ratioOffsetMs). A tree ensemble is piecewise constant between the thresholds
  *   its splits use, so the fitted function is exactly a table over (family, ws cell, h cell); the
  *   table is what is stored, and predict is two binary searches and a lookup. The table is then made
  *   non-increasing in h (more memory is never predicted slower, so curves and min-memory searches
@@ -81,6 +81,8 @@ export interface ContextFit {
   networks: string[];
   rmsLogBefore: number | null;
   rmsLogAfter: number | null;
+  /** True when ctx or kappa ended on the edge of the search grid (the optimum may lie beyond it). */
+  atGridEdge?: boolean;
 }
 
 export interface FeSwapModelJSON extends ModelJSON {
@@ -109,15 +111,19 @@ function cellOf(cuts: readonly number[], x: number): number {
 }
 
 /**
- * The offset of the ratio target for a query: epsMs plus the time to read the working set once at
- * the machine's cold disk bandwidth (1 GiB/s when unknown). Swap cost scales with the bytes moved,
- * not with the layer's unlimited time, so a ratio over (t + eps) with eps ~ ws / bandwidth says
- * "how many working-set reads slower", which transfers between a GEMV whose run takes 10 ms and a
- * convolution of the same size that takes 500 ms; a plain ratio t_M / t_none would not.
+ * The offset of a phase's ratio target: epsMs plus the time to read, once, at the machine's cold
+ * disk bandwidth (1 GiB/s when unknown), the bytes that phase moves: the weights for load, the
+ * working set for run and unload. Swap cost scales with the bytes moved, not with the layer's
+ * unlimited time, so a ratio over (t + eps) says "how many reads of those bytes slower", which
+ * transfers between a GEMV whose run takes 10 ms and a convolution of the same size that takes
+ * 500 ms; a plain ratio t_M / t_none would not. A layer without weights gets eps = epsMs for its
+ * load, so its ~0 ms load stays ~0 ms.
  */
-export function ratioOffsetMs(x: LayerInput, ws: number, epsMs: number): number {
+export function ratioOffsetMs(x: LayerInput, target: Target, epsMs: number): number {
+  const st = cachedStats(x);
+  const bytes = target === 'load' ? st.weightBytes : st.workingSetBytes;
   const bw = x.hardware.diskReadBytesPerSec ?? 2 ** 30;
-  return epsMs + (ws / bw) * 1000;
+  return epsMs + (bytes / bw) * 1000;
 }
 
 /** Headroom of a query in MiB before the context shift: (M - idle - ws) / MiB. */
@@ -155,7 +161,8 @@ interface LayerKey {
   hardware: LayerInput['hardware'];
   base: TimePrediction;
   ws: number;
-  eps: number;
+  /** Ratio offsets of load, run, unload (ratioOffsetMs). */
+  eps: [number, number, number];
   rows: [number, number, number];
 }
 
@@ -212,7 +219,7 @@ export class FeSwapModel implements Model {
       hardware: x.hardware,
       base: this.unlimited(x),
       ws,
-      eps: ratioOffsetMs(x, ws, d.epsMs),
+      eps: [ratioOffsetMs(x, 'load', d.epsMs), ratioOffsetMs(x, 'run', d.epsMs), ratioOffsetMs(x, 'unload', d.epsMs)],
       rows: [row(d.slowdown.load), row(d.slowdown.run), row(d.slowdown.unload)],
     };
     this.keys.set(x.layer, key);
@@ -227,9 +234,9 @@ export class FeSwapModel implements Model {
     if (x.memoryBytes >= x.hardware.ramBytes) return { loadMs: b.loadMs * k, runMs: b.runMs * k, unloadMs: b.unloadMs * k };
     const h = headroomAxis(headroomMiB(x, key.ws) - d.context.ctxMiB, key.ws, d.headroomScaleMiB);
     return {
-      loadMs: phaseAt(b.loadMs, d.slowdown.load, key.rows[0], h, key.eps, d.context.kappa) * k,
-      runMs: phaseAt(b.runMs, d.slowdown.run, key.rows[1], h, key.eps, d.context.kappa) * k,
-      unloadMs: phaseAt(b.unloadMs, d.slowdown.unload, key.rows[2], h, key.eps, d.context.kappa) * k,
+      loadMs: phaseAt(b.loadMs, d.slowdown.load, key.rows[0], h, key.eps[0], d.context.kappa) * k,
+      runMs: phaseAt(b.runMs, d.slowdown.run, key.rows[1], h, key.eps[1], d.context.kappa) * k,
+      unloadMs: phaseAt(b.unloadMs, d.slowdown.unload, key.rows[2], h, key.eps[2], d.context.kappa) * k,
     };
   }
 
@@ -295,7 +302,7 @@ function cellPoint(cuts: readonly number[], k: number): number {
 }
 
 /** Fits the slowdown trees of one phase and turns them into a monotone table. */
-function fitTable(X: number[][], y: number[], gbt: GbtOptions, anchor: boolean): SlowdownTable {
+function fitTable(X: number[][], y: number[], gbt: GbtOptions, anchor: boolean, scale: number): SlowdownTable {
   const g = fitGbt(X.map((r) => r.slice(0, 3)), y, gbt);
   let sm = 0;
   for (let i = 0; i < y.length; i++) sm += Math.exp(y[i]! - predictGbt(g, X[i]!));
@@ -323,6 +330,10 @@ function fitTable(X: number[][], y: number[], gbt: GbtOptions, anchor: boolean):
     for (let w = 0; w < nW; w++) {
       const row = (f * nW + w) * nH;
       for (let h = 0; h < nH; h++) lnS[row + h] = predictGbt(g, [cellPoint(hCuts, h), cellPoint(lnWsCuts, w), f]) + lnSm;
+      // roomy: headroom >= max(64 MiB, the cell's largest ws) cannot swap, so no slowdown at all
+      const wsHi = Math.exp(w < lnWsCuts.length ? lnWsCuts[w]! : (lnWsCuts[lnWsCuts.length - 1] ?? 0) + Math.LN2);
+      const roomy = headroomAxis(Math.max(64, wsHi), wsHi * MiB, scale);
+      for (let h = 1; h < nH; h++) if (hCuts[h - 1]! >= roomy) lnS[row + h] = 0;
       // more headroom is never slower: running max from the roomiest cell down; never below 1
       let run = 0;
       for (let h = nH - 1; h >= 0; h--) {
@@ -337,7 +348,7 @@ function fitTable(X: number[][], y: number[], gbt: GbtOptions, anchor: boolean):
 /** What the context fit needs of one layer, computed once: its unlimited phases and table keys. */
 interface PreparedLayer {
   base: [number, number, number];
-  eps: number;
+  eps: [number, number, number];
   /** Row offsets into each phase table (family x ws cell), or -1 when the phase has no table. */
   rows: [number, number, number];
   /** Headroom before the context shift, MiB, and the axis scale ws + c (MiB; 0 = plain MiB). */
@@ -355,7 +366,8 @@ function prepareLayer(m: FeSwapModel, x: LayerInput): PreparedLayer {
     const tab = m.data.slowdown[t];
     return tab ? (fam * (tab.lnWsCuts.length + 1) + cellOf(tab.lnWsCuts, lnWs)) * (tab.hCuts.length + 1) : -1;
   }) as [number, number, number];
-  return { base: [b.loadMs, b.runMs, b.unloadMs], eps: ratioOffsetMs(x, ws, m.data.epsMs), rows, h: headroomMiB(x, ws), scale: m.data.headroomScaleMiB > 0 ? ws / MiB + m.data.headroomScaleMiB : 0, unlimited: x.memoryBytes >= x.hardware.ramBytes };
+  const eps = TARGETS.map((t) => ratioOffsetMs(x, t, m.data.epsMs)) as [number, number, number];
+  return { base: [b.loadMs, b.runMs, b.unloadMs], eps, rows, h: headroomMiB(x, ws), scale: m.data.headroomScaleMiB > 0 ? ws / MiB + m.data.headroomScaleMiB : 0, unlimited: x.memoryBytes >= x.hardware.ramBytes };
 }
 
 /** Sum over phases of base * slowdown of prepared layers at given context parameters (= predict's arithmetic). */
@@ -372,7 +384,7 @@ function preparedTotal(m: FeSwapModel, layers: readonly PreparedLayer[], ctx: nu
       if (v === 0) continue;
       const u = l.scale > 0 ? (l.h - ctx) / l.scale : l.h - ctx;
       const f = Math.exp(kappa * tab.lnS[l.rows[p]! + cellOf(tab.hCuts, u)]!);
-      sum += Math.max(0, (v + l.eps) * f - l.eps);
+      sum += Math.max(0, (v + l.eps[p]!) * f - l.eps[p]!);
     }
   }
   return sum;
@@ -445,7 +457,15 @@ function fitContext(m: FeSwapModel, context: ContextRows, ctxGrid: [number, numb
     }
   }
   const rms = (l: number): number => Math.sqrt(l / runs.length);
-  return { ...base, ctxMiB: Math.round(best.ctx * 1000) / 1000, kappa: Math.round(best.kappa * 1000) / 1000, rmsLogBefore: rms(before), rmsLogAfter: rms(best.loss) };
+  const edge = (v: number, g: [number, number, number]): boolean => Math.abs(v - g[0]) < 1e-9 || Math.abs(v - g[1]) < g[2] / 2;
+  return {
+    ...base,
+    ctxMiB: Math.round(best.ctx * 1000) / 1000,
+    kappa: Math.round(best.kappa * 1000) / 1000,
+    rmsLogBefore: rms(before),
+    rmsLogAfter: rms(best.loss),
+    atGridEdge: edge(best.ctx, ctxGrid) || edge(best.kappa, kappaGrid),
+  };
 }
 
 /**
@@ -473,10 +493,10 @@ export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptio
       const b = n ? observedMs(n, t) : null;
       if (a === null || b === null || !Number.isFinite(a) || !Number.isFinite(b)) continue;
       X.push(slowdownFeatures(o, scale));
-      const e = ratioOffsetMs(o, cachedStats(o).workingSetBytes, eps);
+      const e = ratioOffsetMs(o, t, eps);
       y.push(Math.log((a + e) / (b + e)));
     }
-    if (y.length >= 20) slowdown[t] = fitTable(X, y, { ...SLOWDOWN_TREES, ...options.gbt }, options.anchor ?? true);
+    if (y.length >= 20) slowdown[t] = fitTable(X, y, { ...SLOWDOWN_TREES, ...options.gbt }, options.anchor ?? true, scale);
   }
   if (Object.keys(slowdown).length === 0) {
     throw new UserError('model fe-swap: no layer was measured both with and without a memory limit (needs >= 20 pairs); profile with the default levels, which include "none"');

@@ -61,7 +61,8 @@ test('memlat fit --context: fe-swap fits its network context on the given runs; 
   const ok = await capture(['fit', '--model', 'fe-swap', '--data', data, '--context', data, '--out', out]);
   assert.equal(ok.code, 0, ok.err);
   // the synthetic rows hold 68 one-layer "networks" at 2 limits each, with an unlimited run each
-  assert.match(ok.err, /network context: ctx -?[\d.]+ MiB, kappa [\d.]+ from 136 runs of s0000, /);
+  assert.match(ok.err, /network context: total factor [\d.]+ from 68 unlimited runs; ctx -?[\d.]+ MiB, kappa [\d.]+ from 136 limited runs of s0000, s0001, /);
+  assert.match(ok.err, /\(rms ln error of the total's slowdown [\d.]+ -> [\d.]+\)/);
   const bundle = loadBundle(JSON.parse(readFileSync(out, 'utf8')) as unknown);
   assert.equal(bundle.model.kind, 'fe-swap');
   assert.match((JSON.parse(readFileSync(out, 'utf8')) as { provenance: { command: string } }).provenance.command, /--context /);

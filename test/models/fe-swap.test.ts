@@ -129,6 +129,7 @@ test('fe-swap: the network-context fit recovers the context memory (ctx) and a t
   // context's between d + 8 = 18 and 40, so any ctx in (18 + 0, 40 + 8] reproduces every run
   assert.ok(c.ctxMiB > 18 && c.ctxMiB <= 48, `ctx ${c.ctxMiB} MiB, expected 24 (anything in (18, 48] fits these runs)`);
   assert.ok(Math.abs(c.kappa - 1) < 0.05, `kappa ${c.kappa}, expected 1`);
+  assert.equal(c.atGridEdge, false);
   assert.ok(c.rmsLogBefore! > 0.1 && c.rmsLogAfter! < 0.02, `rms ln error ${c.rmsLogBefore} -> ${c.rmsLogAfter}`);
   // and predicts the context networks' totals
   const ctxObs = aggregateRows(ctxRows, HW_MAP);
@@ -142,6 +143,22 @@ test('fe-swap: the network-context fit recovers the context memory (ctx) and a t
     }
   }
   assert.ok(worst < 0.05, `worst |ln pred/measured| of a context run ${worst.toFixed(3)}`);
+});
+
+test('fe-swap: context runs the table cannot describe (1000x slower when limited) end on the grid edge, flagged', () => {
+  const ls = layers().slice(0, 6);
+  const ctxRows: MeasurementRow[] = [];
+  for (const d of [-40, 0, 40, null]) {
+    ls.forEach(({ layer, inputShapes }, i) => {
+      const ws = layerStats({ index: 0, layer, inputShapes, outputShape: resolveLayerOutput(layer, inputShapes) }, { threads: HW.cores }).workingSetBytes;
+      const r = row(i, layer, inputShapes, d === null ? null : Math.round(IDLE + ws + d * MiB), 'alien', i);
+      const f = d === null ? 1 : 1000;
+      ctxRows.push({ ...r, loadMs: r.loadMs * f, runMs: r.runMs * f, unloadMs: r.unloadMs! * f });
+    });
+  }
+  const m = fitModelOnObservations('fe-swap', obs, { feSwap: { epsMs: 0, context: { rows: ctxRows, hardware: HW_MAP } } }) as FeSwapModel;
+  assert.equal(m.data.context.kappa, 3);
+  assert.equal(m.data.context.atGridEdge, true);
 });
 
 test('fe-swap: JSON round trip predicts the same; damaged files and data without pairs get clear errors', () => {
