@@ -28,7 +28,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readDataset } from '../src/runtime/dataset-files.js';
 import type { HardwareFingerprint, MeasurementRow } from '../src/dataset/schema.js';
-import { aggregateRows, median, type LayerObservation } from '../src/models/observations.js';
+import { aggregateRows, median, passTotals, type LayerObservation } from '../src/models/observations.js';
 import { fitModelOnObservations, loadModel, type FitOptions, type ModelKind } from '../src/models/index.js';
 import type { Model } from '../src/models/types.js';
 import { FeSwapModel, type ContextRows } from '../src/models/fe-swap.js';
@@ -137,19 +137,12 @@ interface NetRun {
 
 function validationRuns(rows: readonly MeasurementRow[], obs: readonly LayerObservation[]): NetRun[] {
   const byKey = new Map<string, NetRun>();
-  const passes = new Map<string, Map<number, number>>();
-  for (const r of rows) {
-    if (r.oom) continue;
-    const key = `${r.network}|${r.memoryLimitBytes ?? 'none'}`;
-    let m = passes.get(key);
-    if (!m) passes.set(key, (m = new Map<number, number>()));
-    m.set(r.rep, (m.get(r.rep) ?? 0) + r.loadMs + r.runMs + (r.unloadMs ?? 0));
-  }
+  const passes = passTotals(rows, (r) => `${r.network}|${r.memoryLimitBytes ?? 'none'}`);
   for (const o of obs) {
     const key = `${o.network}|${o.memoryLimitBytes ?? 'none'}`;
     let e = byKey.get(key);
     if (!e) {
-      const totals = [...(passes.get(key)?.values() ?? [])];
+      const totals = passes.get(key) ?? [];
       byKey.set(key, (e = { network: o.network, limit: o.memoryLimitBytes, level: '', passTotals: totals, medianMs: median(totals), obs: [] }));
     }
     e.obs.push(o);

@@ -37,7 +37,7 @@ import { UserError } from '../errors.js';
 import { fitGbt, predictGbt, type GbtModel, type GbtOptions } from './gbt.js';
 import { FeModel, fitFe, type FeModelJSON } from './fe.js';
 import type { HardwareFingerprint, MeasurementRow } from '../dataset/schema.js';
-import { aggregateRows, cachedStats, median, observedMs, type LayerObservation } from './observations.js';
+import { aggregateRows, cachedStats, median, observedMs, passTotals, type LayerObservation } from './observations.js';
 import { runFamily, RUN_FAMILIES } from './physical.js';
 import { MODEL_NAME, TARGETS, type LayerInput, type Model, type ModelJSON, type Target, type TimePrediction } from './types.js';
 
@@ -144,20 +144,14 @@ function headroomAxis(hMiB: number, ws: number, c: number): number {
   return c > 0 ? hMiB / (ws / MiB + c) : hMiB;
 }
 
-/** ln S of one phase for (family index, ln ws, h). */
-export function tableLnS(t: SlowdownTable, fam: number, lnWs: number, h: number): number {
-  const nW = t.lnWsCuts.length + 1;
-  const nH = t.hCuts.length + 1;
-  return t.lnS[(fam * nW + cellOf(t.lnWsCuts, lnWs)) * nH + cellOf(t.hCuts, h)]!;
-}
-
 /** One phase at headroom-axis value h: (v + eps) * S^kappa - eps, >= 0; 0 stays 0 (not modelled). */
 function phaseAt(v: number, t: SlowdownTable | undefined, row: number, h: number, eps: number, kappa: number): number {
   if (v === 0 || !t) return v;
   return Math.max(0, (v + eps) * Math.exp(kappa * t.lnS[row + cellOf(t.hCuts, h)]!) - eps);
 }
 
-interface LayerKey {
+/** What predict needs of a layer that does not depend on M (FeSwapModel.keyOf). */
+export interface LayerKey {
   hardware: LayerInput['hardware'];
   base: TimePrediction;
   ws: number;
@@ -182,20 +176,6 @@ export class FeSwapModel implements Model {
     this.query = { layer: undefined as unknown as LayerInput['layer'], memoryBytes: 0, hardware: undefined as unknown as LayerInput['hardware'] };
   }
 
-  /** The slowdown factors of a query's three phases (1 when unlimited), with a given context. */
-  slowdown(x: LayerInput, ctxMiB = this.data.context.ctxMiB, kappa = this.data.context.kappa): TimePrediction {
-    if (x.memoryBytes >= x.hardware.ramBytes) return { loadMs: 1, runMs: 1, unloadMs: 1 };
-    const ws = cachedStats(x).workingSetBytes;
-    const lnWs = Math.log(Math.max(ws, 1) / MiB);
-    const h = headroomAxis(headroomMiB(x, ws) - ctxMiB, ws, this.data.headroomScaleMiB);
-    const fam = RUN_FAMILIES.indexOf(runFamily(x));
-    const one = (t: Target): number => {
-      const tab = this.data.slowdown[t];
-      return tab ? Math.exp(kappa * tableLnS(tab, fam, lnWs, h)) : 1;
-    };
-    return { loadMs: one('load'), runMs: one('run'), unloadMs: one('unload') };
-  }
-
   /** The phases without a limit (the FE base at M = RAM). */
   unlimited(x: LayerInput): TimePrediction {
     if (x.memoryBytes >= x.hardware.ramBytes) return this.base.predict(x);
@@ -207,7 +187,7 @@ export class FeSwapModel implements Model {
   }
 
   /** The M-independent part of a query (unlimited phases, working set, table rows), cached per layer. */
-  private layerKey(x: LayerInput): LayerKey {
+  keyOf(x: LayerInput): LayerKey {
     const hit = this.keys.get(x.layer);
     if (hit && hit.hardware === x.hardware) return hit;
     const d = this.data;
@@ -226,18 +206,27 @@ export class FeSwapModel implements Model {
     return key;
   }
 
-  predict(x: LayerInput): TimePrediction {
-    const key = this.layerKey(x);
+  /**
+   * The phases of a keyed layer at memory M (bytes) with context (ctx MiB, kappa), before the total
+   * factor: the one arithmetic predict and the context fit share.
+   */
+  phasesAt(key: LayerKey, memoryBytes: number, ctxMiB: number, kappa: number): TimePrediction {
     const b = key.base;
+    if (memoryBytes >= key.hardware.ramBytes) return b;
     const d = this.data;
-    const k = d.context.totalFactor;
-    if (x.memoryBytes >= x.hardware.ramBytes) return { loadMs: b.loadMs * k, runMs: b.runMs * k, unloadMs: b.unloadMs * k };
-    const h = headroomAxis(headroomMiB(x, key.ws) - d.context.ctxMiB, key.ws, d.headroomScaleMiB);
+    const h = headroomAxis((memoryBytes - (key.hardware.runtimeIdleBytes ?? 0) - key.ws) / MiB - ctxMiB, key.ws, d.headroomScaleMiB);
     return {
-      loadMs: phaseAt(b.loadMs, d.slowdown.load, key.rows[0], h, key.eps[0], d.context.kappa) * k,
-      runMs: phaseAt(b.runMs, d.slowdown.run, key.rows[1], h, key.eps[1], d.context.kappa) * k,
-      unloadMs: phaseAt(b.unloadMs, d.slowdown.unload, key.rows[2], h, key.eps[2], d.context.kappa) * k,
+      loadMs: phaseAt(b.loadMs, d.slowdown.load, key.rows[0], h, key.eps[0], kappa),
+      runMs: phaseAt(b.runMs, d.slowdown.run, key.rows[1], h, key.eps[1], kappa),
+      unloadMs: phaseAt(b.unloadMs, d.slowdown.unload, key.rows[2], h, key.eps[2], kappa),
     };
+  }
+
+  predict(x: LayerInput): TimePrediction {
+    const c = this.data.context;
+    const p = this.phasesAt(this.keyOf(x), x.memoryBytes, c.ctxMiB, c.kappa);
+    const k = c.totalFactor;
+    return { loadMs: p.loadMs * k, runMs: p.runMs * k, unloadMs: p.unloadMs * k };
   }
 
   toJSON(): FeSwapModelJSON {
@@ -345,47 +334,12 @@ function fitTable(X: number[][], y: number[], gbt: GbtOptions, anchor: boolean, 
   return { lnWsCuts, hCuts, lnS, smearing, limitOverhead: Math.exp(offset), n: y.length };
 }
 
-/** What the context fit needs of one layer, computed once: its unlimited phases and table keys. */
-interface PreparedLayer {
-  base: [number, number, number];
-  eps: [number, number, number];
-  /** Row offsets into each phase table (family x ws cell), or -1 when the phase has no table. */
-  rows: [number, number, number];
-  /** Headroom before the context shift, MiB, and the axis scale ws + c (MiB; 0 = plain MiB). */
-  h: number;
-  scale: number;
-  unlimited: boolean;
-}
-
-function prepareLayer(m: FeSwapModel, x: LayerInput): PreparedLayer {
-  const b = m.unlimited(x);
-  const ws = cachedStats(x).workingSetBytes;
-  const fam = RUN_FAMILIES.indexOf(runFamily(x));
-  const lnWs = Math.log(Math.max(ws, 1) / MiB);
-  const rows = TARGETS.map((t) => {
-    const tab = m.data.slowdown[t];
-    return tab ? (fam * (tab.lnWsCuts.length + 1) + cellOf(tab.lnWsCuts, lnWs)) * (tab.hCuts.length + 1) : -1;
-  }) as [number, number, number];
-  const eps = TARGETS.map((t) => ratioOffsetMs(x, t, m.data.epsMs)) as [number, number, number];
-  return { base: [b.loadMs, b.runMs, b.unloadMs], eps, rows, h: headroomMiB(x, ws), scale: m.data.headroomScaleMiB > 0 ? ws / MiB + m.data.headroomScaleMiB : 0, unlimited: x.memoryBytes >= x.hardware.ramBytes };
-}
-
-/** Sum over phases of base * slowdown of prepared layers at given context parameters (= predict's arithmetic). */
-function preparedTotal(m: FeSwapModel, layers: readonly PreparedLayer[], ctx: number, kappa: number): number {
+/** Sum of a run's layers at context (ctx, kappa), before the total factor. */
+function runTotal(m: FeSwapModel, layers: readonly { key: LayerKey; memoryBytes: number }[], ctx: number, kappa: number): number {
   let sum = 0;
   for (const l of layers) {
-    for (let p = 0; p < 3; p++) {
-      const v = l.base[p]!;
-      const tab = m.data.slowdown[TARGETS[p]!];
-      if (l.unlimited || !tab || l.rows[p]! < 0) {
-        sum += v;
-        continue;
-      }
-      if (v === 0) continue;
-      const u = l.scale > 0 ? (l.h - ctx) / l.scale : l.h - ctx;
-      const f = Math.exp(kappa * tab.lnS[l.rows[p]! + cellOf(tab.hCuts, u)]!);
-      sum += Math.max(0, (v + l.eps[p]!) * f - l.eps[p]!);
-    }
+    const p = m.phasesAt(l.key, l.memoryBytes, ctx, kappa);
+    sum += p.loadMs + p.runMs + p.unloadMs;
   }
   return sum;
 }
@@ -407,25 +361,20 @@ function fitContext(m: FeSwapModel, context: ContextRows, ctxGrid: [number, numb
     if (!l) byRun.set(k, (l = []));
     l.push(o);
   }
-  const passTotals = new Map<string, Map<number, number>>();
-  for (const r of context.rows) {
-    if (r.oom) continue;
-    const k = runKey(r.hardwareId, r.network, r.memoryLimitBytes);
-    let p = passTotals.get(k);
-    if (!p) passTotals.set(k, (p = new Map<number, number>()));
-    p.set(r.rep, (p.get(r.rep) ?? 0) + r.loadMs + r.runMs + (r.unloadMs ?? 0));
-  }
-  const measured = (k: string): number => median([...(passTotals.get(k)?.values() ?? [NaN])]);
-  const predicted = (os: readonly PreparedLayer[], ctx: number, kappa: number): number => preparedTotal(m, os, ctx, kappa);
+  const totals = passTotals(context.rows, (r) => runKey(r.hardwareId, r.network, r.memoryLimitBytes));
+  const measured = (k: string): number => median(totals.get(k) ?? [NaN]);
+  type Keyed = { key: LayerKey; memoryBytes: number }[];
+  const keyed = (os: readonly LayerObservation[]): Keyed => os.map((o) => ({ key: m.keyOf(o), memoryBytes: o.memoryBytes }));
+  const predicted = (os: Keyed, ctx: number, kappa: number): number => runTotal(m, os, ctx, kappa);
 
   let lnSum = 0;
   let unlimitedRuns = 0;
-  interface Run { obs: PreparedLayer[]; lnR: number; noneSum: number }
+  interface Run { obs: Keyed; lnR: number; noneSum: number }
   const runs: Run[] = [];
   const nets = new Set<string>();
   for (const [k, os] of byRun) {
     const o0 = os[0]!;
-    const prepared = os.map((o) => prepareLayer(m, o));
+    const prepared = keyed(os);
     if (o0.memoryLimitBytes === null) {
       lnSum += Math.log(measured(k) / predicted(prepared, 0, 1));
       unlimitedRuns++;
@@ -435,7 +384,7 @@ function fitContext(m: FeSwapModel, context: ContextRows, ctxGrid: [number, numb
     const noneKey = runKey(o0.hardwareId, o0.network, null);
     const none = byRun.get(noneKey);
     if (!none) continue;
-    runs.push({ obs: prepared, lnR: Math.log(measured(k) / measured(noneKey)), noneSum: predicted(none.map((o) => prepareLayer(m, o)), 0, 1) });
+    runs.push({ obs: prepared, lnR: Math.log(measured(k) / measured(noneKey)), noneSum: predicted(keyed(none), 0, 1) });
   }
   const totalFactor = unlimitedRuns > 0 ? Math.exp(lnSum / unlimitedRuns) : 1;
   const base: ContextFit = { totalFactor: Math.round(totalFactor * 1e4) / 1e4, unlimitedRuns, ctxMiB: 0, kappa: 1, runs: runs.length, networks: [...nets].sort(), rmsLogBefore: null, rmsLogAfter: null };

@@ -126,6 +126,24 @@ export function aggregateRows(rows: readonly MeasurementRow[], hardware: Readonl
   return out;
 }
 
+/**
+ * Whole-network pass totals: for each run (rows with the same `runKey`), the total of every pass
+ * (rep) over its layers (load + run + unload), OOM-killed passes left out. What a network's measured
+ * time is (EXECUTION-MODEL.md: the median of its pass totals, never the sum of layer medians).
+ * Cost O(rows).
+ */
+export function passTotals(rows: readonly MeasurementRow[], runKey: (r: MeasurementRow) => string): Map<string, number[]> {
+  const byRun = new Map<string, Map<number, number>>();
+  for (const r of rows) {
+    if (r.oom) continue;
+    const k = runKey(r);
+    let p = byRun.get(k);
+    if (!p) byRun.set(k, (p = new Map<number, number>()));
+    p.set(r.rep, (p.get(r.rep) ?? 0) + r.loadMs + r.runMs + (r.unloadMs ?? 0));
+  }
+  return new Map([...byRun].map(([k, p]) => [k, [...p.values()]]));
+}
+
 /** The observed time of a target for an observation (null when not measured). */
 export function observedMs(o: LayerObservation, target: 'load' | 'run' | 'unload'): number | null {
   return target === 'load' ? o.loadMs : target === 'run' ? o.runMs : o.unloadMs;

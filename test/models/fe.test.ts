@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fitModel, loadModel } from '../../src/models/index.js';
-import { aggregateRows, median } from '../../src/models/observations.js';
+import { aggregateRows, median, passTotals } from '../../src/models/observations.js';
 import { FeModel } from '../../src/models/fe.js';
 import { UserError } from '../../src/errors.js';
 import { exactLaw, HW, HW_MAP, syntheticRows } from './synthetic.js';
@@ -18,6 +18,19 @@ test('observations: one per configuration, median over repetitions, M = RAM when
   assert.equal(median([3, 1, 2]), 2);
   assert.equal(median([4, 1, 2, 3]), 2.5);
   assert.throws(() => aggregateRows(rows, new Map()), (e: unknown) => e instanceof UserError && /hardwareId "hw-syn" has no hardware fingerprint/.test(e.message));
+});
+
+test('passTotals: per run, each pass summed over its layers and phases; OOM-killed passes left out', () => {
+  const r0 = rows[0]!;
+  const two = [
+    { ...r0, layerIndex: 0, rep: 0, loadMs: 1, runMs: 2, unloadMs: 3 },
+    { ...r0, layerIndex: 1, rep: 0, loadMs: 10, runMs: 20, unloadMs: null },
+    { ...r0, layerIndex: 0, rep: 1, loadMs: 4, runMs: 5, unloadMs: 6 },
+    { ...r0, layerIndex: 1, rep: 1, loadMs: 0, runMs: 0, unloadMs: 0, oom: true },
+    { ...r0, memoryLimitBytes: null, layerIndex: 0, rep: 0, loadMs: 7, runMs: 0, unloadMs: 0 },
+  ];
+  const t = passTotals(two, (r) => String(r.memoryLimitBytes));
+  assert.deepEqual([...t], [[String(r0.memoryLimitBytes), [36, 15]], ['null', [7]]]);
 });
 
 test('fe: recovers a log1p-linear law exactly (median times), per layer type, for load, run and unload', () => {
