@@ -59,6 +59,26 @@ test('default model: meets the network-total targets on the 48 measured zoo vali
   assert.ok(Math.abs(vgg.r - 1) <= 0.2, `vgg16 at 283 MiB: predicted / measured ${vgg.r}`);
 });
 
+test('default model: its slowdown tables are >= 1, non-increasing in headroom and, for large layers, non-decreasing in size', () => {
+  assert.ok(bundle.model instanceof FeSwapModel);
+  const d = bundle.model.data;
+  assert.equal(d.sizeMonotoneFromMiB, 64);
+  for (const [phase, t] of Object.entries(d.slowdown)) {
+    const nW = t.lnWsCuts.length + 1;
+    const nH = t.hCuts.length + 1;
+    for (let f = 0; f < 4; f++) {
+      for (let w = 0; w < nW; w++) {
+        for (let h = 0; h < nH; h++) {
+          const v = t.lnS[(f * nW + w) * nH + h]!;
+          assert.ok(v >= 0, `${phase} below 1`);
+          if (h > 0) assert.ok(v <= t.lnS[(f * nW + w) * nH + h - 1]!, `${phase}: more headroom slower at family ${f}, size cell ${w}, h cell ${h}`);
+          if (w > 0 && Math.exp(t.lnWsCuts[w - 1]!) >= 64) assert.ok(v >= t.lnS[(f * nW + w - 1) * nH + h]!, `${phase}: larger layer less slowed at family ${f}, size cell ${w}, h cell ${h}`);
+        }
+      }
+    }
+  }
+});
+
 test('default model: predicted time never grows with memory, and swapping shows as a steep rise', () => {
   for (const name of ['vgg16', 'resnet50', 'mobilenetv2', 'bert-base']) {
     const p = prepareNetwork(resolveNetwork(zooNetwork(name)), bundle);
