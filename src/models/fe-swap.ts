@@ -3,8 +3,8 @@
  * when memory is short, with the slowdown measured on pairs and corrected for running inside a
  * whole network.
  *
- *   t_phase(layer, M) = base_phase(layer) * S_phase(family, ws, h) ^ kappa
- *   h = (M - ctx - idle - ws) / MiB     (headroom: memory left beside the layer's working set)
+ *   t_phase(layer, M) = totalFactor * max(0, (base_phase + eps_phase) * S_phase(family, ws, h)^kappa - eps_phase)
+ *   h = (M - idle - ws) / MiB - ctx     (headroom: memory left beside the layer's working set)
  *
  * - base: the study's FE with Duan's smearing (./fe.ts), fitted on the observations that do not
  *   swap (unlimited, or swapBytes = 0) and evaluated at M = the machine's RAM. In log space a
@@ -14,9 +14,9 @@
  *   t(M) / t(none) of each phase is observed per layer, with most of that layer's own noise
  *   cancelled. Boosted trees (./gbt.ts) fit ln((t_M + eps) / (t_none + eps)) on three features:
  *   h (or the blended axis of headroomAxis), ln ws and the kernel family; eps is the time to read
- *   the bytes the phase moves once from disk (ratioOffsetMs). A tree ensemble is piecewise constant between the thresholds
- *   its splits use, so the fitted function is exactly a table over (family, ws cell, h cell); the
- *   table is what is stored, and predict is two binary searches and a lookup. The table is then made
+ *   the bytes the phase moves once from disk (ratioOffsetMs). A tree ensemble is piecewise
+ *   constant between the thresholds its splits use, so the fitted function is exactly a table over
+ *   (family, ws cell, h cell); the table is what is stored, and predict is two binary searches and a lookup. The table is then made
  *   non-increasing in h (more memory is never predicted slower, so curves and min-memory searches
  *   are monotone), >= 1, = 1 where nothing can swap, and non-decreasing in ws for large layers
  *   (sizeMonotoneFromMiB), with the trees' own Duan smearing factor applied.
@@ -32,7 +32,8 @@
  *   total (total at M / total unlimited). Without context rows they stay (1, 0, 1): the model is
  *   then exactly the isolated-layer prediction.
  *
- * Cost: fit O(trees * depth * pairs) + the grid; predict O(log cells), no allocation.
+ * Cost: fit O(trees * depth * pairs) + the grid; predict O(log cells) (M-independent parts cached
+ * per layer object).
  */
 import { UserError } from '../errors.js';
 import { fitGbt, predictGbt, type GbtModel, type GbtOptions } from './gbt.js';
