@@ -274,7 +274,11 @@ export interface StackedBarsSpec {
   /** One stack segment per entry; values[i] belongs to categories[i]. */
   stacks: { name: string; values: number[] }[];
   yLabel: string;
-  /** Rotate category labels (many bars). */
+  /**
+   * Rotate category labels (many bars). Default: rotated when the longest label does not fit its
+   * bar's width. Labels that would still overlap (bars narrower than a rotated line of text) are
+   * thinned to every k-th; every bar keeps its label in its tooltip and data-category.
+   */
   rotateLabels?: boolean;
   width?: number;
   height?: number;
@@ -286,7 +290,14 @@ export interface StackedBarsSpec {
  */
 export function stackedBarsSvg(spec: StackedBarsSpec): string {
   const n = spec.categories.length;
-  const fr = { ...FRAME, width: spec.width ?? Math.max(FRAME.width, 90 + n * 14), height: spec.height ?? FRAME.height, bottom: spec.rotateLabels ? 110 : FRAME.bottom };
+  const width = spec.width ?? Math.max(FRAME.width, 90 + n * 14);
+  const bandGuess = (width - FRAME.left - FRAME.right) / Math.max(1, n);
+  // ~6.5 px per character at font-size 11: horizontal labels need the band to hold the longest one
+  const longest = Math.max(0, ...spec.categories.map((c) => c.length));
+  const rotate = spec.rotateLabels ?? longest * 6.5 > bandGuess * 0.95;
+  // rotated labels at font-size 10 need ~12 px between them; keep every k-th
+  const every = rotate ? Math.max(1, Math.ceil(12 / Math.max(1e-9, bandGuess))) : 1;
+  const fr = { ...FRAME, width, height: spec.height ?? FRAME.height, bottom: rotate ? 110 : FRAME.bottom };
   const totals = spec.categories.map((_, i) => spec.stacks.reduce((s, st) => s + Math.max(0, st.values[i] ?? 0), 0));
   const y = makeScale({ label: spec.yLabel, domain: [0, Math.max(...totals, 1e-12) * 1.05], ...(spec.format ? { format: spec.format } : {}) }, totals, [fr.height - fr.bottom, fr.top]);
   const band = (fr.width - fr.left - fr.right) / Math.max(1, n);
@@ -308,8 +319,9 @@ export function stackedBarsSvg(spec: StackedBarsSpec): string {
       acc += v;
     });
     const ly = fr.height - fr.bottom + 14;
+    if (i % every !== 0) return;
     parts.push(
-      spec.rotateLabels
+      rotate
         ? `<text class="category" font-size="10" transform="translate(${n2(cx)} ${ly}) rotate(-60)" text-anchor="end">${escapeXml(cat)}</text>`
         : `<text class="category" font-size="11" x="${n2(cx)}" y="${ly}" text-anchor="middle">${escapeXml(cat)}</text>`,
     );

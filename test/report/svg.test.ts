@@ -86,3 +86,25 @@ test('reportHtml: large datasets are thinned to at most MAX_SCATTER_POINTS circl
   assert.match(html, /45000 layer configurations of <code>d\.csv<\/code> \(medians over repetitions\), one in 3 shown/);
   assert.match(html, /no interval: the model has no calibration/);
 });
+
+test('stackedBarsSvg: long labels are rotated, and thinned in a fixed width, so they never overlap; every bar is drawn', () => {
+  const cats = Array.from({ length: 60 }, (_, i) => `${(100 + i * 13.7).toFixed(1)} MiB`);
+  const labelXs = (svg: string): number[] => [...svg.matchAll(/<text class="category"[^>]*transform="translate\(([\d.]+) [\d.]+\) rotate\(-60\)"/g)].map((m) => Number(m[1]));
+  const apart = (xs: number[]): void => {
+    for (let i = 1; i < xs.length; i++) assert.ok(xs[i]! - xs[i - 1]! >= 12, `labels ${i - 1} and ${i} are ${xs[i]! - xs[i - 1]!} px apart`);
+  };
+  // automatic width: 14 px per bar, every label rotated
+  const auto = stackedBarsSvg({ title: 'e', categories: cats, stacks: [{ name: 'err', values: cats.map((_, i) => i + 1) }], yLabel: '%' });
+  assert.equal([...auto.matchAll(/class="mark bar"/g)].length, 60);
+  assert.equal(labelXs(auto).length, 60);
+  apart(labelXs(auto));
+  // fixed 400 px: ~5 px per bar, so every 3rd label
+  const narrow = stackedBarsSvg({ title: 'e', categories: cats, stacks: [{ name: 'err', values: cats.map((_, i) => i + 1) }], yLabel: '%', width: 400 });
+  assert.equal([...narrow.matchAll(/class="mark bar"/g)].length, 60);
+  assert.equal(labelXs(narrow).length, 20);
+  apart(labelXs(narrow));
+  // few short labels stay horizontal, all of them
+  const few = stackedBarsSvg({ title: 'f', categories: ['4x', '1x', '0.5x'], stacks: [{ name: 'err', values: [1, 2, 3] }], yLabel: '%' });
+  assert.equal([...few.matchAll(/<text class="category" font-size="11"/g)].length, 3);
+  assert.doesNotMatch(few, /rotate\(-60\)/);
+});
