@@ -24,9 +24,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readDataset } from '../src/runtime/dataset-files.js';
+import { readDataset, readDatasets } from '../src/runtime/dataset-files.js';
 import type { HardwareFingerprint, MeasurementRow } from '../src/dataset/schema.js';
 import { aggregateRows, median, passTotals, type LayerObservation } from '../src/models/observations.js';
 import { fitModelOnObservations, loadModel, type FitOptions, type ModelKind } from '../src/models/index.js';
@@ -176,15 +176,16 @@ function metricsLine(label: string, m: ErrorMetrics, extra = ''): string {
 }
 
 async function main(): Promise<void> {
+  // --ref takes several comma-separated datasets (e.g. the reference plus data/reference/gap.csv.gz)
   const refPath = arg('--ref', null) ?? firstExisting('data/reference/rows.csv.gz', 'data/reference/rows.csv');
   const valPath = arg('--val', null) ?? firstExisting('data/validation/rows.csv.gz', 'data/validation/rows.csv');
   const ctxPath = arg('--ctx', null) ?? firstExisting('data/context/rows.csv.gz', 'data/context/rows.csv');
-  const outPath = join(root, arg('--out', 'docs/BENCHMARKS.md')!);
+  const outPath = resolve(root, arg('--out', 'docs/BENCHMARKS.md')!);
   const writeDefault = arg('--write-default', null);
   const load0 = loadavg()[0]!;
 
   const t0 = performance.now();
-  const ref = await readDataset(refPath);
+  const ref = await readDatasets(refPath);
   const val = await readDataset(valPath);
   const ctx = await readDataset(ctxPath);
   // The same machine measured its fingerprint once per dataset (idle footprint and bandwidths differ
@@ -291,9 +292,9 @@ async function main(): Promise<void> {
     const cal = calibrateNetworkTotals(defaultFull.pred, measured, 0.9);
     const bundle = makeBundle(defaultFull.model, hwRef, {
       calibration: { ...cal, method: `${cal.method}; calibrated on ${runs.length} zoo validation runs (${nets.length} networks)` },
-      provenance: { data: refPath.replace(`${root}/`, ''), command: `npm run bench -- --write-default ${writeDefault}`, fittedAt: new Date().toISOString(), rows: ref.rows.length },
+      provenance: { data: refPath.replaceAll(`${root}/`, ''), command: `npm run bench -- --write-default ${writeDefault}`, fittedAt: new Date().toISOString(), rows: ref.rows.length },
     });
-    const p = join(root, writeDefault);
+    const p = resolve(root, writeDefault);
     mkdirSync(dirname(p), { recursive: true });
     writeFileSync(p, `${JSON.stringify(bundle)}\n`);
     log(`wrote ${writeDefault}`);
@@ -317,7 +318,7 @@ async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   out.push('# Benchmarks', '');
   out.push(`Made by \`npm run bench\` (\`node dist/bench/run.js\`) on ${new Date().toISOString().slice(0, 16)}Z: ${cpu}, ${cpus().length} cores, ${formatBytes(totalmem())} RAM, Node ${process.version}; load average at start ${load0.toFixed(2)}. Hardware fingerprint of the data: \`${hwRef.id}\` (disk ${formatBytes(hwRef.diskReadBytesPerSec ?? 0)}/s, memory ${formatBytes(hwRef.memBandwidthBytesPerSec ?? 0)}/s, GEMM ${num(hwRef.gemmGflops ?? NaN, 1)} GFLOP/s, idle runtime ${formatBytes(hwRef.runtimeIdleBytes ?? 0)}).`, '');
-  out.push(`Data: \`${refPath.replace(`${root}/`, '')}\` (${ref.rows.length} rows, ${refObs.length} layer configurations = sampled layer x memory limit, medians of their passes) and \`${valPath.replace(`${root}/`, '')}\` (${runs.length} whole-network runs of ${nets.length} zoo networks, ${val.rows.length} rows). Metrics: APE = |pred - measured| / measured in milliseconds; bias = geometric mean of predicted / measured (1 = unbiased, < 1 = underestimates); log% = the study's log-space error, mean |ln pred - ln actual| / |ln actual|.`, '');
+  out.push(`Data: \`${refPath.replaceAll(`${root}/`, '')}\` (${ref.rows.length} rows, ${refObs.length} layer configurations = sampled layer x memory limit, medians of their passes) and \`${valPath.replace(`${root}/`, '')}\` (${runs.length} whole-network runs of ${nets.length} zoo networks, ${val.rows.length} rows). Metrics: APE = |pred - measured| / measured in milliseconds; bias = geometric mean of predicted / measured (1 = unbiased, < 1 = underestimates); log% = the study's log-space error, mean |ln pred - ln actual| / |ln actual|.`, '');
   {
     // ---- targets of the default model at a glance (issue: "Beat the study")
     const d = errorMetrics(defaultFull.pred, measured);

@@ -86,11 +86,11 @@ export async function fit(
   data: string | { rows: MeasurementRow[]; hardware: HardwareFingerprint[] },
   opts: { kind?: string; context?: string | { rows: MeasurementRow[]; hardware: HardwareFingerprint[] } } = {},
 ): Promise<ModelBundle> {
-  const { readDataset } = await import('./runtime/dataset-files.js');
+  const { readDataset, readDatasets } = await import('./runtime/dataset-files.js');
   const { fitModelOnObservations, parseModelKind, DEFAULT_MODEL_KIND, DEFAULT_FIT_OPTIONS } = await import('./models/index.js');
   const { aggregateRows } = await import('./models/observations.js');
   const { UserError } = await import('./errors.js');
-  const ds = typeof data === 'string' ? await readDataset(data) : data;
+  const ds = typeof data === 'string' ? await readDatasets(data) : data;
   if (ds.rows.length === 0) throw new UserError('fit: no measurement rows to fit on; check the data argument');
   const kind = parseModelKind(opts.kind ?? DEFAULT_MODEL_KIND, 'kind');
   const options: import('./models/index.js').FitOptions = opts.kind === undefined ? { ...DEFAULT_FIT_OPTIONS } : {};

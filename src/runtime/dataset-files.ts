@@ -124,6 +124,38 @@ export async function readDataset(path: string): Promise<{ rows: MeasurementRow[
 }
 
 /**
+ * Several datasets read as one: `paths` comma-separated (e.g. "a.csv.gz,b.csv.gz"), rows
+ * concatenated, fingerprints merged by id (the first file's wins: the same machine measures itself
+ * again for each dataset, a few % apart). Throws a UserError when two files share a run key
+ * (hardware, network, layer index, limit, rep), which would silently merge different layers.
+ */
+export async function readDatasets(paths: string): Promise<{ rows: MeasurementRow[]; hardware: HardwareFingerprint[] }> {
+  const list = paths.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+  if (list.length === 1) return readDataset(list[0]!);
+  const rows: MeasurementRow[] = [];
+  const hardware = new Map<string, HardwareFingerprint>();
+  const owner = new Map<string, string>();
+  for (const path of list) {
+    const ds = await readDataset(path);
+    for (const h of ds.hardware) if (!hardware.has(h.id)) hardware.set(h.id, h);
+    const seen = new Set<string>();
+    for (const r of ds.rows) {
+      const k = `${r.hardwareId}|${r.network}|${r.layerIndex}`;
+      if (!seen.has(k)) {
+        seen.add(k);
+        const other = owner.get(k);
+        if (other !== undefined) {
+          throw new UserError(`${path}: network "${r.network}" layer ${r.layerIndex} also appears in ${other}; datasets read together need distinct network names (rename one file's, e.g. s00001 -> g00001)`);
+        }
+      }
+      rows.push(r);
+    }
+    for (const k of seen) owner.set(k, path);
+  }
+  return { rows, hardware: [...hardware.values()] };
+}
+
+/**
  * Writes a whole dataset (replacing the file; gzip if the path ends in .gz), plus fingerprints if
  * given. `stats` fills the derived columns (see csv.ts).
  */

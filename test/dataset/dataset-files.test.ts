@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { encodeRows } from '../../src/dataset/csv.js';
 import type { HardwareFingerprint } from '../../src/dataset/schema.js';
 import { UserError } from '../../src/errors.js';
-import { hardwarePathFor, openRowWriter, readDataset, writeDataset, writeHardware } from '../../src/runtime/dataset-files.js';
+import { hardwarePathFor, openRowWriter, readDataset, readDatasets, writeDataset, writeHardware } from '../../src/runtime/dataset-files.js';
 import { denseRow } from './rows.js';
 
 const hw: HardwareFingerprint = {
@@ -83,4 +83,18 @@ test('the writer refuses a foreign CSV and gzip output with a fix', () =>
     await assert.rejects(openRowWriter(join(dir, 'x.csv.gz')), /cannot be gzip-compressed; write to a \.csv/);
     await writeFile(join(dir, 'bad.csv.gz'), gzipSync('x').subarray(0, 5));
     await assert.rejects(readDataset(join(dir, 'bad.csv.gz')), /not a valid gzip file/);
+  }));
+
+test('readDatasets: comma-separated files read as one (first fingerprint wins); shared network names are refused', () =>
+  withTmp(async (dir) => {
+    const a = [denseRow(0), denseRow(1, { memoryLimitBytes: null })];
+    const b = [denseRow(0, { network: 'g00000' }), denseRow(1, { network: 'g00000', memoryLimitBytes: null })];
+    await writeDataset(join(dir, 'a.csv'), a, { hardware: [hw] });
+    await writeDataset(join(dir, 'b.csv.gz'), b, { hardware: [{ ...hw, runtimeIdleBytes: 61e6 }] });
+    const both = await readDatasets(`${join(dir, 'a.csv')},${join(dir, 'b.csv.gz')}`);
+    assert.deepEqual(both.rows, [...a, ...b]);
+    assert.deepEqual(both.hardware, [hw]);
+    assert.deepEqual((await readDatasets(join(dir, 'a.csv'))).rows, a);
+    await writeDataset(join(dir, 'c.csv'), a, { hardware: [hw] });
+    await assert.rejects(readDatasets(`${join(dir, 'a.csv')},${join(dir, 'c.csv')}`), (e: unknown) => e instanceof UserError && /c\.csv: network ".+" layer 0 also appears in .*a\.csv; datasets read together need distinct network names/.test(e.message));
   }));

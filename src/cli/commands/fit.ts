@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .command('fit')
     .description('fit a latency model on a dataset (default kind: the one the shipped default model uses)')
     .option('--model <kind>', 'model kind: fe-swap (FE without a limit x a swap slowdown learned from paired limits), hybrid, physical, gbt, roofline, fe (the study: per-type regression on theoretical features) or fs (the study: LASSO over expanded features + PCA); default: the default kind')
-    .requiredOption('--data <rows.csv>', 'dataset from memlat profile or memlat import (.csv or .csv.gz)')
+    .requiredOption('--data <rows.csv>', 'dataset from memlat profile or memlat import (.csv or .csv.gz); several comma-separated are read as one')
     .option('--context <rows.csv>', 'fe-swap: whole-network runs (memlat validate-runs rows, with an unlimited run per network) to fit the network-context correction on; use networks you will not evaluate on')
     .requiredOption('--out <model.json>', 'file to write the fitted model (bundle) to')
     .option('--feature-scale <scale>', 'features as log1p (default, power-law model) or raw')
@@ -41,9 +41,9 @@ export function register(program: Command): void {
       const kind = parseModelKind(flags.model ?? DEFAULT_MODEL_KIND);
       // Without --model: the default kind with the default options (flags given still override them).
       const fit = flags.model === undefined ? { ...DEFAULT_FIT_OPTIONS, ...parseFitFlags(flags) } : parseFitFlags(flags);
-      const { readDataset } = await import('../../runtime/dataset-files.js');
+      const { readDataset, readDatasets } = await import('../../runtime/dataset-files.js');
       const { writeFile } = await import('node:fs/promises');
-      const { rows, hardware } = await readDataset(flags.data);
+      const { rows, hardware } = await readDatasets(flags.data);
       if (rows.length === 0) throw new UserError(`--data ${flags.data}: no rows; profile or import some first`);
       const { aggregateRows } = await import('../../models/observations.js');
       const hw = new Map(hardware.map((h) => [h.id, h] as const));
