@@ -170,24 +170,17 @@ export class FeSwapModel implements Model {
   readonly version = FE_SWAP_VERSION;
   readonly fittedTargets: readonly Target[];
   readonly base: FeModel;
-  /** Reused query at M = RAM. */
-  private readonly query: LayerInput;
   /** Per layer object: what predict needs that does not depend on M (held weakly). */
   private readonly keys = new WeakMap<object, LayerKey>();
   constructor(readonly data: FeSwapModelJSON) {
     this.fittedTargets = data.fittedTargets;
     this.base = new FeModel(data.base);
-    this.query = { layer: undefined as unknown as LayerInput['layer'], memoryBytes: 0, hardware: undefined as unknown as LayerInput['hardware'] };
   }
 
   /** The phases without a limit (the FE base at M = RAM). */
   unlimited(x: LayerInput): TimePrediction {
-    if (x.memoryBytes >= x.hardware.ramBytes) return this.base.predict(x);
-    const q = this.query;
-    q.layer = x.layer;
-    q.hardware = x.hardware;
-    q.memoryBytes = x.hardware.ramBytes;
-    return this.base.predict(q);
+    // called once per layer (keyOf caches the result), so a fresh query costs nothing
+    return this.base.predict(x.memoryBytes >= x.hardware.ramBytes ? x : { layer: x.layer, memoryBytes: x.hardware.ramBytes, hardware: x.hardware });
   }
 
   /** The M-independent part of a query (unlimited phases, working set, table rows), cached per layer. */
