@@ -19,6 +19,11 @@ export interface RunResult {
   totalMs: number;
   /** Each pass's total, ms. */
   totalsMs: number[];
+  /**
+   * Untimed harness overhead per pass (the scavenges and counter reads between layers, in no timed
+   * phase; see docs/EXECUTION-MODEL.md), ms: each pass's sum over layers.
+   */
+  harnessMsPerPass: number[];
   /** Median over passes of the pass's major faults (all layers). */
   majorFaults: number;
   /** Median over passes of the pass's swap-in pages (null if unavailable). */
@@ -155,6 +160,7 @@ export async function runNetwork(
     reps: opts.reps,
     totalMs: median(totalsMs),
     totalsMs,
+    harnessMsPerPass: passes.map((p) => p.reduce((a, t) => a + t.harnessMs, 0)),
     majorFaults: median(passes.map((p) => p.reduce((a, t) => a + t.majorFaults, 0))),
     swapInPages: passSwap.some((v) => v === null) ? null : median(passSwap as number[]),
     layers,

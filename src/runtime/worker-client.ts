@@ -7,13 +7,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Layer } from '../network/types.js';
 import { UserError } from '../errors.js';
 import { formatBytes } from '../units.js';
 import { detectLimiter, registerCleanup, type MemoryGroup, type MemoryLimiter } from './limiter.js';
 import { ensureWeightFile } from './weights.js';
-import type { FromWorker, ToWorker, WireJob } from './worker-protocol.js';
+import type { FromWorker, LayerTiming, ToWorker, WireJob } from './worker-protocol.js';
 
 /** One isolated layer to measure. */
 export interface LayerJob {
@@ -22,19 +23,7 @@ export interface LayerJob {
   inputShapes: number[][];
 }
 
-/** One timed pass of one job. */
-export interface LayerTiming {
-  jobId: string;
-  rep: number;
-  loadMs: number;
-  runMs: number;
-  unloadMs: number;
-  /** Worker's major faults during this layer's load+run+unload. */
-  majorFaults: number;
-  /** cgroup/vmstat deltas, null if unavailable (on cgroup v1 these are machine-wide /proc/vmstat). */
-  swapInPages: number | null;
-  swapOutPages: number | null;
-}
+export type { LayerTiming } from './worker-protocol.js';
 
 /** How to start a worker. */
 export interface WorkerOptions {
@@ -76,7 +65,8 @@ export interface LayerWorker {
   readonly group: MemoryGroup | null;
   /**
    * Each job: prepare its session (untimed), then `reps` passes of: evict its weight file from the
-   * page cache, materialise input (untimed), load weights from disk, run, unload (+ full GC).
+   * page cache, materialise input (untimed), load weights from disk, run, unload (free every buffer
+   * the layer held), then untimed harness work (a scavenge) reported as harnessMs.
    */
   measure(jobs: LayerJob[], reps: number, onTiming: (t: LayerTiming) => void, signal?: AbortSignal): Promise<MeasureOutcome>;
   /**
@@ -88,12 +78,33 @@ export interface LayerWorker {
   close(): Promise<void>;
 }
 
+/**
+ * Node flags of the worker: --expose-gc (the untimed scavenge), and on Node 20, where
+ * `ArrayBuffer.prototype.transfer` (the synchronous free of unload) is still behind a flag,
+ * --harmony-rab-gsab-transfer. The same node binary runs parent and worker, so the parent can tell.
+ */
+export function workerNodeFlags(): string[] {
+  const flags = ['--expose-gc'];
+  if (typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer !== 'function') flags.push('--harmony-rab-gsab-transfer');
+  return flags;
+}
+
 /** argv (after `node`) that runs the worker entry in this installation: compiled JS or TS via tsx. */
 export function workerNodeArgs(): string[] {
   const js = fileURLToPath(new URL('./worker.js', import.meta.url));
-  if (existsSync(js)) return ['--expose-gc', js];
+  if (existsSync(js)) return [...workerNodeFlags(), js];
   const ts = fileURLToPath(new URL('./worker.ts', import.meta.url));
-  return ['--expose-gc', '--import', import.meta.resolve('tsx'), ts];
+  return [...workerNodeFlags(), '--import', import.meta.resolve('tsx'), ts];
+}
+
+/** The file holding a group's charged memory (v2 memory.current, v1 memory.usage_in_bytes), or null. */
+function usageFileOf(group: MemoryGroup | null): string | null {
+  if (!group?.path) return null;
+  for (const f of ['memory.current', 'memory.usage_in_bytes']) {
+    const p = join(group.path, f);
+    if (existsSync(p)) return p;
+  }
+  return null;
 }
 
 /**
@@ -262,7 +273,7 @@ export async function startWorker(opts: WorkerOptions): Promise<LayerWorker> {
         if (signal?.aborted) return finish({ status: 'aborted' });
         signal?.addEventListener('abort', onAbort);
         arm();
-        child.send({ type: 'measure', jobs: wire, reps, order, swapStatFile: group?.swapStatFile ?? '/proc/vmstat' } satisfies ToWorker);
+        child.send({ type: 'measure', jobs: wire, reps, order, swapStatFile: group?.swapStatFile ?? '/proc/vmstat', usageFile: usageFileOf(group) } satisfies ToWorker);
       });
     } finally {
       busy = false;

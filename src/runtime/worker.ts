@@ -1,9 +1,24 @@
 /**
- * The worker process: started by worker-client.ts with --expose-gc inside the memory group, it loads
- * onnxruntime, reports its idle footprint, then measures layer jobs exactly as
- * ../../docs/EXECUTION-MODEL.md says (session prepared untimed; per pass: evict the weight file,
- * materialise the input untimed, then timed load / run / unload + full GC).
- * Entry point only (not a library module): run as `node --expose-gc dist/src/runtime/worker.js`.
+ * The worker process: started by worker-client.ts inside the memory group, it loads onnxruntime,
+ * reports its idle footprint, then measures layer jobs exactly as ../../docs/EXECUTION-MODEL.md says:
+ * session prepared untimed; per pass: evict the weight file, materialise the input (untimed), then
+ * timed load / run / unload, then untimed harness work (recorded as harnessMs).
+ *
+ * Unload frees like a native engine: every buffer the layer held (weights, input, output) is an
+ * ArrayBuffer owned by this pass alone, and unload detaches each one (`ArrayBuffer.prototype.transfer(0)`),
+ * which releases its backing store synchronously: free(3), i.e. munmap for large buffers, so the
+ * pages go back to the OS (and out of the cgroup's charge) before the next layer loads, at a cost
+ * that grows with the bytes held. No garbage collection is timed. The JS wrapper objects a pass
+ * leaves (tensors, views, promises: a few KiB) are collected by a scavenge after the unload, untimed,
+ * and its time is reported per pass as harness overhead.
+ *
+ * MEMLAT_UNLOAD selects the mechanism, for the benchmark's side-by-side comparison only:
+ * `free` (default, the rule), `full-gc` (the old rule: drop references, timed full GC) and
+ * `scavenge` (drop references, timed minor GC; V8 sweeps array buffers concurrently, so memory
+ * returns late).
+ *
+ * Entry point only (not a library module): run as `node --expose-gc [--harmony-rab-gsab-transfer]
+ * dist/src/runtime/worker.js` (workerNodeArgs in worker-client.ts builds the argv).
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -12,8 +27,7 @@ import { buildLayerGraph, elementCount, type LayerGraph } from './onnx-layer.js'
 import { evictFromPageCache } from './page-cache.js';
 import { readSwapPages } from './limiter.js';
 import { readWeightFile } from './weights.js';
-import type { FromWorker, ToWorker, WireJob } from './worker-protocol.js';
-import type { LayerTiming } from './worker-client.js';
+import type { FromWorker, LayerTiming, ToWorker, WireJob } from './worker-protocol.js';
 
 const threads = Number(process.env.MEMLAT_THREADS) || cpus().length;
 const sessionOptions: ort.InferenceSession.SessionOptions = {
@@ -24,9 +38,30 @@ const sessionOptions: ort.InferenceSession.SessionOptions = {
   executionMode: 'sequential',
 };
 
-const fullGc = (globalThis as { gc?: () => void }).gc;
-if (!fullGc) throw new Error('worker must run with --expose-gc');
-const gc: () => void = fullGc;
+type UnloadMode = 'free' | 'full-gc' | 'scavenge';
+const unloadMode: UnloadMode = ((): UnloadMode => {
+  const m = process.env.MEMLAT_UNLOAD ?? 'free';
+  if (m === 'free' || m === 'full-gc' || m === 'scavenge') return m;
+  throw new Error(`MEMLAT_UNLOAD=${m}: must be free, full-gc or scavenge`);
+})();
+
+type GcFn = (opts?: { type?: 'major' | 'minor' }) => void;
+const exposedGc = (globalThis as { gc?: GcFn }).gc;
+if (!exposedGc) throw new Error('worker must run with --expose-gc');
+const gc: GcFn = exposedGc;
+
+type Transferable = ArrayBuffer & { transfer?: (newLength?: number) => ArrayBuffer };
+if (typeof (ArrayBuffer.prototype as Transferable).transfer !== 'function') {
+  throw new Error('worker needs ArrayBuffer.prototype.transfer (Node >= 21, or Node 20 with --harmony-rab-gsab-transfer)');
+}
+
+/**
+ * Give `buf`'s memory back now: detaching an ArrayBuffer drops V8's reference to its backing store,
+ * which (being the only one) is freed on the spot. Views of it become empty. Cost: free(3) of its bytes.
+ */
+function release(buf: ArrayBufferLike | undefined): void {
+  if (buf instanceof ArrayBuffer && buf.byteLength > 0) (buf as Transferable).transfer?.(0);
+}
 
 function send(msg: FromWorker): void {
   process.send?.(msg);
@@ -35,6 +70,23 @@ function send(msg: FromWorker): void {
 function statusBytes(key: string): number {
   const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
+}
+
+const PAGE_BYTES = 4096;
+/** Resident bytes of this process from /proc/self/statm (one small read, ~10 us). */
+function rssBytes(): number {
+  const f = readFileSync('/proc/self/statm', 'utf8').split(' ');
+  return Number(f[1]) * PAGE_BYTES;
+}
+
+function groupUsage(file: string | null): number | null {
+  if (!file) return null;
+  try {
+    const v = Number(readFileSync(file, 'utf8').trim());
+    return Number.isFinite(v) ? v : null;
+  } catch {
+    return null;
+  }
 }
 
 let aborted = false;
@@ -51,7 +103,7 @@ async function prepare(job: WireJob): Promise<Prepared> {
   return { job, graph, session };
 }
 
-/** Deterministic input activation (untimed). */
+/** Deterministic input activation (untimed), each tensor in its own ArrayBuffer. */
 function materialiseInputs(p: Prepared): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
   for (const a of p.graph.inputs) {
@@ -70,13 +122,28 @@ function materialiseInputs(p: Prepared): Record<string, ort.Tensor> {
   return feeds;
 }
 
-async function onePass(p: Prepared, rep: number, swapStatFile: string): Promise<void> {
-  if (p.job.weightPath) evictFromPageCache(p.job.weightPath);
-  let feeds: Record<string, ort.Tensor> | null = materialiseInputs(p);
-  gc();
-  const faults0 = process.resourceUsage().majorPageFault;
-  const swap0 = readSwapPages(swapStatFile);
+/** The backing ArrayBuffer of a CPU tensor (undefined for anything else). */
+function tensorBuffer(t: ort.Tensor | undefined): ArrayBufferLike | undefined {
+  if (!t || t.location !== 'cpu') return undefined;
+  const d = t.data as unknown;
+  return ArrayBuffer.isView(d) ? d.buffer : undefined;
+}
 
+interface PassContext {
+  swapStatFile: string;
+  usageFile: string | null;
+}
+
+async function onePass(p: Prepared, rep: number, ctx: PassContext): Promise<void> {
+  if (p.job.weightPath) evictFromPageCache(p.job.weightPath);
+  const feeds: Record<string, ort.Tensor> = materialiseInputs(p);
+  const inputBuffers = Object.values(feeds).map(tensorBuffer);
+  const rssBeforeLoadBytes = rssBytes();
+  const groupBeforeLoadBytes = groupUsage(ctx.usageFile);
+  const faults0 = process.resourceUsage().majorPageFault;
+  const swap0 = readSwapPages(ctx.swapStatFile);
+
+  // ---- timed: load
   const t0 = performance.now();
   let buf: Buffer | null = p.job.weightPath ? readWeightFile(p.job.weightPath) : null;
   let off = 0;
@@ -86,30 +153,58 @@ async function onePass(p: Prepared, rep: number, swapStatFile: string): Promise<
     feeds[w.name] = new ort.Tensor('float32', new Float32Array(buf.buffer, buf.byteOffset + off, n), w.shape);
     off += n * 4;
   }
+  // ---- timed: run
   const t1 = performance.now();
   let out: ort.InferenceSession.OnnxValueMapType | null = await p.session.run(feeds);
   const t2 = performance.now();
+
+  // untimed: the three memory readings at peak
   const y = out[p.graph.outputName];
   const outputShape = y ? [...y.dims] : [];
-  y?.dispose();
-  out = null;
-  feeds = null;
-  buf = null;
-  gc();
+  const rssAfterRunBytes = rssBytes();
+  const groupAfterRunBytes = groupUsage(ctx.usageFile);
+
+  // ---- timed: unload
+  const u0 = performance.now();
+  if (unloadMode === 'free') {
+    for (const v of Object.values(out)) release(tensorBuffer(v));
+    for (const b of inputBuffers) release(b);
+    release(buf?.buffer);
+  } else {
+    // Drop every reference (the caller's `feeds`/`out` die with this frame's locals) and collect.
+    out = null;
+    for (const k of Object.keys(feeds)) delete feeds[k];
+    inputBuffers.length = 0;
+    buf = null;
+    gc({ type: unloadMode === 'full-gc' ? 'major' : 'minor' });
+  }
   const t3 = performance.now();
 
+  // untimed: counters, then the harness's own scavenge
   const faults1 = process.resourceUsage().majorPageFault;
-  const swap1 = readSwapPages(swapStatFile);
+  const swap1 = readSwapPages(ctx.swapStatFile);
+  const rssAfterUnloadBytes = rssBytes();
+  const groupAfterUnloadBytes = groupUsage(ctx.usageFile);
+  if (unloadMode === 'free') gc({ type: 'minor' });
+  const h1 = performance.now();
+
   const diff = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : b - a);
   const timing: LayerTiming = {
     jobId: p.job.id,
     rep,
     loadMs: t1 - t0,
     runMs: t2 - t1,
-    unloadMs: t3 - t2,
+    unloadMs: t3 - u0,
+    harnessMs: u0 - t2 + (h1 - t3),
     majorFaults: faults1 - faults0,
     swapInPages: diff(swap0.swapInPages, swap1.swapInPages),
     swapOutPages: diff(swap0.swapOutPages, swap1.swapOutPages),
+    rssBeforeLoadBytes,
+    rssAfterRunBytes,
+    rssAfterUnloadBytes,
+    groupBeforeLoadBytes,
+    groupAfterRunBytes,
+    groupAfterUnloadBytes,
   };
   send({ type: 'timing', timing, outputShape });
 }
@@ -117,6 +212,7 @@ async function onePass(p: Prepared, rep: number, swapStatFile: string): Promise<
 async function measure(msg: Extract<ToWorker, { type: 'measure' }>): Promise<void> {
   aborted = false;
   let current: string | undefined;
+  const ctx: PassContext = { swapStatFile: msg.swapStatFile, usageFile: msg.usageFile };
   try {
     if (msg.order === 'job') {
       for (const job of msg.jobs) {
@@ -124,7 +220,8 @@ async function measure(msg: Extract<ToWorker, { type: 'measure' }>): Promise<voi
         current = job.id;
         send({ type: 'jobStart', jobId: job.id });
         const p = await prepare(job);
-        for (let rep = 0; rep < msg.reps && !aborted; rep++) await onePass(p, rep, msg.swapStatFile);
+        gc(); // untimed: the previous job's session is gone; start each job from a compact heap
+        for (let rep = 0; rep < msg.reps && !aborted; rep++) await onePass(p, rep, ctx);
         await p.session.release();
       }
     } else {
@@ -134,11 +231,12 @@ async function measure(msg: Extract<ToWorker, { type: 'measure' }>): Promise<voi
         prepared.push(await prepare(job));
       }
       for (let rep = 0; rep < msg.reps && !aborted; rep++) {
+        gc(); // untimed, between passes: the heap the preparation and the last pass left
         for (const p of prepared) {
           if (aborted) break;
           current = p.job.id;
           send({ type: 'jobStart', jobId: p.job.id });
-          await onePass(p, rep, msg.swapStatFile);
+          await onePass(p, rep, ctx);
         }
       }
       for (const p of prepared) await p.session.release();

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { resolveNetwork } from '../../src/network/shapes.js';
 import type { Network } from '../../src/network/types.js';
 import { largestWorkingSetBytes, validationLevels, validationRows } from '../../src/profile/validation.js';
+import { fakeTiming } from './fake-worker.js';
 
 const MiB = 1024 * 1024;
 // dense 1024 -> 4096: weights (1024*4096 + 4096) * 4 = 16,793,600 B; input 4096 B; output 16384 B.
@@ -29,7 +30,7 @@ test('validation levels: idle + f * largest working set, rounded up to MiB, null
 });
 
 test('validation rows: one per pass per layer, rep = pass, source memlat-run', () => {
-  const t = (jobId: string, rep: number, loadMs: number) => ({ jobId, rep, loadMs, runMs: 1, unloadMs: 0.1, majorFaults: 2, swapInPages: 0, swapOutPages: 0 });
+  const t = (jobId: string, rep: number, loadMs: number) => ({ ...fakeTiming(jobId, rep), loadMs, runMs: 1, unloadMs: 0.1, majorFaults: 2, swapInPages: 0, swapOutPages: 0 });
   const passes = [0, 1].map((p) => rn.layers.map((l) => t(String(l.index), p, 10 * p + l.index)));
   const rows = validationRows(rn, passes, 165 * MiB, 'hw');
   assert.equal(rows.length, 6);
