@@ -114,7 +114,10 @@ export async function fit(
 export async function run(network: NetworkArg, opts: LoadNetworkOptions & { memory: string | number | null; reps?: number; threads?: number }): Promise<RunResult> {
   const rn = await resolveArg(network, opts);
   const { runNetwork } = await import('./runtime/run-network.js');
-  return runNetwork(rn, { memoryLimitBytes: memoryArg(opts.memory, 'memory'), reps: opts.reps ?? 5, ...(opts.threads ? { threads: opts.threads } : {}) });
+  const { prepareRun } = await import('./runtime/run-prepare.js');
+  const memoryLimitBytes = memoryArg(opts.memory, 'memory');
+  await prepareRun(rn, { memoryLimitBytes });
+  return runNetwork(rn, { memoryLimitBytes, reps: opts.reps ?? 5, ...(opts.threads ? { threads: opts.threads } : {}) });
 }
 
 /** `memlat profile`: measures sampled layers into a dataset file (resumable). Null for a dry run. */

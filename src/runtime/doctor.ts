@@ -7,11 +7,11 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeS
 import { join } from 'node:path';
 import type { ResolvedNetwork } from '../network/types.js';
 import { formatBytes } from '../units.js';
-import { detectCgroups, systemdUserScopeWorks } from './limiter.js';
+import { detectCgroups, findStaleGroups, removeStaleGroups, systemdUserScopeWorks } from './limiter.js';
 import { cachedPages, evictFromPageCache } from './page-cache.js';
 import { layerResidentBytes } from './run-network.js';
 import { swapBytes } from './swap.js';
-import { defaultCacheDir } from './weights.js';
+import { defaultCacheDir, sweepStaleWeightTmp } from './weights.js';
 import { startWorker } from './worker-client.js';
 
 /** One check's verdict. */
@@ -31,6 +31,24 @@ export interface DoctorOptions {
   cacheDir?: string;
   /** Skip starting a worker (onnxruntime check) — for fast unit tests. */
   skipRuntime?: boolean;
+}
+
+/** What sweepLeftovers removed (and could not). */
+export interface LeftoverSweep {
+  groups: string[];
+  tmpFiles: string[];
+  failed: { path: string; reason: string }[];
+}
+
+/**
+ * Remove what memlat processes that died (kill -9, OOM, power loss) left behind: their
+ * memlat-<pid>-<n> cgroups and their `.tmp-<pid>` weight files. Run at the start of run, profile
+ * and validate-runs, and by doctor. Never touches anything of a running process. Cost: two readdirs.
+ */
+export function sweepLeftovers(cacheDir?: string): LeftoverSweep {
+  const cg = detectCgroups();
+  const { removed, failed } = cg.writable ? removeStaleGroups(cg.parentDir) : { removed: [], failed: findStaleGroups(cg.parentDir).map((g) => ({ path: g.path, reason: 'not writable by this user' })) };
+  return { groups: removed, tmpFiles: sweepStaleWeightTmp(cacheDir), failed };
 }
 
 /** GiB (rounded up, at least 1) as a --setup-swap argument. */
@@ -89,6 +107,23 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorCheck[]
     ok: sw.freeBytes >= needBytes,
     detail: `${formatBytes(sw.freeBytes)} free of ${formatBytes(sw.totalBytes)} swap; needs at least ${what}`,
     fix: sw.freeBytes >= needBytes ? undefined : `sudo memlat doctor --setup-swap ${gib(needBytes - sw.freeBytes + 2 ** 29)}`,
+  });
+
+  // 3b. leftovers of dead memlat processes (found and removed)
+  const sweep = sweepLeftovers(opts.cacheDir);
+  const found = sweep.groups.length + sweep.tmpFiles.length;
+  checks.push({
+    name: 'leftovers',
+    ok: sweep.failed.length === 0,
+    detail:
+      found === 0 && sweep.failed.length === 0
+        ? 'no cgroups or temporary weight files of dead memlat processes'
+        : [
+            sweep.groups.length ? `removed ${sweep.groups.length} cgroup(s) of dead memlat processes: ${sweep.groups.join(', ')}` : '',
+            sweep.tmpFiles.length ? `removed ${sweep.tmpFiles.length} temporary weight file(s): ${sweep.tmpFiles.join(', ')}` : '',
+            sweep.failed.length ? `could not remove: ${sweep.failed.map((f) => `${f.path} (${f.reason})`).join(', ')}` : '',
+          ].filter(Boolean).join('; '),
+    fix: sweep.failed.length ? `sudo memlat doctor   (or remove them by hand: ${sweep.failed.map((f) => `rmdir ${f.path}`).join('; ')})` : undefined,
   });
 
   // 4. dd present (the page-cache eviction uses it)

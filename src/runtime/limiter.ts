@@ -11,7 +11,7 @@
  * first, then rmdir). See docs/RUNTIME.md.
  */
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 
@@ -130,6 +130,73 @@ function readKv(path: string): Map<string, number> | null {
 export function readSwapPages(statFile: string): { swapInPages: number | null; swapOutPages: number | null } {
   const kv = readKv(statFile);
   return { swapInPages: kv?.get('pswpin') ?? null, swapOutPages: kv?.get('pswpout') ?? null };
+}
+
+/** True when a process with this pid exists (signal 0 probe; EPERM means it exists but is not ours). */
+export function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A memlat group left behind by a process that died (kill -9, power loss). */
+export interface StaleGroup {
+  path: string;
+  /** The pid in its name (memlat-<pid>-<n>), no longer running. */
+  ownerPid: number;
+}
+
+/**
+ * memlat-<pid>-<n> cgroups under `parentDir` whose creating process is dead. Cost: one readdir.
+ */
+export function findStaleGroups(parentDir: string | null = detectCgroups().parentDir): StaleGroup[] {
+  if (!parentDir) return [];
+  let names: string[];
+  try {
+    names = readdirSync(parentDir);
+  } catch {
+    return [];
+  }
+  const out: StaleGroup[] = [];
+  for (const name of names) {
+    const m = /^memlat-(\d+)-\d+$/.exec(name);
+    if (!m) continue;
+    const ownerPid = Number(m[1]);
+    if (ownerPid === process.pid || pidAlive(ownerPid)) continue;
+    out.push({ path: join(parentDir, name), ownerPid });
+  }
+  return out;
+}
+
+/**
+ * Remove stale groups: orphaned workers still inside are SIGKILLed first (their parent is gone and
+ * nothing reads their timings), then the directory is removed. Returns the removed paths; a group
+ * that cannot be removed is left and reported through `failed`. Cost: one readdir + an rmdir each.
+ */
+export function removeStaleGroups(parentDir: string | null = detectCgroups().parentDir): { removed: string[]; failed: { path: string; reason: string }[] } {
+  const removed: string[] = [];
+  const failed: { path: string; reason: string }[] = [];
+  for (const g of findStaleGroups(parentDir)) {
+    const procs = (safeRead(join(g.path, 'cgroup.procs')) ?? '').split('\n').map(Number).filter((p) => p > 0);
+    for (const p of procs) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    try {
+      rmdirRetry(g.path);
+      removed.push(g.path);
+    } catch (e) {
+      failed.push({ path: g.path, reason: (e as Error).message });
+    }
+  }
+  return { removed, failed };
 }
 
 let groupSeq = 0;

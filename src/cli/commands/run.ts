@@ -49,6 +49,8 @@ export function register(program: Command): void {
       const loaded = await loadNetwork(arg, { batch, seqLen, dims: o.dim });
       for (const w of loaded.warnings) process.stderr.write(`memlat: warning: ${w}\n`);
       const rn = resolveNetwork(loaded.network);
+      const { prepareRun } = await import('../../runtime/run-prepare.js');
+      await prepareRun(rn, { memoryLimitBytes, cacheDir: o.cacheDir, onEvent: (m) => process.stderr.write(`memlat run: ${m}\n`) });
       process.stderr.write(
         `memlat run: ${rn.name}, ${rn.layers.length} layers, memory ${memoryLimitBytes === null ? 'unlimited' : formatBytes(memoryLimitBytes)}, ${reps} passes\n`,
       );
