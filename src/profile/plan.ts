@@ -1,10 +1,17 @@
 /**
  * The profile plan: which sampled layers to measure at which memory limits, in which order.
  *
- * Layers come from the design space (design-space.ts). Each layer is measured at memory levels
- * relative to its own working set W plus the runtime's idle footprint I: M = I + f * W for every
- * factor f (default 4, 1.5, 1, 0.75, 0.5, 0.25: from generous to a quarter of the layer), and with
- * no limit. Absolute limits are snapped onto a geometric grid (ratio 2^(1/16), ~4.4% steps, by
+ * Layers come from the design space (design-space.ts). Each layer is measured with no limit (the
+ * pair every slowdown is measured against) and at memory limits relative to its own working set W
+ * plus the runtime's idle footprint I: M = I + f * W.
+ *
+ * The factors are drawn per layer ("continuous", the default): CONTINUOUS_LEVELS.count factors, one
+ * in each of `count` equal-probability strata of a distribution over ln f that puts half its mass
+ * uniformly over [0.15, 2] and half over [0.75, 1.3] (denser across the onset of swapping at f ~ 1),
+ * with a rotation that differs per layer, so that over many layers every f in [0.15, 2] is measured
+ * and every layer size has measurements on both sides of its cliff. The older fixed design (the same
+ * factors for every layer, e.g. 4, 1.5, 1, 0.75, 0.5, 0.25) is still available with explicit `levels`;
+ * for large layers it left nothing measured between 0.75 and 1, where the cliff is. Absolute limits are snapped onto a geometric grid (ratio 2^(1/16), ~4.4% steps, by
  * default; MiB multiples) so that many jobs share one limit and one worker process serves them all; limits that
  * snap together for the same layer (tiny layers, where I dominates) are measured once. No limit
  * goes below I + 8 MiB (the floor: below it the runtime's own pages would thrash, which says nothing
@@ -22,8 +29,49 @@ import { sampleLayer, type LayerSample, type SampleKind } from './design-space.j
 
 const MiB = 1024 * 1024;
 
-/** The default memory level factors (of the layer's working set, on top of the idle footprint). */
+/** The former fixed level factors (of the layer's working set, on top of the idle footprint). */
 export const DEFAULT_LEVEL_FACTORS: readonly number[] = [4, 1.5, 1.0, 0.75, 0.5, 0.25];
+
+/** The continuous level design: factors per layer, their range, and the share drawn near the onset. */
+export const CONTINUOUS_LEVELS = {
+  count: 6,
+  range: [0.15, 2] as const,
+  near: [0.75, 1.3] as const,
+  nearShare: 0.5,
+};
+
+/**
+ * The quantile function of the continuous design's factor distribution at u in [0, 1): half the mass
+ * log-uniform over CONTINUOUS_LEVELS.range, half log-uniform over CONTINUOUS_LEVELS.near. Cost: 50
+ * bisection steps.
+ * @example levelQuantile(0) // 0.15
+ */
+export function levelQuantile(u: number): number {
+  const [a, b] = CONTINUOUS_LEVELS.range.map(Math.log) as [number, number];
+  const [c, d] = CONTINUOUS_LEVELS.near.map(Math.log) as [number, number];
+  const w = 1 - CONTINUOUS_LEVELS.nearShare;
+  const cdf = (x: number): number => w * ((x - a) / (b - a)) + (1 - w) * Math.min(1, Math.max(0, (x - c) / (d - c)));
+  let lo = a;
+  let hi = b;
+  for (let i = 0; i < 50; i++) {
+    const mid = (lo + hi) / 2;
+    if (cdf(mid) < u) lo = mid;
+    else hi = mid;
+  }
+  return Math.exp((lo + hi) / 2);
+}
+
+/**
+ * The continuous design's factors of sample n: one per stratum k of `count`, at u = (k + v_n) / count
+ * with v_n = frac(0.5 + n * (golden ratio - 1) + seed * sqrt 2) (a low-discrepancy rotation per
+ * sample). Descending. Pure.
+ */
+export function continuousFactors(n: number, seed: number, count = CONTINUOUS_LEVELS.count): number[] {
+  const v = (0.5 + n * 0.6180339887498949 + seed * Math.SQRT2) % 1;
+  const fs: number[] = [];
+  for (let k = 0; k < count; k++) fs.push(levelQuantile((k + v) / count));
+  return fs.sort((x, y) => y - x);
+}
 
 /** Default ratio between neighbouring limits of the grid: 2^(1/16), ~4.4% steps. */
 export const GRID_RATIO = 2 ** (1 / 16);
@@ -38,8 +86,11 @@ export interface PlanOptions {
   layers: number;
   /** Passes per (layer, limit) job. */
   reps: number;
-  /** Memory level factors f (M = idle + f * workingSet). Default DEFAULT_LEVEL_FACTORS. */
-  levels?: readonly number[];
+  /**
+   * Memory level factors f (M = idle + f * workingSet): 'continuous' (default: drawn per layer, see
+   * continuousFactors) or the same fixed list for every layer.
+   */
+  levels?: readonly number[] | 'continuous';
   /** Also measure with no limit (default true). */
   unlimited?: boolean;
   /** Resident bytes of an idle worker (Node + onnxruntime loaded), measured once. */
@@ -121,7 +172,8 @@ export function measurementKey(network: string, memoryLimitBytes: number | null,
  * @example buildPlan({ seed: 1, layers: 600, reps: 3, idleBytes: 90 * MiB }).jobs // ~ 600 * 6
  */
 export function buildPlan(opts: PlanOptions): ProfilePlan {
-  const levels = [...(opts.levels ?? DEFAULT_LEVEL_FACTORS)].sort((a, b) => b - a);
+  const levels: readonly number[] | 'continuous' =
+    opts.levels === undefined || opts.levels === 'continuous' ? 'continuous' : [...opts.levels].sort((a, b) => b - a);
   const options: ProfilePlan['options'] = {
     seed: opts.seed,
     layers: opts.layers,
@@ -149,7 +201,7 @@ export function buildPlan(opts: PlanOptions): ProfilePlan {
         : layerStats({ index: 0, layer: s.layer, inputShapes: s.inputShapes, outputShape: s.outputShape }, { threads: options.threads }).workingSetBytes;
       const mine = new Map<number | null, number[] | null>();
       if (options.unlimited) mine.set(null, null);
-      for (const f of levels) {
+      for (const f of levels === 'continuous' ? continuousFactors(n, options.seed) : levels) {
         const m = snapLimit(options.idleBytes + f * ws, options.gridRatio, floorBytes);
         const fs = mine.get(m);
         if (fs) fs.push(f);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kindFor, sampleLayer, SAMPLE_KINDS, sequencePoint, type SampleKind } from '../../src/profile/design-space.js';
-import { buildPlan, DEFAULT_LEVEL_FACTORS, snapLimit } from '../../src/profile/plan.js';
+import { buildPlan, CONTINUOUS_LEVELS, continuousFactors, DEFAULT_LEVEL_FACTORS, levelQuantile, snapLimit } from '../../src/profile/plan.js';
 import { resolveLayerOutput } from '../../src/network/shapes.js';
 
 const MiB = 1024 * 1024;
@@ -69,9 +69,9 @@ test('snapLimit: geometric 2^(1/4) grid from 16 MiB, MiB multiples, respecting t
   assert.equal(snapLimit(1 * MiB, 2 ** 0.25, 100 * MiB), 108 * MiB); // 16*2^(11/4) = 107.6
 });
 
-test('plan: levels relative to working set + idle, snapped, grouped by limit, no limit first', () => {
+test('plan (fixed levels): levels relative to working set + idle, snapped, grouped by limit, no limit first', () => {
   const idle = 90 * MiB;
-  const plan = buildPlan({ seed: 1, layers: 120, reps: 3, idleBytes: idle, chunkSize: 60 });
+  const plan = buildPlan({ seed: 1, layers: 120, reps: 3, idleBytes: idle, chunkSize: 60, levels: DEFAULT_LEVEL_FACTORS });
   const step = 2 ** (1 / 16);
   const floor = snapLimit(idle + 8 * MiB, step, idle + 8 * MiB);
   assert.deepEqual(plan.options.levels, [...DEFAULT_LEVEL_FACTORS]);
@@ -112,7 +112,59 @@ test('plan: levels relative to working set + idle, snapped, grouped by limit, no
   assert.deepEqual(tiny.map((j) => j.memoryLimitBytes), [null, floor]);
   assert.deepEqual(tiny[1]!.levelFactors, [...DEFAULT_LEVEL_FACTORS]);
   // Larger plans extend smaller ones (prefix property).
-  const more = buildPlan({ seed: 1, layers: 240, reps: 3, idleBytes: idle, chunkSize: 60 });
+  const more = buildPlan({ seed: 1, layers: 240, reps: 3, idleBytes: idle, chunkSize: 60, levels: DEFAULT_LEVEL_FACTORS });
   const moreIds = new Set(more.groups.flatMap((g) => g.jobs.map((j) => j.id)));
   for (const id of ids) assert.ok(moreIds.has(id));
+});
+
+test('continuous levels: the quantile function inverts the half-wide, half-near log-uniform mixture', () => {
+  const [a, b] = [Math.log(0.15), Math.log(2)];
+  const [c, d] = [Math.log(0.75), Math.log(1.3)];
+  // Closed form of the CDF at ln f = 0 (f = 1): 0.5 (0 - a)/(b - a) + 0.5 (0 - c)/(d - c).
+  const cdf1 = 0.5 * (-a / (b - a)) + 0.5 * (-c / (d - c));
+  assert.ok(Math.abs(levelQuantile(cdf1) - 1) < 1e-9, `${levelQuantile(cdf1)}`);
+  assert.ok(Math.abs(levelQuantile(0) - 0.15) < 1e-9);
+  assert.ok(Math.abs(levelQuantile(1 - 1e-12) - 2) < 1e-6);
+  // Below the near band only the wide half contributes: F(ln 0.5) = 0.5 (ln 0.5 - a)/(b - a).
+  const u = 0.5 * ((Math.log(0.5) - a) / (b - a));
+  assert.ok(Math.abs(levelQuantile(u) - 0.5) < 1e-9);
+  assert.deepEqual(CONTINUOUS_LEVELS.range, [0.15, 2]);
+});
+
+test('continuous levels: six per layer, one per stratum, covering 0.15-2 and denser near 1 over many layers', () => {
+  const all: number[] = [];
+  for (let n = 0; n < 2000; n++) {
+    const fs = continuousFactors(n, 1);
+    assert.equal(fs.length, 6);
+    assert.deepEqual(fs, [...fs].sort((x, y) => y - x));
+    all.push(...fs);
+  }
+  assert.ok(Math.min(...all) >= 0.15 && Math.max(...all) <= 2);
+  // Expected share in [0.75, 1.3]: 0.5 + 0.5 * ln(1.3/0.75)/ln(2/0.15) = 0.6061.
+  const near = all.filter((f) => f >= 0.75 && f <= 1.3).length / all.length;
+  assert.ok(Math.abs(near - 0.6061) < 0.01, `near share ${near}`);
+  // No gap: every 5% band of ln f over [0.15, 2] holds some factors.
+  const bins = new Array(20).fill(0);
+  for (const f of all) bins[Math.min(19, Math.floor(((Math.log(f) - Math.log(0.15)) / Math.log(2 / 0.15)) * 20))]++;
+  assert.ok(bins.every((k) => k > 0), bins.join(','));
+  // Different layers get different factors (rotation per sample), the same layer the same ones.
+  assert.notDeepEqual(continuousFactors(0, 1), continuousFactors(1, 1));
+  assert.deepEqual(continuousFactors(7, 1), continuousFactors(7, 1));
+});
+
+test('plan: continuous is the default; each layer gets no limit + its own factors, snapped (equal snaps measured once)', () => {
+  const idle = 90 * MiB;
+  const plan = buildPlan({ seed: 1, layers: 60, reps: 3, idleBytes: idle });
+  assert.equal(plan.options.levels, 'continuous');
+  const jobs = plan.groups.flatMap((g) => g.jobs);
+  const big = jobs.filter((j) => j.sampleIndex === 0);
+  const ws = big[0]!.workingSetBytes;
+  assert.ok(ws > 20 * MiB);
+  const floor = idle + 8 * MiB;
+  const snapped = new Set(continuousFactors(0, 1).map((f) => snapLimit(idle + f * ws, 2 ** (1 / 16), floor)));
+  assert.ok(snapped.size >= 4, `${snapped.size} distinct limits`);
+  assert.equal(big.length, 1 + snapped.size);
+  assert.deepEqual(new Set(big.map((j) => j.memoryLimitBytes)), new Set([null, ...snapped]));
+  const fs = big.flatMap((j) => j.levelFactors ?? []).sort((x, y) => y - x);
+  assert.deepEqual(fs, continuousFactors(0, 1));
 });
