@@ -30,8 +30,11 @@ export const STAT_COLUMNS = [
   'workingSetBytes', 'arithmeticIntensity',
 ] as const satisfies readonly (keyof LayerStats)[];
 
+/** Optional stored columns, written last; read when present (files written before them lack them). */
+export const OPTIONAL_COLUMNS = ['harnessMs'] as const;
+
 /** Every column of a memlat dataset CSV, in order (the header line). */
-export const ALL_COLUMNS: readonly string[] = [...ROW_COLUMNS, ...STAT_COLUMNS];
+export const ALL_COLUMNS: readonly string[] = [...ROW_COLUMNS, ...STAT_COLUMNS, ...OPTIONAL_COLUMNS];
 
 /**
  * Computes a row's derived statistics (default: rowLayerStats). Returning null leaves the stat
@@ -70,6 +73,7 @@ export function rowToFields(row: MeasurementRow, stats: RowStatsFn = rowLayerSta
     num(row.majorFaults), num(row.swapInPages), num(row.swapOutPages), row.oom ? 'true' : 'false',
     JSON.stringify(row.layer), JSON.stringify(row.inputShapes), JSON.stringify(row.outputShape),
     ...STAT_COLUMNS.map((c) => (s ? String(s[c]) : '')),
+    num(row.harnessMs ?? null),
   ];
 }
 
@@ -144,6 +148,7 @@ function recordToRow(rec: string[], col: Map<string, number>, where: string): Me
     return n;
   };
   const numOpt = (c: string): number | null => (get(c) === '' ? null : numReq(c));
+  const harnessMs = col.has('harnessMs') ? numOpt('harnessMs') : null;
   const intReq = (c: string): number => {
     const n = numReq(c);
     if (!Number.isInteger(n) || n < 0) throw bad(c, 'is not a non-negative integer');
@@ -192,5 +197,6 @@ function recordToRow(rec: string[], col: Map<string, number>, where: string): Me
     swapInPages: numOpt('swapInPages'),
     swapOutPages: numOpt('swapOutPages'),
     oom: oom === 'true',
+    ...(harnessMs !== null ? { harnessMs } : {}),
   };
 }

@@ -40,6 +40,7 @@ export function rowsToParquetColumns(rows: readonly MeasurementRow[], stats: Row
     col('inputShapes', 'STRING', (r) => JSON.stringify(r.inputShapes)),
     col('outputShape', 'STRING', (r) => JSON.stringify(r.outputShape)),
     ...STAT_COLUMNS.map((c): ColumnSource => ({ name: c, type: 'DOUBLE', data: st.map((s) => (s ? s[c] : null)) })),
+    col('harnessMs', 'DOUBLE', (r) => n(r.harnessMs ?? null)),
   ];
 }
 

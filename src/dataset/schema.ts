@@ -56,4 +56,9 @@ export interface MeasurementRow {
   swapOutPages: number | null;
   /** The worker was OOM-killed during this layer; times are then not meaningful. */
   oom: boolean;
+  /**
+   * Untimed harness overhead after this layer's unload (docs/EXECUTION-MODEL.md: work only the
+   * harness needs, in no phase), ms; null/absent where not recorded (older data, foreign sources).
+   */
+  harnessMs?: number | null;
 }

@@ -73,12 +73,18 @@ export interface ProfileRunSummary {
 }
 
 /** The row of one timed pass of a planned job. */
-export function timingRow(job: PlanJob, t: Pick<LayerTiming, 'rep' | 'loadMs' | 'runMs' | 'unloadMs' | 'majorFaults' | 'swapInPages' | 'swapOutPages'>, hardwareId: string, source = 'memlat-profile'): MeasurementRow {
+export function timingRow(
+  job: PlanJob,
+  t: Pick<LayerTiming, 'rep' | 'loadMs' | 'runMs' | 'unloadMs' | 'majorFaults' | 'swapInPages' | 'swapOutPages'> & { harnessMs?: number },
+  hardwareId: string,
+  source = 'memlat-profile',
+): MeasurementRow {
   return {
     hardwareId, source, network: job.sampleId, layerIndex: 0, layerName: job.layer.name, layerType: job.layerType,
     layer: job.layer, inputShapes: job.inputShapes, outputShape: job.outputShape, memoryLimitBytes: job.memoryLimitBytes,
     rep: t.rep, loadMs: t.loadMs, runMs: t.runMs, unloadMs: t.unloadMs, majorFaults: t.majorFaults,
     swapInPages: t.swapInPages, swapOutPages: t.swapOutPages, oom: false,
+    ...(t.harnessMs !== undefined ? { harnessMs: t.harnessMs } : {}),
   };
 }
 

@@ -50,7 +50,7 @@ export function validationRows(rn: ResolvedNetwork, passes: readonly LayerTiming
         hardwareId, source: 'memlat-run', network: rn.name, layerIndex: l.index, layerName: l.layer.name, layerType: l.layer.type,
         layer: l.layer, inputShapes: l.inputShapes, outputShape: l.outputShape, memoryLimitBytes, rep: p,
         loadMs: t.loadMs, runMs: t.runMs, unloadMs: t.unloadMs, majorFaults: t.majorFaults,
-        swapInPages: t.swapInPages, swapOutPages: t.swapOutPages, oom: false,
+        swapInPages: t.swapInPages, swapOutPages: t.swapOutPages, oom: false, harnessMs: t.harnessMs,
       });
     }
   });

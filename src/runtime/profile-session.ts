@@ -12,7 +12,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { UserError } from '../errors.js';
-import { formatBytes } from '../units.js';
+import { checkOutputFile, formatBytes } from '../units.js';
 import { buildPlan, GRID_RATIO, type ProfilePlan } from '../profile/plan.js';
 import { runProfile, type ProfileProgress, type ProfileRunSummary } from '../profile/run.js';
 import * as files from './dataset-files.js';
@@ -75,8 +75,37 @@ export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSes
   const maxTensorBytes = o.maxTensorBytes ?? 512 * 1024 * 1024;
   const chunkSize = o.chunkSize ?? 100;
   const threads = o.threads ?? cpus().length;
+  checkOutputFile(o.out, '--out', 'rows.csv');
   if (!/\.csv$/i.test(o.out)) throw new UserError(`--out ${o.out}: must end in .csv (rows are appended as they are measured; gzip afterwards)`);
+  if (o.dryRun) return profileSessionLocked(o, hooks, { layers, reps, seed, levels, unlimited, maxTensorBytes, chunkSize, threads });
+  // One writer per dataset; leftovers of dead memlat processes go before anything is measured.
+  const lock = files.lockDataset(o.out);
+  try {
+    if (lock.tookOverFrom !== null) hooks.onEvent?.(`${o.out}: took over the lock of pid ${lock.tookOverFrom}, which is no longer running`);
+    const { sweepLeftovers } = await import('./doctor.js');
+    const swept = sweepLeftovers(o.cacheDir);
+    if (swept.groups.length || swept.tmpFiles.length) {
+      hooks.onEvent?.(`removed ${swept.groups.length} cgroup(s) and ${swept.tmpFiles.length} temporary weight file(s) left by dead memlat processes`);
+    }
+    return await profileSessionLocked(o, hooks, { layers, reps, seed, levels, unlimited, maxTensorBytes, chunkSize, threads });
+  } finally {
+    lock.release();
+  }
+}
 
+interface ResolvedSettings {
+  layers: number;
+  reps: number;
+  seed: number;
+  levels: number[];
+  unlimited: boolean;
+  maxTensorBytes: number;
+  chunkSize: number;
+  threads: number;
+}
+
+async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSessionHooks, s: ResolvedSettings): Promise<ProfileRunSummary | null> {
+  const { layers, reps, seed, levels, unlimited, maxTensorBytes, chunkSize, threads } = s;
   const planPath = files.planPathFor(o.out);
   let stored = (await files.readJsonFile(planPath)) as StoredPlan | null;
   if (stored) {
