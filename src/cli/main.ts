@@ -84,9 +84,37 @@ export async function runCli(argv: string[]): Promise<number> {
       // Help and --version "errors" are successes; usage errors were already printed by commander.
       return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
     }
+    const fsLine = fileSystemErrorLine(e);
+    if (fsLine !== null) {
+      process.stderr.write(`memlat: ${fsLine}\n`);
+      return 2;
+    }
     process.stderr.write(`memlat: internal error (please report it):\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 1;
   }
+}
+
+const FS_FIXES: Record<string, string> = {
+  ENOSPC: 'the disk is full; free space or write somewhere with room',
+  EDQUOT: 'the disk quota is exhausted; free space or write somewhere with room',
+  EROFS: 'the file system is read-only; choose a writable location',
+  EACCES: 'permission denied; choose a location you can write, or fix its permissions',
+  EPERM: 'operation not permitted; choose a location you can write, or fix its permissions',
+  ENOENT: 'no such file or folder; check the path (create missing folders with mkdir -p)',
+  ENOTDIR: 'a part of the path is not a folder; check the path',
+  EISDIR: 'is a folder; name a file',
+};
+
+/**
+ * One line for a file-system error on a user's path (disk full, read-only, missing folder) that no
+ * command turned into a UserError: "<path>: <code> <fix>"; null for anything else. Cost: O(1).
+ */
+export function fileSystemErrorLine(e: unknown): string | null {
+  const err = e as NodeJS.ErrnoException | null;
+  if (!err || typeof err !== 'object' || typeof err.code !== 'string') return null;
+  const fix = FS_FIXES[err.code];
+  if (fix === undefined) return null;
+  return `${err.path ?? err.syscall ?? 'file'}: ${err.code}: ${fix}`;
 }
 
 function isEntryPoint(): boolean {

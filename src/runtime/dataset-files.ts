@@ -3,12 +3,13 @@
  * fingerprints stored beside them (`<name>.hardware.json`), and the crash-safe appending writer the
  * profiler uses. The encoding itself is pure and lives in src/dataset/csv.ts.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { UserError } from '../errors.js';
+import { pidAlive, registerCleanup } from './limiter.js';
 import { ALL_COLUMNS, decodeRows, encodeHeader, encodeRows, type RowStatsFn } from '../dataset/csv.js';
 import type { HardwareFingerprint, MeasurementRow } from '../dataset/schema.js';
 import {
@@ -169,6 +170,73 @@ export async function writeDataset(
   await writeFile(path + '.tmp', isGz(path) ? gzipSync(text) : text);
   await rename(path + '.tmp', path);
   if (opts.hardware?.length) await writeHardware(path, opts.hardware);
+}
+
+/** A held dataset lock (see lockDataset). */
+export interface DatasetLock {
+  readonly path: string;
+  /** The pid of a dead process whose stale lock was taken over, else null. */
+  readonly tookOverFrom: number | null;
+  release(): void;
+}
+
+/**
+ * Take the exclusive writer lock of a dataset: `<out>.lock` holding this process's pid, created
+ * with O_EXCL. A lock of a live process is refused (UserError naming its pid and the fix); a lock of
+ * a dead process (kill -9, power loss) is taken over. Released by release(), at exit and on
+ * SIGINT/SIGTERM. `flag` names the option for the message. Cost: a few small file operations.
+ */
+export function lockDataset(out: string, flag = '--out'): DatasetLock {
+  const path = `${out.replace(/\/+$/, '')}.lock`;
+  let tookOverFrom: number | null = null;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      try {
+        writeSync(fd, `${process.pid}\n`);
+      } finally {
+        closeSync(fd);
+      }
+      break;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new UserError(`${flag} ${out}: its folder does not exist; create it (mkdir -p) or choose another ${flag}`);
+      if (code !== 'EEXIST') throw new UserError(`${flag} ${out}: cannot create the lock file ${path} (${code ?? (e as Error).message}); choose a writable ${flag}`);
+      let text = '';
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch {
+        continue; // released meanwhile
+      }
+      const pid = Number(text.trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
+        throw new UserError(`${flag} ${out}: another memlat process (pid ${pid}) is writing this dataset (lock ${path}); wait for it to finish, stop it (kill ${pid}), or choose another ${flag}`);
+      }
+      if (attempt >= 5) throw new UserError(`${flag} ${out}: could not take over the stale lock ${path}; delete it if no memlat process is running`);
+      // Stale (dead owner or unreadable): move it aside atomically so only one taker wins, then retry.
+      const aside = `${path}.stale-${process.pid}`;
+      try {
+        renameSync(path, aside);
+        rmSync(aside, { force: true });
+        if (Number.isInteger(pid) && pid > 0) tookOverFrom = pid;
+      } catch {
+        // another process took it over first; retry sees its lock
+      }
+    }
+  }
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    unregister();
+    try {
+      if (readFileSync(path, 'utf8').trim() === String(process.pid)) rmSync(path, { force: true });
+    } catch {
+      // already gone
+    }
+  };
+  const unregister = registerCleanup(release);
+  return { path, tookOverFrom, release };
 }
 
 /** A crash-safe appending dataset writer (see openRowWriter). */

@@ -65,6 +65,12 @@ interface StoredPlan {
 
 export const DEFAULT_LEVELS = [4, 1.5, 1, 0.75, 0.5, 0.25];
 
+/**
+ * The least --max-layer-size the design space can sample under: below it some layer kinds cannot be
+ * shrunk under the cap (their channel clamps alone exceed it) and sampling would never end.
+ */
+export const MIN_MAX_LAYER_BYTES = 128 * 1024;
+
 /** Runs (or resumes) a profiling session. Returns null for a dry run. */
 export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSessionHooks = {}): Promise<ProfileRunSummary | null> {
   const layers = o.layers ?? 1000;
@@ -76,6 +82,9 @@ export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSes
   const chunkSize = o.chunkSize ?? 100;
   const threads = o.threads ?? cpus().length;
   checkOutputFile(o.out, '--out', 'rows.csv');
+  if (!(maxTensorBytes >= MIN_MAX_LAYER_BYTES)) {
+    throw new UserError(`--max-layer-size ${formatBytes(maxTensorBytes)}: below the smallest size every sampled layer kind fits in (${formatBytes(MIN_MAX_LAYER_BYTES)}), so no sample could be drawn; use at least 128KiB (default 512MiB)`);
+  }
   if (!/\.csv$/i.test(o.out)) throw new UserError(`--out ${o.out}: must end in .csv (rows are appended as they are measured; gzip afterwards)`);
   if (o.dryRun) return profileSessionLocked(o, hooks, { layers, reps, seed, levels, unlimited, maxTensorBytes, chunkSize, threads });
   // One writer per dataset; leftovers of dead memlat processes go before anything is measured.

@@ -36,7 +36,8 @@ export function register(program: Command): void {
     .option('--measure-at <sizes>', 'comma-separated memory levels for --measure (default: 0.75x and 1.25x the knee, and --to)')
     .option('--reps <n>', 'passes per measured level (--measure)', positiveInt('--reps'), 3)
     .action(async (networkArg: string, flags: CurveFlags) => {
-      const { parseBytes, formatBytes } = await import('../../units.js');
+      const { parseBytes, formatBytes, checkOutputFile } = await import('../../units.js');
+      if (flags.svg !== undefined) checkOutputFile(flags.svg, '--svg', 'curve.svg');
       const fromBytes = parseBytes(flags.from, '--from');
       const toBytes = parseBytes(flags.to, '--to');
       const { rn, bundle } = await loadNetworkAndBundle(networkArg, flags);

@@ -37,6 +37,8 @@ export function register(program: Command): void {
     .option('--rule <rule>', 'fs: CV rule for the LASSO alpha, min (default) or 1se')
     .option('-q, --quiet', 'do not print the summary')
     .action(async (flags: FitFlags) => {
+      const { checkOutputFile } = await import('../../units.js');
+      checkOutputFile(flags.out, '--out', 'model.json');
       const { parseModelKind, fitModelOnObservations, DEFAULT_MODEL_KIND, DEFAULT_FIT_OPTIONS } = await import('../../models/index.js');
       const kind = parseModelKind(flags.model ?? DEFAULT_MODEL_KIND);
       // Without --model: the default kind with the default options (flags given still override them).

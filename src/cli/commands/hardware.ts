@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { UserError } from '../../errors.js';
-import { formatBytes } from '../../units.js';
+import { checkOutputFile, formatBytes } from '../../units.js';
 
 /** Register `memlat hardware`. */
 export function register(program: Command): void {
@@ -17,6 +17,7 @@ export function register(program: Command): void {
     .option('--cache-dir <dir>', 'directory for the 256 MiB disk probe (default: the weight cache)')
     .option('--threads <n>', 'onnxruntime threads for the GEMM probe (default: all cores)')
     .action(async (o: { json?: boolean; out?: string; cacheDir?: string; threads?: string }) => {
+      if (o.out !== undefined) checkOutputFile(o.out, '--out', 'hw.json');
       const { measureHardware } = await import('../../runtime/hardware.js');
       const threads = o.threads === undefined ? undefined : Number(o.threads);
       if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {

@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
+import { checkOutputFile } from '../../units.js';
 
 /** Register `memlat import` and `memlat export`. */
 export function register(program: Command): void {
@@ -17,6 +18,7 @@ export function register(program: Command): void {
     .requiredOption('--out <file>', 'dataset to write (.csv or .csv.gz); replaced if it exists')
     .option('--no-means', 'leave out the networks that only have description.yaml means (source edgecaffe-mean)')
     .action(async (dir: string, o: { out: string; means: boolean }) => {
+      checkOutputFile(o.out, '--out', 'rows.csv');
       if (!/\.csv(\.gz)?$/i.test(o.out)) throw new UserError(`--out ${o.out}: must end in .csv or .csv.gz`);
       const files = await import('../../runtime/dataset-files.js');
       const { EDGECAFFE_HARDWARE } = await import('../../dataset/edgecaffe.js');
@@ -40,6 +42,7 @@ export function register(program: Command): void {
     .requiredOption('--data <file>', 'dataset to read (.csv or .csv.gz)')
     .requiredOption('--parquet <file>', 'Parquet file to write')
     .action(async (o: { data: string; parquet: string }) => {
+      checkOutputFile(o.parquet, '--parquet', 'rows.parquet');
       const files = await import('../../runtime/dataset-files.js');
       const { rows } = await files.readDataset(o.data);
       await files.writeParquet(o.parquet, rows);

@@ -27,7 +27,8 @@ export function register(program: Command): void {
     .option('--points <n>', 'points of the latency-vs-memory curve', positiveInt('--points'), 50)
     .option('--out <file>', 'where to write the HTML', 'report.html')
     .action(async (flags: ReportFlags) => {
-      const { parseMemoryLimit, formatBytes } = await import('../../units.js');
+      const { parseMemoryLimit, formatBytes, checkOutputFile } = await import('../../units.js');
+      checkOutputFile(flags.out, '--out', 'report.html');
       const memoryBytes = parseMemoryLimit(flags.memory, '--memory');
       const { rn, bundle } = await loadNetworkAndBundle(flags.network, flags);
       const { predictNetwork, prepareNetwork } = await import('../../predict/predict.js');

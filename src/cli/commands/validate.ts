@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../errors.js';
-import { formatBytes } from '../../units.js';
+import { checkOutputDir, formatBytes } from '../../units.js';
 
 interface ValidateFlags {
   out: string;
@@ -62,6 +62,7 @@ export function register(program: Command): void {
     .option('--cache-dir <dir>', 'weight file cache (default $MEMLAT_CACHE or ~/.cache/memlat)')
     .option('--dry-run', 'print the runs and their limits, measure nothing')
     .action(async (o: ValidateFlags) => {
+      checkOutputDir(o.out, '--out');
       const reps = posInt(o.reps, '--reps');
       const factors = parseLevels(o.levels);
       const threads = o.threads === undefined ? cpus().length : posInt(o.threads, '--threads');
@@ -71,6 +72,32 @@ export function register(program: Command): void {
       const rowsPath = join(o.out, 'rows.csv');
       const summaryPath = join(o.out, 'summary.json');
       const planPath = files.planPathFor(rowsPath);
+      // One writer per dataset (a dry run writes nothing and takes no lock).
+      let lock: { release(): void } | null = null;
+      if (!o.dryRun) {
+        const { mkdirSync } = await import('node:fs');
+        mkdirSync(o.out, { recursive: true });
+        lock = files.lockDataset(rowsPath, '--out');
+      }
+      try {
+        await validateLocked(o, files, rowsPath, summaryPath, planPath, reps, factors, threads, names);
+      } finally {
+        lock?.release();
+      }
+    });
+}
+
+async function validateLocked(
+  o: ValidateFlags,
+  files: typeof import('../../runtime/dataset-files.js'),
+  rowsPath: string,
+  summaryPath: string,
+  planPath: string,
+  reps: number,
+  factors: (number | null)[],
+  threads: number,
+  names: string[],
+): Promise<void> {
 
       let side = (await files.readJsonFile(planPath)) as { idleBytes: number; hardwareId: string; threads: number } | null;
       if (side && side.threads !== threads) {
@@ -101,6 +128,11 @@ export function register(program: Command): void {
         }
       }
       if (o.dryRun || !side) return;
+      const { sweepLeftovers } = await import('../../runtime/doctor.js');
+      const swept = sweepLeftovers(o.cacheDir);
+      if (swept.groups.length || swept.tmpFiles.length) {
+        process.stderr.write(`removed ${swept.groups.length} cgroup(s) and ${swept.tmpFiles.length} temporary weight file(s) left by dead memlat processes\n`);
+      }
 
       const { runNetwork } = await import('../../runtime/run-network.js');
       const writer = await files.openRowWriter(rowsPath);
@@ -144,5 +176,4 @@ export function register(program: Command): void {
         process.stderr.write('interrupted; resume with the same command\n');
         process.exitCode = 130;
       }
-    });
 }
