@@ -13,7 +13,7 @@
  * Pure: no I/O, no onnxruntime. Cost: O(rank) per layer.
  */
 import { ACTIVATION_FNS, LAYER_TYPES, expandPadding, expandPair, numElements } from '../network/shapes.js';
-import type { ActivationFn, LayerStats, ResolvedLayer, ResolvedNetwork } from '../network/types.js';
+import type { ActivationFn, LayerStats, ResolvedLayer, ResolvedNetwork, UnaryOp } from '../network/types.js';
 
 /** Bytes per fp32 element: every weight and activation memlat times is fp32. */
 export const FP32_BYTES = 4;
@@ -44,6 +44,21 @@ export const ACTIVATION_FLOPS: Readonly<Record<ActivationFn, number>> = {
   hardswish: 5,
   hardsigmoid: 4,
   elu: 4,
+};
+
+/** FLOPs per element of each unary math function (transcendentals count as one, as above). */
+export const UNARY_FLOPS: Readonly<Record<UnaryOp, number>> = {
+  sqrt: 1,
+  erf: 1,
+  exp: 1,
+  log: 1,
+  abs: 1,
+  neg: 1,
+  reciprocal: 1,
+  floor: 1,
+  ceil: 1,
+  sin: 1,
+  cos: 1,
 };
 
 /** Options of layerStats. */
@@ -207,11 +222,29 @@ export function layerStats(rl: ResolvedLayer, opts: LayerStatsOptions = {}): Lay
     case 'mul':
       s.flops = (rl.inputShapes.length - 1) * outElems;
       break;
+    case 'elementwise': {
+      // A constant operand is loaded like a weight: its stored size, whatever it was expanded from.
+      const stored = l.constShape === undefined ? 0 : numElements(l.constShape);
+      s.params = l.params ?? stored;
+      s.weights = s.params;
+      storedExtra = stored - s.params;
+      s.flops = (l.op === 'pow' ? UNARY_FLOPS.exp + 1 : 1) * outElems;
+      break;
+    }
+    case 'unary':
+      s.flops = UNARY_FLOPS[l.op] * outElems;
+      break;
+    case 'reduce':
+      s.flops = numElements(x) * (l.op === 'l2' ? 2 : 1) + (l.op === 'mean' || l.op === 'l2' ? outElems : 0);
+      break;
     case 'dropout':
     case 'concat':
     case 'flatten':
     case 'reshape':
     case 'transpose':
+    case 'slice':
+    case 'pad':
+    case 'expand':
       break;
   }
   s.weightBytes = (s.params + storedExtra) * FP32_BYTES;
@@ -346,6 +379,12 @@ const DESCRIPTION_FEATURES = [
   'embedDim',
 ] as const;
 
+/** Layer types added after the first feature list (their one-hots go at the end, append-only). */
+const FIRST_LATER_TYPE = LAYER_TYPES.indexOf('opaque') + 1;
+
+/** Description features added later (append-only): slice/pad/reduce/elementwise fields. */
+const LATER_FEATURES = ['constElements', 'reduceAxes', 'sliceAxes', 'padElements'] as const;
+
 /**
  * The fixed order of layerFeatureVector's keys: LayerStats quantities, memory quantities,
  * description fields, then one-hot `type_<layerType>` and `act_<fn>`. Append-only: new features go
@@ -355,8 +394,10 @@ export const FEATURE_NAMES: readonly string[] = Object.freeze([
   ...STAT_FEATURES,
   ...MEMORY_FEATURES,
   ...DESCRIPTION_FEATURES,
-  ...LAYER_TYPES.map((t) => `type_${t}`),
+  ...LAYER_TYPES.slice(0, FIRST_LATER_TYPE).map((t) => `type_${t}`),
   ...ACTIVATION_FNS.map((f) => `act_${f}`),
+  ...LAYER_TYPES.slice(FIRST_LATER_TYPE).map((t) => `type_${t}`),
+  ...LATER_FEATURES,
 ]);
 
 /**
@@ -487,6 +528,21 @@ export function layerFeatureVector(
       f.vocab = l.vocab;
       f.embedDim = l.dim;
       break;
+    case 'elementwise':
+      f.constElements = l.constShape === undefined ? 0 : numElements(l.constShape);
+      break;
+    case 'reduce':
+      f.reduceAxes = l.axes.length;
+      f.rows = numElements(y);
+      break;
+    case 'slice':
+      f.sliceAxes = l.axes.length;
+      break;
+    case 'pad':
+      f.padElements = numElements(y) - numElements(x);
+      break;
+    case 'expand':
+    case 'unary':
     case 'add':
     case 'mul':
     case 'reshape':

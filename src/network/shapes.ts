@@ -31,6 +31,12 @@ export const LAYER_TYPES = [
   'matmul',
   'embedding',
   'opaque',
+  'elementwise',
+  'unary',
+  'slice',
+  'reduce',
+  'pad',
+  'expand',
 ] as const satisfies readonly LayerType[];
 
 /** Every activation function, in a fixed order (validator list and features' one-hot order). */
@@ -302,6 +308,39 @@ function reshapeOutput(layer: Extract<Layer, { type: 'reshape' }>, inputShapes: 
   return out;
 }
 
+/** Normalised slice of one axis (ONNX Slice clamping): first index, step and element count. */
+export function sliceAxis(size: number, start: number, end: number, step: number): { start: number; step: number; count: number } {
+  if (!Number.isInteger(step) || step === 0) fail(`step ${show(step)} must be a non-zero integer`);
+  const norm = (v: number): number => (v < 0 ? v + size : v);
+  let s: number;
+  let e: number;
+  if (step > 0) {
+    s = Math.max(0, Math.min(size, norm(start)));
+    e = Math.max(0, Math.min(size, norm(end)));
+  } else {
+    s = Math.max(-1, Math.min(size - 1, norm(start)));
+    e = Math.max(-1, Math.min(size - 1, norm(end)));
+  }
+  const count = Math.max(0, Math.ceil((e - s) / step));
+  return { start: s, step, count };
+}
+
+function sliceOutput(layer: Extract<Layer, { type: 'slice' }>, x: number[]): number[] {
+  const { starts, ends, axes } = layer;
+  const steps = layer.steps ?? starts.map(() => 1);
+  if (!Array.isArray(starts) || !Array.isArray(ends) || !Array.isArray(axes) || starts.length !== ends.length || starts.length !== axes.length || steps.length !== starts.length) {
+    fail(`starts ${show(starts)}, ends ${show(ends)}, axes ${show(axes)} and steps ${show(steps)} must be lists of the same length`);
+  }
+  const out = [...x];
+  axes.forEach((a, k) => {
+    const axis = normAxis(a, x.length, 'axes');
+    const { count } = sliceAxis(x[axis] as number, starts[k] as number, ends[k] as number, steps[k] as number);
+    if (count === 0) fail(`slice of axis ${axis} (size ${x[axis]}) from ${starts[k]} to ${ends[k]} is empty`);
+    out[axis] = count;
+  });
+  return out;
+}
+
 /**
  * Infers one layer's output shape from its input shapes, checking the layer against them.
  *
@@ -398,6 +437,46 @@ export function resolveLayerOutput(layer: Layer, inputShapes: number[][]): numbe
       }
       if (layer.params !== undefined && !isNonNegInt(layer.params)) fail(`params ${show(layer.params)} must be a non-negative integer`);
       out = [...s];
+      break;
+    }
+    case 'elementwise': {
+      if (layer.constShape !== undefined) {
+        expectCount(inputShapes, 1, 1, 'one tensor; the other operand is the constant');
+        if (!layer.constShape.every(isPosInt)) fail(`constShape ${show(layer.constShape)} must be a list of positive integers`);
+        out = broadcastShapes([inputShapes[0] as number[], layer.constShape]);
+      } else {
+        expectCount(inputShapes, 2, 2, 'two tensors, or one with constShape');
+        out = broadcastShapes(inputShapes);
+      }
+      break;
+    }
+    case 'unary':
+      out = [...one(inputShapes)];
+      break;
+    case 'slice':
+      out = sliceOutput(layer, one(inputShapes));
+      break;
+    case 'reduce': {
+      const x = one(inputShapes);
+      if (!Array.isArray(layer.axes) || layer.axes.length === 0) fail(`axes ${show(layer.axes)} must list at least one axis`);
+      const axes = layer.axes.map((a) => normAxis(a, x.length, 'axes'));
+      out = layer.keepdims === false ? x.filter((_, k) => !axes.includes(k)) : x.map((d, k) => (axes.includes(k) ? 1 : d));
+      if (out.length === 0) out = [1];
+      break;
+    }
+    case 'pad': {
+      const x = one(inputShapes);
+      const p = layer.pads;
+      if (!Array.isArray(p) || p.length !== 2 * x.length || !p.every(isNonNegInt)) {
+        fail(`pads ${show(p)} must be ${2 * x.length} non-negative integers (begins then ends) for input ${formatShape(x)}`);
+      }
+      out = x.map((d, k) => d + (p[k] as number) + (p[k + x.length] as number));
+      break;
+    }
+    case 'expand': {
+      const x = one(inputShapes);
+      if (!Array.isArray(layer.shape) || !layer.shape.every(isPosInt)) fail(`shape ${show(layer.shape)} must be a list of positive integers`);
+      out = broadcastShapes([x, layer.shape]);
       break;
     }
     default: {

@@ -163,6 +163,69 @@ export interface EmbeddingLayer extends LayerBase {
   dim: number;
 }
 
+/** Element-wise binary operators of an `elementwise` layer (numpy broadcasting). */
+export type ElementwiseOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min';
+
+/**
+ * Element-wise binary op of two activations, or of one activation and a constant tensor of shape
+ * `constShape` (a learned layer scale, a position table, an attention bias), which the layer loads
+ * from disk like a weight. `params` counts the trainable parameters behind the constant (default: its
+ * size; less when the constant is expanded from a smaller table, e.g. Swin's relative position bias).
+ */
+export interface ElementwiseLayer extends LayerBase {
+  type: 'elementwise';
+  op: ElementwiseOp;
+  constShape?: number[];
+  /** The constant is the first operand (c - x, c / x). Default false. */
+  constFirst?: boolean;
+  params?: number;
+}
+
+/** Element-wise unary math functions of a `unary` layer. */
+export type UnaryOp = 'sqrt' | 'erf' | 'exp' | 'log' | 'abs' | 'neg' | 'reciprocal' | 'floor' | 'ceil' | 'sin' | 'cos';
+
+/** Element-wise unary math (what is not an activation): y = op(x). */
+export interface UnaryLayer extends LayerBase {
+  type: 'unary';
+  op: UnaryOp;
+}
+
+/**
+ * Strided slice with ONNX semantics (negative indices count from the end, out-of-range ends clamp):
+ * along each axes[k], elements starts[k], starts[k] + steps[k], ... before ends[k].
+ */
+export interface SliceLayer extends LayerBase {
+  type: 'slice';
+  starts: number[];
+  ends: number[];
+  axes: number[];
+  steps?: number[]; // default 1 each
+}
+
+/** Reductions of a `reduce` layer. */
+export type ReduceOp = 'mean' | 'sum' | 'max' | 'min' | 'prod' | 'l2';
+
+/** Reduction over `axes` (ReduceMean over tokens, ReduceSum, L2 norms). */
+export interface ReduceLayer extends LayerBase {
+  type: 'reduce';
+  op: ReduceOp;
+  axes: number[];
+  keepdims?: boolean; // default true
+}
+
+/** Padding with ONNX semantics: pads = [begin of every axis..., end of every axis...]. */
+export interface PadLayer extends LayerBase {
+  type: 'pad';
+  pads: number[];
+  mode?: 'constant' | 'reflect' | 'edge'; // default constant (zero)
+}
+
+/** Broadcast to `shape` (numpy rules, ONNX Expand). */
+export interface ExpandLayer extends LayerBase {
+  type: 'expand';
+  shape: number[];
+}
+
 /**
  * An operator memlat has no model for (kept only when the importer is asked to, with a warning).
  * Its output shape and parameter count are taken as given; it is timed like any other layer.
@@ -192,7 +255,13 @@ export type Layer =
   | TransposeLayer
   | MatMulLayer
   | EmbeddingLayer
-  | OpaqueLayer;
+  | OpaqueLayer
+  | ElementwiseLayer
+  | UnaryLayer
+  | SliceLayer
+  | ReduceLayer
+  | PadLayer
+  | ExpandLayer;
 
 export type LayerType = Layer['type'];
 

@@ -122,6 +122,39 @@ export const layerSchemas = {
     outputShape: z.array(posInt, { error: 'must be a list of positive integers' }).min(1, { error: 'must list at least one dim' }),
     params: nonNegInt.optional().describe('Default 0.'),
   }),
+  elementwise: z
+    .strictObject({
+      name,
+      type: z.literal('elementwise'),
+      inputs: z.array(nonEmpty, { error: 'must be a list of tensor names' }).min(1).max(2, { error: 'must name one tensor (with constShape) or two' }),
+      op: z.enum(['add', 'sub', 'mul', 'div', 'pow', 'max', 'min'], { error: 'must be one of add, sub, mul, div, pow, max, min' }),
+      constShape: z.array(posInt, { error: 'must be a list of positive integers' }).optional().describe('Shape of the constant operand (one input); absent with two inputs.'),
+      constFirst: bool.optional().describe('The constant is the first operand. Default false.'),
+      params: nonNegInt.optional().describe('Trainable parameters behind the constant. Default: its size.'),
+    })
+    .refine((l) => (l.inputs.length === 1) === (l.constShape !== undefined), { path: ['constShape'], error: 'must be given exactly when there is one input' })
+    .describe('Element-wise binary op of two activations, or of one activation and a loaded constant tensor.'),
+  unary: layer('unary', 'Element-wise math function.', {
+    op: z.enum(['sqrt', 'erf', 'exp', 'log', 'abs', 'neg', 'reciprocal', 'floor', 'ceil', 'sin', 'cos'], { error: 'must be one of sqrt, erf, exp, log, abs, neg, reciprocal, floor, ceil, sin, cos' }),
+  }),
+  slice: layer('slice', 'Strided slice (ONNX Slice semantics).', {
+    starts: z.array(int, { error: 'must be a list of integers' }),
+    ends: z.array(int, { error: 'must be a list of integers' }),
+    axes: z.array(int, { error: 'must be a list of integers' }),
+    steps: z.array(int, { error: 'must be a list of integers' }).optional().describe('Default 1 each.'),
+  }),
+  reduce: layer('reduce', 'Reduction over axes.', {
+    op: z.enum(['mean', 'sum', 'max', 'min', 'prod', 'l2'], { error: 'must be one of mean, sum, max, min, prod, l2' }),
+    axes: z.array(int, { error: 'must be a list of integers' }).min(1, { error: 'must list at least one axis' }),
+    keepdims: bool.optional().describe('Default true.'),
+  }),
+  pad: layer('pad', 'Padding, ONNX order [begins..., ends...].', {
+    pads: z.array(nonNegInt, { error: 'must be a list of non-negative integers' }),
+    mode: z.enum(['constant', 'reflect', 'edge'], { error: 'must be constant, reflect or edge' }).optional().describe('Default constant (zero).'),
+  }),
+  expand: layer('expand', 'Broadcast to a shape (numpy rules).', {
+    shape: z.array(posInt, { error: 'must be a list of positive integers' }).min(1),
+  }),
 } as const satisfies Record<LayerType, z.ZodType>;
 
 // Compile-time check: each schema's output is assignable to its layer type.

@@ -6,7 +6,7 @@
  *
  * Pure: builds bytes, touches neither files nor onnxruntime (the worker does that).
  */
-import type { ActivationLayer, Layer, Pair } from '../network/types.js';
+import type { ActivationLayer, ElementwiseLayer, Layer, Pair, ReduceLayer, UnaryLayer } from '../network/types.js';
 import { UserError } from '../errors.js';
 import { onnxRoot, OnnxDataType } from '../onnx/schema.js';
 
@@ -145,6 +145,10 @@ export function layerWeightSpecs(layer: Layer, inputShapes: number[][]): WeightS
     case 'embedding':
       need(layer, inputShapes, 1, 1);
       return [{ name: 'W', shape: [layer.vocab, layer.dim] }];
+    case 'elementwise':
+      if (layer.constShape === undefined) return [];
+      need(layer, inputShapes, 1);
+      return [{ name: 'C', shape: [...layer.constShape], positive: true }];
     default:
       return [];
   }
@@ -193,6 +197,12 @@ const ACTIVATION_OP: Record<Exclude<ActivationLayer['fn'], 'relu6' | 'silu'>, st
   hardsigmoid: 'HardSigmoid',
   elu: 'Elu',
 };
+
+const ELEMENTWISE_OP: Record<ElementwiseLayer['op'], string> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', pow: 'Pow', max: 'Max', min: 'Min' };
+const UNARY_OP: Record<UnaryLayer['op'], string> = {
+  sqrt: 'Sqrt', erf: 'Erf', exp: 'Exp', log: 'Log', abs: 'Abs', neg: 'Neg', reciprocal: 'Reciprocal', floor: 'Floor', ceil: 'Ceil', sin: 'Sin', cos: 'Cos',
+};
+const REDUCE_OP: Record<Exclude<ReduceLayer['op'], 'sum'>, string> = { mean: 'ReduceMean', max: 'ReduceMax', min: 'ReduceMin', prod: 'ReduceProd', l2: 'ReduceL2' };
 
 /**
  * Build the single-layer ONNX model of `layer` seeing `inputShapes`. Throws UserError for layers that
@@ -376,6 +386,47 @@ export function buildLayerGraph(layer: Layer, inputShapes: number[][]): LayerGra
     case 'embedding':
       inputDtype = 'int64';
       nodes.push({ op_type: 'Gather', input: [w('W'), x0], output: [y], attribute: [attrInt('axis', 0)] });
+      break;
+    case 'elementwise': {
+      const op = ELEMENTWISE_OP[layer.op];
+      if (layer.constShape === undefined) {
+        need(layer, inputShapes, 2);
+        nodes.push({ op_type: op, input: [x0, x[1] ?? 'x1'], output: [y] });
+      } else {
+        need(layer, inputShapes, 1);
+        nodes.push({ op_type: op, input: layer.constFirst ? [w('C'), x0] : [x0, w('C')], output: [y] });
+      }
+      break;
+    }
+    case 'unary':
+      need(layer, inputShapes, 1);
+      nodes.push({ op_type: UNARY_OP[layer.op], input: [x0], output: [y] });
+      break;
+    case 'slice': {
+      need(layer, inputShapes, 1);
+      inits.push(int64Init('starts', layer.starts), int64Init('ends', layer.ends), int64Init('axes', layer.axes));
+      inits.push(int64Init('steps', layer.steps ?? layer.starts.map(() => 1)));
+      nodes.push({ op_type: 'Slice', input: [x0, 'starts', 'ends', 'axes', 'steps'], output: [y] });
+      break;
+    }
+    case 'reduce': {
+      need(layer, inputShapes, 1);
+      const keep = attrInt('keepdims', layer.keepdims === false ? 0 : 1);
+      if (layer.op === 'sum') {
+        inits.push(int64Init('axes', layer.axes)); // ReduceSum takes axes as an input since opset 13
+        nodes.push({ op_type: 'ReduceSum', input: [x0, 'axes'], output: [y], attribute: [keep] });
+      } else nodes.push({ op_type: REDUCE_OP[layer.op], input: [x0], output: [y], attribute: [attrInts('axes', layer.axes), keep] });
+      break;
+    }
+    case 'pad':
+      need(layer, inputShapes, 1);
+      inits.push(int64Init('pads', layer.pads));
+      nodes.push({ op_type: 'Pad', input: [x0, 'pads'], output: [y], attribute: [attrString('mode', layer.mode ?? 'constant')] });
+      break;
+    case 'expand':
+      need(layer, inputShapes, 1);
+      inits.push(int64Init('shape', layer.shape));
+      nodes.push({ op_type: 'Expand', input: [x0, 'shape'], output: [y] });
       break;
     case 'opaque':
       throw new UserError(

@@ -54,7 +54,7 @@ test('every problem is listed, one line each, with index, name, field, value and
       'net.json',
     ),
   );
-  const types = 'conv2d, dense, pool, batchnorm, layernorm, lrn, activation, softmax, dropout, add, mul, concat, flatten, reshape, transpose, matmul, embedding, opaque';
+  const types = 'conv2d, dense, pool, batchnorm, layernorm, lrn, activation, softmax, dropout, add, mul, concat, flatten, reshape, transpose, matmul, embedding, opaque, elementwise, unary, slice, reduce, pad, expand';
   assert.deepEqual(problems, [
     'net.json: inputs[0].shape[2] is 0; must be a positive integer',
     'net.json: unknown field "extra"; valid fields: $schema, format, name, inputs, source, layers',
@@ -98,7 +98,7 @@ test('docs/network.schema.json is the published schema, up to date', () => {
   const published: unknown = JSON.parse(readFileSync(join(repoRoot, 'docs', 'network.schema.json'), 'utf8'));
   assert.deepEqual(published, JSON.parse(JSON.stringify(networkJsonSchema())), 'regenerate docs/network.schema.json (see docs/NETWORK-FORMAT.md)');
   const s = networkJsonSchema() as { properties: { layers: { items: { oneOf: unknown[] } } } };
-  assert.equal(s.properties.layers.items.oneOf.length, 18);
+  assert.equal(s.properties.layers.items.oneOf.length, 24);
 });
 
 test('the example network in docs/NETWORK-FORMAT.md validates and resolves as described', () => {

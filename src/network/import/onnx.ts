@@ -29,8 +29,9 @@ import {
   type OnnxModel,
   type OnnxNode,
 } from '../../onnx/model.js';
-import { broadcastShapes, resolveLayerOutput } from '../shapes.js';
-import type { DType, Layer, Network, Pair, TensorSpec } from '../types.js';
+import { broadcastShapes, resolveLayerOutput, sliceAxis } from '../shapes.js';
+import { foldNode, isFloatType, type ConstTensor } from './onnx-fold.js';
+import type { DType, Layer, Network, Pair, TensorSpec, UnaryOp } from '../types.js';
 import type { ImportResult } from './result.js';
 
 /** Options of importOnnx. */
@@ -63,7 +64,7 @@ interface Unsupported {
 /** What an ONNX tensor name stands for during import. */
 type Value =
   | { kind: 'act'; tensor: string; shape: number[] } // a memlat tensor (network input or layer output)
-  | { kind: 'const'; dims: number[]; values?: number[]; elems?: ShapeElem[] } // constant (weights, folded shapes)
+  | { kind: 'const'; dims: number[]; values?: number[]; elems?: ShapeElem[]; float?: boolean; src?: string[] } // constant (weights, folded shapes); src: the float initializers it is computed from
   | { kind: 'unknown' }; // downstream of an unsupported op (error mode)
 
 const DTYPES: Record<number, DType> = { 1: 'fp32', 10: 'fp16', 7: 'int64', 6: 'int32', 3: 'int8' };
@@ -74,7 +75,8 @@ const SUPPORTED_OPS = new Set([
   'Relu', 'Clip', 'Sigmoid', 'Tanh', 'Gelu', 'LeakyRelu', 'HardSwish', 'HardSigmoid', 'Elu', 'MaxPool',
   'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'LRN', 'Softmax', 'Dropout', 'Concat', 'Flatten',
   'Reshape', 'Transpose', 'Identity', 'Gather', 'Constant', 'Shape', 'Unsqueeze', 'Squeeze', 'Cast', 'Slice',
-  'ReduceMean', 'ReduceMax', 'Pad',
+  'ReduceMean', 'ReduceMax', 'Pad', 'Pow', 'Max', 'Min', 'Sqrt', 'Erf', 'Exp', 'Log', 'Abs', 'Neg', 'Reciprocal', 'Floor', 'Ceil',
+  'Sin', 'Cos', 'ReduceSum', 'ReduceMin', 'ReduceProd', 'ReduceL2', 'Split', 'Expand',
 ]);
 
 /** Ops that fold away when all their inputs are constants. */
@@ -115,6 +117,9 @@ class Importer {
   /** memlat layer name -> ONNX tensor it was emitted for (for fusions that check single use). */
   private readonly layerOnnxOut = new Map<string, string>();
   private readonly unsupported = new Map<string, { count: number; first: string }>();
+  /** Dims of every initializer, and the float initializers already counted as some layer's parameters. */
+  private readonly initDims = new Map<string, number[]>();
+  private readonly counted = new Set<string>();
   private readonly declared = new Map<string, OnnxDim[]>();
   private readonly symbols = new Map<string, number>();
   /** Node indices consumed by a fused pattern, and the fused layers keyed by the pattern's last node. */
@@ -143,6 +148,11 @@ class Importer {
       const c: Value = { kind: 'const', dims: t.dims.map(Number) };
       const vals = numel(c.dims) <= 4096 ? tensorValues(t) : undefined;
       if (vals) c.values = vals;
+      if (isFloatType(t.data_type)) {
+        c.float = true;
+        c.src = [t.name ?? ''];
+      }
+      this.initDims.set(t.name ?? '', c.dims);
       this.values.set(t.name ?? '', c);
     }
     this.addInputs();
@@ -285,6 +295,10 @@ class Importer {
     const ins = node.input.map((i) => this.value(i));
     const out = node.output[0] ?? '';
 
+    if (domainOk && op !== 'Constant' && node.input.some((n) => n !== '') && ins.every((v, k) => v?.kind === 'const' || (v === undefined && node.input[k] === ''))) {
+      const folded = this.foldAll(node, ins);
+      if (folded) return this.alias(out, folded);
+    }
     if (!domainOk || !SUPPORTED_OPS.has(op)) return this.unknownOp(`${domainOk ? '' : `${node.domain}.`}${op}`, node, idx);
     if (ins.some((v) => v?.kind === 'unknown')) {
       for (const o of node.output) this.values.set(o, { kind: 'unknown' });
@@ -294,7 +308,7 @@ class Importer {
       if (n !== '' && ins[k] === undefined) throw new UserError(`${this.where(node)}: input ${k} "${n}" is not produced by any earlier node, initializer or graph input`);
     });
     for (const extra of node.output.slice(1))
-      if (extra !== '' && (this.readers.get(extra) ?? 0) > 0 && !['Dropout', 'BatchNormalization', 'MaxPool'].includes(op))
+      if (extra !== '' && (this.readers.get(extra) ?? 0) > 0 && !['Dropout', 'BatchNormalization', 'MaxPool', 'Split'].includes(op))
         throw new UserError(`${this.where(node)}: output "${extra}" is used, but memlat layers have one output`);
 
     if (op === 'Constant') return this.constantNode(node);
@@ -314,6 +328,8 @@ class Importer {
     const layer = this.mapOp(node, op, ins, x, name);
     if (layer === 'done') return;
     if ('unsupported' in layer) return this.unknownOp(layer.unsupported, node, idx, layer.shape);
+    if (['conv2d', 'dense', 'batchnorm', 'layernorm', 'embedding'].includes(layer.type))
+      for (const v of ins) if (v?.kind === 'const') for (const src of v.src ?? []) this.counted.add(src);
     this.emit(layer, out, node);
   }
 
@@ -343,6 +359,7 @@ class Importer {
     const t = attr(node, 'value')?.t;
     if (t) {
       const c: Value = { kind: 'const', dims: t.dims.map(Number) };
+      if (isFloatType(t.data_type)) c.float = true;
       const vals = tensorValues(t);
       if (vals) c.values = vals;
       return this.alias(out, c);
@@ -350,12 +367,60 @@ class Importer {
     const ints = attrInts(node, 'value_ints');
     const floats = attr(node, 'value_floats')?.floats;
     if (ints && ints.length > 0) return this.alias(out, { kind: 'const', dims: [ints.length], values: ints.map(Number) });
-    if (floats && floats.length > 0) return this.alias(out, { kind: 'const', dims: [floats.length], values: floats });
+    if (floats && floats.length > 0) return this.alias(out, { kind: 'const', dims: [floats.length], values: floats, float: true });
     const i = attrInt(node, 'value_int');
     if (i !== undefined) return this.alias(out, { kind: 'const', dims: [], values: [i] });
     const f = attrFloat(node, 'value_float');
-    if (f !== undefined) return this.alias(out, { kind: 'const', dims: [], values: [f] });
+    if (f !== undefined) return this.alias(out, { kind: 'const', dims: [], values: [f], float: true });
     throw new UserError(`${this.where(node)}: Constant without a value/value_ints/value_floats attribute memlat can read`);
+  }
+
+  /** Inputs that carry data (not indices, shapes or axes) into a folded result, per op. */
+  private static readonly DATA_POS: Record<string, number[]> = {
+    Gather: [0], Reshape: [0], Slice: [0], Expand: [0], Tile: [0], Transpose: [0], Unsqueeze: [0], Squeeze: [0], Where: [1, 2],
+    Cast: [0], Identity: [0], Flatten: [0], Clip: [0], Pad: [0], ScatterND: [0, 2], ScatterElements: [0, 2],
+    Shape: [], Size: [], Range: [], ConstantOfShape: [],
+  };
+
+  /**
+   * Folds a node whose inputs are all constants: the shape-element path (which remembers which
+   * activation dim a shape entry came from) when a shape vector is involved, else the general
+   * evaluator of onnx-fold.ts. The result remembers the float initializers it was computed from.
+   */
+  private foldAll(node: OnnxNode, ins: (Value | undefined)[]): Value | undefined {
+    const op = node.op_type ?? '';
+    const cs = ins.map((v) => (v?.kind === 'const' ? v : undefined));
+    const viaElems = cs.some((c) => c?.elems) && !cs.some((c) => c?.float) ? this.fold(node, ins) : undefined;
+    let r: Value | undefined = viaElems;
+    if (!r) {
+      const t = foldNode(node, cs.map((c) => (c ? { dims: c.dims, values: c.values, float: c.float } : undefined)), this.model.opset);
+      if (!t) return undefined;
+      const v: Value = { kind: 'const', dims: t.dims };
+      if (t.values) v.values = t.values;
+      if (t.float) v.float = true;
+      r = v;
+    }
+    if (r.kind === 'const' && (r.float || cs.some((c) => c?.float))) {
+      const pos = Importer.DATA_POS[op] ?? cs.map((_, k) => k);
+      const src = new Set(pos.flatMap((k) => cs[k]?.src ?? []));
+      if (src.size > 0) r = { ...r, src: [...src] };
+    }
+    return r;
+  }
+
+  /** Parameters of the float initializers behind a constant that no layer has counted yet; marks them counted. */
+  private takeParams(c: Extract<Value, { kind: 'const' }>): number {
+    let n = 0;
+    for (const s of c.src ?? []) {
+      if (this.counted.has(s)) continue;
+      this.counted.add(s);
+      n += numel(this.initDims.get(s) ?? []);
+    }
+    return n;
+  }
+
+  private peekParams(c: Extract<Value, { kind: 'const' }>): number {
+    return (c.src ?? []).filter((s) => !this.counted.has(s)).reduce((a, s) => a + numel(this.initDims.get(s) ?? []), 0);
   }
 
   /** Constant folding of shape arithmetic; undefined when values are not available. */
@@ -606,7 +671,15 @@ class Importer {
           p[0] === 0 && p[1] === 0 && p[4] === 0 && p[5] === 0 && p.every((v) => v >= 0) &&
           readers.length === 1 && !this.g.output.some((o) => o.name === out) &&
           ['Conv', 'MaxPool', 'AveragePool'].includes(reader?.op_type ?? '') && reader?.input[0] === out;
-        if (!foldable || !p) return { unsupported: 'Pad (other than zero-padding H, W before a Conv/Pool)' };
+        if (!p || p.length !== 2 * x.shape.length || p.some((v) => v < 0)) return { unsupported: 'Pad with pads computed at run time or negative' };
+        if (!foldable) {
+          if (mode !== 'constant' && mode !== 'reflect' && mode !== 'edge') return { unsupported: `Pad mode ${mode}` };
+          const cv = node.input[2] ? constIn(2)?.values?.[0] : 0;
+          if (cv !== 0) this.warnings.push(`${where}: Pad value ${String(cv)} timed as zero padding`);
+          const layer: Layer = { type: 'pad', name: name(), inputs: [x.tensor], pads: [...p] };
+          if (mode !== 'constant') layer.mode = mode;
+          return layer;
+        }
         this.pendingPads.set(out, [p[2]!, p[3]!, p[6]!, p[7]!]);
         this.alias(out, x);
         return 'done';
@@ -616,13 +689,18 @@ class Importer {
         // x.mean([2, 3]) / amax over H, W of an NCHW tensor: global pooling (+ flatten when keepdims=0).
         const r = x.shape.length;
         const axes = (attrInts(node, 'axes') ?? constIn(1)?.values)?.map((a) => (a < 0 ? a + r : a)).sort((p, q) => p - q);
-        if (r !== 4 || axes?.length !== 2 || axes[0] !== 2 || axes[1] !== 3) return { unsupported: `${op} (other than over H, W of NCHW)` };
+        if (r !== 4 || axes?.length !== 2 || axes[0] !== 2 || axes[1] !== 3) return this.reduceLayer(node, op, ins, x, name);
         const pool: Layer = { type: 'pool', name: name(), inputs: [x.tensor], mode: op === 'ReduceMax' ? 'max' : 'avg', global: true };
         if (attrInt(node, 'keepdims', 1) === 1) return pool;
         this.emit(pool, `${out}\u0000pool`, node);
         this.emit({ type: 'flatten', name: this.unique(`${pool.name}_flatten`), inputs: [pool.name], axis: 1 }, out, node);
         return 'done';
       }
+      case 'ReduceSum':
+      case 'ReduceMin':
+      case 'ReduceProd':
+      case 'ReduceL2':
+        return this.reduceLayer(node, op, ins, x, name);
       case 'GlobalAveragePool':
       case 'GlobalMaxPool':
         return { type: 'pool', name: name(), inputs: [x.tensor], mode: op === 'GlobalMaxPool' ? 'max' : 'avg', global: true };
@@ -695,10 +773,126 @@ class Importer {
           if (data.dims.length !== 2) throw new UserError(`${where}: embedding table must be 2-D [vocab, dim], got ${JSON.stringify(data.dims)}`);
           return { type: 'embedding', name: name(), inputs: [ins[1].tensor], vocab: data.dims[0]!, dim: data.dims[1]! };
         }
+        // x[:, k] (scalar index) -> slice + drop the axis; x[:, [k]] -> slice.
+        const ind = constIn(1);
+        const r = x.shape.length;
+        const rawAxis = attrInt(node, 'axis', 0);
+        const axis = rawAxis < 0 ? rawAxis + r : rawAxis;
+        const iv = ind?.values;
+        if (ins[0]?.kind === 'act' && ind && iv?.length === 1 && numel(ind.dims) === 1) {
+          const i = iv[0]! < 0 ? iv[0]! + x.shape[axis]! : iv[0]!;
+          const sl = this.sliceLayer(ind.dims.length === 0 ? this.unique(`${name()}_slice`) : name(), x, [axis], [i], [i + 1], [1]);
+          if (!sl) return { unsupported: 'Gather out of range' };
+          if (ind.dims.length > 0) return sl;
+          this.emit(sl, `${out}\u0000slice`, node);
+          const shape = x.shape.filter((_, k) => k !== axis);
+          this.emit({ type: 'reshape', name: name(), inputs: [sl.name], shape: shape.length ? shape : [1] }, out, node);
+          return 'done';
+        }
         return { unsupported: 'Gather on an activation' };
+      }
+      case 'Pow':
+      case 'Max':
+      case 'Min':
+        return this.elementwise(node, op, ins, name);
+      case 'Sqrt':
+      case 'Erf':
+      case 'Exp':
+      case 'Log':
+      case 'Abs':
+      case 'Neg':
+      case 'Reciprocal':
+      case 'Floor':
+      case 'Ceil':
+      case 'Sin':
+      case 'Cos':
+        return { type: 'unary', name: name(), inputs: [x.tensor], op: op.toLowerCase() as UnaryOp };
+      case 'Slice': {
+        needActFirst();
+        const opset = this.model.opset;
+        const starts = opset >= 10 ? constIn(1)?.values : attrInts(node, 'starts');
+        const ends = opset >= 10 ? constIn(2)?.values : attrInts(node, 'ends');
+        if (!starts || !ends) return { unsupported: 'Slice with bounds computed at run time' };
+        const axes = (opset >= 10 ? (node.input[3] ? constIn(3)?.values : undefined) : attrInts(node, 'axes')) ?? starts.map((_, k) => k);
+        const steps = (node.input[4] ? constIn(4)?.values : undefined) ?? starts.map(() => 1);
+        return this.sliceLayer(name(), x, axes, starts, ends, steps) ?? { unsupported: 'Slice with an empty result' };
+      }
+      case 'Split': {
+        needActFirst();
+        const r = x.shape.length;
+        const raw = attrInt(node, 'axis', 0);
+        const axis = raw < 0 ? raw + r : raw;
+        const n = x.shape[axis]!;
+        const outs = node.output;
+        const sizes = (this.model.opset >= 13 ? constIn(1)?.values : attrInts(node, 'split')) ?? attrInts(node, 'split') ?? outs.map(() => Math.ceil(n / outs.length));
+        let at = 0;
+        outs.forEach((o, k) => {
+          const size = Math.min(sizes[k]!, n - at);
+          if (o !== '' && (this.readers.get(o) ?? 0) > 0 && size > 0) {
+            const sl = this.sliceLayer(this.unique(`${this.nodeName(node, -1)}_${k}`), x, [axis], [at], [at + size], [1]);
+            if (sl) this.emit(sl, o, node);
+          }
+          at += size;
+        });
+        return 'done';
+      }
+      case 'Expand': {
+        needActFirst();
+        const s = constIn(1)?.values;
+        if (!s) return { unsupported: 'Expand to a shape computed at run time' };
+        let shape: number[];
+        try {
+          shape = broadcastShapes([x.shape, s.map((d) => Math.max(1, d))]);
+        } catch {
+          return { unsupported: 'Expand to an incompatible shape' };
+        }
+        if (shape.length === x.shape.length && shape.every((d, k) => d === x.shape[k])) {
+          this.alias(out, x);
+          return 'done';
+        }
+        return { type: 'expand', name: name(), inputs: [x.tensor], shape };
       }
     }
     return { unsupported: `${op} on an activation` };
+  }
+
+  /** A slice layer with normalised bounds (non-negative starts, ends clamped); undefined when empty. */
+  private sliceLayer(lname: string, x: Extract<Value, { kind: 'act' }>, axes: number[], starts: number[], ends: number[], steps: number[]): Layer | undefined {
+    const r = x.shape.length;
+    const ax: number[] = [];
+    const st: number[] = [];
+    const en: number[] = [];
+    const sp: number[] = [];
+    for (let k = 0; k < starts.length; k++) {
+      const axis = axes[k]! < 0 ? axes[k]! + r : axes[k]!;
+      const size = x.shape[axis]!;
+      const step = steps[k] ?? 1;
+      const { start, count } = sliceAxis(size, starts[k]!, ends[k]!, step);
+      if (count === 0) return undefined;
+      if (start === 0 && step === 1 && count === size) continue; // the whole axis
+      const end = start + count * step;
+      ax.push(axis);
+      st.push(start);
+      en.push(end < 0 ? -size - 1 : end);
+      sp.push(step);
+    }
+    const layer: Layer = { type: 'slice', name: lname, inputs: [x.tensor], starts: st, ends: en, axes: ax };
+    if (ax.length === 0) Object.assign(layer, { starts: [0], ends: [x.shape[0]!], axes: [0] });
+    if (sp.some((v) => v !== 1)) layer.steps = sp;
+    return layer;
+  }
+
+  /** ReduceMean/Sum/Max/Min/Prod/L2 over any axes (axes from the attribute or, newer opsets, input 1). */
+  private reduceLayer(node: OnnxNode, op: string, ins: (Value | undefined)[], x: Extract<Value, { kind: 'act' }>, name: () => string): Layer | Unsupported {
+    const r = x.shape.length;
+    const c1 = ins[1]?.kind === 'const' ? ins[1] : undefined;
+    if (node.input[1] && !c1?.values) return { unsupported: `${op} over axes computed at run time` };
+    const raw = attrInts(node, 'axes') ?? c1?.values;
+    const axes = (raw ?? x.shape.map((_, k) => k)).map((a) => (a < 0 ? a + r : a)).sort((p, q) => p - q);
+    const rop = ({ ReduceMean: 'mean', ReduceSum: 'sum', ReduceMax: 'max', ReduceMin: 'min', ReduceProd: 'prod', ReduceL2: 'l2' } as const)[op as 'ReduceMean'];
+    const layer: Layer = { type: 'reduce', name: name(), inputs: [x.tensor], op: rop, axes };
+    if (attrInt(node, 'keepdims', 1) === 0) layer.keepdims = false;
+    return layer;
   }
 
   /** Element-wise Add/Sum/Sub/Mul/Div with folding of bias adds and scalar scalings. */
@@ -707,14 +901,15 @@ class Importer {
     const out = node.output[0] ?? '';
     const acts = ins.filter((v): v is Extract<Value, { kind: 'act' }> => v?.kind === 'act');
     const consts = ins.filter((v): v is Extract<Value, { kind: 'const' }> => v?.kind === 'const');
+    const eop = ({ Add: 'add', Sum: 'add', Sub: 'sub', Mul: 'mul', Div: 'div', Pow: 'pow', Max: 'max', Min: 'min' } as const)[op as 'Add'];
     if (consts.length === 0) {
-      if (op === 'Sub' || op === 'Div') this.warnings.push(`${where}: ${op} of two activations timed as ${op === 'Sub' ? 'add' : 'mul'} (same cost)`);
-      const type = op === 'Mul' || op === 'Div' ? 'mul' : 'add';
       if (acts.length < 2) {
         this.alias(out, acts[0]!);
         return 'done';
       }
-      return { type, name: name(), inputs: acts.map((a) => a.tensor) };
+      if (op === 'Add' || op === 'Sum' || op === 'Mul') return { type: op === 'Mul' ? 'mul' : 'add', name: name(), inputs: acts.map((a) => a.tensor) };
+      if (acts.length !== 2) return { unsupported: `${op} of ${acts.length} tensors` };
+      return { type: 'elementwise', name: name(), inputs: acts.map((a) => a.tensor), op: eop };
     }
     const x = acts[0]!;
     const c = consts[0]!;
@@ -729,24 +924,31 @@ class Importer {
         const perChannel = prev.type === 'conv2d' ? c.dims.filter((d) => d !== 1).length <= 1 && cn === units : cn === units && c.dims.at(-1) === units;
         if (units > 0 && perChannel) {
           delete prev.bias;
+          this.takeParams(c);
           this.alias(out, x);
           return 'done';
         }
       }
     }
-    if (cn === 1 && acts.length === 1) {
+    if (acts.length !== 1 || consts.length !== 1) return { unsupported: `${op} of ${acts.length} activations and ${consts.length} constants` };
+    const scalarFold = ['Add', 'Sub', 'Mul', 'Div'].includes(op) && this.peekParams(c) === 0;
+    if (cn === 1 && scalarFold) {
       this.warnings.push(`${where}: ${op} by a scalar constant is not timed (folded into "${x.tensor}")`);
       this.alias(out, x);
       return 'done';
     }
-    // A constant tensor operand (e.g. a learned position table added to activations): unsupported.
-    let shape: number[] | undefined;
+    // A constant tensor operand (layer scale, position table, attention bias): loaded like a weight.
+    const constShape = c.dims.length === 0 ? [1] : [...c.dims];
     try {
-      shape = broadcastShapes([x.shape, c.dims.length === 0 ? [1] : c.dims]);
+      broadcastShapes([x.shape, constShape]);
     } catch {
-      shape = undefined;
+      return { unsupported: `${op} with a constant of shape ${JSON.stringify(c.dims)} that does not broadcast with ${JSON.stringify(x.shape)}` };
     }
-    return shape ? { unsupported: `${op} with a constant tensor operand`, shape } : { unsupported: `${op} with a constant tensor operand` };
+    const layer: Layer = { type: 'elementwise', name: name(), inputs: [x.tensor], op: eop, constShape };
+    if (ins[0]?.kind === 'const') layer.constFirst = true;
+    const params = this.takeParams(c);
+    if (params !== numel(constShape)) layer.params = params;
+    return layer;
   }
 
   /** pads() plus the zero padding of a Pad node folded into this one (auto_pad sees the padded size). */
