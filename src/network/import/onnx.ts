@@ -30,7 +30,7 @@ import {
   type OnnxNode,
 } from '../../onnx/model.js';
 import { broadcastShapes, resolveLayerOutput, sliceAxis } from '../shapes.js';
-import { foldNode, isFloatType, type ConstTensor } from './onnx-fold.js';
+import { foldNode, isFloatType } from './onnx-fold.js';
 import type { DType, Layer, Network, Pair, TensorSpec, UnaryOp } from '../types.js';
 import type { ImportResult } from './result.js';
 
