@@ -202,7 +202,7 @@ const ELEMENTWISE_OP: Record<ElementwiseLayer['op'], string> = { add: 'Add', sub
 const UNARY_OP: Record<UnaryLayer['op'], string> = {
   sqrt: 'Sqrt', erf: 'Erf', exp: 'Exp', log: 'Log', abs: 'Abs', neg: 'Neg', reciprocal: 'Reciprocal', floor: 'Floor', ceil: 'Ceil', sin: 'Sin', cos: 'Cos',
 };
-const REDUCE_OP: Record<Exclude<ReduceLayer['op'], 'sum'>, string> = { mean: 'ReduceMean', max: 'ReduceMax', min: 'ReduceMin', prod: 'ReduceProd', l2: 'ReduceL2' };
+const REDUCE_OP: Record<ReduceLayer['op'], string> = { sum: 'ReduceSum', mean: 'ReduceMean', max: 'ReduceMax', min: 'ReduceMin', prod: 'ReduceProd', l2: 'ReduceL2' };
 
 /**
  * Build the single-layer ONNX model of `layer` seeing `inputShapes`. Throws UserError for layers that
@@ -412,10 +412,8 @@ export function buildLayerGraph(layer: Layer, inputShapes: number[][]): LayerGra
     case 'reduce': {
       need(layer, inputShapes, 1);
       const keep = attrInt('keepdims', layer.keepdims === false ? 0 : 1);
-      if (layer.op === 'sum') {
-        inits.push(int64Init('axes', layer.axes)); // ReduceSum takes axes as an input since opset 13
-        nodes.push({ op_type: 'ReduceSum', input: [x0, 'axes'], output: [y], attribute: [keep] });
-      } else nodes.push({ op_type: REDUCE_OP[layer.op], input: [x0], output: [y], attribute: [attrInts('axes', layer.axes), keep] });
+      inits.push(int64Init('axes', layer.axes)); // every Reduce* takes axes as an input since opset 18
+      nodes.push({ op_type: REDUCE_OP[layer.op], input: [x0, 'axes'], output: [y], attribute: [keep] });
       break;
     }
     case 'pad':

@@ -79,6 +79,27 @@ const cases: [string, Layer, number[][], number[]][] = [
   ['matmul batched', L('matmul', {}, 2), [[2, 3, 4], [2, 4, 5]], [2, 3, 5]],
   ['matmul transposeB', L('matmul', { transposeB: true }, 2), [[1, 2, 3, 8], [1, 2, 6, 8]], [1, 2, 3, 6]],
   ['embedding', L('embedding', { vocab: 50, dim: 16 }), [[2, 7]], [2, 7, 16]],
+  ['elementwise mul layer scale [C,1,1]', L('elementwise', { op: 'mul', constShape: [6, 1, 1], constFirst: true }), [[1, 6, 3, 3]], [1, 6, 3, 3]],
+  ['elementwise add position table', L('elementwise', { op: 'add', constShape: [1, 5, 8] }), [[1, 5, 8]], [1, 5, 8]],
+  ['elementwise add attention mask (rank grows)', L('elementwise', { op: 'add', constShape: [1, 4, 1, 3, 3], params: 0 }), [[1, 2, 3, 3]], [1, 4, 2, 3, 3]],
+  ['elementwise div by constant', L('elementwise', { op: 'div', constShape: [8] }), [[2, 8]], [2, 8]],
+  ['elementwise pow constant base', L('elementwise', { op: 'pow', constShape: [1], constFirst: true }), [[2, 8]], [2, 8]],
+  ['elementwise sub of two tensors', L('elementwise', { op: 'sub' }, 2), [[2, 3, 4], [2, 1, 4]], [2, 3, 4]],
+  ['elementwise max of two tensors', L('elementwise', { op: 'max' }, 2), [[2, 4], [2, 4]], [2, 4]],
+  ['elementwise min with constant', L('elementwise', { op: 'min', constShape: [4] }), [[2, 4]], [2, 4]],
+  ...(['erf', 'exp', 'abs', 'neg', 'floor', 'ceil', 'sin', 'cos'] as const).map(
+    (op): [string, Layer, number[][], number[]] => [`unary ${op}`, L('unary', { op }), [[2, 6]], [2, 6]],
+  ),
+  ['slice channel split (ShuffleNet)', L('slice', { starts: [0], ends: [4], axes: [1] }), [[1, 8, 3, 3]], [1, 4, 3, 3]],
+  ['slice strided two axes (MaxViT/Swin windows)', L('slice', { starts: [1, 0], ends: [8, 6], axes: [2, 3], steps: [2, 3] }), [[1, 2, 8, 6]], [1, 2, 4, 2]],
+  ['slice negative step', L('slice', { starts: [4], ends: [-6], axes: [1], steps: [-1] }), [[1, 5]], [1, 5]],
+  ['reduce mean over tokens', L('reduce', { op: 'mean', axes: [1], keepdims: false }), [[1, 7, 16]], [1, 16]],
+  ['reduce sum keepdims', L('reduce', { op: 'sum', axes: [-1] }), [[2, 3, 5]], [2, 3, 1]],
+  ['reduce max two axes', L('reduce', { op: 'max', axes: [2, 3] }), [[1, 3, 4, 4]], [1, 3, 1, 1]],
+  ['reduce l2', L('reduce', { op: 'l2', axes: [1] }), [[2, 6]], [2, 1]],
+  ['pad zero H, W (Swin)', L('pad', { pads: [0, 0, 1, 2, 0, 0, 3, 0] }), [[1, 2, 4, 4]], [1, 2, 8, 6]],
+  ['pad reflect', L('pad', { pads: [0, 0, 1, 1, 0, 0, 1, 1], mode: 'reflect' }), [[1, 2, 4, 4]], [1, 2, 6, 6]],
+  ['expand class token', L('expand', { shape: [3, 1, 8] }), [[1, 1, 8]], [3, 1, 8]],
 ];
 
 for (const [what, layer, inputShapes, expected] of cases) {
@@ -149,4 +170,24 @@ test('opaque layers and bad groups are UserErrors naming the layer', () => {
     () => buildLayerGraph(L('conv2d', { outChannels: 4, kernel: 1, groups: 3 }), [[1, 4, 2, 2]]),
     (e: unknown) => e instanceof UserError && /groups 3 must divide input channels 4/.test(e.message),
   );
+});
+
+test('elementwise with a constant: y = C * x, the constant fed as a weight', async () => {
+  const layer = L('elementwise', { op: 'mul', constShape: [2, 1, 1], constFirst: true });
+  const x = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+  const y = await runLayer(layer, [[1, 2, 2, 2]], { inputs: [x], weights: [Float32Array.from([10, -1])] });
+  assert.deepEqual([...(y.data as Float32Array)], [10, 20, 30, 40, -5, -6, -7, -8]);
+  assert.deepEqual(layerWeightSpecs(layer, [[1, 2, 2, 2]]), [{ name: 'C', shape: [2, 1, 1], positive: true }]);
+});
+
+test('slice, reduce and unary sqrt give the hand-computed values', async () => {
+  const x = Float32Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  const s = await runLayer(L('slice', { starts: [1], ends: [9], axes: [1], steps: [3] }), [[1, 10]], { inputs: [x] });
+  assert.deepEqual([...(s.data as Float32Array)], [1, 4, 7]);
+  const r = await runLayer(L('reduce', { op: 'mean', axes: [1], keepdims: false }), [[2, 5]], { inputs: [x] });
+  assert.deepEqual([...(r.data as Float32Array)], [2, 7]);
+  const q = await runLayer(L('unary', { op: 'sqrt' }), [[1, 10]], { inputs: [Float32Array.from(x, (v) => v * v)] });
+  assert.deepEqual([...(q.data as Float32Array)], [...x]);
+  const p = await runLayer(L('pad', { pads: [0, 1, 0, 2] }), [[1, 2]], { inputs: [Float32Array.from([5, 6])] });
+  assert.deepEqual([...(p.data as Float32Array)], [0, 5, 6, 0, 0]);
 });
