@@ -57,11 +57,36 @@ export async function readJsonFile(path: string): Promise<unknown> {
   }
 }
 
+/** A file-system error while writing `path` as a one-line UserError (disk full, read-only, ...). */
+function writeError(e: unknown, path: string): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new UserError(`${path}: the disk is full (${code}); nothing half-written was kept; free space and run the command again`);
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return new UserError(`${path}: cannot be written (${code}); choose a writable location`);
+  return e;
+}
+
+/**
+ * Writes `data` to `path` atomically: a temporary file beside it, then rename. On any failure
+ * (ENOSPC, ...) the temporary file is removed and `path` is untouched. Cost: one write + rename.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const unregister = registerCleanup(() => rmSync(tmp, { force: true }));
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw writeError(e, path);
+  } finally {
+    unregister();
+  }
+}
+
 /** Writes a JSON side file atomically (temporary file + rename). */
 export async function writeJsonFile(path: string, value: unknown): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path + '.tmp', JSON.stringify(value, null, 2) + '\n');
-  await rename(path + '.tmp', path);
+  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }
 
 async function readText(path: string): Promise<string> {
@@ -111,8 +136,7 @@ export async function writeHardware(datasetPath: string, fingerprints: HardwareF
   const byId = new Map((await readHardware(datasetPath)).map((h) => [h.id, h] as const));
   for (const h of fingerprints) byId.set(h.id, h);
   await mkdir(dirname(hp), { recursive: true });
-  await writeFile(hp + '.tmp', JSON.stringify([...byId.values()], null, 2) + '\n');
-  await rename(hp + '.tmp', hp);
+  await writeFileAtomic(hp, JSON.stringify([...byId.values()], null, 2) + '\n');
 }
 
 /**
@@ -167,8 +191,7 @@ export async function writeDataset(
 ): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const text = encodeRows(rows, { header: true, ...(opts.stats ? { stats: opts.stats } : {}) });
-  await writeFile(path + '.tmp', isGz(path) ? gzipSync(text) : text);
-  await rename(path + '.tmp', path);
+  await writeFileAtomic(path, isGz(path) ? gzipSync(text) : text);
   if (opts.hardware?.length) await writeHardware(path, opts.hardware);
 }
 
@@ -299,8 +322,18 @@ export async function openRowWriter(path: string, opts: { stats?: RowStatsFn } =
     async append(rows) {
       if (closed) throw new Error(`row writer for ${path} is closed`);
       if (!rows.length) return;
-      await fh.write(encodeRows(rows, opts.stats ? { stats: opts.stats } : {}));
-      await fh.datasync();
+      const before = (await fh.stat()).size;
+      try {
+        const buf = Buffer.from(encodeRows(rows, opts.stats ? { stats: opts.stats } : {}));
+        // A nearly full disk takes part of a write without an error; the rest then fails (ENOSPC).
+        for (let off = 0; off < buf.length; ) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
+        await fh.datasync();
+      } catch (e) {
+        // Disk full or I/O error mid-write: cut back to the last whole line, so the file stays a
+        // valid dataset and a resume re-measures exactly these rows.
+        await fh.truncate(before).catch(() => undefined);
+        throw writeError(e, path);
+      }
       appended += rows.length;
     },
     async close() {
@@ -380,12 +413,11 @@ export async function readEdgecaffeDir(dir: string): Promise<EdgecaffeDirImport>
 /** Writes the pipeline table as CSV (`memoryLimitBytes,policy,totalMs`). */
 export async function writePipelineRuns(path: string, runs: readonly PipelineRun[]): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, 'memoryLimitBytes,policy,totalMs\n' + runs.map((r) => `${r.memoryLimitBytes},${r.policy},${r.totalMs}`).join('\n') + '\n');
+  await writeFileAtomic(path, 'memoryLimitBytes,policy,totalMs\n' + runs.map((r) => `${r.memoryLimitBytes},${r.policy},${r.totalMs}`).join('\n') + '\n');
 }
 
 /** Writes rows as a Parquet file (see src/dataset/parquet.ts for the column types). */
 export async function writeParquet(path: string, rows: readonly MeasurementRow[], opts: { stats?: RowStatsFn } = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path + '.tmp', new Uint8Array(encodeParquet(rows, opts.stats)));
-  await rename(path + '.tmp', path);
+  await writeFileAtomic(path, new Uint8Array(encodeParquet(rows, opts.stats)));
 }

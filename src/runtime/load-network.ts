@@ -105,8 +105,12 @@ export async function loadNetwork(arg: string, opts: LoadNetworkOptions = {}): P
     if (!seemsLikePath(arg) && isZooName(arg)) {
       const zooOpts: { batch?: number; seqLen?: number } = {};
       if (opts.batch !== undefined) zooOpts.batch = opts.batch;
-      if (opts.seqLen !== undefined) zooOpts.seqLen = opts.seqLen;
-      return { network: zooNetwork(arg, zooOpts), warnings: [] };
+      const network = zooNetwork(arg, { ...zooOpts, ...(opts.seqLen !== undefined ? { seqLen: opts.seqLen } : {}) });
+      // --seq-len on a network without a sequence (e.g. vgg16) would be silently ignored: refuse it.
+      if (opts.seqLen !== undefined && JSON.stringify(network) === JSON.stringify(zooNetwork(arg, { ...zooOpts, seqLen: opts.seqLen + 1 }))) {
+        throw new UserError(`--seq-len ${opts.seqLen}: network "${arg}" has no sequence dimension; drop --seq-len (it applies to transformers such as bert-base)`);
+      }
+      return { network, warnings: [] };
     }
     if (seemsLikePath(arg)) throw new UserError(`network "${arg}": no such file; check the path (or use a zoo name: ${zooNames().join(', ')})`);
     throw new UserError(`unknown network "${arg}": not a file and not a zoo name; zoo names are ${zooNames().join(', ')}`);
@@ -142,10 +146,12 @@ function parseNetworkFile(arg: string, bytes: Buffer, ext: string, name: string,
     } catch (e) {
       throw jsonError(t, e, arg);
     }
+    if (opts.seqLen !== undefined) throw new UserError(`--seq-len ${opts.seqLen}: a JSON network has fixed shapes; drop --seq-len and write the sequence length into its inputs`);
     return { network: validateNetwork(json, arg), warnings: [] };
   }
   if (ext === '.prototxt' || (ext !== '.onnx' && looksLikeCaffe(text()))) {
     // The prototxt's own `name:` wins; the file name only replaces the importer's fallback.
+    if (opts.seqLen !== undefined) throw new UserError(`--seq-len ${opts.seqLen}: a Caffe network has fixed shapes; drop --seq-len`);
     const r = importCaffe(text());
     if (r.network.name === 'caffe-net') r.network.name = name;
     return { network: r.network, warnings: r.warnings };

@@ -59,8 +59,8 @@ export function register(program: Command): void {
       }
       if (flags.svg !== undefined) {
         const { curveSvg } = await import('../../report/charts.js');
-        const { writeFile } = await import('node:fs/promises');
-        await writeFile(flags.svg, curveSvg(curve, measured));
+        const { writeFileAtomic } = await import('../../runtime/dataset-files.js');
+        await writeFileAtomic(flags.svg, curveSvg(curve, measured));
         process.stderr.write(`memlat curve: wrote ${flags.svg}\n`);
       }
       if (flags.json === true) {

@@ -44,7 +44,7 @@ export function register(program: Command): void {
       // Without --model: the default kind with the default options (flags given still override them).
       const fit = flags.model === undefined ? { ...DEFAULT_FIT_OPTIONS, ...parseFitFlags(flags) } : parseFitFlags(flags);
       const { readDataset, readDatasets } = await import('../../runtime/dataset-files.js');
-      const { writeFile } = await import('node:fs/promises');
+      const { writeFileAtomic } = await import('../../runtime/dataset-files.js');
       const { rows, hardware } = await readDatasets(flags.data);
       if (rows.length === 0) throw new UserError(`--data ${flags.data}: no rows; profile or import some first`);
       const { aggregateRows } = await import('../../models/observations.js');
@@ -67,7 +67,7 @@ export function register(program: Command): void {
           provenance: { data: flags.data, command: `memlat fit --model ${kind} --data ${flags.data}${flags.context ? ` --context ${flags.context}` : ''}`, fittedAt: new Date().toISOString(), rows: rows.length },
         });
       }
-      await writeFile(flags.out, JSON.stringify(doc) + '\n');
+      await writeFileAtomic(flags.out, JSON.stringify(doc) + '\n');
       if (!flags.quiet) {
         const { summarizeModel } = await import('../../models/summary.js');
         process.stderr.write(`${summarizeModel(model)}\n${obs.length} layer configurations from ${rows.length} rows -> ${flags.out}` +

@@ -48,8 +48,8 @@ export function register(program: Command): void {
         evaluation = { dataPath: flags.data, result: evaluateOnObservations(bundle.model, aggregateRows(rows, hw)) };
       }
       const html = reportHtml({ bundle, modelArg: flags.model, evaluation, prediction, curve, generatedAt: new Date().toISOString() });
-      const { writeFile } = await import('node:fs/promises');
-      await writeFile(flags.out, html);
+      const { writeFileAtomic } = await import('../../runtime/dataset-files.js');
+      await writeFileAtomic(flags.out, html);
       process.stderr.write(`memlat report: wrote ${flags.out} (${formatBytes(Buffer.byteLength(html))})\n`);
     });
 }
