@@ -106,7 +106,7 @@ test('ENOSPC: appending rows to a full disk leaves only whole lines and no .tmp 
     }
     await w.close();
     assert.ok(error instanceof Error, 'the disk filled up');
-    assert.equal((error as Error).message, `${out}: the disk is full (ENOSPC); nothing half-written was kept; free space and run the command again`);
+    assert.equal(error.message, `${out}: the disk is full (ENOSPC); nothing half-written was kept; free space and run the command again`);
     const text = readFileSync(out, 'utf8');
     assert.ok(text.endsWith('\n'), 'the file ends with a whole line');
     assert.equal((await readDataset(out)).rows.length, written, 'exactly the appended rows, none half');
