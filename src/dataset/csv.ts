@@ -14,6 +14,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { UserError } from '../errors.js';
 import { layerStats } from '../features/layer.js';
+import { LAYER_TYPES as ALL_LAYER_TYPES } from '../network/shapes.js';
 import type { Layer, LayerStats, LayerType } from '../network/types.js';
 import type { MeasurementRow } from './schema.js';
 
@@ -55,10 +56,7 @@ export function rowLayerStats(row: MeasurementRow): LayerStats | null {
   }
 }
 
-const LAYER_TYPES: ReadonlySet<string> = new Set<LayerType>([
-  'dense', 'conv2d', 'pool', 'batchnorm', 'layernorm', 'lrn', 'activation', 'softmax', 'dropout', 'add',
-  'mul', 'concat', 'flatten', 'reshape', 'transpose', 'matmul', 'embedding', 'opaque',
-]);
+const LAYER_TYPES: ReadonlySet<string> = new Set<LayerType>(ALL_LAYER_TYPES);
 
 function num(v: number | null): string {
   return v === null || Number.isNaN(v) ? '' : String(v);
@@ -148,6 +146,11 @@ function recordToRow(rec: string[], col: Map<string, number>, where: string): Me
     return n;
   };
   const numOpt = (c: string): number | null => (get(c) === '' ? null : numReq(c));
+  const nonNegOpt = (c: string, what: string): number | null => {
+    const n = numOpt(c);
+    if (n !== null && n < 0) throw bad(c, `is negative; ${what}`);
+    return n;
+  };
   const harnessMs = col.has('harnessMs') ? numOpt('harnessMs') : null;
   const intReq = (c: string): number => {
     const n = numReq(c);
@@ -177,7 +180,16 @@ function recordToRow(rec: string[], col: Map<string, number>, where: string): Me
   if (oom !== 'true' && oom !== 'false') throw bad('oom', 'must be true or false');
   const outputShape = shapes('outputShape', [json('outputShape')])[0]!;
   // An OOM-killed measurement has no meaningful times: stored empty, read back as NaN.
-  const timeMs = (c: string): number => (oom === 'true' && get(c) === '' ? NaN : numReq(c));
+  const timeMs = (c: string): number => {
+    if (oom === 'true' && get(c) === '') return NaN;
+    const n = numReq(c);
+    if (n < 0) throw bad(c, 'is a negative time; times are >= 0 ms');
+    return n;
+  };
+  const limit = numOpt('memoryLimitBytes');
+  if (limit !== null && (!Number.isSafeInteger(limit) || limit <= 0)) {
+    throw bad('memoryLimitBytes', 'is not a memory limit (a positive whole number of bytes below 8 PiB, or empty for none)');
+  }
   return {
     hardwareId: get('hardwareId'),
     source: get('source'),
@@ -188,14 +200,14 @@ function recordToRow(rec: string[], col: Map<string, number>, where: string): Me
     layer: layer as Layer,
     inputShapes: shapes('inputShapes', json('inputShapes')),
     outputShape,
-    memoryLimitBytes: numOpt('memoryLimitBytes'),
+    memoryLimitBytes: limit,
     rep: intReq('rep'),
     loadMs: timeMs('loadMs'),
     runMs: timeMs('runMs'),
-    unloadMs: numOpt('unloadMs'),
-    majorFaults: numOpt('majorFaults'),
-    swapInPages: numOpt('swapInPages'),
-    swapOutPages: numOpt('swapOutPages'),
+    unloadMs: nonNegOpt('unloadMs', 'times are >= 0 ms'),
+    majorFaults: nonNegOpt('majorFaults', 'counts are >= 0'),
+    swapInPages: nonNegOpt('swapInPages', 'counts are >= 0'),
+    swapOutPages: nonNegOpt('swapOutPages', 'counts are >= 0'),
     oom: oom === 'true',
     ...(harnessMs !== null ? { harnessMs } : {}),
   };

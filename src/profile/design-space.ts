@@ -54,6 +54,13 @@ export const SAMPLE_KINDS = {
   flatten: 0.5,
   reshape: 0.5,
   transpose: 1,
+  // Layer types the ONNX importer added for exported transformers and modern CNNs (small weights).
+  'elementwise-const': 0.4,
+  unary: 0.3,
+  slice: 0.3,
+  reduce: 0.3,
+  pad: 0.2,
+  expand: 0.2,
 } as const;
 
 /** A design-space kind name. */
@@ -270,6 +277,48 @@ function draft(kind: SampleKind, u: number[], s: number): Draft {
         return { layer: { type: 'reshape', name, inputs: ['x0'], shape: [0, 0, heads, dh] }, inputShapes: [[1, t, heads * dh]], weightElements: 0 };
       }
       return { layer: { type: 'transpose', name, inputs: ['x0'], perm: [0, 2, 1, 3] }, inputShapes: [[1, t, heads, dh]], weightElements: 0 };
+    }
+    case 'elementwise-const': {
+      // A learned constant operand: a per-channel layer scale [C, 1, 1] on NCHW, or a full table [1, T, D].
+      const op = pick(v(4), ['mul', 'mul', 'add', 'add', 'sub', 'div'] as const);
+      if (v(5) < 0.5) {
+        const c = logInt(v(1), 8, 1024);
+        const h = sp(1, 112);
+        return { layer: { type: 'elementwise', name, inputs: ['x0'], op, constShape: [c, 1, 1] }, inputShapes: [[1, c, h, h]], weightElements: c };
+      }
+      const t = tok(3, 1, 4096);
+      const d = logInt(v(1), 16, 2048);
+      return { layer: { type: 'elementwise', name, inputs: ['x0'], op, constShape: [1, t, d] }, inputShapes: [[1, t, d]], weightElements: t * d };
+    }
+    case 'unary':
+    case 'reduce': {
+      const t = tok(3, 1, 8192);
+      const d = logInt(v(1), 8, 4096);
+      if (kind === 'unary') {
+        const op = pick(v(4), ['sqrt', 'erf', 'exp', 'log', 'abs', 'neg', 'reciprocal', 'floor', 'ceil', 'sin', 'cos'] as const);
+        return { layer: { type: 'unary', name, inputs: ['x0'], op }, inputShapes: [[1, t, d]], weightElements: 0 };
+      }
+      const op = pick(v(4), ['mean', 'mean', 'mean', 'sum', 'max', 'l2'] as const);
+      return { layer: { type: 'reduce', name, inputs: ['x0'], op, axes: [v(5) < 0.5 ? 1 : 2], keepdims: v(2) < 0.5 }, inputShapes: [[1, t, d]], weightElements: 0 };
+    }
+    case 'slice':
+    case 'pad': {
+      const c = logInt(v(1), 2, 1024);
+      const h = sp(2, 224);
+      if (kind === 'pad') {
+        const p = pick(v(4), [1, 1, 2, 3]);
+        return { layer: { type: 'pad', name, inputs: ['x0'], pads: [0, 0, 0, 0, 0, 0, p, p] }, inputShapes: [[1, c, h, h]], weightElements: 0 };
+      }
+      // Channel split (ShuffleNet) or a strided spatial window (Swin, MaxViT, Focus stems).
+      const layer: Layer = v(5) < 0.5
+        ? { type: 'slice', name, inputs: ['x0'], starts: [0], ends: [Math.max(1, Math.floor(c / 2))], axes: [1] }
+        : { type: 'slice', name, inputs: ['x0'], starts: [0, 0], ends: [h, h], axes: [2, 3], steps: [2, 2] };
+      return { layer, inputShapes: [[1, c, h, h]], weightElements: 0 };
+    }
+    case 'expand': {
+      const c = logInt(v(1), 1, 1024);
+      const h = sp(1, 112);
+      return { layer: { type: 'expand', name, inputs: ['x0'], shape: [1, c, h, h] }, inputShapes: [[1, c, 1, 1]], weightElements: 0 };
     }
   }
 }
