@@ -145,6 +145,11 @@ export async function writeHardware(datasetPath: string, fingerprints: HardwareF
  */
 export async function readDataset(path: string): Promise<{ rows: MeasurementRow[]; hardware: HardwareFingerprint[] }> {
   const { rows } = decodeRows(await readText(path), path);
+  // Every command that reads a dataset (fit, report, evaluate, export, bench) needs rows: an empty
+  // or header-only file is a mistake (a profile that never measured, a wrong path), not "no data".
+  if (rows.length === 0) {
+    throw new UserError(`${path}: no measurement rows (the file is empty or has only its header); give a dataset written by 'memlat profile', 'memlat validate-runs' or 'memlat import'`);
+  }
   return { rows, hardware: await readHardware(path) };
 }
 
