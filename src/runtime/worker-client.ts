@@ -123,7 +123,10 @@ export async function startWorker(opts: WorkerOptions): Promise<LayerWorker> {
     const cmd = group ? group.wrap(argv) : argv;
     child = spawn(cmd[0] ?? 'node', cmd.slice(1), {
       stdio: ['ignore', 2, 2, 'ipc'],
-      env: { ...process.env, MEMLAT_THREADS: String(threads) },
+      // glibc raises its mmap threshold after each free of a large block (up to 32 MiB), after which
+      // freed buffers stay in the heap, resident and charged. Fixing it at its default (128 KiB)
+      // keeps every buffer >= 128 KiB its own mapping, so unload's free really returns it.
+      env: { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env, MEMLAT_THREADS: String(threads) },
       serialization: 'json',
     });
   } catch (e) {
