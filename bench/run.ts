@@ -22,7 +22,7 @@
  * on all validation networks, and writes the bundle `predict` uses.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -398,6 +398,11 @@ async function main(): Promise<void> {
   if (wall.length) out.push('', `\`node dist/src/cli/main.js predict vgg16 --memory 512MiB --json\` wall time including Node start-up: median ${num(median(wall), 0)} ms (min ${num(Math.min(...wall), 0)}, max ${num(Math.max(...wall), 0)}, ${wall.length} runs).`);
   out.push('', `FS search settings here: ${JSON.stringify(FS_BENCH)} (reduced for time; \`memlat evaluate --models fs\` uses the full defaults). "+ smearing" rows reuse the same fit with Duan's smearing back-transform.`);
   out.push('', `Fit times (5 folds, all models): ${cv.map((c) => `${c.label} ${(c.fitMs / 1000).toFixed(1)} s`).join('; ')}. Whole benchmark ${((performance.now() - t0) / 1000).toFixed(0)} s.`, '');
+
+  // The executor's own costs are measured by `npm run bench:executor` (minutes of real runs): its
+  // latest section is carried over verbatim, with where it came from.
+  const executorMd = join(root, 'bench/results/executor.md');
+  if (existsSync(executorMd)) out.push('', `<!-- from bench/results/executor.md, written by npm run bench:executor -->`, readFileSync(executorMd, 'utf8').replace(/^## /, '## 6. '));
 
   writeFileSync(outPath, `${out.join('\n')}\n`);
   log(`wrote ${outPath.replace(`${root}/`, '')}`);
