@@ -42,6 +42,7 @@ import type { HardwareFingerprint, MeasurementRow } from '../dataset/schema.js';
 import { aggregateRows, cachedStats, median, observedMs, passTotals, type LayerObservation } from './observations.js';
 import { runFamily, RUN_FAMILIES } from './physical.js';
 import { MODEL_NAME, TARGETS, type LayerInput, type Model, type ModelJSON, type Target, type TimePrediction } from './types.js';
+import { DEFAULT_SWAP_GRID, fitSwapTerm, swapExtraMs, type PhysicalSwap, type SwapGrid, type SwapPair } from './swap-physical.js';
 
 export const FE_SWAP_VERSION = 1;
 
@@ -99,6 +100,13 @@ export interface FeSwapModelJSON extends ModelJSON {
   sizeMonotoneFromMiB: number;
   base: FeModelJSON;
   slowdown: Partial<Record<Target, SlowdownTable>>;
+  /**
+   * Which swap term predict uses: 'table' (the trees' slowdown table) or 'physical'
+   * (./swap-physical.ts: deficit bytes, access pattern, disk bandwidth). Absent = 'table'.
+   */
+  swapTerm?: 'table' | 'physical';
+  /** The physical term's parameters per phase and kernel family (when fitted). */
+  physical?: PhysicalSwap;
   context: ContextFit;
 }
 
@@ -162,6 +170,10 @@ export interface LayerKey {
   /** Ratio offsets of load, run, unload (ratioOffsetMs). */
   eps: [number, number, number];
   rows: [number, number, number];
+  /** Kernel family index (RUN_FAMILIES), weight bytes, cold disk bandwidth (bytes/s): the physical term's inputs. */
+  fam: number;
+  weightBytes: number;
+  bw: number;
 }
 
 export class FeSwapModel implements Model {
@@ -198,6 +210,9 @@ export class FeSwapModel implements Model {
       ws,
       eps: [ratioOffsetMs(x, 'load', d.epsMs), ratioOffsetMs(x, 'run', d.epsMs), ratioOffsetMs(x, 'unload', d.epsMs)],
       rows: [row(d.slowdown.load), row(d.slowdown.run), row(d.slowdown.unload)],
+      fam,
+      weightBytes: cachedStats(x).weightBytes,
+      bw: x.hardware.diskReadBytesPerSec ?? 2 ** 30,
     };
     this.keys.set(x.layer, key);
     return key;
@@ -211,6 +226,14 @@ export class FeSwapModel implements Model {
     const b = key.base;
     if (memoryBytes >= key.hardware.ramBytes) return b;
     const d = this.data;
+    if (d.swapTerm === 'physical' && d.physical) {
+      const budget = memoryBytes - (key.hardware.runtimeIdleBytes ?? 0) - ctxMiB * MiB;
+      const extra = (t: Target, v: number, moved: number): number => {
+        const p = d.physical?.[t]?.[key.fam];
+        return v === 0 || !p ? v : v + kappa * swapExtraMs(p, key.ws, moved, budget, key.bw);
+      };
+      return { loadMs: extra('load', b.loadMs, key.weightBytes), runMs: extra('run', b.runMs, key.ws), unloadMs: extra('unload', b.unloadMs, key.ws) };
+    }
     const h = headroomAxis((memoryBytes - (key.hardware.runtimeIdleBytes ?? 0) - key.ws) / MiB - ctxMiB, key.ws, d.headroomScaleMiB);
     return {
       loadMs: phaseAt(b.loadMs, d.slowdown.load, key.rows[0], h, key.eps[0], kappa),
@@ -269,6 +292,10 @@ export interface FeSwapOptions {
   /** Grid of the context fit (MiB and exponent): [from, to, step]. */
   ctxGrid?: [number, number, number];
   kappaGrid?: [number, number, number];
+  /** The swap term predict uses (default 'table'; both are fitted). */
+  swapTerm?: 'table' | 'physical';
+  /** Grid of the physical term's (lambda, offset) search. */
+  swapGrid?: SwapGrid;
 }
 
 const SLOWDOWN_TREES: GbtOptions = { nTrees: 300, maxDepth: 3, learningRate: 0.05, minSamplesLeaf: 10, subsample: 0.8, seed: 1 };
@@ -464,6 +491,7 @@ export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptio
     }
     if (y.length >= 20) slowdown[t] = fitTable(X, y, { ...SLOWDOWN_TREES, ...options.gbt }, options.anchor ?? true, scale, sizeFrom);
   }
+  const physical = fitPhysical(obs, none, eps, options.swapGrid ?? DEFAULT_SWAP_GRID);
   if (Object.keys(slowdown).length === 0) {
     throw new UserError('model fe-swap: no layer was measured both with and without a memory limit (needs >= 20 pairs); profile with the default levels, which include "none"');
   }
@@ -477,12 +505,37 @@ export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptio
     sizeMonotoneFromMiB: sizeFrom,
     base: base.toJSON(),
     slowdown,
+    swapTerm: options.swapTerm ?? 'table',
+    physical,
     context: { totalFactor: 1, unlimitedRuns: 0, ctxMiB: 0, kappa: 1, runs: 0, networks: [], rmsLogBefore: null, rmsLogAfter: null },
   };
   const m = new FeSwapModel(data);
   if (!options.context || options.context.rows.length === 0) return m;
   const context = fitContext(m, options.context, options.ctxGrid ?? [-64, 128, 4], options.kappaGrid ?? [0.25, 3, 0.05]);
   return new FeSwapModel({ ...data, context });
+}
+
+/** Fits the physical swap term (./swap-physical.ts) per phase and kernel family on the profile's pairs. */
+function fitPhysical(obs: readonly LayerObservation[], none: ReadonlyMap<string, LayerObservation>, eps: number, grid: SwapGrid): PhysicalSwap {
+  const out: PhysicalSwap = {};
+  for (const t of TARGETS) {
+    const byFam: SwapPair[][] = RUN_FAMILIES.map(() => []);
+    for (const o of obs) {
+      if (o.memoryLimitBytes === null) continue;
+      const n = none.get(pairKey(o));
+      const a = observedMs(o, t);
+      const b = n ? observedMs(n, t) : null;
+      if (a === null || b === null || !Number.isFinite(a) || !Number.isFinite(b)) continue;
+      const st = cachedStats(o);
+      const bw = o.hardware.diskReadBytesPerSec ?? 2 ** 30;
+      byFam[RUN_FAMILIES.indexOf(runFamily(o))]!.push({
+        tM: a, tNone: b, ws: st.workingSetBytes, moved: t === 'load' ? st.weightBytes : st.workingSetBytes,
+        budget: o.memoryBytes - (o.hardware.runtimeIdleBytes ?? 0), bw, epsMs: ratioOffsetMs(o, t, eps),
+      });
+    }
+    if (byFam.some((p) => p.length > 0)) out[t] = byFam.map((p) => fitSwapTerm(p, grid));
+  }
+  return out;
 }
 
 /** Rebuilds an fe-swap model from JSON, checking the tables' shapes. */
@@ -501,5 +554,11 @@ export function loadFeSwap(o: Record<string, unknown>): FeSwapModel {
   if (typeof d.headroomScaleMiB !== 'number' || !(d.headroomScaleMiB >= 0)) throw new UserError('invalid model: fe-swap "headroomScaleMiB" must be a number >= 0; refit it');
   if (typeof d.sizeMonotoneFromMiB !== 'number' || !(d.sizeMonotoneFromMiB >= 0)) throw new UserError('invalid model: fe-swap "sizeMonotoneFromMiB" must be a number >= 0; refit it');
   if (typeof d.epsMs !== 'number' || !(d.epsMs >= 0)) throw new UserError('invalid model: fe-swap "epsMs" must be a number >= 0; refit it');
+  if (d.swapTerm !== undefined && d.swapTerm !== 'table' && d.swapTerm !== 'physical') throw new UserError(`invalid model: fe-swap "swapTerm" ${JSON.stringify(d.swapTerm)} must be "table" or "physical"; refit it`);
+  if (d.swapTerm === 'physical') {
+    const ok = typeof d.physical === 'object' && d.physical !== null && Object.values(d.physical).every((ps) =>
+      Array.isArray(ps) && ps.length === RUN_FAMILIES.length && ps.every((p) => p.lambda > 0 && p.c1 >= 0 && p.c2 >= 0 && Number.isFinite(p.offsetMiB)));
+    if (!ok) throw new UserError('invalid model: fe-swap "physical" needs, per phase, one {lambda > 0, offsetMiB, c1 >= 0, c2 >= 0} per kernel family; refit it');
+  }
   return new FeSwapModel(d);
 }
