@@ -237,8 +237,14 @@ export function layerStats(rl: ResolvedLayer, opts: LayerStatsOptions = {}): Lay
     case 'reduce':
       s.flops = numElements(x) * (l.op === 'l2' ? 2 : 1) + (l.op === 'mean' || l.op === 'l2' ? outElems : 0);
       break;
+    case 'concat': {
+      const stored = (l.constInputs ?? []).reduce((a, c) => a + numElements(c.shape), 0);
+      s.params = l.params ?? stored;
+      s.weights = s.params;
+      storedExtra = stored - s.params;
+      break;
+    }
     case 'dropout':
-    case 'concat':
     case 'flatten':
     case 'reshape':
     case 'transpose':

@@ -402,9 +402,16 @@ export function resolveLayerOutput(layer: Layer, inputShapes: number[][]): numbe
       expectCount(inputShapes, 2, Infinity, 'the tensors to combine');
       out = broadcastShapes(inputShapes);
       break;
-    case 'concat':
-      out = concatOutput(layer, inputShapes);
+    case 'concat': {
+      const all = [...inputShapes];
+      for (const c of [...(layer.constInputs ?? [])].sort((p, q) => p.index - q.index)) {
+        if (!Array.isArray(c.shape) || !c.shape.every(isPosInt)) fail(`constInputs shape ${show(c.shape)} must be a list of positive integers`);
+        if (!isNonNegInt(c.index) || c.index > all.length) fail(`constInputs index ${show(c.index)} must be 0..${all.length}`);
+        all.splice(c.index, 0, c.shape);
+      }
+      out = concatOutput(layer, all);
       break;
+    }
     case 'flatten': {
       const x = one(inputShapes);
       const axis = normAxis(layer.axis ?? 1, x.length, 'axis');

@@ -127,6 +127,13 @@ export interface MulLayer extends LayerBase {
 export interface ConcatLayer extends LayerBase {
   type: 'concat';
   axis?: number; // default 1 (channels)
+  /**
+   * Constant operands (ViT's class token), loaded from disk like weights: `index` is the position in
+   * the full operand list (activations fill the other positions in order).
+   */
+  constInputs?: { index: number; shape: number[] }[];
+  /** Trainable parameters behind the constant operands. Default: their size. */
+  params?: number;
 }
 
 /** Flatten dims [axis, ...) into one: [N, C, H, W] -> [N, C*H*W] with axis 1 (default). */

@@ -96,7 +96,14 @@ export const layerSchemas = {
   }),
   add: z.strictObject({ name, type: z.literal('add'), inputs: twoOrMore }).describe('Element-wise sum (numpy broadcasting).'),
   mul: z.strictObject({ name, type: z.literal('mul'), inputs: twoOrMore }).describe('Element-wise product (numpy broadcasting).'),
-  concat: layer('concat', 'Concatenation along an axis.', { axis: int.optional().describe('Default 1 (channels).') }),
+  concat: layer('concat', 'Concatenation along an axis.', {
+    axis: int.optional().describe('Default 1 (channels).'),
+    constInputs: z
+      .array(z.strictObject({ index: nonNegInt, shape: z.array(posInt, { error: 'must be a list of positive integers' }).min(1) }), { error: 'must be a list of { index, shape }' })
+      .optional()
+      .describe('Constant operands loaded like weights, at these positions of the operand list.'),
+    params: nonNegInt.optional().describe('Trainable parameters behind the constants. Default: their size.'),
+  }),
   flatten: layer('flatten', 'Flattens dims [axis, ...) into one (torch.flatten(start_dim=axis)).', {
     axis: int.optional().describe('Default 1.'),
   }),

@@ -145,6 +145,8 @@ export function layerWeightSpecs(layer: Layer, inputShapes: number[][]): WeightS
     case 'embedding':
       need(layer, inputShapes, 1, 1);
       return [{ name: 'W', shape: [layer.vocab, layer.dim] }];
+    case 'concat':
+      return (layer.constInputs ?? []).map((c, k) => ({ name: `C${k}`, shape: [...c.shape] }));
     case 'elementwise':
       if (layer.constShape === undefined) return [];
       need(layer, inputShapes, 1);
@@ -341,10 +343,14 @@ export function buildLayerGraph(layer: Layer, inputShapes: number[][]): LayerGra
       }
       break;
     }
-    case 'concat':
+    case 'concat': {
       need(layer, inputShapes, 'many');
-      nodes.push({ op_type: 'Concat', input: x, output: [y], attribute: [attrInt('axis', layer.axis ?? 1)] });
+      const operands = [...x];
+      const consts = (layer.constInputs ?? []).map((c, k) => ({ index: c.index, name: w(`C${k}`) })).sort((p, q) => p.index - q.index);
+      for (const c of consts) operands.splice(c.index, 0, c.name);
+      nodes.push({ op_type: 'Concat', input: operands, output: [y], attribute: [attrInt('axis', layer.axis ?? 1)] });
       break;
+    }
     case 'flatten': {
       need(layer, inputShapes, 1);
       // memlat's flatten folds dims [axis, ...) into one (Caffe's meaning); ONNX Flatten is always

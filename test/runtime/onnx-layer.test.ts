@@ -99,6 +99,7 @@ const cases: [string, Layer, number[][], number[]][] = [
   ['reduce l2', L('reduce', { op: 'l2', axes: [1] }), [[2, 6]], [2, 1]],
   ['pad zero H, W (Swin)', L('pad', { pads: [0, 0, 1, 2, 0, 0, 3, 0] }), [[1, 2, 4, 4]], [1, 2, 8, 6]],
   ['pad reflect', L('pad', { pads: [0, 0, 1, 1, 0, 0, 1, 1], mode: 'reflect' }), [[1, 2, 4, 4]], [1, 2, 6, 6]],
+  ['concat with a constant class token first (ViT)', L('concat', { axis: 1, constInputs: [{ index: 0, shape: [1, 1, 8] }] }), [[1, 4, 8]], [1, 5, 8]],
   ['expand class token', L('expand', { shape: [3, 1, 8] }), [[1, 1, 8]], [3, 1, 8]],
 ];
 
@@ -190,4 +191,11 @@ test('slice, reduce and unary sqrt give the hand-computed values', async () => {
   assert.deepEqual([...(q.data as Float32Array)], [...x]);
   const p = await runLayer(L('pad', { pads: [0, 1, 0, 2] }), [[1, 2]], { inputs: [Float32Array.from([5, 6])] });
   assert.deepEqual([...(p.data as Float32Array)], [0, 5, 6, 0, 0]);
+});
+
+test('concat with a constant operand puts the loaded constant at its position', async () => {
+  const layer = L('concat', { axis: 1, constInputs: [{ index: 1, shape: [1, 1] }] }, 2);
+  const y = await runLayer(layer, [[1, 2], [1, 1]], { inputs: [Float32Array.from([1, 2]), Float32Array.from([4])], weights: [Float32Array.from([3])] });
+  assert.deepEqual([...(y.data as Float32Array)], [1, 2, 3, 4]);
+  assert.deepEqual(resolveLayerOutput(layer, [[1, 2], [1, 1]]), [1, 4]);
 });

@@ -718,11 +718,23 @@ class Importer {
         return layer;
       }
       case 'Concat': {
-        const parts = ins.map((v, k) => {
-          if (v?.kind !== 'act') throw new UserError(`${where}: input ${k} is a constant; memlat concatenates activations only`);
-          return v.tensor;
+        // Constant operands (ViT's class token expanded to the batch) are loaded like weights.
+        const parts: string[] = [];
+        const constInputs: { index: number; shape: number[] }[] = [];
+        let params = 0;
+        ins.forEach((v, k) => {
+          if (v?.kind === 'act') parts.push(v.tensor);
+          else if (v?.kind === 'const') {
+            constInputs.push({ index: k, shape: v.dims.length === 0 ? [1] : [...v.dims] });
+            params += this.takeParams(v);
+          } else throw new UserError(`${where}: input ${k} is missing`);
         });
-        return { type: 'concat', name: name(), inputs: parts, axis: attrInt(node, 'axis', 1) };
+        const layer: Layer = { type: 'concat', name: name(), inputs: parts, axis: attrInt(node, 'axis', 1) };
+        if (constInputs.length > 0) {
+          layer.constInputs = constInputs;
+          if (params !== constInputs.reduce((a, c) => a + numel(c.shape), 0)) layer.params = params;
+        }
+        return layer;
       }
       case 'Flatten': {
         // ONNX Flatten is always 2-D: [prod(d[:axis]), prod(d[axis:])]. memlat's flatten folds the
