@@ -370,3 +370,24 @@ test('ONNX Flatten keeps its 2-D meaning for every axis (axis 1 -> flatten, othe
     if (axis >= 1) assert.equal(resolveNetwork(network, { batch: 4 }).layers.at(-1)!.outputShape[0], axis === 1 ? 4 : 4 * (axis === 2 ? 3 : axis === 3 || axis === -1 ? 12 : 1));
   }
 });
+
+test('Einsum batched products (MaxViT attention) become matmul, with transposeB for ...id,...jd->...ij', async () => {
+  const b = new GraphBuilder('einsum');
+  const q = b.input('q', [1, 2, 3, 5, 4]);
+  const k = b.input('k', [1, 2, 3, 6, 4]);
+  const v = b.input('v', [1, 2, 3, 6, 4]);
+  const sc = b.node('Einsum', [q, k], { equation: s('B G H I D, B G H J D -> B G H I J') }, { name: 'scores' });
+  b.node('Einsum', [sc, v], { equation: s('bghij,bghjd->bghid') }, { name: 'mix', outputs: ['y'] });
+  b.output('y');
+  const fx: Fixture = { bytes: b.encode(), feeds: { q: { dims: [1, 2, 3, 5, 4], type: 'float32' }, k: { dims: [1, 2, 3, 6, 4], type: 'float32' }, v: { dims: [1, 2, 3, 6, 4], type: 'float32' } } };
+  const { network } = importOnnx(fx.bytes, {});
+  assert.deepEqual(network.layers, [
+    { type: 'matmul', name: 'scores', inputs: ['q', 'k'], transposeB: true },
+    { type: 'matmul', name: 'mix', inputs: ['scores', 'v'] },
+  ]);
+  assert.deepEqual(await runOnOrt(fx), [resolveNetwork(network).layers[1]!.outputShape]);
+  const c = new GraphBuilder('einsum_other');
+  c.node('Einsum', [c.input('a', [2, 3]), c.input('b2', [3, 2])], { equation: s('ij,jk->ik') }, { name: 'ok' });
+  c.node('Einsum', [c.input('t', [2, 3, 4])], { equation: s('ijk->kji') }, { name: 'perm' });
+  userError(() => importOnnx(c.encode(), {}), /Einsum "ijk->kji" \(other than a batched matmul of two activations\) x1 \(first: "perm"\)/);
+});

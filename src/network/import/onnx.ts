@@ -76,7 +76,7 @@ const SUPPORTED_OPS = new Set([
   'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'LRN', 'Softmax', 'Dropout', 'Concat', 'Flatten',
   'Reshape', 'Transpose', 'Identity', 'Gather', 'Constant', 'Shape', 'Unsqueeze', 'Squeeze', 'Cast', 'Slice',
   'ReduceMean', 'ReduceMax', 'Pad', 'Pow', 'Max', 'Min', 'Sqrt', 'Erf', 'Exp', 'Log', 'Abs', 'Neg', 'Reciprocal', 'Floor', 'Ceil',
-  'Sin', 'Cos', 'ReduceSum', 'ReduceMin', 'ReduceProd', 'ReduceL2', 'Split', 'Expand',
+  'Sin', 'Cos', 'ReduceSum', 'ReduceMin', 'ReduceProd', 'ReduceL2', 'Split', 'Expand', 'Einsum',
 ]);
 
 /** Ops that fold away when all their inputs are constants. */
@@ -807,6 +807,23 @@ class Importer {
       case 'Max':
       case 'Min':
         return this.elementwise(node, op, ins, name);
+      case 'Einsum': {
+        // Batched matrix products written as einsum (MaxViT's attention): '...ik,...kj->...ij' is a
+        // matmul, '...ik,...jk->...ij' a matmul with transposeB; anything else is unsupported.
+        const eq = (attrString(node, 'equation') ?? '').replace(/\s+/g, '');
+        const m = /^([A-Za-z]+),([A-Za-z]+)->([A-Za-z]+)$/.exec(eq);
+        const b = ins[1];
+        if (!m || ins.length !== 2 || ins[0]?.kind !== 'act' || b?.kind !== 'act') return { unsupported: `Einsum "${eq}" (other than a batched matmul of two activations)` };
+        const [A, B, O] = [m[1]!, m[2]!, m[3]!];
+        const r = A.length;
+        const pre = A.slice(0, r - 2);
+        const [i, k] = [A[r - 2]!, A[r - 1]!];
+        const ok = r >= 2 && B.length === r && O.length === r && B.slice(0, r - 2) === pre && O.slice(0, r - 2) === pre && O[r - 2] === i && new Set(A + O.slice(-1)).size === r + 1;
+        const j = O[r - 1]!;
+        if (ok && B.slice(-2) === k + j) return { type: 'matmul', name: name(), inputs: [x.tensor, b.tensor] };
+        if (ok && B.slice(-2) === j + k) return { type: 'matmul', name: name(), inputs: [x.tensor, b.tensor], transposeB: true };
+        return { unsupported: `Einsum "${eq}" (other than a batched matmul of two activations)` };
+      }
       case 'Sqrt':
       case 'Erf':
       case 'Exp':
