@@ -99,7 +99,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorCheck[]
   });
 
   // 3. swap vs the largest layer
-  const needBytes = opts.network ? Math.max(0, ...opts.network.layers.map(layerResidentBytes)) : 2 ** 30;
+  const needBytes = opts.network ? opts.network.layers.reduce((a, l) => Math.max(a, layerResidentBytes(l)), 0) : 2 ** 30;
   const what = opts.network ? `the largest layer of ${opts.network.name} (${formatBytes(needBytes)})` : `1 GiB`;
   const sw = swapBytes();
   checks.push({

@@ -105,12 +105,7 @@ export async function loadNetwork(arg: string, opts: LoadNetworkOptions = {}): P
     if (!seemsLikePath(arg) && isZooName(arg)) {
       const zooOpts: { batch?: number; seqLen?: number } = {};
       if (opts.batch !== undefined) zooOpts.batch = opts.batch;
-      const network = zooNetwork(arg, { ...zooOpts, ...(opts.seqLen !== undefined ? { seqLen: opts.seqLen } : {}) });
-      // --seq-len on a network without a sequence (e.g. vgg16) would be silently ignored: refuse it.
-      if (opts.seqLen !== undefined && JSON.stringify(network) === JSON.stringify(zooNetwork(arg, { ...zooOpts, seqLen: opts.seqLen + 1 }))) {
-        throw new UserError(`--seq-len ${opts.seqLen}: network "${arg}" has no sequence dimension; drop --seq-len (it applies to transformers such as bert-base)`);
-      }
-      return { network, warnings: [] };
+      return { network: zooWithOptions(arg, { ...zooOpts, ...(opts.seqLen !== undefined ? { seqLen: opts.seqLen } : {}) }), warnings: [] };
     }
     if (seemsLikePath(arg)) throw new UserError(`network "${arg}": no such file; check the path (or use a zoo name: ${zooNames().join(', ')})`);
     throw new UserError(`unknown network "${arg}": not a file and not a zoo name; zoo names are ${zooNames().join(', ')}`);
@@ -164,4 +159,16 @@ function parseNetworkFile(arg: string, bytes: Buffer, ext: string, name: string,
   if (opts.allowUnknownOps !== undefined) onnxOpts.allowUnknownOps = opts.allowUnknownOps;
   const r = importOnnx(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), onnxOpts);
   return { network: r.network, warnings: r.warnings };
+}
+
+/**
+ * A zoo network with batch/seqLen; --seq-len on a network without a sequence (e.g. vgg16) would be
+ * silently ignored, so it is refused (UserError). Cost: one extra build when seqLen is given.
+ */
+export function zooWithOptions(name: string, opts: { batch?: number; seqLen?: number }): Network {
+  const network = zooNetwork(name, opts);
+  if (opts.seqLen !== undefined && JSON.stringify(network) === JSON.stringify(zooNetwork(name, { ...opts, seqLen: opts.seqLen + 1 }))) {
+    throw new UserError(`--seq-len ${opts.seqLen}: network "${name}" has no sequence dimension; drop --seq-len (it applies to transformers such as bert-base)`);
+  }
+  return network;
 }

@@ -53,7 +53,8 @@ export async function loadNetworkAndBundle(networkArg: string, flags: ModelFlags
   const zoo = await import('../../network/zoo/index.js');
   let network;
   if (!existsSync(networkArg) && !/[/\\]/.test(networkArg) && zoo.isZooName(networkArg)) {
-    network = zoo.zooNetwork(networkArg, opts);
+    // --seq-len is checked against the network (refused where there is no sequence): the loader does that.
+    network = opts.seqLen === undefined ? zoo.zooNetwork(networkArg, opts) : (await import('../../runtime/load-network.js')).zooWithOptions(networkArg, opts);
   } else {
     const { loadNetwork } = await import('../../runtime/load-network.js');
     const loaded = await loadNetwork(networkArg, opts);
@@ -75,7 +76,9 @@ export function fmtMs(x: number): string {
 
 /** Pads cells into aligned columns (the first `left` columns left-aligned). */
 export function table(head: string[], rows: string[][], left = 2): string {
-  const width = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]?.length ?? 0)));
+  // a loop, not Math.max(...rows): a network of 10^6 layers would exceed the argument limit
+  const width = head.map((h) => h.length);
+  for (const r of rows) r.forEach((cell, c) => (width[c] = Math.max(width[c] ?? 0, cell.length)));
   const line = (cells: string[]): string =>
     cells
       .map((c, i) => (i < left ? c.padEnd(width[i] ?? 0) : c.padStart(width[i] ?? 0)))

@@ -80,7 +80,8 @@ export function register(program: Command): void {
         l.swapInPages === null ? '-' : String(l.swapInPages),
       ]);
       const head = ['#', 'layer', 'type', 'weights', 'load ms [min-max]', 'run ms [min-max]', 'unload ms [min-max]', 'total ms', 'maj.faults', 'swap-ins'];
-      const width = head.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]?.length ?? 0)));
+      const width = head.map((h) => h.length);
+      for (const row of rows) row.forEach((cell, c) => (width[c] = Math.max(width[c] ?? 0, cell.length)));
       const line = (cells: string[]): string => cells.map((c, i) => (i <= 2 ? c.padEnd(width[i] ?? 0) : c.padStart(width[i] ?? 0))).join('  ');
       const out = [line(head), ...rows.map(line)];
       out.push(
