@@ -69,8 +69,13 @@ interface Candidate {
  * FS's selection search, reduced so the 5-fold benchmark runs in minutes on 2 cores (fewer inner
  * folds, alphas and candidates per round than `memlat evaluate`'s defaults; same procedure).
  */
-/** The candidate that is DEFAULT_MODEL_KIND with DEFAULT_FIT_OPTIONS (what `fit` makes without --model). */
-const DEFAULT_LABEL = 'fe-swap + network context';
+/**
+ * The two default candidates (DEFAULT_MODEL_KIND with either swap term). Which one ships is decided
+ * by a rule fixed before any validation run is looked at: the lower rms ln error of the network
+ * context fit (on the context networks, never validated on); see chooseDefault.
+ */
+const TABLE_LABEL = 'fe-swap + network context';
+const PHYSICAL_LABEL = 'fe-swap physical + network context';
 
 const FS_BENCH = { maxCandidates: 150, nAlphas: 20, folds: 3, maxIter: 100 } as const;
 
@@ -86,7 +91,21 @@ const CANDIDATES: Candidate[] = [
   { label: 'fe-swap (isolated slowdown)', kind: 'fe-swap' },
   { label: 'fe-swap + network context', kind: 'fe-swap', context: true },
   { label: 'fe-swap + context, relative headroom (c = 64 MiB)', kind: 'fe-swap', context: true, fit: { feSwap: { headroomScaleMiB: 64 } } },
+  { label: 'fe-swap physical (isolated)', kind: 'fe-swap', fit: { feSwap: { swapTerm: 'physical' } } },
+  { label: PHYSICAL_LABEL, kind: 'fe-swap', context: true, fit: { feSwap: { swapTerm: 'physical' } } },
 ];
+
+/** The default's label by the pre-registered rule: lower context-fit rms ln error (ties: physical). */
+function chooseDefault(fitted: ReadonlyMap<string, Model>): { label: string; why: string } {
+  const rms = (l: string): number => {
+    const m = fitted.get(l);
+    return m instanceof FeSwapModel ? (m.data.context.rmsLogAfter ?? Infinity) : Infinity;
+  };
+  const t = rms(TABLE_LABEL);
+  const p = rms(PHYSICAL_LABEL);
+  const label = p <= t ? PHYSICAL_LABEL : TABLE_LABEL;
+  return { label, why: `rms ln error of the context runs' slowdown after the context fit: table ${t.toFixed(3)}, physical ${p.toFixed(3)}` };
+}
 
 /** Fits a candidate, or derives its smearing variant from an already fitted model. */
 function fitCandidate(c: Candidate, obs: readonly LayerObservation[], fitted: Map<string, Model>, context: ContextRows): Model {
@@ -106,15 +125,13 @@ const pct = (v: number): string => (Number.isFinite(v) ? `${(v * 100).toFixed(1)
 const p100 = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(1)}%` : '-');
 const num = (v: number, d = 2): string => (Number.isFinite(v) ? v.toFixed(d) : '-');
 
-/** The profile's memory level of an observation: f = (M - idle) / working set, snapped. */
-const LEVELS = [4, 1.5, 1, 0.75, 0.5, 0.25];
+/** The profile's memory level of an observation: f = (M - idle) / working set, in bins. */
+const LEVELS = ['f<0.5', '0.5-0.9', '0.9-1.1', '1.1-2', 'f>2'];
 function levelOf(o: LayerObservation): string {
   if (o.memoryLimitBytes === null) return 'none';
   const ws = layerStats(o.layer, statsOptions(o.hardware)).workingSetBytes;
   const f = (o.memoryLimitBytes - (o.hardware.runtimeIdleBytes ?? 0)) / Math.max(1, ws);
-  let best = LEVELS[0]!;
-  for (const l of LEVELS) if (Math.abs(Math.log(f / l)) < Math.abs(Math.log(f / best))) best = l;
-  return `${best}x`;
+  return f < 0.5 ? LEVELS[0]! : f < 0.9 ? LEVELS[1]! : f < 1.1 ? LEVELS[2]! : f <= 2 ? LEVELS[3]! : LEVELS[4]!;
 }
 
 const total = (p: { loadMs: number; runMs: number; unloadMs: number | null }): number => p.loadMs + p.runMs + (p.unloadMs ?? 0);
@@ -135,7 +152,7 @@ interface NetRun {
   obs: LayerObservation[];
 }
 
-function validationRuns(rows: readonly MeasurementRow[], obs: readonly LayerObservation[]): NetRun[] {
+function validationRuns(rows: readonly MeasurementRow[], obs: readonly LayerObservation[], factors: readonly number[] = [4, 1, 0.5]): NetRun[] {
   const byKey = new Map<string, NetRun>();
   const passes = passTotals(rows, (r) => `${r.network}|${r.memoryLimitBytes ?? 'none'}`);
   for (const o of obs) {
@@ -159,7 +176,7 @@ function validationRuns(rows: readonly MeasurementRow[], obs: readonly LayerObse
     // validate-runs' nominal factors (4, 1, 0.5) of the largest working set, above the idle
     // footprint measured at run time (which differs a little from the fingerprint's): snap.
     const f = (r.limit - (hw.runtimeIdleBytes ?? 0)) / peak;
-    const nominal = [4, 1, 0.5].reduce((b, l) => (Math.abs(Math.log(f / l)) < Math.abs(Math.log(f / b)) ? l : b));
+    const nominal = factors.reduce((b, l) => (Math.abs(Math.log(f / l)) < Math.abs(Math.log(f / b)) ? l : b));
     r.level = `${nominal}x`;
   }
   return runs.sort((a, b) => a.network.localeCompare(b.network) || (a.limit ?? Infinity) - (b.limit ?? Infinity));
@@ -180,6 +197,8 @@ async function main(): Promise<void> {
   const refPath = arg('--ref', null) ?? firstExisting('data/reference/rows.csv.gz', 'data/reference/rows.csv');
   const valPath = arg('--val', null) ?? firstExisting('data/validation/rows.csv.gz', 'data/validation/rows.csv');
   const ctxPath = arg('--ctx', null) ?? firstExisting('data/context/rows.csv.gz', 'data/context/rows.csv');
+  const kneeArg = arg('--knee', null);
+  const kneePath = kneeArg ?? ['data/knee/rows.csv.gz', 'data/knee/rows.csv'].map((p) => join(root, p)).find((p) => existsSync(p)) ?? null;
   const outPath = resolve(root, arg('--out', 'docs/BENCHMARKS.md')!);
   const writeDefault = arg('--write-default', null);
   const load0 = loadavg()[0]!;
@@ -188,15 +207,19 @@ async function main(): Promise<void> {
   const ref = await readDatasets(refPath);
   const val = await readDataset(valPath);
   const ctx = await readDataset(ctxPath);
+  const knee = kneePath ? await readDataset(kneePath) : null;
   // The same machine measured its fingerprint once per dataset (idle footprint and bandwidths differ
   // by a few %): everything is evaluated with the reference data's, the one the default bundle ships.
-  const hw = new Map<string, HardwareFingerprint>([...ctx.hardware, ...val.hardware, ...ref.hardware].map((h) => [h.id, h]));
+  const hw = new Map<string, HardwareFingerprint>([...(knee?.hardware ?? []), ...ctx.hardware, ...val.hardware, ...ref.hardware].map((h) => [h.id, h]));
   const hwRef = ref.hardware[0]!;
   const refObs = aggregateRows(ref.rows, hw);
   const valObs = aggregateRows(val.rows, hw);
   const runs = validationRuns(val.rows, valObs);
   const ctxObs = aggregateRows(ctx.rows, hw);
   const ctxRows: ContextRows = { rows: ctx.rows, hardware: hw };
+  const KNEE_FACTORS = [0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2, 1.3];
+  const kneeRuns = knee ? validationRuns(knee.rows, aggregateRows(knee.rows, hw), KNEE_FACTORS) : [];
+  const ctxRuns = validationRuns(ctx.rows, ctxObs, [0.25, 0.5, 0.75, 1]);
   const ctxNets = [...new Set(ctxObs.map((o) => o.network))].sort();
   const overlap = ctxNets.filter((n) => runs.some((r) => r.network === n));
   if (overlap.length) throw new Error(`bench: context networks ${overlap.join(', ')} are also validation networks; the context fit must not see them`);
@@ -222,7 +245,7 @@ async function main(): Promise<void> {
   }
   const actual = refObs.map((o) => total(o));
   const levels = refObs.map(levelOf);
-  const levelNames = ['none', ...LEVELS.map((l) => `${l}x`)].filter((l) => levels.includes(l));
+  const levelNames = ['none', ...LEVELS].filter((l) => levels.includes(l));
 
   // ---- 2. zoo validation: fit on all reference layers
   const full: { label: string; model: Model; pred: number[] }[] = [];
@@ -237,6 +260,9 @@ async function main(): Promise<void> {
   const runLevels = [...new Set(runs.map((r) => (r.limit === null ? 'none' : r.level)))];
 
   // ---- 3. intervals for the default kind, leave-one-network-out conformal
+  const chosen = chooseDefault(fittedAll);
+  const DEFAULT_LABEL = chosen.label;
+  log(`default: ${DEFAULT_LABEL} (${chosen.why})`);
   const defaultFull = full[CANDIDATES.findIndex((c) => c.label === DEFAULT_LABEL)]!;
   const nets = [...new Set(runs.map((r) => r.network))];
   let covered = 0;
@@ -289,9 +315,11 @@ async function main(): Promise<void> {
     speed.push({ label: f.label, perSec: (n / ms) * 1000 });
   }
   if (writeDefault) {
-    const cal = calibrateNetworkTotals(defaultFull.pred, measured, 0.9);
+    // The shipped interval is calibrated on the context runs (networks never validated on), so the
+    // coverage reported on the validation runs is out of sample.
+    const cal = calibrateNetworkTotals(ctxRuns.map((r) => predictRun(defaultFull.model, r)), ctxRuns.map((r) => r.medianMs), 0.9);
     const bundle = makeBundle(defaultFull.model, hwRef, {
-      calibration: { ...cal, method: `${cal.method}; calibrated on ${runs.length} zoo validation runs (${nets.length} networks)` },
+      calibration: { ...cal, method: `${cal.method}; calibrated on ${ctxRuns.length} whole-network runs of the ${ctxNets.length} context networks (none validated on)` },
       provenance: { data: refPath.replaceAll(`${root}/`, ''), command: `npm run bench -- --write-default ${writeDefault}`, fittedAt: new Date().toISOString(), rows: ref.rows.length },
     });
     const p = resolve(root, writeDefault);
@@ -376,10 +404,12 @@ async function main(): Promise<void> {
     });
     out.push(`| ${f.label} | ${cells.join(' | ')} |`);
   }
-  const ctxModel = fittedAll.get('fe-swap + network context');
-  if (ctxModel instanceof FeSwapModel) {
+  out.push('', `Default chosen by the rule fixed before validation: ${DEFAULT_LABEL} (${chosen.why}).`);
+  for (const label of [TABLE_LABEL, PHYSICAL_LABEL]) {
+    const ctxModel = fittedAll.get(label);
+    if (!(ctxModel instanceof FeSwapModel)) continue;
     const c = ctxModel.data.context;
-    out.push('', `Network context of fe-swap: fitted on whole-network runs of ${c.networks.join(', ')} (\`${ctxPath.replace(`${root}/`, '')}\`, ${ctx.rows.length} rows; none of them is a validation network): total factor ${c.totalFactor} (from ${c.unlimitedRuns} unlimited runs), ctx = ${c.ctxMiB} MiB, kappa = ${c.kappa} (from ${c.runs} limited runs); rms ln error of those runs' slowdown (total at M / unlimited) ${num(c.rmsLogBefore ?? NaN, 3)} with the isolated-layer slowdown -> ${num(c.rmsLogAfter ?? NaN, 3)}.`);
+    out.push('', `Network context of ${label}: fitted on whole-network runs of ${c.networks.join(', ')} (\`${ctxPath.replace(`${root}/`, '')}\`, ${ctx.rows.length} rows; none of them is a validation network): total factor ${c.totalFactor} (from ${c.unlimitedRuns} unlimited runs), ctx = ${c.ctxMiB} MiB, kappa = ${c.kappa} (from ${c.runs} limited runs); rms ln error of those runs' slowdown (total at M / unlimited) ${num(c.rmsLogBefore ?? NaN, 3)} with the isolated-layer slowdown -> ${num(c.rmsLogAfter ?? NaN, 3)}.`);
   }
   out.push('', `Per run, default model (${DEFAULT_LABEL}) vs measured median total:`, '');
   out.push('| network | M | level | measured ms (min-max) | predicted ms | error |', '|---|---|---|---|---|---|');
@@ -387,6 +417,34 @@ async function main(): Promise<void> {
     const p = defaultFull.pred[i]!;
     out.push(`| ${r.network} | ${r.limit === null ? 'none' : formatBytes(r.limit)} | ${r.limit === null ? 'none' : r.level} | ${num(r.medianMs, 0)} (${num(Math.min(...r.passTotals), 0)}-${num(Math.max(...r.passTotals), 0)}) | ${num(p, 0)} | ${pct((p - r.medianMs) / r.medianMs)} |`);
   });
+  if (kneeRuns.length) {
+    const kneeNets = [...new Set(kneeRuns.map((r) => r.network))];
+    const usedForFit = kneeNets.filter((n) => ctxNets.includes(n));
+    if (usedForFit.length) throw new Error(`bench: knee networks ${usedForFit.join(', ')} are context (fitting) networks`);
+    out.push('', '## 2b. Around the knee (whole networks at limits across the largest layer\'s cliff)', '');
+    out.push(`\`${kneePath!.replace(`${root}/`, '')}\`: ${kneeNets.join(', ')} at M = idle + f x (largest working set), f = ${KNEE_FACTORS.join(', ')}; none of them used for fitting or tuning. Median APE / bias per f over the networks:`, '');
+    const kLevels = [...new Set(kneeRuns.map((r) => (r.limit === null ? 'none' : r.level)))];
+    out.push(`| model | ${kLevels.join(' | ')} | all |`, `|---|${kLevels.map(() => '---').join('|')}|---|`);
+    const kMeasured = kneeRuns.map((r) => r.medianMs);
+    for (const label of [TABLE_LABEL, PHYSICAL_LABEL, 'fe-swap (isolated slowdown)', 'fe-swap physical (isolated)']) {
+      const m = fittedAll.get(label);
+      if (!m) continue;
+      const pred = kneeRuns.map((r) => predictRun(m, r));
+      const cells = kLevels.map((l) => {
+        const idx = kneeRuns.flatMap((r, i) => ((r.limit === null ? 'none' : r.level) === l ? [i] : []));
+        const e = errorMetrics(idx.map((i) => pred[i]!), idx.map((i) => kMeasured[i]!));
+        return `${p100(e.medianApePct)} / ${num(e.bias)}`;
+      });
+      const all = errorMetrics(pred, kMeasured);
+      out.push(`| ${label}${label === DEFAULT_LABEL ? ' (default)' : ''} | ${cells.join(' | ')} | ${p100(all.medianApePct)} / ${num(all.bias)} |`);
+    }
+    out.push('', `Per run, default model (${DEFAULT_LABEL}):`, '');
+    out.push('| network | M | f | measured ms (min-max) | predicted ms | error |', '|---|---|---|---|---|---|');
+    const dp = kneeRuns.map((r) => predictRun(defaultFull.model, r));
+    kneeRuns.forEach((r, i) => {
+      out.push(`| ${r.network} | ${r.limit === null ? 'none' : formatBytes(r.limit)} | ${r.limit === null ? 'none' : r.level} | ${num(r.medianMs, 0)} (${num(Math.min(...r.passTotals), 0)}-${num(Math.max(...r.passTotals), 0)}) | ${num(dp[i]!, 0)} | ${pct((dp[i]! - r.medianMs) / r.medianMs)} |`);
+    });
+  }
   out.push('', '## 3. Intervals', '');
   out.push(`Default model, 90% split-conformal interval on ln(measured/predicted) network totals, leave-one-network-out: coverage ${pct(covered / Math.max(1, counted))} of ${counted} held-out runs; median width high/low = ${num(median(widths.length ? widths : [NaN]), 2)}x.`, '');
   out.push('## 4. Noise floor', '');

@@ -19,7 +19,7 @@ import { UserError } from '../errors.js';
 import type { ResolvedNetwork } from '../network/types.js';
 import { formatBytes } from '../units.js';
 import type { LoadedBundle } from './bundle.js';
-import { effectiveMemory, intervalFor, predictTotalAt, prepareNetwork, type PreparedNetwork } from './predict.js';
+import { effectiveMemory, intervalFor, predictTotalAt, prepareNetwork, totalsAround, type PreparedNetwork } from './predict.js';
 
 /** Options of latencyCurve. */
 export interface CurveOptions {
@@ -95,8 +95,9 @@ export function latencyCurve(rn: ResolvedNetwork, bundle: LoadedBundle, opts: Cu
   const toBytes = Math.round(opts.toBytes);
   const ms = logSpace(fromBytes, toBytes, opts.points);
   const points: CurvePoint[] = ms.map((m) => {
-    const totalMs = predictTotalAt(p, effectiveMemory(p, m));
-    const iv = intervalFor(bundle, totalMs);
+    const em = effectiveMemory(p, m);
+    const totalMs = predictTotalAt(p, em);
+    const iv = intervalFor(bundle, totalMs, bundle.calibration ? totalsAround(p, em) : undefined);
     return { memoryBytes: m, totalMs, lowMs: iv ? iv[0] : null, highMs: iv ? iv[1] : null };
   });
   return { network: rn.name, points, kneeBytes: p.noSwapMemoryBytes, saturationBytes: saturationPoint(points), fromBytes, toBytes };

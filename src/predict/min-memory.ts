@@ -1,6 +1,7 @@
 /**
  * The inverse question: the least available memory M whose predicted network total meets a target
- * time, and the conservative answer whose interval's high end meets it.
+ * time, and the conservative answer whose interval's high end meets it (the high end is the total at
+ * M (1 - MEMORY_UNCERTAINTY) times the calibration's exp(logHigh), see predict.intervalFor).
  *
  * Predicted time need not be monotone in M (a model may wiggle), so the search is global first: a
  * fine log-spaced grid over the whole valid range (just above the runtime's idle footprint up to the
@@ -16,7 +17,7 @@ import { UserError } from '../errors.js';
 import type { ResolvedNetwork } from '../network/types.js';
 import type { LoadedBundle } from './bundle.js';
 import { logSpace } from './curve.js';
-import { predictTotalAt, prepareNetwork, type PreparedNetwork } from './predict.js';
+import { MEMORY_UNCERTAINTY, predictTotalAt, prepareNetwork, type PreparedNetwork } from './predict.js';
 
 /** What minMemory returns (the `memlat min-memory --json` document). */
 export interface MinMemoryResult {
@@ -80,14 +81,19 @@ export function minMemory(rn: ResolvedNetwork, bundle: LoadedBundle, targetMs: n
   const memoryBytes = search(grid, totals, targetMs, total);
   const cal = bundle.calibration;
   let conservativeMemoryBytes: number | null = null;
-  if (cal) conservativeMemoryBytes = search(grid, totals, targetMs * Math.exp(-cal.logHigh), total);
+  if (cal) {
+    // The interval's high end at M is the total at M (1 - u) x exp(logHigh) (predict.intervalFor):
+    // search M' = M (1 - u) on the same curve, then M = M' / (1 - u).
+    const m = search(grid, totals, targetMs * Math.exp(-cal.logHigh), total);
+    conservativeMemoryBytes = m === null ? null : Math.min(Math.ceil(m / (1 - MEMORY_UNCERTAINTY)), bundle.hardware.ramBytes);
+  }
   return {
     network: rn.name,
     targetMs,
     memoryBytes,
     conservativeMemoryBytes,
     predictedMs: memoryBytes === null ? null : total(memoryBytes),
-    conservativeHighMs: conservativeMemoryBytes === null || !cal ? null : total(conservativeMemoryBytes) * Math.exp(cal.logHigh),
+    conservativeHighMs: conservativeMemoryBytes === null || !cal ? null : total(conservativeMemoryBytes * (1 - MEMORY_UNCERTAINTY)) * Math.exp(cal.logHigh),
     hasInterval: cal !== null,
     bestMs: Math.min(...totals),
     searchedBytes: [lo, hi],

@@ -128,10 +128,33 @@ export function predictTotalAt(p: PreparedNetwork, mBytes: number, out?: LayerPr
   return total;
 }
 
-/** [low, high] around a total from the bundle's calibration, or null. Cost O(1). */
-export function intervalFor(bundle: LoadedBundle, totalMs: number): [number, number] | null {
+/**
+ * Relative uncertainty of the memory a run really has beside its limit: the runtime's footprint
+ * differs by a few MiB from start to start, and the kernel keeps some page cache charged to the group.
+ * At a cliff this moves a layer from one side to the other (passes there are bimodal: AlexNet at
+ * 159 MiB measured 627-1376 ms), so intervals span the totals at M (1 +- MEMORY_UNCERTAINTY).
+ */
+export const MEMORY_UNCERTAINTY = 0.03;
+
+/**
+ * [low, high] around a total from the bundle's calibration, or null. With `around` (the totals at
+ * M (1 + u) and M (1 - u)), the interval spans both: wide where M sits on a cliff, unchanged where
+ * the curve is flat. Cost O(1).
+ */
+export function intervalFor(bundle: LoadedBundle, totalMs: number, around?: { moreMemoryMs: number; lessMemoryMs: number }): [number, number] | null {
   const c = bundle.calibration;
-  return c ? [totalMs * Math.exp(c.logLow), totalMs * Math.exp(c.logHigh)] : null;
+  if (!c) return null;
+  const lo = Math.min(totalMs, around?.moreMemoryMs ?? totalMs);
+  const hi = Math.max(totalMs, around?.lessMemoryMs ?? totalMs);
+  return [lo * Math.exp(c.logLow), hi * Math.exp(c.logHigh)];
+}
+
+/** The totals at M (1 +- MEMORY_UNCERTAINTY) (clamped to the valid range), for intervalFor. Cost 2 x O(layers). */
+export function totalsAround(p: PreparedNetwork, mBytes: number): { moreMemoryMs: number; lessMemoryMs: number } {
+  const ram = p.bundle.hardware.ramBytes;
+  const more = Math.min(ram, mBytes * (1 + MEMORY_UNCERTAINTY));
+  const less = Math.max(p.minMemoryBytes + 1, mBytes * (1 - MEMORY_UNCERTAINTY));
+  return { moreMemoryMs: predictTotalAt(p, more), lessMemoryMs: predictTotalAt(p, Math.min(less, mBytes)) };
 }
 
 /**
@@ -157,7 +180,7 @@ export function predictNetwork(rn: ResolvedNetwork, memoryBytes: number | null, 
     memoryBytes,
     effectiveMemoryBytes: m,
     totalMs,
-    intervalMs: intervalFor(bundle, totalMs),
+    intervalMs: intervalFor(bundle, totalMs, bundle.calibration ? totalsAround(p, m) : undefined),
     intervalCoverage: bundle.calibration?.coverage ?? null,
     layers,
     bottlenecks,

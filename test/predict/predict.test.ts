@@ -6,7 +6,7 @@ import type { Network } from '../../src/network/types.js';
 import { zooNetwork } from '../../src/network/zoo/index.js';
 import { latencyCurve, logSpace, saturationPoint } from '../../src/predict/curve.js';
 import { minMemory } from '../../src/predict/min-memory.js';
-import { predictNetwork } from '../../src/predict/predict.js';
+import { MEMORY_UNCERTAINTY, predictNetwork } from '../../src/predict/predict.js';
 import { HW, testBundle } from './fixture.js';
 
 const MiB = 2 ** 20;
@@ -38,8 +38,15 @@ test('predictNetwork: per-layer times are the model\'s, totals and swaps follow 
   // VGG-16 at 300 MiB: only classifier.0 (25088x4096 fp32 = 392 MiB of weights) swaps.
   assert.deepEqual(p.layers.filter((l) => l.swaps).map((l) => l.name), ['classifier.0']);
   assert.equal(p.layers.find((l) => l.swaps)!.swapBytes, layerStats(vgg.layers[33]!, { threads: 2 }).workingSetBytes + idle - m);
-  // Interval from the calibration: total * e^-0.2, total * e^0.3.
-  assert.ok(Math.abs(p.intervalMs![0] - p.totalMs * Math.exp(-0.2)) < 1e-9 && Math.abs(p.intervalMs![1] - p.totalMs * Math.exp(0.3)) < 1e-9);
+  // Interval from the calibration (e^-0.2, e^0.3) around the totals at M (1 +- 3%): classifier.0 swaps
+  // here, so the total falls with more memory and the interval spans T(1.03 M) e^-0.2 .. T(0.97 M) e^0.3.
+  const more = predictNetwork(vgg, m * (1 + MEMORY_UNCERTAINTY), testBundle(false)).totalMs;
+  const less = predictNetwork(vgg, m * (1 - MEMORY_UNCERTAINTY), testBundle(false)).totalMs;
+  assert.ok(more < p.totalMs && less > p.totalMs, `${more} < ${p.totalMs} < ${less}`);
+  assert.ok(Math.abs(p.intervalMs![0] - more * Math.exp(-0.2)) < 1e-9 * more && Math.abs(p.intervalMs![1] - less * Math.exp(0.3)) < 1e-9 * less);
+  // Where nothing swaps within +-3% the interval is the plain calibration around the total.
+  const flat = predictNetwork(vgg, 2048 * MiB, bundle);
+  assert.ok(Math.abs(flat.intervalMs![0] - flat.totalMs * Math.exp(-0.2)) < 1e-9 * flat.totalMs && Math.abs(flat.intervalMs![1] - flat.totalMs * Math.exp(0.3)) < 1e-9 * flat.totalMs);
   assert.equal(p.intervalCoverage, 0.9);
   // Bottlenecks: the 3 largest layers, in order, with their shares.
   const sorted = [...p.layers].sort((a, b) => b.totalMs - a.totalMs);
