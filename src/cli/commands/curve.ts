@@ -43,6 +43,11 @@ export function register(program: Command): void {
       const { rn, bundle } = await loadNetworkAndBundle(networkArg, flags);
       const { latencyCurve } = await import('../../predict/curve.js');
       const curve = latencyCurve(rn, bundle, { fromBytes, toBytes, points: flags.points });
+      {
+        const { runWarning } = await import('../../predict/feasibility.js');
+        const warning = runWarning(rn, curve.toBytes); // even the roomiest point of the curve
+        if (warning !== null) process.stderr.write(`memlat: warning: ${warning}\n`);
+      }
       let measured: { memoryBytes: number; totalMs: number; minMs: number; maxMs: number }[] | undefined;
       if (flags.measure === true) {
         const levels = flags.measureAt

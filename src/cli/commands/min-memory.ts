@@ -26,6 +26,11 @@ export function register(program: Command): void {
       const { rn, bundle } = await loadNetworkAndBundle(networkArg, flags);
       const { minMemory } = await import('../../predict/min-memory.js');
       const r = minMemory(rn, bundle, targetMs);
+      {
+        const { runWarning } = await import('../../predict/feasibility.js');
+        const warning = runWarning(rn, r.memoryBytes ?? null);
+        if (warning !== null) process.stderr.write(`memlat: warning: ${warning}\n`);
+      }
       if (flags.json === true) {
         process.stdout.write(`${JSON.stringify({ ...r, model: flags.model }, null, 2)}\n`);
         return;

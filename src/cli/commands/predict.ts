@@ -144,6 +144,9 @@ export function register(program: Command): void {
       const { rn, bundle } = await loadNetworkAndBundle(networkArg, flags);
       const { predictNetwork } = await import('../../predict/predict.js');
       const p = predictNetwork(rn, memoryBytes, bundle, { top: flags.top });
+      const { runWarning } = await import('../../predict/feasibility.js');
+      const warning = runWarning(rn, memoryBytes);
+      if (warning !== null) process.stderr.write(`memlat: warning: ${warning}\n`);
       process.stdout.write(flags.json === true ? `${JSON.stringify(predictJson(p, flags.model, bundle), null, 2)}\n` : predictText(p, bundle, formatBytes));
     });
 }

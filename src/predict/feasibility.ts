@@ -1,0 +1,55 @@
+/**
+ * Whether `memlat run` could execute a network at a memory limit on THIS machine: the same swap rule
+ * run applies (the largest layer's resident bytes + 256 MiB for the runtime must fit in M + free
+ * swap), plus RAM + swap for no limit. predict, curve and min-memory print the result as a warning
+ * line: a prediction for a run that cannot happen here is still a number, but it should say so.
+ */
+import { totalmem } from 'node:os';
+import type { ResolvedNetwork } from '../network/types.js';
+import { formatBytes } from '../units.js';
+import { layerResidentBytes } from '../runtime/run-network.js';
+import { swapBytes } from '../runtime/swap.js';
+
+const RUNTIME_ALLOWANCE = 256 * 2 ** 20;
+/** Beyond this much swap no machine plausibly has it (the message then says so). */
+const IMPLAUSIBLE_SWAP = 2 ** 40;
+
+/** What the machine offers (injectable for tests). */
+export interface MachineMemory {
+  ramBytes: number;
+  freeSwapBytes: number;
+}
+
+/** RAM and free swap of this machine. Cost: one /proc/meminfo read. */
+export function thisMachine(): MachineMemory {
+  return { ramBytes: totalmem(), freeSwapBytes: swapBytes().freeBytes };
+}
+
+/**
+ * The warning line when a run of `rn` at `memoryBytes` (null = no limit) cannot happen on `machine`,
+ * else null. Cost: O(layers) (a loop: no argument spreading, so 10^6 layers are fine).
+ */
+export function runWarning(rn: ResolvedNetwork, memoryBytes: number | null, machine: MachineMemory = thisMachine()): string | null {
+  let largest = 0;
+  let largestName = '';
+  for (const l of rn.layers) {
+    const b = layerResidentBytes(l);
+    if (b > largest) {
+      largest = b;
+      largestName = l.layer.name;
+    }
+  }
+  const needTotal = largest + RUNTIME_ALLOWANCE;
+  const what = `its largest layer "${largestName}" needs ${formatBytes(largest)} resident (+ ${formatBytes(RUNTIME_ALLOWANCE)} for the runtime)`;
+  if (memoryBytes === null || memoryBytes > machine.ramBytes) {
+    const have = machine.ramBytes + machine.freeSwapBytes;
+    if (needTotal <= have) return null;
+    return `${rn.name} cannot run on this machine: ${what}, more than its RAM ${formatBytes(machine.ramBytes)} + free swap ${formatBytes(machine.freeSwapBytes)}${needTotal - machine.ramBytes > IMPLAUSIBLE_SWAP ? ' (more swap than any machine plausibly has)' : ''}; memlat run would refuse it`;
+  }
+  const need = needTotal - memoryBytes;
+  if (need <= machine.freeSwapBytes) return null;
+  const fix = need > IMPLAUSIBLE_SWAP
+    ? 'more swap than any machine plausibly has'
+    : `'sudo memlat doctor --setup-swap ${Math.ceil((need - machine.freeSwapBytes + 2 ** 29) / 2 ** 30)}GiB' would add what is missing`;
+  return `${rn.name} cannot run here at ${formatBytes(memoryBytes)}: ${what}, so ${formatBytes(need)} of swap beyond the limit, but ${formatBytes(machine.freeSwapBytes)} is free (${fix}); memlat run would refuse it`;
+}
