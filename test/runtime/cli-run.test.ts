@@ -30,7 +30,7 @@ test('memlat run --json: documented shape, medians of passes', { timeout: 120_00
   const r = await capture(['run', netFile, '--memory', 'none', '--reps', '3', '--threads', '1', '--json', '--cache-dir', dir]);
   assert.equal(r.code, 0, r.err);
   const doc = JSON.parse(r.out) as Record<string, unknown> & { layers: Record<string, unknown>[]; totalsMs: number[]; totalMs: number };
-  assert.deepEqual(Object.keys(doc).sort(), ['layers', 'majorFaults', 'memoryBytes', 'network', 'reps', 'swapInPages', 'totalMs', 'totalsMs'].sort());
+  assert.deepEqual(Object.keys(doc).sort(), ['harnessMsPerPass', 'layers', 'majorFaults', 'memoryBytes', 'network', 'reps', 'swapInPages', 'totalMs', 'totalsMs'].sort());
   assert.equal(doc.network, 'tiny');
   assert.equal(doc.memoryBytes, null);
   assert.equal(doc.reps, 3);
