@@ -32,3 +32,14 @@ test('parseDurationMs and formatBytes', () => {
   assert.equal(formatBytes(1536), '1.5 KiB');
   assert.equal(formatBytes(100), '100 B');
 });
+
+test('stats: median and type-7 quantile against hand-computed values (numpy.quantile defaults)', async () => {
+  const { median, quantile } = await import('../src/stats.js');
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.ok(Number.isNaN(median([])));
+  // numpy.quantile([1, 2, 3, 4, 10], [0.1, 0.5, 0.9]) = [1.4, 3.0, 7.6]
+  assert.ok(Math.abs(quantile([10, 1, 2, 3, 4], 0.1) - 1.4) < 1e-12);
+  assert.equal(quantile([10, 1, 2, 3, 4], 0.5), 3);
+  assert.ok(Math.abs(quantile([10, 1, 2, 3, 4], 0.9) - 7.6) < 1e-12);
+});

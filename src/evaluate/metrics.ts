@@ -11,6 +11,7 @@
  * Pairs with a non-positive or non-finite actual or prediction are excluded from everything
  * (`nExcluded`): percentage errors need a positive actual, logs a positive prediction.
  */
+import { median } from '../stats.js';
 
 /** Metrics of one set of (prediction, actual) pairs. Percentages are 0-100. */
 export interface ErrorMetrics {
@@ -27,13 +28,7 @@ export interface ErrorMetrics {
   bias: number;
 }
 
-/** Median of a list (NaN when empty). */
-function medianOf(v: number[]): number {
-  if (v.length === 0) return NaN;
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+const medianOf = median;
 
 /**
  * Computes every metric over paired arrays.

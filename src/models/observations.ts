@@ -10,6 +10,7 @@
  * Pure. Cost: O(rows log rows).
  */
 import { UserError } from '../errors.js';
+import { median } from '../stats.js';
 import type { HardwareFingerprint, MeasurementRow } from '../dataset/schema.js';
 import type { LayerStats, ResolvedLayer } from '../network/types.js';
 import { layerFeatureVector, layerStats, swapBytes } from '../features/layer.js';
@@ -34,12 +35,7 @@ export interface LayerObservation extends LayerInput {
   swapBytes: number;
 }
 
-/** Median of a non-empty array (mean of the middle two for even lengths). */
-export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+export { median } from '../stats.js';
 
 /** The ResolvedLayer a row describes. */
 export function rowLayer(row: MeasurementRow): ResolvedLayer {

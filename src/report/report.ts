@@ -12,6 +12,7 @@ import type { Model } from '../models/types.js';
 import type { LoadedBundle } from '../predict/bundle.js';
 import type { LatencyCurve } from '../predict/curve.js';
 import type { NetworkPrediction } from '../predict/predict.js';
+import { median } from '../stats.js';
 import { formatBytes } from '../units.js';
 import { breakdownSvg, curveSvg, errorByMemorySvg, predictedVsMeasuredSvg } from './charts.js';
 import { escapeXml } from './svg.js';
@@ -48,11 +49,6 @@ export interface ModelEvaluation {
   phases: ('load' | 'run' | 'unload')[];
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /**
  * Scores a model on per-configuration observations (median times): each point's measured total is

@@ -5,6 +5,7 @@
  */
 import type { ResolvedNetwork } from '../network/types.js';
 import { UserError } from '../errors.js';
+import { median } from '../stats.js';
 import { formatBytes } from '../units.js';
 import { elementCount, layerWeightSpecs, weightFileBytes } from './onnx-layer.js';
 import { swapBytes } from './swap.js';
@@ -47,13 +48,7 @@ export interface RunResult {
   passes: LayerTiming[][];
 }
 
-/** Median of a non-empty list (mean of the middle two for even lengths). */
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+export { median } from '../stats.js';
 
 function spread(xs: number[]): [number, number] {
   return [Math.min(...xs), Math.max(...xs)];
