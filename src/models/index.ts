@@ -74,6 +74,32 @@ export function fitModelOnObservations(kind: ModelKind, obs: readonly LayerObser
   }
 }
 
+/** Observations that have a partner of the same layer configuration measured without a limit. */
+export function pairedObservations(obs: readonly LayerObservation[]): number {
+  const key = (o: LayerObservation): string => `${o.hardwareId}|${o.network}|${o.layerIndex}`;
+  const unlimited = new Set(obs.filter((o) => o.memoryLimitBytes === null).map(key));
+  return obs.filter((o) => o.memoryLimitBytes !== null && unlimited.has(key(o))).length;
+}
+
+/**
+ * Fits the default kind, or, when the data cannot support it, the best kind that it can, and says
+ * which and why. fe-swap learns its slowdown from layers measured both with and without a limit
+ * (>= 20 such pairs); data without them (foreign profiles such as EdgeCaffe's, or `--no-unlimited`
+ * profiles) gets FE with Duan's smearing, which fits any rows with times.
+ */
+export function fitDefaultModel(obs: readonly LayerObservation[], options: FitOptions = DEFAULT_FIT_OPTIONS): { model: Model; kind: ModelKind; note: string | null } {
+  const pairs = pairedObservations(obs);
+  if (DEFAULT_MODEL_KIND === 'fe-swap' && pairs < 20) {
+    const model = fitFe(obs, { ...options.fe, backTransform: 'smearing' });
+    return {
+      model,
+      kind: 'fe',
+      note: `the data has ${pairs} layer configuration(s) measured both with and without a memory limit, and the default kind fe-swap needs >= 20 to learn its swap slowdown; fitted kind fe (with smearing) instead, which does not model swapping from pairs. Profile with unlimited runs ('memlat profile' measures them by default) for fe-swap`,
+    };
+  }
+  return { model: fitModelOnObservations(DEFAULT_MODEL_KIND, obs, options), kind: DEFAULT_MODEL_KIND, note: null };
+}
+
 /**
  * Fits a model of `kind` on measurement rows: rows are reduced to per-configuration medians
  * (observations.ts) first. `hardware` maps every row's hardwareId to its fingerprint.
