@@ -44,10 +44,17 @@ test('the corpus covers the published families, including those that once failed
   assert.ok(entries.length >= 30, `corpus has ${entries.length} models`);
 });
 
+/**
+ * Float buffers that feed computation look exactly like parameters in ONNX. Swin V2's
+ * relative_coords_table ([1, 15, 15, 2] = 450 floats, identical in every block, so the exporter keeps
+ * one initializer) feeds the position-bias MLP; memlat counts it, PyTorch's parameters() does not.
+ */
+const FLOAT_BUFFERS: Record<string, number> = { swin_v2_t: 450 };
+
 for (const [name, e] of entries) {
   test(`corpus ${name} (${e.family}): imports with PyTorch's exact parameter count`, () => {
     const r = load(name, e);
-    assert.equal(r.params, e.params);
+    assert.equal(r.params, e.params + (FLOAT_BUFFERS[name] ?? 0));
     assert.ok(!r.types.has('opaque'));
     if (e.macsComplete) assert.equal(r.macs, e.macs, 'MACs against forward hooks on Conv2d/Linear');
     else assert.ok(r.macs >= e.macs, `MACs ${r.macs} include attention on top of the module MACs ${e.macs}`);

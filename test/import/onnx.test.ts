@@ -391,3 +391,14 @@ test('Einsum batched products (MaxViT attention) become matmul, with transposeB 
   c.node('Einsum', [c.input('t', [2, 3, 4])], { equation: s('ijk->kji') }, { name: 'perm' });
   userError(() => importOnnx(c.encode(), {}), /Einsum "ijk->kji" \(other than a batched matmul of two activations\) x1 \(first: "perm"\)/);
 });
+
+test("Clip with other bounds (F.normalize's clamp_min(eps)) is an element-wise max with the bound, no parameters", async () => {
+  const b = new GraphBuilder('clip_eps');
+  b.node('Clip', [b.input('x', [1, 4, 8]), b.constFloat(1e-3)], {}, { name: 'clamp', outputs: ['y'] });
+  b.output('y');
+  const fx: Fixture = { bytes: b.encode(), feeds: { x: { dims: [1, 4, 8], type: 'float32' } } };
+  const { network } = importOnnx(fx.bytes, {});
+  assert.deepEqual(network.layers, [{ type: 'elementwise', name: 'clamp', inputs: ['x'], op: 'max', constShape: [1], params: 0 }]);
+  assert.equal(networkStats(resolveNetwork(network)).totals.params, 0);
+  assert.deepEqual(await runOnOrt(fx), [[1, 4, 8]]);
+});

@@ -645,7 +645,10 @@ class Importer {
         const hi = this.model.opset >= 11 ? constIn(2)?.values?.[0] : attrFloat(node, 'max');
         if (lo === 0 && hi === 6) return { type: 'activation', name: name(), inputs: [x.tensor], fn: 'relu6' };
         if (lo === 0 && (hi === undefined || !node.input[2])) return { type: 'activation', name: name(), inputs: [x.tensor], fn: 'relu' };
-        throw new UserError(`${where}: Clip(${String(lo)}, ${String(hi)}) unsupported; memlat models Clip(0, 6) as relu6 and Clip(0) as relu`);
+        if ((node.input[1] && lo === undefined) || (node.input[2] && hi === undefined)) return { unsupported: 'Clip with bounds computed at run time' };
+        // Other bounds (F.normalize's clamp_min(eps)): one element-wise max (or min) with the bound.
+        if (lo !== undefined && hi !== undefined) this.warnings.push(`${where}: Clip(${lo}, ${hi}) timed as one element-wise max`);
+        return { type: 'elementwise', name: name(), inputs: [x.tensor], op: lo !== undefined ? 'max' : 'min', constShape: [1], params: 0 };
       }
       case 'MaxPool':
       case 'AveragePool': {
