@@ -1,0 +1,94 @@
+/**
+ * `npm run bench:min-memory`: min-memory answers checked for real near the cliffs, written to
+ * bench/results/min-memory.md (+ .json); `npm run bench` carries the section into docs/BENCHMARKS.md.
+ *
+ *   node dist/bench/verify-min-memory.js [--model data/models/default.json] [--reps 5]
+ *                                        [--knee data/knee/rows.csv.gz]
+ *
+ * Pairs (chosen by rule, before any run): for vgg16, alexnet, bert-base and wide_resnet50_2 (the
+ * knee networks, none used for fitting), target = 1.25 x the model's unlimited total (the answer
+ * then lies at the start of the cliff); for vgg16 and alexnet also 2 x (the answer inside the
+ * cliff). Each answer and conservative answer is run (`verifyMinMemory`, real limits and swap).
+ * "Least measured memory that meets the target" comes from the knee sweeps (whole-network runs at
+ * f = 0.6..1.3 of the largest working set) plus these runs.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { resolveNetwork } from '../src/network/shapes.js';
+import { zooNetwork } from '../src/network/zoo/index.js';
+import { passTotals } from '../src/models/observations.js';
+import { predictNetwork } from '../src/predict/predict.js';
+import { readDataset } from '../src/runtime/dataset-files.js';
+import { readModelBundle } from '../src/runtime/model-bundle.js';
+import { median } from '../src/stats.js';
+import { formatBytes } from '../src/units.js';
+import { verifyMinMemory, type MinMemoryVerification } from '../src/verify.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, dflt: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : dflt;
+};
+const modelPath = resolve(flag('model', 'data/models/default.json'));
+const reps = Number(flag('reps', '5'));
+const kneePath = resolve(flag('knee', 'data/knee/rows.csv.gz'));
+const outPath = resolve(flag('out', 'bench/results/min-memory.md'));
+const log = (s: string): void => void process.stderr.write(`${s}\n`);
+
+const PAIRS: { network: string; factor: number }[] = [
+  { network: 'vgg16', factor: 1.25 },
+  { network: 'vgg16', factor: 2 },
+  { network: 'alexnet', factor: 1.25 },
+  { network: 'alexnet', factor: 2 },
+  { network: 'bert-base', factor: 1.25 },
+  { network: 'wide_resnet50_2', factor: 1.25 },
+];
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const bundle = readModelBundle(modelPath);
+  const knee = await readDataset(kneePath);
+  const totals = passTotals(knee.rows, (r) => `${r.network}|${r.memoryLimitBytes ?? 'none'}`);
+  const measuredAt = new Map<string, { memoryBytes: number; ms: number }[]>();
+  for (const [k, ts] of totals) {
+    const [net, m] = k.split('|') as [string, string];
+    if (m === 'none') continue;
+    const l = measuredAt.get(net) ?? [];
+    l.push({ memoryBytes: Number(m), ms: median(ts) });
+    measuredAt.set(net, l);
+  }
+  const results: (MinMemoryVerification & { factor: number; leastMeasuredBytes: number | null })[] = [];
+  for (const p of PAIRS) {
+    const rn = resolveNetwork(zooNetwork(p.network));
+    const targetMs = p.factor * predictNetwork(rn, null, bundle).totalMs;
+    log(`${p.network}: target ${targetMs.toFixed(0)} ms (${p.factor} x the predicted unlimited total)`);
+    const v = await verifyMinMemory(rn, bundle, targetMs, { reps, onEvent: log });
+    // least measured memory meeting the target: knee sweep points and these runs
+    const pts = [...(measuredAt.get(p.network) ?? []), ...v.runs.map((r) => ({ memoryBytes: r.memoryBytes, ms: r.measuredMs }))];
+    const ok = pts.filter((x) => x.ms <= targetMs).map((x) => x.memoryBytes);
+    results.push({ ...v, factor: p.factor, leastMeasuredBytes: ok.length ? Math.min(...ok) : null });
+    for (const r of v.runs) log(`  ${r.answer} ${formatBytes(r.memoryBytes)}: measured ${r.measuredMs.toFixed(0)} ms, predicted ${r.predictedMs.toFixed(0)} ms, ${r.met ? 'met' : 'NOT met'}`);
+  }
+  const out: string[] = [];
+  out.push('## min-memory checked for real (`npm run bench:min-memory`)', '');
+  out.push(`Model \`${modelPath.replace(`${process.cwd()}/`, '')}\`; each answer run with \`memlat run\`'s executor, ${reps} passes (median). Targets chosen by rule before any run: 1.25 x (and 2 x for vgg16, alexnet) the model's unlimited total. "Least measured" = the least memory among the knee sweeps (\`${kneePath.replace(`${process.cwd()}/`, '')}\`) and these runs whose median met the target. Measured ${new Date().toISOString().slice(0, 16)}Z in ${((Date.now() - t0) / 60_000).toFixed(1)} min.`, '');
+  out.push('| network | target ms | answer | measured ms (min-max) | met | conservative | measured ms (min-max) | met | least measured meeting it | answer / least |', '|---|---|---|---|---|---|---|---|---|---|');
+  let metCons = 0;
+  let within10 = 0;
+  for (const r of results) {
+    const a = r.runs.find((x) => x.answer === 'memory');
+    const c = r.runs.find((x) => x.answer === 'conservative');
+    const cell = (x: typeof a): string => (x ? `${x.measuredMs.toFixed(0)} (${Math.min(...x.passesMs).toFixed(0)}-${Math.max(...x.passesMs).toFixed(0)})` : '-');
+    if (c?.met) metCons++;
+    const ratio = r.memoryBytes !== null && r.leastMeasuredBytes !== null ? r.memoryBytes / r.leastMeasuredBytes : NaN;
+    if (Math.abs(ratio - 1) <= 0.1) within10++;
+    out.push(`| ${r.network} | ${r.targetMs.toFixed(0)} | ${r.memoryBytes === null ? 'none' : formatBytes(r.memoryBytes)} | ${cell(a)} | ${a ? (a.met ? 'yes' : '**no**') : '-'} | ${r.conservativeMemoryBytes === null ? 'none' : formatBytes(r.conservativeMemoryBytes)} | ${cell(c)} | ${c ? (c.met ? 'yes' : '**no**') : '-'} | ${r.leastMeasuredBytes === null ? '-' : formatBytes(r.leastMeasuredBytes)} | ${Number.isFinite(ratio) ? ratio.toFixed(2) : '-'} |`);
+  }
+  out.push('', `Conservative answer met the target in ${metCons} of ${results.length} pairs; the answer is within 10% of the least measured memory meeting the target in ${within10} of ${results.length}.`, '');
+  mkdirSync(dirname(outPath), { recursive: true });
+  writeFileSync(outPath, `${out.join('\n')}\n`);
+  writeFileSync(outPath.replace(/\.md$/, '.json'), `${JSON.stringify(results)}\n`);
+  log(`wrote ${outPath}`);
+}
+
+await main();
