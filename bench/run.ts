@@ -445,6 +445,25 @@ async function main(): Promise<void> {
       out.push(`| ${r.network} | ${r.limit === null ? 'none' : formatBytes(r.limit)} | ${r.limit === null ? 'none' : r.level} | ${num(r.medianMs, 0)} (${num(Math.min(...r.passTotals), 0)}-${num(Math.max(...r.passTotals), 0)}) | ${num(dp[i]!, 0)} | ${pct((dp[i]! - r.medianMs) / r.medianMs)} |`);
     });
   }
+  {
+    // ---- phases of the unlimited validation runs (issue: unload like a native engine)
+    out.push('', '## 2c. Where the time goes (unlimited validation runs, median pass)', '');
+    out.push('Per network: the pass with the median total; harness = untimed work between layers (`harnessMs`, in no phase). Weightless unload = median unload of layers without weights over all passes.', '');
+    out.push('| network | layers | total ms | load ms | run ms | unload ms | unload share | weightless unload ms | harness ms / pass (untimed) |', '|---|---|---|---|---|---|---|---|---|');
+    for (const n of nets) {
+      const rows = val.rows.filter((r) => r.network === n && r.memoryLimitBytes === null && !r.oom);
+      const byPass = new Map<number, MeasurementRow[]>();
+      for (const r of rows) byPass.set(r.rep, [...(byPass.get(r.rep) ?? []), r]);
+      const passes = [...byPass.values()].map((ps) => ({
+        total: ps.reduce((a, r) => a + total(r), 0), load: ps.reduce((a, r) => a + r.loadMs, 0), run: ps.reduce((a, r) => a + r.runMs, 0),
+        unload: ps.reduce((a, r) => a + (r.unloadMs ?? 0), 0), harness: ps.reduce((a, r) => a + (r.harnessMs ?? NaN), 0),
+      })).sort((x, y) => x.total - y.total);
+      const mid = passes[passes.length >> 1];
+      if (!mid) continue;
+      const wl = rows.filter((r) => layerStats({ index: r.layerIndex, layer: r.layer, inputShapes: r.inputShapes, outputShape: r.outputShape }, statsOptions(hwRef)).weightBytes === 0).map((r) => r.unloadMs ?? NaN);
+      out.push(`| ${n} | ${byPass.get(0)?.length ?? 0} | ${num(mid.total, 0)} | ${num(mid.load, 0)} | ${num(mid.run, 0)} | ${num(mid.unload, 1)} | ${pct(mid.unload / mid.total)} | ${num(median(wl), 3)} | ${num(median(passes.map((x) => x.harness)), 0)} |`);
+    }
+  }
   out.push('', '## 3. Intervals', '');
   out.push(`Default model, 90% split-conformal interval on ln(measured/predicted) network totals, leave-one-network-out: coverage ${pct(covered / Math.max(1, counted))} of ${counted} held-out runs; median width high/low = ${num(median(widths.length ? widths : [NaN]), 2)}x.`, '');
   out.push('## 4. Noise floor', '');
