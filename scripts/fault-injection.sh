@@ -10,7 +10,9 @@ MEMLAT="node $PWD/dist/src/cli/main.js"
 WORK=$(mktemp -d /var/tmp/memlat-fault-XXXXXX)
 export MEMLAT_CACHE="$WORK/cache"
 SWAP_SET_UP=0
+pid=''
 cleanup() {
+  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
   if [ "$SWAP_SET_UP" = 1 ]; then $MEMLAT doctor --remove-swap >/dev/null || true; fi
   rm -rf "$WORK"
 }
@@ -18,7 +20,7 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok   $*"; }
 cgroups_of() { # memlat cgroups whose name carries pid $1
-  find /sys/fs/cgroup -maxdepth 3 -type d -name "memlat-$1-*" 2>/dev/null || true
+  find /sys/fs/cgroup -maxdepth 8 -type d -name "memlat-$1-*" 2>/dev/null || true
 }
 tmp_files() { find "$MEMLAT_CACHE" -name '*.tmp-*' 2>/dev/null || true; }
 
@@ -68,7 +70,7 @@ if [ "$(awk '/SwapFree/ {print $2}' /proc/meminfo)" -lt 1048576 ]; then
   $MEMLAT doctor --setup-swap 2GiB --swap-file "$WORK/swapfile" >/dev/null; SWAP_SET_UP=1
 fi
 OUT="$WORK/p.csv"
-PROFILE="$MEMLAT profile --out $OUT --layers 12 --reps 2 --levels 1.5,0.75 --max-layer-size 8MiB --chunk 4"
+PROFILE="$MEMLAT profile --out $OUT --layers 40 --reps 2 --levels 1.5,0.75 --max-layer-size 8MiB --chunk 4"
 
 # 4. Two writers at once: the second is refused naming the first.
 $PROFILE >/dev/null 2>&1 & pid=$!
@@ -79,8 +81,11 @@ echo "$msg" | grep -q "another memlat process (pid $pid)" || fail "second writer
 ok "two writers: the second was refused naming pid $pid"
 
 # 5. kill -9 of that profile at a random point, then resume: every (network, layer, limit, rep) once.
-for _ in $(seq 1 600); do [ "$(wc -l < "$OUT" 2>/dev/null || echo 0)" -gt $((RANDOM % 20 + 2)) ] && break; sleep 0.1; done
-kill -9 $pid; wait $pid 2>/dev/null || true
+at=$((RANDOM % 30 + 2))
+for _ in $(seq 1 1200); do [ "$(cat "$OUT" 2>/dev/null | wc -l)" -gt $at ] && break; sleep 0.05; done
+kill -9 $pid || fail "the profile ended before the kill at row $at"
+wait $pid 2>/dev/null || true
+before=$(($(wc -l < "$OUT") - 1))
 $PROFILE >/dev/null 2>&1 || fail "resume failed"
 node -e '
   const fs = require("node:fs");
@@ -92,6 +97,8 @@ node -e '
 [ -z "$(cgroups_of $pid)" ] || fail "the killed profile's cgroup is still there"
 [ ! -e "$OUT.lock" ] || fail "lock file left after the resumed run"
 [ -z "$(tmp_files)" ] || fail "temporary weight files left: $(tmp_files)"
-ok "kill -9 of profile, resume: no duplicate rows, no cgroup, lock or .tmp left"
+after=$(($(wc -l < "$OUT") - 1))
+[ "$after" -gt "$before" ] || fail "resume added no rows ($before -> $after)"
+ok "kill -9 of profile at row $before, resume to $after rows: no duplicate rows, no cgroup, lock or .tmp left"
 
 echo "all fault-injection checks passed"
