@@ -796,12 +796,13 @@ class Importer {
         const iv = ind?.values;
         if (ins[0]?.kind === 'act' && ind && iv?.length === 1 && numel(ind.dims) === 1) {
           const i = iv[0]! < 0 ? iv[0]! + x.shape[axis]! : iv[0]!;
-          const sl = this.sliceLayer(ind.dims.length === 0 ? this.unique(`${name()}_slice`) : name(), x, [axis], [i], [i + 1], [1]);
+          const base = name(); // the layer producing the node's output keeps the node's name
+          const sl = this.sliceLayer(ind.dims.length === 0 ? this.unique(`${base}_slice`) : base, x, [axis], [i], [i + 1], [1]);
           if (!sl) return { unsupported: 'Gather out of range' };
           if (ind.dims.length > 0) return sl;
           this.emit(sl, `${out}\u0000slice`, node);
           const shape = x.shape.filter((_, k) => k !== axis);
-          this.emit({ type: 'reshape', name: name(), inputs: [sl.name], shape: shape.length ? shape : [1] }, out, node);
+          this.emit({ type: 'reshape', name: base, inputs: [sl.name], shape: shape.length ? shape : [1] }, out, node);
           return 'done';
         }
         return { unsupported: 'Gather on an activation' };
