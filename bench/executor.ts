@@ -34,7 +34,6 @@ import { buildLayerGraph, elementCount } from '../src/runtime/onnx-layer.js';
 import { median, runNetwork, type RunResult } from '../src/runtime/run-network.js';
 import { startWorker, type LayerTiming } from '../src/runtime/worker-client.js';
 
-const MiB = 2 ** 20;
 const args = process.argv.slice(2);
 const flag = (name: string, dflt: string): string => {
   const i = args.indexOf(`--${name}`);
