@@ -24,8 +24,11 @@ export interface ProfileSessionOptions {
   layers?: number; // default 1000
   reps?: number; // default 3
   seed?: number; // default 1
-  /** Factors f of the working set W: M = idle + f * W. Default 4,1.5,1,0.75,0.5,0.25. */
-  levels?: number[];
+  /**
+   * Factors f of the working set W, M = idle + f * W: 'continuous' (default; drawn per layer over
+   * 0.15-2, denser near 1, see profile/plan.ts) or a fixed list such as 4,1.5,1,0.75,0.5,0.25.
+   */
+  levels?: number[] | 'continuous';
   /** Also measure without a limit (default true). */
   unlimited?: boolean;
   threads?: number; // default: all cores
@@ -53,7 +56,7 @@ export interface ProfileSessionHooks {
 interface StoredPlan {
   format: 'memlat-profile-plan@1';
   seed: number;
-  levels: number[];
+  levels: number[] | 'continuous';
   unlimited: boolean;
   idleBytes: number;
   maxTensorBytes: number;
@@ -63,7 +66,7 @@ interface StoredPlan {
   hardwareId: string;
 }
 
-export const DEFAULT_LEVELS = [4, 1.5, 1, 0.75, 0.5, 0.25];
+export const DEFAULT_LEVELS = 'continuous';
 
 /**
  * The least --max-layer-size the design space can sample under: below it some layer kinds cannot be
@@ -76,7 +79,8 @@ export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSes
   const layers = o.layers ?? 1000;
   const reps = o.reps ?? 3;
   const seed = o.seed ?? 1;
-  const levels = [...new Set(o.levels ?? DEFAULT_LEVELS)].sort((a, b) => b - a);
+  const lv = o.levels ?? DEFAULT_LEVELS;
+  const levels = lv === 'continuous' ? lv : [...new Set(lv)].sort((a, b) => b - a);
   const unlimited = o.unlimited ?? true;
   const maxTensorBytes = o.maxTensorBytes ?? 512 * 1024 * 1024;
   const chunkSize = o.chunkSize ?? 100;
@@ -106,7 +110,7 @@ interface ResolvedSettings {
   layers: number;
   reps: number;
   seed: number;
-  levels: number[];
+  levels: number[] | 'continuous';
   unlimited: boolean;
   maxTensorBytes: number;
   chunkSize: number;
@@ -120,7 +124,8 @@ async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSess
   if (stored) {
     const mismatch: string[] = [];
     if (stored.seed !== seed) mismatch.push(`--seed ${stored.seed}`);
-    if (stored.levels.join(',') !== levels.join(',')) mismatch.push(`--levels ${stored.levels.join(',')}`);
+    const label = (l: number[] | 'continuous'): string => (l === 'continuous' ? l : l.join(','));
+    if (label(stored.levels) !== label(levels)) mismatch.push(`--levels ${label(stored.levels)}`);
     if (stored.unlimited !== unlimited) mismatch.push(stored.unlimited ? '(without --no-unlimited)' : '--no-unlimited');
     if (stored.maxTensorBytes !== maxTensorBytes) mismatch.push(`--max-layer-size ${stored.maxTensorBytes}`);
     if (stored.chunkSize !== chunkSize) mismatch.push(`--chunk ${stored.chunkSize}`);

@@ -17,7 +17,7 @@ const isUser = (re: RegExp) => (e: unknown): boolean => e instanceof UserError &
 
 test('memlat profile: bad flags are UserErrors naming the flag and the fix', async () => {
   await assert.rejects(cli(['--out', '/tmp/x.csv', '--layers', '0', '--dry-run']), isUser(/^--layers 0: must be a positive integer/));
-  await assert.rejects(cli(['--out', '/tmp/x.csv', '--levels', '4,-1', '--dry-run']), isUser(/^--levels 4,-1: must be comma-separated positive factors/));
+  await assert.rejects(cli(['--out', '/tmp/x.csv', '--levels', '4,-1', '--dry-run']), isUser(/^--levels 4,-1: must be 'continuous' or comma-separated positive factors/));
   await assert.rejects(cli(['--out', '/tmp/x.csv', '--budget', 'soon', '--dry-run']), isUser(/^--budget: "soon" is not a duration/));
   await assert.rejects(cli(['--out', '/tmp/x.parquet', '--dry-run']), isUser(/^--out \/tmp\/x\.parquet: must end in \.csv/));
 });
@@ -30,10 +30,11 @@ test('memlat profile: resuming with different plan flags is refused with the sto
       format: 'memlat-profile-plan@1', seed: 7, levels: [4, 1.5, 1, 0.75, 0.5, 0.25], unlimited: true, idleBytes: 100 * 2 ** 20,
       maxTensorBytes: 512 * 2 ** 20, gridRatio: 2 ** (1 / 16), chunkSize: 100, threads: 2, hardwareId: 'hw',
     }));
+    // A file profiled with the older fixed levels: the default (continuous) differs, and says so.
     await assert.rejects(cli(['--out', out, '--seed', '1', '--threads', '2', '--dry-run']),
-      isUser(/--out .*rows\.csv: was profiled with --seed 7 \(see .*rows\.plan\.json\); resume with those flags/));
+      isUser(/--out .*rows\.csv: was profiled with --seed 7 --levels 4,1\.5,1,0\.75,0\.5,0\.25 \(see .*rows\.plan\.json\); resume with those flags/));
     // The matching flags pass (dry run: plan only).
-    await cli(['--out', out, '--seed', '7', '--threads', '2', '--layers', '10', '--dry-run']);
+    await cli(['--out', out, '--seed', '7', '--levels', '4,1.5,1,0.75,0.5,0.25', '--threads', '2', '--layers', '10', '--dry-run']);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

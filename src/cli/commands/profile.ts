@@ -33,11 +33,12 @@ function posInt(text: string, flag: string): number {
   return n;
 }
 
-/** Parses `--levels 4,1.5,1,0.75,0.5,0.25`. */
-function parseLevels(text: string): number[] {
+/** Parses `--levels continuous` or `--levels 4,1.5,1,0.75,0.5,0.25`. */
+function parseLevels(text: string): number[] | 'continuous' {
+  if (text.trim() === 'continuous') return 'continuous';
   const xs = text.split(',').map((t) => t.trim()).filter(Boolean).map(Number);
   if (!xs.length || xs.some((x) => !Number.isFinite(x) || x <= 0)) {
-    throw new UserError(`--levels ${text}: must be comma-separated positive factors of the layer's working set, e.g. 4,1.5,1,0.75,0.5,0.25`);
+    throw new UserError(`--levels ${text}: must be 'continuous' or comma-separated positive factors of the layer's working set, e.g. 4,1.5,1,0.75,0.5,0.25`);
   }
   return [...new Set(xs)].sort((a, b) => b - a);
 }
@@ -52,7 +53,7 @@ export function register(program: Command): void {
     .option('--reps <n>', 'timed passes per layer and limit', '3')
     .option('--seed <n>', 'seed of the design-space sequence', '1')
     .option('--budget <duration>', 'stop after this much time, e.g. 30m (resume later with the same command)')
-    .option('--levels <factors>', 'memory levels: factors f of the working set W, M = idle + f*W', '4,1.5,1,0.75,0.5,0.25')
+    .option('--levels <factors>', "memory levels, M = idle + f*W: 'continuous' (6 factors drawn per layer over 0.15-2, denser near 1) or fixed factors f, e.g. 4,1.5,1,0.75,0.5,0.25", 'continuous')
     .option('--no-unlimited', 'skip the measurement without a memory limit')
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)')
     .option('--cache-dir <dir>', 'weight file cache (default $MEMLAT_CACHE or ~/.cache/memlat)')
@@ -66,7 +67,7 @@ export function register(program: Command): void {
       const seed = Number(o.seed);
       if (!Number.isInteger(seed) || seed < 0) throw new UserError(`--seed ${o.seed}: must be a non-negative integer`);
       const budgetMs = o.budget === undefined ? undefined : parseDurationMs(o.budget, '--budget');
-      const levels = parseLevels(o.levels ?? '4,1.5,1,0.75,0.5,0.25');
+      const levels = parseLevels(o.levels ?? 'continuous');
       const maxTensorBytes = parseBytes(o.maxLayerSize, '--max-layer-size');
       const chunkSize = posInt(o.chunk, '--chunk');
       if (!/\.csv$/i.test(o.out)) throw new UserError(`--out ${o.out}: must end in .csv (rows are appended as they are measured; gzip afterwards)`);
