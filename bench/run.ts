@@ -165,8 +165,17 @@ function validationRuns(rows: readonly MeasurementRow[], obs: readonly LayerObse
     e.obs.push(o);
   }
   // Level label: the limit relative to the network's largest working set (validate-runs' factors).
+  // validate-runs runs every network at every factor, and the limits rise with f: where a network has
+  // exactly one run per factor, the k-th smallest limit is the k-th smallest factor (exact); else
+  // the nearest factor to (M - idle) / peak (the idle footprint at run time differs a little).
   const runs = [...byKey.values()];
+  const asc = [...factors].sort((x, y) => x - y);
+  for (const net of new Set(runs.map((r) => r.network))) {
+    const limited = runs.filter((r) => r.network === net && r.limit !== null).sort((x, y) => x.limit! - y.limit!);
+    if (limited.length === asc.length) limited.forEach((r, k) => (r.level = `${asc[k]}x`));
+  }
   for (const r of runs) {
+    if (r.level !== '') continue;
     if (r.limit === null) {
       r.level = 'none';
       continue;

@@ -26,6 +26,7 @@ import { makeBundle, type ModelBundle } from './predict/bundle.js';
 import type { RunResult } from './runtime/run-network.js';
 import type { ProfileSessionHooks, ProfileSessionOptions } from './runtime/profile-session.js';
 import type { ProfileRunSummary } from './profile/run.js';
+import type { MinMemoryVerification } from './verify.js';
 
 /** A network argument: zoo name, file path, or a network object. */
 export type NetworkArg = string | Network;
@@ -78,13 +79,34 @@ export async function minMemory(network: NetworkArg, opts: NetworkOptions & { ta
 }
 
 /**
+ * `memlat min-memory --verify`: the min-memory answer, then the network run for real at the answered
+ * and the conservative memory (real cgroup limit and swap, `reps` passes each), each saying whether
+ * its median met the target. Needs what `run` needs (root or a systemd scope; swap for tight limits).
+ */
+export async function verifyMinMemory(network: NetworkArg, opts: NetworkOptions & { target: string | number; reps?: number; threads?: number; onEvent?: (m: string) => void }): Promise<MinMemoryVerification> {
+  const rn = await resolveArg(network, opts);
+  const bundle = readModelBundle(opts.model ?? 'default');
+  const { verifyMinMemory: verify } = await import('./verify.js');
+  return verify(rn, bundle, parseDurationMs(opts.target, 'target'), {
+    ...(opts.reps !== undefined ? { reps: opts.reps } : {}),
+    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+  });
+}
+
+/**
  * `memlat fit`: fits a model of `kind` (default: the default kind) on a dataset file or rows, and
  * returns the bundle `predict` takes (model + the data's hardware fingerprint). `context`: whole-
  * network runs (validate-runs rows) of other networks for fe-swap's network-context correction.
  */
 export async function fit(
   data: string | { rows: MeasurementRow[]; hardware: HardwareFingerprint[] },
-  opts: { kind?: string; context?: string | { rows: MeasurementRow[]; hardware: HardwareFingerprint[] } } = {},
+  opts: {
+    kind?: string;
+    context?: string | { rows: MeasurementRow[]; hardware: HardwareFingerprint[] };
+    /** Called when the default kind cannot be fitted on this data and another kind is (with why). */
+    onNote?: (note: string) => void;
+  } = {},
 ): Promise<ModelBundle> {
   const { readDataset, readDatasets } = await import('./runtime/dataset-files.js');
   const { fitModelOnObservations, parseModelKind, DEFAULT_MODEL_KIND, DEFAULT_FIT_OPTIONS } = await import('./models/index.js');
@@ -101,7 +123,14 @@ export async function fit(
     for (const h of c.hardware) if (!hw.has(h.id)) hw.set(h.id, h);
     options.feSwap = { ...options.feSwap, context: { rows: c.rows, hardware: hw } };
   }
-  const model = fitModelOnObservations(kind, aggregateRows(ds.rows, hw), options);
+  const obs = aggregateRows(ds.rows, hw);
+  let model;
+  if (opts.kind === undefined) {
+    const { fitDefaultModel } = await import('./models/index.js');
+    const d = fitDefaultModel(obs, options);
+    if (d.note) opts.onNote?.(d.note);
+    model = d.model;
+  } else model = fitModelOnObservations(kind, obs, options);
   const used = [...new Set(ds.rows.map((r) => r.hardwareId))];
   const machine = hw.get(used[0] ?? '') ?? ds.hardware[0];
   if (!machine) throw new Error('fit: the dataset has no hardware fingerprint');

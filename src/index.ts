@@ -7,13 +7,14 @@
  * - describe: the `memlat describe --json` document and table.
  * - Units and errors: parseBytes & co., UserError.
  *
- * - The high-level API (src/api.ts): describe, predict, curve, minMemory, fit, run, profile — the
+ * - The high-level API (src/api.ts): describe, predict, curve, minMemory, verifyMinMemory, fit, run, profile — the
  *   CLI's commands as functions taking a network name/path/object and human sizes.
  * - Models, datasets and the runtime building blocks for those who compose their own pipeline.
  *
  * Importing this module does not load onnxruntime (the runtime's session code is separate).
  */
-export { describe, predict, curve, minMemory, fit, run, profile, type NetworkArg, type NetworkOptions } from './api.js';
+export { describe, predict, curve, minMemory, verifyMinMemory, fit, run, profile, type NetworkArg, type NetworkOptions } from './api.js';
+export type { MinMemoryVerification, VerifiedRun } from './verify.js';
 export { fitModel, loadModel, MODEL_KINDS, DEFAULT_MODEL_KIND, type ModelKind } from './models/index.js';
 export type { Model, LayerInput, TimePrediction } from './models/types.js';
 export { readDataset } from './runtime/dataset-files.js';

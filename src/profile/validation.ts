@@ -56,3 +56,17 @@ export function validationRows(rn: ResolvedNetwork, passes: readonly LayerTiming
   });
   return rows;
 }
+
+/**
+ * The row of a validation run that was OOM-killed at layer `layerIndex` in pass `rep`: oom = true,
+ * no times (the dataset's convention for OOM rows). Throws for an index not in the network.
+ */
+export function oomRow(rn: ResolvedNetwork, layerIndex: number, rep: number, memoryLimitBytes: number | null, hardwareId: string): MeasurementRow {
+  const l = rn.layers.find((x) => x.index === layerIndex);
+  if (!l) throw new Error(`oomRow: layer ${layerIndex} is not in ${rn.name}`);
+  return {
+    hardwareId, source: 'memlat-run', network: rn.name, layerIndex: l.index, layerName: l.layer.name, layerType: l.layer.type,
+    layer: l.layer, inputShapes: l.inputShapes, outputShape: l.outputShape, memoryLimitBytes, rep,
+    loadMs: NaN, runMs: NaN, unloadMs: null, majorFaults: null, swapInPages: null, swapOutPages: null, oom: true,
+  };
+}

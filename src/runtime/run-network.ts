@@ -70,8 +70,47 @@ export function layerResidentBytes(layer: ResolvedNetwork['layers'][number]): nu
  */
 export function swapNeededBytes(rn: ResolvedNetwork, memoryBytes: number | null): number {
   if (memoryBytes === null) return 0;
-  const largest = Math.max(0, ...rn.layers.map(layerResidentBytes));
+  const largest = largestResidentBytes(rn);
   return Math.max(0, largest + 256 * 2 ** 20 - memoryBytes);
+}
+
+/** The largest layerResidentBytes of a network (a loop: no argument spread, any number of layers). */
+export function largestResidentBytes(rn: ResolvedNetwork): number {
+  let largest = 0;
+  for (const l of rn.layers) largest = Math.max(largest, layerResidentBytes(l));
+  return largest;
+}
+
+/**
+ * A run whose worker was OOM-killed: a UserError whose message gives advice that fits the machine's
+ * state, carrying the passes that finished (and the layers of the pass in flight) so callers can
+ * store them with an OOM row for the layer that was killed.
+ */
+export class OomError extends UserError {
+  constructor(
+    message: string,
+    readonly layerIndex: number,
+    /** The pass the kill hit (0-based). */
+    readonly rep: number,
+    /** Timings measured before the kill: passes[pass][layer]. */
+    readonly passes: LayerTiming[][],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * What to tell the user after an OOM kill at `memoryBytes`, given the free swap: add swap when it is
+ * short of what the run needs, else raise the limit (the swap was there; the group's memory+swap cap
+ * or the kernel's reclaim could not keep up). Cost O(layers).
+ */
+export function oomAdvice(rn: ResolvedNetwork, memoryBytes: number, freeSwapBytes: number): string {
+  const need = swapNeededBytes(rn, memoryBytes);
+  const noSwap = largestResidentBytes(rn) + 256 * 2 ** 20;
+  if (need + 512 * 2 ** 20 > freeSwapBytes) {
+    return `add swap ('sudo memlat doctor --setup-swap ${Math.ceil((need + 2 ** 30) / 2 ** 30)}GiB': ${formatBytes(freeSwapBytes)} is free) or raise --memory to ${formatBytes(noSwap)}, where the largest layer fits`;
+  }
+  return `${formatBytes(freeSwapBytes)} of swap is free, which this run should not exhaust; raise --memory (${formatBytes(noSwap)} fits the largest layer), and check that nothing caps the group's memory+swap (memory.memsw.limit_in_bytes / memory.swap.max)`;
 }
 
 /**
@@ -110,9 +149,14 @@ export async function runNetwork(
       opts.signal,
     );
     if (outcome.status === 'oom') {
-      const l = rn.layers[byId.get(outcome.jobId) ?? -1];
-      throw new UserError(
-        `the worker was OOM-killed at layer "${l?.layer.name ?? outcome.jobId}" under --memory ${formatBytes(opts.memoryLimitBytes ?? 0)}; add swap ('sudo memlat doctor --setup-swap 4GiB') or raise --memory`,
+      const i = byId.get(outcome.jobId) ?? -1;
+      const l = rn.layers[i];
+      const rep = passes.findIndex((p) => p.length < rn.layers.length);
+      throw new OomError(
+        `the worker was OOM-killed at layer "${l?.layer.name ?? outcome.jobId}" under --memory ${formatBytes(opts.memoryLimitBytes ?? 0)}; ${oomAdvice(rn, opts.memoryLimitBytes ?? 0, swapBytes().freeBytes)}`,
+        l?.index ?? -1,
+        rep < 0 ? opts.reps - 1 : rep,
+        passes.filter((p) => p.length > 0),
       );
     }
     if (outcome.status === 'crashed') {

@@ -13,6 +13,7 @@ import type { Layer } from '../network/types.js';
 import { UserError } from '../errors.js';
 import { formatBytes } from '../units.js';
 import { detectLimiter, registerCleanup, type MemoryGroup, type MemoryLimiter } from './limiter.js';
+import { swapBytes } from './swap.js';
 import { ensureWeightFile } from './weights.js';
 import type { FromWorker, LayerTiming, ToWorker, WireJob } from './worker-protocol.js';
 
@@ -189,7 +190,7 @@ export async function startWorker(opts: WorkerOptions): Promise<LayerWorker> {
         if (limit !== null && e?.signal === 'SIGKILL') {
           reject(
             new UserError(
-              `--memory ${formatBytes(limit)}: the worker was killed while starting, so the limit is below the runtime's idle footprint (Node + onnxruntime, typically ~100 MiB); use a larger limit, or add swap with 'sudo memlat doctor --setup-swap 4GiB'`,
+              `--memory ${formatBytes(limit)}: the worker was killed while starting, so the limit is below the runtime's idle footprint (Node + onnxruntime, typically ~100 MiB); use a larger limit${swapBytes().freeBytes < 2 ** 30 ? ", or add swap with 'sudo memlat doctor --setup-swap 4GiB'" : ''}`,
             ),
           );
         } else reject(new Error(`worker exited while starting (code ${e?.code ?? 'none'}, signal ${e?.signal ?? 'none'})`));

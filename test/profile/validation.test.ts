@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveNetwork } from '../../src/network/shapes.js';
 import type { Network } from '../../src/network/types.js';
-import { largestWorkingSetBytes, validationLevels, validationRows } from '../../src/profile/validation.js';
+import { largestWorkingSetBytes, oomRow, validationLevels, validationRows } from '../../src/profile/validation.js';
 import { fakeTiming } from './fake-worker.js';
 
 const MiB = 1024 * 1024;
@@ -37,4 +37,15 @@ test('validation rows: one per pass per layer, rep = pass, source memlat-run', (
   assert.deepEqual(rows.map((r) => [r.layerName, r.rep, r.loadMs]), [['fc1', 0, 0], ['relu', 0, 1], ['fc2', 0, 2], ['fc1', 1, 10], ['relu', 1, 11], ['fc2', 1, 12]]);
   assert.ok(rows.every((r) => r.source === 'memlat-run' && r.network === 'tiny-mlp' && r.memoryLimitBytes === 165 * MiB));
   assert.deepEqual(rows[2]!.inputShapes, [[1, 4096]]);
+});
+
+test('oomRow: the killed layer at its pass, oom = true, no times', () => {
+  const r = oomRow(rn, 2, 1, 165 * MiB, 'hw');
+  assert.equal(r.oom, true);
+  assert.equal(r.layerName, 'fc2');
+  assert.equal(r.rep, 1);
+  assert.equal(r.memoryLimitBytes, 165 * MiB);
+  assert.equal(r.unloadMs, null);
+  assert.ok(Number.isNaN(r.loadMs) && Number.isNaN(r.runMs));
+  assert.throws(() => oomRow(rn, 99, 0, null, 'hw'), /layer 99 is not in tiny-mlp/);
 });

@@ -58,7 +58,14 @@ export function register(program: Command): void {
         const ctxHw = new Map([...ctx.hardware, ...hardware].map((h) => [h.id, h] as const));
         fit.feSwap = { ...fit.feSwap, context: { rows: ctx.rows, hardware: ctxHw } };
       }
-      const model = fitModelOnObservations(kind, obs, fit);
+      let model;
+      if (flags.model === undefined) {
+        // the default kind, or the kind the data can support, said out loud
+        const { fitDefaultModel } = await import('../../models/index.js');
+        const d = fitDefaultModel(obs, fit);
+        if (d.note) process.stderr.write(`memlat fit: ${d.note}\n`);
+        model = d.model;
+      } else model = fitModelOnObservations(kind, obs, fit);
       const usedHw = [...new Set(obs.map((o) => o.hardwareId))];
       let doc: unknown = model.toJSON();
       if (usedHw.length === 1) {

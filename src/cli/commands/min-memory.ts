@@ -9,6 +9,8 @@ import { addModelOptions, fmtMs, loadNetworkAndBundle, type ModelFlags } from '.
 interface MinMemoryFlags extends ModelFlags {
   target: string;
   json?: boolean;
+  verify?: boolean;
+  reps?: string;
 }
 
 /** Registers `memlat min-memory`. */
@@ -20,7 +22,35 @@ export function register(program: Command): void {
     .requiredOption('--target <time>', 'target network time, e.g. 200ms, 1.5s');
   addModelOptions(cmd)
     .option('--json', 'print JSON: { network, targetMs, memoryBytes, conservativeMemoryBytes } (null where no memory meets it)')
+    .option('--verify', 'then run the network for real at both answers (like memlat run) and say whether the target was met')
+    .option('--reps <n>', 'passes per verification run (with --verify)', '5')
     .action(async (networkArg: string, flags: MinMemoryFlags) => {
+      if (flags.verify === true) {
+        const { verifyMinMemory } = await import('../../api.js');
+        const { formatBytes } = await import('../../units.js');
+        const reps = Number(flags.reps ?? '5');
+        if (!Number.isInteger(reps) || reps < 1) {
+          const { UserError } = await import('../../errors.js');
+          throw new UserError(`--reps ${flags.reps}: must be a positive integer, e.g. --reps 5`);
+        }
+        const v = await verifyMinMemory(networkArg, {
+          target: flags.target, reps, model: flags.model,
+          ...(flags.batch !== undefined ? { batch: flags.batch } : {}),
+          ...(flags.seqLen !== undefined ? { seqLen: flags.seqLen } : {}),
+          onEvent: (m) => process.stderr.write(`memlat min-memory: ${m}\n`),
+        });
+        if (flags.json === true) {
+          process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+          return;
+        }
+        const lines = [`${v.network}: target ${fmtMs(v.targetMs)} ms`];
+        if (v.runs.length === 0) lines.push('nothing to verify: no memory up to the RAM is predicted to meet the target');
+        for (const r of v.runs) {
+          lines.push(`${r.answer === 'memory' ? 'answer      ' : 'conservative'} ${formatBytes(r.memoryBytes)}: measured ${fmtMs(r.measuredMs)} ms (median of ${v.reps}; ${fmtMs(Math.min(...r.passesMs))}-${fmtMs(Math.max(...r.passesMs))}), predicted ${fmtMs(r.predictedMs)} ms -> target ${r.met ? 'met' : 'NOT met'}`);
+        }
+        process.stdout.write(`${lines.join('\n')}\n`);
+        return;
+      }
       const { parseDurationMs, formatBytes } = await import('../../units.js');
       const targetMs = parseDurationMs(flags.target, '--target');
       const { rn, bundle } = await loadNetworkAndBundle(networkArg, flags);

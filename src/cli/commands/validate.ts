@@ -117,7 +117,7 @@ async function validateLocked(
 
       const { loadNetwork } = await import('../../runtime/load-network.js');
       const { resolveNetwork } = await import('../../network/shapes.js');
-      const { validationLevels, validationRows } = await import('../../profile/validation.js');
+      const { oomRow, validationLevels, validationRows } = await import('../../profile/validation.js');
       const todo: { rn: ReturnType<typeof resolveNetwork>; factor: number | null; memoryLimitBytes: number | null }[] = [];
       for (const name of names) {
         const rn = resolveNetwork((await loadNetwork(name)).network);
@@ -159,6 +159,9 @@ async function validateLocked(
           } catch (e) {
             if (ac.signal.aborted) break;
             const message = e instanceof Error ? e.message : String(e);
+            // An OOM kill is a result too: one row with oom = true for the layer it hit (no times).
+            const { OomError } = await import('../../runtime/run-network.js');
+            if (e instanceof OomError) await writer.append([oomRow(job.rn, e.layerIndex, e.rep, job.memoryLimitBytes, side.hardwareId)]);
             entry = { network: job.rn.name, factor: job.factor, memoryLimitBytes: job.memoryLimitBytes, status: 'failed', message, elapsedMs: Date.now() - t0, finishedAt: new Date().toISOString() };
             process.stderr.write(` FAILED: ${message}\n`);
           }
