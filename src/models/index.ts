@@ -31,7 +31,12 @@ export type ModelKind = (typeof MODEL_KINDS)[number];
  * without them fe-swap is the isolated-layer model.
  */
 export const DEFAULT_MODEL_KIND: ModelKind = 'fe-swap';
-export const DEFAULT_FIT_OPTIONS: FitOptions = {};
+/**
+ * fe-swap with the physical swap term: the rule fixed before validation (lower rms ln error of the
+ * context fit on the context networks) chose it on the 2026-11-30 data (0.109 against the table's
+ * 0.182; docs/BENCHMARKS.md).
+ */
+export const DEFAULT_FIT_OPTIONS: FitOptions = { feSwap: { swapTerm: 'physical' } };
 
 /** Options per kind (each kind reads its own). */
 export interface FitOptions {
