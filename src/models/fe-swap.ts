@@ -479,12 +479,7 @@ export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptio
   for (const t of TARGETS) {
     const X: number[][] = [];
     const y: number[] = [];
-    for (const o of obs) {
-      if (o.memoryLimitBytes === null) continue;
-      const n = none.get(pairKey(o));
-      const a = observedMs(o, t);
-      const b = n ? observedMs(n, t) : null;
-      if (a === null || b === null || !Number.isFinite(a) || !Number.isFinite(b)) continue;
+    for (const { o, a, b } of phasePairs(obs, none, t)) {
       X.push(slowdownFeatures(o, scale));
       const e = ratioOffsetMs(o, t, eps);
       y.push(Math.log((a + e) / (b + e)));
@@ -515,17 +510,24 @@ export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptio
   return new FeSwapModel({ ...data, context });
 }
 
+/** Each limited observation with its unlimited partner: phase t's time at M (a) and without a limit (b), both finite. */
+function* phasePairs(obs: readonly LayerObservation[], none: ReadonlyMap<string, LayerObservation>, t: Target): Generator<{ o: LayerObservation; a: number; b: number }> {
+  for (const o of obs) {
+    if (o.memoryLimitBytes === null) continue;
+    const n = none.get(pairKey(o));
+    const a = observedMs(o, t);
+    const b = n ? observedMs(n, t) : null;
+    if (a === null || b === null || !Number.isFinite(a) || !Number.isFinite(b)) continue;
+    yield { o, a, b };
+  }
+}
+
 /** Fits the physical swap term (./swap-physical.ts) per phase and kernel family on the profile's pairs. */
 function fitPhysical(obs: readonly LayerObservation[], none: ReadonlyMap<string, LayerObservation>, eps: number, grid: SwapGrid): PhysicalSwap {
   const out: PhysicalSwap = {};
   for (const t of TARGETS) {
     const byFam: SwapPair[][] = RUN_FAMILIES.map(() => []);
-    for (const o of obs) {
-      if (o.memoryLimitBytes === null) continue;
-      const n = none.get(pairKey(o));
-      const a = observedMs(o, t);
-      const b = n ? observedMs(n, t) : null;
-      if (a === null || b === null || !Number.isFinite(a) || !Number.isFinite(b)) continue;
+    for (const { o, a, b } of phasePairs(obs, none, t)) {
       const st = cachedStats(o);
       const bw = o.hardware.diskReadBytesPerSec ?? 2 ** 30;
       byFam[RUN_FAMILIES.indexOf(runFamily(o))]!.push({
