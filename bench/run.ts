@@ -28,7 +28,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readDataset, readDatasets } from '../src/runtime/dataset-files.js';
 import type { HardwareFingerprint, MeasurementRow } from '../src/dataset/schema.js';
-import { aggregateRows, median, passTotals, type LayerObservation } from '../src/models/observations.js';
+import { aggregateRows, median, observedMs, passTotals, type LayerObservation } from '../src/models/observations.js';
+import { TARGETS, type Target } from '../src/models/types.js';
 import { fitModelOnObservations, loadModel, type FitOptions, type ModelKind } from '../src/models/index.js';
 import type { Model } from '../src/models/types.js';
 import { FeSwapModel, type ContextRows } from '../src/models/fe-swap.js';
@@ -70,16 +71,21 @@ interface Candidate {
  * folds, alphas and candidates per round than `memlat evaluate`'s defaults; same procedure).
  */
 /**
- * The two default candidates (DEFAULT_MODEL_KIND with either swap term). Which one ships is decided
- * by a rule fixed before any validation run is looked at: the lower rms ln error of the network
- * context fit (on the context networks, never validated on); see chooseDefault.
+ * The four default candidates: DEFAULT_MODEL_KIND with either unlimited base (FE or trees) and
+ * either swap term (slowdown table or physical). Which one ships is decided by a rule fixed before
+ * any validation or knee run is looked at, on the context networks alone (never validated on); see
+ * chooseDefault.
  */
 const TABLE_LABEL = 'fe-swap + network context';
 const PHYSICAL_LABEL = 'fe-swap physical + network context';
+const GBT_TABLE_LABEL = 'fe-swap, trees base + network context';
+const GBT_PHYSICAL_LABEL = 'fe-swap physical, trees base + network context';
+const MIX_TABLE_LABEL = 'fe-swap, per-phase base + network context';
+const MIX_PHYSICAL_LABEL = 'fe-swap physical, per-phase base + network context';
 
 const FS_BENCH = { maxCandidates: 150, nAlphas: 20, folds: 3, maxIter: 100 } as const;
 
-const CANDIDATES: Candidate[] = [
+const candidates = (phaseBases: Record<Target, 'fe' | 'gbt'>): Candidate[] => [
   { label: 'fe (study: log OLS, exp)', kind: 'fe', fit: { fe: { backTransform: 'exp' } } },
   { label: 'fe + smearing', kind: 'fe', smearingOf: 'fe (study: log OLS, exp)' },
   { label: 'fs (study: LASSO+PCA, exp)', kind: 'fs', fit: { fs: { backTransform: 'exp', ...FS_BENCH } } },
@@ -89,22 +95,73 @@ const CANDIDATES: Candidate[] = [
   { label: 'gbt (log, smearing)', kind: 'gbt' },
   { label: 'hybrid (physical x gbt)', kind: 'hybrid' },
   { label: 'fe-swap (isolated slowdown)', kind: 'fe-swap' },
-  { label: 'fe-swap + network context', kind: 'fe-swap', context: true },
+  { label: TABLE_LABEL, kind: 'fe-swap', context: true },
   { label: 'fe-swap + context, relative headroom (c = 64 MiB)', kind: 'fe-swap', context: true, fit: { feSwap: { headroomScaleMiB: 64 } } },
   { label: 'fe-swap physical (isolated)', kind: 'fe-swap', fit: { feSwap: { swapTerm: 'physical' } } },
   { label: PHYSICAL_LABEL, kind: 'fe-swap', context: true, fit: { feSwap: { swapTerm: 'physical' } } },
+  { label: 'fe-swap physical, trees base (isolated)', kind: 'fe-swap', fit: { feSwap: { swapTerm: 'physical', base: 'gbt' } } },
+  { label: GBT_TABLE_LABEL, kind: 'fe-swap', context: true, fit: { feSwap: { base: 'gbt' } } },
+  { label: GBT_PHYSICAL_LABEL, kind: 'fe-swap', context: true, fit: { feSwap: { swapTerm: 'physical', base: 'gbt' } } },
+  { label: MIX_TABLE_LABEL, kind: 'fe-swap', context: true, fit: { feSwap: { base: phaseBases } } },
+  { label: MIX_PHYSICAL_LABEL, kind: 'fe-swap', context: true, fit: { feSwap: { swapTerm: 'physical', base: phaseBases } } },
 ];
 
-/** The default's label by the pre-registered rule: lower context-fit rms ln error (ties: physical). */
-function chooseDefault(fitted: ReadonlyMap<string, Model>): { label: string; why: string } {
-  const rms = (l: string): number => {
-    const m = fitted.get(l);
-    return m instanceof FeSwapModel ? (m.data.context.rmsLogAfter ?? Infinity) : Infinity;
+/**
+ * The per-phase base, by the rule fixed before validation, on the context networks' unlimited runs
+ * only: for each phase, fit fe-swap with the FE base and with the trees base on all profile layers,
+ * sum that phase's unlimited prediction over each context network's layers, and take the base
+ * whose ln(measured / predicted) phase sums have the smaller spread over the networks (standard
+ * deviation: a common factor is what the network context removes anyway).
+ */
+function choosePhaseBases(refObs: readonly LayerObservation[], ctxObs: readonly LayerObservation[]): { bases: Record<Target, 'fe' | 'gbt'>; why: string } {
+  const fe = fitModelOnObservations('fe-swap', refObs, { feSwap: { base: 'fe' } }) as FeSwapModel;
+  const tr = fitModelOnObservations('fe-swap', refObs, { feSwap: { base: 'gbt' } }) as FeSwapModel;
+  const unl = ctxObs.filter((o) => o.memoryLimitBytes === null);
+  const netsOf = [...new Set(unl.map((o) => o.network))];
+  const key = (t: Target): 'loadMs' | 'runMs' | 'unloadMs' => (t === 'load' ? 'loadMs' : t === 'run' ? 'runMs' : 'unloadMs');
+  const spread = (m: FeSwapModel, t: Target): number => {
+    const ln = netsOf.map((n) => {
+      const os = unl.filter((o) => o.network === n);
+      const meas = os.reduce((a, o) => a + (observedMs(o, t) ?? 0), 0);
+      const pred = os.reduce((a, o) => a + m.unlimited(o)[key(t)], 0);
+      return Math.log(meas / pred);
+    });
+    const mean = ln.reduce((a, v) => a + v, 0) / ln.length;
+    return Math.sqrt(ln.reduce((a, v) => a + (v - mean) ** 2, 0) / ln.length);
   };
-  const t = rms(TABLE_LABEL);
-  const p = rms(PHYSICAL_LABEL);
-  const label = p <= t ? PHYSICAL_LABEL : TABLE_LABEL;
-  return { label, why: `rms ln error of the context runs' slowdown after the context fit: table ${t.toFixed(3)}, physical ${p.toFixed(3)}` };
+  const bases = {} as Record<Target, 'fe' | 'gbt'>;
+  const parts: string[] = [];
+  for (const t of TARGETS) {
+    const a = spread(fe, t);
+    const b = spread(tr, t);
+    bases[t] = b < a ? 'gbt' : 'fe';
+    parts.push(`${t}: FE ${a.toFixed(3)}, trees ${b.toFixed(3)}`);
+  }
+  return { bases, why: `sd of ln(measured / predicted) unlimited phase sums over the ${netsOf.length} context networks: ${parts.join('; ')}` };
+}
+
+/**
+ * The default's label by the rule fixed before validation, on the context runs only:
+ * 1. base: the lower rms ln error of the unlimited context totals after the total factor
+ *    (rmsLogUnlimited: how well the base orders networks, which one factor cannot fix);
+ * 2. swap term, given that base: the lower rms ln error of the context runs' slowdown after the
+ *    context fit (ties: physical).
+ */
+function chooseDefault(fitted: ReadonlyMap<string, Model>): { label: string; why: string } {
+  const ctxOf = (l: string): FeSwapModel['data']['context'] | null => {
+    const m = fitted.get(l);
+    return m instanceof FeSwapModel ? m.data.context : null;
+  };
+  const unl = (l: string): number => ctxOf(l)?.rmsLogUnlimited ?? Infinity;
+  const slow = (l: string): number => ctxOf(l)?.rmsLogAfter ?? Infinity;
+  const pairs: [string, string, string][] = [['FE', TABLE_LABEL, PHYSICAL_LABEL], ['trees', GBT_TABLE_LABEL, GBT_PHYSICAL_LABEL], ['per-phase', MIX_TABLE_LABEL, MIX_PHYSICAL_LABEL]];
+  const best = pairs.reduce((b, x) => (unl(x[2]) < unl(b[2]) ? x : b));
+  const [, t, p] = best;
+  const label = slow(p) <= slow(t) ? p : t;
+  return {
+    label,
+    why: `rms ln error of the unlimited context totals after the total factor: ${pairs.map((x) => `${x[0]} base ${unl(x[2]).toFixed(3)}`).join(', ')}; then rms ln error of the context runs' slowdown after the context fit: table ${slow(t).toFixed(3)}, physical ${slow(p).toFixed(3)}`,
+  };
 }
 
 /** Fits a candidate, or derives its smearing variant from an already fitted model. */
@@ -237,6 +294,10 @@ async function main(): Promise<void> {
     process.stderr.write(`${s}\n`);
   };
   log(`reference: ${ref.rows.length} rows -> ${refObs.length} layer configurations; validation: ${runs.length} (network, memory) runs`);
+
+  const phaseRule = choosePhaseBases(refObs, ctxObs);
+  log(`per-phase base: ${JSON.stringify(phaseRule.bases)} (${phaseRule.why})`);
+  const CANDIDATES = candidates(phaseRule.bases);
 
   // ---- 1. grouped CV on the sampled layers
   const folds = makeFolds(refObs, 'network', { folds: 5, seed: 1, maxGroups: 0 });
@@ -413,8 +474,9 @@ async function main(): Promise<void> {
     });
     out.push(`| ${f.label} | ${cells.join(' | ')} |`);
   }
+  out.push('', `Per-phase base by the rule fixed before validation (context networks only): ${JSON.stringify(phaseRule.bases)} (${phaseRule.why}).`);
   out.push('', `Default chosen by the rule fixed before validation: ${DEFAULT_LABEL} (${chosen.why}).`);
-  for (const label of [TABLE_LABEL, PHYSICAL_LABEL]) {
+  for (const label of [TABLE_LABEL, PHYSICAL_LABEL, GBT_TABLE_LABEL, GBT_PHYSICAL_LABEL, MIX_TABLE_LABEL, MIX_PHYSICAL_LABEL]) {
     const ctxModel = fittedAll.get(label);
     if (!(ctxModel instanceof FeSwapModel)) continue;
     const c = ctxModel.data.context;
@@ -435,7 +497,7 @@ async function main(): Promise<void> {
     const kLevels = [...new Set(kneeRuns.map((r) => (r.limit === null ? 'none' : r.level)))];
     out.push(`| model | ${kLevels.join(' | ')} | all |`, `|---|${kLevels.map(() => '---').join('|')}|---|`);
     const kMeasured = kneeRuns.map((r) => r.medianMs);
-    for (const label of [TABLE_LABEL, PHYSICAL_LABEL, 'fe-swap (isolated slowdown)', 'fe-swap physical (isolated)']) {
+    for (const label of [TABLE_LABEL, PHYSICAL_LABEL, GBT_TABLE_LABEL, GBT_PHYSICAL_LABEL, MIX_TABLE_LABEL, MIX_PHYSICAL_LABEL, 'fe-swap (isolated slowdown)', 'fe-swap physical (isolated)', 'fe-swap physical, trees base (isolated)']) {
       const m = fittedAll.get(label);
       if (!m) continue;
       const pred = kneeRuns.map((r) => predictRun(m, r));

@@ -6,8 +6,10 @@
  *   t_phase(layer, M) = totalFactor * max(0, (base_phase + eps_phase) * S_phase(family, ws, h)^kappa - eps_phase)
  *   h = (M - idle - ws) / MiB - ctx     (headroom: memory left beside the layer's working set)
  *
- * - base: the study's FE with Duan's smearing (./fe.ts), fitted on the observations that do not
- *   swap (unlimited, or swapBytes = 0) and evaluated at M = the machine's RAM. In log space a
+ * - base: the unlimited time, fitted on the observations that do not swap (unlimited, or
+ *   swapBytes = 0) and evaluated at M = the machine's RAM: the study's FE with Duan's smearing
+ *   (./fe.ts), or boosted trees on ln time with smearing (./boosted.ts), per phase (options.base;
+ *   the default model's choice is made on the context networks, see models/index.ts). In log space a
  *   per-type linear model cannot follow the threshold at which swapping starts, and its smearing
  *   factor would be inflated by the spread of the swapping rows, so it is not asked to.
  * - S: the profile measures every sampled layer at several limits and without one, so the slowdown
@@ -38,6 +40,7 @@
 import { UserError } from '../errors.js';
 import { fitGbt, predictGbt, type GbtModel, type GbtOptions } from './gbt.js';
 import { FeModel, fitFe, type FeModelJSON } from './fe.js';
+import { BoostedModel, fitBoosted, loadBoosted, type BoostedModelJSON } from './boosted.js';
 import type { HardwareFingerprint, MeasurementRow } from '../dataset/schema.js';
 import { aggregateRows, cachedStats, median, observedMs, passTotals, type LayerObservation } from './observations.js';
 import { runFamily, RUN_FAMILIES } from './physical.js';
@@ -75,6 +78,11 @@ export interface ContextFit {
   totalFactor: number;
   /** Unlimited context runs totalFactor comes from. */
   unlimitedRuns: number;
+  /**
+   * RMS over those runs of ln(measured / (predicted x totalFactor)): the spread between networks
+   * that one factor cannot remove, i.e. how well the base ranks networks (null without runs).
+   */
+  rmsLogUnlimited?: number | null;
   /** Memory taken by the network context, MiB (h is computed at M - ctx). */
   ctxMiB: number;
   /** Exponent on the slowdown. */
@@ -98,7 +106,12 @@ export interface FeSwapModelJSON extends ModelJSON {
   headroomScaleMiB: number;
   /** Size (MiB) from which the tables are non-decreasing in ws (FeSwapOptions.sizeMonotoneFromMiB). */
   sizeMonotoneFromMiB: number;
+  /** The unlimited-time model of the study: FE with smearing. */
   base: FeModelJSON;
+  /** Boosted trees on ln time with smearing, fitted on the same rows (when a phase uses them). */
+  trees?: BoostedModelJSON;
+  /** Which unlimited model each phase takes (absent: FE for all; see FeSwapOptions.base). */
+  basePhases?: Record<Target, 'fe' | 'gbt'>;
   slowdown: Partial<Record<Target, SlowdownTable>>;
   /**
    * Which swap term predict uses: 'table' (the trees' slowdown table) or 'physical'
@@ -182,17 +195,28 @@ export class FeSwapModel implements Model {
   readonly version = FE_SWAP_VERSION;
   readonly fittedTargets: readonly Target[];
   readonly base: FeModel;
+  readonly trees: BoostedModel | null;
   /** Per layer object: what predict needs that does not depend on M (held weakly). */
   private readonly keys = new WeakMap<object, LayerKey>();
   constructor(readonly data: FeSwapModelJSON) {
     this.fittedTargets = data.fittedTargets;
     this.base = new FeModel(data.base);
+    this.trees = data.trees ? new BoostedModel(data.trees) : null;
   }
 
-  /** The phases without a limit (the FE base at M = RAM). */
+  /** The phases without a limit (the base at M = RAM). */
   unlimited(x: LayerInput): TimePrediction {
     // called once per layer (keyOf caches the result), so a fresh query costs nothing
-    return this.base.predict(x.memoryBytes >= x.hardware.ramBytes ? x : { layer: x.layer, memoryBytes: x.hardware.ramBytes, hardware: x.hardware });
+    const q = x.memoryBytes >= x.hardware.ramBytes ? x : { layer: x.layer, memoryBytes: x.hardware.ramBytes, hardware: x.hardware };
+    const fe = this.base.predict(q);
+    const ph = this.data.basePhases;
+    if (!ph || !this.trees) return fe;
+    const tr = this.trees.predict(q);
+    return {
+      loadMs: ph.load === 'gbt' ? tr.loadMs : fe.loadMs,
+      runMs: ph.run === 'gbt' ? tr.runMs : fe.runMs,
+      unloadMs: ph.unload === 'gbt' ? tr.unloadMs : fe.unloadMs,
+    };
   }
 
   /** The M-independent part of a query (unlimited phases, working set, table rows), cached per layer. */
@@ -268,6 +292,17 @@ export interface FeSwapOptions {
    * 'unlimited' (only runs without a limit) or 'all' (the study's FE on everything).
    */
   baseRows?: 'no-swap' | 'unlimited' | 'all';
+  /**
+   * The unlimited-time model (default 'fe'): 'fe' is the study's per-type log-linear FE with
+   * smearing; 'gbt' is boosted trees on ln time (./boosted.ts) fitted on the same rows. Per-type
+   * power laws cannot follow a type whose cost changes regime with shape (a dense layer as a
+   * batch-1 GEMV is bandwidth-bound, as a 128-token GEMM compute-bound; a convolution's per-run
+   * layout reorders dominate small ones), trees split on it; grouped-CV over the profile's layers
+   * gives 20% median error for gbt against 38% for FE (docs/BENCHMARKS.md section 1). But trees do
+   * not extrapolate past the largest profiled layer, where a power law does (a load is a disk read:
+   * time ~ bytes / bandwidth). So the choice is per phase: one kind for all, or a record per phase.
+   */
+  base?: 'fe' | 'gbt' | Record<Target, 'fe' | 'gbt'>;
   /**
    * c of the headroom axis in MiB (default 0: plain headroom in MiB; see headroomAxis). On this
    * machine's context runs c = 32, 64, 128 fitted worse than 0 (rms ln error of the runs' slowdown
@@ -411,6 +446,7 @@ function fitContext(m: FeSwapModel, context: ContextRows, ctxGrid: [number, numb
   const predicted = (os: Keyed, ctx: number, kappa: number): number => runTotal(m, os, ctx, kappa);
 
   let lnSum = 0;
+  const lnUnlimited: number[] = [];
   let unlimitedRuns = 0;
   interface Run { obs: Keyed; lnR: number; noneSum: number }
   const runs: Run[] = [];
@@ -419,7 +455,9 @@ function fitContext(m: FeSwapModel, context: ContextRows, ctxGrid: [number, numb
     const o0 = os[0]!;
     const prepared = keyed(os);
     if (o0.memoryLimitBytes === null) {
-      lnSum += Math.log(measured(k) / predicted(prepared, 0, 1));
+      const e = Math.log(measured(k) / predicted(prepared, 0, 1));
+      lnSum += e;
+      lnUnlimited.push(e);
       unlimitedRuns++;
       nets.add(o0.network);
       continue;
@@ -430,7 +468,9 @@ function fitContext(m: FeSwapModel, context: ContextRows, ctxGrid: [number, numb
     runs.push({ obs: prepared, lnR: Math.log(measured(k) / measured(noneKey)), noneSum: predicted(keyed(none), 0, 1) });
   }
   const totalFactor = unlimitedRuns > 0 ? Math.exp(lnSum / unlimitedRuns) : 1;
-  const base: ContextFit = { totalFactor: Math.round(totalFactor * 1e4) / 1e4, unlimitedRuns, ctxMiB: 0, kappa: 1, runs: runs.length, networks: [...nets].sort(), rmsLogBefore: null, rmsLogAfter: null };
+  const meanLn = unlimitedRuns > 0 ? lnSum / unlimitedRuns : 0;
+  const rmsLogUnlimited = unlimitedRuns > 0 ? Math.sqrt(lnUnlimited.reduce((a, e) => a + (e - meanLn) ** 2, 0) / unlimitedRuns) : null;
+  const base: ContextFit = { totalFactor: Math.round(totalFactor * 1e4) / 1e4, unlimitedRuns, rmsLogUnlimited, ctxMiB: 0, kappa: 1, runs: runs.length, networks: [...nets].sort(), rmsLogBefore: null, rmsLogAfter: null };
   if (runs.length === 0) return base;
   const loss = (ctx: number, kappa: number): number => {
     let s = 0;
@@ -473,6 +513,9 @@ export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptio
   const noSwap = obs.filter((o) => baseRows === 'all' || o.memoryLimitBytes === null || (baseRows === 'no-swap' && o.swapBytes === 0));
   if (noSwap.length < 2) throw new UserError(`model fe-swap: needs layers measured without swapping (unlimited or roomy limits), got ${noSwap.length}; profile with unlimited runs`);
   const base = fitFe(noSwap, { backTransform: 'smearing' });
+  const basePhases: Record<Target, 'fe' | 'gbt'> | undefined =
+    options.base === undefined || options.base === 'fe' ? undefined : options.base === 'gbt' ? { load: 'gbt', run: 'gbt', unload: 'gbt' } : { ...options.base };
+  const trees = basePhases && Object.values(basePhases).includes('gbt') ? fitBoosted(noSwap, false) : null;
   const none = new Map<string, LayerObservation>();
   for (const o of obs) if (o.memoryLimitBytes === null) none.set(pairKey(o), o);
   const slowdown: Partial<Record<Target, SlowdownTable>> = {};
@@ -499,6 +542,7 @@ export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptio
     headroomScaleMiB: scale,
     sizeMonotoneFromMiB: sizeFrom,
     base: base.toJSON(),
+    ...(trees && basePhases ? { trees: trees.toJSON(), basePhases } : {}),
     slowdown,
     swapTerm: options.swapTerm ?? 'table',
     physical,
@@ -544,6 +588,14 @@ function fitPhysical(obs: readonly LayerObservation[], none: ReadonlyMap<string,
 export function loadFeSwap(o: Record<string, unknown>): FeSwapModel {
   const d = o as unknown as FeSwapModelJSON;
   if (typeof d.base !== 'object' || d.base === null) throw new UserError('invalid model: fe-swap model has no FE "base"; refit it');
+  if (d.basePhases !== undefined) {
+    const ok = typeof d.basePhases === 'object' && d.basePhases !== null && TARGETS.every((t) => d.basePhases?.[t] === 'fe' || d.basePhases?.[t] === 'gbt');
+    if (!ok) throw new UserError(`invalid model: fe-swap "basePhases" ${JSON.stringify(d.basePhases)} must give "fe" or "gbt" for load, run and unload; refit it`);
+    if (Object.values(d.basePhases).includes('gbt')) {
+      if (typeof d.trees !== 'object' || d.trees === null) throw new UserError('invalid model: fe-swap "basePhases" uses "gbt" but the model has no "trees"; refit it');
+      loadBoosted(d.trees);
+    }
+  }
   if (typeof d.slowdown !== 'object' || d.slowdown === null) throw new UserError('invalid model: fe-swap model has no "slowdown" tables; refit it');
   for (const [t, tab] of Object.entries(d.slowdown)) {
     const ok = Array.isArray(tab.lnWsCuts) && Array.isArray(tab.hCuts) && Array.isArray(tab.lnS) && tab.lnS.length === RUN_FAMILIES.length * (tab.lnWsCuts.length + 1) * (tab.hCuts.length + 1);

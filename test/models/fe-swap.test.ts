@@ -173,3 +173,40 @@ test('fe-swap: JSON round trip predicts the same; damaged files and data without
     (e: unknown) => e instanceof UserError && /no layer was measured both with and without a memory limit/.test(e.message),
   );
 });
+
+test('fe-swap base: "gbt" takes every unlimited phase from boosted trees fitted on the same rows, a per-phase record mixes exactly', async () => {
+  const { fitBoosted } = await import('../../src/models/boosted.js');
+  const noSwap = obs.filter((o) => o.memoryLimitBytes === null || o.swapBytes === 0);
+  const trees = fitBoosted(noSwap, false);
+  const fe = fitFe(noSwap, { backTransform: 'smearing' });
+  const g = fitModelOnObservations('fe-swap', obs, { feSwap: { epsMs: 0, base: 'gbt' } }) as FeSwapModel;
+  const mix = fitModelOnObservations('fe-swap', obs, { feSwap: { epsMs: 0, base: { load: 'gbt', run: 'fe', unload: 'gbt' } } }) as FeSwapModel;
+  for (const o of obs.filter((x) => x.memoryLimitBytes === null)) {
+    assert.deepEqual(g.predict(o), trees.predict(o));
+    const t = trees.predict(o);
+    const f = fe.predict(o);
+    assert.deepEqual(mix.predict(o), { loadMs: t.loadMs, runMs: f.runMs, unloadMs: t.unloadMs });
+  }
+  // round trip, and a damaged per-phase record is refused
+  const back = loadModel(JSON.parse(JSON.stringify(mix.toJSON())));
+  for (const o of obs.slice(0, 40)) assert.deepEqual(back.predict(o), mix.predict(o));
+  const bad = { ...mix.toJSON(), basePhases: { load: 'gbt', run: 'trees', unload: 'fe' } };
+  assert.throws(() => loadModel(bad), (e: unknown) => e instanceof UserError && /"basePhases".*must give "fe" or "gbt"/.test(e.message));
+  const noTrees = { ...mix.toJSON(), trees: undefined };
+  assert.throws(() => loadModel(noTrees), (e: unknown) => e instanceof UserError && /uses "gbt" but the model has no "trees"/.test(e.message));
+});
+
+test('fe-swap context: rmsLogUnlimited is the spread of ln(measured / predicted) unlimited totals around their mean', () => {
+  // Two context "networks" (one layer each), unlimited only: measured = predicted x 2 and x 8.
+  // ln ratios ln 2 and ln 8: mean ln 4 -> totalFactor 4; deviations -ln 2, +ln 2 -> rms = ln 2.
+  const m0 = fitModelOnObservations('fe-swap', obs, { feSwap: { epsMs: 0 } }) as FeSwapModel;
+  const pick = obs.filter((o) => o.memoryLimitBytes === null).slice(0, 2);
+  const ctxRows: MeasurementRow[] = pick.map((o, k) => {
+    const p = m0.predict(o);
+    const f = k === 0 ? 2 : 8;
+    return { ...rows.find((r) => r.network === o.network && r.memoryLimitBytes === null)!, network: `ctx${k}`, loadMs: p.loadMs * f, runMs: p.runMs * f, unloadMs: p.unloadMs * f };
+  });
+  const m = fitModelOnObservations('fe-swap', obs, { feSwap: { epsMs: 0, context: { rows: ctxRows, hardware: HW_MAP } } }) as FeSwapModel;
+  assert.ok(Math.abs(m.data.context.totalFactor - 4) < 1e-3, `totalFactor ${m.data.context.totalFactor}`);
+  assert.ok(Math.abs(m.data.context.rmsLogUnlimited! - Math.LN2) < 1e-9, `rms ${m.data.context.rmsLogUnlimited}`);
+});
