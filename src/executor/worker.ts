@@ -18,14 +18,14 @@
  * returns late).
  *
  * Entry point only (not a library module): run as `node --expose-gc [--harmony-rab-gsab-transfer]
- * dist/src/runtime/worker.js` (workerNodeArgs in worker-client.ts builds the argv).
+ * dist/src/executor/worker.js` (workerNodeArgs in worker-client.ts builds the argv).
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { buildLayerGraph, elementCount, type LayerGraph } from './onnx-layer.js';
-import { evictFromPageCache } from './page-cache.js';
-import { readSwapPages } from './limiter.js';
+import { buildLayerGraph, elementCount, type LayerGraph } from '../onnx/layer.js';
+import { evictFromPageCache } from '../host/page-cache.js';
+import { readSwapPages } from '../host/limiter.js';
 import { readWeightFile } from './weights.js';
 import type { FromWorker, LayerTiming, ToWorker, WireJob } from './worker-protocol.js';
 

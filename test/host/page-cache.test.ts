@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cachedPages, evictFromPageCache } from '../../src/runtime/page-cache.js';
-import { ensureWeightFile, layerHash, readWeightFile } from '../../src/runtime/weights.js';
+import { cachedPages, evictFromPageCache } from '../../src/host/page-cache.js';
+import { ensureWeightFile, layerHash, readWeightFile } from '../../src/executor/weights.js';
 import type { Layer } from '../../src/network/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'memlat-pc-'));

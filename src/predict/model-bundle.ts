@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HardwareFingerprint } from '../dataset/schema.js';
 import { UserError } from '../errors.js';
-import { hardwareProblems, loadBundle, type LoadedBundle } from '../predict/bundle.js';
+import { hardwareProblems, loadBundle, type LoadedBundle } from './bundle.js';
 
 /** The package's data/models directory (found from this file, so it works from src/ and dist/). */
 export function bundledModelsDir(): string {

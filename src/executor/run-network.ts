@@ -7,8 +7,8 @@ import type { ResolvedNetwork } from '../network/types.js';
 import { UserError } from '../errors.js';
 import { median } from '../stats.js';
 import { formatBytes } from '../units.js';
-import { elementCount, layerWeightSpecs, weightFileBytes } from './onnx-layer.js';
-import { swapBytes } from './swap.js';
+import { elementCount, layerWeightSpecs, weightFileBytes } from '../onnx/layer.js';
+import { swapBytes } from '../host/swap.js';
 import { startWorker, type LayerJob, type LayerTiming, type WorkerOptions } from './worker-client.js';
 
 /** Result of runNetwork (the `memlat run --json` document plus raw passes). */

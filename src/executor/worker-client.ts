@@ -1,7 +1,7 @@
 /**
  * The parent side of the measuring worker: starts a Node process (--expose-gc) inside a memory group
  * (see limiter.ts) from its first instruction, writes the jobs' weight files, sends jobs and collects
- * per-pass timings. Works compiled (dist/src/runtime/worker.js) and under tsx (worker.ts through
+ * per-pass timings. Works compiled (dist/src/executor/worker.js) and under tsx (worker.ts through
  * `node --import tsx`). See docs/RUNTIME.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import type { Layer } from '../network/types.js';
 import { UserError } from '../errors.js';
 import { formatBytes } from '../units.js';
-import { detectLimiter, registerCleanup, type MemoryGroup, type MemoryLimiter } from './limiter.js';
-import { swapBytes } from './swap.js';
+import { detectLimiter, registerCleanup, type MemoryGroup, type MemoryLimiter } from '../host/limiter.js';
+import { swapBytes } from '../host/swap.js';
 import { ensureWeightFile } from './weights.js';
 import type { FromWorker, LayerTiming, ToWorker, WireJob } from './worker-protocol.js';
 

@@ -9,14 +9,14 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { UserError } from '../errors.js';
-import { pidAlive, registerCleanup } from './limiter.js';
-import { ALL_COLUMNS, decodeRows, encodeHeader, encodeRows, type RowStatsFn } from '../dataset/csv.js';
-import type { HardwareFingerprint, MeasurementRow } from '../dataset/schema.js';
+import { pidAlive, registerCleanup } from '../host/limiter.js';
+import { ALL_COLUMNS, decodeRows, encodeHeader, encodeRows, type RowStatsFn } from './csv.js';
+import type { HardwareFingerprint, MeasurementRow } from './schema.js';
 import {
   edgecaffeMeanRows, edgecaffeRows, parseDescription, parseLinearProfile, parsePipelineRuns,
   type LinearTiming, type PipelineRun,
-} from '../dataset/edgecaffe.js';
-import { encodeParquet } from '../dataset/parquet.js';
+} from './edgecaffe.js';
+import { encodeParquet } from './parquet.js';
 import { importCaffe } from '../network/import/caffe.js';
 import { resolveNetwork } from '../network/shapes.js';
 

@@ -9,12 +9,12 @@ import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { UserError } from '../errors.js';
-import { importCaffe } from '../network/import/caffe.js';
-import { importOnnx } from '../network/import/onnx.js';
-import { withBatch } from '../network/shapes.js';
-import type { Network } from '../network/types.js';
-import { validateNetwork } from '../network/validate.js';
-import { isZooName, zooNames, zooNetwork } from '../network/zoo/index.js';
+import { importCaffe } from './import/caffe.js';
+import { importOnnx } from './import/onnx.js';
+import { withBatch } from './shapes.js';
+import type { Network } from './types.js';
+import { validateNetwork } from './validate.js';
+import { isZooName, zooNames, zooNetwork } from './zoo/index.js';
 
 /** Options of loadNetwork. */
 export interface LoadNetworkOptions {

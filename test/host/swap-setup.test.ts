@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { activeSwaps, readState, removeSwap, setupSwap, swapBytes, withSwap } from '../../src/runtime/swap.js';
+import { activeSwaps, readState, removeSwap, setupSwap, swapBytes, withSwap } from '../../src/host/swap.js';
 import { UserError } from '../../src/errors.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root (swapon/swapoff)' : false;

@@ -8,12 +8,12 @@ import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, writeSync } from 'no
 import { arch, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { HardwareFingerprint } from '../dataset/schema.js';
-import { buildLayerGraph } from './onnx-layer.js';
-import { detectCgroups } from './limiter.js';
-import { evictFromPageCache } from './page-cache.js';
-import { median } from './run-network.js';
-import { defaultCacheDir, readWeightFile } from './weights.js';
-import { startWorker } from './worker-client.js';
+import { buildLayerGraph } from '../onnx/layer.js';
+import { detectCgroups } from '../host/limiter.js';
+import { evictFromPageCache } from '../host/page-cache.js';
+import { median } from '../executor/run-network.js';
+import { defaultCacheDir, readWeightFile } from '../executor/weights.js';
+import { startWorker } from '../executor/worker-client.js';
 
 /** Options of measureHardware. */
 export interface HardwareOptions {

@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { checkOutputFile, formatBytes } from '../units.js';
-import { buildPlan, GRID_RATIO, type ProfilePlan } from '../profile/plan.js';
-import { runProfile, type ProfileProgress, type ProfileRunSummary } from '../profile/run.js';
-import * as files from './dataset-files.js';
+import { buildPlan, GRID_RATIO, type ProfilePlan } from './plan.js';
+import { runProfile, type ProfileProgress, type ProfileRunSummary } from './run.js';
+import * as files from '../dataset/files.js';
 
 /** Settings of a profiling session (the CLI flags of `memlat profile`). */
 export interface ProfileSessionOptions {
@@ -95,7 +95,7 @@ export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSes
   const lock = files.lockDataset(o.out);
   try {
     if (lock.tookOverFrom !== null) hooks.onEvent?.(`${o.out}: took over the lock of pid ${lock.tookOverFrom}, which is no longer running`);
-    const { sweepLeftovers } = await import('./doctor.js');
+    const { sweepLeftovers } = await import('../machine/doctor.js');
     const swept = sweepLeftovers(o.cacheDir);
     if (swept.groups.length || swept.tmpFiles.length) {
       hooks.onEvent?.(`removed ${swept.groups.length} cgroup(s) and ${swept.tmpFiles.length} temporary weight file(s) left by dead memlat processes`);
@@ -135,7 +135,7 @@ async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSess
     }
   } else if (!o.dryRun) {
     hooks.onEvent?.('measuring this machine (memlat hardware) ...');
-    const { measureHardware } = await import('./hardware.js');
+    const { measureHardware } = await import('../machine/hardware.js');
     const hw = await measureHardware({ threads, ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}) });
     if (hw.runtimeIdleBytes === null) throw new UserError("the idle worker footprint could not be measured; run 'memlat doctor' for the cause");
     await files.writeHardware(o.out, [hw]);
@@ -160,14 +160,14 @@ async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSess
   // Swap must hold what does not fit under the tightest limits, else those jobs are just OOM kills.
   const needSwap = Math.max(0, ...plan.groups.flatMap((g) => g.jobs).map((j) =>
     j.memoryLimitBytes === null ? 0 : plan.options.idleBytes + j.workingSetBytes - j.memoryLimitBytes));
-  const { swapBytes } = await import('./swap.js');
+  const { swapBytes } = await import('../host/swap.js');
   const { freeBytes } = swapBytes();
   if (needSwap > freeBytes && !o.allowNoSwap) {
     const gib = Math.ceil((needSwap + 2 ** 30) / 2 ** 30);
     throw new UserError(`swap: the tightest levels need ${formatBytes(needSwap)} of swap but ${formatBytes(freeBytes)} is free; run 'sudo memlat doctor --setup-swap ${gib}GiB', or pass --allow-no-swap to record them as OOM`);
   }
 
-  const { startWorker } = await import('./worker-client.js');
+  const { startWorker } = await import('../executor/worker-client.js');
   const writer = await files.openRowWriter(o.out);
   hooks.onResume?.({ existingRows: writer.existing.length, droppedPartialLine: writer.droppedPartialLine });
   try {
@@ -181,7 +181,7 @@ async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSess
       // Sampled layers are one-offs: drop a chunk's weight files once its last limit is measured
       // (a chunk of 100 samples holds < 1.5 GiB of weights; the whole default plan ~6 GiB).
       onChunkDone: async (_chunk, jobs) => {
-        const { defaultCacheDir, layerHash } = await import('./weights.js');
+        const { defaultCacheDir, layerHash } = await import('../executor/weights.js');
         const dir = join(defaultCacheDir(o.cacheDir), 'weights');
         const paths = new Set(jobs.map((j) => join(dir, `${layerHash(j.layer, j.inputShapes)}.f32`)));
         await Promise.all([...paths].map((p) => rm(p, { force: true })));

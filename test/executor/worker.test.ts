@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { UserError } from '../../src/errors.js';
 import type { Network } from '../../src/network/types.js';
 import { resolveNetwork } from '../../src/network/shapes.js';
-import { detectCgroups } from '../../src/runtime/limiter.js';
-import { median, runNetwork } from '../../src/runtime/run-network.js';
-import { startWorker, type LayerJob, type LayerTiming } from '../../src/runtime/worker-client.js';
+import { detectCgroups } from '../../src/host/limiter.js';
+import { median, runNetwork } from '../../src/executor/run-network.js';
+import { startWorker, type LayerJob, type LayerTiming } from '../../src/executor/worker-client.js';
 
 const MiB = 2 ** 20;
 const cacheDir = mkdtempSync(join(tmpdir(), 'memlat-workertest-'));

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveNetwork } from '../../src/network/shapes.js';
 import { zooNetwork } from '../../src/network/zoo/index.js';
-import { largestResidentBytes, layerResidentBytes, oomAdvice, swapNeededBytes } from '../../src/runtime/run-network.js';
+import { largestResidentBytes, layerResidentBytes, oomAdvice, swapNeededBytes } from '../../src/executor/run-network.js';
 
 const MiB = 2 ** 20;
 const vgg = resolveNetwork(zooNetwork('vgg16'));

@@ -8,7 +8,7 @@
  */
 import type { ActivationLayer, ElementwiseLayer, Layer, Pair, ReduceLayer, UnaryLayer } from '../network/types.js';
 import { UserError } from '../errors.js';
-import { onnxRoot, OnnxDataType } from '../onnx/schema.js';
+import { onnxRoot, OnnxDataType } from './schema.js';
 
 /** ONNX opset used for every generated graph (20: Gelu, LayerNormalization-17, ceil_mode pools). */
 export const LAYER_OPSET = 20;

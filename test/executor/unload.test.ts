@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { layerStats } from '../../src/features/layer.js';
 import { resolveNetwork } from '../../src/network/shapes.js';
 import { zooNetwork } from '../../src/network/zoo/index.js';
-import { detectCgroups } from '../../src/runtime/limiter.js';
-import { runNetwork } from '../../src/runtime/run-network.js';
-import { withSwap } from '../../src/runtime/swap.js';
-import { startWorker, type LayerJob, type LayerTiming } from '../../src/runtime/worker-client.js';
+import { detectCgroups } from '../../src/host/limiter.js';
+import { runNetwork } from '../../src/executor/run-network.js';
+import { withSwap } from '../../src/host/swap.js';
+import { startWorker, type LayerJob, type LayerTiming } from '../../src/executor/worker-client.js';
 
 const MiB = 2 ** 20;
 const cg = detectCgroups();

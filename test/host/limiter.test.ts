@@ -16,7 +16,7 @@ import {
   readSwapPages,
   systemdRunArgv,
   SystemdRunLimiter,
-} from '../../src/runtime/limiter.js';
+} from '../../src/host/limiter.js';
 
 const cg = detectCgroups();
 const v1skip =
@@ -120,7 +120,7 @@ for (const [sig, graceful] of [['SIGTERM', false], ['SIGINT', false], ['SIGINT',
   const what = graceful ? 'an application handling SIGINT closes its worker itself' : `${sig} to memlat kills the worker`;
   test(`${what}; the cgroup is removed`, { skip: v1skip, timeout: 60_000 }, async () => {
     const me = fileURLToPath(import.meta.url);
-    const helper = join(me, '..', 'helpers', me.endsWith('.ts') ? 'hold-worker.ts' : 'hold-worker.js');
+    const helper = join(me, '..', '..', 'helpers', me.endsWith('.ts') ? 'hold-worker.ts' : 'hold-worker.js');
     const args = [...(me.endsWith('.ts') ? ['--import', import.meta.resolve('tsx'), helper] : [helper]), ...(graceful ? ['graceful'] : [])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     const line = await new Promise<string>((resolve, reject) => {

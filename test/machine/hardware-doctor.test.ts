@@ -3,10 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpus, totalmem } from 'node:os';
-import { hardwareId, measureHardware } from '../../src/runtime/hardware.js';
-import { runDoctor } from '../../src/runtime/doctor.js';
+import { hardwareId, measureHardware } from '../../src/machine/hardware.js';
+import { runDoctor } from '../../src/machine/doctor.js';
 import { resolveNetwork } from '../../src/network/shapes.js';
-import { swapBytes } from '../../src/runtime/swap.js';
+import { swapBytes } from '../../src/host/swap.js';
 
 test('hardwareId: stable, readable, sensitive to cores and RAM, not to small RAM differences', () => {
   const id = hardwareId('Intel(R) Xeon(R) Processor', 2, 24152 * 2 ** 20, 'x64');

@@ -9,9 +9,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { detectCgroups, findStaleGroups, pidAlive } from '../../src/runtime/limiter.js';
-import { runDoctor, sweepLeftovers } from '../../src/runtime/doctor.js';
-import { ensureWeightFile, sweepStaleWeightTmp, writeWeightFiles } from '../../src/runtime/weights.js';
+import { detectCgroups, findStaleGroups, pidAlive } from '../../src/host/limiter.js';
+import { runDoctor, sweepLeftovers } from '../../src/machine/doctor.js';
+import { ensureWeightFile, sweepStaleWeightTmp, writeWeightFiles } from '../../src/executor/weights.js';
 import { UserError } from '../../src/errors.js';
 import type { Layer } from '../../src/network/types.js';
 
@@ -130,7 +130,7 @@ test('weight files: an abort between chunks removes the temporary file', async (
 
 test('weight files: Ctrl-C while a 1 GiB file is written ends the writer before it finishes and removes the temporary file', async () => {
   const cache = mkdtempSync(join('/dev/shm', 'memlat-sigint-'));
-  const helper = fileURLToPath(new URL('./helpers/write-weights.js', import.meta.url));
+  const helper = fileURLToPath(new URL('../helpers/write-weights.js', import.meta.url));
   try {
     const child = spawn(process.execPath, [helper, cache, '16384', '16384'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';

@@ -6,10 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { detectCgroups } from '../../src/runtime/limiter.js';
-import { withSwap, swapBytes } from '../../src/runtime/swap.js';
-import { median } from '../../src/runtime/run-network.js';
-import { startWorker, type LayerJob, type LayerTiming } from '../../src/runtime/worker-client.js';
+import { detectCgroups } from '../../src/host/limiter.js';
+import { withSwap, swapBytes } from '../../src/host/swap.js';
+import { median } from '../../src/executor/run-network.js';
+import { startWorker, type LayerJob, type LayerTiming } from '../../src/executor/worker-client.js';
 import type { Layer } from '../../src/network/types.js';
 
 const MiB = 2 ** 20;

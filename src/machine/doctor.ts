@@ -7,12 +7,12 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeS
 import { join } from 'node:path';
 import type { ResolvedNetwork } from '../network/types.js';
 import { formatBytes } from '../units.js';
-import { detectCgroups, findStaleGroups, removeStaleGroups, systemdUserScopeWorks } from './limiter.js';
-import { cachedPages, evictFromPageCache } from './page-cache.js';
-import { layerResidentBytes } from './run-network.js';
-import { swapBytes } from './swap.js';
-import { defaultCacheDir, sweepStaleWeightTmp } from './weights.js';
-import { startWorker } from './worker-client.js';
+import { detectCgroups, findStaleGroups, removeStaleGroups, systemdUserScopeWorks } from '../host/limiter.js';
+import { cachedPages, evictFromPageCache } from '../host/page-cache.js';
+import { layerResidentBytes } from '../executor/run-network.js';
+import { swapBytes } from '../host/swap.js';
+import { defaultCacheDir, sweepStaleWeightTmp } from '../executor/weights.js';
+import { startWorker } from '../executor/worker-client.js';
 
 /** One check's verdict. */
 export interface DoctorCheck {
