@@ -30,7 +30,7 @@ import { resolveNetwork } from '../src/network/shapes.js';
 import type { ResolvedNetwork } from '../src/network/types.js';
 import { zooNames, zooNetwork } from '../src/network/zoo/index.js';
 import { onnxRoot } from '../src/onnx/schema.js';
-import { buildLayerGraph, elementCount } from '../src/onnx/layer.js';
+import { buildLayerGraph, elementCount } from '../src/network/onnx-layer.js';
 import { median, runNetwork, type RunResult } from '../src/executor/run-network.js';
 import { startWorker, type LayerTiming } from '../src/executor/worker-client.js';
 

@@ -15,7 +15,7 @@
 import type { HardwareFingerprint, MeasurementRow } from './dataset/schema.js';
 import type { Network, ResolvedNetwork } from './network/types.js';
 import { resolveNetwork } from './network/shapes.js';
-import { describeNetwork, type DescribeJson } from './network/describe.js';
+import { describeNetwork, type DescribeJson } from './features/describe.js';
 import { parseBytes, parseDurationMs, parseMemoryLimit } from './units.js';
 import { loadNetwork, type LoadNetworkOptions } from './network/load.js';
 import { readModelBundle } from './predict/model-bundle.js';

@@ -39,7 +39,7 @@ export {
   type ResolveOptions,
 } from './network/shapes.js';
 export { validateNetwork, networkJsonSchema, networkSchema } from './network/validate.js';
-export { describeNetwork, describeTable, describeJsonText, formatCount, type DescribeJson, type DescribeLayer } from './network/describe.js';
+export { describeNetwork, describeTable, describeJsonText, formatCount, type DescribeJson, type DescribeLayer } from './features/describe.js';
 export {
   layerStats,
   networkStats,

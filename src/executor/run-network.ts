@@ -7,7 +7,7 @@ import type { ResolvedNetwork } from '../network/types.js';
 import { UserError } from '../errors.js';
 import { median } from '../stats.js';
 import { formatBytes } from '../units.js';
-import { elementCount, layerWeightSpecs, weightFileBytes } from '../onnx/layer.js';
+import { largestResidentBytes, layerWeightSpecs, weightFileBytes } from '../network/onnx-layer.js';
 import { swapBytes } from '../host/swap.js';
 import { startWorker, type LayerJob, type LayerTiming, type WorkerOptions } from './worker-client.js';
 
@@ -55,16 +55,6 @@ function spread(xs: number[]): [number, number] {
 }
 
 /**
- * Bytes a layer needs resident to run (weights + inputs + output, fp32). Used to check swap size;
- * the features module has the full working-set model. Cost O(rank).
- */
-export function layerResidentBytes(layer: ResolvedNetwork['layers'][number]): number {
-  const weights = weightFileBytes(layerWeightSpecs(layer.layer, layer.inputShapes));
-  const io = layer.inputShapes.reduce((a, s) => a + elementCount(s) * 4, 0) + elementCount(layer.outputShape) * 4;
-  return weights + io;
-}
-
-/**
  * Swap a run at `memoryBytes` needs so nothing is OOM-killed: the largest layer's resident bytes
  * plus a 256 MiB allowance for the runtime, minus M (0 when unlimited). Cost O(layers).
  */
@@ -72,13 +62,6 @@ export function swapNeededBytes(rn: ResolvedNetwork, memoryBytes: number | null)
   if (memoryBytes === null) return 0;
   const largest = largestResidentBytes(rn);
   return Math.max(0, largest + 256 * 2 ** 20 - memoryBytes);
-}
-
-/** The largest layerResidentBytes of a network (a loop: no argument spread, any number of layers). */
-export function largestResidentBytes(rn: ResolvedNetwork): number {
-  let largest = 0;
-  for (const l of rn.layers) largest = Math.max(largest, layerResidentBytes(l));
-  return largest;
 }
 
 /**

@@ -7,7 +7,7 @@ import { totalmem } from 'node:os';
 import type { ResolvedNetwork } from '../network/types.js';
 import { UserError } from '../errors.js';
 import { formatBytes } from '../units.js';
-import { sweepLeftovers } from '../machine/doctor.js';
+import { sweepLeftovers } from './leftovers.js';
 import { writeWeightFiles } from './weights.js';
 
 /** Refuses (UserError) a memory limit above the machine's RAM. Cost: O(1). */

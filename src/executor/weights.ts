@@ -15,7 +15,7 @@ import type { Layer } from '../network/types.js';
 import { UserError } from '../errors.js';
 import { formatBytes } from '../units.js';
 import { pidAlive, registerCleanup } from '../host/limiter.js';
-import { elementCount, layerWeightSpecs, weightFileBytes, type WeightSpec } from '../onnx/layer.js';
+import { elementCount, layerWeightSpecs, weightFileBytes, type WeightSpec } from '../network/onnx-layer.js';
 
 /** Format version baked into every hash: bump to invalidate all cached weight files. */
 const WEIGHT_FORMAT = 1;

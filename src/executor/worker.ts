@@ -23,7 +23,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { buildLayerGraph, elementCount, type LayerGraph } from '../onnx/layer.js';
+import { buildLayerGraph, elementCount, type LayerGraph } from '../network/onnx-layer.js';
 import { evictFromPageCache } from '../host/page-cache.js';
 import { readSwapPages } from '../host/limiter.js';
 import { readWeightFile } from './weights.js';

@@ -7,11 +7,12 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeS
 import { join } from 'node:path';
 import type { ResolvedNetwork } from '../network/types.js';
 import { formatBytes } from '../units.js';
-import { detectCgroups, findStaleGroups, removeStaleGroups, systemdUserScopeWorks } from '../host/limiter.js';
+import { detectCgroups, systemdUserScopeWorks } from '../host/limiter.js';
 import { cachedPages, evictFromPageCache } from '../host/page-cache.js';
-import { layerResidentBytes } from '../executor/run-network.js';
+import { layerResidentBytes } from '../network/onnx-layer.js';
 import { swapBytes } from '../host/swap.js';
-import { defaultCacheDir, sweepStaleWeightTmp } from '../executor/weights.js';
+import { defaultCacheDir } from '../executor/weights.js';
+import { sweepLeftovers } from '../executor/leftovers.js';
 import { startWorker } from '../executor/worker-client.js';
 
 /** One check's verdict. */
@@ -31,24 +32,6 @@ export interface DoctorOptions {
   cacheDir?: string;
   /** Skip starting a worker (onnxruntime check) — for fast unit tests. */
   skipRuntime?: boolean;
-}
-
-/** What sweepLeftovers removed (and could not). */
-export interface LeftoverSweep {
-  groups: string[];
-  tmpFiles: string[];
-  failed: { path: string; reason: string }[];
-}
-
-/**
- * Remove what memlat processes that died (kill -9, OOM, power loss) left behind: their
- * memlat-<pid>-<n> cgroups and their `.tmp-<pid>` weight files. Run at the start of run, profile
- * and validate-runs, and by doctor. Never touches anything of a running process. Cost: two readdirs.
- */
-export function sweepLeftovers(cacheDir?: string): LeftoverSweep {
-  const cg = detectCgroups();
-  const { removed, failed } = cg.writable ? removeStaleGroups(cg.parentDir) : { removed: [], failed: findStaleGroups(cg.parentDir).map((g) => ({ path: g.path, reason: 'not writable by this user' })) };
-  return { groups: removed, tmpFiles: sweepStaleWeightTmp(cacheDir), failed };
 }
 
 /** GiB (rounded up, at least 1) as a --setup-swap argument. */

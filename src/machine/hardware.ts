@@ -8,10 +8,10 @@ import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, writeSync } from 'no
 import { arch, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { HardwareFingerprint } from '../dataset/schema.js';
-import { buildLayerGraph } from '../onnx/layer.js';
+import { buildLayerGraph } from '../network/onnx-layer.js';
 import { detectCgroups } from '../host/limiter.js';
 import { evictFromPageCache } from '../host/page-cache.js';
-import { median } from '../executor/run-network.js';
+import { median } from '../stats.js';
 import { defaultCacheDir, readWeightFile } from '../executor/weights.js';
 import { startWorker } from '../executor/worker-client.js';
 

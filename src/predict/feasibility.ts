@@ -7,7 +7,7 @@
 import { totalmem } from 'node:os';
 import type { ResolvedNetwork } from '../network/types.js';
 import { formatBytes } from '../units.js';
-import { layerResidentBytes } from '../executor/run-network.js';
+import { layerResidentBytes } from '../network/onnx-layer.js';
 import { swapBytes } from '../host/swap.js';
 
 const RUNTIME_ALLOWANCE = 256 * 2 ** 20;

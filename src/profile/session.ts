@@ -95,7 +95,7 @@ export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSes
   const lock = files.lockDataset(o.out);
   try {
     if (lock.tookOverFrom !== null) hooks.onEvent?.(`${o.out}: took over the lock of pid ${lock.tookOverFrom}, which is no longer running`);
-    const { sweepLeftovers } = await import('../machine/doctor.js');
+    const { sweepLeftovers } = await import('../executor/leftovers.js');
     const swept = sweepLeftovers(o.cacheDir);
     if (swept.groups.length || swept.tmpFiles.length) {
       hooks.onEvent?.(`removed ${swept.groups.length} cgroup(s) and ${swept.tmpFiles.length} temporary weight file(s) left by dead memlat processes`);

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveNetwork } from '../../src/network/shapes.js';
 import { zooNetwork } from '../../src/network/zoo/index.js';
-import { largestResidentBytes, layerResidentBytes, oomAdvice, swapNeededBytes } from '../../src/executor/run-network.js';
+import { oomAdvice, swapNeededBytes } from '../../src/executor/run-network.js';
+import { largestResidentBytes, layerResidentBytes } from '../../src/network/onnx-layer.js';
 
 const MiB = 2 ** 20;
 const vgg = resolveNetwork(zooNetwork('vgg16'));

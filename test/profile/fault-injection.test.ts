@@ -14,7 +14,7 @@ import { measurementKey } from '../../src/profile/plan.js';
 import { runProfile } from '../../src/profile/run.js';
 import { lockDataset, openRowWriter, readDataset } from '../../src/dataset/files.js';
 import { detectCgroups, pidAlive } from '../../src/host/limiter.js';
-import { sweepLeftovers } from '../../src/machine/doctor.js';
+import { sweepLeftovers } from '../../src/executor/leftovers.js';
 import { profileSession } from '../../src/profile/session.js';
 import { UserError } from '../../src/errors.js';
 import { fakeStartWorker } from './fake-worker.js';

@@ -9,7 +9,7 @@ import { openRowWriter, readDataset } from '../../src/dataset/files.js';
 import { startWorker } from '../../src/executor/worker-client.js';
 import { existsSync } from 'node:fs';
 import { defaultCacheDir, layerHash } from '../../src/executor/weights.js';
-import { layerWeightSpecs, weightFileBytes } from '../../src/onnx/layer.js';
+import { layerWeightSpecs, weightFileBytes } from '../../src/network/onnx-layer.js';
 
 /** Can this machine start a memory-limited worker? (root + a cgroup hierarchy, or systemd-run.) */
 async function canLimit(cacheDir: string): Promise<string | null> {

@@ -47,7 +47,7 @@ export function register(program: Command): void {
     .action(async (networkArg: string, flags: DescribeFlags) => {
       const { loadNetwork } = await import('../../network/load.js');
       const { resolveNetwork } = await import('../../network/shapes.js');
-      const { describeJsonText, describeNetwork, describeTable } = await import('../../network/describe.js');
+      const { describeJsonText, describeNetwork, describeTable } = await import('../../features/describe.js');
       const opts: Parameters<typeof loadNetwork>[1] = {};
       if (flags.batch !== undefined) opts.batch = flags.batch;
       if (flags.seqLen !== undefined) opts.seqLen = flags.seqLen;

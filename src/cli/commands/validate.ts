@@ -128,7 +128,7 @@ async function validateLocked(
         }
       }
       if (o.dryRun || !side) return;
-      const { sweepLeftovers } = await import('../../machine/doctor.js');
+      const { sweepLeftovers } = await import('../../executor/leftovers.js');
       const swept = sweepLeftovers(o.cacheDir);
       if (swept.groups.length || swept.tmpFiles.length) {
         process.stderr.write(`removed ${swept.groups.length} cgroup(s) and ${swept.tmpFiles.length} temporary weight file(s) left by dead memlat processes\n`);

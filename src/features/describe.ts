@@ -5,9 +5,9 @@
  *
  * Pure (no I/O). Cost: O(layers).
  */
-import { networkStats } from '../features/layer.js';
-import { formatShape } from './shapes.js';
-import type { Layer, ResolvedNetwork } from './types.js';
+import { networkStats } from './layer.js';
+import { formatShape } from '../network/shapes.js';
+import type { Layer, ResolvedNetwork } from '../network/types.js';
 
 /** One layer of `memlat describe --json`. Field set and meaning are stable (scripts rely on them). */
 export interface DescribeLayer {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeJsonText, describeNetwork, describeTable, formatCount } from '../../src/network/describe.js';
+import { describeJsonText, describeNetwork, describeTable, formatCount } from '../../src/features/describe.js';
 import { resolveNetwork } from '../../src/network/shapes.js';
 import type { Network } from '../../src/network/types.js';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import type { Layer } from '../../src/network/types.js';
 import { resolveLayerOutput } from '../../src/network/shapes.js';
-import { buildLayerGraph, elementCount, layerWeightSpecs, weightFileBytes } from '../../src/onnx/layer.js';
+import { buildLayerGraph, elementCount, layerWeightSpecs, weightFileBytes } from '../../src/network/onnx-layer.js';
 import { UserError } from '../../src/errors.js';
 
 const opts: ort.InferenceSession.SessionOptions = {

@@ -6,9 +6,9 @@
  *
  * Pure: builds bytes, touches neither files nor onnxruntime (the worker does that).
  */
-import type { ActivationLayer, ElementwiseLayer, Layer, Pair, ReduceLayer, UnaryLayer } from '../network/types.js';
+import type { ActivationLayer, ElementwiseLayer, Layer, Pair, ReduceLayer, ResolvedLayer, ResolvedNetwork, UnaryLayer } from './types.js';
 import { UserError } from '../errors.js';
-import { onnxRoot, OnnxDataType } from './schema.js';
+import { onnxRoot, OnnxDataType } from '../onnx/schema.js';
 
 /** ONNX opset used for every generated graph (20: Gelu, LayerNormalization-17, ceil_mode pools). */
 export const LAYER_OPSET = 20;
@@ -205,6 +205,23 @@ const UNARY_OP: Record<UnaryLayer['op'], string> = {
   sqrt: 'Sqrt', erf: 'Erf', exp: 'Exp', log: 'Log', abs: 'Abs', neg: 'Neg', reciprocal: 'Reciprocal', floor: 'Floor', ceil: 'Ceil', sin: 'Sin', cos: 'Cos',
 };
 const REDUCE_OP: Record<ReduceLayer['op'], string> = { sum: 'ReduceSum', mean: 'ReduceMean', max: 'ReduceMax', min: 'ReduceMin', prod: 'ReduceProd', l2: 'ReduceL2' };
+
+/**
+ * Bytes a layer needs resident to run (weights + inputs + output, fp32). Used to check swap size;
+ * the features module has the full working-set model. Cost O(rank).
+ */
+export function layerResidentBytes(layer: ResolvedLayer): number {
+  const weights = weightFileBytes(layerWeightSpecs(layer.layer, layer.inputShapes));
+  const io = layer.inputShapes.reduce((a, s) => a + elementCount(s) * 4, 0) + elementCount(layer.outputShape) * 4;
+  return weights + io;
+}
+
+/** The largest layerResidentBytes of a network (a loop: no argument spread, any number of layers). */
+export function largestResidentBytes(rn: ResolvedNetwork): number {
+  let largest = 0;
+  for (const l of rn.layers) largest = Math.max(largest, layerResidentBytes(l));
+  return largest;
+}
 
 /**
  * Build the single-layer ONNX model of `layer` seeing `inputShapes`. Throws UserError for layers that
