@@ -30,9 +30,9 @@ import { resolveNetwork } from '../src/network/shapes.js';
 import type { ResolvedNetwork } from '../src/network/types.js';
 import { zooNames, zooNetwork } from '../src/network/zoo/index.js';
 import { onnxRoot } from '../src/onnx/schema.js';
-import { buildLayerGraph, elementCount } from '../src/runtime/onnx-layer.js';
-import { median, runNetwork, type RunResult } from '../src/runtime/run-network.js';
-import { startWorker, type LayerTiming } from '../src/runtime/worker-client.js';
+import { buildLayerGraph, elementCount } from '../src/network/onnx-layer.js';
+import { median, runNetwork, type RunResult } from '../src/executor/run-network.js';
+import { startWorker, type LayerTiming } from '../src/executor/worker-client.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, dflt: string): string => {

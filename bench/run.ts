@@ -26,7 +26,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readDataset, readDatasets } from '../src/runtime/dataset-files.js';
+import { readDataset, readDatasets } from '../src/dataset/files.js';
 import type { HardwareFingerprint, MeasurementRow } from '../src/dataset/schema.js';
 import { aggregateRows, median, observedMs, passTotals, type LayerObservation } from '../src/models/observations.js';
 import { TARGETS, type Target } from '../src/models/types.js';

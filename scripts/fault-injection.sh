@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The slow fault-injection checks (real workers, real cgroups, real weight files; ~2-4 min, root on a
 # cgroup v1/v2 machine). The fast ones run in `npm test` (test/profile/fault-injection.test.ts,
-# test/runtime/leftovers.test.ts, test/cli/input-validation.test.ts). Each check asserts that
+# test/executor/leftovers.test.ts, test/cli/input-validation.test.ts). Each check asserts that
 # nothing is lost or duplicated and nothing is left behind: no memlat-<pid>-<n> cgroup, no
 # .tmp-<pid> weight file, no lock file. Usage: npm run build && sudo bash scripts/fault-injection.sh
 set -euo pipefail

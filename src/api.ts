@@ -15,16 +15,16 @@
 import type { HardwareFingerprint, MeasurementRow } from './dataset/schema.js';
 import type { Network, ResolvedNetwork } from './network/types.js';
 import { resolveNetwork } from './network/shapes.js';
-import { describeNetwork, type DescribeJson } from './network/describe.js';
+import { describeNetwork, type DescribeJson } from './features/describe.js';
 import { parseBytes, parseDurationMs, parseMemoryLimit } from './units.js';
-import { loadNetwork, type LoadNetworkOptions } from './runtime/load-network.js';
-import { readModelBundle } from './runtime/model-bundle.js';
+import { loadNetwork, type LoadNetworkOptions } from './network/load.js';
+import { readModelBundle } from './predict/model-bundle.js';
 import { predictNetwork, type NetworkPrediction } from './predict/predict.js';
 import { latencyCurve, type LatencyCurve } from './predict/curve.js';
 import { minMemory as minMemoryResolved, type MinMemoryResult } from './predict/min-memory.js';
 import { makeBundle, type ModelBundle } from './predict/bundle.js';
-import type { RunResult } from './runtime/run-network.js';
-import type { ProfileSessionHooks, ProfileSessionOptions } from './runtime/profile-session.js';
+import type { RunResult } from './executor/run-network.js';
+import type { ProfileSessionHooks, ProfileSessionOptions } from './profile/session.js';
 import type { ProfileRunSummary } from './profile/run.js';
 import type { MinMemoryVerification } from './verify.js';
 
@@ -108,7 +108,7 @@ export async function fit(
     onNote?: (note: string) => void;
   } = {},
 ): Promise<ModelBundle> {
-  const { readDataset, readDatasets } = await import('./runtime/dataset-files.js');
+  const { readDataset, readDatasets } = await import('./dataset/files.js');
   const { fitModelOnObservations, parseModelKind, DEFAULT_MODEL_KIND, DEFAULT_FIT_OPTIONS } = await import('./models/index.js');
   const { aggregateRows } = await import('./models/observations.js');
   const { UserError } = await import('./errors.js');
@@ -142,8 +142,8 @@ export async function fit(
 /** `memlat run --json`: really executes the network under a memory limit (needs cgroups + swap). */
 export async function run(network: NetworkArg, opts: LoadNetworkOptions & { memory: string | number | null; reps?: number; threads?: number }): Promise<RunResult> {
   const rn = await resolveArg(network, opts);
-  const { runNetwork } = await import('./runtime/run-network.js');
-  const { prepareRun } = await import('./runtime/run-prepare.js');
+  const { runNetwork } = await import('./executor/run-network.js');
+  const { prepareRun } = await import('./executor/run-prepare.js');
   const memoryLimitBytes = memoryArg(opts.memory, 'memory');
   await prepareRun(rn, { memoryLimitBytes });
   return runNetwork(rn, { memoryLimitBytes, reps: opts.reps ?? 5, ...(opts.threads ? { threads: opts.threads } : {}) });
@@ -151,6 +151,6 @@ export async function run(network: NetworkArg, opts: LoadNetworkOptions & { memo
 
 /** `memlat profile`: measures sampled layers into a dataset file (resumable). Null for a dry run. */
 export async function profile(opts: ProfileSessionOptions, hooks: ProfileSessionHooks = {}): Promise<ProfileRunSummary | null> {
-  const { profileSession } = await import('./runtime/profile-session.js');
+  const { profileSession } = await import('./profile/session.js');
   return profileSession(opts, hooks);
 }

@@ -17,10 +17,10 @@ export { describe, predict, curve, minMemory, verifyMinMemory, fit, run, profile
 export type { MinMemoryVerification, VerifiedRun } from './verify.js';
 export { fitModel, loadModel, MODEL_KINDS, DEFAULT_MODEL_KIND, type ModelKind } from './models/index.js';
 export type { Model, LayerInput, TimePrediction } from './models/types.js';
-export { readDataset } from './runtime/dataset-files.js';
-export { runNetwork, type RunResult } from './runtime/run-network.js';
-export { profileSession, type ProfileSessionOptions, type ProfileSessionHooks } from './runtime/profile-session.js';
-export { measureHardware } from './runtime/hardware.js';
+export { readDataset } from './dataset/files.js';
+export { runNetwork, type RunResult } from './executor/run-network.js';
+export { profileSession, type ProfileSessionOptions, type ProfileSessionHooks } from './profile/session.js';
+export { measureHardware } from './machine/hardware.js';
 export { evaluateModels, type EvaluationResult } from './evaluate/harness.js';
 export type * from './network/types.js';
 export type { HardwareFingerprint, MeasurementRow } from './dataset/schema.js';
@@ -39,7 +39,7 @@ export {
   type ResolveOptions,
 } from './network/shapes.js';
 export { validateNetwork, networkJsonSchema, networkSchema } from './network/validate.js';
-export { describeNetwork, describeTable, describeJsonText, formatCount, type DescribeJson, type DescribeLayer } from './network/describe.js';
+export { describeNetwork, describeTable, describeJsonText, formatCount, type DescribeJson, type DescribeLayer } from './features/describe.js';
 export {
   layerStats,
   networkStats,
@@ -51,7 +51,7 @@ export {
   type LayerStatsOptions,
   type NetworkStats,
 } from './features/layer.js';
-export { loadNetwork, looksLikeCaffe, type LoadNetworkOptions, type LoadedNetwork } from './runtime/load-network.js';
+export { loadNetwork, looksLikeCaffe, type LoadNetworkOptions, type LoadedNetwork } from './network/load.js';
 export { zooNames, zooNetwork, isZooName, type ZooOptions } from './network/zoo/index.js';
 export { importOnnx, type OnnxImportOptions } from './network/import/onnx.js';
 export { importCaffe, type CaffeImportOptions, type ImportResult } from './network/import/caffe.js';
@@ -68,6 +68,6 @@ export {
 export { predictNetwork, prepareNetwork, type NetworkPrediction, type LayerPrediction, type Bottleneck, type PreparedNetwork } from './predict/predict.js';
 export { latencyCurve, type LatencyCurve, type CurvePoint, type CurveOptions } from './predict/curve.js';
 export { minMemory as minMemoryOfResolved, type MinMemoryResult, type MinMemoryOptions } from './predict/min-memory.js';
-export { readModelBundle, resolveModelPath, bundledModelNames } from './runtime/model-bundle.js';
+export { readModelBundle, resolveModelPath, bundledModelNames } from './predict/model-bundle.js';
 export { reportHtml, evaluateOnObservations, type ReportInput, type ModelEvaluation } from './report/report.js';
 export { scatterSvg, lineChartSvg, stackedBarsSvg } from './report/svg.js';

@@ -47,8 +47,8 @@ export interface VerifyOptions {
 export async function verifyMinMemory(rn: ResolvedNetwork, bundle: LoadedBundle, targetMs: number, opts: VerifyOptions = {}): Promise<MinMemoryVerification> {
   const answer = minMemory(rn, bundle, targetMs);
   const reps = opts.reps ?? 5;
-  const { runNetwork } = await import('./runtime/run-network.js');
-  const { prepareRun } = await import('./runtime/run-prepare.js');
+  const { runNetwork } = await import('./executor/run-network.js');
+  const { prepareRun } = await import('./executor/run-prepare.js');
   const { predictNetwork } = await import('./predict/predict.js');
   const runs: VerifiedRun[] = [];
   const todo: [VerifiedRun['answer'], number | null][] = [['memory', answer.memoryBytes], ['conservative', answer.conservativeMemoryBytes]];

@@ -1,5 +1,5 @@
 /**
- * Pure CSV encoding and decoding of MeasurementRows (no file I/O; see src/runtime/dataset-files.ts).
+ * Pure CSV encoding and decoding of MeasurementRows (no file I/O; see src/dataset/files.ts).
  *
  * One row per line, always: every field is a scalar or a JSON string (JSON.stringify escapes
  * newlines), so a record never spans lines. That makes a truncated last line (a writer killed

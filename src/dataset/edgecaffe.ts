@@ -1,6 +1,6 @@
 /**
  * EdgeCaffe profiles -> MeasurementRows (pure parsing and joining; the directory walk is
- * `readEdgecaffeDir` in src/runtime/dataset-files.ts).
+ * `readEdgecaffeDir` in src/dataset/files.ts).
  *
  * Sources (data/edgecaffe/README.md):
  * - `profiles/linear-N.csv` (N = 1..17): `networkName,layerId,layerName,Loading_ns,execution_ns,policy`.

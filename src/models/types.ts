@@ -1,6 +1,6 @@
 /**
- * The common model interface: every model memlat fits (the study's FE and FS now; bias-corrected,
- * weighted, physical, tree and roofline models later) predicts the three phases of one layer's
+ * The common model interface: every model memlat fits (the kinds in MODEL_KINDS of ./index.ts: the
+ * study's FE and FS, fe-swap, physical, gbt, hybrid, roofline) predicts the three phases of one layer's
  * execution (EXECUTION-MODEL.md) from the layer, the available memory M and the hardware, and
  * serialises to plain JSON tagged with `name: "memlat-model"`, its `kind` and a format `version`.
  * Types and tiny helpers only.

@@ -7,7 +7,7 @@
  * Also here: split-conformal calibration of network totals (calibrateNetworkTotals), the pure
  * function that produces a bundle's `calibration`.
  *
- * Pure: no fs. Reading a bundle file by name or path is src/runtime/model-bundle.ts.
+ * Pure: no fs. Reading a bundle file by name or path is src/predict/model-bundle.ts.
  */
 import type { HardwareFingerprint } from '../dataset/schema.js';
 import { UserError } from '../errors.js';

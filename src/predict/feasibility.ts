@@ -7,8 +7,8 @@
 import { totalmem } from 'node:os';
 import type { ResolvedNetwork } from '../network/types.js';
 import { formatBytes } from '../units.js';
-import { layerResidentBytes } from '../runtime/run-network.js';
-import { swapBytes } from '../runtime/swap.js';
+import { layerResidentBytes } from '../network/onnx-layer.js';
+import { swapBytes } from '../host/swap.js';
 
 const RUNTIME_ALLOWANCE = 256 * 2 ** 20;
 /** Beyond this much swap no machine plausibly has it (the message then says so). */

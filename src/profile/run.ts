@@ -17,11 +17,11 @@
  */
 import type { MeasurementRow } from '../dataset/schema.js';
 import { isUserError } from '../errors.js';
-import type { RowWriter } from '../runtime/dataset-files.js';
-import type { LayerTiming, LayerWorker, WorkerOptions } from '../runtime/worker-client.js';
+import type { RowWriter } from '../dataset/files.js';
+import type { LayerTiming, LayerWorker, WorkerOptions } from '../executor/worker-client.js';
 import { measurementKey, type PlanJob, type ProfilePlan } from './plan.js';
 
-/** The part of a LayerWorker the loop uses (the real one from src/runtime/worker-client.ts fits). */
+/** The part of a LayerWorker the loop uses (the real one from src/executor/worker-client.ts fits). */
 export type ProfileWorker = Pick<LayerWorker, 'idleRssBytes' | 'measure' | 'close'>;
 
 /** Progress after each written row (for the progress bar). */

@@ -6,7 +6,7 @@
 import type { MeasurementRow } from '../dataset/schema.js';
 import { layerStats } from '../features/layer.js';
 import type { ResolvedNetwork } from '../network/types.js';
-import type { LayerTiming } from '../runtime/worker-client.js';
+import type { LayerTiming } from '../executor/worker-client.js';
 
 const MiB = 1024 * 1024;
 

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { captureCli } from '../helpers/cli.js';
-import { openRowWriter, readDataset, writeDataset } from '../../src/runtime/dataset-files.js';
+import { openRowWriter, readDataset, writeDataset } from '../../src/dataset/files.js';
 import { formatBytes } from '../../src/units.js';
 import { denseRow } from '../dataset/rows.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { register } from '../../src/cli/commands/import.js';
-import { readDataset } from '../../src/runtime/dataset-files.js';
+import { readDataset } from '../../src/dataset/files.js';
 import { UserError } from '../../src/errors.js';
 import { edgecaffeDir } from '../helpers/paths.js';
 

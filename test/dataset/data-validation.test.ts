@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeRows, encodeHeader, encodeRows } from '../../src/dataset/csv.js';
-import { readDataset } from '../../src/runtime/dataset-files.js';
+import { readDataset } from '../../src/dataset/files.js';
 import { UserError } from '../../src/errors.js';
 import { captureCli } from '../helpers/cli.js';
 import { denseRow } from './rows.js';

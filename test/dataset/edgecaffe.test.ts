@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EDGECAFFE_HARDWARE_ID, parseLinearProfile, parsePipelineRuns } from '../../src/dataset/edgecaffe.js';
-import { readEdgecaffeDir } from '../../src/runtime/dataset-files.js';
+import { readEdgecaffeDir } from '../../src/dataset/files.js';
 import { UserError } from '../../src/errors.js';
 import { edgecaffeDir } from '../helpers/paths.js';
 

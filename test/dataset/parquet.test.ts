@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { ALL_COLUMNS } from '../../src/dataset/csv.js';
-import { readEdgecaffeDir, writeParquet } from '../../src/runtime/dataset-files.js';
+import { readEdgecaffeDir, writeParquet } from '../../src/dataset/files.js';
 import { edgecaffeDir } from '../helpers/paths.js';
 import { denseRow } from './rows.js';
 

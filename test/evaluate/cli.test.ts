@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureCli } from '../helpers/cli.js';
-import { writeDataset } from '../../src/runtime/dataset-files.js';
+import { writeDataset } from '../../src/dataset/files.js';
 import { loadBundle } from '../../src/predict/bundle.js';
 import { aggregateRows } from '../../src/models/observations.js';
 import { exactLaw, HW, HW_MAP, syntheticRows } from '../models/synthetic.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fitDefaultModel, pairedObservations } from '../../src/models/index.js';
 import { aggregateRows } from '../../src/models/observations.js';
-import { readDataset } from '../../src/runtime/dataset-files.js';
+import { readDataset } from '../../src/dataset/files.js';
 import { HW_MAP, syntheticRows } from './synthetic.js';
 import { repoRoot } from '../helpers/paths.js';
 

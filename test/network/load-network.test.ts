@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadNetwork, looksLikeCaffe } from '../../src/runtime/load-network.js';
+import { loadNetwork, looksLikeCaffe } from '../../src/network/load.js';
 import { resolveNetwork } from '../../src/network/shapes.js';
 import { UserError } from '../../src/errors.js';
 import { smallCnn } from '../fixtures/onnx/make-fixtures.js';

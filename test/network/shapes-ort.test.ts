@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { resolveLayerOutput } from '../../src/network/shapes.js';
-import { buildLayerGraph } from '../../src/runtime/onnx-layer.js';
+import { buildLayerGraph } from '../../src/network/onnx-layer.js';
 import type { Layer } from '../../src/network/types.js';
 
 type LayerBody = Layer extends infer L ? (L extends Layer ? Omit<L, 'name' | 'inputs'> : never) : never;

@@ -17,7 +17,7 @@ import { latencyCurve } from '../../src/predict/curve.js';
 import { minMemory } from '../../src/predict/min-memory.js';
 import { predictNetwork } from '../../src/predict/predict.js';
 import { repoRoot } from '../helpers/paths.js';
-import { writeDataset } from '../../src/runtime/dataset-files.js';
+import { writeDataset } from '../../src/dataset/files.js';
 import { HW, syntheticRows } from '../models/synthetic.js';
 import { testBundleJson } from './fixture.js';
 

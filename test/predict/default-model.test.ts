@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { readModelBundle } from '../../src/runtime/model-bundle.js';
-import { readDataset } from '../../src/runtime/dataset-files.js';
+import { readModelBundle } from '../../src/predict/model-bundle.js';
+import { readDataset } from '../../src/dataset/files.js';
 import { aggregateRows, median } from '../../src/models/observations.js';
 import { FeSwapModel } from '../../src/models/fe-swap.js';
 import { resolveNetwork } from '../../src/network/shapes.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundledModelNames, bundledModelsDir, readHardwareFile, readModelBundle, resolveModelPath } from '../../src/runtime/model-bundle.js';
+import { bundledModelNames, bundledModelsDir, readHardwareFile, readModelBundle, resolveModelPath } from '../../src/predict/model-bundle.js';
 import { repoRoot } from '../helpers/paths.js';
 import { HW, testBundleJson } from './fixture.js';
 

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as memlat from '../../src/index.js';
-import { detectCgroups } from '../../src/runtime/limiter.js';
-import { withSwap } from '../../src/runtime/swap.js';
+import { detectCgroups } from '../../src/host/limiter.js';
+import { withSwap } from '../../src/host/swap.js';
 
 const cg = detectCgroups();
 const skip = process.getuid?.() !== 0 || cg.version === null || !cg.writable ? 'needs root and a writable cgroup memory controller' : false;

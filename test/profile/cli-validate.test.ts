@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { register } from '../../src/cli/commands/validate.js';
-import { readDataset } from '../../src/runtime/dataset-files.js';
+import { readDataset } from '../../src/dataset/files.js';
 
 async function cli(args: string[]): Promise<void> {
   const program = new Command().exitOverride();

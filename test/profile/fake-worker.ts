@@ -2,7 +2,7 @@
  * A fake LayerWorker for testing the measurement loop without processes: deterministic timings
  * derived from (jobId, rep), an optional per-pass delay, and OOM/crash on chosen jobs.
  */
-import type { LayerJob, LayerTiming, MeasureOutcome, WorkerOptions } from '../../src/runtime/worker-client.js';
+import type { LayerJob, LayerTiming, MeasureOutcome, WorkerOptions } from '../../src/executor/worker-client.js';
 import type { ProfileWorker } from '../../src/profile/run.js';
 
 /** Deterministic pseudo-timing of (jobId, rep): a hash mapped to a few ms. */

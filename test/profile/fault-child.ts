@@ -5,8 +5,8 @@
  * worker into argv[2] until the parent kills it.
  */
 import { spawn } from 'node:child_process';
-import { lockDataset, openRowWriter } from '../../src/runtime/dataset-files.js';
-import { CgroupV1Limiter, detectCgroups } from '../../src/runtime/limiter.js';
+import { lockDataset, openRowWriter } from '../../src/dataset/files.js';
+import { CgroupV1Limiter, detectCgroups } from '../../src/host/limiter.js';
 import { runProfile } from '../../src/profile/run.js';
 import { killTestPlan } from './kill-plan.js';
 import { fakeStartWorker } from './fake-worker.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measurementKey } from '../../src/profile/plan.js';
 import { runProfile } from '../../src/profile/run.js';
-import { openRowWriter, readDataset } from '../../src/runtime/dataset-files.js';
+import { openRowWriter, readDataset } from '../../src/dataset/files.js';
 import { fakeStartWorker, fakeTiming } from './fake-worker.js';
 import { killTestPlan } from './kill-plan.js';
 

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPlan, measurementKey } from '../../src/profile/plan.js';
 import { runProfile } from '../../src/profile/run.js';
-import { openRowWriter, readDataset } from '../../src/runtime/dataset-files.js';
-import { startWorker } from '../../src/runtime/worker-client.js';
+import { openRowWriter, readDataset } from '../../src/dataset/files.js';
+import { startWorker } from '../../src/executor/worker-client.js';
 import { existsSync } from 'node:fs';
-import { defaultCacheDir, layerHash } from '../../src/runtime/weights.js';
-import { layerWeightSpecs, weightFileBytes } from '../../src/runtime/onnx-layer.js';
+import { defaultCacheDir, layerHash } from '../../src/executor/weights.js';
+import { layerWeightSpecs, weightFileBytes } from '../../src/network/onnx-layer.js';
 
 /** Can this machine start a memory-limited worker? (root + a cgroup hierarchy, or systemd-run.) */
 async function canLimit(cacheDir: string): Promise<string | null> {

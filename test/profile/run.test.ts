@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { MeasurementRow } from '../../src/dataset/schema.js';
 import { buildPlan, measurementKey, type ProfilePlan } from '../../src/profile/plan.js';
 import { runProfile } from '../../src/profile/run.js';
-import { openRowWriter, readDataset } from '../../src/runtime/dataset-files.js';
+import { openRowWriter, readDataset } from '../../src/dataset/files.js';
 import { fakeStartWorker, fakeTiming, type FakeWorld } from './fake-worker.js';
 
 const MiB = 1024 * 1024;

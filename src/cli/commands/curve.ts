@@ -2,7 +2,7 @@
  * `memlat curve <network> [--from 64MiB] [--to 8GiB] [--points 50] [--svg out.svg] [--json]
  * [--measure [--measure-at 256MiB,1GiB] [--reps 3]]`: predicted network total against available
  * memory, with the knee (where swapping starts) and the saturation point (docs/PREDICT.md).
- * `--measure` really runs the network (runtime/run-network.ts, imported only then) at a few memory
+ * `--measure` really runs the network (executor/run-network.ts, imported only then) at a few memory
  * levels and overlays the measured medians.
  */
 import type { Command } from 'commander';
@@ -54,7 +54,7 @@ export function register(program: Command): void {
           ? flags.measureAt.split(',').map((s) => parseBytes(s.trim(), '--measure-at'))
           : [...new Set([Math.round(curve.kneeBytes * 0.75), Math.round(curve.kneeBytes * 1.25), curve.toBytes])].filter((m) => m >= curve.fromBytes && m <= curve.toBytes);
         if (levels.length === 0) throw new UserError(`--measure: no default level lies in ${formatBytes(curve.fromBytes)}..${formatBytes(curve.toBytes)}; give --measure-at 512MiB,1GiB`);
-        const { runNetwork } = await import('../../runtime/run-network.js');
+        const { runNetwork } = await import('../../executor/run-network.js');
         measured = [];
         for (const m of levels) {
           process.stderr.write(`memlat curve: measuring ${rn.name} at ${formatBytes(m)} (${flags.reps} passes)\n`);
@@ -64,7 +64,7 @@ export function register(program: Command): void {
       }
       if (flags.svg !== undefined) {
         const { curveSvg } = await import('../../report/charts.js');
-        const { writeFileAtomic } = await import('../../runtime/dataset-files.js');
+        const { writeFileAtomic } = await import('../../dataset/files.js');
         await writeFileAtomic(flags.svg, curveSvg(curve, measured));
         process.stderr.write(`memlat curve: wrote ${flags.svg}\n`);
       }

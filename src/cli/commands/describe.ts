@@ -45,9 +45,9 @@ export function register(program: Command): void {
     .option('--allow-unknown-ops', 'ONNX: keep unsupported ops as opaque layers (with a warning) instead of failing')
     .option('--json', 'print machine-readable JSON: { name, totals, layers } (see docs/NETWORK-FORMAT.md)')
     .action(async (networkArg: string, flags: DescribeFlags) => {
-      const { loadNetwork } = await import('../../runtime/load-network.js');
+      const { loadNetwork } = await import('../../network/load.js');
       const { resolveNetwork } = await import('../../network/shapes.js');
-      const { describeJsonText, describeNetwork, describeTable } = await import('../../network/describe.js');
+      const { describeJsonText, describeNetwork, describeTable } = await import('../../features/describe.js');
       const opts: Parameters<typeof loadNetwork>[1] = {};
       if (flags.batch !== undefined) opts.batch = flags.batch;
       if (flags.seqLen !== undefined) opts.seqLen = flags.seqLen;

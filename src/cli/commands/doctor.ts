@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .option('--cache-dir <dir>', 'weight cache to test eviction in')
     .option('--json', 'print the checks as JSON')
     .action(async (o: { network?: string; setupSwap?: string; swapFile: string; removeSwap?: boolean; cacheDir?: string; json?: boolean }) => {
-      const swap = await import('../../runtime/swap.js');
+      const swap = await import('../../host/swap.js');
       if (o.removeSwap) {
         const removed = swap.removeSwap();
         process.stdout.write(removed.length ? `removed swap: ${removed.join(', ')}\n` : 'no swap created by memlat to remove\n');
@@ -33,11 +33,11 @@ export function register(program: Command): void {
       }
       let network;
       if (o.network !== undefined) {
-        const { loadNetwork } = await import('../../runtime/load-network.js');
+        const { loadNetwork } = await import('../../network/load.js');
         const { resolveNetwork } = await import('../../network/shapes.js');
         network = resolveNetwork((await loadNetwork(o.network)).network);
       }
-      const { runDoctor } = await import('../../runtime/doctor.js');
+      const { runDoctor } = await import('../../machine/doctor.js');
       const checks = await runDoctor({ network, cacheDir: o.cacheDir });
       if (o.json) process.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
       else {

@@ -55,7 +55,7 @@ export function register(program: Command): void {
       const seed = positiveInt(flags.seed, '--seed');
       if (flags.slices !== 'every' && flags.slices !== 'all') throw new UserError(`--slices "${flags.slices}": use every or all`);
       const fit = parseFitFlags(flags);
-      const { readDataset } = await import('../../runtime/dataset-files.js');
+      const { readDataset } = await import('../../dataset/files.js');
       const { rows, hardware } = await readDataset(flags.data);
       if (rows.length === 0) throw new UserError(`--data ${flags.data}: no rows; profile or import some first`);
       const { aggregateRows } = await import('../../models/observations.js');

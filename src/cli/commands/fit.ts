@@ -43,8 +43,8 @@ export function register(program: Command): void {
       const kind = parseModelKind(flags.model ?? DEFAULT_MODEL_KIND);
       // Without --model: the default kind with the default options (flags given still override them).
       const fit = flags.model === undefined ? { ...DEFAULT_FIT_OPTIONS, ...parseFitFlags(flags) } : parseFitFlags(flags);
-      const { readDataset, readDatasets } = await import('../../runtime/dataset-files.js');
-      const { writeFileAtomic } = await import('../../runtime/dataset-files.js');
+      const { readDataset, readDatasets } = await import('../../dataset/files.js');
+      const { writeFileAtomic } = await import('../../dataset/files.js');
       const { rows, hardware } = await readDatasets(flags.data);
       if (rows.length === 0) throw new UserError(`--data ${flags.data}: no rows; profile or import some first`);
       const { aggregateRows } = await import('../../models/observations.js');

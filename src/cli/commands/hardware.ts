@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .option('--threads <n>', 'onnxruntime threads for the GEMM probe (default: all cores)')
     .action(async (o: { json?: boolean; out?: string; cacheDir?: string; threads?: string }) => {
       if (o.out !== undefined) checkOutputFile(o.out, '--out', 'hw.json');
-      const { measureHardware } = await import('../../runtime/hardware.js');
+      const { measureHardware } = await import('../../machine/hardware.js');
       const threads = o.threads === undefined ? undefined : Number(o.threads);
       if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
         throw new UserError(`--threads ${o.threads}: must be a positive integer`);

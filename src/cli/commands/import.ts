@@ -2,7 +2,7 @@
  * `memlat import edgecaffe <dir> --out rows.csv`: EdgeCaffe profiles -> dataset rows (+ fingerprint
  * and the memory.csv pipeline table beside them). `memlat export --parquet out.parquet --data rows.csv`:
  * a dataset as Parquet for pandas/duckdb. Thin: the work is in src/dataset and
- * src/runtime/dataset-files.ts (loaded lazily).
+ * src/dataset/files.ts (loaded lazily).
  */
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .action(async (dir: string, o: { out: string; means: boolean }) => {
       checkOutputFile(o.out, '--out', 'rows.csv');
       if (!/\.csv(\.gz)?$/i.test(o.out)) throw new UserError(`--out ${o.out}: must end in .csv or .csv.gz`);
-      const files = await import('../../runtime/dataset-files.js');
+      const files = await import('../../dataset/files.js');
       const { EDGECAFFE_HARDWARE } = await import('../../dataset/edgecaffe.js');
       const res = await files.readEdgecaffeDir(dir);
       const rows = o.means ? res.rows : res.rows.filter((r) => r.source !== 'edgecaffe-mean');
@@ -43,7 +43,7 @@ export function register(program: Command): void {
     .requiredOption('--parquet <file>', 'Parquet file to write')
     .action(async (o: { data: string; parquet: string }) => {
       checkOutputFile(o.parquet, '--parquet', 'rows.parquet');
-      const files = await import('../../runtime/dataset-files.js');
+      const files = await import('../../dataset/files.js');
       const { rows } = await files.readDataset(o.data);
       await files.writeParquet(o.parquet, rows);
       process.stderr.write(`${rows.length} rows -> ${o.parquet}\n`);

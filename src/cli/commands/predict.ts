@@ -41,7 +41,7 @@ export function addModelOptions(cmd: Command): Command {
 
 /** Loads and resolves `<network>` and reads the `--model` bundle (lazily imported modules). */
 export async function loadNetworkAndBundle(networkArg: string, flags: ModelFlags): Promise<{ rn: ResolvedNetwork; bundle: LoadedBundle }> {
-  const { readModelBundle } = await import('../../runtime/model-bundle.js');
+  const { readModelBundle } = await import('../../predict/model-bundle.js');
   const { resolveNetwork } = await import('../../network/shapes.js');
   const bundle = readModelBundle(flags.model, flags.hardware === undefined ? {} : { hardwarePath: flags.hardware });
   const opts: { batch?: number; seqLen?: number } = {};
@@ -54,9 +54,9 @@ export async function loadNetworkAndBundle(networkArg: string, flags: ModelFlags
   let network;
   if (!existsSync(networkArg) && !/[/\\]/.test(networkArg) && zoo.isZooName(networkArg)) {
     // --seq-len is checked against the network (refused where there is no sequence): the loader does that.
-    network = opts.seqLen === undefined ? zoo.zooNetwork(networkArg, opts) : (await import('../../runtime/load-network.js')).zooWithOptions(networkArg, opts);
+    network = opts.seqLen === undefined ? zoo.zooNetwork(networkArg, opts) : (await import('../../network/load.js')).zooWithOptions(networkArg, opts);
   } else {
-    const { loadNetwork } = await import('../../runtime/load-network.js');
+    const { loadNetwork } = await import('../../network/load.js');
     const loaded = await loadNetwork(networkArg, opts);
     for (const w of loaded.warnings) process.stderr.write(`memlat: warning: ${w}\n`);
     network = loaded.network;

@@ -2,7 +2,7 @@
  * `memlat profile --out rows.csv [--layers 1000] [--reps 3] [--seed 1] [--budget 30m] [--levels ...]`:
  * measure sampled layers at memory levels and append rows (see docs/PROFILING.md). The same command
  * resumes an interrupted run. Thin: flag parsing, progress bar and summary; the session (resume
- * checks, hardware, swap check) is src/runtime/profile-session.ts, the plan src/profile/plan.ts, the
+ * checks, hardware, swap check) is src/profile/session.ts, the plan src/profile/plan.ts, the
  * loop src/profile/run.ts.
  */
 import type { Command } from 'commander';
@@ -73,7 +73,7 @@ export function register(program: Command): void {
       if (!/\.csv$/i.test(o.out)) throw new UserError(`--out ${o.out}: must end in .csv (rows are appended as they are measured; gzip afterwards)`);
       const threads = o.threads === undefined ? cpus().length : posInt(o.threads, '--threads');
 
-      const { profileSession } = await import('../../runtime/profile-session.js');
+      const { profileSession } = await import('../../profile/session.js');
       const { MultiBar, Presets } = await import('cli-progress');
       const bars = new MultiBar(
         { format: 'profile {bar} {percentage}% | {value}/{total} | ETA {eta_formatted} | limit {limit} | oom {oom}', noTTYOutput: true, notTTYSchedule: 10_000, etaBuffer: 200, hideCursor: true },

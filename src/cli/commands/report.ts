@@ -40,7 +40,7 @@ export function register(program: Command): void {
       const curve = latencyCurve(rn, bundle, { fromBytes: 64 * 2 ** 20, toBytes, points: flags.points }, prepared);
       let evaluation = null;
       if (flags.data !== undefined) {
-        const { readDataset } = await import('../../runtime/dataset-files.js');
+        const { readDataset } = await import('../../dataset/files.js');
         const { aggregateRows } = await import('../../models/observations.js');
         const { rows, hardware } = await readDataset(flags.data);
         const hw = new Map(hardware.map((h) => [h.id, h] as const));
@@ -48,7 +48,7 @@ export function register(program: Command): void {
         evaluation = { dataPath: flags.data, result: evaluateOnObservations(bundle.model, aggregateRows(rows, hw)) };
       }
       const html = reportHtml({ bundle, modelArg: flags.model, evaluation, prediction, curve, generatedAt: new Date().toISOString() });
-      const { writeFileAtomic } = await import('../../runtime/dataset-files.js');
+      const { writeFileAtomic } = await import('../../dataset/files.js');
       await writeFileAtomic(flags.out, html);
       process.stderr.write(`memlat report: wrote ${flags.out} (${formatBytes(Buffer.byteLength(html))})\n`);
     });

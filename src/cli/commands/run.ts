@@ -2,7 +2,7 @@
  * `memlat run <network> --memory 256MiB|none [--reps 5] [--threads N] [--batch N] [--seq-len N]
  * [--dim name=size] [--json]`: really
  * execute a network layer by layer under a memory limit (see docs/RUNTIME.md). Thin: parsing and
- * printing only; the work is runtime/run-network.ts, loaded lazily.
+ * printing only; the work is executor/run-network.ts, loaded lazily.
  */
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
@@ -43,13 +43,13 @@ export function register(program: Command): void {
       const threads = o.threads === undefined ? undefined : posInt(o.threads, '--threads');
       const batch = o.batch === undefined ? undefined : posInt(o.batch, '--batch');
       const seqLen = o.seqLen === undefined ? undefined : posInt(o.seqLen, '--seq-len');
-      const { loadNetwork } = await import('../../runtime/load-network.js');
+      const { loadNetwork } = await import('../../network/load.js');
       const { resolveNetwork } = await import('../../network/shapes.js');
-      const { runNetwork } = await import('../../runtime/run-network.js');
+      const { runNetwork } = await import('../../executor/run-network.js');
       const loaded = await loadNetwork(arg, { batch, seqLen, dims: o.dim });
       for (const w of loaded.warnings) process.stderr.write(`memlat: warning: ${w}\n`);
       const rn = resolveNetwork(loaded.network);
-      const { prepareRun } = await import('../../runtime/run-prepare.js');
+      const { prepareRun } = await import('../../executor/run-prepare.js');
       await prepareRun(rn, { memoryLimitBytes, cacheDir: o.cacheDir, onEvent: (m) => process.stderr.write(`memlat run: ${m}\n`) });
       process.stderr.write(
         `memlat run: ${rn.name}, ${rn.layers.length} layers, memory ${memoryLimitBytes === null ? 'unlimited' : formatBytes(memoryLimitBytes)}, ${reps} passes\n`,

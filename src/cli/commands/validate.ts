@@ -68,7 +68,7 @@ export function register(program: Command): void {
       const threads = o.threads === undefined ? cpus().length : posInt(o.threads, '--threads');
       const { zooNames } = await import('../../network/zoo/index.js');
       const names = o.networks ? o.networks.split(',').map((s) => s.trim()).filter(Boolean) : zooNames();
-      const files = await import('../../runtime/dataset-files.js');
+      const files = await import('../../dataset/files.js');
       const rowsPath = join(o.out, 'rows.csv');
       const summaryPath = join(o.out, 'summary.json');
       const planPath = files.planPathFor(rowsPath);
@@ -89,7 +89,7 @@ export function register(program: Command): void {
 
 async function validateLocked(
   o: ValidateFlags,
-  files: typeof import('../../runtime/dataset-files.js'),
+  files: typeof import('../../dataset/files.js'),
   rowsPath: string,
   summaryPath: string,
   planPath: string,
@@ -105,7 +105,7 @@ async function validateLocked(
       }
       if (!side && !o.dryRun) {
         process.stderr.write('measuring this machine (memlat hardware) ...\n');
-        const { measureHardware } = await import('../../runtime/hardware.js');
+        const { measureHardware } = await import('../../machine/hardware.js');
         const hw = await measureHardware({ threads, ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}) });
         if (hw.runtimeIdleBytes === null) throw new UserError('the idle worker footprint could not be measured; run \'memlat doctor\' for the cause');
         await files.writeHardware(rowsPath, [hw]);
@@ -115,7 +115,7 @@ async function validateLocked(
       const idleBytes = side?.idleBytes ?? 100 * 1024 * 1024;
       const summary = ((await files.readJsonFile(summaryPath)) as SummaryEntry[] | null) ?? [];
 
-      const { loadNetwork } = await import('../../runtime/load-network.js');
+      const { loadNetwork } = await import('../../network/load.js');
       const { resolveNetwork } = await import('../../network/shapes.js');
       const { oomRow, validationLevels, validationRows } = await import('../../profile/validation.js');
       const todo: { rn: ReturnType<typeof resolveNetwork>; factor: number | null; memoryLimitBytes: number | null }[] = [];
@@ -128,13 +128,13 @@ async function validateLocked(
         }
       }
       if (o.dryRun || !side) return;
-      const { sweepLeftovers } = await import('../../runtime/doctor.js');
+      const { sweepLeftovers } = await import('../../executor/leftovers.js');
       const swept = sweepLeftovers(o.cacheDir);
       if (swept.groups.length || swept.tmpFiles.length) {
         process.stderr.write(`removed ${swept.groups.length} cgroup(s) and ${swept.tmpFiles.length} temporary weight file(s) left by dead memlat processes\n`);
       }
 
-      const { runNetwork } = await import('../../runtime/run-network.js');
+      const { runNetwork } = await import('../../executor/run-network.js');
       const writer = await files.openRowWriter(rowsPath);
       const ac = new AbortController();
       const onSigint = (): void => ac.abort();
@@ -160,7 +160,7 @@ async function validateLocked(
             if (ac.signal.aborted) break;
             const message = e instanceof Error ? e.message : String(e);
             // An OOM kill is a result too: one row with oom = true for the layer it hit (no times).
-            const { OomError } = await import('../../runtime/run-network.js');
+            const { OomError } = await import('../../executor/run-network.js');
             if (e instanceof OomError) await writer.append([oomRow(job.rn, e.layerIndex, e.rep, job.memoryLimitBytes, side.hardwareId)]);
             entry = { network: job.rn.name, factor: job.factor, memoryLimitBytes: job.memoryLimitBytes, status: 'failed', message, elapsedMs: Date.now() - t0, finishedAt: new Date().toISOString() };
             process.stderr.write(` FAILED: ${message}\n`);

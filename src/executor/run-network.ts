@@ -1,0 +1,191 @@
+/**
+ * The whole-network executor behind `memlat run`: one worker confined to M runs every layer of a
+ * resolved network in order, `reps` passes, exactly as ../../docs/EXECUTION-MODEL.md describes, and
+ * the per-pass timings are reduced to medians and spreads.
+ */
+import type { ResolvedNetwork } from '../network/types.js';
+import { UserError } from '../errors.js';
+import { median } from '../stats.js';
+import { formatBytes } from '../units.js';
+import { largestResidentBytes, layerWeightSpecs, weightFileBytes } from '../network/onnx-layer.js';
+import { swapBytes } from '../host/swap.js';
+import { startWorker, type LayerJob, type LayerTiming, type WorkerOptions } from './worker-client.js';
+
+/** Result of runNetwork (the `memlat run --json` document plus raw passes). */
+export interface RunResult {
+  network: string;
+  memoryBytes: number | null;
+  reps: number;
+  /** Median over passes of the pass total (sum of every layer's load+run+unload), ms. */
+  totalMs: number;
+  /** Each pass's total, ms. */
+  totalsMs: number[];
+  /**
+   * Untimed harness overhead per pass (the scavenges and counter reads between layers, in no timed
+   * phase; see docs/EXECUTION-MODEL.md), ms: each pass's sum over layers.
+   */
+  harnessMsPerPass: number[];
+  /** Median over passes of the pass's major faults (all layers). */
+  majorFaults: number;
+  /** Median over passes of the pass's swap-in pages (null if unavailable). */
+  swapInPages: number | null;
+  layers: {
+    name: string;
+    type: string;
+    loadMs: number;
+    runMs: number;
+    unloadMs: number;
+    totalMs: number;
+    /** [min, max] over passes. */
+    loadSpreadMs: [number, number];
+    runSpreadMs: [number, number];
+    unloadSpreadMs: [number, number];
+    majorFaults: number;
+    swapInPages: number | null;
+    weightBytes: number;
+  }[];
+  /** Raw timings: passes[pass][layer]. */
+  passes: LayerTiming[][];
+}
+
+export { median } from '../stats.js';
+
+function spread(xs: number[]): [number, number] {
+  return [Math.min(...xs), Math.max(...xs)];
+}
+
+/**
+ * Swap a run at `memoryBytes` needs so nothing is OOM-killed: the largest layer's resident bytes
+ * plus a 256 MiB allowance for the runtime, minus M (0 when unlimited). Cost O(layers).
+ */
+export function swapNeededBytes(rn: ResolvedNetwork, memoryBytes: number | null): number {
+  if (memoryBytes === null) return 0;
+  const largest = largestResidentBytes(rn);
+  return Math.max(0, largest + 256 * 2 ** 20 - memoryBytes);
+}
+
+/**
+ * A run whose worker was OOM-killed: a UserError whose message gives advice that fits the machine's
+ * state, carrying the passes that finished (and the layers of the pass in flight) so callers can
+ * store them with an OOM row for the layer that was killed.
+ */
+export class OomError extends UserError {
+  constructor(
+    message: string,
+    readonly layerIndex: number,
+    /** The pass the kill hit (0-based). */
+    readonly rep: number,
+    /** Timings measured before the kill: passes[pass][layer]. */
+    readonly passes: LayerTiming[][],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * What to tell the user after an OOM kill at `memoryBytes`, given the free swap: add swap when it is
+ * short of what the run needs, else raise the limit (the swap was there; the group's memory+swap cap
+ * or the kernel's reclaim could not keep up). Cost O(layers).
+ */
+export function oomAdvice(rn: ResolvedNetwork, memoryBytes: number, freeSwapBytes: number): string {
+  const need = swapNeededBytes(rn, memoryBytes);
+  const noSwap = largestResidentBytes(rn) + 256 * 2 ** 20;
+  if (need + 512 * 2 ** 20 > freeSwapBytes) {
+    return `add swap ('sudo memlat doctor --setup-swap ${Math.ceil((need + 2 ** 30) / 2 ** 30)}GiB': ${formatBytes(freeSwapBytes)} is free) or raise --memory to ${formatBytes(noSwap)}, where the largest layer fits`;
+  }
+  return `${formatBytes(freeSwapBytes)} of swap is free, which this run should not exhaust; raise --memory (${formatBytes(noSwap)} fits the largest layer), and check that nothing caps the group's memory+swap (memory.memsw.limit_in_bytes / memory.swap.max)`;
+}
+
+/**
+ * Run `rn` layer by layer in a memory-limited worker for `opts.reps` passes (each starting cold).
+ * Refuses (UserError) when swap is smaller than the limit requires or the limit is below the
+ * runtime's idle footprint, and when the worker is OOM-killed or crashes. Cost: reps x the network.
+ */
+export async function runNetwork(
+  rn: ResolvedNetwork,
+  opts: WorkerOptions & { reps: number; onPass?: (i: number) => void; signal?: AbortSignal },
+): Promise<RunResult> {
+  if (!Number.isInteger(opts.reps) || opts.reps < 1) throw new UserError(`--reps ${opts.reps}: must be a positive integer, e.g. --reps 5`);
+  const need = swapNeededBytes(rn, opts.memoryLimitBytes);
+  const { freeBytes } = swapBytes();
+  if (need > freeBytes) {
+    throw new UserError(
+      `--memory ${formatBytes(opts.memoryLimitBytes ?? 0)}: ${rn.name} needs ${formatBytes(need)} of swap beyond the limit but only ${formatBytes(freeBytes)} is free; run 'sudo memlat doctor --setup-swap ${Math.ceil((need + 2 ** 30) / 2 ** 30)}GiB'`,
+    );
+  }
+  const jobs: LayerJob[] = rn.layers.map((l) => ({ id: String(l.index), layer: l.layer, inputShapes: l.inputShapes }));
+  const byId = new Map(rn.layers.map((l, i) => [String(l.index), i]));
+  const passes: LayerTiming[][] = Array.from({ length: opts.reps }, () => []);
+  const worker = await startWorker(opts);
+  try {
+    let lastPass = -1;
+    const outcome = await worker.measurePasses(
+      jobs,
+      opts.reps,
+      (t) => {
+        passes[t.rep]?.push(t);
+        if (t.rep !== lastPass) {
+          lastPass = t.rep;
+          opts.onPass?.(t.rep);
+        }
+      },
+      opts.signal,
+    );
+    if (outcome.status === 'oom') {
+      const i = byId.get(outcome.jobId) ?? -1;
+      const l = rn.layers[i];
+      const rep = passes.findIndex((p) => p.length < rn.layers.length);
+      throw new OomError(
+        `the worker was OOM-killed at layer "${l?.layer.name ?? outcome.jobId}" under --memory ${formatBytes(opts.memoryLimitBytes ?? 0)}; ${oomAdvice(rn, opts.memoryLimitBytes ?? 0, swapBytes().freeBytes)}`,
+        l?.index ?? -1,
+        rep < 0 ? opts.reps - 1 : rep,
+        passes.filter((p) => p.length > 0),
+      );
+    }
+    if (outcome.status === 'crashed') {
+      const l = rn.layers[byId.get(outcome.jobId ?? '') ?? -1];
+      throw new Error(`worker crashed${l ? ` at layer "${l.layer.name}"` : ''}: ${outcome.message}`);
+    }
+    if (outcome.status === 'aborted') throw new UserError('run aborted');
+  } finally {
+    await worker.close();
+  }
+
+  const totalsMs = passes.map((p) => p.reduce((a, t) => a + t.loadMs + t.runMs + t.unloadMs, 0));
+  const swapOf = (ts: LayerTiming[]): number | null =>
+    ts.some((t) => t.swapInPages === null) ? null : ts.reduce((a, t) => a + (t.swapInPages ?? 0), 0);
+  const passSwap = passes.map(swapOf);
+  const layers = rn.layers.map((l, i) => {
+    const ts = passes.map((p) => p[i]).filter((t): t is LayerTiming => t !== undefined);
+    const load = ts.map((t) => t.loadMs);
+    const run = ts.map((t) => t.runMs);
+    const unload = ts.map((t) => t.unloadMs);
+    const sw = ts.map((t) => t.swapInPages);
+    return {
+      name: l.layer.name,
+      type: l.layer.type,
+      loadMs: median(load),
+      runMs: median(run),
+      unloadMs: median(unload),
+      totalMs: median(ts.map((t) => t.loadMs + t.runMs + t.unloadMs)),
+      loadSpreadMs: spread(load),
+      runSpreadMs: spread(run),
+      unloadSpreadMs: spread(unload),
+      majorFaults: median(ts.map((t) => t.majorFaults)),
+      swapInPages: sw.some((v) => v === null) ? null : median(sw as number[]),
+      weightBytes: weightFileBytes(layerWeightSpecs(l.layer, l.inputShapes)),
+    };
+  });
+  return {
+    network: rn.name,
+    memoryBytes: opts.memoryLimitBytes,
+    reps: opts.reps,
+    totalMs: median(totalsMs),
+    totalsMs,
+    harnessMsPerPass: passes.map((p) => p.reduce((a, t) => a + t.harnessMs, 0)),
+    majorFaults: median(passes.map((p) => p.reduce((a, t) => a + t.majorFaults, 0))),
+    swapInPages: passSwap.some((v) => v === null) ? null : median(passSwap as number[]),
+    layers,
+    passes,
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * What `memlat run` (and the library's run()) does before the worker starts: remove leftovers of
+ * dead memlat processes, refuse a limit beyond the machine's RAM, and write the network's weight files
+ * with the Ctrl-C-responsive writer after checking they fit in the cache's free space.
+ */
+import { totalmem } from 'node:os';
+import type { ResolvedNetwork } from '../network/types.js';
+import { UserError } from '../errors.js';
+import { formatBytes } from '../units.js';
+import { sweepLeftovers } from './leftovers.js';
+import { writeWeightFiles } from './weights.js';
+
+/** Refuses (UserError) a memory limit above the machine's RAM. Cost: O(1). */
+export function checkLimitWithinRam(memoryLimitBytes: number | null, field = '--memory'): void {
+  if (memoryLimitBytes === null) return;
+  const ram = totalmem();
+  if (memoryLimitBytes > ram) {
+    throw new UserError(`${field} ${formatBytes(memoryLimitBytes)}: more than this machine's RAM (${formatBytes(ram)}); use at most ${formatBytes(ram)}, or "none" for no limit`);
+  }
+}
+
+/**
+ * Sweep leftovers, check the limit and write the missing weight files (see writeWeightFiles).
+ * Cost: two readdirs + O(missing weight bytes).
+ */
+export async function prepareRun(
+  rn: ResolvedNetwork,
+  o: { memoryLimitBytes: number | null; cacheDir?: string | undefined; signal?: AbortSignal; onEvent?: (m: string) => void },
+): Promise<void> {
+  checkLimitWithinRam(o.memoryLimitBytes);
+  const swept = sweepLeftovers(o.cacheDir);
+  if (swept.groups.length || swept.tmpFiles.length) {
+    o.onEvent?.(`removed ${swept.groups.length} cgroup(s) and ${swept.tmpFiles.length} temporary weight file(s) left by dead memlat processes`);
+  }
+  const wrote = await writeWeightFiles(rn.layers.map((l) => ({ layer: l.layer, inputShapes: l.inputShapes })), o.cacheDir, o.signal);
+  if (wrote > 0) o.onEvent?.(`wrote ${formatBytes(wrote)} of weight files`);
+}

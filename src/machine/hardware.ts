@@ -1,0 +1,129 @@
+/**
+ * The hardware fingerprint (`memlat hardware`): what the machine is (CPU, cores, RAM, cgroup version)
+ * and what it measures (cold disk read, memory copy, GEMM rate through onnxruntime, runtime idle
+ * footprint). Stored with every dataset so rows from different machines can be told apart.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { arch, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { HardwareFingerprint } from '../dataset/schema.js';
+import { buildLayerGraph } from '../network/onnx-layer.js';
+import { detectCgroups } from '../host/limiter.js';
+import { evictFromPageCache } from '../host/page-cache.js';
+import { median } from '../stats.js';
+import { defaultCacheDir, readWeightFile } from '../executor/weights.js';
+import { startWorker } from '../executor/worker-client.js';
+
+/** Options of measureHardware. */
+export interface HardwareOptions {
+  cacheDir?: string;
+  /** Size of the cold-read probe file (default 256 MiB). */
+  diskTestBytes?: number;
+  /** Size of the memory-copy buffers (default 256 MiB). */
+  memTestBytes?: number;
+  /** GEMM side (default 1024: a 1024x1024 by 1024x1024 MatMul). */
+  gemmSize?: number;
+  threads?: number;
+  /** Skip the probes that take time (disk, memory, GEMM, idle worker): identity fields only. */
+  quick?: boolean;
+}
+
+/**
+ * Stable short id from CPU model, cores and RAM, e.g. "x64-2c-24g-3f9a". RAM is rounded to whole
+ * GiB so the id does not move with firmware reservations. Cost: one hash.
+ */
+export function hardwareId(cpuModel: string, cores: number, ramBytes: number, machineArch = arch()): string {
+  const ramGiB = Math.round(ramBytes / 2 ** 30);
+  const h = createHash('sha256').update(`${cpuModel}|${cores}|${ramGiB}`).digest('hex').slice(0, 4);
+  return `${machineArch}-${cores}c-${ramGiB}g-${h}`;
+}
+
+/** Cold sequential read bandwidth: write `bytes`, fsync, evict from the page cache, time a read. */
+export function measureDiskReadBytesPerSec(dir: string, bytes: number): number {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `disk-probe-${process.pid}.bin`);
+  try {
+    const fd = openSync(path, 'w');
+    const chunk = Buffer.alloc(4 * 2 ** 20, 0x5a);
+    for (let left = bytes; left > 0; left -= chunk.length) writeSync(fd, chunk, 0, Math.min(left, chunk.length));
+    fsyncSync(fd);
+    closeSync(fd);
+    evictFromPageCache(path);
+    const t0 = performance.now();
+    readWeightFile(path);
+    const s = (performance.now() - t0) / 1000;
+    return bytes / s;
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
+/** Memory copy bandwidth: median of 5 copies of a `bytes` Buffer into another, bytes copied/s. */
+export function measureMemBandwidthBytesPerSec(bytes: number): number {
+  const src = Buffer.alloc(bytes, 1);
+  const dst = Buffer.alloc(bytes, 0);
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    src.copy(dst);
+    times.push((performance.now() - t0) / 1000);
+  }
+  return bytes / median(times);
+}
+
+/** fp32 GEMM rate through onnxruntime (n x n by n x n MatMul), GFLOP/s, median of 5 runs. */
+export async function measureGemmGflops(n: number, threads: number): Promise<number> {
+  const ort = await import('onnxruntime-node');
+  const g = buildLayerGraph({ type: 'matmul', name: 'gemm', inputs: ['a', 'b'] }, [[n, n], [n, n]]);
+  const session = await ort.InferenceSession.create(g.modelBytes, {
+    intraOpNumThreads: threads,
+    enableCpuMemArena: false,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+  });
+  const a = new ort.Tensor('float32', new Float32Array(n * n).fill(0.5), [n, n]);
+  const b = new ort.Tensor('float32', new Float32Array(n * n).fill(0.25), [n, n]);
+  await session.run({ x0: a, x1: b });
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await session.run({ x0: a, x1: b });
+    times.push((performance.now() - t0) / 1000);
+  }
+  await session.release();
+  return (2 * n ** 3) / median(times) / 1e9;
+}
+
+/**
+ * Measure this machine. Cost: ~2-5 s (256 MiB written and read back, 5 x 256 MiB copies, 6 GEMMs,
+ * one idle worker start); `quick` skips all measurements.
+ */
+export async function measureHardware(opts: HardwareOptions = {}): Promise<HardwareFingerprint> {
+  const cpuList = cpus();
+  const cpuModel = cpuList[0]?.model.trim() ?? 'unknown';
+  const cores = cpuList.length;
+  const ramBytes = totalmem();
+  const fp: HardwareFingerprint = {
+    id: hardwareId(cpuModel, cores, ramBytes),
+    cpuModel,
+    cores,
+    ramBytes,
+    cgroupVersion: detectCgroups().version,
+    diskReadBytesPerSec: null,
+    memBandwidthBytesPerSec: null,
+    gemmGflops: null,
+    runtimeIdleBytes: null,
+    measuredAt: new Date().toISOString(),
+  };
+  if (opts.quick) return fp;
+  const threads = opts.threads ?? cores;
+  fp.diskReadBytesPerSec = measureDiskReadBytesPerSec(defaultCacheDir(opts.cacheDir), opts.diskTestBytes ?? 256 * 2 ** 20);
+  fp.memBandwidthBytesPerSec = measureMemBandwidthBytesPerSec(opts.memTestBytes ?? 256 * 2 ** 20);
+  fp.gemmGflops = await measureGemmGflops(opts.gemmSize ?? 1024, threads);
+  const w = await startWorker({ memoryLimitBytes: null, threads });
+  fp.runtimeIdleBytes = w.idleRssBytes;
+  await w.close();
+  fp.notes = `threads ${threads}; disk probe ${opts.diskTestBytes ?? 256 * 2 ** 20} bytes cold (posix_fadvise DONTNEED); memory = Buffer copy; GEMM ${opts.gemmSize ?? 1024}^3 MatMul fp32`;
+  return fp;
+}

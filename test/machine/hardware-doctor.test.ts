@@ -1,0 +1,47 @@
+// measureHardware gives plausible measured numbers and a stable id; runDoctor reports failures with
+// exact fix commands (swap against a network's largest layer).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpus, totalmem } from 'node:os';
+import { hardwareId, measureHardware } from '../../src/machine/hardware.js';
+import { runDoctor } from '../../src/machine/doctor.js';
+import { resolveNetwork } from '../../src/network/shapes.js';
+import { swapBytes } from '../../src/host/swap.js';
+
+test('hardwareId: stable, readable, sensitive to cores and RAM, not to small RAM differences', () => {
+  const id = hardwareId('Intel(R) Xeon(R) Processor', 2, 24152 * 2 ** 20, 'x64');
+  assert.match(id, /^x64-2c-24g-[0-9a-f]{4}$/);
+  assert.equal(hardwareId('Intel(R) Xeon(R) Processor', 2, 24100 * 2 ** 20, 'x64'), id);
+  assert.notEqual(hardwareId('Intel(R) Xeon(R) Processor', 4, 24152 * 2 ** 20, 'x64'), id);
+});
+
+test('measureHardware: identity fields match the OS; measured rates are plausible', { timeout: 120_000 }, async () => {
+  const fp = await measureHardware({ diskTestBytes: 32 * 2 ** 20, memTestBytes: 32 * 2 ** 20, gemmSize: 512, threads: 1 });
+  console.log(JSON.stringify(fp));
+  assert.equal(fp.cores, cpus().length);
+  assert.equal(fp.ramBytes, totalmem());
+  assert.equal(fp.id, hardwareId(fp.cpuModel, fp.cores, fp.ramBytes));
+  const within = (v: number | null, lo: number, hi: number): boolean => v !== null && v > lo && v < hi;
+  assert.ok(within(fp.diskReadBytesPerSec, 10e6, 100e9), `disk ${fp.diskReadBytesPerSec}`);
+  assert.ok(within(fp.memBandwidthBytesPerSec, 100e6, 1e12), `mem ${fp.memBandwidthBytesPerSec}`);
+  assert.ok(within(fp.gemmGflops, 0.1, 10_000), `gemm ${fp.gemmGflops}`);
+  assert.ok(within(fp.runtimeIdleBytes, 20 * 2 ** 20, 2 ** 30), `idle ${fp.runtimeIdleBytes}`);
+});
+
+test('runDoctor: a network whose largest layer exceeds free swap fails "swap" with the setup command', async () => {
+  const huge = resolveNetwork({
+    name: 'huge',
+    inputs: [{ name: 'x', shape: [1, 8192] }],
+    layers: [{ type: 'dense', name: 'fc', inputs: ['x'], units: 262144 }], // 8 GiB
+  });
+  const checks = await runDoctor({ network: huge, skipRuntime: true });
+  assert.deepEqual(checks.map((c) => c.name), ['privileges', 'cgroup', 'swap', 'leftovers', 'dd', 'page-cache']);
+  const swap = checks.find((c) => c.name === 'swap');
+  const free = swapBytes().freeBytes;
+  assert.equal(swap?.ok, free >= 8 * 2 ** 30 + 8192 * 4 + 262144 * 4);
+  if (!swap?.ok) assert.match(swap?.fix ?? '', /^sudo memlat doctor --setup-swap \d+GiB$/);
+  assert.ok(swap?.detail.includes('largest layer of huge (8 GiB)'), swap?.detail);
+  assert.equal(checks.find((c) => c.name === 'dd')?.ok, true);
+  assert.equal(checks.find((c) => c.name === 'page-cache')?.ok, true);
+  for (const c of checks) if (!c.ok) assert.ok(c.fix, `failed check ${c.name} has a fix`);
+});
