@@ -219,7 +219,8 @@ export function checkMachine(model: HardwareFingerprint, target: MachineTarget, 
         : `load and swap times are likely ${slower(disk.ratio)} than predicted`);
     }
     const gemm = get('gemmGflops');
-    const runFlagged = flagged.some((d) => d.affects.includes('run') && !(planning && uses.has(d.part)));
+    // cores are a model input, but a model fitted on one machine saw one core count: not transferred
+    const runFlagged = flagged.some((d) => d.affects.includes('run') && !(planning && uses.has(d.part) && d.part !== 'cores'));
     if (gemm?.severity === 'warn' && gemm.ratio !== null && !(planning && uses.has('gemmGflops'))) effects.push(`compute-bound run times are likely ${slower(gemm.ratio)}`);
     else if (runFlagged) effects.push('run times may differ');
     const ram = get('ramBytes');
