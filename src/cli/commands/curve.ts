@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { addModelOptions, fmtMs, loadNetworkAndBundle, machineCheck, modelOriginJson, positiveInt, table, type ModelFlags } from './predict.js';
+import { addModelOptions, fmtMs, loadNetworkAndBundle, MACHINE_HELP, machineCheck, modelOriginJson, positiveInt, table, type ModelFlags } from './predict.js';
 
 interface CurveFlags extends ModelFlags {
   from: string;
@@ -35,6 +35,7 @@ export function register(program: Command): void {
     .option('--measure', 'also run the network for real (memlat run) at a few memory levels and overlay the measured medians')
     .option('--measure-at <sizes>', 'comma-separated memory levels for --measure (default: 0.75x and 1.25x the knee, and --to)')
     .option('--reps <n>', 'passes per measured level (--measure)', positiveInt('--reps'), 3)
+    .addHelpText('after', MACHINE_HELP)
     .action(async (networkArg: string, flags: CurveFlags) => {
       const { parseBytes, formatBytes, checkOutputFile } = await import('../../units.js');
       if (flags.svg !== undefined) checkOutputFile(flags.svg, '--svg', 'curve.svg');

@@ -4,7 +4,7 @@
  * (src/predict/min-memory.ts, docs/PREDICT.md).
  */
 import type { Command } from 'commander';
-import { addModelOptions, fmtMs, loadNetworkAndBundle, machineCheck, modelOriginJson, type ModelFlags } from './predict.js';
+import { addModelOptions, fmtMs, loadNetworkAndBundle, MACHINE_HELP, machineCheck, modelOriginJson, type ModelFlags } from './predict.js';
 
 interface MinMemoryFlags extends ModelFlags {
   target: string;
@@ -24,6 +24,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON: { network, targetMs, memoryBytes, conservativeMemoryBytes } (null where no memory meets it)')
     .option('--verify', 'then run the network for real at both answers (like memlat run) and say whether the target was met')
     .option('--reps <n>', 'passes per verification run (with --verify)', '5')
+    .addHelpText('after', MACHINE_HELP)
     .action(async (networkArg: string, flags: MinMemoryFlags) => {
       if (flags.verify === true) {
         const { verifyMinMemory } = await import('../../api.js');

@@ -33,6 +33,15 @@ export function positiveInt(flag: string): (text: string) => number {
   };
 }
 
+/** The --help text predict, curve and min-memory end with: the machine check and the model location. */
+export const MACHINE_HELP = `
+Machine check: the model describes the machine it was fitted on. When this machine differs (CPU,
+cores, RAM; disk and memory bandwidth once 'memlat hardware' has measured and cached them), the
+parts, their ratios and the likely effect are printed on stderr, and are in --json as "machine".
+With --hardware and a bundle, the model's machine is compared with that file instead.
+Model used without --model: $MEMLAT_MODEL, else the per-user model ('memlat model install'), else
+the bundled default; --json says which ("modelSource", "modelPath"). See docs/PREDICT.md.`;
+
 /** Adds --model, --hardware, --batch and --seq-len to a command. */
 export function addModelOptions(cmd: Command): Command {
   return cmd
@@ -161,6 +170,7 @@ export function register(program: Command): void {
   addModelOptions(cmd)
     .option('--top <n>', 'how many bottleneck layers to list', positiveInt('--top'), 5)
     .option('--json', 'print JSON: { network, memoryBytes, model, totalMs, intervalMs, layers } (docs/PREDICT.md)')
+    .addHelpText('after', MACHINE_HELP)
     .action(async (networkArg: string, flags: PredictFlags) => {
       const { parseMemoryLimit, formatBytes } = await import('../../units.js');
       const memoryBytes = parseMemoryLimit(flags.memory, '--memory');
