@@ -234,7 +234,7 @@ export function checkMachine(model: HardwareFingerprint, target: MachineTarget, 
       const used = [...uses].map((p) => (p === 'diskReadBytesPerSec' && !uses.has('memBandwidthBytesPerSec') ? 'disk (for swap)' : PART_TEXT[p]));
       warnings.push(`planning: the prediction takes ${used.join(', ')} from --hardware; everything else is ${model.id}'s; for that machine's own times profile it (memlat profile, memlat fit)`);
     } else {
-      warnings.push(`to predict for this machine, profile it: memlat profile --out rows.csv, then memlat fit --data rows.csv --out model.json and memlat model install model.json (used by later commands without --model); to plan for another machine pass its fingerprint with --hardware hw.json`
+      warnings.push(`to predict for this machine, profile it: memlat profile --out rows.csv; memlat fit --data rows.csv --out model.json; memlat model install model.json (later commands then use it); to plan for another machine: --hardware hw.json`
         + (target.measured ? '' : `; compared CPU, cores and RAM only (memlat hardware measures disk and memory bandwidth, ~5 s, and caches them for this check)`));
     }
   } else if (!target.measured && !planning) {
