@@ -28,7 +28,9 @@ export function register(program: Command): void {
       const fp = await measureHardware({ cacheDir: o.cacheDir, threads });
       const json = `${JSON.stringify(fp, null, 2)}\n`;
       if (o.out) writeFileSync(o.out, json);
-      {
+      if (threads !== undefined && threads !== fp.cores) {
+        process.stderr.write(`memlat hardware: not cached (--threads ${threads}: predict compares against a fingerprint measured on all cores)\n`);
+      } else {
         const { writeCachedFingerprint } = await import('../../user-files.js');
         try {
           const cached = writeCachedFingerprint(fp);
