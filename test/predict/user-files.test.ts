@@ -182,6 +182,12 @@ test('memlat predict --json on a machine whose cached fingerprint has half the d
   const pm = (JSON.parse(p.stdout) as { machine: MachineCheck }).machine;
   assert.deepEqual([pm.target.kind, pm.target.path], ['hardware-file', device]);
   assert.deepEqual(pm.differences.filter((d) => d.severity !== 'ok').map((d) => [d.part, d.ratio]), [['diskReadBytesPerSec', 2]]);
+  const pp = cli(['predict', 'vgg16', '--memory', '2GiB', '--model', model, '--hardware', device, '--json'], env);
+  assert.equal(pp.status, 0, pp.stderr);
+  const ppm = (JSON.parse(pp.stdout) as { machine: MachineCheck; hardwareId: string }).machine;
+  assert.equal(ppm.target.kind, 'hardware-file');
+  assert.match(ppm.warnings[0]!, /; --hardware .*device\.json: disk 954 MiB\/s \(2\.00x\): load and swap times are likely ~2\.0x shorter than predicted$/);
+  assert.match(ppm.warnings[1]!, /^planning: the prediction takes cores, RAM, runtime idle from --hardware/);
 });
 
 test('memlat model install, then predict/curve without --model use it; MEMLAT_MODEL wins; predict --json says which and from where', () => {
