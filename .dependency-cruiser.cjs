@@ -4,13 +4,13 @@
 //   base      units, errors, stats, random (src/*.ts)
 //   core      onnx < network < features < dataset < models < predict, evaluate < report  (pure: no fs, no processes)
 //   edge      host (cgroups, swap, page cache) < executor (worker, runs, weights) < machine (fingerprint, doctor);
-//             the file readers beside their codecs: dataset/files.ts, network/load.ts, predict/model-bundle.ts
+//             the file readers beside their codecs: dataset/files.ts, network/load.ts, predict/model-bundle.ts, predict/user-files.ts
 //   profile   the profiling orchestrator (plan, loop, session)
 //   api       api.ts, verify.ts, index.ts (the library)
 //   cli       src/cli/ (commands speak to the library API only)
 
 const BASE = '^src/(units|errors|stats|random)[.]ts$';
-const READERS = '^src/(dataset/files|network/load|predict/model-bundle)[.]ts$';
+const READERS = '^src/(dataset/files|network/load|predict/model-bundle|predict/user-files)[.]ts$';
 const CORE_FOLDERS = ['onnx', 'network', 'features', 'dataset', 'models', 'predict', 'evaluate', 'report'];
 const CORE = `^src/(${CORE_FOLDERS.join('|')})/`;
 const EDGE_AND_UP = '^src/(host|executor|machine|profile|cli)/|^src/(api|verify|index)[.]ts$';
@@ -36,10 +36,11 @@ const CLI_EXCEPTIONS = {
   'src/cli/commands/doctor.ts': ['host/swap', 'machine/doctor', 'network/load', 'network/shapes'],
   'src/cli/commands/evaluate.ts': ['dataset/files', 'evaluate/harness', 'evaluate/splits', 'models/index', 'models/observations'],
   'src/cli/commands/fit.ts': ['dataset/files', 'models/index', 'models/observations', 'models/summary', 'predict/bundle'],
-  'src/cli/commands/hardware.ts': ['machine/hardware'],
+  'src/cli/commands/hardware.ts': ['machine/hardware', 'predict/user-files'],
   'src/cli/commands/import.ts': ['dataset/edgecaffe', 'dataset/files'],
+  'src/cli/commands/model.ts': ['predict/user-files'],
   'src/cli/commands/min-memory.ts': ['predict/feasibility', 'predict/min-memory'],
-  'src/cli/commands/predict.ts': ['network/load', 'network/shapes', 'network/types', 'network/zoo/index', 'predict/bundle', 'predict/feasibility', 'predict/model-bundle', 'predict/predict'],
+  'src/cli/commands/predict.ts': ['network/load', 'network/shapes', 'network/types', 'network/zoo/index', 'predict/bundle', 'predict/feasibility', 'predict/model-bundle', 'predict/predict', 'predict/user-files', 'predict/machine'],
   'src/cli/commands/profile.ts': ['profile/session'],
   'src/cli/commands/report.ts': ['dataset/files', 'models/observations', 'predict/curve', 'predict/predict', 'report/report'],
   'src/cli/commands/run.ts': ['executor/run-network', 'executor/run-prepare', 'network/load', 'network/shapes'],

@@ -402,7 +402,7 @@ async function main(): Promise<void> {
   if (existsSync(join(root, 'data/models/default.json'))) {
     for (let i = 0; i < 11; i++) {
       const t = performance.now();
-      const r = spawnSync(process.execPath, [cli, 'predict', 'vgg16', '--memory', '512MiB', '--json'], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [cli, 'predict', 'vgg16', '--memory', '512MiB', '--model', 'default', '--json'], { encoding: 'utf8' });
       const ms = performance.now() - t;
       if (r.status !== 0) {
         log(`predict failed: ${r.stderr}`);

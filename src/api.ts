@@ -18,7 +18,9 @@ import { resolveNetwork } from './network/shapes.js';
 import { describeNetwork, type DescribeJson } from './features/describe.js';
 import { parseBytes, parseDurationMs, parseMemoryLimit } from './units.js';
 import { loadNetwork, type LoadNetworkOptions } from './network/load.js';
-import { readModelBundle } from './predict/model-bundle.js';
+import { predictionMachine, readChosenModel, type ModelChoice } from './predict/user-files.js';
+import type { MachineCheck } from './predict/machine.js';
+import type { LoadedBundle } from './predict/bundle.js';
 import { predictNetwork, type NetworkPrediction } from './predict/predict.js';
 import { latencyCurve, type LatencyCurve } from './predict/curve.js';
 import { minMemory as minMemoryResolved, type MinMemoryResult } from './predict/min-memory.js';
@@ -33,8 +35,37 @@ export type NetworkArg = string | Network;
 
 /** Options shared by the functions that take a network. */
 export interface NetworkOptions extends LoadNetworkOptions {
-  /** Bundled model name ("default") or path to a model/bundle JSON. Default "default". */
+  /**
+   * Bundled model name ("default") or path to a model/bundle JSON. Default: $MEMLAT_MODEL, else the
+   * per-user model (`memlat model install`), else the bundled "default".
+   */
   model?: string;
+  /**
+   * A fingerprint file (`memlat hardware --out`): with a bundle, predict for that machine and compare
+   * the model's machine with it; with a bare model file, the machine it was fitted on.
+   */
+  hardware?: string;
+}
+
+/**
+ * What predict, curve and minMemory add to their documents: which model was used and from where,
+ * and how the machine predicted for differs from the model's (`machine.warnings`: what the CLI prints).
+ */
+export interface PredictionOrigin {
+  /** The --model value, $MEMLAT_MODEL's, the per-user model's path, or "default". */
+  model: string;
+  modelSource: ModelChoice['source'];
+  modelPath: string;
+  machine: MachineCheck;
+}
+
+function chosen(opts: NetworkOptions): { bundle: LoadedBundle; choice: ModelChoice } {
+  return readChosenModel(opts.model, opts.hardware !== undefined ? { hardwarePath: opts.hardware } : {});
+}
+
+function origin(choice: ModelChoice, bundle: LoadedBundle, opts: NetworkOptions, memoryBytes?: number | null): PredictionOrigin {
+  const machine = predictionMachine(bundle, { ...(opts.hardware !== undefined ? { hardwarePath: opts.hardware } : {}), ...(memoryBytes !== undefined ? { memoryBytes } : {}) });
+  return { model: choice.arg, modelSource: choice.source, modelPath: choice.path, machine };
 }
 
 async function resolveArg(network: NetworkArg, opts: LoadNetworkOptions = {}): Promise<ResolvedNetwork> {
@@ -52,30 +83,36 @@ export async function describe(network: NetworkArg, opts: LoadNetworkOptions = {
   return describeNetwork(await resolveArg(network, opts));
 }
 
-/** `memlat predict --json`: per-layer and total time at available memory `memory` (null/"none" = no limit). */
-export async function predict(network: NetworkArg, opts: NetworkOptions & { memory: string | number | null; top?: number }): Promise<NetworkPrediction> {
+/**
+ * `memlat predict --json`: per-layer and total time at available memory `memory` (null/"none" = no
+ * limit), with the model used and the machine check (PredictionOrigin).
+ */
+export async function predict(network: NetworkArg, opts: NetworkOptions & { memory: string | number | null; top?: number }): Promise<NetworkPrediction & PredictionOrigin> {
   const rn = await resolveArg(network, opts);
-  const bundle = readModelBundle(opts.model ?? 'default');
-  return predictNetwork(rn, memoryArg(opts.memory, 'memory'), bundle, opts.top !== undefined ? { top: opts.top } : {});
+  const { bundle, choice } = chosen(opts);
+  const memoryBytes = memoryArg(opts.memory, 'memory');
+  const p = predictNetwork(rn, memoryBytes, bundle, opts.top !== undefined ? { top: opts.top } : {});
+  return { ...p, ...origin(choice, bundle, opts, memoryBytes) };
 }
 
 /** `memlat curve --json`: predicted total against available memory, knee and saturation marked. */
 export async function curve(
   network: NetworkArg,
   opts: NetworkOptions & { from?: string | number; to?: string | number; points?: number } = {},
-): Promise<LatencyCurve> {
+): Promise<LatencyCurve & PredictionOrigin> {
   const rn = await resolveArg(network, opts);
-  const bundle = readModelBundle(opts.model ?? 'default');
+  const { bundle, choice } = chosen(opts);
   const fromBytes = parseBytes(opts.from ?? '64MiB', 'from');
   const toBytes = parseBytes(opts.to ?? '8GiB', 'to');
-  return latencyCurve(rn, bundle, { fromBytes, toBytes, points: opts.points ?? 50 });
+  return { ...latencyCurve(rn, bundle, { fromBytes, toBytes, points: opts.points ?? 50 }), ...origin(choice, bundle, opts) };
 }
 
 /** `memlat min-memory --json`: least memory whose predicted total meets `target` ("200ms" or ms). */
-export async function minMemory(network: NetworkArg, opts: NetworkOptions & { target: string | number }): Promise<MinMemoryResult> {
+export async function minMemory(network: NetworkArg, opts: NetworkOptions & { target: string | number }): Promise<MinMemoryResult & PredictionOrigin> {
   const rn = await resolveArg(network, opts);
-  const bundle = readModelBundle(opts.model ?? 'default');
-  return minMemoryResolved(rn, bundle, parseDurationMs(opts.target, 'target'));
+  const { bundle, choice } = chosen(opts);
+  const r = minMemoryResolved(rn, bundle, parseDurationMs(opts.target, 'target'));
+  return { ...r, ...origin(choice, bundle, opts, r.memoryBytes ?? undefined) };
 }
 
 /**
@@ -85,7 +122,7 @@ export async function minMemory(network: NetworkArg, opts: NetworkOptions & { ta
  */
 export async function verifyMinMemory(network: NetworkArg, opts: NetworkOptions & { target: string | number; reps?: number; threads?: number; onEvent?: (m: string) => void }): Promise<MinMemoryVerification> {
   const rn = await resolveArg(network, opts);
-  const bundle = readModelBundle(opts.model ?? 'default');
+  const { bundle } = chosen(opts);
   const { verifyMinMemory: verify } = await import('./verify.js');
   return verify(rn, bundle, parseDurationMs(opts.target, 'target'), {
     ...(opts.reps !== undefined ? { reps: opts.reps } : {}),

@@ -13,7 +13,33 @@
  *
  * Importing this module does not load onnxruntime (the runtime's session code is separate).
  */
-export { describe, predict, curve, minMemory, verifyMinMemory, fit, run, profile, type NetworkArg, type NetworkOptions } from './api.js';
+export { describe, predict, curve, minMemory, verifyMinMemory, fit, run, profile, type NetworkArg, type NetworkOptions, type PredictionOrigin } from './api.js';
+export {
+  compareHardware,
+  checkMachine,
+  machineStderr,
+  fingerprintPartsUsed,
+  RATE_TOLERANCE,
+  RAM_TOLERANCE,
+  IDLE_TOLERANCE_BYTES,
+  type HardwareDifference,
+  type MachineCheck,
+  type MachineTarget,
+  type MachinePart,
+} from './predict/machine.js';
+export {
+  chooseModel,
+  readChosenModel,
+  installModel,
+  userModelPath,
+  hardwareCachePath,
+  readCachedFingerprint,
+  writeCachedFingerprint,
+  thisMachine,
+  predictionMachine,
+  type ModelChoice,
+  type ModelSource,
+} from './predict/user-files.js';
 export type { MinMemoryVerification, VerifiedRun } from './verify.js';
 export { fitModel, loadModel, MODEL_KINDS, DEFAULT_MODEL_KIND, type ModelKind } from './models/index.js';
 export type { Model, LayerInput, TimePrediction } from './models/types.js';

@@ -26,6 +26,7 @@ import { register as registerMinMemory } from './commands/min-memory.js';
 import { register as registerReport } from './commands/report.js';
 import { register as registerFit } from './commands/fit.js';
 import { register as registerEvaluate } from './commands/evaluate.js';
+import { register as registerModel } from './commands/model.js';
 
 /** The package version, read from the nearest package.json above this file (works from src/ and dist/). */
 export function packageVersion(): string {
@@ -62,6 +63,7 @@ export function buildProgram(): Command {
   registerReport(program);
   registerFit(program);
   registerEvaluate(program);
+  registerModel(program);
   return program;
 }
 

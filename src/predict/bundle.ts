@@ -52,6 +52,12 @@ export interface LoadedBundle {
   /** The live model (loadModel of bundle.model). */
   model: Model;
   hardware: HardwareFingerprint;
+  /**
+   * The machine the model was fitted on: the bundle's own fingerprint, also when `hardware` replaced
+   * it (`--hardware` with a bundle: predicting for another machine); for a bare model the paired
+   * fingerprint. Absent in hand-made LoadedBundles: then `hardware`.
+   */
+  fittedOn?: HardwareFingerprint;
   calibration: NetworkCalibration | null;
   /** A short label for output: `<kind>` plus the file it came from when known. */
   label: string;
@@ -115,7 +121,9 @@ export function loadBundle(json: unknown, opts: LoadBundleOptions = {}): LoadedB
   const file = `invalid model file ${opts.path ?? '(given JSON)'}`;
   if (!isObject(json)) throw new UserError(`${file}: expected a JSON object (a memlat bundle or model), got ${show(json)}; pass a file written by 'memlat fit'`);
   let bundle: ModelBundle;
+  let fittedOn: HardwareFingerprint | undefined;
   if (json.format === BUNDLE_FORMAT) {
+    if (hardwareProblems(json.hardware, 'hardware').length === 0) fittedOn = json.hardware as HardwareFingerprint;
     const problems: string[] = [];
     if (!isObject(json.model)) problems.push(`${file}: expected "model" to be a model object, got ${show(json.model)}`);
     if (opts.hardware === undefined) problems.push(...hardwareProblems(json.hardware, 'hardware').map((p) => `${file}: ${p}`));
@@ -148,6 +156,7 @@ export function loadBundle(json: unknown, opts: LoadBundleOptions = {}): LoadedB
     bundle,
     model,
     hardware: bundle.hardware,
+    fittedOn: fittedOn ?? bundle.hardware,
     calibration: bundle.calibration ?? null,
     label: opts.path ? `${model.kind} (${opts.path})` : model.kind,
   };

@@ -1,6 +1,6 @@
 /**
  * Shape inference against the real thing: every case below is built as a single-layer ONNX graph
- * (src/runtime/onnx-layer.ts), run with onnxruntime, and the output dims it produces must equal
+ * (src/network/onnx-layer.ts), run with onnxruntime, and the output dims it produces must equal
  * resolveLayerOutput's. The cases are the edges where frameworks differ: ceil rounding with the
  * last-window clip, asymmetric padding, dilation, groups, broadcasting, reshape 0/-1.
  * (For the ceil-mode clip case ONNX's static shape inference prints a warning that it expected 4x4:

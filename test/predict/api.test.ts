@@ -37,7 +37,10 @@ test('api.predict / curve / minMemory agree with the low-level functions on the 
   // the facade answers exactly what the low-level search answers, and the answer meets the target
   const target = (c.points[0]!.totalMs + c.points.at(-1)!.totalMs) / 2;
   const m = await memlat.minMemory('squeezenet1_1', { target: `${target}ms`, model: bundlePath });
-  assert.deepEqual(m, minMemoryOfResolved(rn, bundle, target));
+  const { model, modelSource, modelPath, machine, ...answer } = m;
+  assert.deepEqual(answer, minMemoryOfResolved(rn, bundle, target));
+  assert.deepEqual([model, modelSource, modelPath], [bundlePath, 'flag', bundlePath]);
+  assert.equal(machine.modelHardwareId, bundle.hardware.id);
   assert.ok(m.memoryBytes !== null);
   assert.ok(predictNetwork(rn, m.memoryBytes, bundle).totalMs <= target);
 });

@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { addModelOptions, fmtMs, loadNetworkAndBundle, positiveInt, table, type ModelFlags } from './predict.js';
+import { addModelOptions, fmtMs, loadNetworkAndBundle, MACHINE_HELP, machineCheck, modelOriginJson, positiveInt, table, type ModelFlags } from './predict.js';
 
 interface CurveFlags extends ModelFlags {
   from: string;
@@ -35,12 +35,13 @@ export function register(program: Command): void {
     .option('--measure', 'also run the network for real (memlat run) at a few memory levels and overlay the measured medians')
     .option('--measure-at <sizes>', 'comma-separated memory levels for --measure (default: 0.75x and 1.25x the knee, and --to)')
     .option('--reps <n>', 'passes per measured level (--measure)', positiveInt('--reps'), 3)
+    .addHelpText('after', MACHINE_HELP)
     .action(async (networkArg: string, flags: CurveFlags) => {
       const { parseBytes, formatBytes, checkOutputFile } = await import('../../units.js');
       if (flags.svg !== undefined) checkOutputFile(flags.svg, '--svg', 'curve.svg');
       const fromBytes = parseBytes(flags.from, '--from');
       const toBytes = parseBytes(flags.to, '--to');
-      const { rn, bundle } = await loadNetworkAndBundle(networkArg, flags);
+      const { rn, bundle, choice } = await loadNetworkAndBundle(networkArg, flags);
       const { latencyCurve } = await import('../../predict/curve.js');
       const curve = latencyCurve(rn, bundle, { fromBytes, toBytes, points: flags.points });
       {
@@ -48,6 +49,7 @@ export function register(program: Command): void {
         const warning = runWarning(rn, curve.toBytes); // even the roomiest point of the curve
         if (warning !== null) process.stderr.write(`memlat: warning: ${warning}\n`);
       }
+      const machine = await machineCheck(bundle, flags);
       let measured: { memoryBytes: number; totalMs: number; minMs: number; maxMs: number }[] | undefined;
       if (flags.measure === true) {
         const levels = flags.measureAt
@@ -69,7 +71,7 @@ export function register(program: Command): void {
         process.stderr.write(`memlat curve: wrote ${flags.svg}\n`);
       }
       if (flags.json === true) {
-        process.stdout.write(`${JSON.stringify({ ...curve, model: flags.model, ...(measured ? { measured } : {}) }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...curve, model: choice.arg, ...(measured ? { measured } : {}), ...modelOriginJson(choice, machine) }, null, 2)}\n`);
         return;
       }
       const rows = curve.points.map((p) => {

@@ -78,7 +78,7 @@ export function register(program: Command): void {
       if (!flags.quiet) {
         const { summarizeModel } = await import('../../models/summary.js');
         process.stderr.write(`${summarizeModel(model)}\n${obs.length} layer configurations from ${rows.length} rows -> ${flags.out}` +
-          (usedHw.length === 1 ? ` (bundle with hardware ${usedHw[0]})` : ` (bare model: ${usedHw.length} machines; predict with --hardware)`) + '\n');
+          (usedHw.length === 1 ? ` (bundle with hardware ${usedHw[0]}; 'memlat model install ${flags.out}' makes it this user's default)` : ` (bare model: ${usedHw.length} machines; predict with --hardware)`) + '\n');
       }
     });
 }

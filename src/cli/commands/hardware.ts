@@ -1,6 +1,8 @@
 /**
  * `memlat hardware [--json] [--out hardware.json]`: measure this machine's fingerprint (CPU, cores,
- * RAM, cgroup version, cold disk read, memory copy, GEMM GFLOP/s, runtime idle footprint).
+ * RAM, cgroup version, cold disk read, memory copy, GEMM GFLOP/s, runtime idle footprint), and
+ * cache it per user ($MEMLAT_CACHE/hardware.json or ~/.cache/memlat/hardware.json) for the machine
+ * check of predict, curve and min-memory (src/user-files.ts).
  */
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
@@ -11,7 +13,7 @@ import { checkOutputFile, formatBytes } from '../../units.js';
 export function register(program: Command): void {
   program
     .command('hardware')
-    .description('measure the hardware fingerprint stored with every dataset')
+    .description('measure the hardware fingerprint stored with every dataset (and cache it for predict\'s machine check)')
     .option('--json', 'print the fingerprint as JSON')
     .option('--out <file>', 'also write it to this JSON file')
     .option('--cache-dir <dir>', 'directory for the 256 MiB disk probe (default: the weight cache)')
@@ -26,6 +28,17 @@ export function register(program: Command): void {
       const fp = await measureHardware({ cacheDir: o.cacheDir, threads });
       const json = `${JSON.stringify(fp, null, 2)}\n`;
       if (o.out) writeFileSync(o.out, json);
+      if (threads !== undefined && threads !== fp.cores) {
+        process.stderr.write(`memlat hardware: not cached (--threads ${threads}: predict compares against a fingerprint measured on all cores)\n`);
+      } else {
+        const { writeCachedFingerprint } = await import('../../predict/user-files.js');
+        try {
+          const cached = writeCachedFingerprint(fp);
+          process.stderr.write(`memlat hardware: cached in ${cached} (predict, curve and min-memory compare the model's machine with it)\n`);
+        } catch (e) {
+          process.stderr.write(`memlat: warning: could not cache the fingerprint (${(e as NodeJS.ErrnoException).code ?? String(e)}); predict will compare CPU, cores and RAM only; set MEMLAT_CACHE to a writable folder\n`);
+        }
+      }
       if (o.json) {
         process.stdout.write(json);
         return;

@@ -4,7 +4,7 @@
  * (src/predict/min-memory.ts, docs/PREDICT.md).
  */
 import type { Command } from 'commander';
-import { addModelOptions, fmtMs, loadNetworkAndBundle, type ModelFlags } from './predict.js';
+import { addModelOptions, fmtMs, loadNetworkAndBundle, MACHINE_HELP, machineCheck, modelOriginJson, type ModelFlags } from './predict.js';
 
 interface MinMemoryFlags extends ModelFlags {
   target: string;
@@ -24,6 +24,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON: { network, targetMs, memoryBytes, conservativeMemoryBytes } (null where no memory meets it)')
     .option('--verify', 'then run the network for real at both answers (like memlat run) and say whether the target was met')
     .option('--reps <n>', 'passes per verification run (with --verify)', '5')
+    .addHelpText('after', MACHINE_HELP)
     .action(async (networkArg: string, flags: MinMemoryFlags) => {
       if (flags.verify === true) {
         const { verifyMinMemory } = await import('../../api.js');
@@ -53,7 +54,7 @@ export function register(program: Command): void {
       }
       const { parseDurationMs, formatBytes } = await import('../../units.js');
       const targetMs = parseDurationMs(flags.target, '--target');
-      const { rn, bundle } = await loadNetworkAndBundle(networkArg, flags);
+      const { rn, bundle, choice } = await loadNetworkAndBundle(networkArg, flags);
       const { minMemory } = await import('../../predict/min-memory.js');
       const r = minMemory(rn, bundle, targetMs);
       {
@@ -61,8 +62,9 @@ export function register(program: Command): void {
         const warning = runWarning(rn, r.memoryBytes ?? null);
         if (warning !== null) process.stderr.write(`memlat: warning: ${warning}\n`);
       }
+      const machine = await machineCheck(bundle, flags, r.memoryBytes ?? undefined);
       if (flags.json === true) {
-        process.stdout.write(`${JSON.stringify({ ...r, model: flags.model }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...r, model: choice.arg, ...modelOriginJson(choice, machine) }, null, 2)}\n`);
         return;
       }
       const range = `${formatBytes(r.searchedBytes[0])} to ${formatBytes(r.searchedBytes[1])} (the machine's RAM)`;

@@ -30,7 +30,7 @@ export function register(program: Command): void {
       const { parseMemoryLimit, formatBytes, checkOutputFile } = await import('../../units.js');
       checkOutputFile(flags.out, '--out', 'report.html');
       const memoryBytes = parseMemoryLimit(flags.memory, '--memory');
-      const { rn, bundle } = await loadNetworkAndBundle(flags.network, flags);
+      const { rn, bundle, choice } = await loadNetworkAndBundle(flags.network, flags);
       const { predictNetwork, prepareNetwork } = await import('../../predict/predict.js');
       const { latencyCurve } = await import('../../predict/curve.js');
       const { evaluateOnObservations, reportHtml } = await import('../../report/report.js');
@@ -47,7 +47,7 @@ export function register(program: Command): void {
         if (!hw.has(bundle.hardware.id)) hw.set(bundle.hardware.id, bundle.hardware);
         evaluation = { dataPath: flags.data, result: evaluateOnObservations(bundle.model, aggregateRows(rows, hw)) };
       }
-      const html = reportHtml({ bundle, modelArg: flags.model, evaluation, prediction, curve, generatedAt: new Date().toISOString() });
+      const html = reportHtml({ bundle, modelArg: choice.arg, evaluation, prediction, curve, generatedAt: new Date().toISOString() });
       const { writeFileAtomic } = await import('../../dataset/files.js');
       await writeFileAtomic(flags.out, html);
       process.stderr.write(`memlat report: wrote ${flags.out} (${formatBytes(Buffer.byteLength(html))})\n`);
