@@ -13,7 +13,7 @@
  *
  * Importing this module does not load onnxruntime (the runtime's session code is separate).
  */
-export { describe, predict, curve, minMemory, verifyMinMemory, fit, run, profile, type NetworkArg, type NetworkOptions } from './api.js';
+export { describe, predict, curve, minMemory, verifyMinMemory, fit, run, profile, importCsv, type NetworkArg, type NetworkOptions, type ImportCsvOptions } from './api.js';
 export type { MinMemoryVerification, VerifiedRun } from './verify.js';
 export { fitModel, loadModel, MODEL_KINDS, DEFAULT_MODEL_KIND, type ModelKind } from './models/index.js';
 export type { Model, LayerInput, TimePrediction } from './models/types.js';
