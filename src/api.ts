@@ -212,7 +212,13 @@ export async function importCsv(file: string, opts: ImportCsvOptions): Promise<{
   const networks = new Map<string, ResolvedNetwork>();
   const sources = new Map<string, string>();
   for (const s of specs) {
-    const rn = await resolveArg(s.source, { ...(opts.batch !== undefined ? { batch: opts.batch } : {}), ...(opts.seqLen !== undefined ? { seqLen: opts.seqLen } : {}) });
+    let rn: ResolvedNetwork;
+    try {
+      rn = await resolveArg(s.source, { ...(opts.batch !== undefined ? { batch: opts.batch } : {}), ...(opts.seqLen !== undefined ? { seqLen: opts.seqLen } : {}) });
+    } catch (e) {
+      if (e instanceof UserError) throw new UserError(`--networks ${s.name === undefined ? '' : `${s.name}=`}${s.source}: ${e.message}`);
+      throw e;
+    }
     const name = s.name ?? rn.name;
     networks.set(name, rn);
     sources.set(name, s.source);

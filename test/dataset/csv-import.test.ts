@@ -166,6 +166,7 @@ test('memlat import csv (CLI): writes the dataset; without a machine it says wha
     assert.equal(rows.length, 36);
     assert.deepEqual([hardware[0]?.id, rows[0]?.hardwareId], ['other-box', 'other-box']);
     await assert.rejects(cli(['import', 'csv', fixture, '--map', MAP, '--networks', 'alex=alexnet', '--out', join(dir, 'x.csv')]), userError(/say which machine measured the CSV: --hardware hw.json .* or --cores N --ram SIZE/));
+    await assert.rejects(cli(['import', 'csv', fixture, '--map', MAP, '--networks', 'alex=nosuchnet', '--cores', '2', '--ram', '4GiB', '--out', join(dir, 'x.csv')]), userError(/^--networks alex=nosuchnet: unknown network "nosuchnet"/));
     await assert.rejects(cli(['import', 'csv', join(dir, 'missing.csv'), '--map', MAP, '--networks', 'alex=alexnet', '--cores', '2', '--ram', '4GiB', '--out', join(dir, 'x.csv')]), userError(/missing\.csv: no such file/));
   } finally {
     await rm(dir, { recursive: true, force: true });
