@@ -43,7 +43,7 @@ const CLI_EXCEPTIONS = {
   'src/cli/commands/predict.ts': ['network/load', 'network/shapes', 'network/types', 'network/zoo/index', 'predict/bundle', 'predict/feasibility', 'predict/model-bundle', 'predict/predict', 'predict/user-files', 'predict/machine'],
   'src/cli/commands/profile.ts': ['profile/session'],
   'src/cli/commands/report.ts': ['dataset/files', 'models/observations', 'predict/curve', 'predict/predict', 'report/report'],
-  'src/cli/commands/run.ts': ['executor/run-network', 'executor/run-prepare', 'network/load', 'network/shapes'],
+  'src/cli/commands/run.ts': ['executor/run-network', 'executor/run-prepare', 'network/load', 'network/shapes', 'profile/validation'],
   'src/cli/commands/validate.ts': ['dataset/files', 'executor/leftovers', 'executor/run-network', 'machine/hardware', 'network/load', 'network/shapes', 'network/zoo/index', 'profile/validation'],
 };
 /** What any CLI file may import from src/: the library API, the CLI's own helpers, errors and units. */

@@ -22,8 +22,8 @@
  * on all validation networks, and writes the bundle `predict` uses.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readDataset, readDatasets } from '../src/dataset/files.js';
@@ -411,6 +411,35 @@ async function main(): Promise<void> {
       if (i > 0) wall.push(ms); // first run warms the disk cache
     }
   }
+  // min-memory against curve on a network of 10^6 layers (issue 14): wall time of each command,
+  // median of 3, on a generated chain (dense layers of four widths, each followed by a ReLU)
+  const huge: { command: string; ms: number[] }[] = [];
+  if (existsSync(join(root, 'data/models/default.json'))) {
+    const dir = mkdtempSync(join(tmpdir(), 'memlat-bench-'));
+    try {
+      const file = join(dir, 'chain-1e6.json');
+      const widths = [8192, 8192, 1024, 4096];
+      const layers = Array.from({ length: 1_000_000 }, (_, i) => (i % 2 === 0
+        ? { name: `l${i}`, type: 'dense', units: widths[(i / 2) % widths.length], inputs: [i === 0 ? 'x' : `l${i - 1}`] }
+        : { name: `l${i}`, type: 'activation', fn: 'relu', inputs: [`l${i - 1}`] }));
+      writeFileSync(file, JSON.stringify({ name: 'chain-1e6', inputs: [{ name: 'x', shape: [1, 1024] }], layers }));
+      for (const args of [['curve', file, '--json'], ['min-memory', file, '--target', '300000s', '--json']]) {
+        const row = { command: `memlat ${args[0]!}`, ms: [] as number[] };
+        for (let i = 0; i < 3; i++) {
+          const t = performance.now();
+          const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+          if (r.status !== 0) {
+            log(`${row.command} on 10^6 layers failed: ${r.stderr}`);
+            break;
+          }
+          row.ms.push(performance.now() - t);
+        }
+        huge.push(row);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 
   // ---- report
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -544,6 +573,11 @@ async function main(): Promise<void> {
   out.push('| model | layer predictions / s (one process) |', '|---|---|');
   for (const s of speed) out.push(`| ${s.label} | ${s.perSec.toExponential(2)} |`);
   if (wall.length) out.push('', `\`node dist/src/cli/main.js predict vgg16 --memory 512MiB --json\` wall time including Node start-up: median ${num(median(wall), 0)} ms (min ${num(Math.min(...wall), 0)}, max ${num(Math.max(...wall), 0)}, ${wall.length} runs).`);
+  if (huge.some((h) => h.ms.length > 0)) {
+    out.push('', 'A generated network of 10^6 layers (a chain of dense layers of four widths, each followed by a ReLU), wall time including Node start-up and reading the 70 MB file, median of 3:', '');
+    out.push('| command | median s | min-max s |', '|---|---|---|');
+    for (const h of huge) if (h.ms.length) out.push(`| \`${h.command}\` | ${num(median(h.ms) / 1000, 1)} | ${num(Math.min(...h.ms) / 1000, 1)}-${num(Math.max(...h.ms) / 1000, 1)} |`);
+  }
   out.push('', `FS search settings here: ${JSON.stringify(FS_BENCH)} (reduced for time; \`memlat evaluate --models fs\` uses the full defaults). "+ smearing" rows reuse the same fit with Duan's smearing back-transform.`);
   out.push('', `Fit times (5 folds, all models): ${cv.map((c) => `${c.label} ${(c.fitMs / 1000).toFixed(1)} s`).join('; ')}. Whole benchmark ${((performance.now() - t0) / 1000).toFixed(0)} s.`, '');
 

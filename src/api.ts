@@ -191,3 +191,79 @@ export async function profile(opts: ProfileSessionOptions, hooks: ProfileSession
   const { profileSession } = await import('./profile/session.js');
   return profileSession(opts, hooks);
 }
+
+/** Options of importCsv (`memlat import csv`). */
+export interface ImportCsvOptions {
+  /** The column map, e.g. "network=net,layer=layer_name,memory=mem_mb:MiB,load=load_ms,run=exec_ms,unload=unload_ms" (src/dataset/csv-import.ts). */
+  map: string;
+  /** The networks' descriptions: "alexnet" (one network) or "net1=alexnet,net2=path.onnx" (the CSV's names). */
+  networks: string;
+  /** The measuring machine's fingerprint (a `memlat hardware --out` file or the object); else cores and ram. */
+  hardware?: string | HardwareFingerprint;
+  cores?: number;
+  ram?: string | number;
+  /** The rows' `source` (default "csv-import"). */
+  source?: string;
+  /** Batch and sequence length the networks ran with (as for describe). */
+  batch?: number;
+  seqLen?: number;
+  /** Write the dataset here (.csv or .csv.gz; fingerprint beside it), replacing it. */
+  out?: string;
+}
+
+/**
+ * `memlat import csv`: a CSV of per-layer timings from any engine -> dataset rows memlat fits, each
+ * joined by layer name to the network description it ran (for its features), with the measuring
+ * machine's fingerprint. Every value is checked, with its line (src/dataset/csv-import.ts).
+ * @example await importCsv('timings.csv', { map: 'layer=name,load=load_s:s,run=run_ms', networks: 'alexnet', cores: 4, ram: '8GiB', out: 'data.csv' })
+ */
+export async function importCsv(file: string, opts: ImportCsvOptions): Promise<{ rows: MeasurementRow[]; hardware: HardwareFingerprint[] }> {
+  const { readFile } = await import('node:fs/promises');
+  const { UserError } = await import('./errors.js');
+  const ci = await import('./dataset/csv-import.js');
+  const map = ci.parseCsvMap(opts.map);
+  const specs = ci.parseNetworksOption(opts.networks);
+  let hw: HardwareFingerprint;
+  if (typeof opts.hardware === 'object') hw = ci.checkHardware(opts.hardware, '(object)');
+  else if (typeof opts.hardware === 'string') {
+    let v: unknown;
+    try {
+      v = JSON.parse(await readFile(opts.hardware, 'utf8')) as unknown;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UserError(`--hardware ${opts.hardware}: ${code === 'ENOENT' ? 'no such file' : code ? `cannot be read (${code})` : `not valid JSON (${(e as Error).message})`}; write it with 'memlat hardware --out ${opts.hardware}' on the machine that measured the CSV, or give --cores and --ram instead`);
+    }
+    hw = ci.checkHardware(v, opts.hardware);
+  } else if (opts.cores !== undefined && opts.ram !== undefined) {
+    hw = ci.statedHardware(opts.cores, parseBytes(opts.ram, '--ram'), file);
+  } else {
+    throw new UserError(`import csv ${file}: say which machine measured it: --hardware hw.json (from 'memlat hardware --out hw.json' there), or --cores N --ram SIZE (e.g. --cores 4 --ram 8GiB)`);
+  }
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? (e as Error).message})`}; give the CSV of per-layer timings to import`);
+  }
+  const networks = new Map<string, ResolvedNetwork>();
+  const sources = new Map<string, string>();
+  for (const s of specs) {
+    let rn: ResolvedNetwork;
+    try {
+      rn = await resolveArg(s.source, { ...(opts.batch !== undefined ? { batch: opts.batch } : {}), ...(opts.seqLen !== undefined ? { seqLen: opts.seqLen } : {}) });
+    } catch (e) {
+      if (e instanceof UserError) throw new UserError(`--networks ${s.name === undefined ? '' : `${s.name}=`}${s.source}: ${e.message}`);
+      throw e;
+    }
+    const name = s.name ?? rn.name;
+    networks.set(name, rn);
+    sources.set(name, s.source);
+  }
+  const rows = ci.importCsvRows(text, { map, networks, networkSources: sources, hardwareId: hw.id, where: file, ...(opts.source !== undefined ? { source: opts.source } : {}) });
+  if (opts.out !== undefined) {
+    const { writeDataset } = await import('./dataset/files.js');
+    await writeDataset(opts.out, rows, { hardware: [hw] });
+  }
+  return { rows, hardware: [hw] };
+}

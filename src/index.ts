@@ -13,7 +13,7 @@
  *
  * Importing this module does not load onnxruntime (the runtime's session code is separate).
  */
-export { describe, predict, curve, minMemory, verifyMinMemory, fit, run, profile, type NetworkArg, type NetworkOptions, type PredictionOrigin } from './api.js';
+export { describe, predict, curve, minMemory, verifyMinMemory, fit, run, profile, importCsv, type NetworkArg, type NetworkOptions, type PredictionOrigin, type ImportCsvOptions } from './api.js';
 export {
   compareHardware,
   checkMachine,

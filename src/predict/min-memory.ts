@@ -11,7 +11,8 @@
  * prediction is monotone there. Every evaluation is predictTotalAt, the code path of predictNetwork,
  * so predictNetwork at the returned M meets the target and at M - 1 (inside the bracket) does not.
  *
- * Pure. Cost: (grid + ~log2(bracket width)) x layers model calls; ~450 network evaluations.
+ * Pure. Cost: (grid + ~log2(bracket width)) network evaluations (~450), each one model call per
+ * distinct layer (prepareNetwork groups identical layers) plus O(layers) additions.
  */
 import { UserError } from '../errors.js';
 import type { ResolvedNetwork } from '../network/types.js';
@@ -67,7 +68,7 @@ function search(grid: readonly number[], totals: readonly number[], limitMs: num
 /**
  * The least available memory whose predicted total meets `targetMs`, plus the conservative answer
  * from the calibrated interval's high end (see the module comment). Throws UserError for a target
- * that is not a positive finite time. Cost: ~450 x layers model calls.
+ * that is not a positive finite time. Cost: ~450 x (model calls per distinct layer + layers additions).
  * @example minMemory(rn, bundle, 200).memoryBytes // e.g. 612368384, or null if 200 ms is out of reach
  */
 export function minMemory(rn: ResolvedNetwork, bundle: LoadedBundle, targetMs: number, opts: MinMemoryOptions = {}): MinMemoryResult {

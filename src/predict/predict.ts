@@ -5,13 +5,14 @@
  * The per-layer step (predictLayers over a PreparedNetwork) is the one code path that predictNetwork,
  * latencyCurve and minMemory share, so the three agree exactly at the same M.
  *
- * Pure and fast: O(layers) model evaluations per M; nothing here imports onnxruntime or touches
- * files (the `predict` command must start fast).
+ * Pure and fast: per M, one model evaluation per distinct layer (identical layers are grouped once,
+ * prepareNetwork) and O(layers) additions; nothing here imports onnxruntime or touches files (the
+ * `predict` command must start fast).
  */
 import { UserError } from '../errors.js';
 import { layerStats, swapBytes } from '../features/layer.js';
 import { statsOptions } from '../models/observations.js';
-import type { Target } from '../models/types.js';
+import type { Target, TimePrediction } from '../models/types.js';
 import type { ResolvedNetwork } from '../network/types.js';
 import { formatBytes } from '../units.js';
 import type { LoadedBundle } from './bundle.js';
@@ -75,20 +76,51 @@ export interface PreparedNetwork {
   minMemoryBytes: number;
   /** The least M at which no layer swaps: runtimeIdleBytes + max working set. */
   noSwapMemoryBytes: number;
+  /**
+   * Layers that are the same to a model (layerSignature: type, parameters and shapes; not the name,
+   * input names or position) share one group; groupOf[i] is layer i's group and groupLayers[g] the
+   * first layer of group g. predictTotalAt calls the model once per group, not once per layer.
+   */
+  groupOf: Uint32Array;
+  groupLayers: ResolvedNetwork['layers'];
+}
+
+/**
+ * What a model can see of a layer apart from where it is: its type and parameters (every field but
+ * `name` and `inputs`) and its input and output shapes. Models predict from these only (LayerInput
+ * carries the layer, M and the hardware; no model reads a layer's name, input names or index), so
+ * two layers with the same signature get the same prediction at every M. Cost O(fields).
+ */
+export function layerSignature(rl: ResolvedNetwork['layers'][number]): string {
+  const fields = Object.entries(rl.layer).filter(([k]) => k !== 'name' && k !== 'inputs');
+  return JSON.stringify([fields, rl.inputShapes, rl.outputShape]);
 }
 
 /** Precomputes the M-independent part of a network's prediction. Cost O(layers). */
 export function prepareNetwork(rn: ResolvedNetwork, bundle: LoadedBundle): PreparedNetwork {
   const opts = statsOptions(bundle.hardware);
   const ws = new Float64Array(rn.layers.length);
+  const groupOf = new Uint32Array(rn.layers.length);
+  const groupLayers: ResolvedNetwork['layers'] = [];
+  const groups = new Map<string, number>();
+  const groupWs: number[] = [];
   let peak = 0;
   rn.layers.forEach((rl, i) => {
-    const w = layerStats(rl, opts).workingSetBytes;
+    const sig = layerSignature(rl);
+    let g = groups.get(sig);
+    if (g === undefined) {
+      g = groupLayers.length;
+      groups.set(sig, g);
+      groupLayers.push(rl);
+      groupWs.push(layerStats(rl, opts).workingSetBytes);
+    }
+    groupOf[i] = g;
+    const w = groupWs[g]!;
     ws[i] = w;
     if (w > peak) peak = w;
   });
   const idle = bundle.hardware.runtimeIdleBytes ?? 0;
-  return { rn, bundle, workingSetBytes: ws, runtimeIdleBytes: idle, minMemoryBytes: idle, noSwapMemoryBytes: idle + peak };
+  return { rn, bundle, workingSetBytes: ws, runtimeIdleBytes: idle, minMemoryBytes: idle, noSwapMemoryBytes: idle + peak, groupOf, groupLayers };
 }
 
 /**
@@ -109,18 +141,31 @@ export function effectiveMemory(p: PreparedNetwork, memoryBytes: number | null, 
 
 /**
  * Predicts every layer at effective memory `mBytes` into `out` (reused across calls) and returns the
- * total. The shared code path of predictNetwork, latencyCurve and minMemory. Cost O(layers).
+ * total. The shared code path of predictNetwork, latencyCurve and minMemory. The model is called
+ * once per group of identical layers (PreparedNetwork.groupOf); the total is still summed layer by
+ * layer in network order, so it is the same number as calling the model for every layer. Cost:
+ * O(groups) model calls + O(layers) additions.
  */
 export function predictTotalAt(p: PreparedNetwork, mBytes: number, out?: LayerPrediction[]): number {
   const { model, hardware } = p.bundle;
+  const reps = p.groupLayers;
+  const phases = new Array<TimePrediction>(reps.length);
+  const totals = new Float64Array(reps.length);
+  for (let g = 0; g < reps.length; g++) {
+    const t = model.predict({ layer: reps[g]!, memoryBytes: mBytes, hardware });
+    phases[g] = t;
+    totals[g] = t.loadMs + t.runMs + t.unloadMs;
+  }
   const layers = p.rn.layers;
+  const groupOf = p.groupOf;
   let total = 0;
   for (let i = 0; i < layers.length; i++) {
-    const rl = layers[i]!;
-    const t = model.predict({ layer: rl, memoryBytes: mBytes, hardware });
-    const layerTotal = t.loadMs + t.runMs + t.unloadMs;
+    const g = groupOf[i]!;
+    const layerTotal = totals[g]!;
     total += layerTotal;
     if (out) {
+      const rl = layers[i]!;
+      const t = phases[g]!;
       const sw = swapBytes(p.workingSetBytes[i]!, mBytes, p.runtimeIdleBytes);
       out[i] = { name: rl.layer.name, type: rl.layer.type, loadMs: t.loadMs, runMs: t.runMs, unloadMs: t.unloadMs, totalMs: layerTotal, swaps: sw > 0, swapBytes: sw };
     }

@@ -7,6 +7,7 @@ import type { MeasurementRow } from '../dataset/schema.js';
 import { layerStats } from '../features/layer.js';
 import type { ResolvedNetwork } from '../network/types.js';
 import type { LayerTiming } from '../executor/worker-client.js';
+import { median } from '../stats.js';
 
 const MiB = 1024 * 1024;
 
@@ -68,5 +69,54 @@ export function oomRow(rn: ResolvedNetwork, layerIndex: number, rep: number, mem
     hardwareId, source: 'memlat-run', network: rn.name, layerIndex: l.index, layerName: l.layer.name, layerType: l.layer.type,
     layer: l.layer, inputShapes: l.inputShapes, outputShape: l.outputShape, memoryLimitBytes, rep,
     loadMs: NaN, runMs: NaN, unloadMs: null, majorFaults: null, swapInPages: null, swapOutPages: null, oom: true,
+  };
+}
+
+/** What `memlat run --json` prints when a pass is OOM-killed (docs/RUNTIME.md): the kill and every finished pass. */
+export interface OomRunDocument {
+  network: string;
+  memoryBytes: number | null;
+  reps: number;
+  oom: true;
+  /** The pass the kill hit, 0-based. */
+  oomPass: number;
+  /** The killed layer's index and name (null when the worker named a layer not in the network). */
+  oomLayerIndex: number | null;
+  oomLayerName: string | null;
+  /** The error message (the advice), as printed on stderr. */
+  message: string;
+  /** Passes that finished before the kill. */
+  completedPasses: number;
+  /** Each finished pass's total (sum of every layer's load+run+unload), ms. */
+  totalsMs: number[];
+  /** Median of totalsMs; null when no pass finished. */
+  totalMs: number | null;
+  /** Raw timings of the finished passes: passes[pass][layer]. */
+  passes: LayerTiming[][];
+  /** Timings of the layers of the killed pass that finished before the kill. */
+  partialPass: LayerTiming[];
+}
+
+/**
+ * The `memlat run --json` document of a run OOM-killed at layer `layerIndex` in pass `rep` (an
+ * OomError's fields): every pass that finished is kept whole, with its total, and the layers the
+ * killed pass finished are kept apart. `passes` are the timings measured, in pass order (OomError.passes:
+ * finished passes, then the killed pass's finished layers, if any). Pure. Cost O(passes x layers).
+ */
+export function oomRunDocument(
+  rn: ResolvedNetwork,
+  err: { message: string; layerIndex: number; rep: number; passes: readonly LayerTiming[][] },
+  memoryBytes: number | null,
+  reps: number,
+): OomRunDocument {
+  const completed = err.passes.filter((p) => p.length === rn.layers.length);
+  const partial = err.passes.find((p) => p.length > 0 && p.length < rn.layers.length) ?? [];
+  const totalsMs = completed.map((p) => p.reduce((a, t) => a + t.loadMs + t.runMs + t.unloadMs, 0));
+  const totalMs = totalsMs.length === 0 ? null : median(totalsMs);
+  const killed = rn.layers.find((l) => l.index === err.layerIndex);
+  return {
+    network: rn.name, memoryBytes, reps, oom: true, oomPass: err.rep,
+    oomLayerIndex: killed ? killed.index : null, oomLayerName: killed ? killed.layer.name : null,
+    message: err.message, completedPasses: completed.length, totalsMs, totalMs, passes: completed.map((p) => [...p]), partialPass: [...partial],
   };
 }

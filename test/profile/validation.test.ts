@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveNetwork } from '../../src/network/shapes.js';
 import type { Network } from '../../src/network/types.js';
-import { largestWorkingSetBytes, oomRow, validationLevels, validationRows } from '../../src/profile/validation.js';
+import { largestWorkingSetBytes, oomRow, oomRunDocument, validationLevels, validationRows } from '../../src/profile/validation.js';
 import { fakeTiming } from './fake-worker.js';
 
 const MiB = 1024 * 1024;
@@ -48,4 +48,27 @@ test('oomRow: the killed layer at its pass, oom = true, no times', () => {
   assert.equal(r.unloadMs, null);
   assert.ok(Number.isNaN(r.loadMs) && Number.isNaN(r.runMs));
   assert.throws(() => oomRow(rn, 99, 0, null, 'hw'), /layer 99 is not in tiny-mlp/);
+});
+
+test('oomRunDocument (memlat run --json after an OOM kill): oom = true, the killed pass and layer, the finished passes kept whole', () => {
+  // OomError.passes as runNetwork builds it: two finished passes, then the killed pass's first layer
+  const t = (p: number, i: number) => ({ ...fakeTiming(String(i), p), loadMs: 1 + i, runMs: 10 * (p + 1), unloadMs: 0.5 });
+  const passes = [[t(0, 0), t(0, 1), t(0, 2)], [t(1, 0), t(1, 1), t(1, 2)], [t(2, 0)]];
+  const doc = oomRunDocument(rn, { message: 'the worker was OOM-killed at layer "relu"', layerIndex: 1, rep: 2, passes }, 100 * MiB, 5);
+  assert.equal(doc.oom, true);
+  assert.deepEqual([doc.network, doc.memoryBytes, doc.reps, doc.oomPass, doc.oomLayerIndex, doc.oomLayerName], ['tiny-mlp', 100 * MiB, 5, 2, 1, 'relu']);
+  assert.equal(doc.message, 'the worker was OOM-killed at layer "relu"');
+  assert.equal(doc.completedPasses, 2);
+  // pass 0: loads 1 + 2 + 3, runs 3 x 10, unloads 3 x 0.5 = 37.5; pass 1: 6 + 60 + 1.5 = 67.5
+  assert.deepEqual(doc.totalsMs, [37.5, 67.5]);
+  assert.equal(doc.totalMs, 52.5);
+  assert.deepEqual(doc.passes, passes.slice(0, 2));
+  assert.deepEqual(doc.partialPass, [t(2, 0)]);
+  // killed in the first pass, at its first layer: nothing finished, nothing invented
+  const none = oomRunDocument(rn, { message: 'm', layerIndex: 0, rep: 0, passes: [] }, 100 * MiB, 3);
+  assert.deepEqual([none.completedPasses, none.totalsMs, none.totalMs, none.passes, none.partialPass], [0, [], null, [], []]);
+  // a layer id the network does not have is reported as unknown, not as some other layer
+  assert.deepEqual([oomRunDocument(rn, { message: 'm', layerIndex: -1, rep: 0, passes: [] }, null, 1).oomLayerName], [null]);
+  // the document is plain JSON (what --json prints)
+  assert.deepEqual(JSON.parse(JSON.stringify(doc)), doc);
 });

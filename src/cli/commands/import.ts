@@ -1,6 +1,7 @@
 /**
  * `memlat import edgecaffe <dir> --out rows.csv`: EdgeCaffe profiles -> dataset rows (+ fingerprint
- * and the memory.csv pipeline table beside them). `memlat export --parquet out.parquet --data rows.csv`:
+ * and the memory.csv pipeline table beside them). `memlat import csv <file> --map ... --networks ...
+ * --out rows.csv`: any engine's per-layer timings (api.importCsv, src/dataset/csv-import.ts). `memlat export --parquet out.parquet --data rows.csv`:
  * a dataset as Parquet for pandas/duckdb. Thin: the work is in src/dataset and
  * src/dataset/files.ts (loaded lazily).
  */
@@ -34,6 +35,53 @@ export function register(program: Command): void {
       }
       process.stderr.write(`${rows.length} rows -> ${o.out}; fingerprint -> ${files.hardwarePathFor(o.out)}` +
         (res.pipeline.length ? `; pipeline table (${res.pipeline.length} runs) -> ${files.pipelinePathFor(o.out)}` : '') + '\n');
+    });
+
+  imp
+    .command('csv')
+    .description('import per-layer timings from any engine (a CSV with a column map) as a dataset memlat fits')
+    .argument('<file>', 'CSV with a header line and one line per timed layer (and pass)')
+    .requiredOption('--map <fields>', 'which column holds what, with units: layer=<col>,load=<col>[:ms|s|us|ns],run=<col>[:unit] (required), ' +
+      'network=<col>, memory=<col>[:B|KiB|MiB|GiB] (cell empty or "none" = no limit), unload=<col>[:unit], rep=<col> (pass index); ' +
+      'e.g. network=net,layer=layer_name,memory=mem_mb:MiB,load=load_ms,run=exec_ms,unload=unload_ms')
+    .requiredOption('--networks <list>', 'the network descriptions the layers belong to (zoo name, .json, .onnx or .prototxt), named as the CSV\'s network column names them: ' +
+      'net1=alexnet,net2=models/net2.onnx; one network may go without a name (--networks alexnet)')
+    .requiredOption('--out <file>', 'dataset to write (.csv or .csv.gz, fingerprint beside it); replaced if it exists')
+    .option('--hardware <file>', 'fingerprint of the machine that measured the CSV (memlat hardware --out hw.json, run there)')
+    .option('--cores <n>', 'without --hardware: that machine\'s number of cores')
+    .option('--ram <size>', 'without --hardware: that machine\'s RAM (M for rows with no limit), e.g. 8GiB')
+    .option('--source <name>', 'the rows\' source column', 'csv-import')
+    .option('--batch <n>', 'batch size the networks ran with (dimension 0 of every input)')
+    .option('--seq-len <n>', 'sequence length the transformer networks ran with')
+    .action(async (file: string, o: { map: string; networks: string; out: string; hardware?: string; cores?: string; ram?: string; source: string; batch?: string; seqLen?: string }) => {
+      checkOutputFile(o.out, '--out', 'rows.csv');
+      if (!/\.csv(\.gz)?$/i.test(o.out)) throw new UserError(`--out ${o.out}: must end in .csv or .csv.gz`);
+      const posInt = (v: string | undefined, flag: string): number | undefined => {
+        if (v === undefined) return undefined;
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} ${v}: must be a positive integer`);
+        return n;
+      };
+      if (o.hardware === undefined && (o.cores === undefined || o.ram === undefined)) {
+        throw new UserError('import csv: say which machine measured the CSV: --hardware hw.json (from \'memlat hardware --out hw.json\' there), or --cores N --ram SIZE (e.g. --cores 4 --ram 8GiB)');
+      }
+      const cores = posInt(o.cores, '--cores');
+      const batch = posInt(o.batch, '--batch');
+      const seqLen = posInt(o.seqLen, '--seq-len');
+      const { importCsv } = await import('../../api.js');
+      const { rows, hardware } = await importCsv(file, {
+        map: o.map, networks: o.networks, out: o.out, source: o.source,
+        ...(o.hardware !== undefined ? { hardware: o.hardware } : {}),
+        ...(cores !== undefined ? { cores } : {}),
+        ...(o.ram !== undefined ? { ram: o.ram } : {}),
+        ...(batch !== undefined ? { batch } : {}),
+        ...(seqLen !== undefined ? { seqLen } : {}),
+      });
+      const nets = new Map<string, number>();
+      for (const r of rows) nets.set(r.network, (nets.get(r.network) ?? 0) + 1);
+      for (const [n, k] of nets) process.stderr.write(`${n.padEnd(11)} ${String(k).padStart(5)} rows\n`);
+      const files = await import('../../dataset/files.js');
+      process.stderr.write(`${rows.length} rows -> ${o.out}; fingerprint ${hardware[0]?.id ?? '?'} -> ${files.hardwarePathFor(o.out)}\n`);
     });
 
   program

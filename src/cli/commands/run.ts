@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .option('--seq-len <n>', 'sequence length of transformer networks (zoo bert-base; ONNX symbolic sequence dims)')
     .option('--dim <name=size>', 'size of a symbolic ONNX input dimension (repeatable)', collectDim)
     .option('--cache-dir <dir>', 'weight file cache (default $MEMLAT_CACHE or ~/.cache/memlat)')
-    .option('--json', 'print the result as JSON (see docs/RUNTIME.md)')
+    .option('--json', 'print the result as JSON (see docs/RUNTIME.md); after an OOM kill, { oom: true, oomPass, oomLayerName, passes that finished }, then exit 2')
     .action(async (arg: string, o: { memory: string; reps: string; threads?: string; batch?: string; seqLen?: string; dim?: Record<string, number>; cacheDir?: string; json?: boolean }) => {
       const memoryLimitBytes = parseMemoryLimit(o.memory, '--memory');
       const reps = posInt(o.reps, '--reps');
@@ -45,7 +45,7 @@ export function register(program: Command): void {
       const seqLen = o.seqLen === undefined ? undefined : posInt(o.seqLen, '--seq-len');
       const { loadNetwork } = await import('../../network/load.js');
       const { resolveNetwork } = await import('../../network/shapes.js');
-      const { runNetwork } = await import('../../executor/run-network.js');
+      const { runNetwork, OomError } = await import('../../executor/run-network.js');
       const loaded = await loadNetwork(arg, { batch, seqLen, dims: o.dim });
       for (const w of loaded.warnings) process.stderr.write(`memlat: warning: ${w}\n`);
       const rn = resolveNetwork(loaded.network);
@@ -61,6 +61,13 @@ export function register(program: Command): void {
         threads,
         cacheDir: o.cacheDir,
         onPass: (i) => process.stderr.write(`memlat run: pass ${i + 1}/${reps} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`),
+      }).catch(async (e: unknown) => {
+        // an OOM kill: with --json, print the kill and the passes that finished, then fail as before
+        if (o.json && e instanceof OomError) {
+          const { oomRunDocument } = await import('../../profile/validation.js');
+          process.stdout.write(`${JSON.stringify(oomRunDocument(rn, e, memoryLimitBytes, reps), null, 2)}\n`);
+        }
+        throw e;
       });
       if (o.json) {
         const { passes: _passes, ...doc } = r;
