@@ -19,6 +19,13 @@
  *    no limit) against ONE onnxruntime session running the whole network graph (the same
  *    single-layer graphs joined, weights as graph inputs, same threads and options), interleaved.
  *
+ * 5. Where the run-phase gap comes from (`--gap`, written to bench/results/executor-gap.md instead):
+ *    the cost of a fresh page (first write to a newly allocated 64 MiB buffer against a second
+ *    write to it, in-process), and the run phases of a few networks with the rule's allocator
+ *    setting (MALLOC_MMAP_THRESHOLD_=131072: every buffer >= 128 KiB is mmap'ed, so freeing returns
+ *    it to the OS and the next layer's buffers are fresh pages) against a heap that keeps freed
+ *    memory for reuse (threshold 1 GiB: nothing goes back to the OS), interleaved per round.
+ *
  * Run on a quiet machine (nothing else running); every figure is a median with its spread.
  */
 import { createRequire } from 'node:module';
@@ -45,6 +52,8 @@ const rounds = Number(flag('rounds', '3'));
 const floorReps = Number(flag('floor-reps', '2000'));
 const outPath = resolve(flag('out', 'bench/results/executor.md'));
 const skipMechanisms = args.includes('--skip-mechanisms');
+const gapOnly = args.includes('--gap');
+const gapNetworks = flag('gap-networks', 'resnet18,mobilenetv3_small,densenet121,vgg16').split(',').filter(Boolean);
 const mechanismNetworks = flag('mechanism-networks', 'squeezenet1_1,resnet50,densenet121,vgg16').split(',').filter(Boolean);
 for (const n of networks) if (!zooNames().includes(n)) throw new Error(`--networks: ${n} is not a zoo network`);
 
@@ -202,6 +211,63 @@ function summarise(network: string, mode: Mode, round: number, r: RunResult): Ne
   };
 }
 
+// ---- 5. the run-phase gap ---------------------------------------------------------------------------
+/** ms per 4 KiB page of a first write to fresh memory, minus a second write to the same memory. */
+function freshPageUs(reps: number): number[] {
+  const bytes = 64 * 2 ** 20;
+  const out: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const ab = new ArrayBuffer(bytes); // calloc -> mmap: untouched zero pages
+    const u = new Uint8Array(ab);
+    const a = performance.now();
+    u.fill(1);
+    const b = performance.now();
+    u.fill(2);
+    const c = performance.now();
+    out.push((((b - a) - (c - b)) * 1000) / (bytes / 4096));
+    (ab as ArrayBuffer & { transfer?: (n: number) => ArrayBuffer }).transfer?.(0);
+  }
+  return out;
+}
+
+async function gap(): Promise<void> {
+  const t0 = Date.now();
+  const machine = `${cpus()[0]?.model ?? '?'} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, onnxruntime-node ${ort.env.versions.common}`;
+  log(`machine: ${machine}; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  const pages = freshPageUs(15);
+  const settings = [['rule (128 KiB)', '131072'], ['heap reuse (1 GiB)', String(2 ** 30)]] as const;
+  const res = new Map<string, number[]>();
+  const nets = new Map(gapNetworks.map((n) => [n, resolveNetwork(zooNetwork(n))] as const));
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, rn] of nets) {
+      for (const [label, v] of round % 2 ? [...settings].reverse() : settings) {
+        process.env.MALLOC_MMAP_THRESHOLD_ = v;
+        const r = await runNetwork(rn, { memoryLimitBytes: null, reps: 3, threads, cacheDir });
+        const runSums = r.passes.map((p) => p.reduce((a, t) => a + t.runMs, 0));
+        res.set(`${name}|${label}`, [...(res.get(`${name}|${label}`) ?? []), median(runSums)]);
+        log(`round ${round + 1}/${rounds} ${name} ${label}: run ${median(runSums).toFixed(0)} ms`);
+      }
+      delete process.env.MALLOC_MMAP_THRESHOLD_;
+    }
+  }
+  const out: string[] = [];
+  out.push('### Where the run-phase gap comes from (`npm run bench:executor -- --gap`)', '');
+  out.push(`Machine: ${machine}. Measured ${new Date().toISOString()} in ${((Date.now() - t0) / 60_000).toFixed(1)} min, ${rounds} interleaved rounds.`, '');
+  out.push(`A first write to freshly allocated memory costs ${fmt(median(pages), 1)} µs per 4 KiB page more than a second write to it (median of ${pages.length} 64 MiB buffers, ${fmt(Math.min(...pages), 1)}-${fmt(Math.max(...pages), 1)}): ${fmt((median(pages) * 256) / 1000, 1)} ms per MiB of fresh memory, about what this machine's disk needs to read a MiB.`, '');
+  out.push('Sum of the run phases (median pass of 3, median over rounds, min-max), no limit, with the rule\'s allocator setting (every buffer >= 128 KiB returned to the OS when freed, so each layer writes fresh pages) against a heap that keeps freed memory for reuse (nothing returned; the memory a layer freed would stay charged to the process):', '');
+  out.push('| network | rule: run ms | heap reuse: run ms | ratio |', '|---|---|---|---|');
+  for (const n of gapNetworks) {
+    const a = res.get(`${n}|rule (128 KiB)`) ?? [];
+    const b = res.get(`${n}|heap reuse (1 GiB)`) ?? [];
+    out.push(`| ${n} | ${spread(a, 0)} | ${spread(b, 0)} | ${fmt(median(a) / median(b), 2)} |`);
+  }
+  out.push('');
+  const gapPath = outPath.replace(/executor\.md$/, 'executor-gap.md');
+  mkdirSync(dirname(gapPath), { recursive: true });
+  writeFileSync(gapPath, `${out.join('\n')}\n`);
+  log(`wrote ${gapPath}`);
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   const out: string[] = [];
@@ -273,4 +339,5 @@ async function main(): Promise<void> {
   log(`wrote ${outPath} (${((Date.now() - t0) / 60_000).toFixed(1)} min)`);
 }
 
-await main();
+if (gapOnly) await gap();
+else await main();

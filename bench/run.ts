@@ -32,7 +32,7 @@ import { aggregateRows, median, observedMs, passTotals, type LayerObservation } 
 import { TARGETS, type Target } from '../src/models/types.js';
 import { fitModelOnObservations, loadModel, type FitOptions, type ModelKind } from '../src/models/index.js';
 import type { Model } from '../src/models/types.js';
-import { FeSwapModel, type ContextRows } from '../src/models/fe-swap.js';
+import { BASE_KINDS, FeSwapModel, type BaseKind, type ContextRows } from '../src/models/fe-swap.js';
 import { makeFolds } from '../src/evaluate/splits.js';
 import { errorMetrics, type ErrorMetrics } from '../src/evaluate/metrics.js';
 import { calibrateNetworkTotals, makeBundle } from '../src/predict/bundle.js';
@@ -80,12 +80,14 @@ const TABLE_LABEL = 'fe-swap + network context';
 const PHYSICAL_LABEL = 'fe-swap physical + network context';
 const GBT_TABLE_LABEL = 'fe-swap, trees base + network context';
 const GBT_PHYSICAL_LABEL = 'fe-swap physical, trees base + network context';
+const HYB_TABLE_LABEL = 'fe-swap, hybrid base + network context';
+const HYB_PHYSICAL_LABEL = 'fe-swap physical, hybrid base + network context';
 const MIX_TABLE_LABEL = 'fe-swap, per-phase base + network context';
 const MIX_PHYSICAL_LABEL = 'fe-swap physical, per-phase base + network context';
 
 const FS_BENCH = { maxCandidates: 150, nAlphas: 20, folds: 3, maxIter: 100 } as const;
 
-const candidates = (phaseBases: Record<Target, 'fe' | 'gbt'>): Candidate[] => [
+const candidates = (phaseBases: Record<Target, BaseKind>): Candidate[] => [
   { label: 'fe (study: log OLS, exp)', kind: 'fe', fit: { fe: { backTransform: 'exp' } } },
   { label: 'fe + smearing', kind: 'fe', smearingOf: 'fe (study: log OLS, exp)' },
   { label: 'fs (study: LASSO+PCA, exp)', kind: 'fs', fit: { fs: { backTransform: 'exp', ...FS_BENCH } } },
@@ -102,20 +104,21 @@ const candidates = (phaseBases: Record<Target, 'fe' | 'gbt'>): Candidate[] => [
   { label: 'fe-swap physical, trees base (isolated)', kind: 'fe-swap', fit: { feSwap: { swapTerm: 'physical', base: 'gbt' } } },
   { label: GBT_TABLE_LABEL, kind: 'fe-swap', context: true, fit: { feSwap: { base: 'gbt' } } },
   { label: GBT_PHYSICAL_LABEL, kind: 'fe-swap', context: true, fit: { feSwap: { swapTerm: 'physical', base: 'gbt' } } },
+  { label: HYB_TABLE_LABEL, kind: 'fe-swap', context: true, fit: { feSwap: { base: 'hybrid' } } },
+  { label: HYB_PHYSICAL_LABEL, kind: 'fe-swap', context: true, fit: { feSwap: { swapTerm: 'physical', base: 'hybrid' } } },
   { label: MIX_TABLE_LABEL, kind: 'fe-swap', context: true, fit: { feSwap: { base: phaseBases } } },
   { label: MIX_PHYSICAL_LABEL, kind: 'fe-swap', context: true, fit: { feSwap: { swapTerm: 'physical', base: phaseBases } } },
 ];
 
 /**
  * The per-phase base, by the rule fixed before validation, on the context networks' unlimited runs
- * only: for each phase, fit fe-swap with the FE base and with the trees base on all profile layers,
+ * only: for each phase, fit fe-swap with each base kind (FE, trees, hybrid) on all profile layers,
  * sum that phase's unlimited prediction over each context network's layers, and take the base
- * whose ln(measured / predicted) phase sums have the smaller spread over the networks (standard
+ * whose ln(measured / predicted) phase sums have the smallest spread over the networks (standard
  * deviation: a common factor is what the network context removes anyway).
  */
-function choosePhaseBases(refObs: readonly LayerObservation[], ctxObs: readonly LayerObservation[]): { bases: Record<Target, 'fe' | 'gbt'>; why: string } {
-  const fe = fitModelOnObservations('fe-swap', refObs, { feSwap: { base: 'fe' } }) as FeSwapModel;
-  const tr = fitModelOnObservations('fe-swap', refObs, { feSwap: { base: 'gbt' } }) as FeSwapModel;
+function choosePhaseBases(refObs: readonly LayerObservation[], ctxObs: readonly LayerObservation[]): { bases: Record<Target, BaseKind>; why: string } {
+  const models = BASE_KINDS.map((k) => [k, fitModelOnObservations('fe-swap', refObs, { feSwap: { base: k } }) as FeSwapModel] as const);
   const unl = ctxObs.filter((o) => o.memoryLimitBytes === null);
   const netsOf = [...new Set(unl.map((o) => o.network))];
   const key = (t: Target): 'loadMs' | 'runMs' | 'unloadMs' => (t === 'load' ? 'loadMs' : t === 'run' ? 'runMs' : 'unloadMs');
@@ -129,13 +132,12 @@ function choosePhaseBases(refObs: readonly LayerObservation[], ctxObs: readonly 
     const mean = ln.reduce((a, v) => a + v, 0) / ln.length;
     return Math.sqrt(ln.reduce((a, v) => a + (v - mean) ** 2, 0) / ln.length);
   };
-  const bases = {} as Record<Target, 'fe' | 'gbt'>;
+  const bases = {} as Record<Target, BaseKind>;
   const parts: string[] = [];
   for (const t of TARGETS) {
-    const a = spread(fe, t);
-    const b = spread(tr, t);
-    bases[t] = b < a ? 'gbt' : 'fe';
-    parts.push(`${t}: FE ${a.toFixed(3)}, trees ${b.toFixed(3)}`);
+    const sds = models.map(([k, m]) => [k, spread(m, t)] as const);
+    bases[t] = sds.reduce((b, x) => (x[1] < b[1] ? x : b))[0];
+    parts.push(`${t}: ${sds.map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
   }
   return { bases, why: `sd of ln(measured / predicted) unlimited phase sums over the ${netsOf.length} context networks: ${parts.join('; ')}` };
 }
@@ -154,7 +156,7 @@ function chooseDefault(fitted: ReadonlyMap<string, Model>): { label: string; why
   };
   const unl = (l: string): number => ctxOf(l)?.rmsLogUnlimited ?? Infinity;
   const slow = (l: string): number => ctxOf(l)?.rmsLogAfter ?? Infinity;
-  const pairs: [string, string, string][] = [['FE', TABLE_LABEL, PHYSICAL_LABEL], ['trees', GBT_TABLE_LABEL, GBT_PHYSICAL_LABEL], ['per-phase', MIX_TABLE_LABEL, MIX_PHYSICAL_LABEL]];
+  const pairs: [string, string, string][] = [['FE', TABLE_LABEL, PHYSICAL_LABEL], ['trees', GBT_TABLE_LABEL, GBT_PHYSICAL_LABEL], ['hybrid', HYB_TABLE_LABEL, HYB_PHYSICAL_LABEL], ['per-phase', MIX_TABLE_LABEL, MIX_PHYSICAL_LABEL]];
   const best = pairs.reduce((b, x) => (unl(x[2]) < unl(b[2]) ? x : b));
   const [, t, p] = best;
   const label = slow(p) <= slow(t) ? p : t;
@@ -265,6 +267,8 @@ async function main(): Promise<void> {
   const ctxPath = arg('--ctx', null) ?? firstExisting('data/context/rows.csv.gz', 'data/context/rows.csv');
   const kneeArg = arg('--knee', null);
   const kneePath = kneeArg ?? ['data/knee/rows.csv.gz', 'data/knee/rows.csv'].map((p) => join(root, p)).find((p) => existsSync(p)) ?? null;
+  const heldArg = arg('--heldout', null);
+  const heldPath = heldArg ?? ['data/heldout/rows.csv.gz', 'data/heldout/rows.csv'].map((p) => join(root, p)).find((p) => existsSync(p)) ?? null;
   const outPath = resolve(root, arg('--out', 'docs/BENCHMARKS.md')!);
   const writeDefault = arg('--write-default', null);
   const load0 = loadavg()[0]!;
@@ -274,9 +278,10 @@ async function main(): Promise<void> {
   const val = await readDataset(valPath);
   const ctx = await readDataset(ctxPath);
   const knee = kneePath ? await readDataset(kneePath) : null;
+  const held = heldPath ? await readDataset(heldPath) : null;
   // The same machine measured its fingerprint once per dataset (idle footprint and bandwidths differ
   // by a few %): everything is evaluated with the reference data's, the one the default bundle ships.
-  const hw = new Map<string, HardwareFingerprint>([...(knee?.hardware ?? []), ...ctx.hardware, ...val.hardware, ...ref.hardware].map((h) => [h.id, h]));
+  const hw = new Map<string, HardwareFingerprint>([...(held?.hardware ?? []), ...(knee?.hardware ?? []), ...ctx.hardware, ...val.hardware, ...ref.hardware].map((h) => [h.id, h]));
   const hwRef = ref.hardware[0]!;
   const refObs = aggregateRows(ref.rows, hw);
   const valObs = aggregateRows(val.rows, hw);
@@ -286,6 +291,7 @@ async function main(): Promise<void> {
   const KNEE_FACTORS = [0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2, 1.3];
   const kneeRuns = knee ? validationRuns(knee.rows, aggregateRows(knee.rows, hw), KNEE_FACTORS) : [];
   const ctxRuns = validationRuns(ctx.rows, ctxObs, [0.25, 0.5, 0.75, 1]);
+  const heldRuns = held ? validationRuns(held.rows, aggregateRows(held.rows, hw), [1, 0.5]) : [];
   const ctxNets = [...new Set(ctxObs.map((o) => o.network))].sort();
   const overlap = ctxNets.filter((n) => runs.some((r) => r.network === n));
   if (overlap.length) throw new Error(`bench: context networks ${overlap.join(', ')} are also validation networks; the context fit must not see them`);
@@ -468,6 +474,22 @@ async function main(): Promise<void> {
     out.push(`| ≥ 2x better than the study's best in median APE | ${yes(seedBest / d.medianApePct >= 2)} | ${num(seedBest / d.medianApePct, 1)}x (${p100(seedBest)} -> ${p100(d.medianApePct)}) |`);
     out.push(`| ≥ 1e6 layer predictions / s | ${yes(sp >= 1e6)} | ${sp.toExponential(2)} |`);
     out.push(`| \`predict\` of a zoo network < 0.5 s wall | ${yes(wall.length > 0 && median(wall) < 500)} | ${wall.length ? `${num(median(wall), 0)} ms median` : 'not measured'} |`);
+    if (heldRuns.length) {
+      const hp = heldRuns.map((r) => predictRun(defaultFull.model, r));
+      const hm = heldRuns.map((r) => r.medianMs);
+      const hd = errorMetrics(hp, hm);
+      const hw20 = hp.filter((p, i) => Math.abs(p - hm[i]!) / hm[i]! <= 0.2).length / hm.length;
+      const hLevels = [...new Set(heldRuns.map((r) => (r.limit === null ? 'none' : r.level)))];
+      const hBias = hLevels.map((l) => {
+        const idx = heldRuns.flatMap((r, i) => ((r.limit === null ? 'none' : r.level) === l ? [i] : []));
+        return { l, b: errorMetrics(idx.map((i) => hp[i]!), idx.map((i) => hm[i]!)).bias };
+      });
+      out.push('', `The same accuracy targets on the ${heldRuns.length} runs of the pre-registered held-out networks #2 (section 2d; never looked at while developing):`, '');
+      out.push('| target | met? | result |', '|---|---|---|');
+      out.push(`| median APE ≤ 10% | ${yes(hd.medianApePct <= 10)} | ${p100(hd.medianApePct)} |`);
+      out.push(`| ≥ 80% within ±20% | ${yes(hw20 >= 0.8)} | ${pct(hw20)} |`);
+      out.push(`| bias 0.95-1.05 at every memory level | ${yes(hBias.every((x) => x.b >= 0.95 && x.b <= 1.05))} | ${hBias.map((x) => `${x.l} ${num(x.b)}`).join(', ')} |`);
+    }
     out.push('', `Noise floor beside it: a single pass of a network deviates from its median pass total by ${pct(median(passDev))} (median).`, '');
   }
   out.push('## 1. Layers never seen (grouped 5-fold CV over sampled layer configurations)', '');
@@ -505,7 +527,7 @@ async function main(): Promise<void> {
   }
   out.push('', `Per-phase base by the rule fixed before validation (context networks only): ${JSON.stringify(phaseRule.bases)} (${phaseRule.why}).`);
   out.push('', `Default chosen by the rule fixed before validation: ${DEFAULT_LABEL} (${chosen.why}).`);
-  for (const label of [TABLE_LABEL, PHYSICAL_LABEL, GBT_TABLE_LABEL, GBT_PHYSICAL_LABEL, MIX_TABLE_LABEL, MIX_PHYSICAL_LABEL]) {
+  for (const label of [TABLE_LABEL, PHYSICAL_LABEL, GBT_TABLE_LABEL, GBT_PHYSICAL_LABEL, HYB_TABLE_LABEL, HYB_PHYSICAL_LABEL, MIX_TABLE_LABEL, MIX_PHYSICAL_LABEL]) {
     const ctxModel = fittedAll.get(label);
     if (!(ctxModel instanceof FeSwapModel)) continue;
     const c = ctxModel.data.context;
@@ -526,7 +548,7 @@ async function main(): Promise<void> {
     const kLevels = [...new Set(kneeRuns.map((r) => (r.limit === null ? 'none' : r.level)))];
     out.push(`| model | ${kLevels.join(' | ')} | all |`, `|---|${kLevels.map(() => '---').join('|')}|---|`);
     const kMeasured = kneeRuns.map((r) => r.medianMs);
-    for (const label of [TABLE_LABEL, PHYSICAL_LABEL, GBT_TABLE_LABEL, GBT_PHYSICAL_LABEL, MIX_TABLE_LABEL, MIX_PHYSICAL_LABEL, 'fe-swap (isolated slowdown)', 'fe-swap physical (isolated)', 'fe-swap physical, trees base (isolated)']) {
+    for (const label of [TABLE_LABEL, PHYSICAL_LABEL, GBT_TABLE_LABEL, GBT_PHYSICAL_LABEL, HYB_TABLE_LABEL, HYB_PHYSICAL_LABEL, MIX_TABLE_LABEL, MIX_PHYSICAL_LABEL, 'fe-swap (isolated slowdown)', 'fe-swap physical (isolated)', 'fe-swap physical, trees base (isolated)']) {
       const m = fittedAll.get(label);
       if (!m) continue;
       const pred = kneeRuns.map((r) => predictRun(m, r));
@@ -543,6 +565,32 @@ async function main(): Promise<void> {
     const dp = kneeRuns.map((r) => predictRun(defaultFull.model, r));
     kneeRuns.forEach((r, i) => {
       out.push(`| ${r.network} | ${r.limit === null ? 'none' : formatBytes(r.limit)} | ${r.limit === null ? 'none' : r.level} | ${num(r.medianMs, 0)} (${num(Math.min(...r.passTotals), 0)}-${num(Math.max(...r.passTotals), 0)}) | ${num(dp[i]!, 0)} | ${pct((dp[i]! - r.medianMs) / r.medianMs)} |`);
+    });
+  }
+  if (heldRuns.length) {
+    const heldNets = [...new Set(heldRuns.map((r) => r.network))];
+    const clash = heldNets.filter((n) => ctxNets.includes(n) || nets.includes(n));
+    if (clash.length) throw new Error(`bench: held-out networks ${clash.join(', ')} are context or validation networks`);
+    out.push('', '## 2d. Held-out networks #2 (pre-registered PyTorch exports, never looked at while developing)', '');
+    out.push(`\`${heldPath!.replace(`${root}/`, '')}\`: ${heldNets.join(', ')}, chosen before they were measured or predicted (data/heldout/PLAN.md); the validation and knee networks were looked at while the default was developed, these were not. Targets as in section 2. Median APE / within ±20% / bias per memory level:`, '');
+    const hLevels = [...new Set(heldRuns.map((r) => (r.limit === null ? 'none' : r.level)))];
+    out.push(`| model | ${hLevels.join(' | ')} | all |`, `|---|${hLevels.map(() => '---').join('|')}|---|`);
+    const hMeasured = heldRuns.map((r) => r.medianMs);
+    const cell = (pred: number[], idx: number[]): string => {
+      const e = errorMetrics(idx.map((i) => pred[i]!), idx.map((i) => hMeasured[i]!));
+      const w = idx.filter((i) => Math.abs(pred[i]! - hMeasured[i]!) / hMeasured[i]! <= 0.2).length / idx.length;
+      return `${p100(e.medianApePct)} / ${pct(w)} / ${num(e.bias)}`;
+    };
+    for (const f of full) {
+      const pred = heldRuns.map((r) => predictRun(f.model, r));
+      const cells = hLevels.map((l) => cell(pred, heldRuns.flatMap((r, i) => ((r.limit === null ? 'none' : r.level) === l ? [i] : []))));
+      out.push(`| ${f.label}${f.label === DEFAULT_LABEL ? ' (default)' : ''} | ${cells.join(' | ')} | ${cell(pred, heldRuns.map((_, i) => i))} |`);
+    }
+    out.push('', `Per run, default model (${DEFAULT_LABEL}):`, '');
+    out.push('| network | M | level | measured ms (min-max) | predicted ms | error |', '|---|---|---|---|---|---|');
+    heldRuns.forEach((r) => {
+      const p = predictRun(defaultFull.model, r);
+      out.push(`| ${r.network} | ${r.limit === null ? 'none' : formatBytes(r.limit)} | ${r.limit === null ? 'none' : r.level} | ${num(r.medianMs, 0)} (${num(Math.min(...r.passTotals), 0)}-${num(Math.max(...r.passTotals), 0)}) | ${num(p, 0)} | ${pct((p - r.medianMs) / r.medianMs)} |`);
     });
   }
   {

@@ -49,6 +49,10 @@ import { DEFAULT_SWAP_GRID, fitSwapTerm, swapExtraMs, type PhysicalSwap, type Sw
 
 export const FE_SWAP_VERSION = 1;
 
+/** The unlimited-time models fe-swap can take per phase (FeSwapOptions.base). */
+export const BASE_KINDS = ['fe', 'gbt', 'hybrid'] as const;
+export type BaseKind = (typeof BASE_KINDS)[number];
+
 const MiB = 1024 * 1024;
 
 /** The slowdown of one phase as a table (see the file comment). */
@@ -110,8 +114,10 @@ export interface FeSwapModelJSON extends ModelJSON {
   base: FeModelJSON;
   /** Boosted trees on ln time with smearing, fitted on the same rows (when a phase uses them). */
   trees?: BoostedModelJSON;
+  /** The physical model x trees on its log residual (kind 'hybrid'), same rows (when a phase uses it). */
+  hybrid?: BoostedModelJSON;
   /** Which unlimited model each phase takes (absent: FE for all; see FeSwapOptions.base). */
-  basePhases?: Record<Target, 'fe' | 'gbt'>;
+  basePhases?: Record<Target, BaseKind>;
   slowdown: Partial<Record<Target, SlowdownTable>>;
   /**
    * Which swap term predict uses: 'table' (the trees' slowdown table) or 'physical'
@@ -196,12 +202,14 @@ export class FeSwapModel implements Model {
   readonly fittedTargets: readonly Target[];
   readonly base: FeModel;
   readonly trees: BoostedModel | null;
+  readonly hybrid: BoostedModel | null;
   /** Per layer object: what predict needs that does not depend on M (held weakly). */
   private readonly keys = new WeakMap<object, LayerKey>();
   constructor(readonly data: FeSwapModelJSON) {
     this.fittedTargets = data.fittedTargets;
     this.base = new FeModel(data.base);
     this.trees = data.trees ? new BoostedModel(data.trees) : null;
+    this.hybrid = data.hybrid ? new BoostedModel(data.hybrid) : null;
   }
 
   /** The phases without a limit (the base at M = RAM). */
@@ -210,12 +218,14 @@ export class FeSwapModel implements Model {
     const q = x.memoryBytes >= x.hardware.ramBytes ? x : { layer: x.layer, memoryBytes: x.hardware.ramBytes, hardware: x.hardware };
     const fe = this.base.predict(q);
     const ph = this.data.basePhases;
-    if (!ph || !this.trees) return fe;
-    const tr = this.trees.predict(q);
+    if (!ph) return fe;
+    const tr = this.trees?.predict(q);
+    const hy = this.hybrid?.predict(q);
+    const pick = (k: BaseKind, f: number, t: number | undefined, h: number | undefined): number => (k === 'gbt' && t !== undefined ? t : k === 'hybrid' && h !== undefined ? h : f);
     return {
-      loadMs: ph.load === 'gbt' ? tr.loadMs : fe.loadMs,
-      runMs: ph.run === 'gbt' ? tr.runMs : fe.runMs,
-      unloadMs: ph.unload === 'gbt' ? tr.unloadMs : fe.unloadMs,
+      loadMs: pick(ph.load, fe.loadMs, tr?.loadMs, hy?.loadMs),
+      runMs: pick(ph.run, fe.runMs, tr?.runMs, hy?.runMs),
+      unloadMs: pick(ph.unload, fe.unloadMs, tr?.unloadMs, hy?.unloadMs),
     };
   }
 
@@ -300,9 +310,11 @@ export interface FeSwapOptions {
    * layout reorders dominate small ones), trees split on it; grouped-CV over the profile's layers
    * gives 20% median error for gbt against 38% for FE (docs/BENCHMARKS.md section 1). But trees do
    * not extrapolate past the largest profiled layer, where a power law does (a load is a disk read:
-   * time ~ bytes / bandwidth). So the choice is per phase: one kind for all, or a record per phase.
+   * time ~ bytes / bandwidth). 'hybrid' puts the trees on the log residual of the physical model
+   * (./physical.ts: bytes / bandwidth, FLOPs / rate), which carries the extrapolation. The choice
+   * is per phase: one kind for all, or a record per phase.
    */
-  base?: 'fe' | 'gbt' | Record<Target, 'fe' | 'gbt'>;
+  base?: BaseKind | Record<Target, BaseKind>;
   /**
    * c of the headroom axis in MiB (default 0: plain headroom in MiB; see headroomAxis). On this
    * machine's context runs c = 32, 64, 128 fitted worse than 0 (rms ln error of the runs' slowdown
@@ -513,9 +525,11 @@ export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptio
   const noSwap = obs.filter((o) => baseRows === 'all' || o.memoryLimitBytes === null || (baseRows === 'no-swap' && o.swapBytes === 0));
   if (noSwap.length < 2) throw new UserError(`model fe-swap: needs layers measured without swapping (unlimited or roomy limits), got ${noSwap.length}; profile with unlimited runs`);
   const base = fitFe(noSwap, { backTransform: 'smearing' });
-  const basePhases: Record<Target, 'fe' | 'gbt'> | undefined =
-    options.base === undefined || options.base === 'fe' ? undefined : options.base === 'gbt' ? { load: 'gbt', run: 'gbt', unload: 'gbt' } : { ...options.base };
-  const trees = basePhases && Object.values(basePhases).includes('gbt') ? fitBoosted(noSwap, false) : null;
+  const b = options.base;
+  const basePhases: Record<Target, BaseKind> | undefined = b === undefined || b === 'fe' ? undefined : typeof b === 'string' ? { load: b, run: b, unload: b } : { ...b };
+  const uses = (k: BaseKind): boolean => basePhases !== undefined && Object.values(basePhases).includes(k);
+  const trees = uses('gbt') ? fitBoosted(noSwap, false) : null;
+  const hybrid = uses('hybrid') ? fitBoosted(noSwap, true) : null;
   const none = new Map<string, LayerObservation>();
   for (const o of obs) if (o.memoryLimitBytes === null) none.set(pairKey(o), o);
   const slowdown: Partial<Record<Target, SlowdownTable>> = {};
@@ -542,7 +556,9 @@ export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptio
     headroomScaleMiB: scale,
     sizeMonotoneFromMiB: sizeFrom,
     base: base.toJSON(),
-    ...(trees && basePhases ? { trees: trees.toJSON(), basePhases } : {}),
+    ...(basePhases ? { basePhases } : {}),
+    ...(trees ? { trees: trees.toJSON() } : {}),
+    ...(hybrid ? { hybrid: hybrid.toJSON() } : {}),
     slowdown,
     swapTerm: options.swapTerm ?? 'table',
     physical,
@@ -589,11 +605,15 @@ export function loadFeSwap(o: Record<string, unknown>): FeSwapModel {
   const d = o as unknown as FeSwapModelJSON;
   if (typeof d.base !== 'object' || d.base === null) throw new UserError('invalid model: fe-swap model has no FE "base"; refit it');
   if (d.basePhases !== undefined) {
-    const ok = typeof d.basePhases === 'object' && d.basePhases !== null && TARGETS.every((t) => d.basePhases?.[t] === 'fe' || d.basePhases?.[t] === 'gbt');
-    if (!ok) throw new UserError(`invalid model: fe-swap "basePhases" ${JSON.stringify(d.basePhases)} must give "fe" or "gbt" for load, run and unload; refit it`);
+    const ok = typeof d.basePhases === 'object' && d.basePhases !== null && TARGETS.every((t) => (BASE_KINDS as readonly unknown[]).includes(d.basePhases?.[t]));
+    if (!ok) throw new UserError(`invalid model: fe-swap "basePhases" ${JSON.stringify(d.basePhases)} must give "fe", "gbt" or "hybrid" for load, run and unload; refit it`);
     if (Object.values(d.basePhases).includes('gbt')) {
       if (typeof d.trees !== 'object' || d.trees === null) throw new UserError('invalid model: fe-swap "basePhases" uses "gbt" but the model has no "trees"; refit it');
-      loadBoosted(d.trees);
+      loadBoosted(d.trees as unknown as Record<string, unknown>);
+    }
+    if (Object.values(d.basePhases).includes('hybrid')) {
+      if (typeof d.hybrid !== 'object' || d.hybrid === null) throw new UserError('invalid model: fe-swap "basePhases" uses "hybrid" but the model has no "hybrid"; refit it');
+      loadBoosted(d.hybrid as unknown as Record<string, unknown>);
     }
   }
   if (typeof d.slowdown !== 'object' || d.slowdown === null) throw new UserError('invalid model: fe-swap model has no "slowdown" tables; refit it');

@@ -174,26 +174,31 @@ test('fe-swap: JSON round trip predicts the same; damaged files and data without
   );
 });
 
-test('fe-swap base: "gbt" takes every unlimited phase from boosted trees fitted on the same rows, a per-phase record mixes exactly', async () => {
+test('fe-swap base: "gbt" takes every unlimited phase from boosted trees fitted on the same rows, a per-phase record mixes fe, gbt and hybrid exactly', async () => {
   const { fitBoosted } = await import('../../src/models/boosted.js');
   const noSwap = obs.filter((o) => o.memoryLimitBytes === null || o.swapBytes === 0);
   const trees = fitBoosted(noSwap, false);
+  const hybrid = fitBoosted(noSwap, true);
   const fe = fitFe(noSwap, { backTransform: 'smearing' });
   const g = fitModelOnObservations('fe-swap', obs, { feSwap: { epsMs: 0, base: 'gbt' } }) as FeSwapModel;
-  const mix = fitModelOnObservations('fe-swap', obs, { feSwap: { epsMs: 0, base: { load: 'gbt', run: 'fe', unload: 'gbt' } } }) as FeSwapModel;
+  const mix = fitModelOnObservations('fe-swap', obs, { feSwap: { epsMs: 0, base: { load: 'hybrid', run: 'fe', unload: 'gbt' } } }) as FeSwapModel;
+  assert.equal(g.data.hybrid, undefined); // only what a phase uses is fitted and stored
   for (const o of obs.filter((x) => x.memoryLimitBytes === null)) {
     assert.deepEqual(g.predict(o), trees.predict(o));
     const t = trees.predict(o);
+    const h = hybrid.predict(o);
     const f = fe.predict(o);
-    assert.deepEqual(mix.predict(o), { loadMs: t.loadMs, runMs: f.runMs, unloadMs: t.unloadMs });
+    assert.deepEqual(mix.predict(o), { loadMs: h.loadMs, runMs: f.runMs, unloadMs: t.unloadMs });
   }
   // round trip, and a damaged per-phase record is refused
   const back = loadModel(JSON.parse(JSON.stringify(mix.toJSON())));
   for (const o of obs.slice(0, 40)) assert.deepEqual(back.predict(o), mix.predict(o));
-  const bad = { ...mix.toJSON(), basePhases: { load: 'gbt', run: 'trees', unload: 'fe' } };
-  assert.throws(() => loadModel(bad), (e: unknown) => e instanceof UserError && /"basePhases".*must give "fe" or "gbt"/.test(e.message));
+  const bad = { ...mix.toJSON(), basePhases: { load: 'hybrid', run: 'trees', unload: 'fe' } };
+  assert.throws(() => loadModel(bad), (e: unknown) => e instanceof UserError && /"basePhases".*must give "fe", "gbt" or "hybrid"/.test(e.message));
   const noTrees = { ...mix.toJSON(), trees: undefined };
   assert.throws(() => loadModel(noTrees), (e: unknown) => e instanceof UserError && /uses "gbt" but the model has no "trees"/.test(e.message));
+  const noHybrid = { ...mix.toJSON(), hybrid: undefined };
+  assert.throws(() => loadModel(noHybrid), (e: unknown) => e instanceof UserError && /uses "hybrid" but the model has no "hybrid"/.test(e.message));
 });
 
 test('fe-swap context: rmsLogUnlimited is the spread of ln(measured / predicted) unlimited totals around their mean', () => {
