@@ -609,11 +609,11 @@ export function loadFeSwap(o: Record<string, unknown>): FeSwapModel {
     if (!ok) throw new UserError(`invalid model: fe-swap "basePhases" ${JSON.stringify(d.basePhases)} must give "fe", "gbt" or "hybrid" for load, run and unload; refit it`);
     if (Object.values(d.basePhases).includes('gbt')) {
       if (typeof d.trees !== 'object' || d.trees === null) throw new UserError('invalid model: fe-swap "basePhases" uses "gbt" but the model has no "trees"; refit it');
-      loadBoosted(d.trees as unknown as Record<string, unknown>);
+      loadBoosted(d.trees);
     }
     if (Object.values(d.basePhases).includes('hybrid')) {
       if (typeof d.hybrid !== 'object' || d.hybrid === null) throw new UserError('invalid model: fe-swap "basePhases" uses "hybrid" but the model has no "hybrid"; refit it');
-      loadBoosted(d.hybrid as unknown as Record<string, unknown>);
+      loadBoosted(d.hybrid);
     }
   }
   if (typeof d.slowdown !== 'object' || d.slowdown === null) throw new UserError('invalid model: fe-swap model has no "slowdown" tables; refit it');
