@@ -22,7 +22,7 @@ test('memlat fit --model fe writes a bundle that predicts the law; evaluate --js
   const out = join(dir, 'fe.json');
   const fit = await capture(['fit', '--model', 'fe', '--data', data, '--out', out]);
   assert.equal(fit.code, 0, fit.err);
-  assert.match(fit.err, /204 layer configurations from 612 rows -> .*fe\.json \(bundle with hardware hw-syn\)/);
+  assert.match(fit.err, /204 layer configurations from 612 rows -> .*fe\.json \(bundle with hardware hw-syn[;)]/);
   const bundle = loadBundle(JSON.parse(readFileSync(out, 'utf8')) as unknown);
   assert.equal(bundle.model.kind, 'fe');
   assert.equal(bundle.hardware.id, 'hw-syn');
