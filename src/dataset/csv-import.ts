@@ -24,6 +24,7 @@ import { UserError } from '../errors.js';
 import type { ResolvedNetwork } from '../network/types.js';
 import { parseBytes } from '../units.js';
 import type { HardwareFingerprint, MeasurementRow } from './schema.js';
+import { unmeasuredFingerprint } from './fingerprint.js';
 
 /** The fields a column map can name. */
 export const CSV_MAP_FIELDS = ['network', 'layer', 'memory', 'load', 'run', 'unload', 'rep'] as const;
@@ -252,18 +253,13 @@ export function parseNetworksOption(text: string, flag = '--networks'): NetworkS
 export function statedHardware(cores: number, ramBytes: number, where: string): HardwareFingerprint {
   if (!Number.isInteger(cores) || cores < 1) throw new UserError(`--cores ${cores}: the number of cores of the machine that measured ${where}, a positive integer`);
   if (!(ramBytes > 0) || !Number.isSafeInteger(ramBytes)) throw new UserError(`--ram ${ramBytes}: the RAM of the machine that measured ${where}, e.g. --ram 8GiB`);
-  return {
+  return unmeasuredFingerprint({
     id: `csv-${cores}c-${Math.round(ramBytes / 2 ** 30)}g`,
     cpuModel: `unknown (imported from ${where})`,
     cores,
     ramBytes,
-    cgroupVersion: null,
-    diskReadBytesPerSec: null,
-    memBandwidthBytesPerSec: null,
-    gemmGflops: null,
-    runtimeIdleBytes: null,
     notes: 'Not measured by memlat: cores and RAM as stated to memlat import csv (--cores, --ram); everything else unknown.',
-  };
+  });
 }
 
 /**

@@ -3,11 +3,11 @@
  * and what it measures (cold disk read, memory copy, GEMM rate through onnxruntime, runtime idle
  * footprint). Stored with every dataset so rows from different machines can be told apart.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { arch, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { HardwareFingerprint } from '../dataset/schema.js';
+import { fingerprintId } from '../dataset/fingerprint.js';
 import { buildLayerGraph } from '../network/onnx-layer.js';
 import { detectCgroups } from '../host/limiter.js';
 import { evictFromPageCache } from '../host/page-cache.js';
@@ -34,9 +34,7 @@ export interface HardwareOptions {
  * GiB so the id does not move with firmware reservations. Cost: one hash.
  */
 export function hardwareId(cpuModel: string, cores: number, ramBytes: number, machineArch = arch()): string {
-  const ramGiB = Math.round(ramBytes / 2 ** 30);
-  const h = createHash('sha256').update(`${cpuModel}|${cores}|${ramGiB}`).digest('hex').slice(0, 4);
-  return `${machineArch}-${cores}c-${ramGiB}g-${h}`;
+  return fingerprintId(cpuModel, cores, ramBytes, machineArch);
 }
 
 /** Cold sequential read bandwidth: write `bytes`, fsync, evict from the page cache, time a read. */

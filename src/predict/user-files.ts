@@ -11,11 +11,11 @@
  *
  * Never loads onnxruntime: the prediction path imports this.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { arch, cpus, homedir, hostname, totalmem } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { HardwareFingerprint } from '../dataset/schema.js';
+import { fingerprintId, unmeasuredFingerprint } from '../dataset/fingerprint.js';
 import { isUserError, UserError } from '../errors.js';
 import { hardwareProblems, loadBundle, type LoadedBundle } from './bundle.js';
 import { checkMachine, fingerprintPartsUsed, type MachineCheck, type MachineTarget } from './machine.js';
@@ -124,33 +124,12 @@ export function installModel(file: string, u: UserEnv = {}): { path: string; kin
   return { path, kind: b.model.kind, hardwareId: b.hardware.id };
 }
 
-/**
- * Stable short id from CPU model, cores and RAM, e.g. "x64-2c-24g-3f9a": the same function as
- * hardwareId in src/machine/hardware.ts (a test checks they agree), here without that module's
- * runtime imports. Cost: one hash.
- */
-export function machineId(cpuModel: string, cores: number, ramBytes: number, machineArch = arch()): string {
-  const ramGiB = Math.round(ramBytes / 2 ** 30);
-  const h = createHash('sha256').update(`${cpuModel}|${cores}|${ramGiB}`).digest('hex').slice(0, 4);
-  return `${machineArch}-${cores}c-${ramGiB}g-${h}`;
-}
-
 /** This machine's cheap parts (CPU model, cores, RAM; the measured parts null), as measureHardware's quick mode. */
 export function cheapFingerprint(): HardwareFingerprint {
   const list = cpus();
   const cpuModel = list[0]?.model.trim() ?? 'unknown';
   const ramBytes = totalmem();
-  return {
-    id: machineId(cpuModel, list.length, ramBytes),
-    cpuModel,
-    cores: list.length,
-    ramBytes,
-    cgroupVersion: null,
-    diskReadBytesPerSec: null,
-    memBandwidthBytesPerSec: null,
-    gemmGflops: null,
-    runtimeIdleBytes: null,
-  };
+  return unmeasuredFingerprint({ id: fingerprintId(cpuModel, list.length, ramBytes, arch()), cpuModel, cores: list.length, ramBytes });
 }
 
 function bootId(): string | null {

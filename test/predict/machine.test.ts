@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import type { HardwareFingerprint } from '../../src/dataset/schema.js';
 import { checkMachine, compareHardware, fingerprintPartsUsed, machineStderr, type HardwareDifference } from '../../src/predict/machine.js';
 import { hardwareId } from '../../src/machine/hardware.js';
-import { machineId } from '../../src/predict/user-files.js';
+import { arch } from 'node:os';
+import { fingerprintId } from '../../src/dataset/fingerprint.js';
+import { cheapFingerprint } from '../../src/predict/user-files.js';
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -128,8 +130,11 @@ test('fingerprintPartsUsed: fe-swap reads the disk (swap), roofline all rates, o
   assert.ok(fingerprintPartsUsed({ kind: 'roofline' }).has('gemmGflops'));
 });
 
-test('machineId (user-files, no runtime imports) equals the runtime hardwareId', () => {
+test('the predict path\'s machine id (cheapFingerprint, no runtime imports) equals the runtime hardwareId', () => {
   for (const [cpu, cores, ram] of [['AMD EPYC', 2, 25276026880], ['Intel(R) Xeon(R) CPU @ 2.20GHz', 8, 16 * GiB], ['unknown', 1, 0.4 * GiB]] as const) {
-    assert.equal(machineId(cpu, cores, ram), hardwareId(cpu, cores, ram));
+    assert.equal(fingerprintId(cpu, cores, ram, arch()), hardwareId(cpu, cores, ram));
   }
+  const here = cheapFingerprint();
+  assert.equal(here.id, hardwareId(here.cpuModel, here.cores, here.ramBytes));
+  assert.equal(here.diskReadBytesPerSec, null);
 });
