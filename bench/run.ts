@@ -633,6 +633,8 @@ async function main(): Promise<void> {
   // latest section is carried over verbatim, with where it came from.
   const executorMd = join(root, 'bench/results/executor.md');
   if (existsSync(executorMd)) out.push('', `<!-- from bench/results/executor.md, written by npm run bench:executor -->`, readFileSync(executorMd, 'utf8').replace(/^## /, '## 6. '));
+  const gapMd = join(root, 'bench/results/executor-gap.md');
+  if (existsSync(gapMd)) out.push('', `<!-- from bench/results/executor-gap.md, written by npm run bench:executor -- --gap -->`, readFileSync(gapMd, 'utf8').replace(/^#+ /, '### '));
   const minMemoryMd = join(root, 'bench/results/min-memory.md');
   if (existsSync(minMemoryMd)) out.push('', `<!-- from bench/results/min-memory.md, written by npm run bench:min-memory -->`, readFileSync(minMemoryMd, 'utf8').replace(/^## /, '## 7. '));
 
