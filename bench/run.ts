@@ -637,6 +637,8 @@ async function main(): Promise<void> {
   if (existsSync(gapMd)) out.push('', `<!-- from bench/results/executor-gap.md, written by npm run bench:executor -- --gap -->`, readFileSync(gapMd, 'utf8').replace(/^#+ /, '### '));
   const minMemoryMd = join(root, 'bench/results/min-memory.md');
   if (existsSync(minMemoryMd)) out.push('', `<!-- from bench/results/min-memory.md, written by npm run bench:min-memory -->`, readFileSync(minMemoryMd, 'utf8').replace(/^## /, '## 7. '));
+  const minMemoryV1 = join(root, 'bench/results/min-memory-v1.md');
+  if (existsSync(minMemoryV1)) out.push('', `<!-- from bench/results/min-memory-v1.md: the first pair rule, kept as measured -->`, readFileSync(minMemoryV1, 'utf8').replace(/^## .*/, '### The first pair rule (1.25 x the predicted total), 2026-12-01'));
 
   writeFileSync(outPath, `${out.join('\n')}\n`);
   log(`wrote ${outPath.replace(`${root}/`, '')}`);
