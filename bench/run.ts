@@ -28,7 +28,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readDataset, readDatasets } from '../src/dataset/files.js';
 import type { HardwareFingerprint, MeasurementRow } from '../src/dataset/schema.js';
-import { aggregateRows, median, observedMs, passTotals, type LayerObservation } from '../src/models/observations.js';
+import { aggregateRows, median, observedMs, type LayerObservation } from '../src/models/observations.js';
 import { TARGETS, type Target } from '../src/models/types.js';
 import { fitModelOnObservations, loadModel, type FitOptions, type ModelKind } from '../src/models/index.js';
 import type { Model } from '../src/models/types.js';
@@ -39,6 +39,7 @@ import { calibrateNetworkTotals, makeBundle } from '../src/predict/bundle.js';
 import { layerStats } from '../src/features/layer.js';
 import { statsOptions } from '../src/models/observations.js';
 import { formatBytes } from '../src/units.js';
+import { predictRun, validationRuns } from './runs.js';
 
 const root = (() => {
   let d = dirname(fileURLToPath(import.meta.url));
@@ -199,61 +200,6 @@ function timeIt<T>(fn: () => T): { value: T; ms: number } {
   const t0 = performance.now();
   const value = fn();
   return { value, ms: performance.now() - t0 };
-}
-
-/** Network totals of validation runs: per (network, limit), the median and spread of pass totals. */
-interface NetRun {
-  network: string;
-  limit: number | null;
-  level: string;
-  passTotals: number[];
-  medianMs: number;
-  obs: LayerObservation[];
-}
-
-function validationRuns(rows: readonly MeasurementRow[], obs: readonly LayerObservation[], factors: readonly number[] = [4, 1, 0.5]): NetRun[] {
-  const byKey = new Map<string, NetRun>();
-  const passes = passTotals(rows, (r) => `${r.network}|${r.memoryLimitBytes ?? 'none'}`);
-  for (const o of obs) {
-    const key = `${o.network}|${o.memoryLimitBytes ?? 'none'}`;
-    let e = byKey.get(key);
-    if (!e) {
-      const totals = passes.get(key) ?? [];
-      byKey.set(key, (e = { network: o.network, limit: o.memoryLimitBytes, level: '', passTotals: totals, medianMs: median(totals), obs: [] }));
-    }
-    e.obs.push(o);
-  }
-  // Level label: the limit relative to the network's largest working set (validate-runs' factors).
-  // validate-runs runs every network at every factor, and the limits rise with f: where a network has
-  // exactly one run per factor, the k-th smallest limit is the k-th smallest factor (exact); else
-  // the nearest factor to (M - idle) / peak (the idle footprint at run time differs a little).
-  const runs = [...byKey.values()];
-  const asc = [...factors].sort((x, y) => x - y);
-  for (const net of new Set(runs.map((r) => r.network))) {
-    const limited = runs.filter((r) => r.network === net && r.limit !== null).sort((x, y) => x.limit! - y.limit!);
-    if (limited.length === asc.length) limited.forEach((r, k) => (r.level = `${asc[k]}x`));
-  }
-  for (const r of runs) {
-    if (r.level !== '') continue;
-    if (r.limit === null) {
-      r.level = 'none';
-      continue;
-    }
-    const hw = r.obs[0]!.hardware;
-    const peak = Math.max(...r.obs.map((o) => layerStats(o.layer, statsOptions(hw)).workingSetBytes));
-    // validate-runs' nominal factors (4, 1, 0.5) of the largest working set, above the idle
-    // footprint measured at run time (which differs a little from the fingerprint's): snap.
-    const f = (r.limit - (hw.runtimeIdleBytes ?? 0)) / peak;
-    const nominal = factors.reduce((b, l) => (Math.abs(Math.log(f / l)) < Math.abs(Math.log(f / b)) ? l : b));
-    r.level = `${nominal}x`;
-  }
-  return runs.sort((a, b) => a.network.localeCompare(b.network) || (a.limit ?? Infinity) - (b.limit ?? Infinity));
-}
-
-function predictRun(model: Model, run: NetRun): number {
-  let s = 0;
-  for (const o of run.obs) s += total(model.predict(o));
-  return s;
 }
 
 function metricsLine(label: string, m: ErrorMetrics, extra = ''): string {
@@ -633,6 +579,8 @@ async function main(): Promise<void> {
   // latest section is carried over verbatim, with where it came from.
   const executorMd = join(root, 'bench/results/executor.md');
   if (existsSync(executorMd)) out.push('', `<!-- from bench/results/executor.md, written by npm run bench:executor -->`, readFileSync(executorMd, 'utf8').replace(/^## /, '## 6. '));
+  const held3Md = join(root, 'bench/results/heldout3.md');
+  if (existsSync(held3Md)) out.push('', `<!-- from bench/results/heldout3.md, written by npm run bench:heldout -->`, readFileSync(held3Md, 'utf8').replace(/^## /, '## 2e. '));
   const gapMd = join(root, 'bench/results/executor-gap.md');
   if (existsSync(gapMd)) out.push('', `<!-- from bench/results/executor-gap.md, written by npm run bench:executor -- --gap -->`, readFileSync(gapMd, 'utf8').replace(/^#+ /, '### '));
   const minMemoryMd = join(root, 'bench/results/min-memory.md');

@@ -1,0 +1,120 @@
+/**
+ * `npm run bench:heldout`: one shipped model, as it is, on pre-registered held-out networks
+ * (data/heldout3/PLAN.md: networks chosen before they were measured or predicted). Nothing is
+ * fitted here: the bundle's model and its 90% interval are evaluated on whole-network runs at
+ * three levels and on knee sweeps, against the targets of issues 10 and 11. Written to
+ * bench/results/heldout3.md; `npm run bench` carries it into docs/BENCHMARKS.md.
+ *
+ *   node dist/bench/heldout.js [--model data/models/default.json] [--whole data/heldout3/whole/rows.csv.gz]
+ *                              [--knee data/heldout3/knee/rows.csv.gz] [--out bench/results/heldout3.md]
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { readDataset } from '../src/dataset/files.js';
+import type { HardwareFingerprint } from '../src/dataset/schema.js';
+import { aggregateRows } from '../src/models/observations.js';
+import { errorMetrics } from '../src/evaluate/metrics.js';
+import { readModelBundle } from '../src/predict/model-bundle.js';
+import { intervalFor, MEMORY_UNCERTAINTY } from '../src/predict/predict.js';
+import type { LoadedBundle } from '../src/predict/bundle.js';
+import { formatBytes } from '../src/units.js';
+import { median } from '../src/stats.js';
+import { predictRun, validationRuns, type NetRun } from './runs.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, dflt: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : dflt;
+};
+const firstExisting = (...ps: string[]): string => ps.find((p) => existsSync(p)) ?? ps[0]!;
+const modelPath = resolve(flag('model', 'data/models/default.json'));
+const wholePath = resolve(flag('whole', firstExisting('data/heldout3/whole/rows.csv.gz', 'data/heldout3/whole/rows.csv')));
+const kneePath = resolve(flag('knee', firstExisting('data/heldout3/knee/rows.csv.gz', 'data/heldout3/knee/rows.csv')));
+const outPath = resolve(flag('out', 'bench/results/heldout3.md'));
+const KNEE_FACTORS = [0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2, 1.3];
+const rel = (p: string): string => relative(process.cwd(), p);
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+const yes = (b: boolean): string => (b ? 'yes' : '**no**');
+
+interface Scored {
+  run: NetRun;
+  predictedMs: number;
+  interval: [number, number] | null;
+}
+
+/** The point prediction of a run and its 90% interval as predict computes it (totals at M +- 3%). */
+function score(bundle: LoadedBundle, run: NetRun): Scored {
+  const predictedMs = predictRun(bundle.model, run);
+  let around: { moreMemoryMs: number; lessMemoryMs: number } | undefined;
+  if (run.limit !== null) {
+    const at = (m: number): number => predictRun(bundle.model, { ...run, obs: run.obs.map((o) => ({ ...o, memoryBytes: m, memoryLimitBytes: m })) });
+    around = { moreMemoryMs: at(run.limit * (1 + MEMORY_UNCERTAINTY)), lessMemoryMs: at(run.limit * (1 - MEMORY_UNCERTAINTY)) };
+  }
+  return { run, predictedMs, interval: intervalFor(bundle, predictedMs, around) };
+}
+
+function byLevel(scored: Scored[]): Map<string, Scored[]> {
+  const m = new Map<string, Scored[]>();
+  for (const s of scored) m.set(s.run.level, [...(m.get(s.run.level) ?? []), s]);
+  return m;
+}
+
+function summary(ss: Scored[]): { medianApe: number; within20: number; bias: number; covered: number } {
+  const e = errorMetrics(ss.map((s) => s.predictedMs), ss.map((s) => s.run.medianMs));
+  const within20 = ss.filter((s) => Math.abs(s.predictedMs - s.run.medianMs) / s.run.medianMs <= 0.2).length / ss.length;
+  const covered = ss.filter((s) => s.interval && s.run.medianMs >= s.interval[0] && s.run.medianMs <= s.interval[1]).length / ss.length;
+  return { medianApe: e.medianApePct / 100, within20, bias: e.bias, covered };
+}
+
+function perRunTable(ss: Scored[], levelName: string): string[] {
+  const out = [`| network | M | ${levelName} | measured ms (min-max) | predicted ms | 90% interval | error |`, '|---|---|---|---|---|---|---|'];
+  for (const s of ss) {
+    const r = s.run;
+    const err = (s.predictedMs - r.medianMs) / r.medianMs;
+    out.push(`| ${r.network} | ${r.limit === null ? 'none' : formatBytes(r.limit)} | ${r.level} | ${r.medianMs.toFixed(0)} (${Math.min(...r.passTotals).toFixed(0)}-${Math.max(...r.passTotals).toFixed(0)}) | ${s.predictedMs.toFixed(0)} | ${s.interval ? `${s.interval[0].toFixed(0)}-${s.interval[1].toFixed(0)}` : '-'} | ${err >= 0 ? '+' : ''}${(100 * err).toFixed(1)}% |`);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const bundle = readModelBundle(modelPath);
+  const out: string[] = ['## Held-out networks #3 (pre-registered, evaluated once, nothing fitted)', ''];
+  out.push(`Model \`${rel(modelPath)}\` as shipped (fitted on ${bundle.bundle.provenance?.fittedAt?.slice(0, 10) ?? '?'}, hardware ${bundle.hardware.id}); networks and levels chosen in data/heldout3/PLAN.md before any was measured or predicted. Measured totals are the median pass; noise: the median over runs of (max - min) / median of the passes is given per part. Evaluated ${new Date().toISOString().slice(0, 16)}Z by \`npm run bench:heldout\`.`, '');
+  const spread = (runs: NetRun[]): string => pct(median(runs.map((r) => (Math.max(...r.passTotals) - Math.min(...r.passTotals)) / r.medianMs)));
+  for (const [path, kind] of [[wholePath, 'whole'], [kneePath, 'knee']] as const) {
+    if (!existsSync(path)) {
+      out.push(`${kind === 'whole' ? 'Whole-network runs' : 'Knee sweeps'}: \`${rel(path)}\` not measured yet.`, '');
+      continue;
+    }
+    const ds = await readDataset(path);
+    const hw = new Map<string, HardwareFingerprint>(ds.hardware.map((h) => [h.id, h]));
+    const runs = validationRuns(ds.rows, aggregateRows(ds.rows, hw), kind === 'whole' ? [1, 0.5] : KNEE_FACTORS);
+    const scored = runs.map((r) => score(bundle, r));
+    const nets = [...new Set(runs.map((r) => r.network))];
+    const levels = byLevel(scored);
+    const all = summary(scored);
+    if (kind === 'whole') {
+      out.push(`### Whole networks at three levels (\`${rel(path)}\`: ${nets.join(', ')}; ${runs.length} runs; pass spread ${spread(runs)})`, '');
+      const lv = [...levels].map(([l, ss]) => ({ l, s: summary(ss) }));
+      out.push('| target | met? | result |', '|---|---|---|');
+      out.push(`| median APE ≤ 10% | ${yes(all.medianApe <= 0.1)} | ${pct(all.medianApe)} |`);
+      out.push(`| ≥ 80% within ±20% | ${yes(all.within20 >= 0.8)} | ${pct(all.within20)} |`);
+      out.push(`| bias 0.95-1.05 at every memory level | ${yes(lv.every((x) => x.s.bias >= 0.95 && x.s.bias <= 1.05))} | ${lv.map((x) => `${x.l} ${x.s.bias.toFixed(2)}`).join(', ')} |`);
+      out.push(`| 90% interval covers | - | ${pct(all.covered)} |`, '');
+    } else {
+      out.push(`### Knee sweeps (\`${rel(path)}\`: ${nets.join(', ')} at M = idle + f x largest working set; ${runs.length} runs; pass spread ${spread(runs)})`, '');
+      const lv = KNEE_FACTORS.map((f) => `${f}x`).filter((l) => levels.has(l)).map((l) => ({ l, s: summary(levels.get(l)!) }));
+      out.push(`| | ${lv.map((x) => x.l).join(' | ')} | all |`, `|---|${lv.map(() => '---').join('|')}|---|`);
+      out.push(`| median APE | ${lv.map((x) => pct(x.s.medianApe)).join(' | ')} | ${pct(all.medianApe)} |`);
+      out.push(`| bias | ${lv.map((x) => x.s.bias.toFixed(2)).join(' | ')} | ${all.bias.toFixed(2)} |`);
+      out.push(`| 90% interval covers | ${lv.map((x) => pct(x.s.covered)).join(' | ')} | ${pct(all.covered)} |`, '');
+      out.push(`Targets (issue 11): median error ≤ 15%: ${yes(all.medianApe <= 0.15)} (${pct(all.medianApe)}); bias 0.9-1.1 at every limit: ${yes(lv.every((x) => x.s.bias >= 0.9 && x.s.bias <= 1.1))}.`, '');
+    }
+    out.push(...perRunTable(scored, kind === 'whole' ? 'level' : 'f'), '');
+  }
+  mkdirSync(dirname(outPath), { recursive: true });
+  writeFileSync(outPath, `${out.join('\n')}\n`);
+  process.stderr.write(`wrote ${outPath}\n`);
+}
+
+await main();
