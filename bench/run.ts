@@ -579,14 +579,14 @@ async function main(): Promise<void> {
   // latest section is carried over verbatim, with where it came from.
   const executorMd = join(root, 'bench/results/executor.md');
   if (existsSync(executorMd)) out.push('', `<!-- from bench/results/executor.md, written by npm run bench:executor -->`, readFileSync(executorMd, 'utf8').replace(/^## /, '## 6. '));
-  const held3Md = join(root, 'bench/results/heldout3.md');
-  if (existsSync(held3Md)) out.push('', `<!-- from bench/results/heldout3.md, written by npm run bench:heldout -->`, readFileSync(held3Md, 'utf8').replace(/^## /, '## 2e. '));
   const gapMd = join(root, 'bench/results/executor-gap.md');
   if (existsSync(gapMd)) out.push('', `<!-- from bench/results/executor-gap.md, written by npm run bench:executor -- --gap -->`, readFileSync(gapMd, 'utf8').replace(/^#+ /, '### '));
   const minMemoryMd = join(root, 'bench/results/min-memory.md');
   if (existsSync(minMemoryMd)) out.push('', `<!-- from bench/results/min-memory.md, written by npm run bench:min-memory -->`, readFileSync(minMemoryMd, 'utf8').replace(/^## /, '## 7. '));
   const minMemoryV1 = join(root, 'bench/results/min-memory-v1.md');
   if (existsSync(minMemoryV1)) out.push('', `<!-- from bench/results/min-memory-v1.md: the first pair rule, kept as measured -->`, readFileSync(minMemoryV1, 'utf8').replace(/^## .*/, '### The first pair rule (1.25 x the predicted total), 2026-12-01'));
+  const held3Md = join(root, 'bench/results/heldout3.md');
+  if (existsSync(held3Md)) out.push('', `<!-- from bench/results/heldout3.md, written by npm run bench:heldout -->`, readFileSync(held3Md, 'utf8').replace(/^## /, '## 8. '));
 
   writeFileSync(outPath, `${out.join('\n')}\n`);
   log(`wrote ${outPath.replace(`${root}/`, '')}`);
