@@ -6,10 +6,13 @@
 import { createHash } from 'node:crypto';
 import type { HardwareFingerprint } from './schema.js';
 
-/** Stable short id from architecture, CPU model, cores and RAM (rounded GiB), e.g. "x64-2c-24g-3f9a". Cost: one hash. */
-export function fingerprintId(cpuModel: string, cores: number, ramBytes: number, machineArch: string): string {
+/**
+ * Stable short id from architecture, CPU model, cores and RAM (rounded GiB), e.g. "x64-2c-24g-3f9a";
+ * an emulated machine's spec (src/host/emulate.ts) is hashed in too, so it gets its own id. Cost: one hash.
+ */
+export function fingerprintId(cpuModel: string, cores: number, ramBytes: number, machineArch: string, emulation?: string): string {
   const ramGiB = Math.round(ramBytes / 2 ** 30);
-  const h = createHash('sha256').update(`${cpuModel}|${cores}|${ramGiB}`).digest('hex').slice(0, 4);
+  const h = createHash('sha256').update(`${cpuModel}|${cores}|${ramGiB}${emulation ? `|${emulation}` : ''}`).digest('hex').slice(0, 4);
   return `${machineArch}-${cores}c-${ramGiB}g-${h}`;
 }
 

@@ -25,6 +25,8 @@ export interface HardwareFingerprint {
   swapBytesPerSec?: number | null;
   measuredAt?: string;
   notes?: string;
+  /** Set when measured on an emulated machine (MEMLAT_EMULATE, src/host/emulate.ts): its canonical spec; part of the id. */
+  emulation?: string;
 }
 
 export interface MeasurementRow {

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Layer } from '../network/types.js';
@@ -14,6 +14,7 @@ import { UserError } from '../errors.js';
 import { formatBytes } from '../units.js';
 import { detectLimiter, registerCleanup, type MemoryGroup, type MemoryLimiter } from '../host/limiter.js';
 import { swapBytes } from '../host/swap.js';
+import { emulationFromEnv } from '../host/emulate.js';
 import { ensureWeightFile } from './weights.js';
 import type { FromWorker, LayerTiming, ToWorker, WireJob } from './worker-protocol.js';
 
@@ -114,7 +115,8 @@ function usageFileOf(group: MemoryGroup | null): string | null {
  * Cost: ~0.3-1 s (Node + onnxruntime start), plus one cgroup mkdir.
  */
 export async function startWorker(opts: WorkerOptions): Promise<LayerWorker> {
-  const threads = opts.threads ?? cpus().length;
+  emulationFromEnv(); // MEMLAT_EMULATE: the worker starts inside the emulated machine (no-op when unset)
+  const threads = opts.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new UserError(`--threads ${threads}: must be a positive integer`);
   const limit = opts.memoryLimitBytes;
   const group = limit === null ? null : (opts.limiter ?? detectLimiter()).create(limit);

@@ -21,7 +21,7 @@
  * dist/src/executor/worker.js` (workerNodeArgs in worker-client.ts builds the argv).
  */
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { buildLayerGraph, elementCount, type LayerGraph } from '../network/onnx-layer.js';
 import { evictFromPageCache } from '../host/page-cache.js';
@@ -29,7 +29,7 @@ import { readSwapPages } from '../host/limiter.js';
 import { readWeightFile } from './weights.js';
 import type { FromWorker, LayerTiming, ToWorker, WireJob } from './worker-protocol.js';
 
-const threads = Number(process.env.MEMLAT_THREADS) || cpus().length;
+const threads = Number(process.env.MEMLAT_THREADS) || availableParallelism();
 const sessionOptions: ort.InferenceSession.SessionOptions = {
   intraOpNumThreads: threads,
   interOpNumThreads: 1,

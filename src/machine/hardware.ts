@@ -4,12 +4,13 @@
  * footprint). Stored with every dataset so rows from different machines can be told apart.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
-import { arch, cpus, totalmem } from 'node:os';
+import { arch, availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { HardwareFingerprint } from '../dataset/schema.js';
 import { fingerprintId } from '../dataset/fingerprint.js';
 import { buildLayerGraph } from '../network/onnx-layer.js';
 import { detectCgroups } from '../host/limiter.js';
+import { emulationFromEnv } from '../host/emulate.js';
 import { evictFromPageCache } from '../host/page-cache.js';
 import { median } from '../stats.js';
 import { defaultCacheDir, readWeightFile } from '../executor/weights.js';
@@ -33,8 +34,8 @@ export interface HardwareOptions {
  * Stable short id from CPU model, cores and RAM, e.g. "x64-2c-24g-3f9a". RAM is rounded to whole
  * GiB so the id does not move with firmware reservations. Cost: one hash.
  */
-export function hardwareId(cpuModel: string, cores: number, ramBytes: number, machineArch = arch()): string {
-  return fingerprintId(cpuModel, cores, ramBytes, machineArch);
+export function hardwareId(cpuModel: string, cores: number, ramBytes: number, machineArch = arch(), emulation?: string): string {
+  return fingerprintId(cpuModel, cores, ramBytes, machineArch, emulation);
 }
 
 /** Cold sequential read bandwidth: write `bytes`, fsync, evict from the page cache, time a read. */
@@ -98,12 +99,12 @@ export async function measureGemmGflops(n: number, threads: number): Promise<num
  * one idle worker start); `quick` skips all measurements.
  */
 export async function measureHardware(opts: HardwareOptions = {}): Promise<HardwareFingerprint> {
-  const cpuList = cpus();
-  const cpuModel = cpuList[0]?.model.trim() ?? 'unknown';
-  const cores = cpuList.length;
+  const emulation = emulationFromEnv() ?? undefined;
+  const cpuModel = cpus()[0]?.model.trim() ?? 'unknown';
+  const cores = availableParallelism(); // the CPUs this process may use (an emulated machine's cpuset)
   const ramBytes = totalmem();
   const fp: HardwareFingerprint = {
-    id: hardwareId(cpuModel, cores, ramBytes),
+    id: hardwareId(cpuModel, cores, ramBytes, arch(), emulation),
     cpuModel,
     cores,
     ramBytes,
@@ -113,6 +114,7 @@ export async function measureHardware(opts: HardwareOptions = {}): Promise<Hardw
     gemmGflops: null,
     runtimeIdleBytes: null,
     measuredAt: new Date().toISOString(),
+    ...(emulation ? { emulation } : {}),
   };
   if (opts.quick) return fp;
   const threads = opts.threads ?? cores;

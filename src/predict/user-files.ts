@@ -152,7 +152,8 @@ interface CacheStamp {
  * the hostname and boot id. `memlat hardware` calls it after measuring. Returns the path.
  */
 export function writeCachedFingerprint(fp: HardwareFingerprint, u: UserEnv = {}): string {
-  const path = hardwareCachePath(u);
+  // An emulated machine's fingerprint (MEMLAT_EMULATE) goes beside, never over, this machine's own.
+  const path = fp.emulation ? hardwareCachePath(u).replace(/\.json$/, `.${fp.id}.json`) : hardwareCachePath(u);
   mkdirSync(dirname(path), { recursive: true });
   const stamp: CacheStamp = { hostname: hostname(), bootId: bootId(), cachedAt: new Date().toISOString() };
   const tmp = `${path}.${process.pid}.tmp`;

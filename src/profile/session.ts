@@ -8,7 +8,7 @@
  * hold what the tightest levels push out (unless `allowNoSwap`, then those are recorded as OOM).
  * Each finished chunk's one-off weight files are deleted from the cache.
  */
-import { cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { UserError } from '../errors.js';
@@ -84,7 +84,7 @@ export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSes
   const unlimited = o.unlimited ?? true;
   const maxTensorBytes = o.maxTensorBytes ?? 512 * 1024 * 1024;
   const chunkSize = o.chunkSize ?? 100;
-  const threads = o.threads ?? cpus().length;
+  const threads = o.threads ?? availableParallelism();
   checkOutputFile(o.out, '--out', 'rows.csv');
   if (!(maxTensorBytes >= MIN_MAX_LAYER_BYTES)) {
     throw new UserError(`--max-layer-size ${formatBytes(maxTensorBytes)}: below the smallest size every sampled layer kind fits in (${formatBytes(MIN_MAX_LAYER_BYTES)}), so no sample could be drawn; use at least 128KiB (default 512MiB)`);
