@@ -20,7 +20,7 @@
  * says what to write instead. Pure: text in, rows out (reading files is the caller's).
  */
 import { parse } from 'csv-parse/sync';
-import { UserError } from '../errors.js';
+import { argumentError, UserError } from '../errors.js';
 import type { ResolvedNetwork } from '../network/types.js';
 import { parseBytes } from '../units.js';
 import type { HardwareFingerprint, MeasurementRow } from './schema.js';
@@ -50,32 +50,32 @@ const DEFAULT_UNIT: Partial<Record<CsvMapField, string>> = { load: 'ms', run: 'm
  * none, an unknown unit, or a missing `layer`, `load` or `run`. Cost O(text).
  * @example parseCsvMap('layer=name,load=load_s:s,run=run_ms').load // { column: 'load_s', unit: 's', factor: 1000 }
  */
-export function parseCsvMap(text: string, flag = '--map'): CsvMap {
+export function parseCsvMap(text: string, flag = 'map'): CsvMap {
   const map: CsvMap = {};
   const example = `${flag} network=net,layer=layer_name,memory=mem_mb:MiB,load=load_ms,run=exec_ms,unload=unload_ms`;
   for (const part of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
     const m = /^([A-Za-z]+)\s*=\s*([^:]+?)\s*(?::\s*(\S+))?$/.exec(part);
-    if (!m) throw new UserError(`${flag} "${part}": write field=column or field=column:unit, e.g. ${example}`);
+    if (!m) throw argumentError((n) => `${n(flag)} "${part}": write field=column or field=column:unit, e.g. ${example}`);
     const field = m[1]!.toLowerCase() as CsvMapField;
-    if (!CSV_MAP_FIELDS.includes(field)) throw new UserError(`${flag} "${part}": unknown field "${m[1]}"; the fields are ${CSV_MAP_FIELDS.join(', ')}`);
-    if (map[field]) throw new UserError(`${flag} "${part}": ${field} is mapped twice`);
+    if (!CSV_MAP_FIELDS.includes(field)) throw argumentError((n) => `${n(flag)} "${part}": unknown field "${m[1]}"; the fields are ${CSV_MAP_FIELDS.join(', ')}`);
+    if (map[field]) throw argumentError((n) => `${n(flag)} "${part}": ${field} is mapped twice`);
     const unit = m[3] ?? DEFAULT_UNIT[field];
     let factor = 1;
     if (field === 'memory') {
       const f = MEMORY_UNITS[(unit ?? '').toLowerCase()];
-      if (f === undefined) throw new UserError(`${flag} "${part}": unknown memory unit "${unit}"; use B, KiB, MiB, GiB (or KB, MB, GB), e.g. memory=mem_mb:MiB`);
+      if (f === undefined) throw argumentError((n) => `${n(flag)} "${part}": unknown memory unit "${unit}"; use B, KiB, MiB, GiB (or KB, MB, GB), e.g. memory=mem_mb:MiB`);
       factor = f;
     } else if (field === 'load' || field === 'run' || field === 'unload') {
       const f = TIME_UNITS[(unit ?? '').toLowerCase()];
-      if (f === undefined) throw new UserError(`${flag} "${part}": unknown time unit "${unit}"; use ms (the default), s, us or ns, e.g. ${field}=${m[2]}:s`);
+      if (f === undefined) throw argumentError((n) => `${n(flag)} "${part}": unknown time unit "${unit}"; use ms (the default), s, us or ns, e.g. ${field}=${m[2]}:s`);
       factor = f;
     } else if (m[3] !== undefined) {
-      throw new UserError(`${flag} "${part}": ${field} takes no unit; write ${field}=${m[2]}`);
+      throw argumentError((n) => `${n(flag)} "${part}": ${field} takes no unit; write ${field}=${m[2]}`);
     }
     map[field] = { column: m[2]!, unit: unit ?? '', factor };
   }
   for (const need of ['layer', 'load', 'run'] as const) {
-    if (!map[need]) throw new UserError(`${flag}: ${need} is not mapped; name its column, e.g. ${example}`);
+    if (!map[need]) throw argumentError((n) => `${n(flag)}: ${need} is not mapped; name its column, e.g. ${example}`);
   }
   return map;
 }
@@ -230,16 +230,16 @@ export interface NetworkSpec {
  * without a name (`--networks alexnet`: rows use the network's own name). Throws a UserError for an
  * empty entry or a name given twice. Cost O(text).
  */
-export function parseNetworksOption(text: string, flag = '--networks'): NetworkSpec[] {
+export function parseNetworksOption(text: string, flag = 'networks'): NetworkSpec[] {
   const parts = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (parts.length === 0) throw new UserError(`${flag}: give the network descriptions the CSV's layers belong to, e.g. ${flag} net1=alexnet,net2=models/net2.onnx`);
+  if (parts.length === 0) throw argumentError((n) => `${n(flag)}: give the network descriptions the CSV's layers belong to, e.g. ${n(flag)} net1=alexnet,net2=models/net2.onnx`);
   const out: NetworkSpec[] = [];
   for (const p of parts) {
     const m = /^([^=]+?)\s*=\s*(.+)$/.exec(p);
     const spec = m ? { name: m[1]!, source: m[2]! } : { name: undefined, source: p };
-    if (!spec.source) throw new UserError(`${flag} "${p}": write name=<zoo name or .json/.onnx/.prototxt path>`);
-    if (spec.name === undefined && parts.length > 1) throw new UserError(`${flag} "${p}": with several networks, name each as the CSV's network column does: name=${p}`);
-    if (spec.name !== undefined && out.some((o) => o.name === spec.name)) throw new UserError(`${flag}: network "${spec.name}" is given twice`);
+    if (!spec.source) throw argumentError((n) => `${n(flag)} "${p}": write name=<zoo name or .json/.onnx/.prototxt path>`);
+    if (spec.name === undefined && parts.length > 1) throw argumentError((n) => `${n(flag)} "${p}": with several networks, name each as the CSV's network column does: name=${p}`);
+    if (spec.name !== undefined && out.some((o) => o.name === spec.name)) throw argumentError((n) => `${n(flag)}: network "${spec.name}" is given twice`);
     out.push(spec);
   }
   return out;

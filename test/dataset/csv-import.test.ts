@@ -38,7 +38,7 @@ test('parseCsvMap: columns with units to factors; every mistake is one line nami
   assert.throws(() => parseCsvMap('layer=l,load=a,run=b,memory=m:MB2'), userError(/unknown memory unit "MB2"/));
   assert.throws(() => parseCsvMap('layer=l:s,load=a,run=b'), userError(/layer takes no unit/));
   assert.throws(() => parseCsvMap('layer=l,load=a,run=b,run=c'), userError(/run is mapped twice/));
-  assert.throws(() => parseCsvMap('layer=l,load=a'), userError(/--map: run is not mapped; name its column, e.g. --map network=net,layer=layer_name/));
+  assert.throws(() => parseCsvMap('layer=l,load=a'), userError(/^map: run is not mapped; name its column, e.g. map network=net,layer=layer_name/));
   assert.throws(() => parseCsvMap('layer,load=a,run=b'), userError(/"layer": write field=column or field=column:unit/));
 });
 
@@ -47,7 +47,7 @@ test('parseNetworksOption, statedHardware, checkHardware', () => {
   assert.deepEqual(parseNetworksOption('a=alexnet, b=models/b.onnx'), [{ name: 'a', source: 'alexnet' }, { name: 'b', source: 'models/b.onnx' }]);
   assert.throws(() => parseNetworksOption('alexnet,vgg16'), userError(/with several networks, name each .*: name=alexnet/));
   assert.throws(() => parseNetworksOption('a=alexnet,a=vgg16'), userError(/network "a" is given twice/));
-  assert.throws(() => parseNetworksOption(' , '), userError(/--networks: give the network descriptions/));
+  assert.throws(() => parseNetworksOption(' , '), userError(/^networks: give the network descriptions/));
   const hw = statedHardware(4, 8 * 2 ** 30, 't.csv');
   assert.deepEqual([hw.id, hw.cores, hw.ramBytes, hw.gemmGflops, hw.runtimeIdleBytes], ['csv-4c-8g', 4, 8 * 2 ** 30, null, null]);
   assert.throws(() => statedHardware(0, 1, 't.csv'), userError(/--cores 0/));
