@@ -20,7 +20,7 @@
  * says what to write instead. Pure: text in, rows out (reading files is the caller's).
  */
 import { parse } from 'csv-parse/sync';
-import { argumentError, UserError } from '../errors.js';
+import { argumentError, UserError, type ArgName } from '../errors.js';
 import type { ResolvedNetwork } from '../network/types.js';
 import { parseBytes } from '../units.js';
 import type { HardwareFingerprint, MeasurementRow } from './schema.js';
@@ -122,11 +122,11 @@ export function importCsvRows(text: string, opts: CsvImportOptions): Measurement
     const c = map[f];
     if (!c) continue;
     const i = header.indexOf(c.column);
-    if (i < 0) throw new UserError(`${where}: no column "${c.column}" (mapped to ${f}); its columns are ${header.join(', ')}; fix --map ${f}=...`);
+    if (i < 0) throw argumentError((n) => `${where}: no column "${c.column}" (mapped to ${f}); its columns are ${header.join(', ')}; fix ${n('map')} ${f}=...`);
     col.set(f, i);
   }
   if (!map.network && opts.networks.size !== 1) {
-    throw new UserError(`${where}: ${opts.networks.size} networks given but no network column mapped; map one (--map network=<column>,...) or give one network`);
+    throw argumentError((n) => `${where}: ${opts.networks.size} networks given but no network column mapped; map one (${n('map')} network=<column>,...) or give one network`);
   }
   const only = map.network ? undefined : [...opts.networks][0];
   const byName = new Map<ResolvedNetwork, Map<string, number>>();
@@ -152,7 +152,8 @@ export function importCsvRows(text: string, opts: CsvImportOptions): Measurement
       const rn = opts.networks.get(name);
       entry = rn ? [name, rn] : undefined;
       if (!rn) {
-        throw new UserError(`${line}: network "${name}" (column ${map.network.column}) has no description; give it with --networks ${name || '<name>'}=<zoo name or .json/.onnx/.prototxt>${opts.networks.size ? ` (given: ${[...opts.networks.keys()].join(', ')})` : ''}`);
+        const column = map.network.column;
+        throw argumentError((n) => `${line}: network "${name}" (column ${column}) has no description; give it with ${n('networks')} ${name || '<name>'}=<zoo name or .json/.onnx/.prototxt>${opts.networks.size ? ` (given: ${[...opts.networks.keys()].join(', ')})` : ''}`);
       }
     }
     const [netName, net] = entry!;
@@ -161,7 +162,7 @@ export function importCsvRows(text: string, opts: CsvImportOptions): Measurement
     if (li === undefined) {
       const src = opts.networkSources?.get(netName);
       const list = net.layers.slice(0, 12).map((l) => l.layer.name).join(', ') + (net.layers.length > 12 ? ', ...' : '');
-      throw new UserError(`${line}: layer "${layerName}" (column ${map.layer!.column}) is not a layer of ${netName}${src ? ` (${src})` : ''}, whose layers are ${list}; rename it in the CSV to the network's layer name, or give the network description the engine ran (--networks)`);
+      throw argumentError((n) => `${line}: layer "${layerName}" (column ${map.layer!.column}) is not a layer of ${netName}${src ? ` (${src})` : ''}, whose layers are ${list}; rename it in the CSV to the network's layer name, or give the network description the engine ran (${n('networks')})`);
     }
     const time = (f: 'load' | 'run' | 'unload'): number => {
       const c = map[f]!;
@@ -251,8 +252,8 @@ export function parseNetworksOption(text: string, flag = 'networks'): NetworkSpe
  * Throws a UserError for cores that are not a positive integer or RAM that is not positive.
  */
 export function statedHardware(cores: number, ramBytes: number, where: string): HardwareFingerprint {
-  if (!Number.isInteger(cores) || cores < 1) throw new UserError(`--cores ${cores}: the number of cores of the machine that measured ${where}, a positive integer`);
-  if (!(ramBytes > 0) || !Number.isSafeInteger(ramBytes)) throw new UserError(`--ram ${ramBytes}: the RAM of the machine that measured ${where}, e.g. --ram 8GiB`);
+  if (!Number.isInteger(cores) || cores < 1) throw argumentError((n) => `${n('cores')} ${cores}: the number of cores of the machine that measured ${where}, a positive integer`);
+  if (!(ramBytes > 0) || !Number.isSafeInteger(ramBytes)) throw argumentError((n) => `${n('ram')} ${ramBytes}: the RAM of the machine that measured ${where}, e.g. ${n('ram')} 8GiB`);
   return unmeasuredFingerprint({
     id: `csv-${cores}c-${Math.round(ramBytes / 2 ** 30)}g`,
     cpuModel: `unknown (imported from ${where})`,
@@ -268,11 +269,11 @@ export function statedHardware(cores: number, ramBytes: number, where: string): 
  */
 export function checkHardware(v: unknown, where: string): HardwareFingerprint {
   const h = (Array.isArray(v) && v.length === 1 ? v[0] : v) as Partial<HardwareFingerprint> | null;
-  const fix = `write it with 'memlat hardware --out ${where}' on the machine that measured the CSV, or give --cores and --ram instead`;
-  if (typeof h !== 'object' || h === null || Array.isArray(h)) throw new UserError(`--hardware ${where}: not one hardware fingerprint; ${fix}`);
-  if (typeof h.id !== 'string' || h.id === '') throw new UserError(`--hardware ${where}: no string "id"; ${fix}`);
-  if (!Number.isInteger(h.cores) || (h.cores ?? 0) < 1) throw new UserError(`--hardware ${where}: "cores" ${JSON.stringify(h.cores)} is not a positive integer; ${fix}`);
-  if (typeof h.ramBytes !== 'number' || !(h.ramBytes > 0) || !Number.isFinite(h.ramBytes)) throw new UserError(`--hardware ${where}: "ramBytes" ${JSON.stringify(h.ramBytes)} is not a positive number; ${fix}`);
+  const fix = (n: ArgName): string => `write it with 'memlat hardware --out ${where}' on the machine that measured the CSV, or give ${n('cores')} and ${n('ram')} instead`;
+  if (typeof h !== 'object' || h === null || Array.isArray(h)) throw argumentError((n) => `${n('hardware')} ${where}: not one hardware fingerprint; ${fix(n)}`);
+  if (typeof h.id !== 'string' || h.id === '') throw argumentError((n) => `${n('hardware')} ${where}: no string "id"; ${fix(n)}`);
+  if (!Number.isInteger(h.cores) || (h.cores ?? 0) < 1) throw argumentError((n) => `${n('hardware')} ${where}: "cores" ${JSON.stringify(h.cores)} is not a positive integer; ${fix(n)}`);
+  if (typeof h.ramBytes !== 'number' || !(h.ramBytes > 0) || !Number.isFinite(h.ramBytes)) throw argumentError((n) => `${n('hardware')} ${where}: "ramBytes" ${JSON.stringify(h.ramBytes)} is not a positive number; ${fix(n)}`);
   return {
     cpuModel: 'unknown', cgroupVersion: null, diskReadBytesPerSec: null, memBandwidthBytesPerSec: null, gemmGflops: null, runtimeIdleBytes: null,
     ...h,
