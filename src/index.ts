@@ -7,13 +7,24 @@
  * - describe: the `memlat describe --json` document and table.
  * - Units and errors: parseBytes & co., UserError.
  *
- * - The high-level API (src/api.ts): describe, predict, curve, minMemory, verifyMinMemory, fit, run, profile — the
- *   CLI's commands as functions taking a network name/path/object and human sizes.
+ * - The high-level API (src/api.ts, src/api-tools.ts): describe, predict, curve, minMemory, verifyMinMemory,
+ *   report, fit/fitDocument, run, profile, importCsv; doctor, hardware, whichModel, importEdgecaffe, evaluate,
+ *   validateRuns, ... — every CLI command as a function taking a network name/path/object and human sizes
+ *   and returning what its --json prints. Errors about arguments name them (UserError.render).
  * - Models, datasets and the runtime building blocks for those who compose their own pipeline.
  *
  * Importing this module does not load onnxruntime (the runtime's session code is separate).
  */
-export { describe, predict, curve, minMemory, verifyMinMemory, fit, run, profile, importCsv, type NetworkArg, type NetworkOptions, type PredictionOrigin, type ImportCsvOptions } from './api.js';
+export {
+  describe, describeWithTable, predict, curve, minMemory, verifyMinMemory, report, fit, fitDocument, run, profile, importCsv,
+  type NetworkArg, type NetworkOptions, type LoadOptions, type PredictionOrigin, type UsedModel, type ImportCsvOptions,
+  type CurveArgs, type MeasuredPoint, type DataArg, type FitArgs, type FitResult, type RunArgs,
+} from './api.js';
+export {
+  doctor, setupSwap, removeSwap, hardware, installModel as installUserModel, whichModel, importEdgecaffe, exportParquet, evaluate, evaluationText, validateRuns,
+  datasetHardwarePath, checkOutputFile, checkOutputDir,
+  type HardwareResult, type EdgecaffeImport, type EvaluateArgs, type ValidateRunsArgs, type ValidateRunsResult, type ValidationEntry,
+} from './api-tools.js';
 export {
   compareHardware,
   checkMachine,
@@ -50,7 +61,7 @@ export { measureHardware } from './machine/hardware.js';
 export { evaluateModels, type EvaluationResult } from './evaluate/harness.js';
 export type * from './network/types.js';
 export type { HardwareFingerprint, MeasurementRow } from './dataset/schema.js';
-export { UserError, isUserError } from './errors.js';
+export { UserError, isUserError, argumentError, type ArgName } from './errors.js';
 export { parseBytes, parseMemoryLimit, parseDurationMs, formatBytes } from './units.js';
 export {
   resolveNetwork,

@@ -2,9 +2,7 @@
  * Human units, parsed once at the edge. Sizes: "512MiB", "0.5GiB", "300MB", "4096" (bytes), "1.5G"
  * (binary when the unit is a single letter, as `free -h` shows). Durations: "200ms", "1.5s", "30m".
  */
-import { accessSync, constants, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { UserError } from './errors.js';
+import { argumentError } from './errors.js';
 
 const SIZE_UNITS: Record<string, number> = {
   '': 1, b: 1,
@@ -15,32 +13,33 @@ const SIZE_UNITS: Record<string, number> = {
 };
 
 /**
- * Parses a size into bytes. `field` names the flag or field for the error message.
- * @example parseBytes('512MiB', '--memory') === 536870912
+ * Parses a size into bytes. `field` names the argument ("memory") or flag for the error message;
+ * the CLI shows an argument as its flag (--memory).
+ * @example parseBytes('512MiB', 'memory') === 536870912
  */
 export function parseBytes(text: string | number, field: string): number {
   if (typeof text === 'number') {
     if (Number.isFinite(text) && text >= 0 && Number.isSafeInteger(Math.round(text))) return Math.round(text);
-    throw new UserError(`${field}: size ${text} is not a non-negative number of bytes; write e.g. 512MiB`);
+    throw argumentError((n) => `${n(field)}: size ${text} is not a non-negative number of bytes; write e.g. 512MiB`);
   }
   const m = /^\s*([0-9]*\.?[0-9]+(?:e[+-]?\d+)?)\s*([a-z]*)\s*$/i.exec(text);
   const unit = m?.[2]?.toLowerCase() ?? '';
   const mult = SIZE_UNITS[unit];
   if (!m || mult === undefined) {
-    throw new UserError(`${field}: "${text}" is not a size; write e.g. 512MiB, 0.5GiB, 300MB or a plain number of bytes`);
+    throw argumentError((n) => `${n(field)}: "${text}" is not a size; write e.g. 512MiB, 0.5GiB, 300MB or a plain number of bytes`);
   }
   const bytes = Math.round(Number(m[1]) * mult);
   if (!Number.isSafeInteger(bytes)) {
-    throw new UserError(`${field}: "${text}" is too large to be a size (at most ${Number.MAX_SAFE_INTEGER} bytes, 8 PiB); write e.g. 512MiB`);
+    throw argumentError((n) => `${n(field)}: "${text}" is too large to be a size (at most ${Number.MAX_SAFE_INTEGER} bytes, 8 PiB); write e.g. 512MiB`);
   }
   return bytes;
 }
 
 /** Like parseBytes, but "none"/"unlimited" give null (no memory limit). */
-export function parseMemoryLimit(text: string, field = '--memory'): number | null {
+export function parseMemoryLimit(text: string, field = 'memory'): number | null {
   if (/^\s*(none|unlimited|no|off)\s*$/i.test(text)) return null;
   const bytes = parseBytes(text, field);
-  if (bytes <= 0) throw new UserError(`${field}: ${text} must be greater than zero, or "none" for no limit`);
+  if (bytes <= 0) throw argumentError((n) => `${n(field)}: ${text} must be greater than zero, or "none" for no limit`);
   return bytes;
 }
 
@@ -53,7 +52,7 @@ export function parseDurationMs(text: string | number, field: string): number {
   const unit = m?.[2]?.toLowerCase() || 'ms';
   const mult = DURATION_UNITS[unit];
   if (!m || mult === undefined) {
-    throw new UserError(`${field}: "${text}" is not a duration; write e.g. 200ms, 1.5s or 30m`);
+    throw argumentError((n) => `${n(field)}: "${text}" is not a duration; write e.g. 200ms, 1.5s or 30m`);
   }
   return Number(m[1]) * mult;
 }
@@ -68,59 +67,4 @@ export function formatBytes(bytes: number): string {
     i++;
   }
   return `${i === 0 ? v.toFixed(0) : Number(v.toPrecision(3))} ${units[i]}`;
-}
-
-function isDir(path: string): boolean | null {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return null; // absent
-  }
-}
-
-function writable(path: string): string | null {
-  try {
-    accessSync(path, constants.W_OK);
-    return null;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code ?? 'not writable';
-  }
-}
-
-/**
- * Checks an output file path before any work: not a folder, its folder exists and both are
- * writable. Throws one UserError line naming the value and the fix. `example` is a file name to
- * suggest when a folder was given. Cost: a few stat/access calls.
- */
-export function checkOutputFile(path: string, field: string, example = 'out'): void {
-  if (path.endsWith('/') || isDir(path) === true) {
-    throw new UserError(`${field} ${path}: is a folder; name a file in it, e.g. ${field} ${join(path, example)}`);
-  }
-  const parent = dirname(resolve(path));
-  const p = isDir(parent);
-  if (p === null) throw new UserError(`${field} ${path}: folder ${parent} does not exist; create it (mkdir -p ${parent}) or choose another ${field}`);
-  if (p === false) throw new UserError(`${field} ${path}: ${parent} is not a folder; choose another ${field}`);
-  const ro = writable(parent);
-  if (ro !== null) throw new UserError(`${field} ${path}: folder ${parent} is not writable (${ro}); choose a writable location for ${field}`);
-  if (isDir(path) === false && writable(path) !== null) {
-    throw new UserError(`${field} ${path}: the file is read-only (${writable(path)}); make it writable (chmod u+w) or choose another ${field}`);
-  }
-}
-
-/**
- * Checks an output folder (created if absent): not a file, its parent exists, writable.
- * Throws one UserError line naming the value and the fix. Cost: a few stat/access calls.
- */
-export function checkOutputDir(path: string, field: string): void {
-  const d = isDir(path);
-  if (d === false) throw new UserError(`${field} ${path}: is a file, not a folder; name a folder, e.g. ${field} ${dirname(path)}/validation/`);
-  if (d === null) {
-    const parent = dirname(resolve(path));
-    if (isDir(parent) !== true) throw new UserError(`${field} ${path}: folder ${parent} does not exist; create it (mkdir -p ${parent}) or choose another ${field}`);
-    const ro = writable(parent);
-    if (ro !== null) throw new UserError(`${field} ${path}: folder ${parent} is not writable (${ro}); choose a writable location for ${field}`);
-    return;
-  }
-  const ro = writable(path);
-  if (ro !== null) throw new UserError(`${field} ${path}: folder is not writable (${ro}); choose a writable location for ${field}`);
 }

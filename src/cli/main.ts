@@ -2,7 +2,8 @@
 /**
  * The `memlat` command line: builds the commander program from one module per command
  * (src/cli/commands/<name>.ts, each exporting `register(program)`), runs it, and turns errors into
- * exit codes: a UserError prints `memlat: <message>` (one line per problem, no stack) and exits 2;
+ * exit codes: a UserError prints `memlat: <message>` (one line per problem, no stack; each command's
+ * action names flags, not the library's arguments: options.ts withFlagNames) and exits 2;
  * commander's own usage errors exit 2 too; anything else prints its stack and exits 1.
  *
  * Commands import their heavy modules lazily inside their actions, so e.g. `memlat predict` never

@@ -20,7 +20,7 @@
  * says what to write instead. Pure: text in, rows out (reading files is the caller's).
  */
 import { parse } from 'csv-parse/sync';
-import { UserError } from '../errors.js';
+import { argumentError, UserError, type ArgName } from '../errors.js';
 import type { ResolvedNetwork } from '../network/types.js';
 import { parseBytes } from '../units.js';
 import type { HardwareFingerprint, MeasurementRow } from './schema.js';
@@ -50,32 +50,32 @@ const DEFAULT_UNIT: Partial<Record<CsvMapField, string>> = { load: 'ms', run: 'm
  * none, an unknown unit, or a missing `layer`, `load` or `run`. Cost O(text).
  * @example parseCsvMap('layer=name,load=load_s:s,run=run_ms').load // { column: 'load_s', unit: 's', factor: 1000 }
  */
-export function parseCsvMap(text: string, flag = '--map'): CsvMap {
+export function parseCsvMap(text: string, flag = 'map'): CsvMap {
   const map: CsvMap = {};
   const example = `${flag} network=net,layer=layer_name,memory=mem_mb:MiB,load=load_ms,run=exec_ms,unload=unload_ms`;
   for (const part of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
     const m = /^([A-Za-z]+)\s*=\s*([^:]+?)\s*(?::\s*(\S+))?$/.exec(part);
-    if (!m) throw new UserError(`${flag} "${part}": write field=column or field=column:unit, e.g. ${example}`);
+    if (!m) throw argumentError((n) => `${n(flag)} "${part}": write field=column or field=column:unit, e.g. ${example}`);
     const field = m[1]!.toLowerCase() as CsvMapField;
-    if (!CSV_MAP_FIELDS.includes(field)) throw new UserError(`${flag} "${part}": unknown field "${m[1]}"; the fields are ${CSV_MAP_FIELDS.join(', ')}`);
-    if (map[field]) throw new UserError(`${flag} "${part}": ${field} is mapped twice`);
+    if (!CSV_MAP_FIELDS.includes(field)) throw argumentError((n) => `${n(flag)} "${part}": unknown field "${m[1]}"; the fields are ${CSV_MAP_FIELDS.join(', ')}`);
+    if (map[field]) throw argumentError((n) => `${n(flag)} "${part}": ${field} is mapped twice`);
     const unit = m[3] ?? DEFAULT_UNIT[field];
     let factor = 1;
     if (field === 'memory') {
       const f = MEMORY_UNITS[(unit ?? '').toLowerCase()];
-      if (f === undefined) throw new UserError(`${flag} "${part}": unknown memory unit "${unit}"; use B, KiB, MiB, GiB (or KB, MB, GB), e.g. memory=mem_mb:MiB`);
+      if (f === undefined) throw argumentError((n) => `${n(flag)} "${part}": unknown memory unit "${unit}"; use B, KiB, MiB, GiB (or KB, MB, GB), e.g. memory=mem_mb:MiB`);
       factor = f;
     } else if (field === 'load' || field === 'run' || field === 'unload') {
       const f = TIME_UNITS[(unit ?? '').toLowerCase()];
-      if (f === undefined) throw new UserError(`${flag} "${part}": unknown time unit "${unit}"; use ms (the default), s, us or ns, e.g. ${field}=${m[2]}:s`);
+      if (f === undefined) throw argumentError((n) => `${n(flag)} "${part}": unknown time unit "${unit}"; use ms (the default), s, us or ns, e.g. ${field}=${m[2]}:s`);
       factor = f;
     } else if (m[3] !== undefined) {
-      throw new UserError(`${flag} "${part}": ${field} takes no unit; write ${field}=${m[2]}`);
+      throw argumentError((n) => `${n(flag)} "${part}": ${field} takes no unit; write ${field}=${m[2]}`);
     }
     map[field] = { column: m[2]!, unit: unit ?? '', factor };
   }
   for (const need of ['layer', 'load', 'run'] as const) {
-    if (!map[need]) throw new UserError(`${flag}: ${need} is not mapped; name its column, e.g. ${example}`);
+    if (!map[need]) throw argumentError((n) => `${n(flag)}: ${need} is not mapped; name its column, e.g. ${example}`);
   }
   return map;
 }
@@ -122,11 +122,11 @@ export function importCsvRows(text: string, opts: CsvImportOptions): Measurement
     const c = map[f];
     if (!c) continue;
     const i = header.indexOf(c.column);
-    if (i < 0) throw new UserError(`${where}: no column "${c.column}" (mapped to ${f}); its columns are ${header.join(', ')}; fix --map ${f}=...`);
+    if (i < 0) throw argumentError((n) => `${where}: no column "${c.column}" (mapped to ${f}); its columns are ${header.join(', ')}; fix ${n('map')} ${f}=...`);
     col.set(f, i);
   }
   if (!map.network && opts.networks.size !== 1) {
-    throw new UserError(`${where}: ${opts.networks.size} networks given but no network column mapped; map one (--map network=<column>,...) or give one network`);
+    throw argumentError((n) => `${where}: ${opts.networks.size} networks given but no network column mapped; map one (${n('map')} network=<column>,...) or give one network`);
   }
   const only = map.network ? undefined : [...opts.networks][0];
   const byName = new Map<ResolvedNetwork, Map<string, number>>();
@@ -152,7 +152,8 @@ export function importCsvRows(text: string, opts: CsvImportOptions): Measurement
       const rn = opts.networks.get(name);
       entry = rn ? [name, rn] : undefined;
       if (!rn) {
-        throw new UserError(`${line}: network "${name}" (column ${map.network.column}) has no description; give it with --networks ${name || '<name>'}=<zoo name or .json/.onnx/.prototxt>${opts.networks.size ? ` (given: ${[...opts.networks.keys()].join(', ')})` : ''}`);
+        const column = map.network.column;
+        throw argumentError((n) => `${line}: network "${name}" (column ${column}) has no description; give it with ${n('networks')} ${name || '<name>'}=<zoo name or .json/.onnx/.prototxt>${opts.networks.size ? ` (given: ${[...opts.networks.keys()].join(', ')})` : ''}`);
       }
     }
     const [netName, net] = entry!;
@@ -161,7 +162,7 @@ export function importCsvRows(text: string, opts: CsvImportOptions): Measurement
     if (li === undefined) {
       const src = opts.networkSources?.get(netName);
       const list = net.layers.slice(0, 12).map((l) => l.layer.name).join(', ') + (net.layers.length > 12 ? ', ...' : '');
-      throw new UserError(`${line}: layer "${layerName}" (column ${map.layer!.column}) is not a layer of ${netName}${src ? ` (${src})` : ''}, whose layers are ${list}; rename it in the CSV to the network's layer name, or give the network description the engine ran (--networks)`);
+      throw argumentError((n) => `${line}: layer "${layerName}" (column ${map.layer!.column}) is not a layer of ${netName}${src ? ` (${src})` : ''}, whose layers are ${list}; rename it in the CSV to the network's layer name, or give the network description the engine ran (${n('networks')})`);
     }
     const time = (f: 'load' | 'run' | 'unload'): number => {
       const c = map[f]!;
@@ -230,16 +231,16 @@ export interface NetworkSpec {
  * without a name (`--networks alexnet`: rows use the network's own name). Throws a UserError for an
  * empty entry or a name given twice. Cost O(text).
  */
-export function parseNetworksOption(text: string, flag = '--networks'): NetworkSpec[] {
+export function parseNetworksOption(text: string, flag = 'networks'): NetworkSpec[] {
   const parts = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (parts.length === 0) throw new UserError(`${flag}: give the network descriptions the CSV's layers belong to, e.g. ${flag} net1=alexnet,net2=models/net2.onnx`);
+  if (parts.length === 0) throw argumentError((n) => `${n(flag)}: give the network descriptions the CSV's layers belong to, e.g. ${n(flag)} net1=alexnet,net2=models/net2.onnx`);
   const out: NetworkSpec[] = [];
   for (const p of parts) {
     const m = /^([^=]+?)\s*=\s*(.+)$/.exec(p);
     const spec = m ? { name: m[1]!, source: m[2]! } : { name: undefined, source: p };
-    if (!spec.source) throw new UserError(`${flag} "${p}": write name=<zoo name or .json/.onnx/.prototxt path>`);
-    if (spec.name === undefined && parts.length > 1) throw new UserError(`${flag} "${p}": with several networks, name each as the CSV's network column does: name=${p}`);
-    if (spec.name !== undefined && out.some((o) => o.name === spec.name)) throw new UserError(`${flag}: network "${spec.name}" is given twice`);
+    if (!spec.source) throw argumentError((n) => `${n(flag)} "${p}": write name=<zoo name or .json/.onnx/.prototxt path>`);
+    if (spec.name === undefined && parts.length > 1) throw argumentError((n) => `${n(flag)} "${p}": with several networks, name each as the CSV's network column does: name=${p}`);
+    if (spec.name !== undefined && out.some((o) => o.name === spec.name)) throw argumentError((n) => `${n(flag)}: network "${spec.name}" is given twice`);
     out.push(spec);
   }
   return out;
@@ -251,8 +252,8 @@ export function parseNetworksOption(text: string, flag = '--networks'): NetworkS
  * Throws a UserError for cores that are not a positive integer or RAM that is not positive.
  */
 export function statedHardware(cores: number, ramBytes: number, where: string): HardwareFingerprint {
-  if (!Number.isInteger(cores) || cores < 1) throw new UserError(`--cores ${cores}: the number of cores of the machine that measured ${where}, a positive integer`);
-  if (!(ramBytes > 0) || !Number.isSafeInteger(ramBytes)) throw new UserError(`--ram ${ramBytes}: the RAM of the machine that measured ${where}, e.g. --ram 8GiB`);
+  if (!Number.isInteger(cores) || cores < 1) throw argumentError((n) => `${n('cores')} ${cores}: the number of cores of the machine that measured ${where}, a positive integer`);
+  if (!(ramBytes > 0) || !Number.isSafeInteger(ramBytes)) throw argumentError((n) => `${n('ram')} ${ramBytes}: the RAM of the machine that measured ${where}, e.g. ${n('ram')} 8GiB`);
   return unmeasuredFingerprint({
     id: `csv-${cores}c-${Math.round(ramBytes / 2 ** 30)}g`,
     cpuModel: `unknown (imported from ${where})`,
@@ -268,11 +269,11 @@ export function statedHardware(cores: number, ramBytes: number, where: string): 
  */
 export function checkHardware(v: unknown, where: string): HardwareFingerprint {
   const h = (Array.isArray(v) && v.length === 1 ? v[0] : v) as Partial<HardwareFingerprint> | null;
-  const fix = `write it with 'memlat hardware --out ${where}' on the machine that measured the CSV, or give --cores and --ram instead`;
-  if (typeof h !== 'object' || h === null || Array.isArray(h)) throw new UserError(`--hardware ${where}: not one hardware fingerprint; ${fix}`);
-  if (typeof h.id !== 'string' || h.id === '') throw new UserError(`--hardware ${where}: no string "id"; ${fix}`);
-  if (!Number.isInteger(h.cores) || (h.cores ?? 0) < 1) throw new UserError(`--hardware ${where}: "cores" ${JSON.stringify(h.cores)} is not a positive integer; ${fix}`);
-  if (typeof h.ramBytes !== 'number' || !(h.ramBytes > 0) || !Number.isFinite(h.ramBytes)) throw new UserError(`--hardware ${where}: "ramBytes" ${JSON.stringify(h.ramBytes)} is not a positive number; ${fix}`);
+  const fix = (n: ArgName): string => `write it with 'memlat hardware --out ${where}' on the machine that measured the CSV, or give ${n('cores')} and ${n('ram')} instead`;
+  if (typeof h !== 'object' || h === null || Array.isArray(h)) throw argumentError((n) => `${n('hardware')} ${where}: not one hardware fingerprint; ${fix(n)}`);
+  if (typeof h.id !== 'string' || h.id === '') throw argumentError((n) => `${n('hardware')} ${where}: no string "id"; ${fix(n)}`);
+  if (!Number.isInteger(h.cores) || (h.cores ?? 0) < 1) throw argumentError((n) => `${n('hardware')} ${where}: "cores" ${JSON.stringify(h.cores)} is not a positive integer; ${fix(n)}`);
+  if (typeof h.ramBytes !== 'number' || !(h.ramBytes > 0) || !Number.isFinite(h.ramBytes)) throw argumentError((n) => `${n('hardware')} ${where}: "ramBytes" ${JSON.stringify(h.ramBytes)} is not a positive number; ${fix(n)}`);
   return {
     cpuModel: 'unknown', cgroupVersion: null, diskReadBytesPerSec: null, memBandwidthBytesPerSec: null, gemmGflops: null, runtimeIdleBytes: null,
     ...h,

@@ -8,7 +8,7 @@ import { mkdir, open, readdir, readFile, rename, stat, truncate, writeFile } fro
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { UserError } from '../errors.js';
+import { argumentError, UserError } from '../errors.js';
 import { pidAlive, registerCleanup } from '../host/limiter.js';
 import { ALL_COLUMNS, decodeRows, encodeHeader, encodeRows, type RowStatsFn } from './csv.js';
 import type { HardwareFingerprint, MeasurementRow } from './schema.js';
@@ -89,13 +89,13 @@ export async function writeJsonFile(path: string, value: unknown): Promise<void>
   await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }
 
-async function readText(path: string): Promise<string> {
+async function readText(path: string, field = 'data'): Promise<string> {
   let buf: Buffer;
   try {
     buf = await readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UserError(`--data ${path}: no such file; make one with 'memlat profile --out ${path}' or 'memlat import edgecaffe <dir> --out ${path}'`);
+    if (code === 'ENOENT') throw argumentError((n) => `${n(field)} ${path}: no such file; make one with 'memlat profile --out ${path}' or 'memlat import edgecaffe <dir> --out ${path}'`);
     throw new UserError(`${path}: cannot be read (${code ?? (e as Error).message}); check its permissions`);
   }
   if (isGz(path)) {
@@ -141,10 +141,11 @@ export async function writeHardware(datasetPath: string, fingerprints: HardwareF
 
 /**
  * Reads a dataset (CSV or .csv.gz) and the hardware fingerprints beside it. A truncated last line
- * (writer killed mid-row) is silently dropped. Cost: linear in the file; ~0.3 s per 100k rows.
+ * (writer killed mid-row) is silently dropped. `field`: the argument that named the file, for a missing
+ * file's error ("data"; the CLI says --data). Cost: linear in the file; ~0.3 s per 100k rows.
  */
-export async function readDataset(path: string): Promise<{ rows: MeasurementRow[]; hardware: HardwareFingerprint[] }> {
-  const { rows } = decodeRows(await readText(path), path);
+export async function readDataset(path: string, field = 'data'): Promise<{ rows: MeasurementRow[]; hardware: HardwareFingerprint[] }> {
+  const { rows } = decodeRows(await readText(path, field), path);
   // Every command that reads a dataset (fit, report, evaluate, export, bench) needs rows: an empty
   // or header-only file is a mistake (a profile that never measured, a wrong path), not "no data".
   if (rows.length === 0) {
@@ -159,14 +160,14 @@ export async function readDataset(path: string): Promise<{ rows: MeasurementRow[
  * again for each dataset, a few % apart). Throws a UserError when two files share a run key
  * (hardware, network, layer index, limit, rep), which would silently merge different layers.
  */
-export async function readDatasets(paths: string): Promise<{ rows: MeasurementRow[]; hardware: HardwareFingerprint[] }> {
+export async function readDatasets(paths: string, field = 'data'): Promise<{ rows: MeasurementRow[]; hardware: HardwareFingerprint[] }> {
   const list = paths.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
-  if (list.length === 1) return readDataset(list[0]!);
+  if (list.length === 1) return readDataset(list[0]!, field);
   const rows: MeasurementRow[] = [];
   const hardware = new Map<string, HardwareFingerprint>();
   const owner = new Map<string, string>();
   for (const path of list) {
-    const ds = await readDataset(path);
+    const ds = await readDataset(path, field);
     for (const h of ds.hardware) if (!hardware.has(h.id)) hardware.set(h.id, h);
     const seen = new Set<string>();
     for (const r of ds.rows) {
@@ -212,9 +213,9 @@ export interface DatasetLock {
  * Take the exclusive writer lock of a dataset: `<out>.lock` holding this process's pid, created
  * with O_EXCL. A lock of a live process is refused (UserError naming its pid and the fix); a lock of
  * a dead process (kill -9, power loss) is taken over. Released by release(), at exit and on
- * SIGINT/SIGTERM. `flag` names the option for the message. Cost: a few small file operations.
+ * SIGINT/SIGTERM. `flag` names the argument for the message ("out"; the CLI says --out). Cost: a few small file operations.
  */
-export function lockDataset(out: string, flag = '--out'): DatasetLock {
+export function lockDataset(out: string, flag = 'out'): DatasetLock {
   const path = `${out.replace(/\/+$/, '')}.lock`;
   let tookOverFrom: number | null = null;
   for (let attempt = 0; ; attempt++) {
@@ -228,8 +229,8 @@ export function lockDataset(out: string, flag = '--out'): DatasetLock {
       break;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new UserError(`${flag} ${out}: its folder does not exist; create it (mkdir -p) or choose another ${flag}`);
-      if (code !== 'EEXIST') throw new UserError(`${flag} ${out}: cannot create the lock file ${path} (${code ?? (e as Error).message}); choose a writable ${flag}`);
+      if (code === 'ENOENT') throw argumentError((n) => `${n(flag)} ${out}: its folder does not exist; create it (mkdir -p) or choose another ${n(flag)}`);
+      if (code !== 'EEXIST') throw argumentError((n) => `${n(flag)} ${out}: cannot create the lock file ${path} (${code ?? (e as Error).message}); choose a writable ${n(flag)}`);
       let text = '';
       try {
         text = readFileSync(path, 'utf8');
@@ -238,9 +239,9 @@ export function lockDataset(out: string, flag = '--out'): DatasetLock {
       }
       const pid = Number(text.trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
-        throw new UserError(`${flag} ${out}: another memlat process (pid ${pid}) is writing this dataset (lock ${path}); wait for it to finish, stop it (kill ${pid}), or choose another ${flag}`);
+        throw argumentError((n) => `${n(flag)} ${out}: another memlat process (pid ${pid}) is writing this dataset (lock ${path}); wait for it to finish, stop it (kill ${pid}), or choose another ${n(flag)}`);
       }
-      if (attempt >= 5) throw new UserError(`${flag} ${out}: could not take over the stale lock ${path}; delete it if no memlat process is running`);
+      if (attempt >= 5) throw argumentError((n) => `${n(flag)} ${out}: could not take over the stale lock ${path}; delete it if no memlat process is running`);
       // Stale (dead owner or unreadable): move it aside atomically so only one taker wins, then retry.
       const aside = `${path}.stale-${process.pid}`;
       try {

@@ -10,7 +10,7 @@
  * - hardware: every ordered pair (train on machine A, test on machine B).
  * Pure; O(n).
  */
-import { UserError } from '../errors.js';
+import { argumentError } from '../errors.js';
 import type { LayerObservation } from '../models/observations.js';
 import { randomFolds } from '../models/target.js';
 import { formatBytes } from '../units.js';
@@ -38,7 +38,7 @@ export interface SplitOptions {
 /** Validates a --split value. */
 export function parseSplitKind(s: string): SplitKind {
   if ((SPLIT_KINDS as readonly string[]).includes(s)) return s as SplitKind;
-  throw new UserError(`--split "${s}": unknown split; use one of ${SPLIT_KINDS.join(', ')}`);
+  throw argumentError((n) => `${n('split')} "${s}": unknown split; use one of ${SPLIT_KINDS.join(', ')}`);
 }
 
 /** Label of a memory level: "none" or a human size like "512 MiB". */
@@ -73,10 +73,10 @@ export function makeFolds(obs: readonly LayerObservation[], split: SplitKind, op
   const n = obs.length;
   const k = options.folds ?? 5;
   const seed = options.seed ?? 1;
-  if (!Number.isInteger(k) || k < 2) throw new UserError(`--folds ${k}: must be an integer >= 2`);
+  if (!Number.isInteger(k) || k < 2) throw argumentError((n) => `${n('folds')} ${k}: must be an integer >= 2`);
   switch (split) {
     case 'kfold': {
-      if (n < k) throw new UserError(`--folds ${k}: only ${n} layer configurations; use --folds ${Math.max(2, n)} or fewer`);
+      if (n < k) throw argumentError((name) => `${name('folds')} ${k}: only ${n} layer configurations; use ${name('folds')} ${Math.max(2, n)} or fewer`);
       const f = randomFolds(n, k, seed);
       return Array.from({ length: k }, (_, g) => ({
         name: `fold${g + 1}`,
@@ -86,7 +86,7 @@ export function makeFolds(obs: readonly LayerObservation[], split: SplitKind, op
     }
     case 'network': {
       const groups = groupBy(obs, (o) => o.network);
-      if (groups.size < 2) throw new UserError(`--split network: the data has ${groups.size} network(s); it needs at least 2 (use --split kfold)`);
+      if (groups.size < 2) throw argumentError((n) => `${n('split')} network: the data has ${groups.size} network(s); it needs at least 2 (use ${n('split')} kfold)`);
       if (groups.size <= (options.maxGroups ?? 30)) return leaveOneGroupOut(n, groups, '');
       const names = [...groups.keys()].sort();
       const gf = randomFolds(names.length, Math.min(k, names.length), seed);
@@ -99,12 +99,12 @@ export function makeFolds(obs: readonly LayerObservation[], split: SplitKind, op
     }
     case 'memory': {
       const groups = groupBy(obs, (o) => memoryLabel(o.memoryLimitBytes));
-      if (groups.size < 2) throw new UserError(`--split memory: the data has ${groups.size} memory level(s); it needs at least 2 (use --split kfold)`);
+      if (groups.size < 2) throw argumentError((n) => `${n('split')} memory: the data has ${groups.size} memory level(s); it needs at least 2 (use ${n('split')} kfold)`);
       return leaveOneGroupOut(n, groups, 'M=');
     }
     case 'hardware': {
       const groups = groupBy(obs, (o) => o.hardwareId);
-      if (groups.size < 2) throw new UserError(`--split hardware: the data comes from ${groups.size} machine(s) (${[...groups.keys()].join(', ')}); it needs at least 2 (use --split kfold)`);
+      if (groups.size < 2) throw argumentError((n) => `${n('split')} hardware: the data comes from ${groups.size} machine(s) (${[...groups.keys()].join(', ')}); it needs at least 2 (use ${n('split')} kfold)`);
       const out: Fold[] = [];
       for (const [a, train] of groups) for (const [b, test] of groups) if (a !== b) out.push({ name: `${a}->${b}`, train, test });
       return out;

@@ -5,17 +5,17 @@
  */
 import { totalmem } from 'node:os';
 import type { ResolvedNetwork } from '../network/types.js';
-import { UserError } from '../errors.js';
+import { argumentError } from '../errors.js';
 import { formatBytes } from '../units.js';
 import { sweepLeftovers } from './leftovers.js';
 import { writeWeightFiles } from './weights.js';
 
 /** Refuses (UserError) a memory limit above the machine's RAM. Cost: O(1). */
-export function checkLimitWithinRam(memoryLimitBytes: number | null, field = '--memory'): void {
+export function checkLimitWithinRam(memoryLimitBytes: number | null, field = 'memory'): void {
   if (memoryLimitBytes === null) return;
   const ram = totalmem();
   if (memoryLimitBytes > ram) {
-    throw new UserError(`${field} ${formatBytes(memoryLimitBytes)}: more than this machine's RAM (${formatBytes(ram)}); use at most ${formatBytes(ram)}, or "none" for no limit`);
+    throw argumentError((n) => `${n(field)} ${formatBytes(memoryLimitBytes)}: more than this machine's RAM (${formatBytes(ram)}); use at most ${formatBytes(ram)}, or "none" for no limit`);
   }
 }
 

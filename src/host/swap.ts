@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { formatBytes } from '../units.js';
@@ -18,6 +19,11 @@ export function swapBytes(meminfo?: string): { totalBytes: number; freeBytes: nu
     return m ? Number(m[1]) * 1024 : 0;
   };
   return { totalBytes: kb('SwapTotal'), freeBytes: kb('SwapFree') };
+}
+
+/** RAM and free swap of this machine (what predict/feasibility.ts runWarning takes). Cost: one /proc/meminfo read. */
+export function machineMemory(): { ramBytes: number; freeSwapBytes: number } {
+  return { ramBytes: totalmem(), freeSwapBytes: swapBytes().freeBytes };
 }
 
 /** Active swap areas (/proc/swaps). */

@@ -6,7 +6,7 @@
  * unlimited time times a swap slowdown learned from paired limits, with a network-context fit,
  * ./fe-swap.ts).
  */
-import { UserError } from '../errors.js';
+import { argumentError, UserError } from '../errors.js';
 import type { HardwareFingerprint, MeasurementRow } from '../dataset/schema.js';
 import { FE_VERSION, FeModel, fitFe, type FeModelJSON, type FeOptions } from './fe.js';
 import { FS_VERSION, FsModel, fitFs, type FsModelJSON, type FsOptions } from './fs.js';
@@ -45,10 +45,10 @@ export interface FitOptions {
   feSwap?: FeSwapOptions;
 }
 
-/** Validates a --model style kind name. */
-export function parseModelKind(kind: string, field = '--model'): ModelKind {
+/** Validates a model kind name; `field` names the argument in the error (the CLI's --model). */
+export function parseModelKind(kind: string, field = 'kind'): ModelKind {
   if ((MODEL_KINDS as readonly string[]).includes(kind)) return kind as ModelKind;
-  throw new UserError(`${field} "${kind}": unknown model kind; use one of ${MODEL_KINDS.join(', ')}`);
+  throw argumentError((n) => `${n(field)} "${kind}": unknown model kind; use one of ${MODEL_KINDS.join(', ')}`);
 }
 
 /** Fits a model of `kind` on already-aggregated observations (what the evaluation harness uses). */

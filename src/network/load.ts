@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { UserError } from '../errors.js';
+import { argumentError, UserError } from '../errors.js';
 import { importCaffe } from './import/caffe.js';
 import { importOnnx } from './import/onnx.js';
 import { withBatch } from './shapes.js';
@@ -141,12 +141,12 @@ function parseNetworkFile(arg: string, bytes: Buffer, ext: string, name: string,
     } catch (e) {
       throw jsonError(t, e, arg);
     }
-    if (opts.seqLen !== undefined) throw new UserError(`--seq-len ${opts.seqLen}: a JSON network has fixed shapes; drop --seq-len and write the sequence length into its inputs`);
+    if (opts.seqLen !== undefined) throw argumentError((n) => `${n('seqLen')} ${opts.seqLen}: a JSON network has fixed shapes; drop ${n('seqLen')} and write the sequence length into its inputs`);
     return { network: validateNetwork(json, arg), warnings: [] };
   }
   if (ext === '.prototxt' || (ext !== '.onnx' && looksLikeCaffe(text()))) {
     // The prototxt's own `name:` wins; the file name only replaces the importer's fallback.
-    if (opts.seqLen !== undefined) throw new UserError(`--seq-len ${opts.seqLen}: a Caffe network has fixed shapes; drop --seq-len`);
+    if (opts.seqLen !== undefined) throw argumentError((n) => `${n('seqLen')} ${opts.seqLen}: a Caffe network has fixed shapes; drop ${n('seqLen')}`);
     const r = importCaffe(text());
     if (r.network.name === 'caffe-net') r.network.name = name;
     return { network: r.network, warnings: r.warnings };
@@ -168,7 +168,7 @@ function parseNetworkFile(arg: string, bytes: Buffer, ext: string, name: string,
 export function zooWithOptions(name: string, opts: { batch?: number; seqLen?: number }): Network {
   const network = zooNetwork(name, opts);
   if (opts.seqLen !== undefined && JSON.stringify(network) === JSON.stringify(zooNetwork(name, { ...opts, seqLen: opts.seqLen + 1 }))) {
-    throw new UserError(`--seq-len ${opts.seqLen}: network "${name}" has no sequence dimension; drop --seq-len (it applies to transformers such as bert-base)`);
+    throw argumentError((n) => `${n('seqLen')} ${opts.seqLen}: network "${name}" has no sequence dimension; drop ${n('seqLen')} (it applies to transformers such as bert-base)`);
   }
   return network;
 }

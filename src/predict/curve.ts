@@ -15,7 +15,7 @@
  * point equals predictNetwork at that point's memoryBytes exactly. Cost: points x layers model calls
  * (per-layer working sets are computed once).
  */
-import { UserError } from '../errors.js';
+import { argumentError } from '../errors.js';
 import type { ResolvedNetwork } from '../network/types.js';
 import { formatBytes } from '../units.js';
 import type { LoadedBundle } from './bundle.js';
@@ -81,15 +81,15 @@ export function logSpace(fromBytes: number, toBytes: number, n: number): number[
  */
 export function latencyCurve(rn: ResolvedNetwork, bundle: LoadedBundle, opts: CurveOptions, prepared?: PreparedNetwork): LatencyCurve {
   if (!Number.isInteger(opts.points) || opts.points < 2 || opts.points > 100_000) {
-    throw new UserError(`--points ${opts.points}: use an integer from 2 to 100000`);
+    throw argumentError((n) => `${n('points')} ${opts.points}: use an integer from 2 to 100000`);
   }
   if (!(opts.toBytes > opts.fromBytes)) {
-    throw new UserError(`--to ${formatBytes(opts.toBytes)} must be larger than --from ${formatBytes(opts.fromBytes)}`);
+    throw argumentError((n) => `${n('to')} ${formatBytes(opts.toBytes)} must be larger than ${n('from')} ${formatBytes(opts.fromBytes)}`);
   }
   const p = prepared ?? prepareNetwork(rn, bundle);
   const least = leastValidMemory(p);
   if (opts.toBytes < least) {
-    throw new UserError(`--to ${formatBytes(opts.toBytes)} is not more than the ${formatBytes(p.minMemoryBytes)} the runtime itself needs on this hardware (${bundle.hardware.id}); raise --to`);
+    throw argumentError((n) => `${n('to')} ${formatBytes(opts.toBytes)} is not more than the ${formatBytes(p.minMemoryBytes)} the runtime itself needs on this hardware (${bundle.hardware.id}); raise ${n('to')}`);
   }
   const fromBytes = Math.max(Math.round(opts.fromBytes), least);
   const toBytes = Math.round(opts.toBytes);

@@ -3,33 +3,27 @@
  * run applies (the largest layer's resident bytes + 256 MiB for the runtime must fit in M + free
  * swap), plus RAM + swap for no limit. predict, curve and min-memory print the result as a warning
  * line: a prediction for a run that cannot happen here is still a number, but it should say so.
+ * Pure: the machine's RAM and free swap come in as an argument (host/swap.ts machineMemory()).
  */
-import { totalmem } from 'node:os';
 import type { ResolvedNetwork } from '../network/types.js';
 import { formatBytes } from '../units.js';
 import { layerResidentBytes } from '../network/onnx-layer.js';
-import { swapBytes } from '../host/swap.js';
 
 const RUNTIME_ALLOWANCE = 256 * 2 ** 20;
 /** Beyond this much swap no machine plausibly has it (the message then says so). */
 const IMPLAUSIBLE_SWAP = 2 ** 40;
 
-/** What the machine offers (injectable for tests). */
+/** What the machine offers: its RAM and free swap (read by host/swap.ts machineMemory()). */
 export interface MachineMemory {
   ramBytes: number;
   freeSwapBytes: number;
-}
-
-/** RAM and free swap of this machine. Cost: one /proc/meminfo read. */
-export function thisMachine(): MachineMemory {
-  return { ramBytes: totalmem(), freeSwapBytes: swapBytes().freeBytes };
 }
 
 /**
  * The warning line when a run of `rn` at `memoryBytes` (null = no limit) cannot happen on `machine`,
  * else null. Cost: O(layers) (a loop: no argument spreading, so 10^6 layers are fine).
  */
-export function runWarning(rn: ResolvedNetwork, memoryBytes: number | null, machine: MachineMemory = thisMachine()): string | null {
+export function runWarning(rn: ResolvedNetwork, memoryBytes: number | null, machine: MachineMemory): string | null {
   let largest = 0;
   let largestName = '';
   for (const l of rn.layers) {

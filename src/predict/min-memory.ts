@@ -14,7 +14,7 @@
  * Pure. Cost: (grid + ~log2(bracket width)) network evaluations (~450), each one model call per
  * distinct layer (prepareNetwork groups identical layers) plus O(layers) additions.
  */
-import { UserError } from '../errors.js';
+import { argumentError } from '../errors.js';
 import type { ResolvedNetwork } from '../network/types.js';
 import type { LoadedBundle } from './bundle.js';
 import { logSpace } from './curve.js';
@@ -72,7 +72,7 @@ function search(grid: readonly number[], totals: readonly number[], limitMs: num
  * @example minMemory(rn, bundle, 200).memoryBytes // e.g. 612368384, or null if 200 ms is out of reach
  */
 export function minMemory(rn: ResolvedNetwork, bundle: LoadedBundle, targetMs: number, opts: MinMemoryOptions = {}): MinMemoryResult {
-  if (!(targetMs > 0 && Number.isFinite(targetMs))) throw new UserError(`--target ${targetMs} ms: give a positive time, e.g. 200ms or 1.5s`);
+  if (!(targetMs > 0 && Number.isFinite(targetMs))) throw argumentError((n) => `${n('target')} ${targetMs} ms: give a positive time, e.g. 200ms or 1.5s`);
   const p = opts.prepared ?? prepareNetwork(rn, bundle);
   const lo = Math.floor(p.minMemoryBytes) + 1;
   const hi = Math.max(lo + 1, Math.round(bundle.hardware.ramBytes));

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HardwareFingerprint } from '../dataset/schema.js';
-import { UserError } from '../errors.js';
+import { argumentError, UserError } from '../errors.js';
 import { hardwareProblems, loadBundle, type LoadedBundle } from './bundle.js';
 
 /** The package's data/models directory (found from this file, so it works from src/ and dist/). */
@@ -42,12 +42,12 @@ function looksLikePath(arg: string): boolean {
 export function resolveModelPath(arg: string, dir = bundledModelsDir()): string {
   if (looksLikePath(arg)) {
     if (existsSync(arg)) return arg;
-    throw new UserError(`--model ${arg}: no such file; give a model file written by 'memlat fit' or a bundled name (${namesText(dir)})`);
+    throw argumentError((n) => `${n('model')} ${arg}: no such file; give a model file written by 'memlat fit' or a bundled name (${namesText(dir)})`);
   }
   const p = join(dir, `${arg}.json`);
   if (existsSync(p)) return p;
   if (existsSync(arg)) return arg;
-  throw new UserError(`--model ${arg}: not a file and not a bundled model (${namesText(dir)}); fit one with 'memlat fit --data rows.csv --out model.json' and pass --model model.json`);
+  throw argumentError((n) => `${n('model')} ${arg}: not a file and not a bundled model (${namesText(dir)}); fit one with 'memlat fit --data rows.csv --out model.json' and pass ${n('model')} model.json`);
 }
 
 function namesText(dir: string): string {
@@ -60,7 +60,7 @@ function readJson(path: string, what: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UserError(`${what} ${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); check the path and its permissions`);
+    throw argumentError((n) => `${n(what)} ${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); check the path and its permissions`);
   }
   try {
     return JSON.parse(text) as unknown;
@@ -74,11 +74,11 @@ function readJson(path: string, what: string): unknown {
  * holding exactly one. Throws UserError otherwise.
  */
 export function readHardwareFile(path: string): HardwareFingerprint {
-  const v = readJson(path, '--hardware');
+  const v = readJson(path, 'hardware');
   const list = Array.isArray(v) ? (v as unknown[]) : [v];
-  if (list.length !== 1) throw new UserError(`--hardware ${path}: holds ${list.length} fingerprints; give a file with exactly one (e.g. from 'memlat hardware --json')`);
+  if (list.length !== 1) throw argumentError((n) => `${n('hardware')} ${path}: holds ${list.length} fingerprints; give a file with exactly one (e.g. from 'memlat hardware --json')`);
   const problems = hardwareProblems(list[0], 'fingerprint');
-  if (problems.length) throw new UserError(problems.map((p) => `--hardware ${path}: ${p}`));
+  if (problems.length) throw argumentError((n) => problems.map((p) => `${n('hardware')} ${path}: ${p}`));
   return list[0] as HardwareFingerprint;
 }
 
@@ -89,7 +89,7 @@ export function readHardwareFile(path: string): HardwareFingerprint {
  */
 export function readModelBundle(arg: string, opts: { hardwarePath?: string; dir?: string } = {}): LoadedBundle {
   const path = resolveModelPath(arg, opts.dir);
-  const json = readJson(path, '--model');
+  const json = readJson(path, 'model');
   const b = loadBundle(json, opts.hardwarePath === undefined ? { path } : { path, hardware: readHardwareFile(opts.hardwarePath) });
   return { ...b, label: arg };
 }

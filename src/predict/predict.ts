@@ -9,7 +9,7 @@
  * prepareNetwork) and O(layers) additions; nothing here imports onnxruntime or touches files (the
  * `predict` command must start fast).
  */
-import { UserError } from '../errors.js';
+import { argumentError } from '../errors.js';
 import { layerStats, swapBytes } from '../features/layer.js';
 import { statsOptions } from '../models/observations.js';
 import type { Target, TimePrediction } from '../models/types.js';
@@ -128,12 +128,12 @@ export function prepareNetwork(rn: ResolvedNetwork, bundle: LoadedBundle): Prepa
  * never more than the RAM (a cgroup limit above RAM does not add memory). Throws a UserError when M
  * does not exceed what the runtime itself needs. Cost O(1).
  */
-export function effectiveMemory(p: PreparedNetwork, memoryBytes: number | null, field = '--memory'): number {
+export function effectiveMemory(p: PreparedNetwork, memoryBytes: number | null, field = 'memory'): number {
   const ram = p.bundle.hardware.ramBytes;
   if (memoryBytes === null) return ram;
   if (!(memoryBytes > p.minMemoryBytes)) {
-    throw new UserError(
-      `${field} ${formatBytes(memoryBytes)} is not more than the ${formatBytes(p.minMemoryBytes)} the runtime itself needs on this hardware (idle worker, ${p.bundle.hardware.id}); give more, e.g. ${formatBytes(Math.max(p.noSwapMemoryBytes, p.minMemoryBytes * 2))} runs ${p.rn.name} without swapping`,
+    throw argumentError((n) =>
+      `${n(field)} ${formatBytes(memoryBytes)} is not more than the ${formatBytes(p.minMemoryBytes)} the runtime itself needs on this hardware (idle worker, ${p.bundle.hardware.id}); give more, e.g. ${formatBytes(Math.max(p.noSwapMemoryBytes, p.minMemoryBytes * 2))} runs ${p.rn.name} without swapping`,
     );
   }
   return Math.min(memoryBytes, ram);

@@ -79,7 +79,7 @@ export function chooseModel(flag: string | undefined, u: UserEnv & { modelsDir?:
     try {
       return { arg: fromEnv, path: resolveModelPath(fromEnv, u.modelsDir), source: 'env' };
     } catch (e) {
-      if (isUserError(e)) throw new UserError(e.problems.map((p) => p.replace(/^--model /, 'MEMLAT_MODEL=').replace(/ and pass --model .*$/, ' and set MEMLAT_MODEL to it (or unset it)')));
+      if (isUserError(e)) throw new UserError(e.problems.map((p) => p.replace(/^model /, 'MEMLAT_MODEL=').replace(/ and pass model .*$/, ' and set MEMLAT_MODEL to it (or unset it)')));
       throw e;
     }
   }

@@ -72,7 +72,7 @@ test('user errors: one line each on stderr, exit 2, no stack trace', () => {
 
   r = memlat('describe', 'resnet51', '--batch', '0');
   assert.equal(r.code, 2);
-  assert.equal(r.stderr, 'memlat: --batch "0": must be a positive integer, e.g. --batch 8\n');
+  assert.equal(r.stderr, 'memlat: --batch 0: must be a positive integer, e.g. --batch 8\n');
   r = memlat('describe', 'resnet51');
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^memlat: unknown network "resnet51": not a file and not a zoo name; zoo names are [^\n]*resnet50[^\n]*\n$/);

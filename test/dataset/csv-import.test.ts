@@ -38,7 +38,7 @@ test('parseCsvMap: columns with units to factors; every mistake is one line nami
   assert.throws(() => parseCsvMap('layer=l,load=a,run=b,memory=m:MB2'), userError(/unknown memory unit "MB2"/));
   assert.throws(() => parseCsvMap('layer=l:s,load=a,run=b'), userError(/layer takes no unit/));
   assert.throws(() => parseCsvMap('layer=l,load=a,run=b,run=c'), userError(/run is mapped twice/));
-  assert.throws(() => parseCsvMap('layer=l,load=a'), userError(/--map: run is not mapped; name its column, e.g. --map network=net,layer=layer_name/));
+  assert.throws(() => parseCsvMap('layer=l,load=a'), userError(/^map: run is not mapped; name its column, e.g. map network=net,layer=layer_name/));
   assert.throws(() => parseCsvMap('layer,load=a,run=b'), userError(/"layer": write field=column or field=column:unit/));
 });
 
@@ -47,13 +47,13 @@ test('parseNetworksOption, statedHardware, checkHardware', () => {
   assert.deepEqual(parseNetworksOption('a=alexnet, b=models/b.onnx'), [{ name: 'a', source: 'alexnet' }, { name: 'b', source: 'models/b.onnx' }]);
   assert.throws(() => parseNetworksOption('alexnet,vgg16'), userError(/with several networks, name each .*: name=alexnet/));
   assert.throws(() => parseNetworksOption('a=alexnet,a=vgg16'), userError(/network "a" is given twice/));
-  assert.throws(() => parseNetworksOption(' , '), userError(/--networks: give the network descriptions/));
+  assert.throws(() => parseNetworksOption(' , '), userError(/^networks: give the network descriptions/));
   const hw = statedHardware(4, 8 * 2 ** 30, 't.csv');
   assert.deepEqual([hw.id, hw.cores, hw.ramBytes, hw.gemmGflops, hw.runtimeIdleBytes], ['csv-4c-8g', 4, 8 * 2 ** 30, null, null]);
-  assert.throws(() => statedHardware(0, 1, 't.csv'), userError(/--cores 0/));
-  assert.throws(() => statedHardware(2, -1, 't.csv'), userError(/--ram -1/));
+  assert.throws(() => statedHardware(0, 1, 't.csv'), userError(/^cores 0: the number of cores/));
+  assert.throws(() => statedHardware(2, -1, 't.csv'), userError(/^ram -1: the RAM .*, e\.g\. ram 8GiB/));
   assert.equal(checkHardware([{ id: 'x', cores: 2, ramBytes: 100 }], 'hw.json').id, 'x');
-  assert.throws(() => checkHardware({ id: 'x', cores: 2 }, 'hw.json'), userError(/--hardware hw.json: "ramBytes" undefined is not a positive number; write it with 'memlat hardware --out hw.json'/));
+  assert.throws(() => checkHardware({ id: 'x', cores: 2 }, 'hw.json'), userError(/^hardware hw.json: "ramBytes" undefined is not a positive number; write it with 'memlat hardware --out hw.json'/));
 });
 
 test('import csv: the fixture becomes the rows derived by hand, written with its fingerprint, and fits (kind fe, with a note)', async () => {
@@ -130,11 +130,11 @@ test('import csv: every bad value is refused with its line, column, value and th
   // blank lines are skipped, and the line number is still the file's
   assert.throws(() => imp(`${head}\nfeatures.0,512,1,2\n\nconv9,512,1,2\n`), userError(/^t\.csv line 5: layer "conv9" \(column layer\) is not a layer of alexnet, whose layers are features\.0, features\.1, .*; rename it in the CSV/));
   assert.throws(() => imp(`${head}features.0,512,1,2\nfeatures.0,512,1,3\n`, parseCsvMap('layer=layer,memory=mem:MiB,load=load,run=run,rep=load')), userError(/line 3: alexnet layer "features.0" at memory 536870912 pass 1 is already on line 2/));
-  assert.throws(() => imp('layer,mem,load\nfeatures.0,512,1\n'), userError(/t\.csv: no column "run" \(mapped to run\); its columns are layer, mem, load; fix --map run=/));
+  assert.throws(() => imp('layer,mem,load\nfeatures.0,512,1\n'), userError(/t\.csv: no column "run" \(mapped to run\); its columns are layer, mem, load; fix map run=/));
   assert.throws(() => imp(head), userError(/t\.csv: no records below the header/));
   const withNet = parseCsvMap('network=net,layer=layer,load=load,run=run');
   assert.throws(() => imp('net,layer,load,run\nvgg,features.0,1,2\n', withNet, new Map([['alex', alexnet]])),
-    userError(/line 2: network "vgg" \(column net\) has no description; give it with --networks vgg=<zoo name or .json\/.onnx\/.prototxt> \(given: alex\)/));
+    userError(/line 2: network "vgg" \(column net\) has no description; give it with networks vgg=<zoo name or .json\/.onnx\/.prototxt> \(given: alex\)/));
   assert.throws(() => imp('layer,load,run\nfeatures.0,1,2\n', parseCsvMap('layer=layer,load=load,run=run'), new Map([['a', alexnet], ['b', alexnet]])), userError(/2 networks given but no network column mapped/));
   assert.throws(() => imp(`${head}features.0,512,1,2.5\n`, parseCsvMap('layer=layer,memory=mem:MiB,load=load,run=run,rep=run')), userError(/line 2: rep "2.5" \(column run\) is not an integer >= 0/));
 });

@@ -24,7 +24,7 @@ test('splits: folds partition the observations; memory/network groups are never 
     const testNets = new Set(f.test.map((i) => obs[i]!.network));
     assert.ok(f.train.every((i) => !testNets.has(obs[i]!.network)));
   }
-  assert.throws(() => makeFolds(obs, 'hardware'), (e: unknown) => e instanceof UserError && /--split hardware: the data comes from 1 machine\(s\) \(hw-syn\)/.test(e.message));
+  assert.throws(() => makeFolds(obs, 'hardware'), (e: unknown) => e instanceof UserError && /^split hardware: the data comes from 1 machine\(s\) \(hw-syn\); it needs at least 2 \(use split kfold\)/.test(e.message));
 });
 
 test('harness: FE on an exact law scores ~0% error and bias 1 out of fold, per target, slice and network sum', () => {

@@ -80,7 +80,7 @@ test('fe: toJSON -> JSON text -> loadModel predicts identically; bad JSON is rej
   assert.throws(() => loadModel({ ...m.toJSON(), version: 99 }), /invalid model: kind "fe" expects version 1, got 99/);
   assert.throws(() => loadModel({ ...m.toJSON(), kind: 'xgb' }), /invalid model: unknown kind "xgb"/);
   assert.throws(() => loadModel([1]), /invalid model: expected a JSON object/);
-  assert.throws(() => fitModel('lm', rows, HW_MAP), /--model "lm": unknown model kind; use one of fe, fs/);
+  assert.throws(() => fitModel('lm', rows, HW_MAP), /^UserError: kind "lm": unknown model kind; use one of fe, fs/);
 });
 
 test('fe: predicting is fast (>= 2e5 layer predictions/s on this shared 2-core box)', () => {

@@ -37,7 +37,8 @@ test('api.predict / curve / minMemory agree with the low-level functions on the 
   // the facade answers exactly what the low-level search answers, and the answer meets the target
   const target = (c.points[0]!.totalMs + c.points.at(-1)!.totalMs) / 2;
   const m = await memlat.minMemory('squeezenet1_1', { target: `${target}ms`, model: bundlePath });
-  const { model, modelSource, modelPath, machine, ...answer } = m;
+  const { model, modelSource, modelPath, machine, used, ...answer } = m;
+  assert.deepEqual([used.kind, used.hardwareId], [bundle.model.kind, bundle.hardware.id]);
   assert.deepEqual(answer, minMemoryOfResolved(rn, bundle, target));
   assert.deepEqual([model, modelSource, modelPath], [bundlePath, 'flag', bundlePath]);
   assert.equal(machine.modelHardwareId, bundle.hardware.id);

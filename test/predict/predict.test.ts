@@ -70,7 +70,7 @@ test('predictNetwork: no limit = the hardware RAM; limits above RAM add nothing;
 });
 
 test('predictNetwork: memory not above the runtime footprint is a one-line UserError with the fix', () => {
-  assert.throws(() => predictNetwork(vgg, 40 * MiB, bundle), /^UserError: --memory 40 MiB is not more than the 47\.7 MiB the runtime itself needs on this hardware \(idle worker, hw-syn\); give more, e\.g\. \d+(\.\d+)? MiB runs vgg16 without swapping$/);
+  assert.throws(() => predictNetwork(vgg, 40 * MiB, bundle), /^UserError: memory 40 MiB is not more than the 47\.7 MiB the runtime itself needs on this hardware \(idle worker, hw-syn\); give more, e\.g\. \d+(\.\d+)? MiB runs vgg16 without swapping$/);
   assert.throws(() => predictNetwork(vgg, idle, bundle), /is not more than/);
   assert.doesNotThrow(() => predictNetwork(vgg, idle + 1, bundle));
 });
@@ -99,8 +99,8 @@ test('latencyCurve: points equal predictNetwork exactly, knee and saturation as 
   assert.equal(c.saturationBytes, c.points.find((p) => p.memoryBytes >= c.kneeBytes)!.memoryBytes);
   // from below the runtime footprint starts just above it.
   assert.equal(latencyCurve(vgg, bundle, { fromBytes: MiB, toBytes: 2 ** 30, points: 5 }).points[0]!.memoryBytes, idle + 1);
-  assert.throws(() => latencyCurve(vgg, bundle, { fromBytes: 2 ** 30, toBytes: MiB, points: 5 }), /--to 1 MiB must be larger than --from 1 GiB/);
-  assert.throws(() => latencyCurve(vgg, bundle, { fromBytes: 1, toBytes: 2 ** 30, points: 1 }), /--points 1: use an integer from 2/);
+  assert.throws(() => latencyCurve(vgg, bundle, { fromBytes: 2 ** 30, toBytes: MiB, points: 5 }), /^UserError: to 1 MiB must be larger than from 1 GiB/);
+  assert.throws(() => latencyCurve(vgg, bundle, { fromBytes: 1, toBytes: 2 ** 30, points: 1 }), /^UserError: points 1: use an integer from 2/);
 });
 
 test('saturationPoint and logSpace by hand', () => {
@@ -141,7 +141,7 @@ test('minMemory: agrees with predictNetwork at the answer and one byte below; nu
   assert.equal(nc.memoryBytes, r.memoryBytes);
   assert.equal(nc.conservativeMemoryBytes, null);
   assert.equal(nc.hasInterval, false);
-  assert.throws(() => minMemory(vgg, bundle, 0), /--target 0 ms: give a positive time/);
+  assert.throws(() => minMemory(vgg, bundle, 0), /^UserError: target 0 ms: give a positive time/);
 });
 
 test('a 100-point curve of a 100-layer network takes well under a second', () => {

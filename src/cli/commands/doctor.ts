@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { formatBytes, parseBytes } from '../../units.js';
+import { formatBytes } from '../../units.js';
+import { sizeOption, withFlagNames } from '../options.js';
 
 /** Register `memlat doctor`. */
 export function register(program: Command): void {
@@ -18,27 +19,19 @@ export function register(program: Command): void {
     .option('--remove-swap', 'disable and delete the swap files memlat created (root)')
     .option('--cache-dir <dir>', 'weight cache to test eviction in')
     .option('--json', 'print the checks as JSON')
-    .action(async (o: { network?: string; setupSwap?: string; swapFile: string; removeSwap?: boolean; cacheDir?: string; json?: boolean }) => {
-      const swap = await import('../../host/swap.js');
+    .action(withFlagNames(async (o: { network?: string; setupSwap?: string; swapFile: string; removeSwap?: boolean; cacheDir?: string; json?: boolean }) => {
+      const api = await import('../../api-tools.js');
       if (o.removeSwap) {
-        const removed = swap.removeSwap();
+        const removed = await api.removeSwap();
         process.stdout.write(removed.length ? `removed swap: ${removed.join(', ')}\n` : 'no swap created by memlat to remove\n');
         return;
       }
       if (o.setupSwap !== undefined) {
-        const bytes = parseBytes(o.setupSwap, '--setup-swap');
-        const path = swap.setupSwap(bytes, o.swapFile);
+        const { path, bytes } = await api.setupSwap(sizeOption(o.setupSwap, '--setup-swap'), o.swapFile);
         process.stdout.write(`swap file ${path} (${formatBytes(bytes)}) enabled; remove with 'sudo memlat doctor --remove-swap'\n`);
         return;
       }
-      let network;
-      if (o.network !== undefined) {
-        const { loadNetwork } = await import('../../network/load.js');
-        const { resolveNetwork } = await import('../../network/shapes.js');
-        network = resolveNetwork((await loadNetwork(o.network)).network);
-      }
-      const { runDoctor } = await import('../../machine/doctor.js');
-      const checks = await runDoctor({ network, cacheDir: o.cacheDir });
+      const checks = await api.doctor({ ...(o.network !== undefined ? { network: o.network } : {}), ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}) });
       if (o.json) process.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
       else {
         for (const c of checks) {
@@ -49,5 +42,5 @@ export function register(program: Command): void {
       const failed = checks.filter((c) => !c.ok).length;
       // exit 1 (not 2): the machine, not the command line, needs fixing
       if (failed > 0) throw new UserError(`${failed} check(s) failed; apply the fix shown under each`, 1);
-    });
+    }));
 }

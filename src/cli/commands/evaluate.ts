@@ -1,10 +1,11 @@
 /**
  * `memlat evaluate --data rows.csv --models fe,fs --split kfold|network|memory|hardware`: fits
  * every model on each fold's training data, scores the held-out layers and whole-network sums, and
- * prints one table (or JSON with --json). Thin: the work is in src/evaluate (loaded lazily).
+ * prints one table (or JSON with --json). Thin: the work is the library's evaluate (src/api-tools.ts).
  */
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
+import { parseInteger, withFlagNames } from '../options.js';
 import { parseFitFlags } from './fit.js';
 
 interface EvaluateFlags {
@@ -20,12 +21,6 @@ interface EvaluateFlags {
   backTransform?: string;
   rounds?: string;
   rule?: string;
-}
-
-function positiveInt(v: string, field: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${field} "${v}": must be a positive integer`);
-  return n;
 }
 
 /** Register `memlat evaluate`. */
@@ -45,28 +40,18 @@ export function register(program: Command): void {
     .option('--back-transform <mode>', 'exp (the study) or smearing')
     .option('--rounds <n>', 'fs: rounds of product expansion (default 2)')
     .option('--rule <rule>', 'fs: CV rule, min (default) or 1se')
-    .action(async (flags: EvaluateFlags) => {
-      const { parseModelKind } = await import('../../models/index.js');
-      const kinds = flags.models.split(',').map((s) => s.trim()).filter(Boolean).map((k) => parseModelKind(k, '--models'));
-      if (kinds.length === 0) throw new UserError('--models: give at least one model kind, e.g. --models fe,fs');
-      const { parseSplitKind } = await import('../../evaluate/splits.js');
-      const split = parseSplitKind(flags.split);
-      const folds = positiveInt(flags.folds, '--folds');
-      const seed = positiveInt(flags.seed, '--seed');
+    .action(withFlagNames(async (flags: EvaluateFlags) => {
+      const { evaluate, evaluationText } = await import('../../api-tools.js');
+      const folds = parseInteger(flags.folds, '--folds');
+      const seed = parseInteger(flags.seed, '--seed', { example: 1 });
       if (flags.slices !== 'every' && flags.slices !== 'all') throw new UserError(`--slices "${flags.slices}": use every or all`);
       const fit = parseFitFlags(flags);
-      const { readDataset } = await import('../../dataset/files.js');
-      const { rows, hardware } = await readDataset(flags.data);
-      if (rows.length === 0) throw new UserError(`--data ${flags.data}: no rows; profile or import some first`);
-      const { aggregateRows } = await import('../../models/observations.js');
-      const obs = aggregateRows(rows, new Map(hardware.map((h) => [h.id, h] as const)));
-      const { evaluateModels, formatEvaluation } = await import('../../evaluate/harness.js');
-      const result = evaluateModels(kinds, obs, {
-        split, folds, seed, fit,
+      const doc = await evaluate(flags.data, {
+        models: flags.models.split(','), split: flags.split, folds, seed, fit,
         // progress only on a terminal (a piped or logged stderr stays clean)
-        onFold: flags.json || !process.stderr.isTTY ? undefined : (fold, model, done, total) => process.stderr.write(`\r${done}/${total} ${model} ${fold}`.padEnd(60)),
+        ...(flags.json || !process.stderr.isTTY ? {} : { onFold: (fold: string, model: string, done: number, total: number) => process.stderr.write(`\r${done}/${total} ${model} ${fold}`.padEnd(60)) }),
       });
       if (!flags.json && process.stderr.isTTY) process.stderr.write('\r'.padEnd(61) + '\r');
-      process.stdout.write(flags.json ? JSON.stringify({ data: flags.data, measurementRows: rows.length, ...result }, null, 1) + '\n' : formatEvaluation(result, { slices: flags.slices }));
-    });
+      process.stdout.write(flags.json ? JSON.stringify(doc, null, 1) + '\n' : await evaluationText(doc, { slices: flags.slices }));
+    }));
 }

@@ -3,9 +3,11 @@
  * writes it. When the data comes from one machine, the file is a model bundle (model + that
  * machine's fingerprint + provenance) that `memlat predict --model <file>` uses directly; with
  * several machines it is the bare model JSON (pair it with `--hardware` when predicting).
- * Thin: the work is in src/models (loaded lazily).
+ * Thin: the work is the library's fitDocument (src/api.ts).
  */
 import type { Command } from 'commander';
+import { withFlagNames } from '../options.js';
+import type { FitOptions } from '../../api.js';
 import { UserError } from '../../errors.js';
 
 interface FitFlags {
@@ -36,55 +38,26 @@ export function register(program: Command): void {
     .option('--rounds <n>', 'fs: rounds of product expansion (default 2)')
     .option('--rule <rule>', 'fs: CV rule for the LASSO alpha, min (default) or 1se')
     .option('-q, --quiet', 'do not print the summary')
-    .action(async (flags: FitFlags) => {
-      const { checkOutputFile } = await import('../../units.js');
+    .action(withFlagNames(async (flags: FitFlags) => {
+      const { checkOutputFile, fitDocument } = await import('../../api.js');
       checkOutputFile(flags.out, '--out', 'model.json');
-      const { parseModelKind, fitModelOnObservations, DEFAULT_MODEL_KIND, DEFAULT_FIT_OPTIONS } = await import('../../models/index.js');
-      const kind = parseModelKind(flags.model ?? DEFAULT_MODEL_KIND);
-      // Without --model: the default kind with the default options (flags given still override them).
-      const fit = flags.model === undefined ? { ...DEFAULT_FIT_OPTIONS, ...parseFitFlags(flags) } : parseFitFlags(flags);
-      const { readDataset, readDatasets } = await import('../../dataset/files.js');
-      const { writeFileAtomic } = await import('../../dataset/files.js');
-      const { rows, hardware } = await readDatasets(flags.data);
-      if (rows.length === 0) throw new UserError(`--data ${flags.data}: no rows; profile or import some first`);
-      const { aggregateRows } = await import('../../models/observations.js');
-      const hw = new Map(hardware.map((h) => [h.id, h] as const));
-      const obs = aggregateRows(rows, hw);
-      if (flags.context !== undefined) {
-        if (kind !== 'fe-swap') throw new UserError(`--context ${flags.context}: only model fe-swap uses whole-network context runs; drop --context or use --model fe-swap`);
-        const ctx = await readDataset(flags.context);
-        if (ctx.rows.length === 0) throw new UserError(`--context ${flags.context}: no rows; make some with 'memlat validate-runs --levels 0.25,0.5,1,none'`);
-        // a machine in both files is taken with --data's fingerprint, the one the model is fitted and bundled with
-        const ctxHw = new Map([...ctx.hardware, ...hardware].map((h) => [h.id, h] as const));
-        fit.feSwap = { ...fit.feSwap, context: { rows: ctx.rows, hardware: ctxHw } };
-      }
-      let model;
-      if (flags.model === undefined) {
-        // the default kind, or the kind the data can support, said out loud
-        const { fitDefaultModel } = await import('../../models/index.js');
-        const d = fitDefaultModel(obs, fit);
-        if (d.note) process.stderr.write(`memlat fit: ${d.note}\n`);
-        model = d.model;
-      } else model = fitModelOnObservations(kind, obs, fit);
-      const usedHw = [...new Set(obs.map((o) => o.hardwareId))];
-      let doc: unknown = model.toJSON();
-      if (usedHw.length === 1) {
-        const { makeBundle } = await import('../../predict/bundle.js');
-        doc = makeBundle(model, hw.get(usedHw[0]!)!, {
-          provenance: { data: flags.data, command: `memlat fit --model ${kind} --data ${flags.data}${flags.context ? ` --context ${flags.context}` : ''}`, fittedAt: new Date().toISOString(), rows: rows.length },
-        });
-      }
-      await writeFileAtomic(flags.out, JSON.stringify(doc) + '\n');
+      const fit = parseFitFlags(flags);
+      const r = await fitDocument(flags.data, {
+        ...(flags.model !== undefined ? { kind: flags.model } : {}),
+        ...(flags.context !== undefined ? { context: flags.context } : {}),
+        fit, out: flags.out,
+        onNote: (note) => process.stderr.write(`memlat fit: ${note}\n`),
+        command: (kind) => `memlat fit --model ${kind} --data ${flags.data}${flags.context ? ` --context ${flags.context}` : ''}`,
+      });
       if (!flags.quiet) {
-        const { summarizeModel } = await import('../../models/summary.js');
-        process.stderr.write(`${summarizeModel(model)}\n${obs.length} layer configurations from ${rows.length} rows -> ${flags.out}` +
-          (usedHw.length === 1 ? ` (bundle with hardware ${usedHw[0]}; 'memlat model install ${flags.out}' makes it this user's default)` : ` (bare model: ${usedHw.length} machines; predict with --hardware)`) + '\n');
+        process.stderr.write(`${r.summary}\n${r.observations} layer configurations from ${r.rows} rows -> ${flags.out}` +
+          (r.hardwareIds.length === 1 ? ` (bundle with hardware ${r.hardwareIds[0]}; 'memlat model install ${flags.out}' makes it this user's default)` : ` (bare model: ${r.hardwareIds.length} machines; predict with --hardware)`) + '\n');
       }
-    });
+    }));
 }
 
 /** Parses the model options shared by `fit` and `evaluate` into FitOptions. */
-export function parseFitFlags(flags: { featureScale?: string; featureSet?: string; backTransform?: string; rounds?: string; rule?: string }): import('../../models/index.js').FitOptions {
+export function parseFitFlags(flags: { featureScale?: string; featureSet?: string; backTransform?: string; rounds?: string; rule?: string }): FitOptions {
   const scale = flags.featureScale;
   if (scale !== undefined && scale !== 'log1p' && scale !== 'raw') throw new UserError(`--feature-scale "${scale}": use log1p or raw`);
   const bt = flags.backTransform;

@@ -2,12 +2,11 @@
  * `memlat hardware [--json] [--out hardware.json]`: measure this machine's fingerprint (CPU, cores,
  * RAM, cgroup version, cold disk read, memory copy, GEMM GFLOP/s, runtime idle footprint), and
  * cache it per user ($MEMLAT_CACHE/hardware.json or ~/.cache/memlat/hardware.json) for the machine
- * check of predict, curve and min-memory (src/user-files.ts).
+ * check of predict, curve and min-memory (the library's hardware, src/api-tools.ts).
  */
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
-import { UserError } from '../../errors.js';
-import { checkOutputFile, formatBytes } from '../../units.js';
+import { formatBytes } from '../../units.js';
+import { optionalPositiveInt, withFlagNames } from '../options.js';
 
 /** Register `memlat hardware`. */
 export function register(program: Command): void {
@@ -18,27 +17,17 @@ export function register(program: Command): void {
     .option('--out <file>', 'also write it to this JSON file')
     .option('--cache-dir <dir>', 'directory for the 256 MiB disk probe (default: the weight cache)')
     .option('--threads <n>', 'onnxruntime threads for the GEMM probe (default: all cores)')
-    .action(async (o: { json?: boolean; out?: string; cacheDir?: string; threads?: string }) => {
+    .action(withFlagNames(async (o: { json?: boolean; out?: string; cacheDir?: string; threads?: string }) => {
+      const { checkOutputFile } = await import('../../api.js');
       if (o.out !== undefined) checkOutputFile(o.out, '--out', 'hw.json');
-      const { measureHardware } = await import('../../machine/hardware.js');
-      const threads = o.threads === undefined ? undefined : Number(o.threads);
-      if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
-        throw new UserError(`--threads ${o.threads}: must be a positive integer`);
-      }
-      const fp = await measureHardware({ cacheDir: o.cacheDir, threads });
+      const threads = optionalPositiveInt(o.threads, '--threads');
+      const { hardware } = await import('../../api-tools.js');
+      const r = await hardware({ ...(o.out !== undefined ? { out: o.out } : {}), ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}), ...(threads !== undefined ? { threads } : {}) });
+      const fp = r.fingerprint;
       const json = `${JSON.stringify(fp, null, 2)}\n`;
-      if (o.out) writeFileSync(o.out, json);
-      if (threads !== undefined && threads !== fp.cores) {
-        process.stderr.write(`memlat hardware: not cached (--threads ${threads}: predict compares against a fingerprint measured on all cores)\n`);
-      } else {
-        const { writeCachedFingerprint } = await import('../../predict/user-files.js');
-        try {
-          const cached = writeCachedFingerprint(fp);
-          process.stderr.write(`memlat hardware: cached in ${cached} (predict, curve and min-memory compare the model's machine with it)\n`);
-        } catch (e) {
-          process.stderr.write(`memlat: warning: could not cache the fingerprint (${(e as NodeJS.ErrnoException).code ?? String(e)}); predict will compare CPU, cores and RAM only; set MEMLAT_CACHE to a writable folder\n`);
-        }
-      }
+      if (r.cachedIn !== null) process.stderr.write(`memlat hardware: cached in ${r.cachedIn} (predict, curve and min-memory compare the model's machine with it)\n`);
+      else if (r.notCached === 'threads') process.stderr.write(`memlat hardware: not cached (--threads ${threads}: predict compares against a fingerprint measured on all cores)\n`);
+      else process.stderr.write(`memlat: warning: could not cache the fingerprint (${r.notCached}); predict will compare CPU, cores and RAM only; set MEMLAT_CACHE to a writable folder\n`);
       if (o.json) {
         process.stdout.write(json);
         return;
@@ -56,5 +45,5 @@ export function register(program: Command): void {
           `runtime idle  ${fp.runtimeIdleBytes === null ? 'n/a' : formatBytes(fp.runtimeIdleBytes)}`,
         ].join('\n') + '\n',
       );
-    });
+    }));
 }

@@ -2,12 +2,13 @@
  * `memlat import edgecaffe <dir> --out rows.csv`: EdgeCaffe profiles -> dataset rows (+ fingerprint
  * and the memory.csv pipeline table beside them). `memlat import csv <file> --map ... --networks ...
  * --out rows.csv`: any engine's per-layer timings (api.importCsv, src/dataset/csv-import.ts). `memlat export --parquet out.parquet --data rows.csv`:
- * a dataset as Parquet for pandas/duckdb. Thin: the work is in src/dataset and
- * src/dataset/files.ts (loaded lazily).
+ * a dataset as Parquet for pandas/duckdb. Thin: the work is the library's importEdgecaffe, importCsv
+ * and exportParquet (src/api-tools.ts, src/api.ts).
  */
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { checkOutputFile } from '../../units.js';
+import { checkOutputFile } from '../../api-tools.js';
+import { optionalPositiveInt, withFlagNames } from '../options.js';
 
 /** Register `memlat import` and `memlat export`. */
 export function register(program: Command): void {
@@ -18,24 +19,18 @@ export function register(program: Command): void {
     .argument('<dir>', 'EdgeCaffe folder holding <Network>/description.yaml and profiles/ (e.g. data/edgecaffe)')
     .requiredOption('--out <file>', 'dataset to write (.csv or .csv.gz); replaced if it exists')
     .option('--no-means', 'leave out the networks that only have description.yaml means (source edgecaffe-mean)')
-    .action(async (dir: string, o: { out: string; means: boolean }) => {
+    .action(withFlagNames(async (dir: string, o: { out: string; means: boolean }) => {
       checkOutputFile(o.out, '--out', 'rows.csv');
-      if (!/\.csv(\.gz)?$/i.test(o.out)) throw new UserError(`--out ${o.out}: must end in .csv or .csv.gz`);
-      const files = await import('../../dataset/files.js');
-      const { EDGECAFFE_HARDWARE } = await import('../../dataset/edgecaffe.js');
-      const res = await files.readEdgecaffeDir(dir);
-      const rows = o.means ? res.rows : res.rows.filter((r) => r.source !== 'edgecaffe-mean');
-      await files.writeDataset(o.out, rows, { hardware: [EDGECAFFE_HARDWARE] });
-      if (res.pipeline.length) await files.writePipelineRuns(files.pipelinePathFor(o.out), res.pipeline);
+      const { importEdgecaffe } = await import('../../api-tools.js');
+      const res = await importEdgecaffe(dir, { out: o.out, means: o.means });
       for (const n of res.networks) {
-        if (!o.means && n.source === 'edgecaffe-mean') continue;
         const skipped = Object.entries(n.unmatched).map(([k, v]) => `${k} x${v}`).join(', ');
         process.stderr.write(`${n.network.padEnd(11)} ${String(n.rows).padStart(5)} rows (${n.source})${skipped ? `; no memlat layer for: ${skipped}` : ''}\n`);
         for (const w of n.warnings) process.stderr.write(`  warning: ${w}\n`);
       }
-      process.stderr.write(`${rows.length} rows -> ${o.out}; fingerprint -> ${files.hardwarePathFor(o.out)}` +
-        (res.pipeline.length ? `; pipeline table (${res.pipeline.length} runs) -> ${files.pipelinePathFor(o.out)}` : '') + '\n');
-    });
+      process.stderr.write(`${res.rows} rows -> ${o.out}; fingerprint -> ${res.hardwarePath}` +
+        (res.pipelinePath !== null ? `; pipeline table (${res.pipelineRuns} runs) -> ${res.pipelinePath}` : '') + '\n');
+    }));
 
   imp
     .command('csv')
@@ -53,21 +48,15 @@ export function register(program: Command): void {
     .option('--source <name>', 'the rows\' source column', 'csv-import')
     .option('--batch <n>', 'batch size the networks ran with (dimension 0 of every input)')
     .option('--seq-len <n>', 'sequence length the transformer networks ran with')
-    .action(async (file: string, o: { map: string; networks: string; out: string; hardware?: string; cores?: string; ram?: string; source: string; batch?: string; seqLen?: string }) => {
+    .action(withFlagNames(async (file: string, o: { map: string; networks: string; out: string; hardware?: string; cores?: string; ram?: string; source: string; batch?: string; seqLen?: string }) => {
       checkOutputFile(o.out, '--out', 'rows.csv');
       if (!/\.csv(\.gz)?$/i.test(o.out)) throw new UserError(`--out ${o.out}: must end in .csv or .csv.gz`);
-      const posInt = (v: string | undefined, flag: string): number | undefined => {
-        if (v === undefined) return undefined;
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} ${v}: must be a positive integer`);
-        return n;
-      };
       if (o.hardware === undefined && (o.cores === undefined || o.ram === undefined)) {
         throw new UserError('import csv: say which machine measured the CSV: --hardware hw.json (from \'memlat hardware --out hw.json\' there), or --cores N --ram SIZE (e.g. --cores 4 --ram 8GiB)');
       }
-      const cores = posInt(o.cores, '--cores');
-      const batch = posInt(o.batch, '--batch');
-      const seqLen = posInt(o.seqLen, '--seq-len');
+      const cores = optionalPositiveInt(o.cores, '--cores', 4);
+      const batch = optionalPositiveInt(o.batch, '--batch', 8);
+      const seqLen = optionalPositiveInt(o.seqLen, '--seq-len', 128);
       const { importCsv } = await import('../../api.js');
       const { rows, hardware } = await importCsv(file, {
         map: o.map, networks: o.networks, out: o.out, source: o.source,
@@ -80,20 +69,19 @@ export function register(program: Command): void {
       const nets = new Map<string, number>();
       for (const r of rows) nets.set(r.network, (nets.get(r.network) ?? 0) + 1);
       for (const [n, k] of nets) process.stderr.write(`${n.padEnd(11)} ${String(k).padStart(5)} rows\n`);
-      const files = await import('../../dataset/files.js');
-      process.stderr.write(`${rows.length} rows -> ${o.out}; fingerprint ${hardware[0]?.id ?? '?'} -> ${files.hardwarePathFor(o.out)}\n`);
-    });
+      const { datasetHardwarePath } = await import('../../api-tools.js');
+      process.stderr.write(`${rows.length} rows -> ${o.out}; fingerprint ${hardware[0]?.id ?? '?'} -> ${await datasetHardwarePath(o.out)}\n`);
+    }));
 
   program
     .command('export')
     .description('write a dataset in another format (Parquet, readable by pandas and duckdb)')
     .requiredOption('--data <file>', 'dataset to read (.csv or .csv.gz)')
     .requiredOption('--parquet <file>', 'Parquet file to write')
-    .action(async (o: { data: string; parquet: string }) => {
+    .action(withFlagNames(async (o: { data: string; parquet: string }) => {
       checkOutputFile(o.parquet, '--parquet', 'rows.parquet');
-      const files = await import('../../dataset/files.js');
-      const { rows } = await files.readDataset(o.data);
-      await files.writeParquet(o.parquet, rows);
-      process.stderr.write(`${rows.length} rows -> ${o.parquet}\n`);
-    });
+      const { exportParquet } = await import('../../api-tools.js');
+      const { rows } = await exportParquet(o.data, o.parquet);
+      process.stderr.write(`${rows} rows -> ${o.parquet}\n`);
+    }));
 }

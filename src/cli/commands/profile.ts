@@ -1,15 +1,15 @@
 /**
  * `memlat profile --out rows.csv [--layers 1000] [--reps 3] [--seed 1] [--budget 30m] [--levels ...]`:
  * measure sampled layers at memory levels and append rows (see docs/PROFILING.md). The same command
- * resumes an interrupted run. Thin: flag parsing, progress bar and summary; the session (resume
- * checks, hardware, swap check) is src/profile/session.ts, the plan src/profile/plan.ts, the
- * loop src/profile/run.ts.
+ * resumes an interrupted run. Thin: flag parsing, progress bar and summary; the work is the library's
+ * profile (src/api.ts: the session src/profile/session.ts, plan src/profile/plan.ts, loop src/profile/run.ts).
  */
 import type { Command } from 'commander';
 import type { SingleBar } from 'cli-progress';
 import { cpus } from 'node:os';
 import { UserError } from '../../errors.js';
-import { formatBytes, parseBytes, parseDurationMs } from '../../units.js';
+import { formatBytes } from '../../units.js';
+import { durationOption, parseInteger, sizeOption, withFlagNames } from '../options.js';
 
 interface ProfileFlags {
   out: string;
@@ -25,12 +25,6 @@ interface ProfileFlags {
   chunk: string;
   dryRun?: boolean;
   allowNoSwap?: boolean;
-}
-
-function posInt(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} ${text}: must be a positive integer`);
-  return n;
 }
 
 /** Parses `--levels continuous` or `--levels 4,1.5,1,0.75,0.5,0.25`. */
@@ -61,19 +55,18 @@ export function register(program: Command): void {
     .option('--chunk <n>', 'samples per chunk (all levels of a chunk finish before the next starts)', '100')
     .option('--dry-run', 'print the plan summary and exit without measuring')
     .option('--allow-no-swap', 'measure even if swap is too small (tight levels are then recorded as OOM)')
-    .action(async (o: ProfileFlags) => {
-      const layers = posInt(o.layers, '--layers');
-      const reps = posInt(o.reps, '--reps');
-      const seed = Number(o.seed);
-      if (!Number.isInteger(seed) || seed < 0) throw new UserError(`--seed ${o.seed}: must be a non-negative integer`);
-      const budgetMs = o.budget === undefined ? undefined : parseDurationMs(o.budget, '--budget');
+    .action(withFlagNames(async (o: ProfileFlags) => {
+      const layers = parseInteger(o.layers, '--layers', { example: 1000 });
+      const reps = parseInteger(o.reps, '--reps', { example: 3 });
+      const seed = parseInteger(o.seed, '--seed', { min: 0, example: 1 });
+      const budgetMs = o.budget === undefined ? undefined : durationOption(o.budget, '--budget');
       const levels = parseLevels(o.levels ?? 'continuous');
-      const maxTensorBytes = parseBytes(o.maxLayerSize, '--max-layer-size');
-      const chunkSize = posInt(o.chunk, '--chunk');
+      const maxTensorBytes = sizeOption(o.maxLayerSize, '--max-layer-size');
+      const chunkSize = parseInteger(o.chunk, '--chunk', { example: 100 });
       if (!/\.csv$/i.test(o.out)) throw new UserError(`--out ${o.out}: must end in .csv (rows are appended as they are measured; gzip afterwards)`);
-      const threads = o.threads === undefined ? cpus().length : posInt(o.threads, '--threads');
+      const threads = o.threads === undefined ? cpus().length : parseInteger(o.threads, '--threads');
 
-      const { profileSession } = await import('../../profile/session.js');
+      const { profile } = await import('../../api.js');
       const { MultiBar, Presets } = await import('cli-progress');
       const bars = new MultiBar(
         { format: 'profile {bar} {percentage}% | {value}/{total} | ETA {eta_formatted} | limit {limit} | oom {oom}', noTTYOutput: true, notTTYSchedule: 10_000, etaBuffer: 200, hideCursor: true },
@@ -85,7 +78,7 @@ export function register(program: Command): void {
       process.once('SIGINT', onSigint);
       let summary;
       try {
-        summary = await profileSession(
+        summary = await profile(
           {
             out: o.out, layers, reps, seed, levels, unlimited: o.unlimited, threads, maxTensorBytes, chunkSize,
             ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
@@ -119,5 +112,5 @@ export function register(program: Command): void {
       );
       if (summary.stoppedBy !== 'done' || summary.crashed.length) process.stderr.write(`resume with the same command to finish\n`);
       if (summary.stoppedBy === 'signal') process.exitCode = 130;
-    });
+    }));
 }

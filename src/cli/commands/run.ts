@@ -2,24 +2,11 @@
  * `memlat run <network> --memory 256MiB|none [--reps 5] [--threads N] [--batch N] [--seq-len N]
  * [--dim name=size] [--json]`: really
  * execute a network layer by layer under a memory limit (see docs/RUNTIME.md). Thin: parsing and
- * printing only; the work is executor/run-network.ts, loaded lazily.
+ * printing only; the work is the library's run (src/api.ts; onnxruntime is loaded only then).
  */
 import type { Command } from 'commander';
-import { UserError } from '../../errors.js';
-import { formatBytes, parseMemoryLimit } from '../../units.js';
-
-function posInt(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} ${text}: must be a positive integer`);
-  return n;
-}
-
-function collectDim(text: string, acc: Record<string, number> | undefined): Record<string, number> {
-  const m = /^([^=\s]+)=(\d+)$/.exec(text.trim());
-  const size = m ? Number(m[2]) : NaN;
-  if (!m || !Number.isInteger(size) || size < 1) throw new UserError(`--dim ${text}: write name=size with a positive size, e.g. --dim sequence=128`);
-  return { ...acc, [m[1] ?? '']: size };
-}
+import { formatBytes } from '../../units.js';
+import { collectDim, memoryOption, optionalPositiveInt, parseInteger, withFlagNames } from '../options.js';
 
 const f1 = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 
@@ -37,37 +24,24 @@ export function register(program: Command): void {
     .option('--dim <name=size>', 'size of a symbolic ONNX input dimension (repeatable)', collectDim)
     .option('--cache-dir <dir>', 'weight file cache (default $MEMLAT_CACHE or ~/.cache/memlat)')
     .option('--json', 'print the result as JSON (see docs/RUNTIME.md); after an OOM kill, { oom: true, oomPass, oomLayerName, passes that finished }, then exit 2')
-    .action(async (arg: string, o: { memory: string; reps: string; threads?: string; batch?: string; seqLen?: string; dim?: Record<string, number>; cacheDir?: string; json?: boolean }) => {
-      const memoryLimitBytes = parseMemoryLimit(o.memory, '--memory');
-      const reps = posInt(o.reps, '--reps');
-      const threads = o.threads === undefined ? undefined : posInt(o.threads, '--threads');
-      const batch = o.batch === undefined ? undefined : posInt(o.batch, '--batch');
-      const seqLen = o.seqLen === undefined ? undefined : posInt(o.seqLen, '--seq-len');
-      const { loadNetwork } = await import('../../network/load.js');
-      const { resolveNetwork } = await import('../../network/shapes.js');
-      const { runNetwork, OomError } = await import('../../executor/run-network.js');
-      const loaded = await loadNetwork(arg, { batch, seqLen, dims: o.dim });
-      for (const w of loaded.warnings) process.stderr.write(`memlat: warning: ${w}\n`);
-      const rn = resolveNetwork(loaded.network);
-      const { prepareRun } = await import('../../executor/run-prepare.js');
-      await prepareRun(rn, { memoryLimitBytes, cacheDir: o.cacheDir, onEvent: (m) => process.stderr.write(`memlat run: ${m}\n`) });
-      process.stderr.write(
-        `memlat run: ${rn.name}, ${rn.layers.length} layers, memory ${memoryLimitBytes === null ? 'unlimited' : formatBytes(memoryLimitBytes)}, ${reps} passes\n`,
-      );
-      const t0 = Date.now();
-      const r = await runNetwork(rn, {
-        memoryLimitBytes,
-        reps,
-        threads,
-        cacheDir: o.cacheDir,
-        onPass: (i) => process.stderr.write(`memlat run: pass ${i + 1}/${reps} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`),
-      }).catch(async (e: unknown) => {
+    .action(withFlagNames(async (arg: string, o: { memory: string; reps: string; threads?: string; batch?: string; seqLen?: string; dim?: Record<string, number>; cacheDir?: string; json?: boolean }) => {
+      const memoryLimitBytes = memoryOption(o.memory, '--memory');
+      const reps = parseInteger(o.reps, '--reps');
+      const threads = optionalPositiveInt(o.threads, '--threads', 4);
+      const batch = optionalPositiveInt(o.batch, '--batch', 8);
+      const seqLen = optionalPositiveInt(o.seqLen, '--seq-len', 128);
+      const { run } = await import('../../api.js');
+      const r = await run(arg, {
+        memory: memoryLimitBytes, reps,
+        ...(threads !== undefined ? { threads } : {}),
+        ...(batch !== undefined ? { batch } : {}),
+        ...(seqLen !== undefined ? { seqLen } : {}),
+        ...(o.dim !== undefined ? { dims: o.dim } : {}),
+        ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}),
+        onWarning: (w) => process.stderr.write(`memlat: warning: ${w}\n`),
+        onEvent: (m) => process.stderr.write(`memlat run: ${m}\n`),
         // an OOM kill: with --json, print the kill and the passes that finished, then fail as before
-        if (o.json && e instanceof OomError) {
-          const { oomRunDocument } = await import('../../profile/validation.js');
-          process.stdout.write(`${JSON.stringify(oomRunDocument(rn, e, memoryLimitBytes, reps), null, 2)}\n`);
-        }
-        throw e;
+        ...(o.json ? { onOom: (doc: unknown) => process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`) } : {}),
       });
       if (o.json) {
         const { passes: _passes, ...doc } = r;
@@ -97,5 +71,5 @@ export function register(program: Command): void {
           ` at memory ${r.memoryBytes === null ? 'unlimited' : formatBytes(r.memoryBytes)}; major faults ${r.majorFaults}, swap-ins ${r.swapInPages ?? 'n/a'} pages per pass (median)`,
       );
       process.stdout.write(`${out.join('\n')}\n`);
-    });
+    }));
 }
