@@ -37,7 +37,8 @@ import { resolveNetwork } from '../src/network/shapes.js';
 import type { ResolvedNetwork } from '../src/network/types.js';
 import { zooNames, zooNetwork } from '../src/network/zoo/index.js';
 import { onnxRoot } from '../src/onnx/schema.js';
-import { buildLayerGraph, elementCount } from '../src/network/onnx-layer.js';
+import { buildLayerGraph } from '../src/network/onnx-layer.js';
+import { numElements } from '../src/units.js';
 import { median, runNetwork, type RunResult } from '../src/executor/run-network.js';
 import { startWorker, type LayerTiming } from '../src/executor/worker-client.js';
 
@@ -164,7 +165,7 @@ function feedsFor(inputs: ProtoValueInfo[], rn: ResolvedNetwork): Record<string,
   for (const vi of inputs) {
     const tt = vi.type?.tensor_type;
     const shape = (tt?.shape?.dim ?? []).map((d) => Number(d.dim_value ?? 1));
-    const n = elementCount(shape);
+    const n = numElements(shape);
     if (tt?.elem_type === 7) {
       const vocab = Math.min(...rn.layers.filter((l) => l.layer.type === 'embedding').map((l) => (l.layer.type === 'embedding' ? l.layer.vocab : 1)), 2 ** 31);
       const ids = new BigInt64Array(n);

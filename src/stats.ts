@@ -18,7 +18,7 @@ export function median(xs: readonly number[]): number {
  * default); NaN for an empty list. Cost O(n log n).
  * @example quantile([1, 2, 3, 4], 0.5) // 2.5
  */
-export function quantile(xs: readonly number[], q: number): number {
+export function quantile(xs: readonly number[] | Float64Array, q: number): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const i = (s.length - 1) * Math.min(1, Math.max(0, q));

@@ -12,6 +12,16 @@ const SIZE_UNITS: Record<string, number> = {
   t: 1024 ** 4, tb: 1000 ** 4, tib: 1024 ** 4,
 };
 
+/** Bytes per fp32 element: every weight and activation memlat times is fp32. */
+export const FP32_BYTES = 4;
+
+/** Number of elements of a tensor of this shape (1 for a scalar). */
+export function numElements(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
 /**
  * Parses a size into bytes. `field` names the argument ("memory") or flag for the error message;
  * the CLI shows an argument as its flag (--memory).

@@ -28,8 +28,6 @@ export interface ErrorMetrics {
   bias: number;
 }
 
-const medianOf = median;
-
 /**
  * Computes every metric over paired arrays.
  * @example errorMetrics([110, 50], [100, 100]) // mape 30, within10 50, bias sqrt(1.1*0.5)
@@ -72,7 +70,7 @@ export function errorMetrics(pred: ArrayLike<number>, actual: ArrayLike<number>)
     logErrorPct: logN ? (100 * logSum) / logN : NaN,
     nLogExcluded: logExcluded,
     mapePct: n ? ape.reduce((s, v) => s + v, 0) / n : NaN,
-    medianApePct: medianOf(ape),
+    medianApePct: median(ape),
     rmspePct: n ? 100 * Math.sqrt(sq / n) : NaN,
     within10Pct: n ? (100 * w10) / n : NaN,
     within25Pct: n ? (100 * w25) / n : NaN,

@@ -13,9 +13,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Layer } from '../network/types.js';
 import { UserError } from '../errors.js';
-import { formatBytes } from '../units.js';
+import { formatBytes, numElements } from '../units.js';
 import { pidAlive, registerCleanup } from '../host/limiter.js';
-import { elementCount, layerWeightSpecs, weightFileBytes, type WeightSpec } from '../network/onnx-layer.js';
+import { layerWeightSpecs, weightFileBytes, type WeightSpec } from '../network/onnx-layer.js';
 
 /** Format version baked into every hash: bump to invalidate all cached weight files. */
 const WEIGHT_FORMAT = 1;
@@ -102,7 +102,7 @@ function* weightChunks(specs: WeightSpec[], hash: string): Generator<Float32Arra
   const state = new Uint32Array([parseInt(hash.slice(0, 8), 16)]);
   const chunk = new Float32Array(1 << 20);
   for (const s of specs) {
-    let left = elementCount(s.shape);
+    let left = numElements(s.shape);
     while (left > 0) {
       const n = Math.min(left, chunk.length);
       const view = chunk.subarray(0, n);

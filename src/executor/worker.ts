@@ -23,7 +23,8 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { buildLayerGraph, elementCount, type LayerGraph } from '../network/onnx-layer.js';
+import { buildLayerGraph, type LayerGraph } from '../network/onnx-layer.js';
+import { FP32_BYTES, numElements } from '../units.js';
 import { evictFromPageCache } from '../host/page-cache.js';
 import { readSwapPages } from '../host/limiter.js';
 import { readWeightFile } from './weights.js';
@@ -107,7 +108,7 @@ async function prepare(job: WireJob): Promise<Prepared> {
 function materialiseInputs(p: Prepared): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
   for (const a of p.graph.inputs) {
-    const n = elementCount(a.shape);
+    const n = numElements(a.shape);
     if (a.dtype === 'int64') {
       const vocab = p.job.layer.type === 'embedding' ? p.job.layer.vocab : 1;
       const ids = new BigInt64Array(n);
@@ -148,10 +149,10 @@ async function onePass(p: Prepared, rep: number, ctx: PassContext): Promise<void
   let buf: Buffer | null = p.job.weightPath ? readWeightFile(p.job.weightPath) : null;
   let off = 0;
   for (const w of p.graph.weights) {
-    const n = elementCount(w.shape);
+    const n = numElements(w.shape);
     if (!buf) throw new Error('internal: weights without a file');
     feeds[w.name] = new ort.Tensor('float32', new Float32Array(buf.buffer, buf.byteOffset + off, n), w.shape);
-    off += n * 4;
+    off += n * FP32_BYTES;
   }
   // ---- timed: run
   const t1 = performance.now();

@@ -12,11 +12,11 @@
  *
  * Pure: no I/O, no onnxruntime. Cost: O(rank) per layer.
  */
-import { ACTIVATION_FNS, LAYER_TYPES, expandPadding, expandPair, numElements } from '../network/shapes.js';
+import { ACTIVATION_FNS, LAYER_TYPES, expandPadding, expandPair } from '../network/shapes.js';
+import { FP32_BYTES, numElements } from '../units.js';
 import type { ActivationFn, LayerStats, ResolvedLayer, ResolvedNetwork, UnaryOp } from '../network/types.js';
 
-/** Bytes per fp32 element: every weight and activation memlat times is fp32. */
-export const FP32_BYTES = 4;
+export { FP32_BYTES } from '../units.js';
 /** Bytes per token id fed to an embedding (ONNX Gather indices, int64). */
 export const TOKEN_ID_BYTES = 8;
 

@@ -22,6 +22,7 @@
  */
 
 import { mulberry32 } from '../random.js';
+import { quantile } from '../stats.js';
 
 export interface GbtOptions {
   nTrees?: number; // default 200
@@ -94,16 +95,6 @@ function binOf(cuts: number[], v: number): number {
   return lo;
 }
 
-function quantileOf(values: Float64Array, alpha: number): number {
-  if (values.length === 0) return 0;
-  const s = Float64Array.from(values).sort();
-  // Linear interpolation between order statistics (numpy's default "linear" method).
-  const pos = alpha * (s.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(s.length - 1, lo + 1);
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
-}
-
 function check(X: ArrayLike<number>[], y: ArrayLike<number>): number {
   if (X.length !== y.length) throw new Error(`fitGbt: ${X.length} feature rows but ${y.length} targets`);
   if (X.length === 0) throw new Error('fitGbt: no rows to fit');
@@ -152,7 +143,7 @@ export function fitGbt(X: ArrayLike<number>[], y: ArrayLike<number>, options: Gb
   }
 
   const yy = Float64Array.from(y);
-  const base = loss === 'squared' ? yy.reduce((a, b) => a + b, 0) / n : quantileOf(yy, alpha);
+  const base = loss === 'squared' ? yy.reduce((a, b) => a + b, 0) / n : quantile(yy, alpha);
   const f = new Float64Array(n).fill(base);
   const grad = new Float64Array(n);
 
@@ -256,7 +247,7 @@ export function fitGbt(X: ArrayLike<number>[], y: ArrayLike<number>, options: Gb
       } else {
         const res = new Float64Array(leafRows.length);
         leafRows.forEach((i, k) => (res[k] = yy[i]! - f[i]!));
-        v = quantileOf(res, alpha);
+        v = res.length === 0 ? 0 : quantile(res, alpha); // an empty leaf keeps 0
       }
       model.value[offset + node] = v;
     }

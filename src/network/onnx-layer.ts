@@ -8,6 +8,7 @@
  */
 import type { ActivationLayer, ElementwiseLayer, Layer, Pair, ReduceLayer, ResolvedLayer, ResolvedNetwork, UnaryLayer } from './types.js';
 import { UserError } from '../errors.js';
+import { FP32_BYTES, numElements } from '../units.js';
 import { onnxRoot, OnnxDataType } from '../onnx/schema.js';
 
 /** ONNX opset used for every generated graph (20: Gelu, LayerNormalization-17, ceil_mode pools). */
@@ -41,17 +42,10 @@ export interface LayerGraph {
   outputName: string;
 }
 
-/** Number of elements of a shape (1 for a scalar). */
-export function elementCount(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
 /** Bytes of the layer's weight file: the fp32 weight tensors stored back to back. Cost O(#weights). */
 export function weightFileBytes(specs: readonly WeightSpec[]): number {
   let total = 0;
-  for (const s of specs) total += elementCount(s.shape) * 4;
+  for (const s of specs) total += numElements(s.shape) * FP32_BYTES;
   return total;
 }
 
@@ -212,7 +206,7 @@ const REDUCE_OP: Record<ReduceLayer['op'], string> = { sum: 'ReduceSum', mean: '
  */
 export function layerResidentBytes(layer: ResolvedLayer): number {
   const weights = weightFileBytes(layerWeightSpecs(layer.layer, layer.inputShapes));
-  const io = layer.inputShapes.reduce((a, s) => a + elementCount(s) * 4, 0) + elementCount(layer.outputShape) * 4;
+  const io = layer.inputShapes.reduce((a, s) => a + numElements(s) * FP32_BYTES, 0) + numElements(layer.outputShape) * FP32_BYTES;
   return weights + io;
 }
 
@@ -378,7 +372,7 @@ export function buildLayerGraph(layer: Layer, inputShapes: number[][]): LayerGra
       if (axis === 1) {
         nodes.push({ op_type: 'Flatten', input: [x0], output: [y], attribute: [attrInt('axis', 1)] });
       } else {
-        const folded = [...inShape.slice(0, axis), inShape.slice(axis).reduce((a, b) => a * b, 1)];
+        const folded = [...inShape.slice(0, axis), numElements(inShape.slice(axis))];
         inits.push(int64Init('shape', folded));
         nodes.push({ op_type: 'Reshape', input: [x0, 'shape'], output: [y] });
       }

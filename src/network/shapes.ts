@@ -9,6 +9,7 @@
  * Pure: no I/O. Cost: O(total rank of all tensors), microseconds for the largest zoo networks.
  */
 import { UserError } from '../errors.js';
+import { numElements } from '../units.js';
 import type { ActivationFn, Layer, LayerType, Network, Pair, ResolvedLayer, ResolvedNetwork, TensorSpec } from './types.js';
 
 /** Every layer type, in a fixed order (the validator's list and the features' one-hot order). */
@@ -74,12 +75,7 @@ export function formatShape(shape: readonly number[]): string {
   return shape.length === 0 ? '[]' : shape.join('x');
 }
 
-/** Number of elements of a tensor of this shape (1 for a scalar). */
-export function numElements(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+export { numElements } from '../units.js';
 
 function fail(message: string): never {
   throw new ShapeError(message);

@@ -7,6 +7,7 @@
  * Pure (bytes in, objects out). Cost: one protobuf decode, O(file size).
  */
 import { UserError } from '../errors.js';
+import { numElements } from '../units.js';
 import { onnxRoot } from './schema.js';
 
 /** TensorProto as plain data (only the fields memlat reads). */
@@ -174,18 +175,13 @@ export function isExternal(t: OnnxTensor): boolean {
   return t.data_location === 1 || t.external_data.length > 0;
 }
 
-/** Number of elements of a tensor with these dims (1 for a scalar). */
-export function numel(dims: readonly number[]): number {
-  return dims.reduce((a, b) => a * b, 1);
-}
-
 /**
  * The values of a small tensor stored inside the model (shapes, axes, scalars), as JS numbers.
- * Undefined when the data is external, absent, or of a type memlat does not read. Cost: O(numel).
+ * Undefined when the data is external, absent, or of a type memlat does not read. Cost: O(elements).
  */
 export function tensorValues(t: OnnxTensor): number[] | undefined {
   if (isExternal(t)) return undefined;
-  const n = numel(t.dims);
+  const n = numElements(t.dims);
   const type = t.data_type ?? 0;
   const raw = t.raw_data;
   if (raw !== undefined && raw.length > 0) {

@@ -16,6 +16,7 @@
  */
 import { resolveLayerOutput } from '../network/shapes.js';
 import { mulberry32 } from '../random.js';
+import { FP32_BYTES, numElements } from '../units.js';
 import type { ActivationFn, Layer } from '../network/types.js';
 
 /** One sampled isolated layer: its id (the `network` field of its rows), description and shapes. */
@@ -107,9 +108,6 @@ function logInt(u: number, lo: number, hi: number): number {
 /** Picks from a list by u in [0,1). */
 function pick<T>(u: number, xs: readonly T[]): T {
   return xs[Math.min(xs.length - 1, Math.floor(u * xs.length))]!;
-}
-function elements(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
 }
 
 const KIND_LIST = Object.keys(SAMPLE_KINDS) as SampleKind[];
@@ -329,7 +327,7 @@ export const MIN_TARGET_BYTES = 4096;
 function measureDraft(kind: SampleKind, u: number[], s: number): { d: Draft; outputShape: number[]; tensorBytes: number } {
   const d = draft(kind, u, s);
   const outputShape = resolveLayerOutput(d.layer, d.inputShapes);
-  const tensorBytes = 4 * (d.weightElements + d.inputShapes.reduce((a, x) => a + elements(x), 0) + elements(outputShape));
+  const tensorBytes = FP32_BYTES * (d.weightElements + d.inputShapes.reduce((a, x) => a + numElements(x), 0) + numElements(outputShape));
   return { d, outputShape, tensorBytes };
 }
 

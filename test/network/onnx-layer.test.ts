@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import type { Layer } from '../../src/network/types.js';
 import { resolveLayerOutput } from '../../src/network/shapes.js';
-import { buildLayerGraph, elementCount, layerWeightSpecs, weightFileBytes } from '../../src/network/onnx-layer.js';
+import { buildLayerGraph, layerWeightSpecs, weightFileBytes } from '../../src/network/onnx-layer.js';
+import { numElements } from '../../src/units.js';
 import { UserError } from '../../src/errors.js';
 
 const opts: ort.InferenceSession.SessionOptions = {
@@ -28,14 +29,14 @@ async function runLayer(
   g.inputs.forEach((a, i) => {
     const given = data?.inputs?.[i];
     if (a.dtype === 'int64') {
-      feeds[a.name] = new ort.Tensor('int64', (given as BigInt64Array | undefined) ?? new BigInt64Array(elementCount(a.shape)), a.shape);
+      feeds[a.name] = new ort.Tensor('int64', (given as BigInt64Array | undefined) ?? new BigInt64Array(numElements(a.shape)), a.shape);
     } else {
-      const x = (given as Float32Array | undefined) ?? Float32Array.from({ length: elementCount(a.shape) }, (_, k) => Math.sin(k));
+      const x = (given as Float32Array | undefined) ?? Float32Array.from({ length: numElements(a.shape) }, (_, k) => Math.sin(k));
       feeds[a.name] = new ort.Tensor('float32', x, a.shape);
     }
   });
   g.weights.forEach((w, i) => {
-    const n = elementCount(w.shape);
+    const n = numElements(w.shape);
     const v = data?.weights?.[i] ?? Float32Array.from({ length: n }, (_, k) => (w.positive ? 1 + 0.1 * Math.cos(k) : 0.1 * Math.cos(k)));
     feeds[w.name] = new ort.Tensor('float32', v, w.shape);
   });
@@ -109,7 +110,7 @@ for (const [what, layer, inputShapes, expected] of cases) {
     const y = await runLayer(layer, inputShapes);
     assert.deepEqual([...y.dims], expected);
     const data = y.data as Float32Array;
-    assert.equal(data.length, elementCount(expected));
+    assert.equal(data.length, numElements(expected));
     assert.ok(data.every((v) => Number.isFinite(v)), 'all outputs finite');
   });
 }

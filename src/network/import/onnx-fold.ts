@@ -14,7 +14,8 @@
  *
  * Pure. Cost: O(output elements) per node when values are computed, O(rank) otherwise.
  */
-import { attr, attrFloat, attrInt, attrInts, numel, type OnnxNode } from '../../onnx/model.js';
+import { attr, attrFloat, attrInt, attrInts, type OnnxNode } from '../../onnx/model.js';
+import { numElements } from '../../units.js';
 
 /** A constant tensor: dims, values (row-major) when known, and whether its element type is float. */
 export interface ConstTensor {
@@ -77,7 +78,7 @@ function broadcastIndexer(dims: number[], outDims: number[]): (i: number) => num
 function mapN(inputs: ConstTensor[], f: (...v: number[]) => number, float: boolean): ConstTensor | undefined {
   const dims = broadcastDims(inputs.map((t) => t.dims));
   if (!dims) return undefined;
-  const n = numel(dims);
+  const n = numElements(dims);
   if (n > FOLD_VALUE_LIMIT || inputs.some((t) => !t.values)) return { dims, float };
   const idx = inputs.map((t) => broadcastIndexer(t.dims, dims));
   const values = Array.from({ length: n }, (_, i) => f(...inputs.map((t, k) => t.values![idx[k]!(i)]!)));
@@ -156,14 +157,14 @@ export function foldNode(node: OnnxNode, ins: (ConstTensor | undefined)[], opset
       return { dims: [d.length], values: [...d] };
     }
     case 'Size':
-      return a ? { dims: [], values: [numel(a.dims)] } : undefined;
+      return a ? { dims: [], values: [numElements(a.dims)] } : undefined;
     case 'ConstantOfShape': {
       const s = vals(0);
       if (!s) return undefined;
       const t = attr(node, 'value')?.t;
       const v = t ? (t.float_data[0] ?? t.int64_data[0] ?? t.int32_data[0] ?? rawFirst(t.raw_data, t.data_type)) : 0;
       const float = t ? isFloatType(t.data_type) : true;
-      const n = numel(s);
+      const n = numElements(s);
       return n <= FOLD_VALUE_LIMIT ? { dims: [...s], values: new Array<number>(n).fill(Number(v ?? 0)), float } : { dims: [...s], float };
     }
     case 'Range': {
@@ -231,7 +232,7 @@ export function foldNode(node: OnnxNode, ins: (ConstTensor | undefined)[], opset
       if (a.values && a.values.length <= FOLD_VALUE_LIMIT) {
         const inStr = stridesOf(a.dims);
         const outStr = stridesOf(dims);
-        const n = numel(dims);
+        const n = numElements(dims);
         out.values = Array.from({ length: n }, (_, i) => {
           let off = 0;
           let rem = i;
@@ -248,10 +249,10 @@ export function foldNode(node: OnnxNode, ins: (ConstTensor | undefined)[], opset
     case 'Reshape': {
       const s = vals(1);
       if (!a || !s) return undefined;
-      const total = numel(a.dims);
+      const total = numElements(a.dims);
       const allowZero = attrInt(node, 'allowzero', 0) === 1;
       const known = s.map((d, k) => (d === 0 && !allowZero ? (a.dims[k] ?? 1) : d));
-      const rest = numel(known.filter((d) => d !== -1));
+      const rest = numElements(known.filter((d) => d !== -1));
       const dims = known.map((d) => (d === -1 ? total / rest : d));
       return withValues({ dims, float: a.float === true }, a.values);
     }
@@ -260,7 +261,7 @@ export function foldNode(node: OnnxNode, ins: (ConstTensor | undefined)[], opset
       const r = a.dims.length;
       const raw = attrInt(node, 'axis', 1);
       const ax = raw < 0 ? raw + r : raw;
-      return withValues({ dims: [numel(a.dims.slice(0, ax)), numel(a.dims.slice(ax))], float: a.float === true }, a.values);
+      return withValues({ dims: [numElements(a.dims.slice(0, ax)), numElements(a.dims.slice(ax))], float: a.float === true }, a.values);
     }
     case 'Unsqueeze':
     case 'Squeeze': {
@@ -290,12 +291,12 @@ export function foldNode(node: OnnxNode, ins: (ConstTensor | undefined)[], opset
       const dims = [...ts[0]!.dims];
       dims[ax] = ts.reduce((s, t) => s + (t.dims[ax] ?? 0), 0);
       const out: ConstTensor = { dims, float: ts.some((t) => t.float === true) };
-      if (ts.every((t) => t.values) && numel(dims) <= FOLD_VALUE_LIMIT) {
-        const outer = numel(dims.slice(0, ax));
+      if (ts.every((t) => t.values) && numElements(dims) <= FOLD_VALUE_LIMIT) {
+        const outer = numElements(dims.slice(0, ax));
         const values: number[] = [];
         for (let o = 0; o < outer; o++)
           for (const t of ts) {
-            const block = numel(t.dims.slice(ax));
+            const block = numElements(t.dims.slice(ax));
             for (let j = 0; j < block; j++) values.push(t.values![o * block + j]!);
           }
         out.values = values;
@@ -310,10 +311,10 @@ export function foldNode(node: OnnxNode, ins: (ConstTensor | undefined)[], opset
       const ax = raw < 0 ? raw + r : raw;
       const dims = [...a.dims.slice(0, ax), ...ind.dims, ...a.dims.slice(ax + 1)];
       const out: ConstTensor = { dims, float: a.float === true };
-      if (a.values && ind.values && numel(dims) <= FOLD_VALUE_LIMIT) {
-        const outer = numel(a.dims.slice(0, ax));
+      if (a.values && ind.values && numElements(dims) <= FOLD_VALUE_LIMIT) {
+        const outer = numElements(a.dims.slice(0, ax));
         const n = a.dims[ax]!;
-        const inner = numel(a.dims.slice(ax + 1));
+        const inner = numElements(a.dims.slice(ax + 1));
         const values: number[] = [];
         for (let o = 0; o < outer; o++)
           for (const i0 of ind.values) {
@@ -348,10 +349,10 @@ export function foldNode(node: OnnxNode, ins: (ConstTensor | undefined)[], opset
         picks[axis] = { start: s, step, count };
       }
       const out: ConstTensor = { dims, float: a.float === true };
-      if (a.values && numel(dims) <= FOLD_VALUE_LIMIT) {
+      if (a.values && numElements(dims) <= FOLD_VALUE_LIMIT) {
         const inStr = stridesOf(a.dims);
         const outStr = stridesOf(dims);
-        out.values = Array.from({ length: numel(dims) }, (_, i) => {
+        out.values = Array.from({ length: numElements(dims) }, (_, i) => {
           let off = 0;
           let rem = i;
           for (let k = 0; k < r; k++) {
@@ -370,9 +371,9 @@ export function foldNode(node: OnnxNode, ins: (ConstTensor | undefined)[], opset
       const dims = broadcastDims([a.dims, s]);
       if (!dims) return undefined;
       const out: ConstTensor = { dims, float: a.float === true };
-      if (a.values && numel(dims) <= FOLD_VALUE_LIMIT) {
+      if (a.values && numElements(dims) <= FOLD_VALUE_LIMIT) {
         const idx = broadcastIndexer(a.dims, dims);
-        out.values = Array.from({ length: numel(dims) }, (_, i) => a.values![idx(i)]!);
+        out.values = Array.from({ length: numElements(dims) }, (_, i) => a.values![idx(i)]!);
       }
       return out;
     }
@@ -381,10 +382,10 @@ export function foldNode(node: OnnxNode, ins: (ConstTensor | undefined)[], opset
       if (!a || !reps) return undefined;
       const dims = a.dims.map((d, k) => d * reps[k]!);
       const out: ConstTensor = { dims, float: a.float === true };
-      if (a.values && numel(dims) <= FOLD_VALUE_LIMIT) {
+      if (a.values && numElements(dims) <= FOLD_VALUE_LIMIT) {
         const inStr = stridesOf(a.dims);
         const outStr = stridesOf(dims);
-        out.values = Array.from({ length: numel(dims) }, (_, i) => {
+        out.values = Array.from({ length: numElements(dims) }, (_, i) => {
           let off = 0;
           let rem = i;
           for (let k = 0; k < dims.length; k++) {
@@ -437,7 +438,7 @@ export function foldNode(node: OnnxNode, ins: (ConstTensor | undefined)[], opset
       const out: ConstTensor = { dims, float: a.float === true || op === 'ReduceMean' || op === 'ReduceL2' };
       if (a.values && a.values.length <= FOLD_VALUE_LIMIT) {
         const [init, step, finish] = REDUCE[op]!;
-        const acc = new Array<number>(numel(kept)).fill(init);
+        const acc = new Array<number>(numElements(kept)).fill(init);
         const inStr = stridesOf(a.dims);
         const kStr = stridesOf(kept);
         for (let i = 0; i < a.values.length; i++) {

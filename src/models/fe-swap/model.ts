@@ -1,0 +1,292 @@
+/**
+ * The fe-swap model itself: its JSON format (one definition, stored as is), predict (the unlimited
+ * base, then the slowdown table or the physical swap term, then the network context), and the loader
+ * that checks a stored model. The formula and why: ../fe-swap.ts. Fitting: ./fit.ts (base choice),
+ * ./table.ts (slowdown tables), ./context.ts (network context). Pure.
+ */
+import { UserError } from '../../errors.js';
+import { FeModel, type FeModelJSON } from '../fe.js';
+import { BoostedModel, loadBoosted, type BoostedModelJSON } from '../boosted.js';
+import { cachedStats } from '../observations.js';
+import { runFamily, RUN_FAMILIES } from '../physical.js';
+import { MODEL_NAME, TARGETS, type LayerInput, type Model, type ModelJSON, type Target, type TimePrediction } from '../types.js';
+import { swapExtraMs, type PhysicalSwap } from '../swap-physical.js';
+
+export const FE_SWAP_VERSION = 1;
+
+/** The unlimited-time models fe-swap can take per phase (FeSwapOptions.base). */
+export const BASE_KINDS = ['fe', 'gbt', 'hybrid'] as const;
+export type BaseKind = (typeof BASE_KINDS)[number];
+
+/** Bytes per MiB (the model's memory unit). */
+export const MiB = 1024 * 1024;
+
+/** The slowdown of one phase as a table (see the file comment). */
+export interface SlowdownTable {
+  /** Sorted thresholds on ln(ws / MiB): cell k holds ws with t[k-1] < x <= t[k]. */
+  lnWsCuts: number[];
+  /** Sorted thresholds on the headroom axis u (see headroomAxis), same convention. */
+  hCuts: number[];
+  /** ln S per [family][ws cell][h cell], flattened (RUN_FAMILIES order). */
+  lnS: number[];
+  /** Duan's smearing factor of the trees' ln-ratio residuals (already inside lnS). */
+  smearing: number;
+  /** The roomy-limit ratio taken out of the table (1 when not anchored; see fitTable). */
+  limitOverhead: number;
+  /** Pairs the trees were fitted on. */
+  n: number;
+}
+
+/** The network-context correction (see the file comment). */
+export interface ContextFit {
+  /**
+   * Factor on every prediction: measured median pass total / sum of the predicted layers, over the
+   * context networks' unlimited runs (geometric mean). Carries what isolated layers do not show
+   * (a full GC in a heap that holds every session; a median of pass totals is not the sum of the
+   * layers' medians, since single layers have right-skewed times).
+   */
+  totalFactor: number;
+  /** Unlimited context runs totalFactor comes from. */
+  unlimitedRuns: number;
+  /**
+   * RMS over those runs of ln(measured / (predicted x totalFactor)): the spread between networks
+   * that one factor cannot remove, i.e. how well the base ranks networks (null without runs).
+   */
+  rmsLogUnlimited?: number | null;
+  /** Memory taken by the network context, MiB (h is computed at M - ctx). */
+  ctxMiB: number;
+  /** Exponent on the slowdown. */
+  kappa: number;
+  /** Limited context runs (network, limit) ctx and kappa come from, and the fit's RMS ln error before/after. */
+  runs: number;
+  networks: string[];
+  rmsLogBefore: number | null;
+  rmsLogAfter: number | null;
+  /** True when ctx or kappa ended on the edge of the search grid (the optimum may lie beyond it). */
+  atGridEdge?: boolean;
+}
+
+export interface FeSwapModelJSON extends ModelJSON {
+  kind: 'fe-swap';
+  version: typeof FE_SWAP_VERSION;
+  fittedTargets: Target[];
+  /** eps of the ratio target, ms (keeps ~0 ms phases from giving wild ratios). */
+  epsMs: number;
+  /** c of the headroom axis u = h / (ws + c), MiB; 0 = plain h in MiB (see headroomAxis). */
+  headroomScaleMiB: number;
+  /** Size (MiB) from which the tables are non-decreasing in ws (FeSwapOptions.sizeMonotoneFromMiB). */
+  sizeMonotoneFromMiB: number;
+  /** The unlimited-time model of the study: FE with smearing. */
+  base: FeModelJSON;
+  /** Boosted trees on ln time with smearing, fitted on the same rows (when a phase uses them). */
+  trees?: BoostedModelJSON;
+  /** The physical model x trees on its log residual (kind 'hybrid'), same rows (when a phase uses it). */
+  hybrid?: BoostedModelJSON;
+  /** Which unlimited model each phase takes (absent: FE for all; see FeSwapOptions.base). */
+  basePhases?: Record<Target, BaseKind>;
+  slowdown: Partial<Record<Target, SlowdownTable>>;
+  /**
+   * Which swap term predict uses: 'table' (the trees' slowdown table) or 'physical'
+   * (./swap-physical.ts: deficit bytes, access pattern, disk bandwidth). Absent = 'table'.
+   */
+  swapTerm?: 'table' | 'physical';
+  /** The physical term's parameters per phase and kernel family (when fitted). */
+  physical?: PhysicalSwap;
+  context: ContextFit;
+}
+
+/** Number of cuts < x: the cell of x under "left when x <= cut". */
+function cellOf(cuts: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = cuts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cuts[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The offset of a phase's ratio target: epsMs plus the time to read, once, at the machine's cold
+ * disk bandwidth (1 GiB/s when unknown), the bytes that phase moves: the weights for load, the
+ * working set for run and unload. Swap cost scales with the bytes moved, not with the layer's
+ * unlimited time, so a ratio over (t + eps) says "how many reads of those bytes slower", which
+ * transfers between a GEMV whose run takes 10 ms and a convolution of the same size that takes
+ * 500 ms; a plain ratio t_M / t_none would not. A layer without weights gets eps = epsMs for its
+ * load, so its ~0 ms load stays ~0 ms.
+ */
+export function ratioOffsetMs(x: LayerInput, target: Target, epsMs: number): number {
+  const st = cachedStats(x);
+  const bytes = target === 'load' ? st.weightBytes : st.workingSetBytes;
+  const bw = x.hardware.diskReadBytesPerSec ?? 2 ** 30;
+  return epsMs + (bytes / bw) * 1000;
+}
+
+/** Headroom of a query in MiB before the context shift: (M - idle - ws) / MiB. */
+export function headroomMiB(x: LayerInput, ws: number): number {
+  return (x.memoryBytes - (x.hardware.runtimeIdleBytes ?? 0) - ws) / MiB;
+}
+
+/**
+ * The table's memory axis: u = h / (ws + c) (h and ws in MiB). For small layers (ws << c) it is
+ * the absolute headroom h / c: when they start to swap depends on the runtime's own hot pages, a
+ * fixed number of MiB. For large layers (ws >> c) it is h / ws = f - 1, the share of the working
+ * set that does not fit, on which the profile's levels (f = 4 ... 0.25 of each layer's working set)
+ * place data for every size; in plain MiB a 400 MiB layer has no data between f = 0.75 and 1
+ * (a 100 MiB gap), and the trees would put its onset anywhere in it. u rises with M for a given
+ * layer, so the table stays monotone in M. c = 0 (the default) means plain h in MiB.
+ */
+export function headroomAxis(hMiB: number, ws: number, c: number): number {
+  return c > 0 ? hMiB / (ws / MiB + c) : hMiB;
+}
+
+/** One phase at headroom-axis value h: (v + eps) * S^kappa - eps, >= 0; 0 stays 0 (not modelled). */
+function phaseAt(v: number, t: SlowdownTable | undefined, row: number, h: number, eps: number, kappa: number): number {
+  if (v === 0 || !t) return v;
+  return Math.max(0, (v + eps) * Math.exp(kappa * t.lnS[row + cellOf(t.hCuts, h)]!) - eps);
+}
+
+/** What predict needs of a layer that does not depend on M (FeSwapModel.keyOf). */
+export interface LayerKey {
+  hardware: LayerInput['hardware'];
+  base: TimePrediction;
+  ws: number;
+  /** Ratio offsets of load, run, unload (ratioOffsetMs). */
+  eps: [number, number, number];
+  rows: [number, number, number];
+  /** Kernel family index (RUN_FAMILIES), weight bytes, cold disk bandwidth (bytes/s): the physical term's inputs. */
+  fam: number;
+  weightBytes: number;
+  bw: number;
+}
+
+export class FeSwapModel implements Model {
+  readonly name = MODEL_NAME;
+  readonly kind = 'fe-swap';
+  readonly version = FE_SWAP_VERSION;
+  readonly fittedTargets: readonly Target[];
+  readonly base: FeModel;
+  readonly trees: BoostedModel | null;
+  readonly hybrid: BoostedModel | null;
+  /** Per layer object: what predict needs that does not depend on M (held weakly). */
+  private readonly keys = new WeakMap<object, LayerKey>();
+  constructor(readonly data: FeSwapModelJSON) {
+    this.fittedTargets = data.fittedTargets;
+    this.base = new FeModel(data.base);
+    this.trees = data.trees ? new BoostedModel(data.trees) : null;
+    this.hybrid = data.hybrid ? new BoostedModel(data.hybrid) : null;
+  }
+
+  /** The phases without a limit (the base at M = RAM). */
+  unlimited(x: LayerInput): TimePrediction {
+    // called once per layer (keyOf caches the result), so a fresh query costs nothing
+    const q = x.memoryBytes >= x.hardware.ramBytes ? x : { layer: x.layer, memoryBytes: x.hardware.ramBytes, hardware: x.hardware };
+    const fe = this.base.predict(q);
+    const ph = this.data.basePhases;
+    if (!ph) return fe;
+    const tr = this.trees?.predict(q);
+    const hy = this.hybrid?.predict(q);
+    const pick = (k: BaseKind, f: number, t: number | undefined, h: number | undefined): number => (k === 'gbt' && t !== undefined ? t : k === 'hybrid' && h !== undefined ? h : f);
+    return {
+      loadMs: pick(ph.load, fe.loadMs, tr?.loadMs, hy?.loadMs),
+      runMs: pick(ph.run, fe.runMs, tr?.runMs, hy?.runMs),
+      unloadMs: pick(ph.unload, fe.unloadMs, tr?.unloadMs, hy?.unloadMs),
+    };
+  }
+
+  /** The M-independent part of a query (unlimited phases, working set, table rows), cached per layer. */
+  keyOf(x: LayerInput): LayerKey {
+    const hit = this.keys.get(x.layer);
+    if (hit && hit.hardware === x.hardware) return hit;
+    const d = this.data;
+    const ws = cachedStats(x).workingSetBytes;
+    const lnWs = Math.log(Math.max(ws, 1) / MiB);
+    const fam = RUN_FAMILIES.indexOf(runFamily(x));
+    const row = (t: SlowdownTable | undefined): number => (t ? (fam * (t.lnWsCuts.length + 1) + cellOf(t.lnWsCuts, lnWs)) * (t.hCuts.length + 1) : -1);
+    const key: LayerKey = {
+      hardware: x.hardware,
+      base: this.unlimited(x),
+      ws,
+      eps: [ratioOffsetMs(x, 'load', d.epsMs), ratioOffsetMs(x, 'run', d.epsMs), ratioOffsetMs(x, 'unload', d.epsMs)],
+      rows: [row(d.slowdown.load), row(d.slowdown.run), row(d.slowdown.unload)],
+      fam,
+      weightBytes: cachedStats(x).weightBytes,
+      bw: x.hardware.diskReadBytesPerSec ?? 2 ** 30,
+    };
+    this.keys.set(x.layer, key);
+    return key;
+  }
+
+  /**
+   * The phases of a keyed layer at memory M (bytes) with context (ctx MiB, kappa), before the total
+   * factor: the one arithmetic predict and the context fit share.
+   */
+  phasesAt(key: LayerKey, memoryBytes: number, ctxMiB: number, kappa: number): TimePrediction {
+    const b = key.base;
+    if (memoryBytes >= key.hardware.ramBytes) return b;
+    const d = this.data;
+    if (d.swapTerm === 'physical' && d.physical) {
+      const budget = memoryBytes - (key.hardware.runtimeIdleBytes ?? 0) - ctxMiB * MiB;
+      const extra = (t: Target, v: number, moved: number): number => {
+        const p = d.physical?.[t]?.[key.fam];
+        return v === 0 || !p ? v : v + kappa * swapExtraMs(p, key.ws, moved, budget, key.bw);
+      };
+      return { loadMs: extra('load', b.loadMs, key.weightBytes), runMs: extra('run', b.runMs, key.ws), unloadMs: extra('unload', b.unloadMs, key.ws) };
+    }
+    const h = headroomAxis((memoryBytes - (key.hardware.runtimeIdleBytes ?? 0) - key.ws) / MiB - ctxMiB, key.ws, d.headroomScaleMiB);
+    return {
+      loadMs: phaseAt(b.loadMs, d.slowdown.load, key.rows[0], h, key.eps[0], kappa),
+      runMs: phaseAt(b.runMs, d.slowdown.run, key.rows[1], h, key.eps[1], kappa),
+      unloadMs: phaseAt(b.unloadMs, d.slowdown.unload, key.rows[2], h, key.eps[2], kappa),
+    };
+  }
+
+  predict(x: LayerInput): TimePrediction {
+    const c = this.data.context;
+    const p = this.phasesAt(this.keyOf(x), x.memoryBytes, c.ctxMiB, c.kappa);
+    const k = c.totalFactor;
+    return { loadMs: p.loadMs * k, runMs: p.runMs * k, unloadMs: p.unloadMs * k };
+  }
+
+  toJSON(): FeSwapModelJSON {
+    return this.data;
+  }
+}
+
+/** Rebuilds an fe-swap model from JSON, checking the tables' shapes. */
+export function loadFeSwap(o: Record<string, unknown>): FeSwapModel {
+  const d = o as unknown as FeSwapModelJSON;
+  if (typeof d.base !== 'object' || d.base === null) throw new UserError('invalid model: fe-swap model has no FE "base"; refit it');
+  if (d.basePhases !== undefined) {
+    const ok = typeof d.basePhases === 'object' && d.basePhases !== null && TARGETS.every((t) => (BASE_KINDS as readonly unknown[]).includes(d.basePhases?.[t]));
+    if (!ok) throw new UserError(`invalid model: fe-swap "basePhases" ${JSON.stringify(d.basePhases)} must give "fe", "gbt" or "hybrid" for load, run and unload; refit it`);
+    if (Object.values(d.basePhases).includes('gbt')) {
+      if (typeof d.trees !== 'object' || d.trees === null) throw new UserError('invalid model: fe-swap "basePhases" uses "gbt" but the model has no "trees"; refit it');
+      loadBoosted(d.trees);
+    }
+    if (Object.values(d.basePhases).includes('hybrid')) {
+      if (typeof d.hybrid !== 'object' || d.hybrid === null) throw new UserError('invalid model: fe-swap "basePhases" uses "hybrid" but the model has no "hybrid"; refit it');
+      loadBoosted(d.hybrid);
+    }
+  }
+  if (typeof d.slowdown !== 'object' || d.slowdown === null) throw new UserError('invalid model: fe-swap model has no "slowdown" tables; refit it');
+  for (const [t, tab] of Object.entries(d.slowdown)) {
+    const ok = Array.isArray(tab.lnWsCuts) && Array.isArray(tab.hCuts) && Array.isArray(tab.lnS) && tab.lnS.length === RUN_FAMILIES.length * (tab.lnWsCuts.length + 1) * (tab.hCuts.length + 1);
+    if (!ok) throw new UserError(`invalid model: fe-swap slowdown table "${t}" has inconsistent sizes; the file is damaged, refit it`);
+  }
+  const c = d.context as Partial<ContextFit> | undefined;
+  if (!c || typeof c.ctxMiB !== 'number' || typeof c.kappa !== 'number' || !(c.kappa > 0) || !(typeof c.totalFactor === 'number' && c.totalFactor > 0)) {
+    throw new UserError('invalid model: fe-swap model has no valid "context" (totalFactor > 0, ctxMiB, kappa > 0); refit it');
+  }
+  if (typeof d.headroomScaleMiB !== 'number' || !(d.headroomScaleMiB >= 0)) throw new UserError('invalid model: fe-swap "headroomScaleMiB" must be a number >= 0; refit it');
+  if (typeof d.sizeMonotoneFromMiB !== 'number' || !(d.sizeMonotoneFromMiB >= 0)) throw new UserError('invalid model: fe-swap "sizeMonotoneFromMiB" must be a number >= 0; refit it');
+  if (typeof d.epsMs !== 'number' || !(d.epsMs >= 0)) throw new UserError('invalid model: fe-swap "epsMs" must be a number >= 0; refit it');
+  if (d.swapTerm !== undefined && d.swapTerm !== 'table' && d.swapTerm !== 'physical') throw new UserError(`invalid model: fe-swap "swapTerm" ${JSON.stringify(d.swapTerm)} must be "table" or "physical"; refit it`);
+  if (d.swapTerm === 'physical') {
+    const ok = typeof d.physical === 'object' && d.physical !== null && Object.values(d.physical).every((ps) =>
+      Array.isArray(ps) && ps.length === RUN_FAMILIES.length && ps.every((p) => p.lambda > 0 && p.c1 >= 0 && p.c2 >= 0 && Number.isFinite(p.offsetMiB)));
+    if (!ok) throw new UserError('invalid model: fe-swap "physical" needs, per phase, one {lambda > 0, offsetMiB, c1 >= 0, c2 >= 0} per kernel family; refit it');
+  }
+  return new FeSwapModel(d);
+}
