@@ -16,6 +16,7 @@ import { fitPhysical, loadPhysical, PHYSICAL_VERSION, type PhysicalOptions } fro
 import { fitBoosted, loadBoosted, BOOSTED_VERSION, type BoostedOptions } from './boosted.js';
 import { rooflineFor, loadRoofline, ROOFLINE_VERSION } from './roofline.js';
 import { fitFeSwap, loadFeSwap, FE_SWAP_VERSION, type FeSwapOptions } from './fe-swap.js';
+import { CALIBRATED_VERSION, loadCalibrated } from './calibrated.js';
 
 /** Model kinds fitModel accepts. */
 export const MODEL_KINDS = ['fe', 'fs', 'fe-swap', 'physical', 'gbt', 'hybrid', 'roofline'] as const;
@@ -152,7 +153,11 @@ export function loadModel(json: unknown): Model {
     case 'roofline':
       check(ROOFLINE_VERSION);
       return loadRoofline(o);
+    case 'calibrated':
+      // not fitted by `memlat fit`: `memlat calibrate` wraps a base model (./calibrated.ts)
+      check(CALIBRATED_VERSION);
+      return loadCalibrated(o, loadModel);
     default:
-      throw new UserError(`invalid model: unknown kind ${describe(o.kind)}; known kinds: ${MODEL_KINDS.join(', ')}`);
+      throw new UserError(`invalid model: unknown kind ${describe(o.kind)}; known kinds: ${MODEL_KINDS.join(', ')}, calibrated`);
   }
 }

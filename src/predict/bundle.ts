@@ -13,6 +13,7 @@ import type { HardwareFingerprint } from '../dataset/schema.js';
 import { UserError } from '../errors.js';
 import { loadModel } from '../models/index.js';
 import type { Model, ModelJSON } from '../models/types.js';
+import type { ZeroShotInfo } from '../models/transfer.js';
 
 /** The format tag of a bundle file. */
 export const BUNDLE_FORMAT = 'memlat-bundle@1';
@@ -61,6 +62,8 @@ export interface LoadedBundle {
   calibration: NetworkCalibration | null;
   /** A short label for output: `<kind>` plus the file it came from when known. */
   label: string;
+  /** Set when the model predicts for another machine's rates by zero-shot transfer (src/predict/zero-shot.ts). */
+  zeroShot?: ZeroShotInfo;
 }
 
 /** Options of loadBundle. */

@@ -9,6 +9,7 @@
  */
 import type { HardwareFingerprint } from '../dataset/schema.js';
 import { formatBytes } from '../units.js';
+import type { ZeroShotInfo } from '../models/transfer.js';
 
 /** The fingerprint parts compared. */
 export type MachinePart = 'cpuModel' | 'cores' | 'ramBytes' | 'diskReadBytesPerSec' | 'memBandwidthBytesPerSec' | 'gemmGflops' | 'swapBytesPerSec' | 'runtimeIdleBytes';
@@ -132,6 +133,8 @@ export interface MachineCheck {
   differences: HardwareDifference[];
   /** What the CLI prints on stderr: one or two lines (none when the machines match and were measured). */
   warnings: string[];
+  /** Present when the prediction was scaled to the target machine's rates (zero-shot transfer). */
+  zeroShot?: ZeroShotInfo;
 }
 
 /** Options of checkMachine. */
@@ -143,6 +146,8 @@ export interface CheckMachineOptions {
    * `--hardware`, those differences are accounted for by the prediction.
    */
   modelUses?: ReadonlySet<MachinePart>;
+  /** Set when the prediction was scaled to the target's rates (src/predict/zero-shot.ts): the lines say so. */
+  zeroShot?: ZeroShotInfo;
 }
 
 /**
@@ -212,17 +217,23 @@ export function checkMachine(model: HardwareFingerprint, target: MachineTarget, 
     const modelParts = flagged.map((d) => valueText(d.part, d.model)).join(', ');
     const hereParts = flagged.map((d) => `${valueText(d.part, d.here)}${d.ratio !== null && d.part !== 'cores' ? ` (${d.ratio.toFixed(2)}x)` : ''}`).join(', ');
     const effects: string[] = [];
-    const disk = get('diskReadBytesPerSec');
-    if (disk?.severity === 'warn' && disk.ratio !== null) {
-      effects.push(planning && uses.has('diskReadBytesPerSec')
-        ? `load times are likely ${slower(disk.ratio)} than predicted (swap time already uses the given disk)`
-        : `load and swap times are likely ${slower(disk.ratio)} than predicted`);
+    const zs = opts.zeroShot;
+    if (zs) {
+      const f = (r: number): string => (r === 1 ? 'x1' : `x${(1 / r).toFixed(2)}`);
+      effects.push(`zero-shot scaling applied (load's weight reading and swap time ${f(zs.ratios.disk)} by disk, run ${f(zs.ratios.gemm)} by GEMM for compute / ${f(zs.ratios.mem)} by memory copy for the rest${zs.intervalWidened ? `; interval widened, sigma ${zs.sigma.toFixed(2)} of ln time` : ''})`);
+    } else {
+      const disk = get('diskReadBytesPerSec');
+      if (disk?.severity === 'warn' && disk.ratio !== null) {
+        effects.push(planning && uses.has('diskReadBytesPerSec')
+          ? `load times are likely ${slower(disk.ratio)} than predicted (swap time already uses the given disk)`
+          : `load and swap times are likely ${slower(disk.ratio)} than predicted`);
+      }
+      const gemm = get('gemmGflops');
+      // cores are a model input, but a model fitted on one machine saw one core count: not transferred
+      const runFlagged = flagged.some((d) => d.affects.includes('run') && !(planning && uses.has(d.part) && d.part !== 'cores'));
+      if (gemm?.severity === 'warn' && gemm.ratio !== null && !(planning && uses.has('gemmGflops'))) effects.push(`compute-bound run times are likely ${slower(gemm.ratio)}`);
+      else if (runFlagged) effects.push('run times may differ');
     }
-    const gemm = get('gemmGflops');
-    // cores are a model input, but a model fitted on one machine saw one core count: not transferred
-    const runFlagged = flagged.some((d) => d.affects.includes('run') && !(planning && uses.has(d.part) && d.part !== 'cores'));
-    if (gemm?.severity === 'warn' && gemm.ratio !== null && !(planning && uses.has('gemmGflops'))) effects.push(`compute-bound run times are likely ${slower(gemm.ratio)}`);
-    else if (runFlagged) effects.push('run times may differ');
     const ram = get('ramBytes');
     if (ram?.severity === 'error') effects.push(`the asked memory is more than ${planning ? 'its' : 'this machine\'s'} RAM ${formatBytes(target.fingerprint.ramBytes)}`);
     else if (ram?.severity === 'warn' && !planning) effects.push(`--memory none means the model machine's RAM ${formatBytes(model.ramBytes)}, not this machine's`);
@@ -232,9 +243,9 @@ export function checkMachine(model: HardwareFingerprint, target: MachineTarget, 
     warnings.push(`${modelLabel}; ${hereName}${planning ? '' : ` ${target.fingerprint.id}`}: ${hereParts}${effects.length ? `: ${effects.join('; ')}` : ''}`);
     if (planning) {
       const used = [...uses].map((p) => (p === 'diskReadBytesPerSec' && !uses.has('memBandwidthBytesPerSec') ? 'disk (for swap)' : PART_TEXT[p]));
-      warnings.push(`planning: the prediction takes ${used.join(', ')} from --hardware; everything else is ${model.id}'s; for that machine's own times profile it (memlat profile, memlat fit)`);
+      warnings.push(`planning: the prediction takes ${used.join(', ')} from --hardware; everything else is ${model.id}'s; for that machine's own times calibrate there (memlat calibrate) or profile it (memlat profile, memlat fit)`);
     } else {
-      warnings.push(`to predict for this machine, profile it: memlat profile --out rows.csv; memlat fit --data rows.csv --out model.json; memlat model install model.json (later commands then use it); to plan for another machine: --hardware hw.json`
+      warnings.push(`to predict for this machine, calibrate it: memlat calibrate --budget 10m (measures a few layers and networks here and installs the adapted model); or profile it fully: memlat profile --out rows.csv; memlat fit --data rows.csv --out model.json; memlat model install model.json (later commands then use it); to plan for another machine: --hardware hw.json`
         + (target.measured ? '' : `; compared CPU, cores and RAM only (memlat hardware measures disk and memory bandwidth, ~5 s, and caches them for this check)`));
     }
   } else if (!target.measured && !planning) {
@@ -247,6 +258,7 @@ export function checkMachine(model: HardwareFingerprint, target: MachineTarget, 
     same: flagged.length === 0,
     differences,
     warnings,
+    ...(opts.zeroShot ? { zeroShot: opts.zeroShot } : {}),
   };
 }
 

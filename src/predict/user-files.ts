@@ -20,6 +20,7 @@ import { isUserError, UserError } from '../errors.js';
 import { hardwareProblems, loadBundle, type LoadedBundle } from './bundle.js';
 import { checkMachine, fingerprintPartsUsed, type MachineCheck, type MachineTarget } from './machine.js';
 import { readModelBundle, resolveModelPath } from './model-bundle.js';
+import { ratesDiffer, transferBundle } from './zero-shot.js';
 
 /** Where the per-user files are looked up: the environment and the home folder (tests pass their own). */
 export interface UserEnv {
@@ -88,11 +89,25 @@ export function chooseModel(flag: string | undefined, u: UserEnv & { modelsDir?:
   return { arg: 'default', path: resolveModelPath('default', u.modelsDir), source: 'bundled' };
 }
 
-/** Reads the chosen model: chooseModel then readModelBundle. */
-export function readChosenModel(flag: string | undefined, opts: UserEnv & { hardwarePath?: string; modelsDir?: string } = {}): { bundle: LoadedBundle; choice: ModelChoice } {
+/**
+ * Reads the chosen model: chooseModel then readModelBundle, then the zero-shot transfer
+ * (src/predict/zero-shot.ts) when the model predicts for another machine: `hardwarePath` with a
+ * bundle (planning for that machine), or this machine's measured fingerprint (`here`, default
+ * thisMachine()) differing from the model's in a rate beyond RATE_TOLERANCE. `zeroShot: false`
+ * turns the transfer off (the bundle as fitted).
+ */
+export function readChosenModel(flag: string | undefined, opts: UserEnv & { hardwarePath?: string; modelsDir?: string; here?: MachineTarget; zeroShot?: boolean } = {}): { bundle: LoadedBundle; choice: ModelChoice } {
   const choice = chooseModel(flag, opts);
-  const bundle = readModelBundle(choice.path, { ...(opts.hardwarePath !== undefined ? { hardwarePath: opts.hardwarePath } : {}) });
-  return { bundle: { ...bundle, label: choice.arg }, choice };
+  let bundle: LoadedBundle = { ...readModelBundle(choice.path, { ...(opts.hardwarePath !== undefined ? { hardwarePath: opts.hardwarePath } : {}) }), label: choice.arg };
+  if (opts.zeroShot !== false) {
+    const fitted = bundle.fittedOn ?? bundle.hardware;
+    if (opts.hardwarePath !== undefined && fitted !== bundle.hardware) bundle = transferBundle(bundle, bundle.hardware);
+    else if (opts.hardwarePath === undefined) {
+      const here = opts.here ?? thisMachine(opts);
+      if (here.measured && ratesDiffer(fitted, here.fingerprint)) bundle = transferBundle(bundle, here.fingerprint);
+    }
+  }
+  return { bundle, choice };
 }
 
 /**
@@ -206,8 +221,11 @@ export function predictionMachine(bundle: LoadedBundle, opts: UserEnv & { hardwa
   const target: MachineTarget = planning
     ? { fingerprint: bundle.hardware, kind: 'hardware-file', measured: bundle.hardware.diskReadBytesPerSec != null, path: opts.hardwarePath! }
     : opts.here ?? thisMachine(opts);
+  const uses = fingerprintPartsUsed(bundle.bundle.model);
+  if (bundle.zeroShot) for (const p of ['diskReadBytesPerSec', 'memBandwidthBytesPerSec', 'gemmGflops'] as const) uses.add(p);
   return checkMachine(fitted, target, {
     ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
-    modelUses: fingerprintPartsUsed(bundle.bundle.model),
+    modelUses: uses,
+    ...(bundle.zeroShot ? { zeroShot: bundle.zeroShot } : {}),
   });
 }

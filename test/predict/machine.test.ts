@@ -94,8 +94,14 @@ test('checkMachine: names the parts, the ratio and the likely effect, and what t
   assert.deepEqual(c.target, { kind: 'this-machine', id: 'x64-2c-24g-ecb3', measured: true, path: '/c/hardware.json', measuredAt: null, sameBoot: true });
   assert.equal(c.warnings.length, 2);
   assert.equal(c.warnings[0], 'model fitted on x64-2c-24g-39de (Intel Xeon, disk 1000 MiB/s); this machine x64-2c-24g-ecb3: AMD EPYC, disk 440 MiB/s (0.44x): load and swap times are likely ~2.3x longer than predicted; run times may differ');
-  assert.match(c.warnings[1]!, /^to predict for this machine, profile it: memlat profile .* memlat model install model\.json .*--hardware hw\.json$/);
+  assert.match(c.warnings[1]!, /^to predict for this machine, calibrate it: memlat calibrate --budget 10m .*profile it fully: memlat profile .* memlat model install model\.json .*--hardware hw\.json$/);
   assert.match(machineStderr(c), /^memlat: warning: model fitted on .*\nmemlat: note: to predict .*\n$/);
+  // with the zero-shot transfer applied, the line says so instead of guessing the effect
+  const z = checkMachine(MODEL, { fingerprint: here, kind: 'this-machine', measured: true, path: '/c/hardware.json', sameBoot: true }, {
+    memoryBytes: 512 * MiB, zeroShot: { fromId: MODEL.id, toId: here.id, ratios: { disk: 0.44, mem: 1, gemm: 1 }, sigma: 0.2, intervalWidened: true },
+  });
+  assert.match(z.warnings[0]!, /AMD EPYC, disk 440 MiB\/s \(0\.44x\): zero-shot scaling applied \(load's weight reading and swap time x2\.27 by disk, run x1 by GEMM .*interval widened, sigma 0\.20 of ln time\)$/);
+  assert.equal(z.zeroShot?.ratios.disk, 0.44);
 });
 
 test('checkMachine: the same machine measured says nothing; only the cheap parts known says memlat hardware would measure the rest', () => {

@@ -163,7 +163,8 @@ test('memlat predict --json on a machine whose cached fingerprint has half the d
   assert.equal(m.target.path, join(f.cache, 'hardware.json'));
   assert.equal(m.same, false);
   assert.deepEqual(m.differences.filter((d) => d.severity !== 'ok').map((d) => [d.part, d.ratio, d.severity]), [['diskReadBytesPerSec', 0.5, 'warn']]);
-  assert.match(m.warnings[0]!, /disk 477 MiB\/s\); this machine .*: disk 238 MiB\/s \(0\.50x\): load and swap times are likely ~2\.0x longer than predicted$/);
+  assert.match(m.warnings[0]!, /disk 477 MiB\/s\); this machine .*: disk 238 MiB\/s \(0\.50x\): zero-shot scaling applied \(load's weight reading and swap time x2\.00 by disk, .*\)$/);
+  assert.deepEqual(m.zeroShot?.ratios, { disk: 0.5, mem: 1, gemm: 1 });
   // text output: the same two lines on stderr
   const t = cli(['predict', 'vgg16', '--memory', '2GiB', '--model', model], env);
   assert.equal(t.status, 0, t.stderr);
@@ -173,6 +174,12 @@ test('memlat predict --json on a machine whose cached fingerprint has half the d
   const cheap = cli(['predict', 'vgg16', '--memory', '2GiB', '--model', model, '--json'], env);
   const cm = (JSON.parse(cheap.stdout) as { machine: MachineCheck }).machine;
   assert.deepEqual([cm.target.measured, cm.same], [false, true]);
+  // the zero-shot prediction (half the disk) is slower than the model's own, and its interval wider
+  const own = JSON.parse(cheap.stdout) as { totalMs: number; intervalMs: [number, number] };
+  const zs = doc as unknown as { totalMs: number; intervalMs: [number, number] };
+  assert.ok(zs.totalMs > own.totalMs, `${zs.totalMs} > ${own.totalMs}`);
+  assert.ok(zs.intervalMs[1] / zs.totalMs > own.intervalMs[1] / own.totalMs);
+  assert.equal(cm.zeroShot, undefined);
   assert.match(cm.warnings[0]!, /memlat hardware measures them/);
   // planning with --hardware: compared with the file, not with this machine
   const device = join(f.home, 'device.json');
@@ -186,8 +193,8 @@ test('memlat predict --json on a machine whose cached fingerprint has half the d
   assert.equal(pp.status, 0, pp.stderr);
   const ppm = (JSON.parse(pp.stdout) as { machine: MachineCheck; hardwareId: string }).machine;
   assert.equal(ppm.target.kind, 'hardware-file');
-  assert.match(ppm.warnings[0]!, /; --hardware .*device\.json: disk 954 MiB\/s \(2\.00x\): load and swap times are likely ~2\.0x shorter than predicted$/);
-  assert.match(ppm.warnings[1]!, /^planning: the prediction takes cores, RAM, runtime idle from --hardware/);
+  assert.match(ppm.warnings[0]!, /; --hardware .*device\.json: disk 954 MiB\/s \(2\.00x\): zero-shot scaling applied \(load's weight reading and swap time x0\.50 by disk/);
+  assert.match(ppm.warnings[1]!, /^planning: the prediction takes cores, RAM, runtime idle, disk, memory copy, GEMM from --hardware/);
 });
 
 test('memlat model install, then predict/curve without --model use it; MEMLAT_MODEL wins; predict --json says which and from where', () => {

@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { normalQuantile, ratesDiffer, transferBundle, widenCalibration } from '../../src/predict/zero-shot.js';
+import { predictNetwork } from '../../src/predict/predict.js';
+import { resolveNetwork } from '../../src/network/shapes.js';
+import { zooNetwork } from '../../src/network/zoo/index.js';
+import { HW, testBundle } from './fixture.js';
+
+test('identical fingerprints change nothing, bit for bit (the same bundle object)', () => {
+  const b = testBundle();
+  const same = transferBundle(b, { ...HW, id: 'another-id-same-rates' });
+  assert.equal(same, b);
+  const rn = resolveNetwork(zooNetwork('alexnet'));
+  assert.deepEqual(predictNetwork(rn, 256 * 2 ** 20, same), predictNetwork(rn, 256 * 2 ** 20, testBundle()));
+});
+
+test('half the disk: slower network, interval widened by z sigma in quadrature, zeroShot says so', () => {
+  const b = testBundle();
+  const t = transferBundle(b, { ...HW, id: 'slow-disk', diskReadBytesPerSec: HW.diskReadBytesPerSec! / 2 });
+  assert.notEqual(t, b);
+  assert.deepEqual(t.zeroShot?.ratios, { disk: 0.5, mem: 1, gemm: 1 });
+  assert.ok(Math.abs((t.zeroShot?.sigma ?? NaN) - 0.25 * Math.LN2) < 1e-12);
+  const rn = resolveNetwork(zooNetwork('alexnet'));
+  const p0 = predictNetwork(rn, null, b);
+  const p1 = predictNetwork(rn, null, t);
+  assert.ok(p1.totalMs > p0.totalMs);
+  assert.ok(p1.layers.every((l, i) => l.runMs === p0.layers[i]!.runMs), 'run does not depend on the disk');
+  assert.ok(p1.layers[0]!.loadMs > p0.layers[0]!.loadMs);
+});
+
+test('widenCalibration: closed form, and sigma 0 returns the calibration itself', () => {
+  assert.ok(Math.abs(normalQuantile(0.95) - 1.6448536) < 1e-6);
+  assert.ok(Math.abs(normalQuantile(0.5)) < 1e-12);
+  assert.ok(Math.abs(normalQuantile(0.005) + 2.5758293) < 1e-6);
+  const c = { coverage: 0.9, logLow: -0.3, logHigh: 0.3, method: 'm', n: 30 };
+  assert.equal(widenCalibration(c, 0), c);
+  const w = widenCalibration(c, 0.4 / normalQuantile(0.95)); // e = 0.4: sqrt(0.3^2 + 0.4^2) = 0.5
+  assert.ok(Math.abs(w.logHigh - 0.5) < 1e-9);
+  assert.ok(Math.abs(w.logLow + 0.5) < 1e-9);
+  assert.match(w.method, /widened for zero-shot transfer/);
+});
+
+test('ratesDiffer: only beyond the 1.25x drift tolerance', () => {
+  assert.equal(ratesDiffer(HW, { ...HW, diskReadBytesPerSec: HW.diskReadBytesPerSec! * 1.2 }), false);
+  assert.equal(ratesDiffer(HW, { ...HW, gemmGflops: HW.gemmGflops! / 1.3 }), true);
+});
