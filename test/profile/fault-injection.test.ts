@@ -95,7 +95,7 @@ test('two writers on one dataset: the second is refused naming the first pid, be
     writeFileSync(`${out}.lock`, `${other.pid}\n`);
     assert.throws(
       () => lockDataset(out),
-      (e: unknown) => e instanceof UserError && e.message === `--out ${out}: another memlat process (pid ${other.pid}) is writing this dataset (lock ${out}.lock); wait for it to finish, stop it (kill ${other.pid}), or choose another --out`,
+      (e: unknown) => e instanceof UserError && e.message === `out ${out}: another memlat process (pid ${other.pid}) is writing this dataset (lock ${out}.lock); wait for it to finish, stop it (kill ${other.pid}), or choose another out`, // the library names the argument; the CLI says --out
     );
     // profile refuses before the hardware measurement (which would take seconds and write side files)
     await assert.rejects(profileSession({ out, layers: 2 }), new RegExp(`another memlat process \\(pid ${other.pid}\\)`));
