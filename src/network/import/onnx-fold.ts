@@ -267,19 +267,9 @@ export function foldNode(node: OnnxNode, ins: (ConstTensor | undefined)[], opset
     case 'Squeeze': {
       if (!a) return undefined;
       const axes = (opset >= 13 ? vals(1) : attrInts(node, 'axes')) ?? attrInts(node, 'axes');
-      let dims: number[];
-      if (op === 'Unsqueeze') {
-        if (!axes) return undefined;
-        const r = a.dims.length + axes.length;
-        const norm = axes.map((x) => (x < 0 ? x + r : x));
-        dims = [];
-        let k = 0;
-        for (let d = 0; d < r; d++) dims.push(norm.includes(d) ? 1 : a.dims[k++]!);
-      } else {
-        if (node.input[1] && !axes) return undefined;
-        const norm = axes?.map((x) => (x < 0 ? x + a.dims.length : x));
-        dims = a.dims.filter((d, k) => (norm ? !norm.includes(k) : d !== 1));
-      }
+      if (op === 'Squeeze' && node.input[1] && !axes) return undefined;
+      const dims = squeezeDims(op, a.dims, axes);
+      if (!dims) return undefined;
       return withValues({ dims, float: a.float === true }, a.values);
     }
     case 'Concat': {
@@ -489,4 +479,23 @@ function rawFirst(raw: Uint8Array | undefined, type: number | undefined): number
       return dv.getFloat64(0, true);
   }
   return undefined;
+}
+
+/**
+ * Output dims of Unsqueeze (insert 1s at `axes`, negative counted from the output rank; undefined
+ * without axes) or Squeeze (drop `axes`, negative counted from the input rank; without axes, every 1).
+ * The one shape rule of the constant folder and the importer's shape tracking. Pure.
+ */
+export function squeezeDims(op: 'Unsqueeze' | 'Squeeze', dims: readonly number[], axes: readonly number[] | undefined): number[] | undefined {
+  if (op === 'Unsqueeze') {
+    if (!axes) return undefined;
+    const r = dims.length + axes.length;
+    const norm = axes.map((x) => (x < 0 ? x + r : x));
+    const out: number[] = [];
+    let k = 0;
+    for (let d = 0; d < r; d++) out.push(norm.includes(d) ? 1 : dims[k++]!);
+    return out;
+  }
+  const norm = axes?.map((x) => (x < 0 ? x + dims.length : x));
+  return dims.filter((d, k) => (norm ? !norm.includes(k) : d !== 1));
 }

@@ -7,7 +7,7 @@
 import { UserError } from '../../../errors.js';
 import { numElements } from '../../../units.js';
 import { attr, attrFloat, attrInt, attrInts, tensorValues, type OnnxNode } from '../../../onnx/model.js';
-import { foldNode, isFloatType } from '../onnx-fold.js';
+import { foldNode, isFloatType, squeezeDims } from '../onnx-fold.js';
 import type { ImportContext, ShapeElem, Value } from './context.js';
 
 /** Ops that fold away when all their inputs are constants. */
@@ -107,18 +107,8 @@ export function foldShape(node: OnnxNode, ins: (Value | undefined)[]): Value | u
     case 'Squeeze': {
       const axes = attrInts(node, 'axes') ?? c[1]?.values;
       const e = elems(a);
-      let dims: number[];
-      if (op === 'Unsqueeze') {
-        if (!axes) return undefined;
-        const r = a.dims.length + axes.length;
-        const norm = axes.map((x) => (x < 0 ? x + r : x));
-        dims = [];
-        let k = 0;
-        for (let d = 0; d < r; d++) dims.push(norm.includes(d) ? 1 : a.dims[k++]!);
-      } else {
-        const norm = axes?.map((x) => (x < 0 ? x + a.dims.length : x));
-        dims = a.dims.filter((d, k) => (norm ? !norm.includes(k) : d !== 1));
-      }
+      const dims = squeezeDims(op, a.dims, axes);
+      if (!dims) return undefined;
       const r: Value = { kind: 'const', dims };
       if (e) {
         r.values = e.map((x) => x.value);
