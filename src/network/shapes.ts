@@ -6,123 +6,17 @@
  * runtime will allocate. All problems of a network are collected and reported together, one line each
  * (`layers[7] "conv3": kernel 5 exceeds padded input 3x3`), so a user fixes a file in one round trip.
  *
+ * The shared lists (layer types, activation functions) live in ./lists.ts and the hyper-parameter
+ * helpers (expandPair, expandPadding, formatShape, ShapeError) in ./hyperparams.ts; this file holds
+ * the shape rules.
+ *
  * Pure: no I/O. Cost: O(total rank of all tensors), microseconds for the largest zoo networks.
  */
 import { UserError } from '../errors.js';
 import { numElements } from '../units.js';
-import type { ActivationFn, Layer, LayerType, Network, Pair, ResolvedLayer, ResolvedNetwork, TensorSpec } from './types.js';
-
-/** Every layer type, in a fixed order (the validator's list and the features' one-hot order). */
-export const LAYER_TYPES = [
-  'conv2d',
-  'dense',
-  'pool',
-  'batchnorm',
-  'layernorm',
-  'lrn',
-  'activation',
-  'softmax',
-  'dropout',
-  'add',
-  'mul',
-  'concat',
-  'flatten',
-  'reshape',
-  'transpose',
-  'matmul',
-  'embedding',
-  'opaque',
-  'elementwise',
-  'unary',
-  'slice',
-  'reduce',
-  'pad',
-  'expand',
-] as const satisfies readonly LayerType[];
-
-/** Every activation function, in a fixed order (validator list and features' one-hot order). */
-export const ACTIVATION_FNS = [
-  'relu',
-  'relu6',
-  'leakyrelu',
-  'sigmoid',
-  'tanh',
-  'gelu',
-  'silu',
-  'hardswish',
-  'hardsigmoid',
-  'elu',
-] as const satisfies readonly ActivationFn[];
-
-// Compile-time check that the two lists above are complete.
-type Missing<All, Listed> = Exclude<All, Listed>;
-const _allTypesListed: Missing<LayerType, (typeof LAYER_TYPES)[number]> extends never ? true : never = true;
-const _allFnsListed: Missing<ActivationFn, (typeof ACTIVATION_FNS)[number]> extends never ? true : never = true;
-
-/**
- * A shape problem of one layer, without the `layers[i] "name":` prefix (the caller adds it).
- * A UserError, so an isolated-layer caller that lets it through still exits with code 2.
- */
-export class ShapeError extends UserError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ShapeError';
-  }
-}
-
-/** Formats a shape as `1x64x56x56` (a scalar as `[]`). */
-export function formatShape(shape: readonly number[]): string {
-  return shape.length === 0 ? '[]' : shape.join('x');
-}
-
-export { numElements } from '../units.js';
-
-function fail(message: string): never {
-  throw new ShapeError(message);
-}
-
-function isPosInt(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v > 0;
-}
-
-function isNonNegInt(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
-}
-
-function show(v: unknown): string {
-  return JSON.stringify(v) ?? String(v);
-}
-
-function requirePosInt(v: unknown, field: string): number {
-  if (!isPosInt(v)) fail(`${field} ${show(v)} must be a positive integer`);
-  return v;
-}
-
-/** Expands a Pair (one number or [h, w]) to [h, w], checking every entry. */
-export function expandPair(p: Pair | undefined, dflt: number, field: string, min = 1): [number, number] {
-  if (p === undefined) return [dflt, dflt];
-  const hw = typeof p === 'number' ? [p, p] : p;
-  if (!Array.isArray(hw) || hw.length !== 2) fail(`${field} ${show(p)} must be a number or [height, width]`);
-  const [h, w] = hw as [unknown, unknown];
-  const ok = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= min;
-  if (!ok(h) || !ok(w)) fail(`${field} ${show(p)} must be ${min === 0 ? 'non-negative' : 'positive'} integers`);
-  return [h as number, w as number];
-}
-
-/**
- * Expands padding to [top, left, bottom, right]: one number (all sides), [h, w] (symmetric per
- * axis) or the four sides explicitly.
- */
-export function expandPadding(p: Pair | [number, number, number, number] | undefined, field = 'padding'): [number, number, number, number] {
-  if (p === undefined) return [0, 0, 0, 0];
-  if (Array.isArray(p) && p.length === 4) {
-    if (!p.every(isNonNegInt)) fail(`${field} ${show(p)} must be non-negative integers [top, left, bottom, right]`);
-    return [p[0], p[1], p[2], p[3]];
-  }
-  if (Array.isArray(p) && p.length !== 2) fail(`${field} ${show(p)} must be a number, [h, w] or [top, left, bottom, right]`);
-  const [h, w] = expandPair(p, 0, field, 0);
-  return [h, w, h, w];
-}
+import { ShapeError, expandPadding, expandPair, failShape as fail, formatShape, isNonNegInt, isPosInt, showValue as show } from './hyperparams.js';
+import { ACTIVATION_FNS, LAYER_TYPES } from './lists.js';
+import type { Layer, Network, ResolvedLayer, ResolvedNetwork, TensorSpec } from './types.js';
 
 function describeKernel(kh: number, kw: number, dh: number, dw: number): string {
   const k = kh === kw ? `${kh}` : `${kh}x${kw}`;

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveLayerOutput, resolveNetwork, ShapeError, LAYER_TYPES } from '../../src/network/shapes.js';
+import { ShapeError } from '../../src/network/hyperparams.js';
+import { LAYER_TYPES } from '../../src/network/lists.js';
+import { resolveLayerOutput, resolveNetwork } from '../../src/network/shapes.js';
 import type { Layer, Network } from '../../src/network/types.js';
 import { UserError } from '../../src/errors.js';
 
