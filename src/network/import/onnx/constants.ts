@@ -2,12 +2,12 @@
  * Constants during import: Constant nodes, and folding of nodes whose inputs are all constants. The
  * shape-element path here remembers which activation dim each entry of a shape vector came from (so
  * `x.view(x.size(0), -1)` keeps its batch adjustable); everything else goes to the general evaluator
- * of ../onnx-fold.ts. Pure.
+ * of ./fold.ts. Pure.
  */
 import { UserError } from '../../../errors.js';
 import { numElements } from '../../../units.js';
 import { attr, attrFloat, attrInt, attrInts, tensorValues, type OnnxNode } from '../../../onnx/model.js';
-import { foldNode, isFloatType, squeezeDims } from '../onnx-fold.js';
+import { foldNode, isFloatType, squeezeDims } from './fold.js';
 import type { ImportContext, ShapeElem, Value } from './context.js';
 
 /** Ops that fold away when all their inputs are constants. */
@@ -45,7 +45,7 @@ export function constantNode(ctx: ImportContext, node: OnnxNode): void {
 /**
  * Folds a node whose inputs are all constants: the shape-element path (which remembers which
  * activation dim a shape entry came from) when a shape vector is involved, else the general
- * evaluator of onnx-fold.ts. The result remembers the float initializers it was computed from.
+ * evaluator of fold.ts. The result remembers the float initializers it was computed from.
  */
 export function foldAll(ctx: ImportContext, node: OnnxNode, ins: (Value | undefined)[]): Value | undefined {
   const op = node.op_type ?? '';

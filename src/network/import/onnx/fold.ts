@@ -14,8 +14,8 @@
  *
  * Pure. Cost: O(output elements) per node when values are computed, O(rank) otherwise.
  */
-import { attr, attrFloat, attrInt, attrInts, type OnnxNode } from '../../onnx/model.js';
-import { numElements } from '../../units.js';
+import { attr, attrFloat, attrInt, attrInts, type OnnxNode } from '../../../onnx/model.js';
+import { numElements } from '../../../units.js';
 
 /** A constant tensor: dims, values (row-major) when known, and whether its element type is float. */
 export interface ConstTensor {
