@@ -12,7 +12,7 @@
  *
  * Pure: no I/O. Cost: O(total rank of all tensors), microseconds for the largest zoo networks.
  */
-import { UserError } from '../errors.js';
+import { argumentError, UserError } from '../errors.js';
 import { numElements } from '../units.js';
 import { ShapeError, expandPadding, expandPair, failShape as fail, formatShape, isNonNegInt, isPosInt, showValue as show } from './hyperparams.js';
 import { ACTIVATION_FNS, LAYER_TYPES } from './lists.js';
@@ -408,7 +408,7 @@ export function resolveNetwork(net: Network, opts: ResolveOptions = {}): Resolve
   const problems: string[] = [];
   const batch = opts.batch;
   if (batch !== undefined && !isPosInt(batch)) {
-    throw new UserError(`batch ${show(batch)} must be a positive integer, e.g. --batch 8`);
+    throw argumentError((n) => `${n('batch')} ${show(batch)} must be a positive integer, e.g. ${n('batch')} 8`);
   }
   if (net === null || typeof net !== 'object' || !Array.isArray(net.inputs) || !Array.isArray(net.layers)) {
     throw new UserError('network: expected an object with "name", "inputs" and "layers" (see docs/NETWORK-FORMAT.md)');
@@ -521,7 +521,7 @@ function rebatchLayer(layer: Layer, originalBatch: number | undefined, batch: nu
  * `batch` option does). Returns a new object; the argument is not modified. Cost: O(layers).
  */
 export function withBatch(net: Network, batch: number): Network {
-  if (!isPosInt(batch)) throw new UserError(`batch ${show(batch)} must be a positive integer, e.g. --batch 8`);
+  if (!isPosInt(batch)) throw argumentError((n) => `${n('batch')} ${show(batch)} must be a positive integer, e.g. ${n('batch')} 8`);
   const originalBatch = net.inputs[0]?.shape[0];
   return {
     ...net,

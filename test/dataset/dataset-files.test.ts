@@ -79,7 +79,7 @@ test('the writer refuses a foreign CSV and gzip output with a fix', () =>
   withTmp(async (dir) => {
     const p = join(dir, 'other.csv');
     await writeFile(p, 'a,b\n1,2\n');
-    await assert.rejects(openRowWriter(p), /--out .*other\.csv: exists but its header is not/);
+    await assert.rejects(openRowWriter(p), /^UserError: out .*other\.csv: exists but its header is not.*; choose another out or convert it/);
     await assert.rejects(openRowWriter(join(dir, 'x.csv.gz')), /cannot be gzip-compressed; write to a \.csv/);
     await writeFile(join(dir, 'bad.csv.gz'), gzipSync('x').subarray(0, 5));
     await assert.rejects(readDataset(join(dir, 'bad.csv.gz')), /not a valid gzip file/);

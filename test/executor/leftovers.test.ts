@@ -99,7 +99,7 @@ test('weight files: a layer larger than the free space is refused with the numbe
     // 1024 x 1024 fp32 + bias = 4 MiB + 4 KiB > 2 MiB
     assert.throws(
       () => ensureWeightFile(dense(1024), [[1, 1024]], mnt),
-      (e: unknown) => e instanceof UserError && /needs 4 MiB \(4198400 bytes\) of weight files but only (1\.\d+|2) MiB is free/.test(e.message) && e.message.includes(`--cache-dir ${mnt}`),
+      (e: unknown) => e instanceof UserError && /needs 4 MiB \(4198400 bytes\) of weight files but only (1\.\d+|2) MiB is free/.test(e.message) && e.message.includes(`cacheDir ${mnt}`),
     );
     await assert.rejects(
       writeWeightFiles([{ layer: dense(512, 'a'), inputShapes: [[1, 512]] }, { layer: dense(512, 'b'), inputShapes: [[1, 512]] }], mnt),

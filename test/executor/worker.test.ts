@@ -114,6 +114,6 @@ test('runNetwork refuses bad reps and missing swap with UserErrors', async () =>
     inputs: [{ name: 'x', shape: [1, 8192] }],
     layers: [{ type: 'dense', name: 'fc', inputs: ['x'], units: 262144 }], // 8 GiB of weights (never written: refused first)
   });
-  await assert.rejects(runNetwork(net, { memoryLimitBytes: null, reps: 0 }), /--reps 0/);
+  await assert.rejects(runNetwork(net, { memoryLimitBytes: null, reps: 0 }), /^UserError: reps 0: must be a positive integer, e\.g\. reps 5$/);
   await assert.rejects(runNetwork(net, { memoryLimitBytes: 256 * MiB, reps: 1 }), (e: unknown) => e instanceof UserError && /setup-swap/.test(e.message));
 });
