@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { importOnnx } from '../../src/network/import/onnx.js';
@@ -25,11 +24,11 @@ import {
   unknownOps,
   type Fixture,
 } from '../fixtures/onnx/make-fixtures.js';
+import { withTempDir } from '../helpers/tmp.js';
 
 /** Loads the model in onnxruntime (from a temp dir, with its external data if any), runs it on zeros, returns output dims. */
 async function runOnOrt(fx: Fixture, feedDims?: Record<string, number[]>): Promise<number[][]> {
-  const dir = mkdtempSync(join(tmpdir(), 'memlat-onnx-'));
-  try {
+  await withTempDir('memlat-onnx-', async (dir) => {
     const path = join(dir, 'model.onnx');
     writeFileSync(path, fx.bytes);
     if (fx.external) writeFileSync(join(dir, fx.external.file), fx.external.bytes);
@@ -43,9 +42,7 @@ async function runOnOrt(fx: Fixture, feedDims?: Record<string, number[]>): Promi
     const out = await session.run(feeds);
     await session.release();
     return session.outputNames.map((o) => [...out[o]!.dims]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 function byName(net: Network): Map<string, Layer> {
