@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { captureCli } from '../helpers/cli.js';
 import { openRowWriter, readDataset, writeDataset } from '../../src/dataset/files.js';
 import { formatBytes } from '../../src/units.js';
-import { denseRow } from '../dataset/rows.js';
+import { denseRow } from '../helpers/rows.js';
 import { makeTempDir, removeDir, withTempDir } from '../helpers/tmp.js';
 
 const root = process.getuid?.() === 0;

@@ -9,7 +9,7 @@ import { decodeRows, encodeHeader, encodeRows } from '../../src/dataset/csv.js';
 import { readDataset } from '../../src/dataset/files.js';
 import { UserError } from '../../src/errors.js';
 import { captureCli } from '../helpers/cli.js';
-import { denseRow } from './rows.js';
+import { denseRow } from '../helpers/rows.js';
 import { withTempDir } from '../helpers/tmp.js';
 
 function csvWith(over: Parameters<typeof denseRow>[1]): string {

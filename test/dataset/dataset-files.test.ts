@@ -7,7 +7,7 @@ import { encodeRows } from '../../src/dataset/csv.js';
 import type { HardwareFingerprint } from '../../src/dataset/schema.js';
 import { UserError } from '../../src/errors.js';
 import { hardwarePathFor, openRowWriter, readDataset, readDatasets, writeDataset, writeHardware } from '../../src/dataset/files.js';
-import { denseRow } from './rows.js';
+import { denseRow } from '../helpers/rows.js';
 import { withTempDir } from '../helpers/tmp.js';
 
 const hw: HardwareFingerprint = {

@@ -5,7 +5,7 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'h
 import { ALL_COLUMNS } from '../../src/dataset/csv.js';
 import { readEdgecaffeDir, writeParquet } from '../../src/dataset/files.js';
 import { edgecaffeDir } from '../helpers/paths.js';
-import { denseRow } from './rows.js';
+import { denseRow } from '../helpers/rows.js';
 import { withTempDir } from '../helpers/tmp.js';
 
 test('Parquet export reads back with hyparquet: every column, values, nulls for OOM times', async () => {

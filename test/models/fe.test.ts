@@ -4,7 +4,7 @@ import { fitModel, loadModel } from '../../src/models/index.js';
 import { aggregateRows, median, passTotals } from '../../src/models/observations.js';
 import { FeModel } from '../../src/models/fe.js';
 import { UserError } from '../../src/errors.js';
-import { exactLaw, HW, HW_MAP, syntheticRows } from './synthetic.js';
+import { exactLaw, HW, HW_MAP, syntheticRows } from '../helpers/synthetic.js';
 import { layerStats, swapBytes } from '../../src/features/layer.js';
 
 const rows = syntheticRows(exactLaw, { noise: 0.1 });

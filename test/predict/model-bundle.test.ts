@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundledModelNames, bundledModelsDir, readHardwareFile, readModelBundle, resolveModelPath } from '../../src/predict/model-bundle.js';
 import { repoRoot } from '../helpers/paths.js';
-import { HW, testBundleJson } from './fixture.js';
+import { HW, testBundleJson } from '../helpers/bundle-fixture.js';
 import { tempDirForFile } from '../helpers/tmp.js';
 
 const dir = tempDirForFile('memlat-model-bundle-');

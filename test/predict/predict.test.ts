@@ -7,7 +7,7 @@ import { zooNetwork } from '../../src/network/zoo/index.js';
 import { latencyCurve, logSpace, saturationPoint } from '../../src/predict/curve.js';
 import { minMemory } from '../../src/predict/min-memory.js';
 import { MEMORY_UNCERTAINTY, predictNetwork } from '../../src/predict/predict.js';
-import { HW, testBundle } from './fixture.js';
+import { HW, testBundle } from '../helpers/bundle-fixture.js';
 
 const MiB = 2 ** 20;
 const bundle = testBundle();

@@ -26,7 +26,7 @@ import {
   writeCachedFingerprint,
 } from '../../src/predict/user-files.js';
 import { repoRoot } from '../helpers/paths.js';
-import { testBundleJson } from './fixture.js';
+import { testBundleJson } from '../helpers/bundle-fixture.js';
 import { tempDirForFile } from '../helpers/tmp.js';
 
 const root = tempDirForFile('memlat-user-files-');

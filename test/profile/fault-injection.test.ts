@@ -16,13 +16,13 @@ import { detectCgroups, pidAlive } from '../../src/host/limiter.js';
 import { sweepLeftovers } from '../../src/executor/leftovers.js';
 import { profileSession } from '../../src/profile/session.js';
 import { UserError } from '../../src/errors.js';
-import { fakeStartWorker } from './fake-worker.js';
-import { killTestPlan } from './kill-plan.js';
+import { fakeStartWorker } from '../helpers/fake-worker.js';
+import { killTestPlan } from '../helpers/kill-plan.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 const cg = detectCgroups();
 const withCgroup = process.getuid?.() === 0 && cg.version === 1 && cg.writable;
-const child = fileURLToPath(new URL('./fault-child.js', import.meta.url));
+const child = fileURLToPath(new URL('../helpers/fault-child.js', import.meta.url));
 
 async function rowsOnDisk(out: string): Promise<number> {
   return existsSync(out) ? (await readFile(out, 'utf8')).split('\n').length - 2 : 0;

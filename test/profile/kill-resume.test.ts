@@ -8,15 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { measurementKey } from '../../src/profile/plan.js';
 import { runProfile } from '../../src/profile/run.js';
 import { openRowWriter, readDataset } from '../../src/dataset/files.js';
-import { fakeStartWorker, fakeTiming } from './fake-worker.js';
-import { killTestPlan } from './kill-plan.js';
+import { fakeStartWorker, fakeTiming } from '../helpers/fake-worker.js';
+import { killTestPlan } from '../helpers/kill-plan.js';
 import { withTempDir } from '../helpers/tmp.js';
 
 /** node argv running the child: compiled .js, or the .ts through tsx. */
 function childArgs(): string[] {
-  const js = fileURLToPath(new URL('./kill-child.js', import.meta.url));
+  const js = fileURLToPath(new URL('../helpers/kill-child.js', import.meta.url));
   if (existsSync(js)) return [js];
-  return ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./kill-child.ts', import.meta.url))];
+  return ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../helpers/kill-child.ts', import.meta.url))];
 }
 
 test('SIGKILL a profiling process mid-run, resume with the same plan: no row lost or duplicated', async () => {

@@ -5,7 +5,7 @@ import type { MeasurementRow } from '../../src/dataset/schema.js';
 import { buildPlan, measurementKey, type ProfilePlan } from '../../src/profile/plan.js';
 import { runProfile } from '../../src/profile/run.js';
 import { openRowWriter, readDataset } from '../../src/dataset/files.js';
-import { fakeStartWorker, fakeTiming, type FakeWorld } from './fake-worker.js';
+import { fakeStartWorker, fakeTiming, type FakeWorld } from '../helpers/fake-worker.js';
 import { withTempDir } from '../helpers/tmp.js';
 
 const MiB = 1024 * 1024;

@@ -16,8 +16,8 @@ import { zooNetwork } from '../../src/network/zoo/index.js';
 import { latencyCurve } from '../../src/predict/curve.js';
 import { predictNetwork } from '../../src/predict/predict.js';
 import { evaluateOnObservations, reportHtml } from '../../src/report/report.js';
-import { HW_MAP, syntheticRows } from '../models/synthetic.js';
-import { testBundle } from '../predict/fixture.js';
+import { HW_MAP, syntheticRows } from '../helpers/synthetic.js';
+import { testBundle } from '../helpers/bundle-fixture.js';
 import { withTempDir } from '../helpers/tmp.js';
 
 function findChromium(): string | null {

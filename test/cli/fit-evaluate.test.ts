@@ -7,7 +7,7 @@ import { captureCli } from '../helpers/cli.js';
 import { writeDataset } from '../../src/dataset/files.js';
 import { loadBundle } from '../../src/predict/bundle.js';
 import { aggregateRows } from '../../src/models/observations.js';
-import { exactLaw, HW, HW_MAP, syntheticRows } from '../models/synthetic.js';
+import { exactLaw, HW, HW_MAP, syntheticRows } from '../helpers/synthetic.js';
 import { tempDirForFile } from '../helpers/tmp.js';
 
 const capture = captureCli;

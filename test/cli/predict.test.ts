@@ -17,8 +17,8 @@ import { minMemory } from '../../src/predict/min-memory.js';
 import { predictNetwork } from '../../src/predict/predict.js';
 import { repoRoot } from '../helpers/paths.js';
 import { writeDataset } from '../../src/dataset/files.js';
-import { HW, syntheticRows } from '../models/synthetic.js';
-import { testBundleJson } from './fixture.js';
+import { HW, syntheticRows } from '../helpers/synthetic.js';
+import { testBundleJson } from '../helpers/bundle-fixture.js';
 import { tempDirForFile } from '../helpers/tmp.js';
 
 const fromSource = import.meta.url.endsWith('.ts');

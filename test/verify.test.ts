@@ -3,10 +3,10 @@
 // measured median and whether it met the target, consistently with min-memory's own answer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as memlat from '../../src/index.js';
-import { detectCgroups } from '../../src/host/limiter.js';
-import { withSwap } from '../../src/host/swap.js';
-import { tempDirForFile } from '../helpers/tmp.js';
+import * as memlat from '../src/index.js';
+import { detectCgroups } from '../src/host/limiter.js';
+import { withSwap } from '../src/host/swap.js';
+import { tempDirForFile } from './helpers/tmp.js';
 
 const cg = detectCgroups();
 const skip = process.getuid?.() !== 0 || cg.version === null || !cg.writable ? 'needs root and a writable cgroup memory controller' : false;

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { importOnnx } from '../../src/network/import/onnx.js';
-import { resolveNetwork } from '../../src/network/shapes.js';
-import { validateNetwork } from '../../src/network/validate.js';
-import { layerStats, networkStats } from '../../src/features/layer.js';
-import { UserError } from '../../src/errors.js';
-import type { Layer, Network, ResolvedNetwork } from '../../src/network/types.js';
-import { fixturesDir } from '../helpers/paths.js';
+import { importOnnx } from '../../../src/network/import/onnx.js';
+import { resolveNetwork } from '../../../src/network/shapes.js';
+import { validateNetwork } from '../../../src/network/validate.js';
+import { layerStats, networkStats } from '../../../src/features/layer.js';
+import { UserError } from '../../../src/errors.js';
+import type { Layer, Network, ResolvedNetwork } from '../../../src/network/types.js';
+import { fixturesDir } from '../../helpers/paths.js';
 import {
   allFixtures,
   attentionBlock,
@@ -23,8 +23,8 @@ import {
   torchFlatten,
   unknownOps,
   type Fixture,
-} from '../fixtures/onnx/make-fixtures.js';
-import { withTempDir } from '../helpers/tmp.js';
+} from '../../fixtures/onnx/make-fixtures.js';
+import { withTempDir } from '../../helpers/tmp.js';
 
 /** Loads the model in onnxruntime (from a temp dir, with its external data if any), runs it on zeros, returns output dims. */
 async function runOnOrt(fx: Fixture, feedDims?: Record<string, number[]>): Promise<number[][]> {
