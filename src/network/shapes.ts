@@ -53,8 +53,12 @@ function normAxis(axis: number, rank: number, field: string): number {
   return axis < 0 ? axis + rank : axis;
 }
 
-/** Numpy broadcasting of several shapes; throws naming the first incompatible pair. */
-export function broadcastShapes(shapes: number[][]): number[] {
+/**
+ * Numpy broadcasting of several shapes: the result, or the first incompatible axis (counted from
+ * the end, negative) with its two sizes. The one broadcasting rule of the shape checker and the
+ * ONNX constant folder. Cost O(total rank).
+ */
+export function broadcastOrConflict(shapes: readonly (readonly number[])[]): { dims: number[] } | { axis: number; sizes: [number, number] } {
   const rank = Math.max(0, ...shapes.map((s) => s.length));
   const out: number[] = [];
   for (let i = 0; i < rank; i++) {
@@ -62,14 +66,19 @@ export function broadcastShapes(shapes: number[][]): number[] {
     for (const s of shapes) {
       const v = s[s.length - rank + i] ?? 1;
       if (v === 1) continue;
-      if (d !== 1 && d !== v) {
-        fail(`input shapes ${shapes.map(formatShape).join(', ')} cannot be broadcast together (axis ${i - rank}: ${d} vs ${v})`);
-      }
+      if (d !== 1 && d !== v) return { axis: i - rank, sizes: [d, v] };
       d = v;
     }
     out.push(d);
   }
-  return out;
+  return { dims: out };
+}
+
+/** Numpy broadcasting of several shapes; throws naming the first incompatible pair. */
+export function broadcastShapes(shapes: number[][]): number[] {
+  const r = broadcastOrConflict(shapes);
+  if ('dims' in r) return r.dims;
+  return fail(`input shapes ${shapes.map(formatShape).join(', ')} cannot be broadcast together (axis ${r.axis}: ${r.sizes[0]} vs ${r.sizes[1]})`);
 }
 
 /** Output spatial size of a sliding window, floor or Caffe/ONNX ceil rounding. */
@@ -198,7 +207,12 @@ function reshapeOutput(layer: Extract<Layer, { type: 'reshape' }>, inputShapes: 
   return out;
 }
 
-/** Normalised slice of one axis (ONNX Slice clamping): first index, step and element count. */
+/**
+ * Normalised slice of one axis with ONNX Slice clamping (as onnxruntime does: stepping forward,
+ * start and end clamp to [0, size]; backward, start to [0, size - 1] and end to [-1, size - 1]):
+ * first index, step and element count. The one slice rule of the shape checker, the importer and
+ * the constant folder.
+ */
 export function sliceAxis(size: number, start: number, end: number, step: number): { start: number; step: number; count: number } {
   if (!Number.isInteger(step) || step === 0) fail(`step ${show(step)} must be a non-zero integer`);
   const norm = (v: number): number => (v < 0 ? v + size : v);
@@ -208,7 +222,7 @@ export function sliceAxis(size: number, start: number, end: number, step: number
     s = Math.max(0, Math.min(size, norm(start)));
     e = Math.max(0, Math.min(size, norm(end)));
   } else {
-    s = Math.max(-1, Math.min(size - 1, norm(start)));
+    s = Math.max(0, Math.min(size - 1, norm(start)));
     e = Math.max(-1, Math.min(size - 1, norm(end)));
   }
   const count = Math.max(0, Math.ceil((e - s) / step));

@@ -16,6 +16,7 @@
  */
 import { attr, attrFloat, attrInt, attrInts, type OnnxNode } from '../../../onnx/model.js';
 import { numElements } from '../../../units.js';
+import { broadcastOrConflict, sliceAxis } from '../../shapes.js';
 
 /** A constant tensor: dims, values (row-major) when known, and whether its element type is float. */
 export interface ConstTensor {
@@ -40,21 +41,21 @@ function stridesOf(dims: readonly number[]): number[] {
   return s;
 }
 
-/** Numpy broadcast of dims; undefined when incompatible. */
+/** Numpy broadcast of dims (the shape checker's rule); undefined when incompatible. */
 export function broadcastDims(shapes: number[][]): number[] | undefined {
-  const rank = Math.max(0, ...shapes.map((s) => s.length));
-  const out: number[] = [];
-  for (let i = 0; i < rank; i++) {
-    let d = 1;
-    for (const s of shapes) {
-      const v = s[s.length - rank + i] ?? 1;
-      if (v === 1) continue;
-      if (d !== 1 && d !== v) return undefined;
-      d = v;
-    }
-    out.push(d);
-  }
-  return out;
+  const r = broadcastOrConflict(shapes);
+  return 'dims' in r ? r.dims : undefined;
+}
+
+/**
+ * Output dims of ONNX Reshape of `dims` to `shape`: 0 copies the input dim (unless `allowZero`),
+ * one -1 takes what is left. The one reshape rule of the folder and the importer's shape tracking.
+ */
+export function reshapeDims(dims: readonly number[], shape: readonly number[], allowZero = false): number[] {
+  const total = numElements(dims);
+  const known = shape.map((d, k) => (d === 0 && !allowZero ? (dims[k] ?? 1) : d));
+  const rest = numElements(known.filter((d) => d !== -1));
+  return known.map((d) => (d === -1 ? total / rest : d));
 }
 
 /** Index into a broadcast operand of `dims` for the output's flat index `i` over `outDims`. */
@@ -249,11 +250,7 @@ export function foldNode(node: OnnxNode, ins: (ConstTensor | undefined)[], opset
     case 'Reshape': {
       const s = vals(1);
       if (!a || !s) return undefined;
-      const total = numElements(a.dims);
-      const allowZero = attrInt(node, 'allowzero', 0) === 1;
-      const known = s.map((d, k) => (d === 0 && !allowZero ? (a.dims[k] ?? 1) : d));
-      const rest = numElements(known.filter((d) => d !== -1));
-      const dims = known.map((d) => (d === -1 ? total / rest : d));
+      const dims = reshapeDims(a.dims, s, attrInt(node, 'allowzero', 0) === 1);
       return withValues({ dims, float: a.float === true }, a.values);
     }
     case 'Flatten': {
@@ -328,15 +325,11 @@ export function foldNode(node: OnnxNode, ins: (ConstTensor | undefined)[], opset
       const picks = a.dims.map((n) => ({ start: 0, step: 1, count: n }));
       for (let k = 0; k < starts.length; k++) {
         const axis = axes[k]! < 0 ? axes[k]! + r : axes[k]!;
-        const n = a.dims[axis]!;
         const step = steps[k]!;
-        if (step === 0) return undefined;
-        const norm = (v: number): number => (v < 0 ? v + n : v);
-        const s = step > 0 ? Math.max(0, Math.min(n, norm(starts[k]!))) : Math.max(-1, Math.min(n - 1, norm(starts[k]!)));
-        const e = step > 0 ? Math.max(0, Math.min(n, norm(ends[k]!))) : Math.max(-1, Math.min(n - 1, norm(ends[k]!)));
-        const count = Math.max(0, Math.ceil((e - s) / step));
-        dims[axis] = count;
-        picks[axis] = { start: s, step, count };
+        if (step === 0 || !Number.isInteger(step)) return undefined;
+        const pick = sliceAxis(a.dims[axis]!, starts[k]!, ends[k]!, step);
+        dims[axis] = pick.count;
+        picks[axis] = pick;
       }
       const out: ConstTensor = { dims, float: a.float === true };
       if (a.values && numElements(dims) <= FOLD_VALUE_LIMIT) {
