@@ -18,6 +18,11 @@ import { ShapeError, expandPadding, expandPair, failShape as fail, formatShape, 
 import { ACTIVATION_FNS, LAYER_TYPES } from './lists.js';
 import type { Layer, Network, ResolvedLayer, ResolvedNetwork, TensorSpec } from './types.js';
 
+function requirePosInt(v: unknown, field: string): number {
+  if (!isPosInt(v)) fail(`${field} ${show(v)} must be a positive integer`);
+  return v;
+}
+
 function describeKernel(kh: number, kw: number, dh: number, dw: number): string {
   const k = kh === kw ? `${kh}` : `${kh}x${kw}`;
   if (dh === 1 && dw === 1) return `kernel ${k}`;

@@ -37,7 +37,7 @@ test('pidAlive: this process yes, an exited one no, nonsense no', () => {
 });
 
 test('sweepStaleWeightTmp removes only .tmp files of dead pids', async () => {
-  await withTempDir('memlat-sweep-', async (cache) => {
+  await withTempDir('memlat-sweep-', (cache) => {
     const dir = join(cache, 'weights');
     mkdirSync(dir);
     const dead = deadPid();

@@ -5,7 +5,6 @@
 // Real worker processes, real cgroups (v1 here) and a swap file this test sets up and removes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { layerStats } from '../../src/features/layer.js';
 import { resolveNetwork } from '../../src/network/shapes.js';
 import { zooNetwork } from '../../src/network/zoo/index.js';

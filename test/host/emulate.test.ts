@@ -77,7 +77,7 @@ function runChild(env: Record<string, string>, file: string): { out: Record<stri
 }
 
 test('an emulated machine: 1 CPU, half a core, disk throttled to 40 MiB/s; nothing left after exit', { skip }, async () => {
-  await withTempDir('memlat-emu-', async (dir) => {
+  await withTempDir('memlat-emu-', (dir) => {
     const base = runChild({}, join(dir, 'a.bin'));
     const emu = runChild({ MEMLAT_EMULATE: 'cpus=1,cpu=0.5,disk=40MiB/s', MEMLAT_CACHE: dir }, join(dir, 'b.bin'));
     assert.equal(emu.status, 0, JSON.stringify(emu));

@@ -24,7 +24,7 @@ const v1skip =
   process.getuid?.() !== 0 || cg.version !== 1 || !cg.writable ? `needs root on a cgroup v1 machine (found v${cg.version}, writable ${cg.writable})` : false;
 
 test('detectCgroups: v2 layout uses the root; v1 nests under this process memory cgroup', async () => {
-  await withTempDir('memlat-fakecg-', async (root) => {
+  await withTempDir('memlat-fakecg-', (root) => {
     writeFileSync(join(root, 'cgroup.controllers'), 'cpu memory io\n');
     assert.deepEqual(detectCgroups(root, '0::/user.slice/x.scope\n'), { version: 2, parentDir: root, writable: true });
     unlinkSync(join(root, 'cgroup.controllers'));
@@ -38,7 +38,7 @@ test('detectCgroups: v2 layout uses the root; v1 nests under this process memory
 });
 
 test('cgroup v2 (fake cgroupfs): memory.max written, counters read, wrap argv', async () => {
-  await withTempDir('memlat-fakecg2-', async (root) => {
+  await withTempDir('memlat-fakecg2-', (root) => {
     const lim = new CgroupV2Limiter(root);
     const g = lim.create(300 * 2 ** 20);
     assert.match(g.name, new RegExp(`^memlat-${process.pid}-\\d+$`));

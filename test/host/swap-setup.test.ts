@@ -47,7 +47,7 @@ test('setupSwap / removeSwap: real swap file, recorded in the state file, remove
 });
 
 test('setupSwap rejects a size too small to hold a swap header', { skip }, async () => {
-  await withTempDir('memlat-swaptest-', async (dir) => {
+  await withTempDir('memlat-swaptest-', (dir) => {
     assert.throws(() => setupSwap(1000, join(dir, 's')), /at least 40KiB/);
   });
 });

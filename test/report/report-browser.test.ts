@@ -75,7 +75,7 @@ interface ChartFacts {
   legendItems: number;
 }
 
-test('the HTML report renders in headless chromium with every chart and the expected marks', (t) => {
+test('the HTML report renders in headless chromium with every chart and the expected marks', async (t) => {
   const chromium = findChromium();
   if (!chromium) {
     console.log('# skipped: no chromium found (install the Debian package: apt-get install -y chromium, or set MEMLAT_CHROMIUM)');
@@ -90,7 +90,7 @@ test('the HTML report renders in headless chromium with every chart and the expe
   const html = reportHtml({ bundle, modelArg: 'test-bundle.json', evaluation: { dataPath: 'rows.csv', result }, prediction, curve, generatedAt: '2026-11-26T00:00:00Z' });
   assert.ok(!/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/.test(html), 'the report itself is self-contained: no script, no external URL');
 
-  await withTempDir('memlat-report-browser-', async (dir) => {
+  await withTempDir('memlat-report-browser-', (dir) => {
     const page = join(dir, 'report.html');
     writeFileSync(page, html.replace('</body>', `${FACTS_SCRIPT}</body>`));
     const r = spawnSync(

@@ -28,7 +28,7 @@ import { withTempDir } from '../../helpers/tmp.js';
 
 /** Loads the model in onnxruntime (from a temp dir, with its external data if any), runs it on zeros, returns output dims. */
 async function runOnOrt(fx: Fixture, feedDims?: Record<string, number[]>): Promise<number[][]> {
-  await withTempDir('memlat-onnx-', async (dir) => {
+  return withTempDir('memlat-onnx-', async (dir) => {
     const path = join(dir, 'model.onnx');
     writeFileSync(path, fx.bytes);
     if (fx.external) writeFileSync(join(dir, fx.external.file), fx.external.bytes);
