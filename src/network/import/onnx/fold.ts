@@ -64,16 +64,29 @@ function broadcastIndexer(dims: number[], outDims: number[]): (i: number) => num
   const pad = [...new Array<number>(r - dims.length).fill(1), ...dims];
   const inStr = stridesOf(pad);
   const outStr = stridesOf(outDims);
-  return (i) => {
-    let off = 0;
-    let rem = i;
-    for (let k = 0; k < r; k++) {
-      const c = Math.floor(rem / outStr[k]!);
-      rem -= c * outStr[k]!;
-      if (pad[k] !== 1) off += c * inStr[k]!;
-    }
-    return off;
-  };
+  return (i) => sourceIndex(i, outStr, (k, c) => (pad[k] !== 1 ? c * inStr[k]! : 0));
+}
+
+/**
+ * The values of an output of `outDims` whose element at coordinates (c_0, ..., c_r-1) is
+ * `values[sum_k offset(k, c_k)]`: the one index walk of Transpose, Slice, Tile and broadcasting.
+ * Cost O(output elements x rank).
+ */
+function gather(values: readonly number[], outDims: readonly number[], offset: (k: number, c: number) => number): number[] {
+  const outStr = stridesOf(outDims);
+  return Array.from({ length: numElements(outDims) }, (_, i) => values[sourceIndex(i, outStr, offset)]!);
+}
+
+/** The source index of output element `i` (output strides `outStr`), summing offset(k, c_k) over its coordinates. */
+function sourceIndex(i: number, outStr: readonly number[], offset: (k: number, c: number) => number): number {
+  let off = 0;
+  let rem = i;
+  for (let k = 0; k < outStr.length; k++) {
+    const c = Math.floor(rem / outStr[k]!);
+    rem -= c * outStr[k]!;
+    off += offset(k, c);
+  }
+  return off;
 }
 
 function mapN(inputs: ConstTensor[], f: (...v: number[]) => number, float: boolean): ConstTensor | undefined {
@@ -232,18 +245,7 @@ export function foldNode(node: OnnxNode, ins: (ConstTensor | undefined)[], opset
       const out: ConstTensor = { dims, float: a.float === true };
       if (a.values && a.values.length <= FOLD_VALUE_LIMIT) {
         const inStr = stridesOf(a.dims);
-        const outStr = stridesOf(dims);
-        const n = numElements(dims);
-        out.values = Array.from({ length: n }, (_, i) => {
-          let off = 0;
-          let rem = i;
-          for (let k = 0; k < r; k++) {
-            const c = Math.floor(rem / outStr[k]!);
-            rem -= c * outStr[k]!;
-            off += c * inStr[perm[k]!]!;
-          }
-          return a.values![off]!;
-        });
+        out.values = gather(a.values, dims, (k, c) => c * inStr[perm[k]!]!);
       }
       return out;
     }
@@ -334,17 +336,7 @@ export function foldNode(node: OnnxNode, ins: (ConstTensor | undefined)[], opset
       const out: ConstTensor = { dims, float: a.float === true };
       if (a.values && numElements(dims) <= FOLD_VALUE_LIMIT) {
         const inStr = stridesOf(a.dims);
-        const outStr = stridesOf(dims);
-        out.values = Array.from({ length: numElements(dims) }, (_, i) => {
-          let off = 0;
-          let rem = i;
-          for (let k = 0; k < r; k++) {
-            const c = Math.floor(rem / outStr[k]!);
-            rem -= c * outStr[k]!;
-            off += (picks[k]!.start + c * picks[k]!.step) * inStr[k]!;
-          }
-          return a.values![off]!;
-        });
+        out.values = gather(a.values, dims, (k, c) => (picks[k]!.start + c * picks[k]!.step) * inStr[k]!);
       }
       return out;
     }
@@ -367,17 +359,7 @@ export function foldNode(node: OnnxNode, ins: (ConstTensor | undefined)[], opset
       const out: ConstTensor = { dims, float: a.float === true };
       if (a.values && numElements(dims) <= FOLD_VALUE_LIMIT) {
         const inStr = stridesOf(a.dims);
-        const outStr = stridesOf(dims);
-        out.values = Array.from({ length: numElements(dims) }, (_, i) => {
-          let off = 0;
-          let rem = i;
-          for (let k = 0; k < dims.length; k++) {
-            const c = Math.floor(rem / outStr[k]!);
-            rem -= c * outStr[k]!;
-            off += (c % a.dims[k]!) * inStr[k]!;
-          }
-          return a.values![off]!;
-        });
+        out.values = gather(a.values, dims, (k, c) => (c % a.dims[k]!) * inStr[k]!);
       }
       return out;
     }
