@@ -15,8 +15,9 @@
  *    (calibrated on the other networks), coverage measured on the held-out one.
  * 4. Noise floor: spread of repeated passes (per-layer reps in the profile; pass totals in the
  *    validation runs), so the errors can be read against what is measurable.
- * 5. Speed: layer predictions per second of each model in one process; `memlat predict vgg16`
- *    wall time including Node start-up (spawned, repeated).
+ * 5. Speed: layer predictions per second of each model in one process; a 100-point curve of a
+ *    100-layer network with the default model (in process); `memlat predict vgg16` wall time
+ *    including Node start-up (spawned, repeated).
  *
  * With --write-default, also fits the default kind on all reference data, calibrates its interval
  * on all validation networks, and writes the bundle `predict` uses.
@@ -35,7 +36,10 @@ import type { Model } from '../src/models/types.js';
 import { BASE_KINDS, FeSwapModel, type BaseKind, type ContextRows } from '../src/models/fe-swap.js';
 import { makeFolds } from '../src/evaluate/splits.js';
 import { errorMetrics, type ErrorMetrics } from '../src/evaluate/metrics.js';
-import { calibrateNetworkTotals, makeBundle } from '../src/predict/bundle.js';
+import { calibrateNetworkTotals, loadBundle, makeBundle, type LoadedBundle } from '../src/predict/bundle.js';
+import { latencyCurve } from '../src/predict/curve.js';
+import { resolveNetwork } from '../src/network/shapes.js';
+import type { Network } from '../src/network/types.js';
 import { layerStats } from '../src/features/layer.js';
 import { statsOptions } from '../src/models/observations.js';
 import { formatBytes } from '../src/units.js';
@@ -196,6 +200,22 @@ function levelOf(o: LayerObservation): string {
 
 const total = (p: { loadMs: number; runMs: number; unloadMs: number | null }): number => p.loadMs + p.runMs + (p.unloadMs ?? 0);
 
+/**
+ * Wall times (ms) of a 100-point latency curve of a 100-layer chain network with `bundle`, after a
+ * 10-point warm-up: 5 runs. (Once a unit test's "well under a second" threshold; measured here.)
+ */
+function curveTimings(bundle: LoadedBundle): number[] {
+  const layers: Network['layers'] = [];
+  for (let i = 0; i < 50; i++) {
+    layers.push({ type: 'conv2d', name: `c${i}`, inputs: [i === 0 ? 'x' : `r${i - 1}`], outChannels: 64, kernel: 3, padding: 1 });
+    layers.push({ type: 'activation', name: `r${i}`, inputs: [`c${i}`], fn: 'relu' });
+  }
+  const rn = resolveNetwork({ name: 'chain100', inputs: [{ name: 'x', shape: [1, 64, 56, 56] }], layers });
+  const opts = { fromBytes: 64 * 2 ** 20, toBytes: 8 * 2 ** 30 };
+  latencyCurve(rn, bundle, { ...opts, points: 10 }); // warm-up
+  return Array.from({ length: 5 }, () => timeIt(() => latencyCurve(rn, bundle, { ...opts, points: 100 })).ms);
+}
+
 function timeIt<T>(fn: () => T): { value: T; ms: number } {
   const t0 = performance.now();
   const value = fn();
@@ -336,6 +356,7 @@ async function main(): Promise<void> {
     if (sink === -1) log('');
     speed.push({ label: f.label, perSec: (n / ms) * 1000 });
   }
+  const curveMs = curveTimings(loadBundle(makeBundle(defaultFull.model, hwRef)));
   if (writeDefault) {
     // The shipped interval is calibrated on the context runs (networks never validated on), so the
     // coverage reported on the validation runs is out of sample.
@@ -566,6 +587,7 @@ async function main(): Promise<void> {
   out.push('## 5. Speed', '');
   out.push('| model | layer predictions / s (one process) |', '|---|---|');
   for (const s of speed) out.push(`| ${s.label} | ${s.perSec.toExponential(2)} |`);
+  out.push('', `A 100-point curve (64 MiB to 8 GiB) of a 100-layer chain (50 conv2d 3x3 64->64 at 56x56, each followed by a ReLU) with the default model, in one process: median ${num(median(curveMs), 1)} ms (min ${num(Math.min(...curveMs), 1)}, max ${num(Math.max(...curveMs), 1)}, ${curveMs.length} runs).`);
   if (wall.length) out.push('', `\`node dist/src/cli/main.js predict vgg16 --memory 512MiB --json\` wall time including Node start-up: median ${num(median(wall), 0)} ms (min ${num(Math.min(...wall), 0)}, max ${num(Math.max(...wall), 0)}, ${wall.length} runs).`);
   if (huge.some((h) => h.ms.length > 0)) {
     out.push('', 'A generated network of 10^6 layers (a chain of dense layers of four widths, each followed by a ReLU), wall time including Node start-up and reading the 70 MB file, median of 3:', '');

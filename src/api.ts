@@ -400,8 +400,11 @@ export interface RunArgs extends LoadOptions {
   cacheDir?: string;
   /** Progress lines: preparation, the run's start, each pass. */
   onEvent?: (message: string) => void;
-  /** After an OOM kill, before the OomError is thrown: the kill and the passes that finished (what `memlat run --json` prints). */
-  onOom?: (document: unknown) => void;
+  /**
+   * After an OOM kill, before the OomError is thrown: the kill and the passes that finished (what
+   * `memlat run --json` prints), and the error (whose `render` names the arguments another way).
+   */
+  onOom?: (document: unknown, error: UserError) => void;
 }
 
 /** `memlat run --json`: really executes the network under a memory limit (needs cgroups + swap). */
@@ -420,7 +423,7 @@ export async function run(network: NetworkArg, opts: RunArgs): Promise<RunResult
   }).catch(async (e: unknown) => {
     if (opts.onOom && e instanceof OomError) {
       const { oomRunDocument } = await import('./profile/validation.js');
-      opts.onOom(oomRunDocument(rn, e, memoryLimitBytes, reps));
+      opts.onOom(oomRunDocument(rn, e, memoryLimitBytes, reps), e);
     }
     throw e;
   });

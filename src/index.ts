@@ -62,19 +62,10 @@ export { evaluateModels, type EvaluationResult } from './evaluate/harness.js';
 export type * from './network/types.js';
 export type { HardwareFingerprint, MeasurementRow } from './dataset/schema.js';
 export { UserError, isUserError, argumentError, type ArgName } from './errors.js';
-export { parseBytes, parseMemoryLimit, parseDurationMs, formatBytes } from './units.js';
-export {
-  resolveNetwork,
-  resolveLayerOutput,
-  withBatch,
-  broadcastShapes,
-  formatShape,
-  numElements,
-  ShapeError,
-  LAYER_TYPES,
-  ACTIVATION_FNS,
-  type ResolveOptions,
-} from './network/shapes.js';
+export { parseBytes, parseMemoryLimit, parseDurationMs, formatBytes, numElements } from './units.js';
+export { resolveNetwork, resolveLayerOutput, withBatch, broadcastShapes, type ResolveOptions } from './network/shapes.js';
+export { formatShape, ShapeError } from './network/hyperparams.js';
+export { LAYER_TYPES, ACTIVATION_FNS } from './network/lists.js';
 export { validateNetwork, networkJsonSchema, networkSchema } from './network/validate.js';
 export { describeNetwork, describeTable, describeJsonText, formatCount, type DescribeJson, type DescribeLayer } from './features/describe.js';
 export {

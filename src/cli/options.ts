@@ -66,8 +66,17 @@ export function collectDim(text: string, acc: Record<string, number> | undefined
   return { ...acc, [m[1] as string]: size };
 }
 
-/** The library's argument names whose flag is not simply the kebab-case name. */
-const FLAG_OF: Record<string, string> = { kind: '--model' };
+/**
+ * The library's argument names whose flag is not simply the kebab-case name (and the settings
+ * profile names as name=value when a resumed dataset was made with other ones).
+ */
+const FLAG_OF: Record<string, string> = {
+  kind: '--model',
+  maxTensorBytes: '--max-layer-size',
+  chunkSize: '--chunk',
+  'unlimited=false': '--no-unlimited',
+  'unlimited=true': '(without --no-unlimited)',
+};
 
 /**
  * The flag of a library argument: "seqLen" -> "--seq-len", "kind" -> "--model" (fit's model kind);

@@ -14,7 +14,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { UserError } from '../errors.js';
 import { layerStats } from '../features/layer.js';
-import { LAYER_TYPES as ALL_LAYER_TYPES } from '../network/shapes.js';
+import { LAYER_TYPES as ALL_LAYER_TYPES } from '../network/lists.js';
 import type { Layer, LayerStats, LayerType } from '../network/types.js';
 import type { MeasurementRow } from './schema.js';
 

@@ -290,7 +290,7 @@ export interface RowWriter {
  */
 export async function openRowWriter(path: string, opts: { stats?: RowStatsFn } = {}): Promise<RowWriter> {
   if (isGz(path)) {
-    throw new UserError(`--out ${path}: a profile is appended row by row and cannot be gzip-compressed; write to a .csv and gzip it afterwards`);
+    throw argumentError((n) => `${n('out')} ${path}: a profile is appended row by row and cannot be gzip-compressed; write to a .csv and gzip it afterwards`);
   }
   await mkdir(dirname(path), { recursive: true });
   let existing: MeasurementRow[] = [];
@@ -303,7 +303,7 @@ export async function openRowWriter(path: string, opts: { stats?: RowStatsFn } =
         // Killed while writing the header itself: start over.
         await truncate(path, 0);
       } else {
-        throw new UserError(`--out ${path}: exists but its header is not this memlat version's (${ALL_COLUMNS.length} columns ${ALL_COLUMNS[0]},...); choose another --out or convert it with 'memlat import'`);
+        throw argumentError((n) => `${n('out')} ${path}: exists but its header is not this memlat version's (${ALL_COLUMNS.length} columns ${ALL_COLUMNS[0]},...); choose another ${n('out')} or convert it with 'memlat import'`);
       }
     } else {
       const dec = decodeRows(text, path);

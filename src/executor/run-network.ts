@@ -4,7 +4,7 @@
  * the per-pass timings are reduced to medians and spreads.
  */
 import type { ResolvedNetwork } from '../network/types.js';
-import { UserError } from '../errors.js';
+import { UserError, type ArgName, argumentError } from '../errors.js';
 import { median } from '../stats.js';
 import { formatBytes } from '../units.js';
 import { largestResidentBytes, layerWeightSpecs, weightFileBytes } from '../network/onnx-layer.js';
@@ -71,29 +71,31 @@ export function swapNeededBytes(rn: ResolvedNetwork, memoryBytes: number | null)
  */
 export class OomError extends UserError {
   constructor(
-    message: string,
+    /** The message, naming the arguments with `name` (as argumentError does). */
+    text: (name: ArgName) => string,
     readonly layerIndex: number,
     /** The pass the kill hit (0-based). */
     readonly rep: number,
     /** Timings measured before the kill: passes[pass][layer]. */
     readonly passes: LayerTiming[][],
   ) {
-    super(message);
+    super(text((a) => a), 2, (n) => [text(n)]);
   }
 }
 
 /**
  * What to tell the user after an OOM kill at `memoryBytes`, given the free swap: add swap when it is
  * short of what the run needs, else raise the limit (the swap was there; the group's memory+swap cap
- * or the kernel's reclaim could not keep up). Cost O(layers).
+ * or the kernel's reclaim could not keep up). `name` names the memory argument (the CLI: its flag).
+ * Cost O(layers).
  */
-export function oomAdvice(rn: ResolvedNetwork, memoryBytes: number, freeSwapBytes: number): string {
+export function oomAdvice(rn: ResolvedNetwork, memoryBytes: number, freeSwapBytes: number, name: ArgName = (a) => a): string {
   const need = swapNeededBytes(rn, memoryBytes);
   const noSwap = largestResidentBytes(rn) + 256 * 2 ** 20;
   if (need + 512 * 2 ** 20 > freeSwapBytes) {
-    return `add swap ('sudo memlat doctor --setup-swap ${Math.ceil((need + 2 ** 30) / 2 ** 30)}GiB': ${formatBytes(freeSwapBytes)} is free) or raise --memory to ${formatBytes(noSwap)}, where the largest layer fits`;
+    return `add swap ('sudo memlat doctor --setup-swap ${Math.ceil((need + 2 ** 30) / 2 ** 30)}GiB': ${formatBytes(freeSwapBytes)} is free) or raise ${name('memory')} to ${formatBytes(noSwap)}, where the largest layer fits`;
   }
-  return `${formatBytes(freeSwapBytes)} of swap is free, which this run should not exhaust; raise --memory (${formatBytes(noSwap)} fits the largest layer), and check that nothing caps the group's memory+swap (memory.memsw.limit_in_bytes / memory.swap.max)`;
+  return `${formatBytes(freeSwapBytes)} of swap is free, which this run should not exhaust; raise ${name('memory')} (${formatBytes(noSwap)} fits the largest layer), and check that nothing caps the group's memory+swap (memory.memsw.limit_in_bytes / memory.swap.max)`;
 }
 
 /**
@@ -105,12 +107,12 @@ export async function runNetwork(
   rn: ResolvedNetwork,
   opts: WorkerOptions & { reps: number; onPass?: (i: number) => void; signal?: AbortSignal },
 ): Promise<RunResult> {
-  if (!Number.isInteger(opts.reps) || opts.reps < 1) throw new UserError(`--reps ${opts.reps}: must be a positive integer, e.g. --reps 5`);
+  if (!Number.isInteger(opts.reps) || opts.reps < 1) throw argumentError((n) => `${n('reps')} ${opts.reps}: must be a positive integer, e.g. ${n('reps')} 5`);
   const need = swapNeededBytes(rn, opts.memoryLimitBytes);
   const { freeBytes } = swapBytes();
   if (need > freeBytes) {
-    throw new UserError(
-      `--memory ${formatBytes(opts.memoryLimitBytes ?? 0)}: ${rn.name} needs ${formatBytes(need)} of swap beyond the limit but only ${formatBytes(freeBytes)} is free; run 'sudo memlat doctor --setup-swap ${Math.ceil((need + 2 ** 30) / 2 ** 30)}GiB'`,
+    throw argumentError(
+      (n) => `${n('memory')} ${formatBytes(opts.memoryLimitBytes ?? 0)}: ${rn.name} needs ${formatBytes(need)} of swap beyond the limit but only ${formatBytes(freeBytes)} is free; run 'sudo memlat doctor --setup-swap ${Math.ceil((need + 2 ** 30) / 2 ** 30)}GiB'`,
     );
   }
   const jobs: LayerJob[] = rn.layers.map((l) => ({ id: String(l.index), layer: l.layer, inputShapes: l.inputShapes }));
@@ -135,8 +137,9 @@ export async function runNetwork(
       const i = byId.get(outcome.jobId) ?? -1;
       const l = rn.layers[i];
       const rep = passes.findIndex((p) => p.length < rn.layers.length);
+      const freeSwap = swapBytes().freeBytes;
       throw new OomError(
-        `the worker was OOM-killed at layer "${l?.layer.name ?? outcome.jobId}" under --memory ${formatBytes(opts.memoryLimitBytes ?? 0)}; ${oomAdvice(rn, opts.memoryLimitBytes ?? 0, swapBytes().freeBytes)}`,
+        (n) => `the worker was OOM-killed at layer "${l?.layer.name ?? outcome.jobId}" under ${n('memory')} ${formatBytes(opts.memoryLimitBytes ?? 0)}; ${oomAdvice(rn, opts.memoryLimitBytes ?? 0, freeSwap, n)}`,
         l?.index ?? -1,
         rep < 0 ? opts.reps - 1 : rep,
         passes.filter((p) => p.length > 0),

@@ -12,7 +12,7 @@ import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Layer } from '../network/types.js';
-import { UserError } from '../errors.js';
+import { argumentError, UserError } from '../errors.js';
 import { formatBytes, numElements } from '../units.js';
 import { pidAlive, registerCleanup } from '../host/limiter.js';
 import { layerWeightSpecs, weightFileBytes, type WeightSpec } from '../network/onnx-layer.js';
@@ -91,8 +91,8 @@ export function freeBytesAt(dir: string): number | null {
 export function checkFreeSpace(dir: string, bytes: number, what: string): void {
   const free = freeBytesAt(dir);
   if (free !== null && bytes > free) {
-    throw new UserError(
-      `--cache-dir ${dir}: ${what} needs ${formatBytes(bytes)} (${bytes} bytes) of weight files but only ${formatBytes(free)} is free there; free space, or point --cache-dir (or MEMLAT_CACHE) at a disk with room`,
+    throw argumentError(
+      (n) => `${n('cacheDir')} ${dir}: ${what} needs ${formatBytes(bytes)} (${bytes} bytes) of weight files but only ${formatBytes(free)} is free there; free space, or point ${n('cacheDir')} (or MEMLAT_CACHE) at a disk with room`,
     );
   }
 }
@@ -151,7 +151,7 @@ export function ensureWeightFile(layer: Layer, inputShapes: number[][], cacheDir
 
 function noSpace(e: unknown, dir: string, bytes: number): unknown {
   if ((e as NodeJS.ErrnoException).code === 'ENOSPC') {
-    return new UserError(`--cache-dir ${dir}: the disk filled up while writing ${formatBytes(bytes)} of weights (ENOSPC); free space, or point --cache-dir (or MEMLAT_CACHE) at a disk with room`);
+    return argumentError((n) => `${n('cacheDir')} ${dir}: the disk filled up while writing ${formatBytes(bytes)} of weights (ENOSPC); free space, or point ${n('cacheDir')} (or MEMLAT_CACHE) at a disk with room`);
   }
   return e;
 }

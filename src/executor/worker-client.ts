@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Layer } from '../network/types.js';
-import { UserError } from '../errors.js';
+import { argumentError } from '../errors.js';
 import { formatBytes } from '../units.js';
 import { detectLimiter, registerCleanup, type MemoryGroup, type MemoryLimiter } from '../host/limiter.js';
 import { swapBytes } from '../host/swap.js';
@@ -117,7 +117,7 @@ function usageFileOf(group: MemoryGroup | null): string | null {
 export async function startWorker(opts: WorkerOptions): Promise<LayerWorker> {
   emulationFromEnv(); // MEMLAT_EMULATE: the worker starts inside the emulated machine (no-op when unset)
   const threads = opts.threads ?? availableParallelism();
-  if (!Number.isInteger(threads) || threads < 1) throw new UserError(`--threads ${threads}: must be a positive integer`);
+  if (!Number.isInteger(threads) || threads < 1) throw argumentError((n) => `${n('threads')} ${threads}: must be a positive integer`);
   const limit = opts.memoryLimitBytes;
   const group = limit === null ? null : (opts.limiter ?? detectLimiter()).create(limit);
   const argv = [process.execPath, ...workerNodeArgs()];
@@ -191,8 +191,8 @@ export async function startWorker(opts: WorkerOptions): Promise<LayerWorker> {
         const e = exited;
         if (limit !== null && e?.signal === 'SIGKILL') {
           reject(
-            new UserError(
-              `--memory ${formatBytes(limit)}: the worker was killed while starting, so the limit is below the runtime's idle footprint (Node + onnxruntime, typically ~100 MiB); use a larger limit${swapBytes().freeBytes < 2 ** 30 ? ", or add swap with 'sudo memlat doctor --setup-swap 4GiB'" : ''}`,
+            argumentError(
+              (n) => `${n('memory')} ${formatBytes(limit)}: the worker was killed while starting, so the limit is below the runtime's idle footprint (Node + onnxruntime, typically ~100 MiB); use a larger limit${swapBytes().freeBytes < 2 ** 30 ? ", or add swap with 'sudo memlat doctor --setup-swap 4GiB'" : ''}`,
             ),
           );
         } else reject(new Error(`worker exited while starting (code ${e?.code ?? 'none'}, signal ${e?.signal ?? 'none'})`));
@@ -206,8 +206,8 @@ export async function startWorker(opts: WorkerOptions): Promise<LayerWorker> {
   exitListener = null;
   if (limit !== null && ready.rssBytes + ready.swapBytes > limit) {
     await closeAll();
-    throw new UserError(
-      `--memory ${formatBytes(limit)}: below the runtime's idle footprint ${formatBytes(ready.rssBytes + ready.swapBytes)} (Node + onnxruntime); use a limit above it`,
+    throw argumentError(
+      (n) => `${n('memory')} ${formatBytes(limit)}: below the runtime's idle footprint ${formatBytes(ready.rssBytes + ready.swapBytes)} (Node + onnxruntime); use a limit above it`,
     );
   }
 
@@ -220,7 +220,7 @@ export async function startWorker(opts: WorkerOptions): Promise<LayerWorker> {
     signal?: AbortSignal,
   ): Promise<MeasureOutcome> => {
     if (busy) throw new Error('internal: measure() called while another measure() is running');
-    if (!Number.isInteger(reps) || reps < 1) throw new UserError(`--reps ${reps}: must be a positive integer`);
+    if (!Number.isInteger(reps) || reps < 1) throw argumentError((n) => `${n('reps')} ${reps}: must be a positive integer`);
     if (exited !== null) return { status: 'crashed', message: 'the worker is gone (it exited earlier); start a new one' };
     busy = true;
     const written: string[] = [];

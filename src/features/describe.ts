@@ -6,7 +6,7 @@
  * Pure (no I/O). Cost: O(layers).
  */
 import { networkStats } from './layer.js';
-import { formatShape } from '../network/shapes.js';
+import { formatShape } from '../network/hyperparams.js';
 import type { Layer, ResolvedNetwork } from '../network/types.js';
 
 /** One layer of `memlat describe --json`. Field set and meaning are stable (scripts rely on them). */

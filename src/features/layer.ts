@@ -12,7 +12,8 @@
  *
  * Pure: no I/O, no onnxruntime. Cost: O(rank) per layer.
  */
-import { ACTIVATION_FNS, LAYER_TYPES, expandPadding, expandPair } from '../network/shapes.js';
+import { expandPadding, expandPair } from '../network/hyperparams.js';
+import { ACTIVATION_FNS, LAYER_TYPES } from '../network/lists.js';
 import { FP32_BYTES, numElements } from '../units.js';
 import type { ActivationFn, LayerStats, ResolvedLayer, ResolvedNetwork, UnaryOp } from '../network/types.js';
 

@@ -13,7 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../errors.js';
+import { argumentError } from '../errors.js';
 
 /** Which mechanism a limiter uses. */
 export type LimiterKind = 'cgroup-v2' | 'cgroup-v1' | 'systemd-run';
@@ -423,9 +423,9 @@ export function detectLimiter(root = '/sys/fs/cgroup'): MemoryLimiter {
   }
   if (info.version === 1 && info.writable && info.parentDir) return new CgroupV1Limiter(info.parentDir);
   if (systemdUserScopeWorks()) return new SystemdRunLimiter();
-  throw new UserError(
-    `no usable memory limiter: cgroup ${info.version ?? 'memory controller not found'}, ${
+  throw argumentError(
+    (n) => `no usable memory limiter: cgroup ${info.version ?? 'memory controller not found'}, ${
       info.parentDir ?? 'no parent'
-    } not writable and 'systemd-run --user --scope' failed; run memlat as root (sudo) or from a systemd user session, or use --memory none`,
+    } not writable and 'systemd-run --user --scope' failed; run memlat as root (sudo) or from a systemd user session, or use ${n('memory')} none`,
   );
 }

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { UserError } from '../errors.js';
+import { argumentError, UserError } from '../errors.js';
 import { formatBytes } from '../units.js';
 
 /** Total and free swap of the machine, bytes (/proc/meminfo). Cost: one small file read. */
@@ -72,8 +72,9 @@ function writeState(s: MemlatState): void {
   renameSync(`${p}.tmp`, p);
 }
 
-function requireRoot(what: string): void {
-  if (process.getuid?.() !== 0) throw new UserError(`${what} needs root: run 'sudo memlat doctor ${what}'`);
+/** Refuses unless root; `arg` is the library argument asking (setupSwap, removeSwap), `command` the CLI's way to do it as root. */
+function requireRoot(arg: string, command: string): void {
+  if (process.getuid?.() !== 0) throw argumentError((n) => `${n(arg)} needs root: run '${command}'`);
 }
 
 function run(cmd: string, args: string[]): void {
@@ -89,9 +90,9 @@ export const DEFAULT_SWAP_FILE = '/var/lib/memlat/swapfile';
  * Cost: allocating the file (fallocate: instant; dd: writes `bytes`).
  */
 export function setupSwap(bytes: number, path = DEFAULT_SWAP_FILE): string {
-  requireRoot('--setup-swap');
-  if (!Number.isFinite(bytes) || bytes < 40 * 1024) throw new UserError(`--setup-swap ${bytes}: size must be at least 40KiB, e.g. 4GiB`);
-  if (existsSync(path)) throw new UserError(`--swap-file ${path}: file exists; choose another path or remove it first`);
+  requireRoot('setupSwap', 'sudo memlat doctor --setup-swap 4GiB');
+  if (!Number.isFinite(bytes) || bytes < 40 * 1024) throw argumentError((n) => `${n('setupSwap')} ${bytes}: size must be at least 40KiB, e.g. 4GiB`);
+  if (existsSync(path)) throw argumentError((n) => `${n('swapFile')} ${path}: file exists; choose another path or remove it first`);
   mkdirSync(dirname(path), { recursive: true });
   const pages = Math.ceil(bytes / 4096);
   const state = readState();
@@ -118,7 +119,7 @@ export function setupSwap(bytes: number, path = DEFAULT_SWAP_FILE): string {
  * Files memlat did not create are never touched. Returns the removed paths. Root only.
  */
 export function removeSwap(path?: string): string[] {
-  requireRoot('--remove-swap');
+  requireRoot('removeSwap', 'sudo memlat doctor --remove-swap');
   const state = readState();
   const removed: string[] = [];
   const active = new Set(activeSwaps().map((s) => s.path));

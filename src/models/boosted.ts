@@ -14,8 +14,8 @@
  * kernel area, stride, groups, layer type code. Cost: predict O(trees * depth), no allocation.
  */
 import { UserError } from '../errors.js';
-import { LAYER_TYPES } from '../network/shapes.js';
-import { expandPair } from '../network/shapes.js';
+import { expandPair } from '../network/hyperparams.js';
+import { LAYER_TYPES } from '../network/lists.js';
 import { fitGbt, loadGbt, predictGbt, type GbtModel, type GbtOptions } from './gbt.js';
 import { observedMs, type LayerObservation } from './observations.js';
 import { PhysicalModel, fitPhysical, loadPhysical, physicalTerms, runFamily, RUN_FAMILIES, type PhysicalModelJSON, type PhysicalTerms } from './physical.js';

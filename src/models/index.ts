@@ -110,7 +110,7 @@ export function fitDefaultModel(obs: readonly LayerObservation[], options: FitOp
  */
 export function fitModel(kind: string, rows: readonly MeasurementRow[], hardware: ReadonlyMap<string, HardwareFingerprint>, options: FitOptions = {}): Model {
   const k = parseModelKind(kind);
-  if (rows.length === 0) throw new UserError('no measurement rows to fit on; check --data');
+  if (rows.length === 0) throw argumentError((n) => `no measurement rows to fit on; check ${n('data')}`);
   return fitModelOnObservations(k, aggregateRows(rows, hardware), options);
 }
 

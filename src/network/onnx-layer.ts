@@ -6,10 +6,11 @@
  *
  * Pure: builds bytes, touches neither files nor onnxruntime (the worker does that).
  */
-import type { ActivationLayer, ElementwiseLayer, Layer, Pair, ReduceLayer, ResolvedLayer, ResolvedNetwork, UnaryLayer } from './types.js';
+import type { ActivationLayer, ElementwiseLayer, Layer, ReduceLayer, ResolvedLayer, ResolvedNetwork, UnaryLayer } from './types.js';
 import { UserError } from '../errors.js';
 import { FP32_BYTES, numElements } from '../units.js';
 import { onnxRoot, OnnxDataType } from '../onnx/schema.js';
+import { expandPadding, expandPair } from './hyperparams.js';
 
 /** ONNX opset used for every generated graph (20: Gelu, LayerNormalization-17, ceil_mode pools). */
 export const LAYER_OPSET = 20;
@@ -49,18 +50,6 @@ export function weightFileBytes(specs: readonly WeightSpec[]): number {
   return total;
 }
 
-function pair(p: Pair | undefined, dflt: number): [number, number] {
-  if (p === undefined) return [dflt, dflt];
-  return typeof p === 'number' ? [p, p] : [p[0], p[1]];
-}
-
-/** ONNX pads [top, left, bottom, right] from a memlat padding (symmetric pair or 4-tuple). */
-function pads(p: Pair | [number, number, number, number] | undefined): number[] {
-  if (p === undefined) return [0, 0, 0, 0];
-  if (typeof p === 'number') return [p, p, p, p];
-  if (p.length === 4) return [p[0], p[1], p[2], p[3]];
-  return [p[0], p[1], p[0], p[1]];
-}
 
 function where(layer: Layer): string {
   return `layer "${layer.name}" (${layer.type})`;
@@ -112,7 +101,7 @@ export function layerWeightSpecs(layer: Layer, inputShapes: number[][]): WeightS
           `${where(layer)}: groups ${groups} must divide input channels ${inC} and outChannels ${layer.outChannels}`,
         );
       }
-      const [kh, kw] = pair(layer.kernel, 1);
+      const [kh, kw] = expandPair(layer.kernel, 1, 'kernel');
       const w: WeightSpec[] = [{ name: 'W', shape: [layer.outChannels, inC / groups, kh, kw] }];
       if (layer.bias !== false) w.push({ name: 'B', shape: [layer.outChannels] });
       return w;
@@ -241,12 +230,12 @@ export function buildLayerGraph(layer: Layer, inputShapes: number[][]): LayerGra
       break;
     }
     case 'conv2d': {
-      const [kh, kw] = pair(layer.kernel, 1);
+      const [kh, kw] = expandPair(layer.kernel, 1, 'kernel');
       const attribute = [
         attrInts('kernel_shape', [kh, kw]),
-        attrInts('strides', pair(layer.stride, 1)),
-        attrInts('dilations', pair(layer.dilation, 1)),
-        attrInts('pads', pads(layer.padding)),
+        attrInts('strides', expandPair(layer.stride, 1, 'stride')),
+        attrInts('dilations', expandPair(layer.dilation, 1, 'dilation')),
+        attrInts('pads', expandPadding(layer.padding)),
         attrInt('group', layer.groups ?? 1),
       ];
       const input = [x0, w('W')];
@@ -260,15 +249,15 @@ export function buildLayerGraph(layer: Layer, inputShapes: number[][]): LayerGra
         nodes.push({ op_type: layer.mode === 'max' ? 'GlobalMaxPool' : 'GlobalAveragePool', input: [x0], output: [y] });
       } else {
         if (layer.kernel === undefined) throw new UserError(`${where(layer)}: "kernel" is required unless "global": true`);
-        const k = pair(layer.kernel, 1);
+        const k = expandPair(layer.kernel, 1, 'kernel');
         nodes.push({
           op_type: layer.mode === 'max' ? 'MaxPool' : 'AveragePool',
           input: [x0],
           output: [y],
           attribute: [
             attrInts('kernel_shape', k),
-            attrInts('strides', layer.stride === undefined ? k : pair(layer.stride, 1)),
-            attrInts('pads', pads(layer.padding)),
+            attrInts('strides', layer.stride === undefined ? k : expandPair(layer.stride, 1, 'stride')),
+            attrInts('pads', expandPadding(layer.padding)),
             attrInt('ceil_mode', layer.ceilMode ? 1 : 0),
           ],
         });

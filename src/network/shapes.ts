@@ -6,122 +6,21 @@
  * runtime will allocate. All problems of a network are collected and reported together, one line each
  * (`layers[7] "conv3": kernel 5 exceeds padded input 3x3`), so a user fixes a file in one round trip.
  *
+ * The shared lists (layer types, activation functions) live in ./lists.ts and the hyper-parameter
+ * helpers (expandPair, expandPadding, formatShape, ShapeError) in ./hyperparams.ts; this file holds
+ * the shape rules.
+ *
  * Pure: no I/O. Cost: O(total rank of all tensors), microseconds for the largest zoo networks.
  */
-import { UserError } from '../errors.js';
+import { argumentError, UserError } from '../errors.js';
 import { numElements } from '../units.js';
-import type { ActivationFn, Layer, LayerType, Network, Pair, ResolvedLayer, ResolvedNetwork, TensorSpec } from './types.js';
-
-/** Every layer type, in a fixed order (the validator's list and the features' one-hot order). */
-export const LAYER_TYPES = [
-  'conv2d',
-  'dense',
-  'pool',
-  'batchnorm',
-  'layernorm',
-  'lrn',
-  'activation',
-  'softmax',
-  'dropout',
-  'add',
-  'mul',
-  'concat',
-  'flatten',
-  'reshape',
-  'transpose',
-  'matmul',
-  'embedding',
-  'opaque',
-  'elementwise',
-  'unary',
-  'slice',
-  'reduce',
-  'pad',
-  'expand',
-] as const satisfies readonly LayerType[];
-
-/** Every activation function, in a fixed order (validator list and features' one-hot order). */
-export const ACTIVATION_FNS = [
-  'relu',
-  'relu6',
-  'leakyrelu',
-  'sigmoid',
-  'tanh',
-  'gelu',
-  'silu',
-  'hardswish',
-  'hardsigmoid',
-  'elu',
-] as const satisfies readonly ActivationFn[];
-
-// Compile-time check that the two lists above are complete.
-type Missing<All, Listed> = Exclude<All, Listed>;
-const _allTypesListed: Missing<LayerType, (typeof LAYER_TYPES)[number]> extends never ? true : never = true;
-const _allFnsListed: Missing<ActivationFn, (typeof ACTIVATION_FNS)[number]> extends never ? true : never = true;
-
-/**
- * A shape problem of one layer, without the `layers[i] "name":` prefix (the caller adds it).
- * A UserError, so an isolated-layer caller that lets it through still exits with code 2.
- */
-export class ShapeError extends UserError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ShapeError';
-  }
-}
-
-/** Formats a shape as `1x64x56x56` (a scalar as `[]`). */
-export function formatShape(shape: readonly number[]): string {
-  return shape.length === 0 ? '[]' : shape.join('x');
-}
-
-export { numElements } from '../units.js';
-
-function fail(message: string): never {
-  throw new ShapeError(message);
-}
-
-function isPosInt(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v > 0;
-}
-
-function isNonNegInt(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
-}
-
-function show(v: unknown): string {
-  return JSON.stringify(v) ?? String(v);
-}
+import { ShapeError, expandPadding, expandPair, failShape as fail, formatShape, isNonNegInt, isPosInt, showValue as show } from './hyperparams.js';
+import { ACTIVATION_FNS, LAYER_TYPES } from './lists.js';
+import type { Layer, Network, ResolvedLayer, ResolvedNetwork, TensorSpec } from './types.js';
 
 function requirePosInt(v: unknown, field: string): number {
   if (!isPosInt(v)) fail(`${field} ${show(v)} must be a positive integer`);
   return v;
-}
-
-/** Expands a Pair (one number or [h, w]) to [h, w], checking every entry. */
-export function expandPair(p: Pair | undefined, dflt: number, field: string, min = 1): [number, number] {
-  if (p === undefined) return [dflt, dflt];
-  const hw = typeof p === 'number' ? [p, p] : p;
-  if (!Array.isArray(hw) || hw.length !== 2) fail(`${field} ${show(p)} must be a number or [height, width]`);
-  const [h, w] = hw as [unknown, unknown];
-  const ok = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= min;
-  if (!ok(h) || !ok(w)) fail(`${field} ${show(p)} must be ${min === 0 ? 'non-negative' : 'positive'} integers`);
-  return [h as number, w as number];
-}
-
-/**
- * Expands padding to [top, left, bottom, right]: one number (all sides), [h, w] (symmetric per
- * axis) or the four sides explicitly.
- */
-export function expandPadding(p: Pair | [number, number, number, number] | undefined, field = 'padding'): [number, number, number, number] {
-  if (p === undefined) return [0, 0, 0, 0];
-  if (Array.isArray(p) && p.length === 4) {
-    if (!p.every(isNonNegInt)) fail(`${field} ${show(p)} must be non-negative integers [top, left, bottom, right]`);
-    return [p[0], p[1], p[2], p[3]];
-  }
-  if (Array.isArray(p) && p.length !== 2) fail(`${field} ${show(p)} must be a number, [h, w] or [top, left, bottom, right]`);
-  const [h, w] = expandPair(p, 0, field, 0);
-  return [h, w, h, w];
 }
 
 function describeKernel(kh: number, kw: number, dh: number, dw: number): string {
@@ -159,8 +58,12 @@ function normAxis(axis: number, rank: number, field: string): number {
   return axis < 0 ? axis + rank : axis;
 }
 
-/** Numpy broadcasting of several shapes; throws naming the first incompatible pair. */
-export function broadcastShapes(shapes: number[][]): number[] {
+/**
+ * Numpy broadcasting of several shapes: the result, or the first incompatible axis (counted from
+ * the end, negative) with its two sizes. The one broadcasting rule of the shape checker and the
+ * ONNX constant folder. Cost O(total rank).
+ */
+export function broadcastOrConflict(shapes: readonly (readonly number[])[]): { dims: number[] } | { axis: number; sizes: [number, number] } {
   const rank = Math.max(0, ...shapes.map((s) => s.length));
   const out: number[] = [];
   for (let i = 0; i < rank; i++) {
@@ -168,14 +71,19 @@ export function broadcastShapes(shapes: number[][]): number[] {
     for (const s of shapes) {
       const v = s[s.length - rank + i] ?? 1;
       if (v === 1) continue;
-      if (d !== 1 && d !== v) {
-        fail(`input shapes ${shapes.map(formatShape).join(', ')} cannot be broadcast together (axis ${i - rank}: ${d} vs ${v})`);
-      }
+      if (d !== 1 && d !== v) return { axis: i - rank, sizes: [d, v] };
       d = v;
     }
     out.push(d);
   }
-  return out;
+  return { dims: out };
+}
+
+/** Numpy broadcasting of several shapes; throws naming the first incompatible pair. */
+export function broadcastShapes(shapes: number[][]): number[] {
+  const r = broadcastOrConflict(shapes);
+  if ('dims' in r) return r.dims;
+  return fail(`input shapes ${shapes.map(formatShape).join(', ')} cannot be broadcast together (axis ${r.axis}: ${r.sizes[0]} vs ${r.sizes[1]})`);
 }
 
 /** Output spatial size of a sliding window, floor or Caffe/ONNX ceil rounding. */
@@ -304,7 +212,12 @@ function reshapeOutput(layer: Extract<Layer, { type: 'reshape' }>, inputShapes: 
   return out;
 }
 
-/** Normalised slice of one axis (ONNX Slice clamping): first index, step and element count. */
+/**
+ * Normalised slice of one axis with ONNX Slice clamping (as onnxruntime does: stepping forward,
+ * start and end clamp to [0, size]; backward, start to [0, size - 1] and end to [-1, size - 1]):
+ * first index, step and element count. The one slice rule of the shape checker, the importer and
+ * the constant folder.
+ */
 export function sliceAxis(size: number, start: number, end: number, step: number): { start: number; step: number; count: number } {
   if (!Number.isInteger(step) || step === 0) fail(`step ${show(step)} must be a non-zero integer`);
   const norm = (v: number): number => (v < 0 ? v + size : v);
@@ -314,7 +227,7 @@ export function sliceAxis(size: number, start: number, end: number, step: number
     s = Math.max(0, Math.min(size, norm(start)));
     e = Math.max(0, Math.min(size, norm(end)));
   } else {
-    s = Math.max(-1, Math.min(size - 1, norm(start)));
+    s = Math.max(0, Math.min(size - 1, norm(start)));
     e = Math.max(-1, Math.min(size - 1, norm(end)));
   }
   const count = Math.max(0, Math.ceil((e - s) / step));
@@ -514,7 +427,7 @@ export function resolveNetwork(net: Network, opts: ResolveOptions = {}): Resolve
   const problems: string[] = [];
   const batch = opts.batch;
   if (batch !== undefined && !isPosInt(batch)) {
-    throw new UserError(`batch ${show(batch)} must be a positive integer, e.g. --batch 8`);
+    throw argumentError((n) => `${n('batch')} ${show(batch)} must be a positive integer, e.g. ${n('batch')} 8`);
   }
   if (net === null || typeof net !== 'object' || !Array.isArray(net.inputs) || !Array.isArray(net.layers)) {
     throw new UserError('network: expected an object with "name", "inputs" and "layers" (see docs/NETWORK-FORMAT.md)');
@@ -627,7 +540,7 @@ function rebatchLayer(layer: Layer, originalBatch: number | undefined, batch: nu
  * `batch` option does). Returns a new object; the argument is not modified. Cost: O(layers).
  */
 export function withBatch(net: Network, batch: number): Network {
-  if (!isPosInt(batch)) throw new UserError(`batch ${show(batch)} must be a positive integer, e.g. --batch 8`);
+  if (!isPosInt(batch)) throw argumentError((n) => `${n('batch')} ${show(batch)} must be a positive integer, e.g. ${n('batch')} 8`);
   const originalBatch = net.inputs[0]?.shape[0];
   return {
     ...net,

@@ -10,7 +10,7 @@
  */
 import * as z from 'zod';
 import { UserError } from '../errors.js';
-import { ACTIVATION_FNS, LAYER_TYPES } from './shapes.js';
+import { ACTIVATION_FNS, LAYER_TYPES } from './lists.js';
 import type { Layer, LayerType, Network } from './types.js';
 
 const POS_INT = 'must be a positive integer';

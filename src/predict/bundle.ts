@@ -10,7 +10,7 @@
  * Pure: no fs. Reading a bundle file by name or path is src/predict/model-bundle.ts.
  */
 import type { HardwareFingerprint } from '../dataset/schema.js';
-import { UserError } from '../errors.js';
+import { argumentError, UserError } from '../errors.js';
 import { loadModel } from '../models/index.js';
 import type { Model, ModelJSON } from '../models/types.js';
 import type { ZeroShotInfo } from '../models/transfer.js';
@@ -140,7 +140,7 @@ export function loadBundle(json: unknown, opts: LoadBundleOptions = {}): LoadedB
     if (opts.hardware) bundle = { ...bundle, hardware: opts.hardware };
   } else if (json.name === 'memlat-model') {
     if (opts.hardware === undefined) {
-      throw new UserError(`${file}: a bare model has no hardware fingerprint; give the machine it was fitted on (--hardware <dataset>.hardware.json) or use a bundle written by 'memlat fit'`);
+      throw argumentError((n) => `${file}: a bare model has no hardware fingerprint; give the machine it was fitted on (${n('hardware')} <dataset>.hardware.json) or use a bundle written by 'memlat fit'`);
     }
     bundle = { format: BUNDLE_FORMAT, model: json as ModelJSON, hardware: opts.hardware };
   } else {

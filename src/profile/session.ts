@@ -11,7 +11,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
-import { UserError } from '../errors.js';
+import { argumentError, type ArgName, UserError } from '../errors.js';
 import { formatBytes } from '../units.js';
 import { checkOutputFile } from '../host/paths.js';
 import { buildPlan, GRID_RATIO, type ProfilePlan } from './plan.js';
@@ -86,11 +86,11 @@ export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSes
   const maxTensorBytes = o.maxTensorBytes ?? 512 * 1024 * 1024;
   const chunkSize = o.chunkSize ?? 100;
   const threads = o.threads ?? availableParallelism();
-  checkOutputFile(o.out, '--out', 'rows.csv');
+  checkOutputFile(o.out, 'out', 'rows.csv');
   if (!(maxTensorBytes >= MIN_MAX_LAYER_BYTES)) {
-    throw new UserError(`--max-layer-size ${formatBytes(maxTensorBytes)}: below the smallest size every sampled layer kind fits in (${formatBytes(MIN_MAX_LAYER_BYTES)}), so no sample could be drawn; use at least 128KiB (default 512MiB)`);
+    throw argumentError((n) => `${n('maxTensorBytes')} ${formatBytes(maxTensorBytes)}: below the smallest size every sampled layer kind fits in (${formatBytes(MIN_MAX_LAYER_BYTES)}), so no sample could be drawn; use at least 128KiB (default 512MiB)`);
   }
-  if (!/\.csv$/i.test(o.out)) throw new UserError(`--out ${o.out}: must end in .csv (rows are appended as they are measured; gzip afterwards)`);
+  if (!/\.csv$/i.test(o.out)) throw argumentError((n) => `${n('out')} ${o.out}: must end in .csv (rows are appended as they are measured; gzip afterwards)`);
   if (o.dryRun) return profileSessionLocked(o, hooks, { layers, reps, seed, levels, unlimited, maxTensorBytes, chunkSize, threads });
   // One writer per dataset; leftovers of dead memlat processes go before anything is measured.
   const lock = files.lockDataset(o.out);
@@ -123,16 +123,18 @@ async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSess
   const planPath = files.planPathFor(o.out);
   let stored = (await files.readJsonFile(planPath)) as StoredPlan | null;
   if (stored) {
-    const mismatch: string[] = [];
-    if (stored.seed !== seed) mismatch.push(`--seed ${stored.seed}`);
+    // Each differing setting with its stored value; the CLI renders them as flags (unlimited=false: --no-unlimited).
+    const mismatch: ((n: ArgName) => string)[] = [];
+    const was = stored;
+    if (was.seed !== seed) mismatch.push((n) => `${n('seed')} ${was.seed}`);
     const label = (l: number[] | 'continuous'): string => (l === 'continuous' ? l : l.join(','));
-    if (label(stored.levels) !== label(levels)) mismatch.push(`--levels ${label(stored.levels)}`);
-    if (stored.unlimited !== unlimited) mismatch.push(stored.unlimited ? '(without --no-unlimited)' : '--no-unlimited');
-    if (stored.maxTensorBytes !== maxTensorBytes) mismatch.push(`--max-layer-size ${stored.maxTensorBytes}`);
-    if (stored.chunkSize !== chunkSize) mismatch.push(`--chunk ${stored.chunkSize}`);
-    if (stored.threads !== threads) mismatch.push(`--threads ${stored.threads}`);
+    if (label(was.levels) !== label(levels)) mismatch.push((n) => `${n('levels')} ${label(was.levels)}`);
+    if (was.unlimited !== unlimited) mismatch.push((n) => n(`unlimited=${was.unlimited}`));
+    if (was.maxTensorBytes !== maxTensorBytes) mismatch.push((n) => `${n('maxTensorBytes')} ${was.maxTensorBytes}`);
+    if (was.chunkSize !== chunkSize) mismatch.push((n) => `${n('chunkSize')} ${was.chunkSize}`);
+    if (was.threads !== threads) mismatch.push((n) => `${n('threads')} ${was.threads}`);
     if (mismatch.length) {
-      throw new UserError(`--out ${o.out}: was profiled with ${mismatch.join(' ')} (see ${planPath}); resume with those flags, or choose another --out`);
+      throw argumentError((n) => `${n('out')} ${o.out}: was profiled with ${mismatch.map((m) => m(n)).join(' ')} (see ${planPath}); resume with those flags, or choose another ${n('out')}`);
     }
   } else if (!o.dryRun) {
     hooks.onEvent?.('measuring this machine (memlat hardware) ...');
@@ -165,7 +167,7 @@ async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSess
   const { freeBytes } = swapBytes();
   if (needSwap > freeBytes && !o.allowNoSwap) {
     const gib = Math.ceil((needSwap + 2 ** 30) / 2 ** 30);
-    throw new UserError(`swap: the tightest levels need ${formatBytes(needSwap)} of swap but ${formatBytes(freeBytes)} is free; run 'sudo memlat doctor --setup-swap ${gib}GiB', or pass --allow-no-swap to record them as OOM`);
+    throw argumentError((n) => `swap: the tightest levels need ${formatBytes(needSwap)} of swap but ${formatBytes(freeBytes)} is free; run 'sudo memlat doctor --setup-swap ${gib}GiB', or pass ${n('allowNoSwap')} to record them as OOM`);
   }
 
   const { startWorker } = await import('../executor/worker-client.js');

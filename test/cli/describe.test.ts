@@ -1,14 +1,13 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
 import { unknownOps } from '../fixtures/onnx/make-fixtures.js';
+import { tempDirForFile } from '../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'memlat-cli-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDirForFile('memlat-cli-');
 
 /** Runs the real CLI from source (as a user would with tsx), capturing exit code and output. */
 function memlat(...args: string[]): { code: number | null; stdout: string; stderr: string } {

@@ -5,13 +5,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, totalmem } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { captureCli } from '../helpers/cli.js';
 import { openRowWriter, readDataset, writeDataset } from '../../src/dataset/files.js';
 import { formatBytes } from '../../src/units.js';
-import { denseRow } from '../dataset/rows.js';
+import { denseRow } from '../helpers/rows.js';
+import { makeTempDir, removeDir, withTempDir } from '../helpers/tmp.js';
 
 const root = process.getuid?.() === 0;
 
@@ -25,8 +26,7 @@ async function refused(argv: string[], line: string | RegExp): Promise<void> {
 }
 
 test('output paths: a folder, a missing parent and an existing file as a folder are refused with the fix', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'memlat-out-'));
-  try {
+  await withTempDir('memlat-out-', async (dir) => {
     await refused(['fit', '--data', 'x.csv', '--out', dir], `--out ${dir}: is a folder; name a file in it, e.g. --out ${join(dir, 'model.json')}`);
     await refused(['report', '--out', `${dir}/`], `--out ${dir}/: is a folder; name a file in it, e.g. --out ${join(dir, 'report.html')}`);
     await refused(['curve', 'vgg16', '--svg', join(dir, 'no', 'c.svg')], `--svg ${join(dir, 'no', 'c.svg')}: folder ${join(dir, 'no')} does not exist; create it (mkdir -p ${join(dir, 'no')}) or choose another --svg`);
@@ -35,13 +35,11 @@ test('output paths: a folder, a missing parent and an existing file as a folder 
     writeFileSync(join(dir, 'file'), 'x');
     await refused(['validate-runs', '--out', join(dir, 'file'), '--dry-run'], `--out ${join(dir, 'file')}: is a file, not a folder; name a folder, e.g. --out ${dir}/validation/`);
     assert.deepEqual(readdirSync(dir), ['file'], 'nothing was created');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('output paths on a read-only file system are refused before any work', { skip: root ? false : 'needs root to mount' }, async () => {
-  const mnt = mkdtempSync(join(tmpdir(), 'memlat-ro-'));
+  const mnt = makeTempDir('memlat-ro-');
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', mnt]);
   try {
     for (const [argv, flag] of [
@@ -56,7 +54,7 @@ test('output paths on a read-only file system are refused before any work', { sk
     }
   } finally {
     execFileSync('umount', [mnt]);
-    rmSync(mnt, { recursive: true, force: true });
+    removeDir(mnt);
   }
 });
 
@@ -69,15 +67,12 @@ test('sizes: non-finite or absurd values are refused everywhere, limits beyond R
 });
 
 test('profile --dry-run with a --max-layer-size no sample fits under ends with an error (it used to loop forever)', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'memlat-mls-'));
-  try {
+  await withTempDir('memlat-mls-', async (dir) => {
     for (const size of ['1KiB', '0']) {
       await refused(['profile', '--out', join(dir, 'p.csv'), '--layers', '5', '--max-layer-size', size, '--dry-run'],
         /--max-layer-size (1 KiB|0 B): below the smallest size every sampled layer kind fits in \(128 KiB\), so no sample could be drawn; use at least 128KiB/);
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('--seq-len on a network without a sequence is refused; on bert-base it applies', async () => {
@@ -87,7 +82,7 @@ test('--seq-len on a network without a sequence is refused; on bert-base it appl
 });
 
 test('ENOSPC: appending rows to a full disk leaves only whole lines and no .tmp file', { skip: root ? false : 'needs root to mount' }, async () => {
-  const mnt = mkdtempSync(join(tmpdir(), 'memlat-full-'));
+  const mnt = makeTempDir('memlat-full-');
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt]);
   try {
     const out = join(mnt, 'rows.csv');
@@ -116,6 +111,6 @@ test('ENOSPC: appending rows to a full disk leaves only whole lines and no .tmp 
     assert.equal(existsSync(join(mnt, 'all.csv')), false);
   } finally {
     execFileSync('umount', [mnt]);
-    rmSync(mnt, { recursive: true, force: true });
+    removeDir(mnt);
   }
 });

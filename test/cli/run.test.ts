@@ -2,15 +2,14 @@
 // documented keys and consistent numbers; bad flags are one-line UserErrors with exit code 2.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { captureCli } from '../helpers/cli.js';
+import { tempDirForFile } from '../helpers/tmp.js';
 
 const capture = captureCli;
 
-const dir = mkdtempSync(join(tmpdir(), 'memlat-clirun-'));
-test.after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDirForFile('memlat-clirun-');
 const netFile = join(dir, 'tiny.json');
 writeFileSync(
   netFile,

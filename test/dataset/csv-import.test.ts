@@ -3,8 +3,7 @@
 // rows derived by hand below, and the imported dataset fits (fe, since it has too few pairs for fe-swap).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { fit, importCsv } from '../../src/api.js';
@@ -15,6 +14,7 @@ import { resolveNetwork } from '../../src/network/shapes.js';
 import { zooNetwork } from '../../src/network/zoo/index.js';
 import { readDataset } from '../../src/dataset/files.js';
 import { repoRoot } from '../helpers/paths.js';
+import { makeTempDir, removeDir, withTempDir } from '../helpers/tmp.js';
 
 const MiB = 2 ** 20;
 const fixture = join(repoRoot, 'test/fixtures/csv-import/timings.csv');
@@ -57,8 +57,7 @@ test('parseNetworksOption, statedHardware, checkHardware', () => {
 });
 
 test('import csv: the fixture becomes the rows derived by hand, written with its fingerprint, and fits (kind fe, with a note)', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'memlat-csv-'));
-  try {
+  await withTempDir('memlat-csv-', async (dir) => {
     const out = join(dir, 'data.csv');
     const { rows, hardware } = await importCsv(fixture, { map: MAP, networks: 'alex=alexnet', cores: 4, ram: '8GiB', out });
     assert.equal(rows.length, 36);
@@ -110,9 +109,7 @@ test('import csv: the fixture becomes the rows derived by hand, written with its
     assert.equal(bundle.provenance?.rows, 36);
     assert.equal(notes.length, 1);
     assert.match(notes[0]!, /9 layer configuration\(s\) measured both with and without a memory limit.*fitted kind fe/);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('import csv: every bad value is refused with its line, column, value and the fix', () => {
@@ -151,7 +148,7 @@ test('import csv: without a rep column the k-th line of a (layer, memory) is pas
 });
 
 test('memlat import csv (CLI): writes the dataset; without a machine it says what to give', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'memlat-csv-cli-'));
+  const dir = makeTempDir('memlat-csv-cli-');
   const cli = async (args: string[]): Promise<void> => {
     const program = new Command().exitOverride();
     register(program);
@@ -169,6 +166,6 @@ test('memlat import csv (CLI): writes the dataset; without a machine it says wha
     await assert.rejects(cli(['import', 'csv', fixture, '--map', MAP, '--networks', 'alex=nosuchnet', '--cores', '2', '--ram', '4GiB', '--out', join(dir, 'x.csv')]), userError(/^--networks alex=nosuchnet: unknown network "nosuchnet"/));
     await assert.rejects(cli(['import', 'csv', join(dir, 'missing.csv'), '--map', MAP, '--networks', 'alex=alexnet', '--cores', '2', '--ram', '4GiB', '--out', join(dir, 'x.csv')]), userError(/missing\.csv: no such file/));
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    removeDir(dir);
   }
 });

@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { ALL_COLUMNS, decodeRows, encodeRows } from '../../src/dataset/csv.js';
 import { UserError } from '../../src/errors.js';
 import type { LayerStats } from '../../src/network/types.js';
-import { denseRow } from './rows.js';
+import { denseRow } from '../helpers/rows.js';
 
 test('encode/decode round-trips every field, including nulls and JSON columns', () => {
   const rows = [

@@ -3,14 +3,14 @@
 // refused by every command that reads them (fit, report, evaluate, export).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeRows, encodeHeader, encodeRows } from '../../src/dataset/csv.js';
 import { readDataset } from '../../src/dataset/files.js';
 import { UserError } from '../../src/errors.js';
 import { captureCli } from '../helpers/cli.js';
-import { denseRow } from './rows.js';
+import { denseRow } from '../helpers/rows.js';
+import { withTempDir } from '../helpers/tmp.js';
 
 function csvWith(over: Parameters<typeof denseRow>[1]): string {
   return encodeRows([denseRow(0), denseRow(1, over)], { header: true });
@@ -39,8 +39,7 @@ test('decodeRows refuses negative times, non-finite times, impossible limits and
 });
 
 test('empty and header-only datasets are refused by readDataset and by fit, report, evaluate and export', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'memlat-empty-'));
-  try {
+  await withTempDir('memlat-empty-', async (dir) => {
     const empty = join(dir, 'empty.csv');
     const headerOnly = join(dir, 'header.csv');
     writeFileSync(empty, '');
@@ -65,7 +64,5 @@ test('empty and header-only datasets are refused by readDataset and by fit, repo
     const r = await captureCli(['fit', '--data', neg, '--out', join(dir, 'm.json')]);
     assert.equal(r.code, 2);
     assert.match(r.err, new RegExp(`${neg} line 2: column runMs "-1" is a negative time`));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -1,28 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encodeRows } from '../../src/dataset/csv.js';
 import type { HardwareFingerprint } from '../../src/dataset/schema.js';
 import { UserError } from '../../src/errors.js';
 import { hardwarePathFor, openRowWriter, readDataset, readDatasets, writeDataset, writeHardware } from '../../src/dataset/files.js';
-import { denseRow } from './rows.js';
+import { denseRow } from '../helpers/rows.js';
+import { withTempDir } from '../helpers/tmp.js';
 
 const hw: HardwareFingerprint = {
   id: 'hw-test', cpuModel: 'Test CPU', cores: 2, ramBytes: 4 * 1024 ** 3, cgroupVersion: 1,
   diskReadBytesPerSec: null, memBandwidthBytesPerSec: null, gemmGflops: null, runtimeIdleBytes: 60e6,
 };
-
-async function withTmp(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'memlat-ds-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 test('hardwarePathFor strips .csv and .csv.gz', () => {
   assert.equal(hardwarePathFor('/d/rows.csv'), '/d/rows.hardware.json');
@@ -30,7 +21,7 @@ test('hardwarePathFor strips .csv and .csv.gz', () => {
 });
 
 test('writeDataset/readDataset round-trip, plain and gzip, with fingerprints', () =>
-  withTmp(async (dir) => {
+  withTempDir('memlat-ds-', async (dir) => {
     const rows = [denseRow(0), denseRow(1), denseRow(2, { memoryLimitBytes: null })];
     for (const name of ['a.csv', 'b.csv.gz']) {
       const p = join(dir, name);
@@ -47,13 +38,13 @@ test('writeDataset/readDataset round-trip, plain and gzip, with fingerprints', (
   }));
 
 test('a missing dataset is a UserError that says how to make one', () =>
-  withTmp(async (dir) => {
+  withTempDir('memlat-ds-', async (dir) => {
     await assert.rejects(readDataset(join(dir, 'nope.csv')), (e: unknown) =>
       e instanceof UserError && /no such file; make one with 'memlat profile --out/.test(e.message));
   }));
 
 test('the appending writer resumes after a truncated line: nothing lost, nothing duplicated', () =>
-  withTmp(async (dir) => {
+  withTempDir('memlat-ds-', async (dir) => {
     const p = join(dir, 'rows.csv');
     const w1 = await openRowWriter(p);
     assert.equal(w1.existing.length, 0);
@@ -76,17 +67,17 @@ test('the appending writer resumes after a truncated line: nothing lost, nothing
   }));
 
 test('the writer refuses a foreign CSV and gzip output with a fix', () =>
-  withTmp(async (dir) => {
+  withTempDir('memlat-ds-', async (dir) => {
     const p = join(dir, 'other.csv');
     await writeFile(p, 'a,b\n1,2\n');
-    await assert.rejects(openRowWriter(p), /--out .*other\.csv: exists but its header is not/);
+    await assert.rejects(openRowWriter(p), /^UserError: out .*other\.csv: exists but its header is not.*; choose another out or convert it/);
     await assert.rejects(openRowWriter(join(dir, 'x.csv.gz')), /cannot be gzip-compressed; write to a \.csv/);
     await writeFile(join(dir, 'bad.csv.gz'), gzipSync('x').subarray(0, 5));
     await assert.rejects(readDataset(join(dir, 'bad.csv.gz')), /not a valid gzip file/);
   }));
 
 test('readDatasets: comma-separated files read as one (first fingerprint wins); shared network names are refused', () =>
-  withTmp(async (dir) => {
+  withTempDir('memlat-ds-', async (dir) => {
     const a = [denseRow(0), denseRow(1, { memoryLimitBytes: null })];
     const b = [denseRow(0, { network: 'g00000' }), denseRow(1, { network: 'g00000', memoryLimitBytes: null })];
     await writeDataset(join(dir, 'a.csv'), a, { hardware: [hw] });

@@ -1,17 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { ALL_COLUMNS } from '../../src/dataset/csv.js';
 import { readEdgecaffeDir, writeParquet } from '../../src/dataset/files.js';
 import { edgecaffeDir } from '../helpers/paths.js';
-import { denseRow } from './rows.js';
+import { denseRow } from '../helpers/rows.js';
+import { withTempDir } from '../helpers/tmp.js';
 
 test('Parquet export reads back with hyparquet: every column, values, nulls for OOM times', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'memlat-pq-'));
-  try {
+  await withTempDir('memlat-pq-', async (dir) => {
     const rows = [denseRow(0), denseRow(1, { oom: true, loadMs: NaN, runMs: NaN, unloadMs: null, memoryLimitBytes: null })];
     const p = join(dir, 'rows.parquet');
     await writeParquet(p, rows);
@@ -37,7 +35,5 @@ test('Parquet export reads back with hyparquet: every column, values, nulls for 
     assert.equal(all.length, ec.rows.length);
     const c1 = all.find((r) => r.network === 'AgeNet' && r.layerName === 'conv1' && r.rep === 0)!;
     assert.equal(c1.loadMs, 0.732042);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });

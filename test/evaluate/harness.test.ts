@@ -4,7 +4,7 @@ import { evaluateModels, formatEvaluation } from '../../src/evaluate/harness.js'
 import { makeFolds } from '../../src/evaluate/splits.js';
 import { aggregateRows } from '../../src/models/observations.js';
 import { UserError } from '../../src/errors.js';
-import { exactLaw, HW_MAP, syntheticRows } from '../models/synthetic.js';
+import { exactLaw, HW_MAP, syntheticRows } from '../helpers/synthetic.js';
 
 const obs = aggregateRows(syntheticRows(exactLaw), HW_MAP);
 

@@ -5,8 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { detectCgroups, findStaleGroups, pidAlive } from '../../src/host/limiter.js';
@@ -15,6 +14,7 @@ import { sweepLeftovers } from '../../src/executor/leftovers.js';
 import { ensureWeightFile, sweepStaleWeightTmp, writeWeightFiles } from '../../src/executor/weights.js';
 import { UserError } from '../../src/errors.js';
 import type { Layer } from '../../src/network/types.js';
+import { makeTempDir, removeDir, withTempDir } from '../helpers/tmp.js';
 
 const cg = detectCgroups();
 const root = process.getuid?.() === 0;
@@ -36,9 +36,8 @@ test('pidAlive: this process yes, an exited one no, nonsense no', () => {
   assert.equal(pidAlive(-5), false);
 });
 
-test('sweepStaleWeightTmp removes only .tmp files of dead pids', () => {
-  const cache = mkdtempSync(join(tmpdir(), 'memlat-sweep-'));
-  try {
+test('sweepStaleWeightTmp removes only .tmp files of dead pids', async () => {
+  await withTempDir('memlat-sweep-', (cache) => {
     const dir = join(cache, 'weights');
     mkdirSync(dir);
     const dead = deadPid();
@@ -48,9 +47,7 @@ test('sweepStaleWeightTmp removes only .tmp files of dead pids', () => {
     const removed = sweepStaleWeightTmp(cache);
     assert.deepEqual(removed, [join(dir, `aaaa.f32.tmp-${dead}`)]);
     assert.deepEqual(readdirSync(dir).sort(), [`bbbb.f32.tmp-${process.pid}`, 'cccc.f32']);
-  } finally {
-    rmSync(cache, { recursive: true, force: true });
-  }
+  });
 });
 
 test('stale memlat cgroups: found, orphaned worker killed, removed by the sweep and reported by doctor; live ones kept', { skip: cgSkip }, async () => {
@@ -59,7 +56,7 @@ test('stale memlat cgroups: found, orphaned worker killed, removed by the sweep 
   const stale = join(parent, `memlat-${dead}-1`);
   const stale2 = join(parent, `memlat-${dead}-2`);
   const mine = join(parent, `memlat-${process.pid}-9999`);
-  const cache = mkdtempSync(join(tmpdir(), 'memlat-sweep-'));
+  const cache = makeTempDir('memlat-sweep-');
   const orphan = spawn('sleep', ['60'], { stdio: 'ignore' });
   const orphanExit = new Promise<NodeJS.Signals | null>((r) => orphan.on('exit', (_c, s) => r(s)));
   try {
@@ -88,18 +85,18 @@ test('stale memlat cgroups: found, orphaned worker killed, removed by the sweep 
   } finally {
     orphan.kill('SIGKILL');
     for (const d of [stale, stale2, mine]) if (existsSync(d)) rmdirSync(d);
-    rmSync(cache, { recursive: true, force: true });
+    removeDir(cache);
   }
 });
 
 test('weight files: a layer larger than the free space is refused with the numbers; no temporary file is left', { skip: root ? false : 'needs root to mount a tmpfs' }, async () => {
-  const mnt = mkdtempSync(join(tmpdir(), 'memlat-small-'));
+  const mnt = makeTempDir('memlat-small-');
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt]);
   try {
     // 1024 x 1024 fp32 + bias = 4 MiB + 4 KiB > 2 MiB
     assert.throws(
       () => ensureWeightFile(dense(1024), [[1, 1024]], mnt),
-      (e: unknown) => e instanceof UserError && /needs 4 MiB \(4198400 bytes\) of weight files but only (1\.\d+|2) MiB is free/.test(e.message) && e.message.includes(`--cache-dir ${mnt}`),
+      (e: unknown) => e instanceof UserError && /needs 4 MiB \(4198400 bytes\) of weight files but only (1\.\d+|2) MiB is free/.test(e.message) && e.message.includes(`cacheDir ${mnt}`),
     );
     await assert.rejects(
       writeWeightFiles([{ layer: dense(512, 'a'), inputShapes: [[1, 512]] }, { layer: dense(512, 'b'), inputShapes: [[1, 512]] }], mnt),
@@ -113,24 +110,21 @@ test('weight files: a layer larger than the free space is refused with the numbe
     assert.deepEqual(readdirSync(join(mnt, 'weights')), [f.path!.split('/').pop()]);
   } finally {
     execFileSync('umount', [mnt]);
-    rmSync(mnt, { recursive: true, force: true });
+    removeDir(mnt);
   }
 });
 
 test('weight files: an abort between chunks removes the temporary file', async () => {
-  const cache = mkdtempSync(join(tmpdir(), 'memlat-abort-'));
-  try {
+  await withTempDir('memlat-abort-', async (cache) => {
     const ac = new AbortController();
     ac.abort();
     await assert.rejects(writeWeightFiles([{ layer: dense(2048), inputShapes: [[1, 2048]] }], cache, ac.signal), /aborted while writing weight files/);
     assert.deepEqual(readdirSync(join(cache, 'weights')), []);
-  } finally {
-    rmSync(cache, { recursive: true, force: true });
-  }
+  });
 });
 
 test('weight files: Ctrl-C while a 1 GiB file is written ends the writer before it finishes and removes the temporary file', async () => {
-  const cache = mkdtempSync(join('/dev/shm', 'memlat-sigint-'));
+  const cache = makeTempDir('memlat-sigint-', '/dev/shm');
   const helper = fileURLToPath(new URL('../helpers/write-weights.js', import.meta.url));
   try {
     const child = spawn(process.execPath, [helper, cache, '16384', '16384'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -150,6 +144,6 @@ test('weight files: Ctrl-C while a 1 GiB file is written ends the writer before 
     assert.equal(out, '', 'it never finished the file');
     assert.deepEqual(readdirSync(dir), [], 'neither the temporary nor a finished file is left');
   } finally {
-    rmSync(cache, { recursive: true, force: true });
+    removeDir(cache);
   }
 });

@@ -17,13 +17,15 @@ test('largestResidentBytes: VGG-16 classifier.0 (25088x4096 weights + bias + in/
   assert.equal(swapNeededBytes(vgg, 100 * MiB), want + 256 * MiB - 100 * MiB);
 });
 
-test('oomAdvice: short of swap -> setup-swap with the missing GiB; enough swap -> raise --memory', () => {
+test('oomAdvice: short of swap -> setup-swap with the missing GiB; enough swap -> raise the memory limit', () => {
   const m = 100 * MiB;
   const need = swapNeededBytes(vgg, m); // ~549 MiB
   const short = oomAdvice(vgg, m, 0);
-  assert.match(short, /^add swap \('sudo memlat doctor --setup-swap 2GiB': 0 B is free\) or raise --memory to 648 MiB, where the largest layer fits$/);
+  assert.match(short, /^add swap \('sudo memlat doctor --setup-swap 2GiB': 0 B is free\) or raise memory to 648 MiB, where the largest layer fits$/);
+  // the CLI names the argument by its flag
+  assert.match(oomAdvice(vgg, m, 0, (a) => `--${a}`), /or raise --memory to 648 MiB, where the largest layer fits$/);
   assert.equal(Math.ceil((need + 2 ** 30) / 2 ** 30), 2);
   const plenty = oomAdvice(vgg, m, 4 * 2 ** 30);
-  assert.match(plenty, /^4 GiB of swap is free, which this run should not exhaust; raise --memory/);
+  assert.match(plenty, /^4 GiB of swap is free, which this run should not exhaust; raise memory \(648 MiB fits the largest layer\)/);
   assert.doesNotMatch(plenty, /setup-swap/);
 });

@@ -4,13 +4,13 @@
 // with a printed reason only where the machine cannot (not root / no cgroup memory controller).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 import { detectCgroups } from '../../src/host/limiter.js';
 import { withSwap, swapBytes } from '../../src/host/swap.js';
 import { median } from '../../src/executor/run-network.js';
 import { startWorker, type LayerJob, type LayerTiming } from '../../src/executor/worker-client.js';
 import type { Layer } from '../../src/network/types.js';
+import { tempDirForFile } from '../helpers/tmp.js';
 
 const MiB = 2 ** 20;
 const cg = detectCgroups();
@@ -26,8 +26,7 @@ const layer: Layer = { type: 'dense', name: 'swap_probe_fc', inputs: ['x'], unit
 const job: LayerJob = { id: 'fc', layer, inputShapes: [[1, 8192]] };
 const REPS = 3;
 // A private weight cache on disk (not tmpfs), removed afterwards.
-const cacheDir = mkdtempSync(join('/var/tmp', 'memlat-swaptest-cache-'));
-test.after(() => rmSync(cacheDir, { recursive: true, force: true }));
+const cacheDir = tempDirForFile('memlat-swaptest-cache-', '/var/tmp');
 
 async function measureAt(limit: number | null): Promise<{ timings: LayerTiming[]; idle: number; group: string | null }> {
   const w = await startWorker({ memoryLimitBytes: limit, cacheDir });

@@ -5,8 +5,6 @@
 // Real worker processes, real cgroups (v1 here) and a swap file this test sets up and removes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { layerStats } from '../../src/features/layer.js';
 import { resolveNetwork } from '../../src/network/shapes.js';
 import { zooNetwork } from '../../src/network/zoo/index.js';
@@ -14,12 +12,12 @@ import { detectCgroups } from '../../src/host/limiter.js';
 import { runNetwork } from '../../src/executor/run-network.js';
 import { withSwap } from '../../src/host/swap.js';
 import { startWorker, type LayerJob, type LayerTiming } from '../../src/executor/worker-client.js';
+import { tempDirForFile } from '../helpers/tmp.js';
 
 const MiB = 2 ** 20;
 const cg = detectCgroups();
 const cgSkip = process.getuid?.() !== 0 || cg.version === null || !cg.writable ? 'needs root and a writable cgroup memory controller' : false;
-const cacheDir = mkdtempSync(join('/var/tmp', 'memlat-unloadtest-'));
-test.after(() => rmSync(cacheDir, { recursive: true, force: true }));
+const cacheDir = tempDirForFile('memlat-unloadtest-', '/var/tmp');
 
 // 4096x4096 fp32 weights + bias: 64 MiB + 16 KiB held in the weight buffer; 16 KiB in and out.
 const dense: LayerJob = { id: 'fc', layer: { type: 'dense', name: 'unload_fc', inputs: ['x'], units: 4096 }, inputShapes: [[1, 4096]] };

@@ -3,8 +3,7 @@
 // runtime's footprint is refused, and runNetwork's medians/totals are consistent with its raw passes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../src/errors.js';
 import type { Network } from '../../src/network/types.js';
@@ -12,10 +11,10 @@ import { resolveNetwork } from '../../src/network/shapes.js';
 import { detectCgroups } from '../../src/host/limiter.js';
 import { median, runNetwork } from '../../src/executor/run-network.js';
 import { startWorker, type LayerJob, type LayerTiming } from '../../src/executor/worker-client.js';
+import { tempDirForFile } from '../helpers/tmp.js';
 
 const MiB = 2 ** 20;
-const cacheDir = mkdtempSync(join(tmpdir(), 'memlat-workertest-'));
-test.after(() => rmSync(cacheDir, { recursive: true, force: true }));
+const cacheDir = tempDirForFile('memlat-workertest-');
 const cg = detectCgroups();
 const cgSkip = process.getuid?.() !== 0 || cg.version !== 1 || !cg.writable ? 'needs root and a writable cgroup v1 memory controller' : false;
 const relu: LayerJob = { id: 'relu', layer: { type: 'activation', fn: 'relu', name: 'r', inputs: ['x'] }, inputShapes: [[1, 64, 8, 8]] };
@@ -114,6 +113,6 @@ test('runNetwork refuses bad reps and missing swap with UserErrors', async () =>
     inputs: [{ name: 'x', shape: [1, 8192] }],
     layers: [{ type: 'dense', name: 'fc', inputs: ['x'], units: 262144 }], // 8 GiB of weights (never written: refused first)
   });
-  await assert.rejects(runNetwork(net, { memoryLimitBytes: null, reps: 0 }), /--reps 0/);
+  await assert.rejects(runNetwork(net, { memoryLimitBytes: null, reps: 0 }), /^UserError: reps 0: must be a positive integer, e\.g\. reps 5$/);
   await assert.rejects(runNetwork(net, { memoryLimitBytes: 256 * MiB, reps: 1 }), (e: unknown) => e instanceof UserError && /setup-swap/.test(e.message));
 });

@@ -5,11 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpuPeriodUs, cpuQuotaUs, emulationLabel, firstCpus, parseEmulation, sweepStaleEmulation } from '../../src/host/emulate.js';
 import { UserError } from '../../src/errors.js';
+import { withTempDir } from '../helpers/tmp.js';
 import { detectCgroups } from '../../src/host/limiter.js';
 import { repoRoot } from '../helpers/paths.js';
 
@@ -84,9 +84,8 @@ function runChild(env: Record<string, string>, file: string): { out: Record<stri
   return { out: line.startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : null, status: r.status, pid: r.pid ?? 0 };
 }
 
-test('an emulated machine: 1 CPU, half a core, disk throttled to 40 MiB/s; nothing left after exit', { skip }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'memlat-emu-'));
-  try {
+test('an emulated machine: 1 CPU, half a core, disk throttled to 40 MiB/s; nothing left after exit', { skip }, async () => {
+  await withTempDir('memlat-emu-', (dir) => {
     const base = runChild({}, join(dir, 'a.bin'));
     const emu = runChild({ MEMLAT_EMULATE: 'cpus=1,cpu=0.5,disk=40MiB/s', MEMLAT_CACHE: dir }, join(dir, 'b.bin'));
     assert.equal(emu.status, 0, JSON.stringify(emu));
@@ -107,9 +106,7 @@ test('an emulated machine: 1 CPU, half a core, disk throttled to 40 MiB/s; nothi
     assert.ok((e.readMiBs as number) > 40 * 0.6, `throttled read ${String(e.readMiBs)} MiB/s`);
     assert.ok((b.readMiBs as number) > 80, `unthrottled read ${String(b.readMiBs)} MiB/s`);
     for (const h of ['cpu', 'cpuset', 'blkio']) assert.equal(existsSync(`/sys/fs/cgroup/${h}/memlat-emu-${emu.pid}`), false, `${h} group left`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a group left by a killed process is swept at the next start', { skip }, () => {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,14 +17,14 @@ import {
   systemdRunArgv,
   SystemdRunLimiter,
 } from '../../src/host/limiter.js';
+import { makeTempDir, removeDir, withTempDir } from '../helpers/tmp.js';
 
 const cg = detectCgroups();
 const v1skip =
   process.getuid?.() !== 0 || cg.version !== 1 || !cg.writable ? `needs root on a cgroup v1 machine (found v${cg.version}, writable ${cg.writable})` : false;
 
-test('detectCgroups: v2 layout uses the root; v1 nests under this process memory cgroup', () => {
-  const root = mkdtempSync(join(tmpdir(), 'memlat-fakecg-'));
-  try {
+test('detectCgroups: v2 layout uses the root; v1 nests under this process memory cgroup', async () => {
+  await withTempDir('memlat-fakecg-', (root) => {
     writeFileSync(join(root, 'cgroup.controllers'), 'cpu memory io\n');
     assert.deepEqual(detectCgroups(root, '0::/user.slice/x.scope\n'), { version: 2, parentDir: root, writable: true });
     unlinkSync(join(root, 'cgroup.controllers'));
@@ -34,14 +34,11 @@ test('detectCgroups: v2 layout uses the root; v1 nests under this process memory
     assert.deepEqual(detectCgroups(root, self), { version: 1, parentDir: join(root, 'memory', 'a', 'b'), writable: true });
     rmSync(join(root, 'memory'), { recursive: true });
     assert.equal(detectCgroups(root, self).version, null);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
-test('cgroup v2 (fake cgroupfs): memory.max written, counters read, wrap argv', () => {
-  const root = mkdtempSync(join(tmpdir(), 'memlat-fakecg2-'));
-  try {
+test('cgroup v2 (fake cgroupfs): memory.max written, counters read, wrap argv', async () => {
+  await withTempDir('memlat-fakecg2-', (root) => {
     const lim = new CgroupV2Limiter(root);
     const g = lim.create(300 * 2 ** 20);
     assert.match(g.name, new RegExp(`^memlat-${process.pid}-\\d+$`));
@@ -55,13 +52,11 @@ test('cgroup v2 (fake cgroupfs): memory.max written, counters read, wrap argv', 
     for (const f of ['memory.max', 'memory.events']) unlinkSync(join(root, g.name, f));
     g.close();
     assert.equal(existsSync(join(root, g.name)), false);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test('cgroup v2 (fake cgroupfs): memory.swap.max reset to max where swap accounting exists', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'memlat-fakecg2s-'));
+  const dir = makeTempDir('memlat-fakecg2s-');
   class Exposed extends CgroupV2Limiter {
     apply(d: string, n: number): void {
       this.configure(d, n);
@@ -73,7 +68,7 @@ test('cgroup v2 (fake cgroupfs): memory.swap.max reset to max where swap account
     assert.equal(readFileSync(join(dir, 'memory.swap.max'), 'utf8'), 'max');
     assert.equal(readFileSync(join(dir, 'memory.max'), 'utf8'), String(123 * 4096));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   }
 });
 

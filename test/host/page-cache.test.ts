@@ -2,15 +2,14 @@
 // files are deterministic, cached by content hash and distinct per layer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, fsyncSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { cachedPages, evictFromPageCache } from '../../src/host/page-cache.js';
 import { ensureWeightFile, layerHash, readWeightFile } from '../../src/executor/weights.js';
 import type { Layer } from '../../src/network/types.js';
+import { tempDirForFile } from '../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'memlat-pc-'));
-test.after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDirForFile('memlat-pc-');
 
 function writeFile(path: string, bytes: number): void {
   const fd = openSync(path, 'w');

@@ -2,11 +2,11 @@
 // what memlat recorded; withSwap creates nothing when enough swap exists. Real swapon/swapoff (root).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { activeSwaps, readState, removeSwap, setupSwap, swapBytes, withSwap } from '../../src/host/swap.js';
 import { UserError } from '../../src/errors.js';
+import { makeTempDir, removeDir, withTempDir } from '../helpers/tmp.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root (swapon/swapoff)' : false;
 const MiB = 2 ** 20;
@@ -16,7 +16,7 @@ test('swapBytes parses /proc/meminfo', () => {
 });
 
 test('setupSwap / removeSwap: real swap file, recorded in the state file, removed exactly', { skip, timeout: 60_000 }, async () => {
-  const dir = mkdtempSync(join('/var/tmp', 'memlat-swaptest-'));
+  const dir = makeTempDir('memlat-swaptest-', '/var/tmp');
   const prevState = process.env.MEMLAT_STATE;
   process.env.MEMLAT_STATE = join(dir, 'state.json');
   try {
@@ -42,15 +42,12 @@ test('setupSwap / removeSwap: real swap file, recorded in the state file, remove
   } finally {
     if (prevState === undefined) delete process.env.MEMLAT_STATE;
     else process.env.MEMLAT_STATE = prevState;
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   }
 });
 
-test('setupSwap rejects a size too small to hold a swap header', { skip }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'memlat-swaptest-'));
-  try {
+test('setupSwap rejects a size too small to hold a swap header', { skip }, async () => {
+  await withTempDir('memlat-swaptest-', (dir) => {
     assert.throws(() => setupSwap(1000, join(dir, 's')), /at least 40KiB/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -6,7 +6,7 @@ import { Transfer } from '../../src/models/transfer.js';
 import { loadModel } from '../../src/models/index.js';
 import type { LayerObservation } from '../../src/models/observations.js';
 import type { ResolvedLayer } from '../../src/network/types.js';
-import { A, CONV, DENSE, resolved, StubModel } from './transfer-stub.js';
+import { A, CONV, DENSE, resolved, StubModel } from '../helpers/transfer-stub.js';
 
 const stub = new StubModel();
 const B = { ...A, id: 'hw-b', diskReadBytesPerSec: 0.5e9 };

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fitDefaultModel, pairedObservations } from '../../src/models/index.js';
 import { aggregateRows } from '../../src/models/observations.js';
 import { readDataset } from '../../src/dataset/files.js';
-import { HW_MAP, syntheticRows } from './synthetic.js';
+import { HW_MAP, syntheticRows } from '../helpers/synthetic.js';
 import { repoRoot } from '../helpers/paths.js';
 
 test('data with limited + unlimited pairs: fe-swap, no note', () => {

@@ -9,7 +9,7 @@ import { aggregateRows, type LayerObservation } from '../../src/models/observati
 import { FeSwapModel } from '../../src/models/fe-swap.js';
 import { fitFe } from '../../src/models/fe.js';
 import { UserError } from '../../src/errors.js';
-import { exactLaw, HW as HW0 } from './synthetic.js';
+import { exactLaw, HW as HW0 } from '../helpers/synthetic.js';
 
 const MiB = 2 ** 20;
 // A disk so fast that the ratio offset (time to read the working set once) is ~0: the law's

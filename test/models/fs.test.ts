@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fitModel, loadModel } from '../../src/models/index.js';
 import { aggregateRows } from '../../src/models/observations.js';
 import type { FsModel } from '../../src/models/fs.js';
-import { exactLaw, HW_MAP, syntheticRows } from './synthetic.js';
+import { exactLaw, HW_MAP, syntheticRows } from '../helpers/synthetic.js';
 
 const rows = syntheticRows(exactLaw);
 const obs = aggregateRows(rows, HW_MAP);

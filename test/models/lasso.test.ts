@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { alphaGrid, contiguousFolds, lasso, lassoCV, lassoPath, prepareDesign } from '../../src/models/lasso.js';
 import { ols } from '../../src/models/linear.js';
-import { assertClose, reference } from './reference.js';
+import { assertClose, reference } from '../helpers/reference.js';
 
 const L = reference.lasso;
 

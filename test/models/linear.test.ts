@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nnls, ols, wls } from '../../src/models/linear.js';
-import { assertClose, reference } from './reference.js';
+import { assertClose, reference } from '../helpers/reference.js';
 
 const R = reference;
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fitPca, pcaTransform } from '../../src/models/pca.js';
-import { assertClose, reference } from './reference.js';
+import { assertClose, reference } from '../helpers/reference.js';
 
 const P = reference.pca;
 

@@ -4,7 +4,7 @@ import { aggregateRows, observedMs, type LayerObservation } from '../../src/mode
 import { designRow, fitPhysical, physicalTerms, runFamily, loadPhysical, type RunFamily } from '../../src/models/physical.js';
 import { rooflineFor, loadRoofline } from '../../src/models/roofline.js';
 import { fitBoosted, loadBoosted } from '../../src/models/boosted.js';
-import { HW, HW_MAP, syntheticRows } from './synthetic.js';
+import { HW, HW_MAP, syntheticRows } from '../helpers/synthetic.js';
 import type { Target } from '../../src/models/types.js';
 
 const TRUE = {

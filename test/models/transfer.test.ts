@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isIdentityTransfer, TransferModel, transferRatios, transferSigma, TRANSFER_SIGMA_PER_LOG } from '../../src/models/transfer.js';
 import { layerStats } from '../../src/features/layer.js';
-import { A, CONV, DENSE, StubModel } from './transfer-stub.js';
+import { A, CONV, DENSE, StubModel } from '../helpers/transfer-stub.js';
 
 const MiB = 2 ** 20;
 const stub = new StubModel();

@@ -1,16 +1,15 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadNetwork, looksLikeCaffe } from '../../src/network/load.js';
 import { resolveNetwork } from '../../src/network/shapes.js';
 import { UserError } from '../../src/errors.js';
 import { smallCnn } from '../fixtures/onnx/make-fixtures.js';
 import { edgecaffeDir } from '../helpers/paths.js';
+import { tempDirForFile } from '../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'memlat-load-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDirForFile('memlat-load-');
 
 async function rejectsWith(p: Promise<unknown>, re: RegExp): Promise<void> {
   await assert.rejects(p, (e: unknown) => e instanceof UserError && re.test(e.message));

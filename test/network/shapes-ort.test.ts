@@ -2,7 +2,7 @@
  * Shape inference against the real thing: every case below is built as a single-layer ONNX graph
  * (src/network/onnx-layer.ts), run with onnxruntime, and the output dims it produces must equal
  * resolveLayerOutput's. The cases are the edges where frameworks differ: ceil rounding with the
- * last-window clip, asymmetric padding, dilation, groups, broadcasting, reshape 0/-1.
+ * last-window clip, asymmetric padding, dilation, groups, broadcasting, reshape 0/-1, slice clamping.
  * (For the ceil-mode clip case ONNX's static shape inference prints a warning that it expected 4x4:
  * onnxruntime's pooling kernel, like Caffe and PyTorch, really produces 3x3, as memlat says.)
  */
@@ -50,6 +50,10 @@ const CASES: [LayerBody, number[][]][] = [
   [{ type: 'layernorm' }, [[1, 4, 6]]],
   [{ type: 'lrn', size: 5 }, [[1, 8, 3, 3]]],
   [{ type: 'embedding', vocab: 11, dim: 4 }, [[2, 3]]],
+  [{ type: 'slice', starts: [1], ends: [6], axes: [1], steps: [2] }, [[1, 6]]],
+  [{ type: 'slice', starts: [-1], ends: [-100], axes: [1], steps: [-2] }, [[1, 5]]],
+  // a backward slice starting before the first element: ONNX clamps the start to 0 (one element)
+  [{ type: 'slice', starts: [-10], ends: [-10], axes: [1], steps: [-1] }, [[1, 4]]],
 ];
 
 test('resolveLayerOutput agrees with onnxruntime on every edge case', async () => {

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveLayerOutput, resolveNetwork, ShapeError, LAYER_TYPES } from '../../src/network/shapes.js';
+import { ShapeError } from '../../src/network/hyperparams.js';
+import { LAYER_TYPES } from '../../src/network/lists.js';
+import { resolveLayerOutput, resolveNetwork, sliceAxis } from '../../src/network/shapes.js';
 import type { Layer, Network } from '../../src/network/types.js';
 import { UserError } from '../../src/errors.js';
 
@@ -160,4 +162,14 @@ test('resolveNetwork: collects every problem, one line each, no cascades', () =>
     'layers[5] "ghost": input "nowhere" is neither a network input nor an earlier layer; known: data, conv1, conv2, conv3, after3, early',
     'layers[6] "conv1": name already used by layers[0]; layer names must be unique',
   ]);
+});
+
+test('sliceAxis: ONNX Slice clamping, forward and backward', () => {
+  assert.deepEqual(sliceAxis(6, 1, 6, 2), { start: 1, step: 2, count: 3 }); // 1, 3, 5
+  assert.deepEqual(sliceAxis(6, -2, 100, 1), { start: 4, step: 1, count: 2 }); // 4, 5
+  assert.deepEqual(sliceAxis(5, -1, -100, -2), { start: 4, step: -2, count: 3 }); // 4, 2, 0
+  // backward from before the first element: the start clamps to 0, the end to -1 -> element 0 only
+  assert.deepEqual(sliceAxis(4, -10, -10, -1), { start: 0, step: -1, count: 1 });
+  assert.deepEqual(sliceAxis(4, 3, 3, 1), { start: 3, step: 1, count: 0 });
+  assert.throws(() => sliceAxis(4, 0, 4, 0), ShapeError);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { UserError } from '../../src/errors.js';
 import { mulberry32 } from '../../src/models/target.js';
 import { calibrateNetworkTotals, loadBundle } from '../../src/predict/bundle.js';
-import { HW, testBundleJson } from './fixture.js';
+import { HW, testBundleJson } from '../helpers/bundle-fixture.js';
 
 function normal(rnd: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());

@@ -10,7 +10,7 @@ import { logSpace } from '../../src/predict/curve.js';
 import { minMemory } from '../../src/predict/min-memory.js';
 import { MEMORY_UNCERTAINTY, predictNetwork, prepareNetwork } from '../../src/predict/predict.js';
 import { readModelBundle } from '../../src/predict/model-bundle.js';
-import { testBundle } from './fixture.js';
+import { testBundle } from '../helpers/bundle-fixture.js';
 
 /** A chain of `n` layers: dense layers cycling through four widths (16-256 MiB of weights), each followed by a ReLU. */
 function bigNetwork(n: number): ResolvedNetwork {

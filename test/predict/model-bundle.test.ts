@@ -1,18 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundledModelNames, bundledModelsDir, readHardwareFile, readModelBundle, resolveModelPath } from '../../src/predict/model-bundle.js';
 import { repoRoot } from '../helpers/paths.js';
-import { HW, testBundleJson } from './fixture.js';
+import { HW, testBundleJson } from '../helpers/bundle-fixture.js';
+import { tempDirForFile } from '../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'memlat-model-bundle-'));
+const dir = tempDirForFile('memlat-model-bundle-');
 const models = join(dir, 'models');
 mkdirSync(models);
 writeFileSync(join(models, 'default.json'), JSON.stringify(testBundleJson()));
 writeFileSync(join(models, 'small.json'), JSON.stringify(testBundleJson(false)));
-test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('bundled models live in the package data/models directory', () => {
   assert.equal(bundledModelsDir(), join(repoRoot, 'data', 'models'));

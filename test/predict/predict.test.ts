@@ -7,7 +7,7 @@ import { zooNetwork } from '../../src/network/zoo/index.js';
 import { latencyCurve, logSpace, saturationPoint } from '../../src/predict/curve.js';
 import { minMemory } from '../../src/predict/min-memory.js';
 import { MEMORY_UNCERTAINTY, predictNetwork } from '../../src/predict/predict.js';
-import { HW, testBundle } from './fixture.js';
+import { HW, testBundle } from '../helpers/bundle-fixture.js';
 
 const MiB = 2 ** 20;
 const bundle = testBundle();
@@ -144,7 +144,8 @@ test('minMemory: agrees with predictNetwork at the answer and one byte below; nu
   assert.throws(() => minMemory(vgg, bundle, 0), /^UserError: target 0 ms: give a positive time/);
 });
 
-test('a 100-point curve of a 100-layer network takes well under a second', () => {
+// Its time is measured by `npm run bench` (docs/BENCHMARKS.md, section 5), not asserted here.
+test('a 100-point curve of a 100-layer network: 100 points over the asked range', () => {
   // A 100-layer chain: 50 convs and 50 ReLUs.
   const layers: Network['layers'] = [];
   for (let i = 0; i < 50; i++) {
@@ -154,10 +155,10 @@ test('a 100-point curve of a 100-layer network takes well under a second', () =>
   const rn = resolveNetwork({ name: 'chain100', inputs: [{ name: 'x', shape: [1, 64, 56, 56] }], layers });
   assert.equal(rn.layers.length, 100);
   latencyCurve(rn, bundle, { fromBytes: 64 * MiB, toBytes: 8 * 2 ** 30, points: 10 }); // warm-up
-  const t0 = performance.now();
   const c = latencyCurve(rn, bundle, { fromBytes: 64 * MiB, toBytes: 8 * 2 ** 30, points: 100 });
-  const ms = performance.now() - t0;
   assert.equal(c.points.length, 100);
-  assert.ok(ms < 500, `100x100 curve took ${ms.toFixed(1)} ms`);
-  console.log(`# 100-point curve, 100 layers: ${ms.toFixed(1)} ms`);
+  assert.equal(c.fromBytes, Math.max(64 * MiB, c.fromBytes)); // raised to what the runtime needs, never lowered
+  assert.equal(c.points[0]!.memoryBytes, c.fromBytes);
+  assert.equal(c.points.at(-1)!.memoryBytes, 8 * 2 ** 30);
+  assert.ok(c.points.every((p, i) => i === 0 || p.memoryBytes > c.points[i - 1]!.memoryBytes), 'memory rises along the curve');
 });

@@ -5,11 +5,10 @@
  * CLI: predict --json on a machine whose cached fingerprint differs in disk bandwidth, --hardware
  * planning, and the model location. Every path is under a temporary HOME / XDG / cache folder.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HardwareFingerprint } from '../../src/dataset/schema.js';
 import { loadBundle } from '../../src/predict/bundle.js';
@@ -27,10 +26,10 @@ import {
   writeCachedFingerprint,
 } from '../../src/predict/user-files.js';
 import { repoRoot } from '../helpers/paths.js';
-import { testBundleJson } from './fixture.js';
+import { testBundleJson } from '../helpers/bundle-fixture.js';
+import { tempDirForFile } from '../helpers/tmp.js';
 
-const root = mkdtempSync(join(tmpdir(), 'memlat-user-files-'));
-after(() => rmSync(root, { recursive: true, force: true }));
+const root = tempDirForFile('memlat-user-files-');
 let n = 0;
 /** A fresh HOME, XDG config folder and cache folder. */
 function fresh(): { home: string; xdg: string; cache: string } {

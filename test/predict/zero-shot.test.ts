@@ -4,7 +4,7 @@ import { normalQuantile, ratesDiffer, transferBundle, widenCalibration } from '.
 import { predictNetwork } from '../../src/predict/predict.js';
 import { resolveNetwork } from '../../src/network/shapes.js';
 import { zooNetwork } from '../../src/network/zoo/index.js';
-import { HW, testBundle } from './fixture.js';
+import { HW, testBundle } from '../helpers/bundle-fixture.js';
 
 test('identical fingerprints change nothing, bit for bit (the same bundle object)', () => {
   const b = testBundle();

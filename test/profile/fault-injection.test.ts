@@ -6,8 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measurementKey } from '../../src/profile/plan.js';
@@ -17,19 +16,20 @@ import { detectCgroups, pidAlive } from '../../src/host/limiter.js';
 import { sweepLeftovers } from '../../src/executor/leftovers.js';
 import { profileSession } from '../../src/profile/session.js';
 import { UserError } from '../../src/errors.js';
-import { fakeStartWorker } from './fake-worker.js';
-import { killTestPlan } from './kill-plan.js';
+import { fakeStartWorker } from '../helpers/fake-worker.js';
+import { killTestPlan } from '../helpers/kill-plan.js';
+import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 const cg = detectCgroups();
 const withCgroup = process.getuid?.() === 0 && cg.version === 1 && cg.writable;
-const child = fileURLToPath(new URL('./fault-child.js', import.meta.url));
+const child = fileURLToPath(new URL('../helpers/fault-child.js', import.meta.url));
 
 async function rowsOnDisk(out: string): Promise<number> {
   return existsSync(out) ? (await readFile(out, 'utf8')).split('\n').length - 2 : 0;
 }
 
 test('kill -9 of a profile at a random point, then resume: lock taken over, cgroup removed, every row once', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'memlat-fault-'));
+  const dir = makeTempDir('memlat-fault-');
   let group = '-';
   try {
     const out = join(dir, 'rows.csv');
@@ -78,12 +78,12 @@ test('kill -9 of a profile at a random point, then resume: lock taken over, cgro
       await new Promise((r) => setTimeout(r, 100));
       rmdirSync(group);
     }
-    await rm(dir, { recursive: true, force: true });
+    removeDir(dir);
   }
 });
 
 test('two writers on one dataset: the second is refused naming the first pid, before measuring anything', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'memlat-2w-'));
+  const dir = makeTempDir('memlat-2w-');
   const other = spawn('sleep', ['60'], { stdio: 'ignore' });
   try {
     const out = join(dir, 'rows.csv');
@@ -113,6 +113,6 @@ test('two writers on one dataset: the second is refused naming the first pid, be
     assert.equal(existsSync(`${out}.lock`), false);
   } finally {
     other.kill('SIGKILL');
-    await rm(dir, { recursive: true, force: true });
+    removeDir(dir);
   }
 });

@@ -2,26 +2,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measurementKey } from '../../src/profile/plan.js';
 import { runProfile } from '../../src/profile/run.js';
 import { openRowWriter, readDataset } from '../../src/dataset/files.js';
-import { fakeStartWorker, fakeTiming } from './fake-worker.js';
-import { killTestPlan } from './kill-plan.js';
+import { fakeStartWorker, fakeTiming } from '../helpers/fake-worker.js';
+import { killTestPlan } from '../helpers/kill-plan.js';
+import { withTempDir } from '../helpers/tmp.js';
 
 /** node argv running the child: compiled .js, or the .ts through tsx. */
 function childArgs(): string[] {
-  const js = fileURLToPath(new URL('./kill-child.js', import.meta.url));
+  const js = fileURLToPath(new URL('../helpers/kill-child.js', import.meta.url));
   if (existsSync(js)) return [js];
-  return ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./kill-child.ts', import.meta.url))];
+  return ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../helpers/kill-child.ts', import.meta.url))];
 }
 
 test('SIGKILL a profiling process mid-run, resume with the same plan: no row lost or duplicated', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'memlat-kill-'));
-  try {
+  await withTempDir('memlat-kill-', async (dir) => {
     const out = join(dir, 'rows.csv');
     const child = spawn(process.execPath, [...childArgs(), out], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -58,7 +57,5 @@ test('SIGKILL a profiling process mid-run, resume with the same plan: no row los
         assert.equal(r.runMs, fakeTiming(j.id, rep).runMs);
       }
     }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });

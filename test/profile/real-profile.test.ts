@@ -1,7 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPlan, measurementKey } from '../../src/profile/plan.js';
 import { runProfile } from '../../src/profile/run.js';
@@ -10,6 +8,7 @@ import { startWorker } from '../../src/executor/worker-client.js';
 import { existsSync } from 'node:fs';
 import { defaultCacheDir, layerHash } from '../../src/executor/weights.js';
 import { layerWeightSpecs, weightFileBytes } from '../../src/network/onnx-layer.js';
+import { withTempDir } from '../helpers/tmp.js';
 
 /** Can this machine start a memory-limited worker? (root + a cgroup hierarchy, or systemd-run.) */
 async function canLimit(cacheDir: string): Promise<string | null> {
@@ -23,8 +22,7 @@ async function canLimit(cacheDir: string): Promise<string | null> {
 }
 
 test('real worker: a small profile aborted mid-run and resumed has every row once, with real timings', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'memlat-realprof-'));
-  try {
+  await withTempDir('memlat-realprof-', async (dir) => {
     const cacheDir = join(dir, 'cache');
     const why = await canLimit(cacheDir);
     if (why) {
@@ -70,7 +68,5 @@ test('real worker: a small profile aborted mid-run and resumed has every row onc
       assert.ok(r.loadMs >= 0 && r.unloadMs !== null && r.unloadMs >= 0);
       assert.ok(!r.oom);
     }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { resolveNetwork } from '../../src/network/shapes.js';
 import type { Network } from '../../src/network/types.js';
 import { largestWorkingSetBytes, oomRow, oomRunDocument, validationLevels, validationRows } from '../../src/profile/validation.js';
-import { fakeTiming } from './fake-worker.js';
+import { fakeTiming } from '../helpers/fake-worker.js';
 
 const MiB = 1024 * 1024;
 // dense 1024 -> 4096: weights (1024*4096 + 4096) * 4 = 16,793,600 B; input 4096 B; output 16384 B.

@@ -7,8 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { aggregateRows } from '../../src/models/observations.js';
@@ -17,8 +16,9 @@ import { zooNetwork } from '../../src/network/zoo/index.js';
 import { latencyCurve } from '../../src/predict/curve.js';
 import { predictNetwork } from '../../src/predict/predict.js';
 import { evaluateOnObservations, reportHtml } from '../../src/report/report.js';
-import { HW_MAP, syntheticRows } from '../models/synthetic.js';
-import { testBundle } from '../predict/fixture.js';
+import { HW_MAP, syntheticRows } from '../helpers/synthetic.js';
+import { testBundle } from '../helpers/bundle-fixture.js';
+import { withTempDir } from '../helpers/tmp.js';
 
 function findChromium(): string | null {
   // MEMLAT_CHROMIUM, when set, is the only candidate (set it to a missing path to force the skip).
@@ -75,7 +75,7 @@ interface ChartFacts {
   legendItems: number;
 }
 
-test('the HTML report renders in headless chromium with every chart and the expected marks', (t) => {
+test('the HTML report renders in headless chromium with every chart and the expected marks', async (t) => {
   const chromium = findChromium();
   if (!chromium) {
     console.log('# skipped: no chromium found (install the Debian package: apt-get install -y chromium, or set MEMLAT_CHROMIUM)');
@@ -90,8 +90,7 @@ test('the HTML report renders in headless chromium with every chart and the expe
   const html = reportHtml({ bundle, modelArg: 'test-bundle.json', evaluation: { dataPath: 'rows.csv', result }, prediction, curve, generatedAt: '2026-11-26T00:00:00Z' });
   assert.ok(!/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/.test(html), 'the report itself is self-contained: no script, no external URL');
 
-  const dir = mkdtempSync(join(tmpdir(), 'memlat-report-browser-'));
-  try {
+  await withTempDir('memlat-report-browser-', (dir) => {
     const page = join(dir, 'report.html');
     writeFileSync(page, html.replace('</body>', `${FACTS_SCRIPT}</body>`));
     const r = spawnSync(
@@ -127,7 +126,5 @@ test('the HTML report renders in headless chromium with every chart and the expe
     assert.ok(cv.lineLengths[0]! > 500, `curve path length ${cv.lineLengths[0]}`);
     assert.equal(cv.bands, 1);
     assert.equal(cv.markers, 2);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -67,7 +67,7 @@ test('evaluateOnObservations: errors, bias and within-20% per memory level by ha
 });
 
 test('reportHtml: large datasets are thinned to at most MAX_SCATTER_POINTS circles, evenly', async () => {
-  const { testBundle } = await import('../predict/fixture.js');
+  const { testBundle } = await import('../helpers/bundle-fixture.js');
   const { resolveNetwork } = await import('../../src/network/shapes.js');
   const { zooNetwork } = await import('../../src/network/zoo/index.js');
   const { predictNetwork } = await import('../../src/predict/predict.js');

@@ -5,8 +5,9 @@
  * printing only; the work is the library's run (src/api.ts; onnxruntime is loaded only then).
  */
 import type { Command } from 'commander';
+import type { UserError } from '../../errors.js';
 import { formatBytes } from '../../units.js';
-import { collectDim, memoryOption, optionalPositiveInt, parseInteger, withFlagNames } from '../options.js';
+import { collectDim, flagName, memoryOption, optionalPositiveInt, parseInteger, withFlagNames } from '../options.js';
 
 const f1 = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 
@@ -40,8 +41,15 @@ export function register(program: Command): void {
         ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}),
         onWarning: (w) => process.stderr.write(`memlat: warning: ${w}\n`),
         onEvent: (m) => process.stderr.write(`memlat run: ${m}\n`),
-        // an OOM kill: with --json, print the kill and the passes that finished, then fail as before
-        ...(o.json ? { onOom: (doc: unknown) => process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`) } : {}),
+        // an OOM kill: with --json, print the kill and the passes that finished (its message naming flags), then fail as before
+        ...(o.json
+          ? {
+              onOom: (doc: unknown, e: UserError) => {
+                const shown = e.render ? { ...(doc as object), message: e.render(flagName).join('\n') } : doc;
+                process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+              },
+            }
+          : {}),
       });
       if (o.json) {
         const { passes: _passes, ...doc } = r;

@@ -15,8 +15,8 @@
  * output shape comes from the model's value_info / graph outputs. Pure: bytes in, Network out.
  *
  * This file drives the import; the steps live in ./onnx/ by job: context.ts (state and shared helpers),
- * inputs.ts, constants.ts (Constant nodes, folding), ops/ (the op -> layer mapper table, by op family),
- * padding.ts and fusion.ts.
+ * inputs.ts, constants.ts (Constant nodes, folding) with fold.ts (the general constant evaluator),
+ * ops/ (the op -> layer mapper table, by op family), padding.ts and fusion.ts.
  */
 import { UserError } from '../../errors.js';
 import { decodeOnnx, type OnnxDim, type OnnxNode } from '../../onnx/model.js';

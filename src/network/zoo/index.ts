@@ -2,7 +2,7 @@
  * The zoo: real architectures addressable by name, built as plain Network descriptions (batch 1,
  * 224x224 RGB images unless stated), so `memlat describe resnet50` and the predictor work without a
  * model file. Each family lives in its own file and mirrors a published reference implementation
- * (torchvision for the CNNs, Hugging Face BertModel for BERT); test/zoo checks every network's total
+ * (torchvision for the CNNs, Hugging Face BertModel for BERT); test/network/zoo checks every network's total
  * parameters and MACs against the published figures.
  *
  * Names are case-insensitive and ignore '-', '_', '.' and spaces, so "ResNet-50", "resnet_50" and

@@ -2,12 +2,12 @@
  * Constants during import: Constant nodes, and folding of nodes whose inputs are all constants. The
  * shape-element path here remembers which activation dim each entry of a shape vector came from (so
  * `x.view(x.size(0), -1)` keeps its batch adjustable); everything else goes to the general evaluator
- * of ../onnx-fold.ts. Pure.
+ * of ./fold.ts. Pure.
  */
 import { UserError } from '../../../errors.js';
-import { numElements } from '../../../units.js';
 import { attr, attrFloat, attrInt, attrInts, tensorValues, type OnnxNode } from '../../../onnx/model.js';
-import { foldNode, isFloatType, squeezeDims } from '../onnx-fold.js';
+import { foldNode, isFloatType, reshapeDims, squeezeDims } from './fold.js';
+import { sliceAxis } from '../../shapes.js';
 import type { ImportContext, ShapeElem, Value } from './context.js';
 
 /** Ops that fold away when all their inputs are constants. */
@@ -45,7 +45,7 @@ export function constantNode(ctx: ImportContext, node: OnnxNode): void {
 /**
  * Folds a node whose inputs are all constants: the shape-element path (which remembers which
  * activation dim a shape entry came from) when a shape vector is involved, else the general
- * evaluator of onnx-fold.ts. The result remembers the float initializers it was computed from.
+ * evaluator of fold.ts. The result remembers the float initializers it was computed from.
  */
 export function foldAll(ctx: ImportContext, node: OnnxNode, ins: (Value | undefined)[]): Value | undefined {
   const op = node.op_type ?? '';
@@ -84,11 +84,7 @@ export function foldShape(node: OnnxNode, ins: (Value | undefined)[]): Value | u
     case 'Reshape': {
       const s = c[1]?.values;
       if (!s) return undefined;
-      const total = numElements(a.dims);
-      const known = s.map((d, k) => (d === 0 ? (a.dims[k] ?? 1) : d));
-      const rest = numElements(known.filter((d) => d !== -1));
-      const dims = known.map((d) => (d === -1 ? total / rest : d));
-      const r: Value = { kind: 'const', dims };
+      const r: Value = { kind: 'const', dims: reshapeDims(a.dims, s) };
       if (a.values) r.values = a.values;
       return r;
     }
@@ -136,15 +132,10 @@ export function foldShape(node: OnnxNode, ins: (Value | undefined)[]): Value | u
         const axis = axes[k]! < 0 ? axes[k]! + r : axes[k]!;
         const n = a.dims[axis];
         const step = steps[k]!;
-        if (n === undefined || step === 0) return undefined;
-        const norm = (v: number): number => (v < 0 ? v + n : v);
-        const lo = step > 0 ? 0 : -1;
-        const hi = step > 0 ? n : n - 1;
-        const start = Math.max(step > 0 ? 0 : 0, Math.min(step > 0 ? n : n - 1, norm(starts[k]!)));
-        const end = Math.max(lo, Math.min(hi, norm(ends[k]!)));
-        const count = Math.max(0, Math.ceil((end - start) / step));
-        dims[axis] = count;
-        picks.push({ axis, start, step, count });
+        if (n === undefined || step === 0 || !Number.isInteger(step)) return undefined;
+        const pick = sliceAxis(n, starts[k]!, ends[k]!, step);
+        dims[axis] = pick.count;
+        picks.push({ axis, ...pick });
       }
       const e = elems(a);
       if (!e || r !== 1) return { kind: 'const', dims }; // e.g. position ids sliced to the sequence length

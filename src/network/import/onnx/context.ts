@@ -4,7 +4,7 @@
  * inferred shapes, name de-duplication, and the bookkeeping of parameters already counted.
  *
  * The steps live beside this file by job: inputs.ts (graph inputs and symbolic dims), constants.ts
- * (Constant nodes and folding), ops/ (the op -> layer mappers), padding.ts (pads, auto_pad, folded Pad
+ * (Constant nodes and folding) with fold.ts (the general constant evaluator), ops/ (the op -> layer mappers), padding.ts (pads, auto_pad, folded Pad
  * nodes) and fusion.ts (decomposed LayerNorm and GELU). ../onnx.ts drives them. Pure.
  */
 import { UserError } from '../../../errors.js';

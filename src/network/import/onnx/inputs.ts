@@ -6,7 +6,7 @@ import { UserError } from '../../../errors.js';
 import { numElements } from '../../../units.js';
 import { tensorValues } from '../../../onnx/model.js';
 import type { DType, TensorSpec } from '../../types.js';
-import { isFloatType } from '../onnx-fold.js';
+import { isFloatType } from './fold.js';
 import type { ImportContext, Value } from './context.js';
 
 const DTYPES: Record<number, DType> = { 1: 'fp32', 10: 'fp16', 7: 'int64', 6: 'int32', 3: 'int8' };

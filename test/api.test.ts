@@ -1,21 +1,20 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as memlat from '../../src/index.js';
-import { resolveNetwork } from '../../src/network/shapes.js';
-import { zooNetwork } from '../../src/network/zoo/index.js';
-import { predictNetwork } from '../../src/predict/predict.js';
-import { latencyCurve } from '../../src/predict/curve.js';
-import { minMemory as minMemoryOfResolved } from '../../src/predict/min-memory.js';
-import { testBundle, testBundleJson } from './fixture.js';
-import { HW_MAP, syntheticRows } from '../models/synthetic.js';
+import * as memlat from '../src/index.js';
+import { resolveNetwork } from '../src/network/shapes.js';
+import { zooNetwork } from '../src/network/zoo/index.js';
+import { predictNetwork } from '../src/predict/predict.js';
+import { latencyCurve } from '../src/predict/curve.js';
+import { minMemory as minMemoryOfResolved } from '../src/predict/min-memory.js';
+import { testBundle, testBundleJson } from './helpers/bundle-fixture.js';
+import { HW_MAP, syntheticRows } from './helpers/synthetic.js';
+import { tempDirForFile } from './helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'memlat-api-'));
+const dir = tempDirForFile('memlat-api-');
 const bundlePath = join(dir, 'bundle.json');
 writeFileSync(bundlePath, JSON.stringify(testBundleJson()));
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('api.describe: resnet50 totals are the published ones', async () => {
   const d = await memlat.describe('resnet50');

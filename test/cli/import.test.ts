@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
@@ -9,6 +8,7 @@ import { register } from '../../src/cli/commands/import.js';
 import { readDataset } from '../../src/dataset/files.js';
 import { UserError } from '../../src/errors.js';
 import { edgecaffeDir } from '../helpers/paths.js';
+import { withTempDir } from '../helpers/tmp.js';
 
 async function cli(args: string[]): Promise<void> {
   const program = new Command().exitOverride();
@@ -17,8 +17,7 @@ async function cli(args: string[]): Promise<void> {
 }
 
 test('memlat import edgecaffe writes rows, fingerprint and pipeline table; export --parquet reads back', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'memlat-cli-'));
-  try {
+  await withTempDir('memlat-cli-', async (dir) => {
     const out = join(dir, 'ec.csv.gz');
     await cli(['import', 'edgecaffe', edgecaffeDir, '--out', out]);
     const { rows, hardware } = await readDataset(out);
@@ -39,7 +38,5 @@ test('memlat import edgecaffe writes rows, fingerprint and pipeline table; expor
     await assert.rejects(cli(['import', 'edgecaffe', join(dir, 'nothing'), '--out', join(dir, 'x.csv')]),
       (e: unknown) => e instanceof UserError && /edgecaffe directory .*nothing: not found/.test(e.message));
     await assert.rejects(cli(['import', 'edgecaffe', edgecaffeDir, '--out', join(dir, 'x.txt')]), /--out .*x\.txt: must end in \.csv/);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });

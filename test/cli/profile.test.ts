@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { register } from '../../src/cli/commands/profile.js';
 import { UserError } from '../../src/errors.js';
+import { withTempDir } from '../helpers/tmp.js';
 
 async function cli(args: string[]): Promise<void> {
   const program = new Command().exitOverride();
@@ -23,8 +23,7 @@ test('memlat profile: bad flags are UserErrors naming the flag and the fix', asy
 });
 
 test('memlat profile: resuming with different plan flags is refused with the stored values', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'memlat-cliprof-'));
-  try {
+  await withTempDir('memlat-cliprof-', async (dir) => {
     const out = join(dir, 'rows.csv');
     await writeFile(join(dir, 'rows.plan.json'), JSON.stringify({
       format: 'memlat-profile-plan@1', seed: 7, levels: [4, 1.5, 1, 0.75, 0.5, 0.25], unlimited: true, idleBytes: 100 * 2 ** 20,
@@ -35,7 +34,5 @@ test('memlat profile: resuming with different plan flags is refused with the sto
       isUser(/--out .*rows\.csv: was profiled with --seed 7 --levels 4,1\.5,1,0\.75,0\.5,0\.25 \(see .*rows\.plan\.json\); resume with those flags/));
     // The matching flags pass (dry run: plan only).
     await cli(['--out', out, '--seed', '7', '--levels', '4,1.5,1,0.75,0.5,0.25', '--threads', '2', '--layers', '10', '--dry-run']);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });

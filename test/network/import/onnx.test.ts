@@ -1,16 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { importOnnx } from '../../src/network/import/onnx.js';
-import { resolveNetwork } from '../../src/network/shapes.js';
-import { validateNetwork } from '../../src/network/validate.js';
-import { layerStats, networkStats } from '../../src/features/layer.js';
-import { UserError } from '../../src/errors.js';
-import type { Layer, Network, ResolvedNetwork } from '../../src/network/types.js';
-import { fixturesDir } from '../helpers/paths.js';
+import { importOnnx } from '../../../src/network/import/onnx.js';
+import { resolveNetwork } from '../../../src/network/shapes.js';
+import { validateNetwork } from '../../../src/network/validate.js';
+import { layerStats, networkStats } from '../../../src/features/layer.js';
+import { UserError } from '../../../src/errors.js';
+import type { Layer, Network, ResolvedNetwork } from '../../../src/network/types.js';
+import { fixturesDir } from '../../helpers/paths.js';
 import {
   allFixtures,
   attentionBlock,
@@ -24,12 +23,12 @@ import {
   torchFlatten,
   unknownOps,
   type Fixture,
-} from '../fixtures/onnx/make-fixtures.js';
+} from '../../fixtures/onnx/make-fixtures.js';
+import { withTempDir } from '../../helpers/tmp.js';
 
 /** Loads the model in onnxruntime (from a temp dir, with its external data if any), runs it on zeros, returns output dims. */
 async function runOnOrt(fx: Fixture, feedDims?: Record<string, number[]>): Promise<number[][]> {
-  const dir = mkdtempSync(join(tmpdir(), 'memlat-onnx-'));
-  try {
+  return withTempDir('memlat-onnx-', async (dir) => {
     const path = join(dir, 'model.onnx');
     writeFileSync(path, fx.bytes);
     if (fx.external) writeFileSync(join(dir, fx.external.file), fx.external.bytes);
@@ -43,9 +42,7 @@ async function runOnOrt(fx: Fixture, feedDims?: Record<string, number[]>): Promi
     const out = await session.run(feeds);
     await session.release();
     return session.outputNames.map((o) => [...out[o]!.dims]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 function byName(net: Network): Map<string, Layer> {

@@ -1,11 +1,11 @@
 /**
  * A real model bundle for predict tests: model FE fitted on the synthetic rows of
- * test/models/synthetic.ts (times follow a known law that rises with swapped bytes), paired with
+ * test/helpers/synthetic.ts (times follow a known law that rises with swapped bytes), paired with
  * the synthetic hardware, with and without a calibration.
  */
 import { fitModel } from '../../src/models/index.js';
 import { BUNDLE_FORMAT, loadBundle, type LoadedBundle, type ModelBundle } from '../../src/predict/bundle.js';
-import { HW, HW_MAP, syntheticRows } from '../models/synthetic.js';
+import { HW, HW_MAP, syntheticRows } from './synthetic.js';
 
 export { HW };
 

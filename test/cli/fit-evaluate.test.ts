@@ -1,19 +1,18 @@
 // `memlat fit` and `memlat evaluate` end to end through runCli on a synthetic dataset file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { captureCli } from '../helpers/cli.js';
 import { writeDataset } from '../../src/dataset/files.js';
 import { loadBundle } from '../../src/predict/bundle.js';
 import { aggregateRows } from '../../src/models/observations.js';
-import { exactLaw, HW, HW_MAP, syntheticRows } from '../models/synthetic.js';
+import { exactLaw, HW, HW_MAP, syntheticRows } from '../helpers/synthetic.js';
+import { tempDirForFile } from '../helpers/tmp.js';
 
 const capture = captureCli;
 
-const dir = mkdtempSync(join(tmpdir(), 'memlat-fit-'));
-test.after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDirForFile('memlat-fit-');
 const data = join(dir, 'rows.csv');
 const rows = syntheticRows(exactLaw);
 

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { register } from '../../src/cli/commands/validate.js';
 import { readDataset } from '../../src/dataset/files.js';
+import { withTempDir } from '../helpers/tmp.js';
 
 async function cli(args: string[]): Promise<void> {
   const program = new Command().exitOverride();
@@ -14,8 +14,7 @@ async function cli(args: string[]): Promise<void> {
 }
 
 test('memlat validate-runs: a network run whole, every pass stored as rows + summary; rerun skips it', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'memlat-val-'));
-  try {
+  await withTempDir('memlat-val-', async (dir) => {
     const netPath = join(dir, 'mlp.json');
     await writeFile(netPath, JSON.stringify({
       format: 'memlat-network@1', name: 'mlp', inputs: [{ name: 'x', shape: [1, 256] }],
@@ -42,7 +41,5 @@ test('memlat validate-runs: a network run whole, every pass stored as rows + sum
     assert.equal(summary[0]!.result.layers.length, 3);
     await cli(args); // already done: nothing added
     assert.equal((await readDataset(join(out, 'rows.csv'))).rows.length, 6);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });

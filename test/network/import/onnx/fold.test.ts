@@ -1,9 +1,9 @@
-// Constant folding of single ONNX nodes (src/network/import/onnx-fold.ts), values checked by hand
+// Constant folding of single ONNX nodes (src/network/import/onnx/fold.ts), values checked by hand
 // (numpy semantics: broadcasting, Gather along an axis, Slice with negative steps, Mod's sign).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { foldNode, type ConstTensor } from '../../src/network/import/onnx-fold.js';
-import type { OnnxAttribute, OnnxNode } from '../../src/onnx/model.js';
+import { foldNode, type ConstTensor } from '../../../../src/network/import/onnx/fold.js';
+import type { OnnxAttribute, OnnxNode } from '../../../../src/onnx/model.js';
 
 const ints = (name: string, v: number[]): OnnxAttribute => ({ name, type: 7, ints: v, floats: [] });
 const int = (name: string, v: number): OnnxAttribute => ({ name, type: 2, i: v, ints: [], floats: [] });

@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { importCaffe } from '../../src/network/import/caffe.js';
-import { parseTextProto } from '../../src/network/import/prototxt.js';
-import { resolveNetwork } from '../../src/network/shapes.js';
-import { validateNetwork } from '../../src/network/validate.js';
-import { layerStats } from '../../src/features/layer.js';
-import { UserError } from '../../src/errors.js';
-import type { Layer } from '../../src/network/types.js';
-import { edgecaffeDir } from '../helpers/paths.js';
+import { importCaffe } from '../../../src/network/import/caffe.js';
+import { parseTextProto } from '../../../src/network/import/prototxt.js';
+import { resolveNetwork } from '../../../src/network/shapes.js';
+import { validateNetwork } from '../../../src/network/validate.js';
+import { layerStats } from '../../../src/features/layer.js';
+import { UserError } from '../../../src/errors.js';
+import type { Layer } from '../../../src/network/types.js';
+import { edgecaffeDir } from '../../helpers/paths.js';
 
 interface YamlLayer {
   name: string;

@@ -6,8 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { resolveNetwork } from '../../src/network/shapes.js';
@@ -18,11 +17,12 @@ import { minMemory } from '../../src/predict/min-memory.js';
 import { predictNetwork } from '../../src/predict/predict.js';
 import { repoRoot } from '../helpers/paths.js';
 import { writeDataset } from '../../src/dataset/files.js';
-import { HW, syntheticRows } from '../models/synthetic.js';
-import { testBundleJson } from './fixture.js';
+import { HW, syntheticRows } from '../helpers/synthetic.js';
+import { testBundleJson } from '../helpers/bundle-fixture.js';
+import { tempDirForFile } from '../helpers/tmp.js';
 
 const fromSource = import.meta.url.endsWith('.ts');
-const dir = mkdtempSync(join(tmpdir(), 'memlat-predict-cli-'));
+const dir = tempDirForFile('memlat-predict-cli-');
 const bundlePath = join(dir, 'bundle.json');
 writeFileSync(bundlePath, JSON.stringify(testBundleJson()));
 const loadsFile = join(dir, 'loads.txt');
@@ -41,7 +41,6 @@ const require = createRequire(import.meta.url);
 process.on('exit', () => appendFileSync(${JSON.stringify(loadsFile)}, Object.keys(require.cache).map((k) => 'cjs:' + k + '\\n').join('')));
 `);
 
-test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the CLI (from source under tsx, or compiled from dist/) with the load recorder. */
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string; loads: string[] } {

@@ -3,16 +3,14 @@
 // measured median and whether it met the target, consistently with min-memory's own answer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import * as memlat from '../../src/index.js';
-import { detectCgroups } from '../../src/host/limiter.js';
-import { withSwap } from '../../src/host/swap.js';
+import * as memlat from '../src/index.js';
+import { detectCgroups } from '../src/host/limiter.js';
+import { withSwap } from '../src/host/swap.js';
+import { tempDirForFile } from './helpers/tmp.js';
 
 const cg = detectCgroups();
 const skip = process.getuid?.() !== 0 || cg.version === null || !cg.writable ? 'needs root and a writable cgroup memory controller' : false;
-const cacheDir = mkdtempSync(join('/var/tmp', 'memlat-verifytest-'));
-test.after(() => rmSync(cacheDir, { recursive: true, force: true }));
+const cacheDir = tempDirForFile('memlat-verifytest-', '/var/tmp');
 
 test('verifyMinMemory runs both answers for real and reports met = measured <= target', { skip, timeout: 300_000 }, async () => {
   const prev = process.env.MEMLAT_CACHE;

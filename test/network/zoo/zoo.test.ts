@@ -8,12 +8,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { zooNames, zooNetwork, isZooName } from '../../src/network/zoo/index.js';
-import { resolveNetwork } from '../../src/network/shapes.js';
-import { validateNetwork } from '../../src/network/validate.js';
-import { layerStats, networkStats } from '../../src/features/layer.js';
-import { UserError } from '../../src/errors.js';
-import type { Network, ResolvedNetwork } from '../../src/network/types.js';
+import { zooNames, zooNetwork, isZooName } from '../../../src/network/zoo/index.js';
+import { resolveNetwork } from '../../../src/network/shapes.js';
+import { validateNetwork } from '../../../src/network/validate.js';
+import { layerStats, networkStats } from '../../../src/features/layer.js';
+import { UserError } from '../../../src/errors.js';
+import type { Network, ResolvedNetwork } from '../../../src/network/types.js';
 
 /** torchvision model docs (params, GFLOPS = GMACs at 224x224), and Hugging Face bert-base-uncased. */
 const PUBLISHED: Record<string, { params: number; gmacs: number; output: number[] }> = {

@@ -1,7 +1,7 @@
 /** Loads the scikit-learn/scipy reference values (test/fixtures/reference/linear-models.json). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixturesDir } from '../helpers/paths.js';
+import { fixturesDir } from './paths.js';
 
 export interface Reference {
   ols: { X: number[][]; y: number[]; w: number[]; coef: number[]; intercept: number; closedForm: number[]; wlsCoef: number[]; wlsIntercept: number };

@@ -6,9 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { zooNames, zooNetwork } from '../../src/network/zoo/index.js';
-import { resolveNetwork } from '../../src/network/shapes.js';
-import { buildLayerGraph } from '../../src/network/onnx-layer.js';
+import { zooNames, zooNetwork } from '../../../src/network/zoo/index.js';
+import { resolveNetwork } from '../../../src/network/shapes.js';
+import { buildLayerGraph } from '../../../src/network/onnx-layer.js';
 
 const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, enableCpuMemArena: false };
 

@@ -10,10 +10,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { networkStats } from '../../src/features/layer.js';
-import { importOnnx } from '../../src/network/import/onnx.js';
-import { resolveNetwork } from '../../src/network/shapes.js';
-import { fixturesDir } from '../helpers/paths.js';
+import { networkStats } from '../../../src/features/layer.js';
+import { importOnnx } from '../../../src/network/import/onnx.js';
+import { resolveNetwork } from '../../../src/network/shapes.js';
+import { fixturesDir } from '../../helpers/paths.js';
 
 interface Entry {
   family: string;

@@ -14,8 +14,9 @@
  *
  * Pure. Cost: O(output elements) per node when values are computed, O(rank) otherwise.
  */
-import { attr, attrFloat, attrInt, attrInts, type OnnxNode } from '../../onnx/model.js';
-import { numElements } from '../../units.js';
+import { attr, attrFloat, attrInt, attrInts, type OnnxNode } from '../../../onnx/model.js';
+import { numElements } from '../../../units.js';
+import { broadcastOrConflict, sliceAxis } from '../../shapes.js';
 
 /** A constant tensor: dims, values (row-major) when known, and whether its element type is float. */
 export interface ConstTensor {
@@ -40,21 +41,21 @@ function stridesOf(dims: readonly number[]): number[] {
   return s;
 }
 
-/** Numpy broadcast of dims; undefined when incompatible. */
+/** Numpy broadcast of dims (the shape checker's rule); undefined when incompatible. */
 export function broadcastDims(shapes: number[][]): number[] | undefined {
-  const rank = Math.max(0, ...shapes.map((s) => s.length));
-  const out: number[] = [];
-  for (let i = 0; i < rank; i++) {
-    let d = 1;
-    for (const s of shapes) {
-      const v = s[s.length - rank + i] ?? 1;
-      if (v === 1) continue;
-      if (d !== 1 && d !== v) return undefined;
-      d = v;
-    }
-    out.push(d);
-  }
-  return out;
+  const r = broadcastOrConflict(shapes);
+  return 'dims' in r ? r.dims : undefined;
+}
+
+/**
+ * Output dims of ONNX Reshape of `dims` to `shape`: 0 copies the input dim (unless `allowZero`),
+ * one -1 takes what is left. The one reshape rule of the folder and the importer's shape tracking.
+ */
+export function reshapeDims(dims: readonly number[], shape: readonly number[], allowZero = false): number[] {
+  const total = numElements(dims);
+  const known = shape.map((d, k) => (d === 0 && !allowZero ? (dims[k] ?? 1) : d));
+  const rest = numElements(known.filter((d) => d !== -1));
+  return known.map((d) => (d === -1 ? total / rest : d));
 }
 
 /** Index into a broadcast operand of `dims` for the output's flat index `i` over `outDims`. */
@@ -63,16 +64,29 @@ function broadcastIndexer(dims: number[], outDims: number[]): (i: number) => num
   const pad = [...new Array<number>(r - dims.length).fill(1), ...dims];
   const inStr = stridesOf(pad);
   const outStr = stridesOf(outDims);
-  return (i) => {
-    let off = 0;
-    let rem = i;
-    for (let k = 0; k < r; k++) {
-      const c = Math.floor(rem / outStr[k]!);
-      rem -= c * outStr[k]!;
-      if (pad[k] !== 1) off += c * inStr[k]!;
-    }
-    return off;
-  };
+  return (i) => sourceIndex(i, outStr, (k, c) => (pad[k] !== 1 ? c * inStr[k]! : 0));
+}
+
+/**
+ * The values of an output of `outDims` whose element at coordinates (c_0, ..., c_r-1) is
+ * `values[sum_k offset(k, c_k)]`: the one index walk of Transpose, Slice, Tile and broadcasting.
+ * Cost O(output elements x rank).
+ */
+function gather(values: readonly number[], outDims: readonly number[], offset: (k: number, c: number) => number): number[] {
+  const outStr = stridesOf(outDims);
+  return Array.from({ length: numElements(outDims) }, (_, i) => values[sourceIndex(i, outStr, offset)]!);
+}
+
+/** The source index of output element `i` (output strides `outStr`), summing offset(k, c_k) over its coordinates. */
+function sourceIndex(i: number, outStr: readonly number[], offset: (k: number, c: number) => number): number {
+  let off = 0;
+  let rem = i;
+  for (let k = 0; k < outStr.length; k++) {
+    const c = Math.floor(rem / outStr[k]!);
+    rem -= c * outStr[k]!;
+    off += offset(k, c);
+  }
+  return off;
 }
 
 function mapN(inputs: ConstTensor[], f: (...v: number[]) => number, float: boolean): ConstTensor | undefined {
@@ -231,29 +245,14 @@ export function foldNode(node: OnnxNode, ins: (ConstTensor | undefined)[], opset
       const out: ConstTensor = { dims, float: a.float === true };
       if (a.values && a.values.length <= FOLD_VALUE_LIMIT) {
         const inStr = stridesOf(a.dims);
-        const outStr = stridesOf(dims);
-        const n = numElements(dims);
-        out.values = Array.from({ length: n }, (_, i) => {
-          let off = 0;
-          let rem = i;
-          for (let k = 0; k < r; k++) {
-            const c = Math.floor(rem / outStr[k]!);
-            rem -= c * outStr[k]!;
-            off += c * inStr[perm[k]!]!;
-          }
-          return a.values![off]!;
-        });
+        out.values = gather(a.values, dims, (k, c) => c * inStr[perm[k]!]!);
       }
       return out;
     }
     case 'Reshape': {
       const s = vals(1);
       if (!a || !s) return undefined;
-      const total = numElements(a.dims);
-      const allowZero = attrInt(node, 'allowzero', 0) === 1;
-      const known = s.map((d, k) => (d === 0 && !allowZero ? (a.dims[k] ?? 1) : d));
-      const rest = numElements(known.filter((d) => d !== -1));
-      const dims = known.map((d) => (d === -1 ? total / rest : d));
+      const dims = reshapeDims(a.dims, s, attrInt(node, 'allowzero', 0) === 1);
       return withValues({ dims, float: a.float === true }, a.values);
     }
     case 'Flatten': {
@@ -328,30 +327,16 @@ export function foldNode(node: OnnxNode, ins: (ConstTensor | undefined)[], opset
       const picks = a.dims.map((n) => ({ start: 0, step: 1, count: n }));
       for (let k = 0; k < starts.length; k++) {
         const axis = axes[k]! < 0 ? axes[k]! + r : axes[k]!;
-        const n = a.dims[axis]!;
         const step = steps[k]!;
-        if (step === 0) return undefined;
-        const norm = (v: number): number => (v < 0 ? v + n : v);
-        const s = step > 0 ? Math.max(0, Math.min(n, norm(starts[k]!))) : Math.max(-1, Math.min(n - 1, norm(starts[k]!)));
-        const e = step > 0 ? Math.max(0, Math.min(n, norm(ends[k]!))) : Math.max(-1, Math.min(n - 1, norm(ends[k]!)));
-        const count = Math.max(0, Math.ceil((e - s) / step));
-        dims[axis] = count;
-        picks[axis] = { start: s, step, count };
+        if (step === 0 || !Number.isInteger(step)) return undefined;
+        const pick = sliceAxis(a.dims[axis]!, starts[k]!, ends[k]!, step);
+        dims[axis] = pick.count;
+        picks[axis] = pick;
       }
       const out: ConstTensor = { dims, float: a.float === true };
       if (a.values && numElements(dims) <= FOLD_VALUE_LIMIT) {
         const inStr = stridesOf(a.dims);
-        const outStr = stridesOf(dims);
-        out.values = Array.from({ length: numElements(dims) }, (_, i) => {
-          let off = 0;
-          let rem = i;
-          for (let k = 0; k < r; k++) {
-            const c = Math.floor(rem / outStr[k]!);
-            rem -= c * outStr[k]!;
-            off += (picks[k]!.start + c * picks[k]!.step) * inStr[k]!;
-          }
-          return a.values![off]!;
-        });
+        out.values = gather(a.values, dims, (k, c) => (picks[k]!.start + c * picks[k]!.step) * inStr[k]!);
       }
       return out;
     }
@@ -374,17 +359,7 @@ export function foldNode(node: OnnxNode, ins: (ConstTensor | undefined)[], opset
       const out: ConstTensor = { dims, float: a.float === true };
       if (a.values && numElements(dims) <= FOLD_VALUE_LIMIT) {
         const inStr = stridesOf(a.dims);
-        const outStr = stridesOf(dims);
-        out.values = Array.from({ length: numElements(dims) }, (_, i) => {
-          let off = 0;
-          let rem = i;
-          for (let k = 0; k < dims.length; k++) {
-            const c = Math.floor(rem / outStr[k]!);
-            rem -= c * outStr[k]!;
-            off += (c % a.dims[k]!) * inStr[k]!;
-          }
-          return a.values![off]!;
-        });
+        out.values = gather(a.values, dims, (k, c) => (c % a.dims[k]!) * inStr[k]!);
       }
       return out;
     }
