@@ -85,7 +85,7 @@ export function runRefusal(rn: ResolvedNetwork, memoryBytes: number | null, mach
   const s = shortfall(rn, memoryBytes, machine);
   if (s === null) return null;
   const fix = s.implausible
-    ? 'no machine has that much swap: use a smaller --batch (or --seq-len)'
+    ? 'no machine has that much swap: use a smaller --batch or --seq-len, or smaller layers'
     : `add swap (${setupSwap(s.missingSwapBytes)})${s.limited ? ', raise --memory' : ''} or use a smaller --batch`;
   return `${s.text}; ${fix}`;
 }

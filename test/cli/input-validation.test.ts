@@ -169,7 +169,7 @@ test('run refuses what RAM + free swap cannot hold (with a limit and without) be
     writeFileSync(net, JSON.stringify({ name: 'wide', inputs: [{ name: 'x', shape: [2 ** 30, 1024] }], layers: [{ type: 'dense', name: 'fc', inputs: ['x'], units: 16 }] }));
     const cache = join(dir, 'cache');
     const what = 'its largest layer "fc" needs 4.06 TiB resident \\(\\+ 256 MiB for the runtime\\)';
-    const fix = 'no machine has that much swap: use a smaller --batch \\(or --seq-len\\)';
+    const fix = 'no machine has that much swap: use a smaller --batch or --seq-len, or smaller layers';
     await refused(['run', net, '--memory', '1GiB', '--reps', '1', '--cache-dir', cache],
       new RegExp(`^memlat: --memory 1 GiB: wide cannot run here at 1 GiB: ${what}, so 4\\.06 TiB of swap beyond the limit, but .+ is free; ${fix}$`));
     await refused(['run', net, '--reps', '1', '--cache-dir', cache],

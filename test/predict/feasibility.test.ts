@@ -51,7 +51,7 @@ test('runRefusal (memlat run refuses before writing anything): the same rule as 
   // no limit: features.2 at batch 100000 (64 x 224 x 224 in and out, 2.34 TiB) is beyond RAM + swap
   const big = resolveNetwork(zooNetwork('vgg16', { batch: 100000 }));
   assert.match(runRefusal(big, null, { ramBytes: 24 * GiB, freeSwapBytes: 4 * GiB }) ?? '',
-    /^vgg16 cannot run on this machine: its largest layer "features\.2" needs 2\.34 TiB resident \(\+ 256 MiB for the runtime\), more than its RAM 24 GiB \+ free swap 4 GiB; no machine has that much swap: use a smaller --batch \(or --seq-len\)$/);
+    /^vgg16 cannot run on this machine: its largest layer "features\.2" needs 2\.34 TiB resident \(\+ 256 MiB for the runtime\), more than its RAM 24 GiB \+ free swap 4 GiB; no machine has that much swap: use a smaller --batch or --seq-len, or smaller layers$/);
   // a plausible shortfall without a limit: add swap (the missing part, rounded up) or a smaller batch
   assert.equal(
     runRefusal(vgg, null, { ramBytes: 256 * MiB, freeSwapBytes: 0 }),
