@@ -158,7 +158,7 @@ test('--cache-dir on a full disk: run refuses its weight files and profile its d
     const p = await captureCli(['profile', '--out', out, '--layers', '5', '--cache-dir', mnt]);
     assert.equal(p.code, 2, p.err);
     assert.ok(!p.err.includes('internal error') && !p.err.includes('    at '), p.err);
-    assert.match(p.err, new RegExp(`(^|\n)measuring this machine \\(memlat hardware\\) \\.\\.\\.\nmemlat: --cache-dir ${mnt}: the 256 MiB disk probe \\(cold read speed\\) cannot be written there: only [\\d.]+ (KiB|MiB) is free; free space, or point --cache-dir \\(or MEMLAT_CACHE\\) at a writable disk with room\n$`));
+    assert.match(p.err, new RegExp(`(^|\n)measuring this machine \\(memlat hardware\\) \\.\\.\\.\n+memlat: --cache-dir ${mnt}: the 256 MiB disk probe \\(cold read speed\\) cannot be written there: only [\\d.]+ (KiB|MiB) is free; free space, or point --cache-dir \\(or MEMLAT_CACHE\\) at a writable disk with room\n$`));
     assert.deepEqual(readdirSync(dir), [], 'no lock, no hardware or plan file, no rows');
     assert.deepEqual(readdirSync(mnt), ['weights'], 'no probe file');
   } finally {
