@@ -102,7 +102,8 @@ export function register(program: Command): void {
         );
       } finally {
         process.off('SIGINT', onSigint);
-        bars.stop();
+        // stop() ends a bar's line; with no bar (a refusal, a dry run) it would print an empty line
+        if ((bar as SingleBar | null) !== null) bars.stop();
       }
       if (summary === null) return;
       const min = (summary.elapsedMs / 60_000).toFixed(1);
