@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The slow fault-injection checks (real workers, real cgroups, real weight files; ~2-4 min, root on a
+# The slow fault-injection checks (real workers, real cgroups, real weight files, a 10^6-layer network; ~4-6 min, root on a
 # cgroup v1/v2 machine). The fast ones run in `npm test` (test/profile/fault-injection.test.ts,
 # test/executor/leftovers.test.ts, test/cli/input-validation.test.ts). Each check asserts that
 # nothing is lost or duplicated and nothing is left behind: no memlat-<pid>-<n> cgroup, no
@@ -100,5 +100,10 @@ node -e '
 after=$(($(wc -l < "$OUT") - 1))
 [ "$after" -gt "$before" ] || fail "resume added no rows ($before -> $after)"
 ok "kill -9 of profile at row $before, resume to $after rows: no duplicate rows, no cgroup, lock or .tmp left"
+
+# 6. A network of the issue's size, 10^6 layers: describe, predict, run's checks and min-memory vs curve
+#    (npm test runs the same file on 200,000 layers).
+MEMLAT_BIG_LAYERS=1000000 node --test dist/test/cli/large-network.test.js > "$WORK/big.txt" 2>&1 || { tail -40 "$WORK/big.txt" >&2; fail "10^6-layer network"; }
+ok "10^6 layers: describe, predict, run's checks and min-memory (in about curve's time)"
 
 echo "all fault-injection checks passed"

@@ -145,7 +145,9 @@ export function describeTable(d: DescribeJson, rn?: ResolvedNetwork): string {
   const peak = d.layers.reduce((a, l) => (l.workingSetBytes > a.workingSetBytes ? l : a), d.layers[0] ?? { name: '', workingSetBytes: 0 });
   const totals = ['', 'total', `${d.layers.length} layers`, '', d.totals.params.toLocaleString('en-US'), formatCount(d.totals.macs), mib(d.totals.weightBytes), `${mib(peak.workingSetBytes)} max`];
   const all = [header, ...rows, totals];
-  const widths = header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
+  // a loop, not Math.max(...all): a network of 10^6 layers would exceed the argument limit
+  const widths = header.map(() => 0);
+  for (const r of all) r.forEach((cell, c) => (widths[c] = Math.max(widths[c] ?? 0, cell.length)));
   const fmt = (r: string[]): string =>
     r
       .map((cell, c) => (right[c] ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0)))

@@ -13,7 +13,9 @@ import { detectCgroups } from '../host/limiter.js';
 import { emulationFromEnv } from '../host/emulate.js';
 import { evictFromPageCache } from '../host/page-cache.js';
 import { median } from '../stats.js';
-import { defaultCacheDir, readWeightFile } from '../executor/weights.js';
+import { argumentError, UserError } from '../errors.js';
+import { formatBytes } from '../units.js';
+import { defaultCacheDir, freeBytesAt, readWeightFile } from '../executor/weights.js';
 import { startWorker } from '../executor/worker-client.js';
 
 /** Options of measureHardware. */
@@ -38,16 +40,34 @@ export function hardwareId(cpuModel: string, cores: number, ramBytes: number, ma
   return fingerprintId(cpuModel, cores, ramBytes, machineArch, emulation);
 }
 
-/** Cold sequential read bandwidth: write `bytes`, fsync, evict from the page cache, time a read. */
+/**
+ * Cold sequential read bandwidth: write `bytes`, fsync, evict from the page cache, time a read.
+ * Refuses (UserError naming the cache folder and the numbers) before writing when the probe does not
+ * fit in the free space, and on a write that fails (disk full, read-only); the probe file is removed
+ * on every path.
+ */
 export function measureDiskReadBytesPerSec(dir: string, bytes: number): number {
-  mkdirSync(dir, { recursive: true });
+  const refuse = (why: string): UserError => argumentError((n) => `${n('cacheDir')} ${dir}: the ${formatBytes(bytes)} disk probe (cold read speed) cannot be written there: ${why}; free space, or point ${n('cacheDir')} (or MEMLAT_CACHE) at a writable disk with room`);
   const path = join(dir, `disk-probe-${process.pid}.bin`);
   try {
+    mkdirSync(dir, { recursive: true });
+    const free = freeBytesAt(dir);
+    if (free !== null && free < bytes) throw refuse(`only ${formatBytes(free)} is free`);
     const fd = openSync(path, 'w');
-    const chunk = Buffer.alloc(4 * 2 ** 20, 0x5a);
-    for (let left = bytes; left > 0; left -= chunk.length) writeSync(fd, chunk, 0, Math.min(left, chunk.length));
-    fsyncSync(fd);
-    closeSync(fd);
+    try {
+      const chunk = Buffer.alloc(4 * 2 ** 20, 0x5a);
+      for (let left = bytes; left > 0; left -= chunk.length) writeSync(fd, chunk, 0, Math.min(left, chunk.length));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    rmSync(path, { force: true });
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && /^(ENOSPC|EDQUOT|EROFS|EACCES|EPERM|ENOTDIR|EEXIST)$/.test(code)) throw refuse(code === 'ENOSPC' ? 'the disk filled up (ENOSPC)' : `${code}`);
+    throw e;
+  }
+  try {
     evictFromPageCache(path);
     const t0 = performance.now();
     readWeightFile(path);

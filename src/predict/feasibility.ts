@@ -19,11 +19,18 @@ export interface MachineMemory {
   freeSwapBytes: number;
 }
 
-/**
- * The warning line when a run of `rn` at `memoryBytes` (null = no limit) cannot happen on `machine`,
- * else null. Cost: O(layers) (a loop: no argument spreading, so 10^6 layers are fine).
- */
-export function runWarning(rn: ResolvedNetwork, memoryBytes: number | null, machine: MachineMemory): string | null {
+/** Why a run cannot happen (null when it can): the shared part of runWarning and runRefusal. */
+interface Shortfall {
+  /** "vgg16 cannot run here at 512 MiB: its largest layer ... but 0 B is free" (no fix). */
+  text: string;
+  /** Swap that would make it run, bytes. */
+  missingSwapBytes: number;
+  /** More swap than any machine plausibly has (the fix is a smaller batch, not swap). */
+  implausible: boolean;
+  limited: boolean;
+}
+
+function shortfall(rn: ResolvedNetwork, memoryBytes: number | null, machine: MachineMemory): Shortfall | null {
   let largest = 0;
   let largestName = '';
   for (const l of rn.layers) {
@@ -38,12 +45,47 @@ export function runWarning(rn: ResolvedNetwork, memoryBytes: number | null, mach
   if (memoryBytes === null || memoryBytes > machine.ramBytes) {
     const have = machine.ramBytes + machine.freeSwapBytes;
     if (needTotal <= have) return null;
-    return `${rn.name} cannot run on this machine: ${what}, more than its RAM ${formatBytes(machine.ramBytes)} + free swap ${formatBytes(machine.freeSwapBytes)}${needTotal - machine.ramBytes > IMPLAUSIBLE_SWAP ? ' (more swap than any machine plausibly has)' : ''}; memlat run would refuse it`;
+    return {
+      text: `${rn.name} cannot run on this machine: ${what}, more than its RAM ${formatBytes(machine.ramBytes)} + free swap ${formatBytes(machine.freeSwapBytes)}`,
+      missingSwapBytes: needTotal - have,
+      implausible: needTotal - machine.ramBytes > IMPLAUSIBLE_SWAP,
+      limited: false,
+    };
   }
   const need = needTotal - memoryBytes;
   if (need <= machine.freeSwapBytes) return null;
-  const fix = need > IMPLAUSIBLE_SWAP
-    ? 'more swap than any machine plausibly has'
-    : `'sudo memlat doctor --setup-swap ${Math.ceil((need - machine.freeSwapBytes + 2 ** 29) / 2 ** 30)}GiB' would add what is missing`;
-  return `${rn.name} cannot run here at ${formatBytes(memoryBytes)}: ${what}, so ${formatBytes(need)} of swap beyond the limit, but ${formatBytes(machine.freeSwapBytes)} is free (${fix}); memlat run would refuse it`;
+  return {
+    text: `${rn.name} cannot run here at ${formatBytes(memoryBytes)}: ${what}, so ${formatBytes(need)} of swap beyond the limit, but ${formatBytes(machine.freeSwapBytes)} is free`,
+    missingSwapBytes: need - machine.freeSwapBytes,
+    implausible: need > IMPLAUSIBLE_SWAP,
+    limited: true,
+  };
+}
+
+const setupSwap = (missing: number): string => `'sudo memlat doctor --setup-swap ${Math.ceil((missing + 2 ** 29) / 2 ** 30)}GiB'`;
+
+/**
+ * The warning line when a run of `rn` at `memoryBytes` (null = no limit) cannot happen on `machine`,
+ * else null. Cost: O(layers) (a loop: no argument spreading, so 10^6 layers are fine).
+ */
+export function runWarning(rn: ResolvedNetwork, memoryBytes: number | null, machine: MachineMemory): string | null {
+  const s = shortfall(rn, memoryBytes, machine);
+  if (s === null) return null;
+  if (!s.limited) return `${s.text}${s.implausible ? ' (more swap than any machine plausibly has)' : ''}; memlat run would refuse it`;
+  const fix = s.implausible ? 'more swap than any machine plausibly has' : `${setupSwap(s.missingSwapBytes)} would add what is missing`;
+  return `${s.text} (${fix}); memlat run would refuse it`;
+}
+
+/**
+ * Why `memlat run` refuses a run of `rn` at `memoryBytes` on `machine` (before it writes or starts
+ * anything), with the fix, or null when the run can happen: the same rule as runWarning.
+ * Cost: O(layers).
+ */
+export function runRefusal(rn: ResolvedNetwork, memoryBytes: number | null, machine: MachineMemory): string | null {
+  const s = shortfall(rn, memoryBytes, machine);
+  if (s === null) return null;
+  const fix = s.implausible
+    ? 'no machine has that much swap: use a smaller --batch or --seq-len, or smaller layers'
+    : `add swap (${setupSwap(s.missingSwapBytes)})${s.limited ? ', raise --memory' : ''} or use a smaller --batch`;
+  return `${s.text}; ${fix}`;
 }

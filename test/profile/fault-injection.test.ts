@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { detectCgroups, pidAlive } from '../../src/host/limiter.js';
 import { sweepLeftovers } from '../../src/executor/leftovers.js';
 import { profileSession } from '../../src/profile/session.js';
 import { UserError } from '../../src/errors.js';
+import { captureCli } from '../helpers/cli.js';
 import { fakeStartWorker } from '../helpers/fake-worker.js';
 import { killTestPlan } from '../helpers/kill-plan.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
@@ -111,6 +112,25 @@ test('two writers on one dataset: the second is refused naming the first pid, be
     assert.equal(l.tookOverFrom, other.pid);
     l.release();
     assert.equal(existsSync(`${out}.lock`), false);
+  } finally {
+    other.kill('SIGKILL');
+    removeDir(dir);
+  }
+});
+
+test('two writers: validate-runs on a folder another live memlat process writes is refused naming its pid, before measuring', async () => {
+  const dir = makeTempDir('memlat-2v-');
+  const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+  try {
+    const out = join(dir, 'v');
+    const rows = join(out, 'rows.csv');
+    mkdirSync(out);
+    writeFileSync(`${rows}.lock`, `${other.pid}\n`);
+    const r = await captureCli(['validate-runs', '--out', out, '--networks', 'alexnet', '--reps', '1']);
+    assert.equal(r.code, 2, r.err);
+    assert.equal(r.err, `memlat: --out ${rows}: another memlat process (pid ${other.pid}) is writing this dataset (lock ${rows}.lock); wait for it to finish, stop it (kill ${other.pid}), or choose another --out\n`);
+    assert.deepEqual(readdirSync(out), ['rows.csv.lock'], 'no hardware, plan, summary or rows file');
+    assert.equal(readFileSync(`${rows}.lock`, 'utf8').trim(), String(other.pid), 'the other writer keeps its lock');
   } finally {
     other.kill('SIGKILL');
     removeDir(dir);

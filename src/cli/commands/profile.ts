@@ -63,7 +63,7 @@ export function register(program: Command): void {
       const levels = parseLevels(o.levels ?? 'continuous');
       const maxTensorBytes = sizeOption(o.maxLayerSize, '--max-layer-size');
       const chunkSize = parseInteger(o.chunk, '--chunk', { example: 100 });
-      if (!/\.csv$/i.test(o.out)) throw new UserError(`--out ${o.out}: must end in .csv (rows are appended as they are measured; gzip afterwards)`);
+      // --out is checked by the session: a folder, a missing or read-only parent first, then the .csv suffix
       const threads = o.threads === undefined ? cpus().length : parseInteger(o.threads, '--threads');
 
       const { profile } = await import('../../api.js');
@@ -102,7 +102,8 @@ export function register(program: Command): void {
         );
       } finally {
         process.off('SIGINT', onSigint);
-        bars.stop();
+        // stop() ends a bar's line; with no bar (a refusal, a dry run) it would print an empty line
+        if ((bar as SingleBar | null) !== null) bars.stop();
       }
       if (summary === null) return;
       const min = (summary.elapsedMs / 60_000).toFixed(1);
