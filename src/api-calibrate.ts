@@ -149,7 +149,7 @@ export async function calibrate(o: CalibrateArgs = {}): Promise<CalibrateResult>
   const budgetMs = o.budget === undefined ? DEFAULT_CALIBRATE_BUDGET_MS : parseDurationMs(o.budget, 'budget');
   if (!(budgetMs >= plans.MIN_CALIBRATE_BUDGET_MS)) {
     const given = o.budget;
-    throw argumentError((n) => `${n('budget')} ${given}: ${secs(budgetMs)} is too short to measure anything (fingerprint, a worker, a load, a run and a swap cell); give at least ${plans.MIN_CALIBRATE_BUDGET_MS / 1000}s, e.g. ${n('budget')} 2m (default 10m)`);
+    throw argumentError((n) => `${n('budget')} ${String(given)}: ${secs(budgetMs)} is too short to measure anything (fingerprint, a worker, a load, a run and a swap cell); give at least ${plans.MIN_CALIBRATE_BUDGET_MS / 1000}s, e.g. ${n('budget')} 2m (default 10m)`);
   }
   if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1)) {
     const t = o.threads;

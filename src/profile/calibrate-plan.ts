@@ -13,7 +13,8 @@
  *   footprint, M = idle + f x W with f < 1, where the model is least sure: the swap part is disk
  *   time, and the base model saw it only on its own disk.
  * Then whole-network runs of two other small networks (CALIBRATION_RUN_NETWORKS, never the layer
- * networks, so no (network, layer, limit, rep) key repeats), unlimited and at half the largest layer.
+ * networks, so no (network, layer, limit, rep) key repeats), unlimited, and the first at half its
+ * largest layer's working set when that limit (at least idle + 8 MiB) still swaps.
  *
  * Order: steps (one worker per step, one memory limit each) go from most to least informative: the
  * first three give a load, a run, a tiny layer and one swap cell, so a short budget still calibrates
@@ -69,6 +70,8 @@ export type CalibrationRole = 'load' | 'run' | 'overhead' | 'mixed' | 'swap';
 export interface CalibrationJob extends PlanJob {
   /** The zoo network the layer belongs to (also the rows' `network`, as sampleId). */
   network: string;
+  /** The layer's index in its network (the rows' layerIndex). */
+  layerIndex: number;
   role: CalibrationRole;
   resolved: ResolvedLayer;
 }
@@ -208,7 +211,13 @@ export function buildCalibrationPlan(opts: CalibrationPlanOptions): CalibrationP
     steps.push({ kind: 'layers', step: steps.length, memoryLimitBytes: js[0]!.memoryLimitBytes, jobs: js });
   };
   const unl = (c: Candidate | undefined, role: CalibrationRole): CalibrationJob | null => (c ? job(c, null, null, role) : null);
-  const swap = (c: Candidate | undefined, f: number): CalibrationJob | null => (c ? job(c, limitAt(c.ws, f), f, 'swap') : null);
+  // a swap cell only where the snapped limit (at least idle + 8 MiB) is still below idle + W
+  const swap = (c: Candidate | undefined, f: number): CalibrationJob | null => {
+    if (!c) return null;
+    const m = limitAt(c.ws, f);
+    return m < opts.idleBytes + c.ws ? job(c, m, f, 'swap') : null;
+  };
+  const mixedSwap = [...mixed].sort((a, b) => b.ws - a.ws || byIndex(a, b))[0];
 
   layersStep([unl(L1, 'load'), unl(R1, 'run'), unl(tiny[0], 'overhead')]);
   layersStep([swap(L1, 0.6)]);
@@ -217,7 +226,7 @@ export function buildCalibrationPlan(opts: CalibrationPlanOptions): CalibrationP
   layersStep([swap(L1, 0.3)]);
   layersStep([unl(R3, 'run'), unl(tiny[2], 'overhead'), unl(tiny[3], 'overhead'), unl(mixed[1], 'mixed'), unl(mixed[2], 'mixed'), unl(L3, 'load')]);
   layersStep([swap(L2, 0.6)]);
-  layersStep([swap(mixed[0], 0.5)]);
+  layersStep([swap(mixedSwap, 0.5)]);
   layersStep(runs2.map((c) => unl(take(c), 'run')));
 
   for (const name of CALIBRATION_RUN_NETWORKS) {
@@ -227,7 +236,8 @@ export function buildCalibrationPlan(opts: CalibrationPlanOptions): CalibrationP
   {
     const rn = resolveNetwork(zooNetwork(CALIBRATION_RUN_NETWORKS[0]!));
     const w = Math.max(0, ...rn.layers.map((l) => layerStats(l, { threads: opts.threads }).workingSetBytes));
-    steps.push({ kind: 'network', step: steps.length, network: rn.name, resolved: rn, factor: 0.5, memoryLimitBytes: limitAt(w, 0.5), passes: CALIBRATION_RUN_PASSES });
+    const m = limitAt(w, 0.5);
+    if (m < opts.idleBytes + w) steps.push({ kind: 'network', step: steps.length, network: rn.name, resolved: rn, factor: 0.5, memoryLimitBytes: m, passes: CALIBRATION_RUN_PASSES });
   }
   return { idleBytes: opts.idleBytes, threads: opts.threads, reps: CALIBRATION_REPS, steps };
 }
@@ -373,6 +383,6 @@ export function describeStep(s: ChosenStep | CalibrationStep): string {
   const at = s.memoryLimitBytes === null ? 'no limit' : `${Math.round(s.memoryLimitBytes / MiB)} MiB`;
   const est = 'estimatedMs' in s ? ` ~${(s.estimatedMs / 1000).toFixed(1)} s` : '';
   if (s.kind === 'network') return `step ${s.step}: run ${s.network} whole (${s.resolved.layers.length} layers) at ${at}${s.factor === null ? '' : ` (f=${s.factor})`}, ${s.passes} passes${est}`;
-  const what = s.jobs.map((j) => `${j.network}#${j.layerIndex} ${j.layer.name} (${j.role}${j.levelFactors ? ` f=${j.levelFactors[0]}` : ''}, ${(j.workingSetBytes / MiB).toFixed(1)} MiB)`).join(', ');
+  const what = s.jobs.map((j) => `${j.network}#${j.layerIndex} ${j.layer.name} (${j.role}${j.levelFactors ? ` f=${j.levelFactors[0] ?? '?'}` : ''}, ${(j.workingSetBytes / MiB).toFixed(1)} MiB)`).join(', ');
   return `step ${s.step}: at ${at}: ${what}${est}`;
 }
