@@ -126,3 +126,38 @@ test('budget fitting keeps the plan order, cuts a step to the jobs that fit, and
 test('the least budget is 20 s', () => {
   assert.equal(MIN_CALIBRATE_BUDGET_MS, 20_000);
 });
+
+test('runProfile measures calibrate jobs as layers of their networks (layerIndex kept) and resumes by (network, layer, limit, rep)', async () => {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { openRowWriter, readDataset } = await import('../../src/dataset/files.js');
+  const { runProfile } = await import('../../src/profile/run.js');
+  const { fakeStartWorker } = await import('./fake-worker.js');
+  const dir = await mkdtemp(join(tmpdir(), 'memlat-calplan-'));
+  try {
+    const ctx = { passMs: () => 10, weightsCached: () => true };
+    const first = fitCalibrationPlan(plan, { ...ctx, budgetMs: 2535 + 2145 + 1 }); // steps 0 and 1
+    const out = join(dir, 'rows.csv');
+    const w1 = await openRowWriter(out);
+    const s1 = await runProfile({ plan: toProfilePlan(plan, first.steps), writer: w1, hardwareId: 'hw', startWorker: fakeStartWorker({ started: [] }), source: 'memlat-calibrate' });
+    await w1.close();
+    assert.equal(s1.measured, 4 * 3);
+    const rows1 = (await readDataset(out)).rows;
+    const fc7 = rows1.filter((r) => r.layerName === 'classifier.4');
+    assert.equal(fc7.length, 6); // unlimited and at the 0.6 limit, 3 reps each
+    assert.ok(fc7.every((r) => r.network === 'alexnet' && r.layerIndex === (plan.steps[0] as Extract<CalibrationStep, { kind: 'layers' }>).jobs[0]!.layerIndex && r.layerIndex > 0));
+    // a resumed, larger run: what is in the file is skipped, nothing is written twice
+    const w2 = await openRowWriter(out);
+    const all = fitCalibrationPlan(plan, { ...ctx, budgetMs: 1e9 });
+    const s2 = await runProfile({ plan: toProfilePlan(plan, all.steps), writer: w2, hardwareId: 'hw', startWorker: fakeStartWorker({ started: [] }), source: 'memlat-calibrate' });
+    await w2.close();
+    assert.equal(s2.skipped, 12);
+    const rows2 = (await readDataset(out)).rows;
+    const k = rows2.map((r) => measurementKey(r.network, r.memoryLimitBytes, r.rep, r.layerIndex));
+    assert.equal(new Set(k).size, k.length);
+    assert.equal(rows2.length, jobs.length * 3);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
