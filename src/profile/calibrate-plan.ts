@@ -125,8 +125,10 @@ export function buildCalibrationPlan(opts: CalibrationPlanOptions): CalibrationP
 
   const cands: Candidate[] = [];
   const seen = new Set<string>();
+  const netNames: string[] = [];
   for (const name of CALIBRATION_LAYER_NETWORKS) {
     const rn = resolveNetwork(zooNetwork(name));
+    netNames.push(rn.name);
     for (const rl of rn.layers) {
       const key = configKey(rl);
       if (seen.has(key)) continue;
@@ -149,7 +151,7 @@ export function buildCalibrationPlan(opts: CalibrationPlanOptions): CalibrationP
   // run: per network (in order), the layer with the most FLOPs, round-robin
   const runsOf = (skip: Set<string>): Candidate[] => {
     const out: Candidate[] = [];
-    for (const n of CALIBRATION_LAYER_NETWORKS) {
+    for (const n of netNames) {
       const best = cands.filter((c) => c.network === n && !skip.has(c.key)).sort((a, b) => b.flops - a.flops || byIndex(a, b))[0];
       if (best) out.push(best);
     }

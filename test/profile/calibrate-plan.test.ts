@@ -6,6 +6,8 @@ import {
   MIN_CALIBRATE_BUDGET_MS, stepEstimateMs, toProfilePlan, type CalibrationJob, type CalibrationStep,
 } from '../../src/profile/calibrate-plan.js';
 import { FLOOR_ABOVE_IDLE_BYTES, measurementKey } from '../../src/profile/plan.js';
+import { resolveNetwork } from '../../src/network/shapes.js';
+import { zooNetwork } from '../../src/network/zoo/index.js';
 
 const MiB = 2 ** 20;
 const IDLE = 90 * MiB;
@@ -49,10 +51,12 @@ test('the first steps give a load, a run, a tiny layer and one swap cell', () =>
 });
 
 test('every job is a layer of a layer network, once per (network, layer, limit); whole runs come last on other networks', () => {
+  const layerNets = CALIBRATION_LAYER_NETWORKS.map((n) => resolveNetwork(zooNetwork(n)).name);
+  const runNets = CALIBRATION_RUN_NETWORKS.map((n) => resolveNetwork(zooNetwork(n)).name);
   const keys = jobs.map((j) => measurementKey(j.network, j.memoryLimitBytes, 0, j.layerIndex));
   assert.equal(new Set(keys).size, keys.length);
   for (const j of jobs) {
-    assert.ok(CALIBRATION_LAYER_NETWORKS.includes(j.network), j.network);
+    assert.ok(layerNets.includes(j.network), j.network);
     assert.equal(j.sampleId, j.network);
     assert.equal(j.layerIndex, j.resolved.index);
   }
@@ -61,8 +65,8 @@ test('every job is a layer of a layer network, once per (network, layer, limit);
   assert.ok(plan.steps.slice(firstRun).every((s) => s.kind === 'network'));
   for (const s of plan.steps.slice(firstRun)) {
     if (s.kind !== 'network') continue;
-    assert.ok(CALIBRATION_RUN_NETWORKS.includes(s.network));
-    assert.ok(!CALIBRATION_LAYER_NETWORKS.includes(s.network));
+    assert.ok(runNets.includes(s.network), s.network);
+    assert.ok(!layerNets.includes(s.network), s.network);
   }
   // roles covered: load, run, overhead, mixed and swap (at least two swap cells)
   const roles = new Set(jobs.map((j) => j.role));
