@@ -353,7 +353,7 @@ export function fitCalibrationPlan(plan: CalibrationPlan, ctx: BudgetContext): F
  * order; the step number is the group's chunk). Pure.
  */
 export function toProfilePlan(plan: CalibrationPlan, steps: readonly ChosenStep[]): ProfilePlan {
-  const groups = steps.flatMap((s) => (s.kind === 'layers' ? [{ chunk: s.step, memoryLimitBytes: s.memoryLimitBytes, jobs: s.jobs as PlanJob[] }] : []));
+  const groups = steps.flatMap((s) => (s.kind === 'layers' ? [{ chunk: s.step, memoryLimitBytes: s.memoryLimitBytes, jobs: s.jobs }] : []));
   return {
     options: {
       seed: 0, layers: groups.reduce((n, g) => n + g.jobs.length, 0), reps: plan.reps, levels: [], unlimited: true, idleBytes: plan.idleBytes,

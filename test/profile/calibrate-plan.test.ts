@@ -7,6 +7,12 @@ import {
 } from '../../src/profile/calibrate-plan.js';
 import { FLOOR_ABOVE_IDLE_BYTES, measurementKey } from '../../src/profile/plan.js';
 import { resolveNetwork } from '../../src/network/shapes.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openRowWriter, readDataset } from '../../src/dataset/files.js';
+import { runProfile } from '../../src/profile/run.js';
+import { fakeStartWorker } from './fake-worker.js';
 import { zooNetwork } from '../../src/network/zoo/index.js';
 
 const MiB = 2 ** 20;
@@ -132,12 +138,6 @@ test('the least budget is 20 s', () => {
 });
 
 test('runProfile measures calibrate jobs as layers of their networks (layerIndex kept) and resumes by (network, layer, limit, rep)', async () => {
-  const { mkdtemp, rm } = await import('node:fs/promises');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const { openRowWriter, readDataset } = await import('../../src/dataset/files.js');
-  const { runProfile } = await import('../../src/profile/run.js');
-  const { fakeStartWorker } = await import('./fake-worker.js');
   const dir = await mkdtemp(join(tmpdir(), 'memlat-calplan-'));
   try {
     const ctx = { passMs: () => 10, weightsCached: () => true };

@@ -83,7 +83,7 @@ test('real: calibrate --budget 30s measures, fits and writes a calibrated bundle
       assert.equal(new Set(keys).size, keys.length, 'no (network, layer, limit, rep) measured twice');
       const layerKeys = again.filter((row) => !row.oom).map((row) => `${row.network}|${row.layerIndex}|${row.memoryLimitBytes ?? 'none'}|${row.rep}`);
       assert.equal(new Set(layerKeys).size, layerKeys.length, 'whole-network runs and layer jobs never share a key');
-      assert.ok(r2.model !== null && r2.model.rows >= r1.model!.rows);
+      assert.ok(r2.model !== null && r2.model.rows >= r1.model.rows);
     });
   } finally {
     for (const [k, v] of [['MEMLAT_CACHE', saved.cache], ['XDG_CONFIG_HOME', saved.xdg], ['MEMLAT_MODEL', saved.model]] as const) {
