@@ -13,12 +13,14 @@
  *   footprint, M = idle + f x W with f < 1, where the model is least sure: the swap part is disk
  *   time, and the base model saw it only on its own disk.
  * Then whole-network runs of two other small networks (CALIBRATION_RUN_NETWORKS, never the layer
- * networks, so no (network, layer, limit, rep) key repeats), unlimited, and the first at half its
- * largest layer's working set when that limit (at least idle + 8 MiB) still swaps.
+ * networks, so no (network, layer, limit, rep) key repeats), unlimited. Longer budgets get the tail:
+ * more swap cells on the weight-heavy layers, every other distinct layer of the three networks
+ * unlimited, two more whole networks, and whole runs at half their largest layer's working set
+ * where that limit (at least idle + 8 MiB) still swaps.
  *
  * Order: steps (one worker per step, one memory limit each) go from most to least informative: the
- * first three give a load, a run, a tiny layer and one swap cell, so a short budget still calibrates
- * load, run and the swap part; later steps add more of each; whole-network runs come last.
+ * first two give a load, a run, a tiny layer and one swap cell, so a short budget still calibrates
+ * load, run and the swap part; later steps add more of each, then whole-network runs and the tail.
  * fitCalibrationPlan keeps the steps (and, within a step, the jobs) that fit a time budget, in order,
  * estimating each from a model's predicted times plus fixed overheads (worker start, weight files).
  *
@@ -35,7 +37,9 @@ const MiB = 1024 * 1024;
 /** Networks whose single layers are measured. */
 export const CALIBRATION_LAYER_NETWORKS: readonly string[] = ['alexnet', 'resnet18', 'mobilenetv2'];
 /** Networks run whole (layer by layer in one worker, as `memlat run`); disjoint from the layer networks. */
-export const CALIBRATION_RUN_NETWORKS: readonly string[] = ['squeezenet1_1', 'mobilenetv3_small'];
+export const CALIBRATION_RUN_NETWORKS: readonly string[] = ['squeezenet1_1', 'mobilenetv3_small', 'squeezenet1_0', 'googlenet'];
+/** Unlimited layers per step in the plan's tail. */
+export const TAIL_STEP_JOBS = 12;
 /** Timed passes per (layer, limit) job (the median of 3 is what the models fit). */
 export const CALIBRATION_REPS = 3;
 /** Passes of each whole-network run. */
@@ -231,16 +235,37 @@ export function buildCalibrationPlan(opts: CalibrationPlanOptions): CalibrationP
   layersStep([swap(mixedSwap, 0.5)]);
   layersStep(runs2.map((c) => unl(take(c), 'run')));
 
-  for (const name of CALIBRATION_RUN_NETWORKS) {
-    const rn = resolveNetwork(zooNetwork(name));
+  const runNets = CALIBRATION_RUN_NETWORKS.map((name) => resolveNetwork(zooNetwork(name)));
+  const wholeRun = (rn: ResolvedNetwork): void => {
     steps.push({ kind: 'network', step: steps.length, network: rn.name, resolved: rn, factor: null, memoryLimitBytes: null, passes: CALIBRATION_RUN_PASSES });
-  }
-  {
-    const rn = resolveNetwork(zooNetwork(CALIBRATION_RUN_NETWORKS[0]!));
+  };
+  // a whole run at half the largest layer's working set, when that limit (at least idle + 8 MiB) still swaps
+  const limitedRun = (rn: ResolvedNetwork): void => {
     const w = Math.max(0, ...rn.layers.map((l) => layerStats(l, { threads: opts.threads }).workingSetBytes));
     const m = limitAt(w, 0.5);
     if (m < opts.idleBytes + w) steps.push({ kind: 'network', step: steps.length, network: rn.name, resolved: rn, factor: 0.5, memoryLimitBytes: m, passes: CALIBRATION_RUN_PASSES });
+  };
+  wholeRun(runNets[0]!);
+  wholeRun(runNets[1]!);
+
+  // The tail, for longer budgets: more swap cells on the weight-heavy layers, every other distinct
+  // layer of the three networks unlimited (round-robin over the networks, most FLOPs first, in
+  // steps of TAIL_STEP_JOBS), the other whole networks, and limited whole runs.
+  const moreSwap = [swap(L2, 0.3), swap(L3, 0.5), ...loads.filter((c) => c !== L1 && c !== L2 && c !== L3).map((c) => swap(c, 0.3))];
+  const rest: Candidate[] = [];
+  {
+    const queues = netNames.map((n) => cands.filter((c) => c.network === n && free(c)).sort((a, b) => b.flops - a.flops || byIndex(a, b)));
+    for (let i = 0; queues.some((q) => i < q.length); i++) for (const q of queues) if (q[i]) rest.push(q[i]!);
   }
+  const tailSteps: (CalibrationJob | null)[][] = [];
+  for (let i = 0; i < rest.length; i += TAIL_STEP_JOBS) tailSteps.push(rest.slice(i, i + TAIL_STEP_JOBS).map((c) => unl(take(c), 'mixed')));
+  const extraRuns = runNets.slice(2);
+  for (let i = 0; i < Math.max(moreSwap.length, tailSteps.length, extraRuns.length); i++) {
+    if (moreSwap[i]) layersStep([moreSwap[i]!]);
+    if (tailSteps[i]) layersStep(tailSteps[i]!);
+    if (extraRuns[i]) wholeRun(extraRuns[i]!);
+  }
+  for (const rn of runNets) limitedRun(rn);
   return { idleBytes: opts.idleBytes, threads: opts.threads, reps: CALIBRATION_REPS, steps };
 }
 

@@ -66,10 +66,22 @@ test('every job is a layer of a layer network, once per (network, layer, limit);
     assert.equal(j.sampleId, j.network);
     assert.equal(j.layerIndex, j.resolved.index);
   }
+  // whole runs come after the hand-chosen layer steps (load, run, overhead, mixed, swap), then the tail
   const firstRun = plan.steps.findIndex((s) => s.kind === 'network');
-  assert.ok(firstRun > 0);
-  assert.ok(plan.steps.slice(firstRun).every((s) => s.kind === 'network'));
-  for (const s of plan.steps.slice(firstRun)) {
+  assert.ok(firstRun >= 6, String(firstRun));
+  const before = new Set(plan.steps.slice(0, firstRun).flatMap((s) => (s.kind === 'layers' ? s.jobs.map((j) => j.role) : [])));
+  for (const r of ['load', 'run', 'overhead', 'mixed', 'swap']) assert.ok(before.has(r as CalibrationJob['role']), r);
+  // the tail measures every distinct layer configuration of the three networks once without a limit
+  const config = (l: { layer: object; inputShapes: number[][] }): string => {
+    const { name: _n, inputs: _i, ...rest } = l.layer as Record<string, unknown>;
+    return JSON.stringify([rest, l.inputShapes]);
+  };
+  const unlimitedConfigs = new Set(jobs.filter((j) => j.memoryLimitBytes === null && j.network === 'alexnet').map(config));
+  const alex = resolveNetwork(zooNetwork('alexnet'));
+  // (layers of the same configuration, e.g. the two ReLUs after the 4096-wide dense layers, count once)
+  assert.ok(alex.layers.every((l) => unlimitedConfigs.has(config(l))), 'every alexnet configuration');
+  assert.equal(unlimitedConfigs.size, new Set(alex.layers.map(config)).size);
+  for (const s of plan.steps.filter((x) => x.kind === 'network')) {
     if (s.kind !== 'network') continue;
     assert.ok(runNets.includes(s.network), s.network);
     assert.ok(!layerNets.includes(s.network), s.network);
