@@ -70,6 +70,18 @@ export interface CalibrateArgs {
   onEvent?: (message: string) => void;
 }
 
+/** A whole-network run measured by calibrate, against the predictions (the fit never sees these networks' layers). */
+export interface CalibrateCheck {
+  network: string;
+  memoryLimitBytes: number | null;
+  passes: number;
+  /** Median pass total measured, ms. */
+  measuredMs: number;
+  /** The calibrated model's total, and the base model's moved here zero-shot, ms. */
+  predictedMs: number;
+  zeroShotMs: number;
+}
+
 /** A step of the plan as reported. */
 export interface CalibrateStepInfo {
   step: number;
@@ -124,6 +136,8 @@ export interface CalibrateResult {
     /** Zero-shot prior sigma of ln time and what is left (the interval's widening). */
     priorSigma: number;
     sigma: number;
+    /** The whole-network runs in the folder against the calibrated model (and the uncalibrated one moved here). */
+    checks: CalibrateCheck[];
   };
   /** Where this machine's fingerprint was cached (null: not, e.g. fewer threads than cores). */
   fingerprintCachedIn: string | null;
@@ -288,105 +302,172 @@ export async function calibrate(o: CalibrateArgs = {}): Promise<CalibrateResult>
       if (swept.groups.length || swept.tmpFiles.length) say(`removed ${swept.groups.length} cgroup(s) and ${swept.tmpFiles.length} temporary weight file(s) left by dead memlat processes`);
       say(`${fp.id}: ${fitted.steps.length} step(s) chosen (~${secs(fitted.estimatedMs)} estimated), ${fitted.done} already measured, ${fitted.leftOut} left for a later run; rows in ${rowsPath}`);
 
-      // Progress: rows per chosen step, in order, weighted by each step's estimate (the ETA follows the measured speed).
-      const stepRows = fitted.steps.map((s) => (s.kind === 'layers' ? s.jobs.reduce((n, j) => n + missingReps(j), 0) : s.passes * s.resolved.layers.length));
-      const totalRows = stepRows.reduce((a, b) => a + b, 0);
-      const measureStart = Date.now();
-      const report = (rowsDone: number, limit: string): void => {
-        if (!o.onProgress) return;
-        let left = rowsDone;
-        let doneEst = 0;
-        let idx = 0;
-        for (; idx < fitted.steps.length; idx++) {
-          const r = stepRows[idx]!;
-          if (left < r || r === 0) {
-            doneEst += r > 0 ? (fitted.steps[idx]!.estimatedMs * left) / r : 0;
-            break;
+      // The loop writes through `sink`, which also marks what is done, so a later round skips it.
+      const allRows: MeasurementRow[] = [...existing];
+      const sink = {
+        get existing(): MeasurementRow[] {
+          return allRows;
+        },
+        append: async (rs: readonly MeasurementRow[]): Promise<void> => {
+          await writer!.append(rs);
+          for (const r of rs) {
+            allRows.push(r);
+            if (r.source === plans.CALIBRATION_SOURCE) {
+              if (r.oom) oomJobs.add(`${r.network}|${r.layerIndex}|${r.memoryLimitBytes ?? 'none'}`);
+              else done.add(measurementKey(r.network, r.memoryLimitBytes, r.rep, r.layerIndex));
+            } else if (r.source === 'memlat-run') {
+              const k = `${r.network}|${r.memoryLimitBytes ?? 'none'}`;
+              runRows.set(k, r.oom ? Number.POSITIVE_INFINITY : (runRows.get(k) ?? 0) + 1);
+            }
           }
-          doneEst += fitted.steps[idx]!.estimatedMs;
-          left -= r;
-        }
-        const spent = Date.now() - measureStart;
-        const speed = doneEst > 0 ? spent / doneEst : 1;
-        const deadlineLeft = t0 + budgetMs - Date.now();
-        const etaMs = Math.max(0, Math.min(deadlineLeft, (fitted.estimatedMs - doneEst) * speed + FIT_RESERVE_MS / 3));
-        const cur = fitted.steps[Math.min(idx, fitted.steps.length - 1)];
-        o.onProgress({ step: cur?.step ?? 0, steps: fitted.steps.length, measured: rowsDone, total: totalRows, elapsedMs: Date.now() - t0, etaMs, limit });
+        },
       };
-
       const { runProfile } = await import('./profile/run.js');
-      const profilePlan = plans.toProfilePlan(plan, fitted.steps);
+      const { runNetwork, OomError } = await import('./executor/run-network.js');
+      const { oomRow, validationRows } = await import('./profile/validation.js');
       const deadline = t0 + budgetMs - FIT_RESERVE_MS;
-      const summary = await runProfile({
-        plan: profilePlan, writer: writer!, hardwareId: fp.id, startWorker, source: plans.CALIBRATION_SOURCE,
-        budgetMs: Math.max(0, deadline - Date.now()),
-        ...(o.signal ? { signal: o.signal } : {}),
-        workerOptions: { threads, ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}) },
-        onProgress: (p) => report(p.measured, p.memoryLimitBytes === null ? 'no limit' : formatBytes(p.memoryLimitBytes)),
-        onEvent: say,
-      });
-      let rowsSoFar = summary.measured;
+      let rowsSoFar = 0;
       let networkRuns = 0;
-      let stoppedBy = summary.stoppedBy;
-      if (stoppedBy === 'done') {
-        const { runNetwork, OomError } = await import('./executor/run-network.js');
-        const { oomRow, validationRows } = await import('./profile/validation.js');
-        for (const s of fitted.steps) {
-          if (s.kind !== 'network') continue;
+      let skipped = 0;
+      let oom = 0;
+      let crashed = 0;
+      let stoppedBy: 'done' | 'budget' | 'signal' = 'done';
+      // Rounds: the estimates are a model's; after each round the measured speed (actual / estimated
+      // time) rescales the budget of the next, so time left over goes to the next steps of the plan.
+      let round = fitted;
+      let speed = 1;
+      for (let r = 0; r < 6 && round.steps.length > 0; r++) {
+        const roundStart = Date.now();
+        const stepRows = round.steps.map((st) => (st.kind === 'layers' ? st.jobs.reduce((n, j) => n + missingReps(j), 0) : st.passes * st.resolved.layers.length));
+        const totalRows = rowsSoFar + stepRows.reduce((a, b) => a + b, 0);
+        const base0 = rowsSoFar;
+        const report = (rowsDone: number, limit: string): void => {
+          if (!o.onProgress) return;
+          let left = rowsDone - base0;
+          let doneEst = 0;
+          let idx = 0;
+          for (; idx < round.steps.length; idx++) {
+            const n = stepRows[idx]!;
+            if (left < n || n === 0) {
+              doneEst += n > 0 ? (round.steps[idx]!.estimatedMs * left) / n : 0;
+              break;
+            }
+            doneEst += round.steps[idx]!.estimatedMs;
+            left -= n;
+          }
+          const spent = Date.now() - roundStart;
+          const pace = doneEst > 0 ? spent / doneEst : speed;
+          const etaMs = Math.max(0, Math.min(t0 + budgetMs - Date.now(), (round.estimatedMs - doneEst) * pace + FIT_RESERVE_MS / 3));
+          const cur = round.steps[Math.min(idx, round.steps.length - 1)];
+          o.onProgress({ step: cur?.step ?? 0, steps: round.steps.length, measured: rowsDone, total: totalRows, elapsedMs: Date.now() - t0, etaMs, limit });
+        };
+        if (r > 0) say(`round ${r + 1}: ${round.steps.length} more step(s) fit the time left (~${secs(round.estimatedMs * speed)} at the measured pace)`);
+        const summary = await runProfile({
+          plan: plans.toProfilePlan(plan, round.steps), writer: sink, hardwareId: fp.id, startWorker, source: plans.CALIBRATION_SOURCE,
+          budgetMs: Math.max(0, deadline - Date.now()),
+          ...(o.signal ? { signal: o.signal } : {}),
+          workerOptions: { threads, ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}) },
+          onProgress: (p) => report(base0 + p.measured, p.memoryLimitBytes === null ? 'no limit' : formatBytes(p.memoryLimitBytes)),
+          onEvent: say,
+        });
+        rowsSoFar += summary.measured;
+        if (r === 0) skipped = summary.skipped;
+        oom += summary.oom;
+        crashed += summary.crashed.length;
+        stoppedBy = summary.stoppedBy;
+        if (stoppedBy !== 'done') break;
+        for (const st of round.steps) {
+          if (st.kind !== 'network') continue;
           if (o.signal?.aborted) {
             stoppedBy = 'signal';
             break;
           }
-          if (Date.now() + s.estimatedMs > deadline) {
-            say(`step ${s.step}: ${s.network} whole-network run skipped: ~${secs(s.estimatedMs)} does not fit the time left; a rerun takes it`);
-            stoppedBy = 'budget';
+          if (Date.now() + st.estimatedMs * speed > deadline) {
+            say(`step ${st.step}: ${st.network} whole-network run skipped: ~${secs(st.estimatedMs * speed)} does not fit the time left; a rerun takes it`);
             continue;
           }
           const stop = AbortSignal.any([AbortSignal.timeout(Math.max(1, deadline - Date.now())), ...(o.signal ? [o.signal] : [])]);
-          const at = s.memoryLimitBytes === null ? 'no limit' : formatBytes(s.memoryLimitBytes);
-          say(`step ${s.step}: running ${s.network} whole at ${at} (${s.passes} passes)`);
+          const at = st.memoryLimitBytes === null ? 'no limit' : formatBytes(st.memoryLimitBytes);
+          say(`step ${st.step}: running ${st.network} whole at ${at} (${st.passes} passes)`);
           try {
-            const res = await runNetwork(s.resolved, {
-              memoryLimitBytes: s.memoryLimitBytes, reps: s.passes, threads, signal: stop,
+            const res = await runNetwork(st.resolved, {
+              memoryLimitBytes: st.memoryLimitBytes, reps: st.passes, threads, signal: stop,
               ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}),
-              onPass: (p) => report(rowsSoFar + p * s.resolved.layers.length, at),
+              onPass: (p) => report(rowsSoFar + p * st.resolved.layers.length, at),
             });
-            await writer!.append(validationRows(s.resolved, res.passes, s.memoryLimitBytes, fp.id));
-            rowsSoFar += s.passes * s.resolved.layers.length;
+            await sink.append(validationRows(st.resolved, res.passes, st.memoryLimitBytes, fp.id));
+            rowsSoFar += st.passes * st.resolved.layers.length;
             networkRuns++;
             report(rowsSoFar, at);
           } catch (e) {
             if (stop.aborted) {
-              say(`step ${s.step}: ${s.network} stopped ${o.signal?.aborted ? 'by the signal' : 'at the end of the budget'}; its partial passes are not kept`);
+              say(`step ${st.step}: ${st.network} stopped ${o.signal?.aborted ? 'by the signal' : 'at the end of the budget'}; its partial passes are not kept`);
               stoppedBy = o.signal?.aborted ? 'signal' : 'budget';
               break;
             }
             if (e instanceof OomError) {
-              await writer!.append([oomRow(s.resolved, e.layerIndex, e.rep, s.memoryLimitBytes, fp.id)]);
-              say(`step ${s.step}: ${s.network} OOM-killed at ${at}; recorded oom=true`);
-            } else say(`step ${s.step}: ${s.network} failed (${(e as Error).message}); a rerun retries it`);
+              await sink.append([oomRow(st.resolved, e.layerIndex, e.rep, st.memoryLimitBytes, fp.id)]);
+              oom++;
+              say(`step ${st.step}: ${st.network} OOM-killed at ${at}; recorded oom=true`);
+            } else {
+              crashed++;
+              say(`step ${st.step}: ${st.network} failed (${(e as Error).message}); a rerun retries it`);
+            }
           }
         }
+        if (stoppedBy !== 'done') break;
+        // the pace of this round (clamped), then what fits the time left at that pace
+        const took = Date.now() - roundStart;
+        speed = Math.min(4, Math.max(0.25, took / Math.max(1, round.estimatedMs)));
+        round = plans.fitCalibrationPlan(plan, { ...ctx, budgetMs: (deadline - Date.now()) / speed });
       }
-      result.measured = { rows: rowsSoFar, skipped: summary.skipped, oom: summary.oom, crashed: summary.crashed.length, stoppedBy, networkRuns };
+      if (stoppedBy === 'done' && round.leftOut > 0) stoppedBy = 'budget';
+      result.measured = { rows: rowsSoFar, skipped, oom, crashed, stoppedBy, networkRuns };
       await writer?.close();
       if (stoppedBy === 'signal') {
         result.spentMs = Date.now() - t0;
         return result;
       }
 
-      // Fit on everything this machine has in the folder.
+      // Fit on every isolated-layer row this machine has in the folder, against the base without its
+      // network context (the rows are isolated layers; the factors then apply to the base with it).
       const { rows } = await files.readDataset(rowsPath);
-      const mine = rows.filter((r) => r.hardwareId === fp.id);
+      const mine = rows.filter((r) => r.hardwareId === fp.id && r.source === plans.CALIBRATION_SOURCE);
       const { aggregateRows } = await import('./models/observations.js');
       const obs = aggregateRows(mine, new Map([[fp.id, fp]]));
       const { calibratedBundle } = await import('./predict/calibrated-bundle.js');
+      const { contextFreeModel } = await import('./models/index.js');
       const spentMs = Date.now() - t0;
       const command = `memlat calibrate --budget ${secs(budgetMs).replace(' ', '')}${o.model !== undefined ? ` --model ${o.model}` : ''}`;
       const cal = calibratedBundle(base, fp, obs, {
         provenance: { data: rowsPath, rows: mine.filter((r) => !r.oom).length, spentMs, budgetMs, fittedAt: new Date().toISOString() },
         command,
+        fitBase: contextFreeModel(base.model),
       });
+      // The whole-network runs are the check: the calibrated model's network totals against the
+      // measured median pass totals (networks whose layers the fit never saw).
+      const { loadBundle } = await import('./predict/bundle.js');
+      const { predictNetwork } = await import('./predict/predict.js');
+      const { median } = await import('./stats.js');
+      const calLoaded = loadBundle(cal.bundle);
+      const runGroups = new Map<string, MeasurementRow[]>();
+      for (const r of rows) {
+        if (r.hardwareId !== fp.id || r.source !== 'memlat-run' || r.oom) continue;
+        const k = `${r.network}|${r.memoryLimitBytes ?? 'none'}`;
+        runGroups.set(k, [...(runGroups.get(k) ?? []), r]);
+      }
+      const checks: CalibrateCheck[] = [];
+      for (const st of plan.steps) {
+        if (st.kind !== 'network') continue;
+        const g = runGroups.get(`${st.network}|${st.memoryLimitBytes ?? 'none'}`);
+        if (!g) continue;
+        const byPass = new Map<number, number>();
+        for (const r of g) byPass.set(r.rep, (byPass.get(r.rep) ?? 0) + r.loadMs + r.runMs + (r.unloadMs ?? 0));
+        const measuredMs = median([...byPass.values()]);
+        const predictedMs = predictNetwork(st.resolved, st.memoryLimitBytes, calLoaded).totalMs;
+        const baseMs = predictNetwork(st.resolved, st.memoryLimitBytes, est).totalMs;
+        checks.push({ network: st.network, memoryLimitBytes: st.memoryLimitBytes, passes: byPass.size, measuredMs, predictedMs, zeroShotMs: baseMs });
+      }
       const text = `${JSON.stringify(cal.bundle)}\n`;
       let path: string;
       let installed: string | null = null;
@@ -410,7 +491,7 @@ export async function calibrate(o: CalibrateArgs = {}): Promise<CalibrateResult>
       const d = cal.model.data;
       result.model = {
         path, installed, base: o.model ?? 'default', baseHardwareId: d.baseHardware.id, factors: d.factors, counts: d.counts,
-        observations: obs.length, rows: d.provenance.rows, ratios: cal.ratios, priorSigma: cal.priorSigma, sigma: cal.sigma,
+        observations: obs.length, rows: d.provenance.rows, ratios: cal.ratios, priorSigma: cal.priorSigma, sigma: cal.sigma, checks,
       };
       result.spentMs = Date.now() - t0;
       return result;

@@ -25,7 +25,7 @@ export {
   datasetHardwarePath, checkOutputFile, checkOutputDir,
   type HardwareResult, type EdgecaffeImport, type EvaluateArgs, type ValidateRunsArgs, type ValidateRunsResult, type ValidationEntry,
 } from './api-tools.js';
-export { calibrate, DEFAULT_CALIBRATE_BUDGET_MS, type CalibrateArgs, type CalibrateResult, type CalibrateProgress, type CalibrateStepInfo } from './api-calibrate.js';
+export { calibrate, DEFAULT_CALIBRATE_BUDGET_MS, type CalibrateArgs, type CalibrateResult, type CalibrateProgress, type CalibrateStepInfo, type CalibrateCheck } from './api-calibrate.js';
 export {
   compareHardware,
   checkMachine,

@@ -12,13 +12,18 @@
  * to each end like the zero-shot widening (widenCalibration). Rows measured on the model's own machine
  * (ratios 1) widen nothing.
  *
+ * `fitBase`: the model the factors are fitted against when the rows measure something the base does
+ * not predict as such: memlat calibrate measures isolated layers, the default model predicts layers
+ * inside a network (its context correction), so the factors are fitted against the base without its
+ * context (contextFreeModel) and then applied to the base with it.
+ *
  * Pure. Cost: fitCalibration (base predictions per observation).
  */
 import type { HardwareFingerprint } from '../dataset/schema.js';
 import { CalibratedModel, fitCalibration, type CalibrationProvenance, type Regime } from '../models/calibrated.js';
 import type { LayerObservation } from '../models/observations.js';
 import { transferRatios, transferSigma, type TransferRatios } from '../models/transfer.js';
-import type { Target } from '../models/types.js';
+import type { Model, Target } from '../models/types.js';
 import { makeBundle, type LoadedBundle, type ModelBundle } from './bundle.js';
 import { widenCalibration } from './zero-shot.js';
 
@@ -62,9 +67,13 @@ export function calibratedBundle(
   base: LoadedBundle,
   hardware: HardwareFingerprint,
   obs: readonly LayerObservation[],
-  opts: { provenance?: Partial<CalibrationProvenance>; command?: string } = {},
+  opts: { provenance?: Partial<CalibrationProvenance>; command?: string; fitBase?: Model } = {},
 ): CalibratedBundleResult {
-  const model = fitCalibration(base.model, base.fittedOn ?? base.hardware, hardware, obs, opts.provenance ? { provenance: opts.provenance } : {});
+  const fitted = fitCalibration(opts.fitBase ?? base.model, base.fittedOn ?? base.hardware, hardware, obs, opts.provenance ? { provenance: opts.provenance } : {});
+  // Factors fitted against `fitBase` (e.g. the base without its network context, for rows of isolated
+  // layers) apply to the base itself.
+  const predictBase = base.model instanceof CalibratedModel ? base.model.base : base.model;
+  const model = opts.fitBase ? new CalibratedModel({ ...fitted.data, base: predictBase.toJSON() }, predictBase) : fitted;
   const ratios = transferRatios(model.data.baseHardware, hardware);
   const priorSigma = transferSigma(ratios);
   const sigma = remainingSigma(priorSigma, model.data.counts, model.data.priorStrength);

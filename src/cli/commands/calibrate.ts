@@ -95,6 +95,9 @@ export function register(program: Command): void {
         out.push(`  ${g.padEnd(10)} ${cell('load')} ${cell('run')} ${cell('unload')}`);
       }
       out.push(`fitted on ${md.observations} layer configurations (${md.rows} rows); interval widened by sigma ${md.sigma.toFixed(3)} of ln time`);
+      for (const c of md.checks) {
+        out.push(`check: ${c.network} at ${c.memoryLimitBytes === null ? 'no limit' : formatBytes(c.memoryLimitBytes)} measured ${c.measuredMs.toFixed(0)} ms (median of ${c.passes}), calibrated ${c.predictedMs.toFixed(0)} ms (x${(c.predictedMs / c.measuredMs).toFixed(2)}), uncalibrated ${c.zeroShotMs.toFixed(0)} ms (x${(c.zeroShotMs / c.measuredMs).toFixed(2)})`);
+      }
       out.push(md.installed !== null ? `installed as the per-user model ${md.installed} (predict, curve, min-memory use it without --model)` : `written to ${md.path} (not installed; use it with --model ${md.path}, or 'memlat model install ${md.path}')`);
       out.push(`time spent ${secs(r.spentMs)} of ${secs(r.budgetMs)}${m.stoppedBy === 'done' ? '' : '; rerun to measure more (it resumes)'}`);
       process.stdout.write(`${out.join('\n')}\n`);
