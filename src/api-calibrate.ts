@@ -348,7 +348,7 @@ export async function calibrate(o: CalibrateArgs = {}): Promise<CalibrateResult>
           let idx = 0;
           for (; idx < round.steps.length; idx++) {
             const n = stepRows[idx]!;
-            if (left < n || n === 0) {
+            if (left <= n || n === 0) {
               doneEst += n > 0 ? (round.steps[idx]!.estimatedMs * left) / n : 0;
               break;
             }
