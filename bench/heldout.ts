@@ -13,13 +13,11 @@ import { dirname, relative, resolve } from 'node:path';
 import { readDataset } from '../src/dataset/files.js';
 import type { HardwareFingerprint } from '../src/dataset/schema.js';
 import { aggregateRows } from '../src/models/observations.js';
-import { errorMetrics } from '../src/evaluate/metrics.js';
 import { readModelBundle } from '../src/predict/model-bundle.js';
-import { intervalFor, MEMORY_UNCERTAINTY } from '../src/predict/predict.js';
-import type { LoadedBundle } from '../src/predict/bundle.js';
 import { formatBytes } from '../src/units.js';
 import { median } from '../src/stats.js';
-import { predictRun, validationRuns, type NetRun } from './runs.js';
+import { validationRuns, type NetRun } from './runs.js';
+import { byLevel, score, summary, type Scored } from './scoring.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, dflt: string): string => {
@@ -35,36 +33,6 @@ const KNEE_FACTORS = [0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2, 1.3];
 const rel = (p: string): string => relative(process.cwd(), p);
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 const yes = (b: boolean): string => (b ? 'yes' : '**no**');
-
-interface Scored {
-  run: NetRun;
-  predictedMs: number;
-  interval: [number, number] | null;
-}
-
-/** The point prediction of a run and its 90% interval as predict computes it (totals at M +- 3%). */
-function score(bundle: LoadedBundle, run: NetRun): Scored {
-  const predictedMs = predictRun(bundle.model, run);
-  let around: { moreMemoryMs: number; lessMemoryMs: number } | undefined;
-  if (run.limit !== null) {
-    const at = (m: number): number => predictRun(bundle.model, { ...run, obs: run.obs.map((o) => ({ ...o, memoryBytes: m, memoryLimitBytes: m })) });
-    around = { moreMemoryMs: at(run.limit * (1 + MEMORY_UNCERTAINTY)), lessMemoryMs: at(run.limit * (1 - MEMORY_UNCERTAINTY)) };
-  }
-  return { run, predictedMs, interval: intervalFor(bundle, predictedMs, around) };
-}
-
-function byLevel(scored: Scored[]): Map<string, Scored[]> {
-  const m = new Map<string, Scored[]>();
-  for (const s of scored) m.set(s.run.level, [...(m.get(s.run.level) ?? []), s]);
-  return m;
-}
-
-function summary(ss: Scored[]): { medianApe: number; within20: number; bias: number; covered: number } {
-  const e = errorMetrics(ss.map((s) => s.predictedMs), ss.map((s) => s.run.medianMs));
-  const within20 = ss.filter((s) => Math.abs(s.predictedMs - s.run.medianMs) / s.run.medianMs <= 0.2).length / ss.length;
-  const covered = ss.filter((s) => s.interval && s.run.medianMs >= s.interval[0] && s.run.medianMs <= s.interval[1]).length / ss.length;
-  return { medianApe: e.medianApePct / 100, within20, bias: e.bias, covered };
-}
 
 function perRunTable(ss: Scored[], levelName: string): string[] {
   const out = [`| network | M | ${levelName} | measured ms (min-max) | predicted ms | 90% interval | error |`, '|---|---|---|---|---|---|---|'];

@@ -587,6 +587,8 @@ async function main(): Promise<void> {
   if (existsSync(minMemoryV1)) out.push('', `<!-- from bench/results/min-memory-v1.md: the first pair rule, kept as measured -->`, readFileSync(minMemoryV1, 'utf8').replace(/^## .*/, '### The first pair rule (1.25 x the predicted total), 2026-12-01'));
   const held3Md = join(root, 'bench/results/heldout3.md');
   if (existsSync(held3Md)) out.push('', `<!-- from bench/results/heldout3.md, written by npm run bench:heldout -->`, readFileSync(held3Md, 'utf8').replace(/^## /, '## 8. '));
+  const transferMd = join(root, 'bench/results/transfer.md');
+  if (existsSync(transferMd)) out.push('', `<!-- from bench/results/transfer.md, written by npm run bench:transfer -->`, readFileSync(transferMd, 'utf8').replace(/^## /, '## 9. '));
 
   writeFileSync(outPath, `${out.join('\n')}\n`);
   log(`wrote ${outPath.replace(`${root}/`, '')}`);

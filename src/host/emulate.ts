@@ -7,7 +7,8 @@
  *
  * - `cpus=N`: the first N CPUs only (cgroup cpuset; Node's availableParallelism() then says N, so
  *   the fingerprint's cores and the default onnxruntime threads follow);
- * - `cpu=F`: at most F of each allowed core's time (cgroup cpu: cfs_quota_us = F x N x period);
+ * - `cpu=F`: at most F of each allowed core's time (cgroup cpu: cfs_quota_us = F x N x period, with a
+ *   1-2 ms period so that no burst of a layer escapes the quota, see cpuPeriodUs);
  * - `disk=B/s`: cold reads of the disk holding the weight cache and the swap file throttled to B
  *   bytes/s (cgroup blkio.throttle.read_bps_device on the whole disk).
  *
@@ -83,6 +84,19 @@ export function emulationLabel(e: Emulation): string {
 /** cfs quota for F of each of N cores per period. Pure. */
 export function cpuQuotaUs(cpuFraction: number, cpus: number, periodUs = 100_000): number {
   return Math.max(1000, Math.round(cpuFraction * cpus * periodUs));
+}
+
+/**
+ * The CFS period for F of N cores: the shortest the kernel allows (1 ms) whose quota is at least the
+ * kernel's minimum quota (1 ms). Why short: CFS bandwidth is a token bucket refilled each period, and
+ * with the kernel's default 100 ms period a layer-by-layer run (milliseconds of compute between loads
+ * and unloads) fits its bursts inside each period's quota and runs at full speed, while long probes
+ * see the quota: the emulated machine was then 1.4-2.5x slower for layers against 5x for the GEMM probe
+ * (data/transfer/PROVENANCE.md). With a 1-2 ms period no burst outlasts a millisecond. Pure.
+ * @example cpuPeriodUs(0.5, 1) // 2000 (quota 1000)
+ */
+export function cpuPeriodUs(cpuFraction: number, cpus: number): number {
+  return Math.min(1_000_000, Math.max(1000, Math.ceil(1000 / (cpuFraction * cpus))));
 }
 
 /** "0-(n-1)" for the first n of the allowed CPUs list ("0-3,6" style). Throws when there are fewer. Pure. */
@@ -170,8 +184,9 @@ export function applyEmulation(e: Emulation, root = V1_ROOT): string {
     writeFileSync(join(dirs.cpuset, 'cpuset.cpus'), cpus);
     const n = cpus.split(',').reduce((s, r) => s + (r.includes('-') ? Number(r.split('-')[1]) - Number(r.split('-')[0]) + 1 : 1), 0);
     if (e.cpuFraction !== undefined) {
-      writeFileSync(join(dirs.cpu, 'cpu.cfs_period_us'), '100000');
-      writeFileSync(join(dirs.cpu, 'cpu.cfs_quota_us'), String(cpuQuotaUs(e.cpuFraction, n)));
+      const period = cpuPeriodUs(e.cpuFraction, n);
+      writeFileSync(join(dirs.cpu, 'cpu.cfs_period_us'), String(period));
+      writeFileSync(join(dirs.cpu, 'cpu.cfs_quota_us'), String(cpuQuotaUs(e.cpuFraction, n, period)));
     }
     if (e.diskReadBytesPerSec !== undefined) {
       for (const dev of new Set(throttledPaths().map(diskDeviceOf))) {

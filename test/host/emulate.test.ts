@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuQuotaUs, emulationLabel, firstCpus, parseEmulation, sweepStaleEmulation } from '../../src/host/emulate.js';
+import { cpuPeriodUs, cpuQuotaUs, emulationLabel, firstCpus, parseEmulation, sweepStaleEmulation } from '../../src/host/emulate.js';
 import { UserError } from '../../src/errors.js';
 import { detectCgroups } from '../../src/host/limiter.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -42,6 +42,14 @@ test('firstCpus and cpuQuotaUs: closed-form cases', () => {
   assert.equal(cpuQuotaUs(0.5, 1), 50_000);
   assert.equal(cpuQuotaUs(0.25, 2), 50_000);
   assert.equal(cpuQuotaUs(0.001, 1), 1000); // the kernel's minimum quota
+  // The period: shortest >= 1 ms whose quota reaches the kernel's 1 ms minimum.
+  assert.equal(cpuPeriodUs(0.5, 1), 2000);
+  assert.equal(cpuQuotaUs(0.5, 1, cpuPeriodUs(0.5, 1)), 1000);
+  assert.equal(cpuPeriodUs(0.25, 2), 2000);
+  assert.equal(cpuPeriodUs(1, 2), 1000);
+  assert.equal(cpuQuotaUs(1, 2, 1000), 2000);
+  assert.equal(cpuPeriodUs(0.3, 1), 3334); // ceil(1000 / 0.3)
+  assert.equal(cpuPeriodUs(0.0001, 1), 1_000_000); // the kernel's longest period
 });
 
 const cg = detectCgroups();
@@ -89,7 +97,7 @@ test('an emulated machine: 1 CPU, half a core, disk throttled to 40 MiB/s; nothi
     assert.equal(e.cpus, 1);
     assert.match(String(e.cgroup), /cpuset:\/memlat-emu-\d+/);
     // CPU: the quota allows 0.5 s per wall second (the scheduler's granularity gives a few %); the
-    // kernel's own counter says the group was throttled (1.5 s of busy loop = 15 periods of 100 ms).
+    // kernel's own counter says the group was throttled (1.5 s of busy loop = hundreds of 2 ms periods).
     // No lower bound: on a busy machine other processes take CPU time too.
     assert.ok((e.cpuShare as number) < 0.6, `cpu share ${String(e.cpuShare)}`);
     assert.ok((e.throttled as number) >= 10, `nr_throttled ${String(e.throttled)}`);

@@ -1,0 +1,40 @@
+/**
+ * Scoring of whole-network runs against a bundle as `predict` answers (point and 90% interval at
+ * M +- 3%): shared by the held-out evaluation (bench/heldout.ts) and the transfer table
+ * (bench/transfer.ts).
+ */
+import type { LoadedBundle } from '../src/predict/bundle.js';
+import { intervalFor, MEMORY_UNCERTAINTY } from '../src/predict/predict.js';
+import { errorMetrics } from '../src/evaluate/metrics.js';
+import { predictRun, type NetRun } from './runs.js';
+
+export interface Scored {
+  run: NetRun;
+  predictedMs: number;
+  interval: [number, number] | null;
+}
+
+/** The point prediction of a run and its 90% interval as predict computes it (totals at M +- 3%). */
+export function score(bundle: LoadedBundle, run: NetRun): Scored {
+  const predictedMs = predictRun(bundle.model, run);
+  let around: { moreMemoryMs: number; lessMemoryMs: number } | undefined;
+  if (run.limit !== null) {
+    const at = (m: number): number => predictRun(bundle.model, { ...run, obs: run.obs.map((o) => ({ ...o, memoryBytes: m, memoryLimitBytes: m })) });
+    around = { moreMemoryMs: at(run.limit * (1 + MEMORY_UNCERTAINTY)), lessMemoryMs: at(run.limit * (1 - MEMORY_UNCERTAINTY)) };
+  }
+  return { run, predictedMs, interval: intervalFor(bundle, predictedMs, around) };
+}
+
+export function byLevel(scored: Scored[]): Map<string, Scored[]> {
+  const m = new Map<string, Scored[]>();
+  for (const s of scored) m.set(s.run.level, [...(m.get(s.run.level) ?? []), s]);
+  return m;
+}
+
+export function summary(ss: Scored[]): { medianApe: number; within20: number; bias: number; covered: number } {
+  const e = errorMetrics(ss.map((s) => s.predictedMs), ss.map((s) => s.run.medianMs));
+  const within20 = ss.filter((s) => Math.abs(s.predictedMs - s.run.medianMs) / s.run.medianMs <= 0.2).length / ss.length;
+  const covered = ss.filter((s) => s.interval && s.run.medianMs >= s.interval[0] && s.run.medianMs <= s.interval[1]).length / ss.length;
+  return { medianApe: e.medianApePct / 100, within20, bias: e.bias, covered };
+}
+

@@ -1,0 +1,107 @@
+/**
+ * `npm run bench:transfer`: how the shipped model moves to other machines (issue 12,
+ * data/transfer/PLAN.md). For each machine folder data/transfer/<name>/whole (validate-runs of the
+ * held-out #3 networks on an emulated machine, its fingerprint in the dataset's hardware file), the
+ * shipped bundle is scored on those runs twice, nothing fitted on them:
+ *   - as it is (the model machine's rates: what a user got before zero-shot transfer existed);
+ *   - zero-shot: scaled by the ratios of the machine's fingerprint to the model's
+ *     (src/predict/zero-shot.ts transferBundle, the interval widened by the transfer's sigma).
+ * Written to bench/results/transfer.md; `npm run bench` carries it into docs/BENCHMARKS.md.
+ *
+ *   node dist/bench/transfer.js [--model data/models/default.json] [--dir data/transfer]
+ *                               [--out bench/results/transfer.md]
+ */
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { readDataset } from '../src/dataset/files.js';
+import type { HardwareFingerprint } from '../src/dataset/schema.js';
+import { aggregateRows } from '../src/models/observations.js';
+import { transferRatios, transferSigma } from '../src/models/transfer.js';
+import { readModelBundle } from '../src/predict/model-bundle.js';
+import { transferBundle } from '../src/predict/zero-shot.js';
+import { median } from '../src/stats.js';
+import { validationRuns, type NetRun } from './runs.js';
+import { byLevel, score, summary, type Scored } from './scoring.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, dflt: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : dflt;
+};
+const modelPath = resolve(flag('model', 'data/models/default.json'));
+const dir = resolve(flag('dir', 'data/transfer'));
+const outPath = resolve(flag('out', 'bench/results/transfer.md'));
+const rel = (p: string): string => relative(process.cwd(), p);
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+const LEVELS = ['1x', '0.5x', 'none'];
+const ZERO_SHOT_BIAS = [0.8, 1.25] as const;
+
+function levelBiases(ss: Scored[]): Map<string, number> {
+  const by = byLevel(ss);
+  return new Map(LEVELS.filter((l) => by.has(l)).map((l) => [l, summary(by.get(l)!).bias]));
+}
+
+async function main(): Promise<void> {
+  const bundle = readModelBundle(modelPath);
+  const from = bundle.fittedOn ?? bundle.hardware;
+  const out: string[] = ['## Transfer to other machines (issue 12; nothing fitted on these runs)', ''];
+  out.push(
+    `Model \`${rel(modelPath)}\` as shipped, fitted on \`${from.id}\` (disk ${Math.round((from.diskReadBytesPerSec ?? NaN) / 2 ** 20)} MiB/s, GEMM ${from.gemmGflops?.toFixed(0) ?? '?'} GFLOP/s). ` +
+      `Each machine below is this VM under \`MEMLAT_EMULATE\` (docs/RUNTIME.md), measured as its own hardware (\`memlat hardware\`), then the held-out #3 whole networks ` +
+      `(data/heldout3/PLAN.md, never used for fitting) run with \`validate-runs --levels 1,0.5,none\`; plan in data/transfer/PLAN.md, provenance beside the data. ` +
+      `"as is" = the bundle without transfer; "zero-shot" = scaled by the fingerprint ratios (disk, memory copy, GEMM), interval widened by sigma = 0.25 x sum |ln ratio|. ` +
+      `Bias = geometric mean of predicted / measured (1 = unbiased; target for zero-shot ${ZERO_SHOT_BIAS[0]}-${ZERO_SHOT_BIAS[1]} at every level). Noise: median over runs of the passes' (max - min) / median. ` +
+      `Evaluated ${new Date().toISOString().slice(0, 16)}Z by \`npm run bench:transfer\`.`,
+    '',
+  );
+  const machines = existsSync(dir) ? readdirSync(dir).filter((d) => existsSync(join(dir, d, 'whole', 'rows.csv.gz')) || existsSync(join(dir, d, 'whole', 'rows.csv'))).sort() : [];
+  if (machines.length === 0) {
+    out.push(`No machine measured yet under \`${rel(dir)}\`.`, '');
+  } else {
+    out.push('| machine | emulation | disk / GEMM / mem ratio | sigma | runs | noise | model | median error | within ±20% | bias 1x / 0.5x / none | 90% interval covers | zero-shot bias target met? |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    const details: string[] = [];
+    for (const m of machines) {
+      const wholeDir = join(dir, m, 'whole');
+      const path = existsSync(join(wholeDir, 'rows.csv.gz')) ? join(wholeDir, 'rows.csv.gz') : join(wholeDir, 'rows.csv');
+      const ds = await readDataset(path);
+      const hwMap = new Map<string, HardwareFingerprint>(ds.hardware.map((h) => [h.id, h]));
+      const target = ds.hardware[0];
+      if (target === undefined) throw new Error(`${rel(path)}: no hardware fingerprint beside the rows`);
+      const runs: NetRun[] = validationRuns(ds.rows, aggregateRows(ds.rows, hwMap), [1, 0.5]);
+      const ratios = transferRatios(from, target);
+      const noise = pct(median(runs.map((r) => (Math.max(...r.passTotals) - Math.min(...r.passTotals)) / r.medianMs)));
+      const zs = transferBundle(bundle, target);
+      const rows: Array<[string, Scored[]]> = [
+        ['as is', runs.map((r) => score(bundle, r))],
+        ['zero-shot', runs.map((r) => score(zs, r))],
+      ];
+      for (const [name, ss] of rows) {
+        const s = summary(ss);
+        const lb = levelBiases(ss);
+        const met = name === 'zero-shot' ? ([...lb.values()].every((b) => b >= ZERO_SHOT_BIAS[0] && b <= ZERO_SHOT_BIAS[1]) ? 'yes' : '**no**') : '-';
+        out.push(
+          `| ${m} | ${target.emulation ?? 'none'} | ${ratios.disk.toFixed(2)} / ${ratios.gemm.toFixed(2)} / ${ratios.mem.toFixed(2)} | ${transferSigma(ratios).toFixed(2)} | ${runs.length} | ${noise} | ${name} | ${pct(s.medianApe)} | ${pct(s.within20)} | ${LEVELS.map((l) => lb.get(l)?.toFixed(2) ?? '-').join(' / ')} | ${pct(s.covered)} | ${met} |`,
+        );
+      }
+      details.push(`#### ${m} (\`${target.id}\`, ${target.emulation ?? 'not emulated'}; \`${rel(path)}\`)`, '');
+      details.push('| network | M | level | measured ms (min-max) | as is ms | zero-shot ms | zero-shot 90% interval | zero-shot error |', '|---|---|---|---|---|---|---|---|');
+      for (let i = 0; i < runs.length; i++) {
+        const r = runs[i]!;
+        const a = rows[0]![1][i]!;
+        const z = rows[1]![1][i]!;
+        const err = (z.predictedMs - r.medianMs) / r.medianMs;
+        details.push(
+          `| ${r.network} | ${r.limit === null ? 'none' : `${(r.limit / 2 ** 20).toFixed(0)} MiB`} | ${r.level} | ${r.medianMs.toFixed(0)} (${Math.min(...r.passTotals).toFixed(0)}-${Math.max(...r.passTotals).toFixed(0)}) | ${a.predictedMs.toFixed(0)} | ${z.predictedMs.toFixed(0)} | ${z.interval ? `${z.interval[0].toFixed(0)}-${z.interval[1].toFixed(0)}` : '-'} | ${err >= 0 ? '+' : ''}${(100 * err).toFixed(1)}% |`,
+        );
+      }
+      details.push('');
+    }
+    out.push('', ...details);
+  }
+  mkdirSync(dirname(outPath), { recursive: true });
+  writeFileSync(outPath, `${out.join('\n')}\n`);
+  process.stderr.write(`wrote ${outPath}\n`);
+}
+
+await main();
