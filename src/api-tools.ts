@@ -14,7 +14,7 @@ import type { EvaluationResult } from './evaluate/harness.js';
 import type { FitOptions } from './models/index.js';
 import type { ResolvedNetwork } from './network/types.js';
 import { argumentError, UserError } from './errors.js';
-import { cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { formatBytes, parseBytes } from './units.js';
 
@@ -201,7 +201,7 @@ export interface ValidateRunsArgs {
   /** Factors f of the largest layer working set W (M = idle + f*W), null = no limit. */
   levels: (number | null)[];
   reps: number;
-  /** onnxruntime threads (default: all cores). */
+  /** onnxruntime threads (default: every core this process may use, after MEMLAT_EMULATE's cpuset). */
   threads?: number;
   cacheDir?: string;
   /** List the runs and their limits, measure nothing. */
@@ -229,7 +229,10 @@ export interface ValidateRunsResult {
 export async function validateRuns(o: ValidateRunsArgs): Promise<ValidateRunsResult> {
   const { checkOutputDir } = await import('./host/paths.js');
   checkOutputDir(o.out, 'out');
-  const threads = o.threads ?? cpus().length;
+  // An emulated machine (MEMLAT_EMULATE) first: its cpuset decides how many cores this process has.
+  const { emulationFromEnv } = await import('./host/emulate.js');
+  emulationFromEnv();
+  const threads = o.threads ?? availableParallelism();
   const { zooNames } = await import('./network/zoo/index.js');
   const names = o.networks ?? zooNames();
   const files = await import('./dataset/files.js');

@@ -9,7 +9,7 @@
  *
  * - The high-level API (src/api.ts, src/api-tools.ts): describe, predict, curve, minMemory, verifyMinMemory,
  *   report, fit/fitDocument, run, profile, importCsv; doctor, hardware, whichModel, importEdgecaffe, evaluate,
- *   validateRuns, ... — every CLI command as a function taking a network name/path/object and human sizes
+ *   validateRuns, calibrate (src/api-calibrate.ts), ... — every CLI command as a function taking a network name/path/object and human sizes
  *   and returning what its --json prints. Errors about arguments name them (UserError.render).
  * - Models, datasets and the runtime building blocks for those who compose their own pipeline.
  *
@@ -25,6 +25,7 @@ export {
   datasetHardwarePath, checkOutputFile, checkOutputDir,
   type HardwareResult, type EdgecaffeImport, type EvaluateArgs, type ValidateRunsArgs, type ValidateRunsResult, type ValidationEntry,
 } from './api-tools.js';
+export { calibrate, DEFAULT_CALIBRATE_BUDGET_MS, type CalibrateArgs, type CalibrateResult, type CalibrateProgress, type CalibrateStepInfo, type CalibrateCheck } from './api-calibrate.js';
 export {
   compareHardware,
   checkMachine,

@@ -28,6 +28,7 @@ import { register as registerReport } from './commands/report.js';
 import { register as registerFit } from './commands/fit.js';
 import { register as registerEvaluate } from './commands/evaluate.js';
 import { register as registerModel } from './commands/model.js';
+import { register as registerCalibrate } from './commands/calibrate.js';
 
 /** The package version, read from the nearest package.json above this file (works from src/ and dist/). */
 export function packageVersion(): string {
@@ -65,6 +66,7 @@ export function buildProgram(): Command {
   registerFit(program);
   registerEvaluate(program);
   registerModel(program);
+  registerCalibrate(program);
   return program;
 }
 

@@ -11,7 +11,7 @@ import type { HardwareFingerprint, MeasurementRow } from '../dataset/schema.js';
 import { FE_VERSION, FeModel, fitFe, type FeModelJSON, type FeOptions } from './fe.js';
 import { FS_VERSION, FsModel, fitFs, type FsModelJSON, type FsOptions } from './fs.js';
 import { aggregateRows, type LayerObservation } from './observations.js';
-import { MODEL_NAME, type Model } from './types.js';
+import { MODEL_NAME, type Model, type ModelJSON } from './types.js';
 import { fitPhysical, loadPhysical, PHYSICAL_VERSION, type PhysicalOptions } from './physical.js';
 import { fitBoosted, loadBoosted, BOOSTED_VERSION, type BoostedOptions } from './boosted.js';
 import { rooflineFor, loadRoofline, ROOFLINE_VERSION } from './roofline.js';
@@ -160,4 +160,17 @@ export function loadModel(json: unknown): Model {
     default:
       throw new UserError(`invalid model: unknown kind ${describe(o.kind)}; known kinds: ${MODEL_KINDS.join(', ')}, calibrated`);
   }
+}
+
+/**
+ * The model without its network context, predicting isolated layers: an fe-swap model with its
+ * context correction neutral (totalFactor 1, ctxMiB 0, kappa 1: exactly the isolated-layer
+ * prediction, see ./fe-swap.ts); every other kind predicts isolated layers already and is returned
+ * as it is. `memlat calibrate` fits its factors against this on rows of isolated layers.
+ * Cost: one loadModel of the JSON (fe-swap) or none.
+ */
+export function contextFreeModel(model: Model): Model {
+  const j = model.toJSON() as ModelJSON & { context?: Record<string, unknown> };
+  if (j.kind !== 'fe-swap' || typeof j.context !== 'object' || j.context === null) return model;
+  return loadModel({ ...j, context: { ...j.context, totalFactor: 1, ctxMiB: 0, kappa: 1 } });
 }

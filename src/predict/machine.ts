@@ -243,9 +243,9 @@ export function checkMachine(model: HardwareFingerprint, target: MachineTarget, 
     warnings.push(`${modelLabel}; ${hereName}${planning ? '' : ` ${target.fingerprint.id}`}: ${hereParts}${effects.length ? `: ${effects.join('; ')}` : ''}`);
     if (planning) {
       const used = [...uses].map((p) => (p === 'diskReadBytesPerSec' && !uses.has('memBandwidthBytesPerSec') ? 'disk (for swap)' : PART_TEXT[p]));
-      warnings.push(`planning: the prediction takes ${used.join(', ')} from --hardware; everything else is ${model.id}'s; for that machine's own times profile it (memlat profile, memlat fit)`);
+      warnings.push(`planning: the prediction takes ${used.join(', ')} from --hardware; everything else is ${model.id}'s; for that machine's own times calibrate there (memlat calibrate) or profile it (memlat profile, memlat fit)`);
     } else {
-      warnings.push(`to predict for this machine, profile it: memlat profile --out rows.csv; memlat fit --data rows.csv --out model.json; memlat model install model.json (later commands then use it); to plan for another machine: --hardware hw.json`
+      warnings.push(`to predict for this machine, calibrate it: sudo memlat calibrate --budget 10m (measures a few layers and networks here and installs the adapted model); or profile it fully: memlat profile --out rows.csv; memlat fit --data rows.csv --out model.json; memlat model install model.json (later commands then use it); to plan for another machine: --hardware hw.json`
         + (target.measured ? '' : `; compared CPU, cores and RAM only (memlat hardware measures disk and memory bandwidth, ~5 s, and caches them for this check)`));
     }
   } else if (!target.measured && !planning) {

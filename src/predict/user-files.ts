@@ -93,8 +93,9 @@ export function chooseModel(flag: string | undefined, u: UserEnv & { modelsDir?:
  * Reads the chosen model: chooseModel then readModelBundle, then the zero-shot transfer
  * (src/predict/zero-shot.ts) when the model predicts for another machine: `hardwarePath` with a
  * bundle (planning for that machine), or this machine's measured fingerprint (`here`, default
- * thisMachine()) differing from the model's in a rate beyond RATE_TOLERANCE. `zeroShot: false`
- * turns the transfer off (the bundle as fitted).
+ * thisMachine()) differing from the model's in a rate beyond RATE_TOLERANCE, except for a calibrated
+ * model of this machine (same id: `memlat calibrate` fitted it here). `zeroShot: false` turns the
+ * transfer off (the bundle as fitted).
  */
 export function readChosenModel(flag: string | undefined, opts: UserEnv & { hardwarePath?: string; modelsDir?: string; here?: MachineTarget; zeroShot?: boolean } = {}): { bundle: LoadedBundle; choice: ModelChoice } {
   const choice = chooseModel(flag, opts);
@@ -104,7 +105,9 @@ export function readChosenModel(flag: string | undefined, opts: UserEnv & { hard
     if (opts.hardwarePath !== undefined && fitted !== bundle.hardware) bundle = transferBundle(bundle, bundle.hardware);
     else if (opts.hardwarePath === undefined) {
       const here = opts.here ?? thisMachine(opts);
-      if (here.measured && ratesDiffer(fitted, here.fingerprint)) bundle = transferBundle(bundle, here.fingerprint);
+      // A calibrated model of this very machine (`memlat calibrate`) already describes it: no transfer on top.
+      const calibratedHere = bundle.model.kind === 'calibrated' && fitted.id === here.fingerprint.id;
+      if (here.measured && !calibratedHere && ratesDiffer(fitted, here.fingerprint)) bundle = transferBundle(bundle, here.fingerprint);
     }
   }
   return { bundle, choice };

@@ -39,9 +39,9 @@ export function normalQuantile(p: number): number {
  * (z the normal quantile of (1 + coverage) / 2) and the half-widths hi = max(0, logHigh),
  * lo = max(0, -logLow), logHigh grows by sqrt(hi^2 + e^2) - hi and logLow falls by
  * sqrt(lo^2 + e^2) - lo (independent errors add in variance). sigma = 0 returns it unchanged.
- * Cost O(1).
+ * `why` is appended to the method (default: the zero-shot transfer's reason). Cost O(1).
  */
-export function widenCalibration(c: NetworkCalibration, sigma: number): NetworkCalibration {
+export function widenCalibration(c: NetworkCalibration, sigma: number, why?: string): NetworkCalibration {
   if (!(sigma > 0)) return c;
   const e = normalQuantile((1 + c.coverage) / 2) * sigma;
   const hi = Math.max(0, c.logHigh);
@@ -50,7 +50,7 @@ export function widenCalibration(c: NetworkCalibration, sigma: number): NetworkC
     ...c,
     logHigh: c.logHigh + Math.sqrt(hi * hi + e * e) - hi,
     logLow: c.logLow - (Math.sqrt(lo * lo + e * e) - lo),
-    method: `${c.method}; widened for zero-shot transfer (sigma ${sigma.toFixed(3)} of ln time, ${TRANSFER_SIGMA_PER_LOG} x sum |ln rate ratio|, in quadrature)`,
+    method: `${c.method}; ${why ?? `widened for zero-shot transfer (sigma ${sigma.toFixed(3)} of ln time, ${TRANSFER_SIGMA_PER_LOG} x sum |ln rate ratio|, in quadrature)`}`,
   };
 }
 

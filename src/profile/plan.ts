@@ -117,8 +117,11 @@ export interface PlanJob {
   /** The row's `network` field, e.g. "s00042". */
   sampleId: string;
   sampleIndex: number;
-  kind: SampleKind;
+  /** The design-space kind, or 'network-layer' for a layer of a real network (memlat calibrate). */
+  kind: SampleKind | 'network-layer';
   layerType: LayerType;
+  /** The row's `layerIndex`: 0 for a sampled layer (its own one-layer network), the layer's index in its network otherwise. */
+  layerIndex?: number;
   layer: Layer;
   inputShapes: number[][];
   outputShape: number[];
@@ -162,9 +165,12 @@ export function snapLimit(bytes: number, ratio: number, floorBytes: number): num
   return at(k);
 }
 
-/** The resume key of one measurement: (sample, limit, rep). */
-export function measurementKey(network: string, memoryLimitBytes: number | null, rep: number): string {
-  return `${network}|${memoryLimitBytes ?? 'none'}|${rep}`;
+/**
+ * The resume key of one measurement: (network, limit, rep), and the layer index when it is not 0
+ * (a sampled layer is layer 0 of its own network; memlat calibrate measures layers of real networks).
+ */
+export function measurementKey(network: string, memoryLimitBytes: number | null, rep: number, layerIndex = 0): string {
+  return `${network}|${memoryLimitBytes ?? 'none'}|${rep}${layerIndex === 0 ? '' : `|L${layerIndex}`}`;
 }
 
 /**

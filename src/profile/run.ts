@@ -80,7 +80,7 @@ export function timingRow(
   source = 'memlat-profile',
 ): MeasurementRow {
   return {
-    hardwareId, source, network: job.sampleId, layerIndex: 0, layerName: job.layer.name, layerType: job.layerType,
+    hardwareId, source, network: job.sampleId, layerIndex: job.layerIndex ?? 0, layerName: job.layer.name, layerType: job.layerType,
     layer: job.layer, inputShapes: job.inputShapes, outputShape: job.outputShape, memoryLimitBytes: job.memoryLimitBytes,
     rep: t.rep, loadMs: t.loadMs, runMs: t.runMs, unloadMs: t.unloadMs, majorFaults: t.majorFaults,
     swapInPages: t.swapInPages, swapOutPages: t.swapOutPages, oom: false,
@@ -101,14 +101,14 @@ export async function runProfile(opts: ProfileRunOptions): Promise<ProfileRunSum
   const oomJobs = new Set<string>();
   for (const r of writer.existing) {
     if (r.source !== source || r.hardwareId !== hardwareId) continue;
-    if (r.oom) oomJobs.add(`${r.network}|${r.memoryLimitBytes ?? 'none'}`);
-    else done.add(measurementKey(r.network, r.memoryLimitBytes, r.rep));
+    if (r.oom) oomJobs.add(`${r.network}|${r.layerIndex}|${r.memoryLimitBytes ?? 'none'}`);
+    else done.add(measurementKey(r.network, r.memoryLimitBytes, r.rep, r.layerIndex));
   }
-  const jobKey = (j: PlanJob): string => `${j.sampleId}|${j.memoryLimitBytes ?? 'none'}`;
+  const jobKey = (j: PlanJob): string => `${j.sampleId}|${j.layerIndex ?? 0}|${j.memoryLimitBytes ?? 'none'}`;
   const missingReps = (j: PlanJob): number[] => {
     if (oomJobs.has(jobKey(j))) return [];
     const out: number[] = [];
-    for (let r = 0; r < reps; r++) if (!done.has(measurementKey(j.sampleId, j.memoryLimitBytes, r))) out.push(r);
+    for (let r = 0; r < reps; r++) if (!done.has(measurementKey(j.sampleId, j.memoryLimitBytes, r, j.layerIndex))) out.push(r);
     return out;
   };
   let total = 0;
@@ -197,7 +197,7 @@ export async function runProfile(opts: ProfileRunOptions): Promise<ProfileRunSum
               let s = got.get(job.id);
               if (!s) got.set(job.id, (s = new Set()));
               s.add(t.rep);
-              const key = measurementKey(job.sampleId, job.memoryLimitBytes, t.rep);
+              const key = measurementKey(job.sampleId, job.memoryLimitBytes, t.rep, job.layerIndex);
               if (done.has(key)) return; // measured in an earlier run
               done.add(key);
               emit(timingRow(job, t, hardwareId, source));

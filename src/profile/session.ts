@@ -14,6 +14,7 @@ import { rm } from 'node:fs/promises';
 import { argumentError, type ArgName, UserError } from '../errors.js';
 import { formatBytes } from '../units.js';
 import { checkOutputFile } from '../host/paths.js';
+import { emulationFromEnv } from '../host/emulate.js';
 import { buildPlan, GRID_RATIO, type ProfilePlan } from './plan.js';
 import { runProfile, type ProfileProgress, type ProfileRunSummary } from './run.js';
 import * as files from '../dataset/files.js';
@@ -32,7 +33,7 @@ export interface ProfileSessionOptions {
   levels?: number[] | 'continuous';
   /** Also measure without a limit (default true). */
   unlimited?: boolean;
-  threads?: number; // default: all cores
+  threads?: number; // default: every core this process may use (after MEMLAT_EMULATE's cpuset)
   cacheDir?: string;
   /** Largest sampled layer (weights + activations), bytes. Default 512 MiB. */
   maxTensorBytes?: number;
@@ -85,6 +86,8 @@ export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSes
   const unlimited = o.unlimited ?? true;
   const maxTensorBytes = o.maxTensorBytes ?? 512 * 1024 * 1024;
   const chunkSize = o.chunkSize ?? 100;
+  // An emulated machine (MEMLAT_EMULATE) first: its cpuset decides how many cores this process has.
+  emulationFromEnv();
   const threads = o.threads ?? availableParallelism();
   checkOutputFile(o.out, 'out', 'rows.csv');
   if (!(maxTensorBytes >= MIN_MAX_LAYER_BYTES)) {

@@ -94,7 +94,7 @@ test('checkMachine: names the parts, the ratio and the likely effect, and what t
   assert.deepEqual(c.target, { kind: 'this-machine', id: 'x64-2c-24g-ecb3', measured: true, path: '/c/hardware.json', measuredAt: null, sameBoot: true });
   assert.equal(c.warnings.length, 2);
   assert.equal(c.warnings[0], 'model fitted on x64-2c-24g-39de (Intel Xeon, disk 1000 MiB/s); this machine x64-2c-24g-ecb3: AMD EPYC, disk 440 MiB/s (0.44x): load and swap times are likely ~2.3x longer than predicted; run times may differ');
-  assert.match(c.warnings[1]!, /^to predict for this machine, profile it: memlat profile .* memlat model install model\.json .*--hardware hw\.json$/);
+  assert.match(c.warnings[1]!, /^to predict for this machine, calibrate it: sudo memlat calibrate --budget 10m .*; or profile it fully: memlat profile .* memlat model install model\.json .*--hardware hw\.json$/);
   assert.match(machineStderr(c), /^memlat: warning: model fitted on .*\nmemlat: note: to predict .*\n$/);
   // with the zero-shot transfer applied, the line says so instead of guessing the effect
   const z = checkMachine(MODEL, { fingerprint: here, kind: 'this-machine', measured: true, path: '/c/hardware.json', sameBoot: true }, {

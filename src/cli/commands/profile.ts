@@ -6,7 +6,6 @@
  */
 import type { Command } from 'commander';
 import type { SingleBar } from 'cli-progress';
-import { cpus } from 'node:os';
 import { UserError } from '../../errors.js';
 import { formatBytes } from '../../units.js';
 import { durationOption, parseInteger, sizeOption, withFlagNames } from '../options.js';
@@ -64,7 +63,8 @@ export function register(program: Command): void {
       const maxTensorBytes = sizeOption(o.maxLayerSize, '--max-layer-size');
       const chunkSize = parseInteger(o.chunk, '--chunk', { example: 100 });
       // --out is checked by the session: a folder, a missing or read-only parent first, then the .csv suffix
-      const threads = o.threads === undefined ? cpus().length : parseInteger(o.threads, '--threads');
+      // threads default: the library's, every core this process may use (an emulated machine's cpuset applied first)
+      const threads = o.threads === undefined ? undefined : parseInteger(o.threads, '--threads');
 
       const { profile } = await import('../../api.js');
       const { MultiBar, Presets } = await import('cli-progress');
@@ -80,7 +80,8 @@ export function register(program: Command): void {
       try {
         summary = await profile(
           {
-            out: o.out, layers, reps, seed, levels, unlimited: o.unlimited, threads, maxTensorBytes, chunkSize,
+            out: o.out, layers, reps, seed, levels, unlimited: o.unlimited, maxTensorBytes, chunkSize,
+            ...(threads !== undefined ? { threads } : {}),
             ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
             ...(budgetMs !== undefined ? { budgetMs } : {}),
             ...(o.allowNoSwap ? { allowNoSwap: true } : {}),
