@@ -6,6 +6,8 @@
  *   - as it is (the model machine's rates: what a user got before zero-shot transfer existed);
  *   - zero-shot: scaled by the ratios of the machine's fingerprint to the model's
  *     (src/predict/zero-shot.ts transferBundle, the interval widened by the transfer's sigma).
+ * Plus, where data/calibrate/<machine>-<N>m.json exists, the model `memlat calibrate` wrote there after N
+ * minutes of budget, on the same runs; "here" is the model's own machine (data/heldout3/whole).
  * Written to bench/results/transfer.md; `npm run bench` carries it into docs/BENCHMARKS.md.
  *
  *   node dist/bench/transfer.js [--model data/models/default.json] [--dir data/transfer]
@@ -31,6 +33,8 @@ const flag = (name: string, dflt: string): string => {
 const modelPath = resolve(flag('model', 'data/models/default.json'));
 const dir = resolve(flag('dir', 'data/transfer'));
 const outPath = resolve(flag('out', 'bench/results/transfer.md'));
+const calibDir = resolve(flag('calibrated', 'data/calibrate'));
+const hereWhole = resolve(flag('here', 'data/heldout3/whole/rows.csv.gz'));
 const rel = (p: string): string => relative(process.cwd(), p);
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 const LEVELS = ['1x', '0.5x', 'none'];
@@ -50,11 +54,14 @@ async function main(): Promise<void> {
       `Each machine below is this VM under \`MEMLAT_EMULATE\` (docs/RUNTIME.md), measured as its own hardware (\`memlat hardware\`), then the held-out #3 whole networks ` +
       `(data/heldout3/PLAN.md, never used for fitting) run with \`validate-runs --levels 1,0.5,none\`; plan in data/transfer/PLAN.md, provenance beside the data. ` +
       `"as is" = the bundle without transfer; "zero-shot" = scaled by the fingerprint ratios (disk, memory copy, GEMM), interval widened by sigma = 0.25 x sum |ln ratio|. ` +
+      `"here" is the model's own VM, not emulated (the held-out #3 runs of data/heldout3/whole). "calibrated N min" = \`memlat calibrate\` run on that machine with N minutes of budget in total (reruns resume), its model in data/calibrate/<machine>-<N>m.json, scored on the same runs (calibrate never measures these networks). ` +
       `Bias = geometric mean of predicted / measured (1 = unbiased; target for zero-shot ${ZERO_SHOT_BIAS[0]}-${ZERO_SHOT_BIAS[1]} at every level). Noise: median over runs of the passes' (max - min) / median. ` +
       `Evaluated ${new Date().toISOString().slice(0, 16)}Z by \`npm run bench:transfer\`.`,
     '',
   );
-  const machines = existsSync(dir) ? readdirSync(dir).filter((d) => existsSync(join(dir, d, 'whole', 'rows.csv.gz')) || existsSync(join(dir, d, 'whole', 'rows.csv'))).sort() : [];
+  const emulated = existsSync(dir) ? readdirSync(dir).filter((d) => existsSync(join(dir, d, 'whole', 'rows.csv.gz')) || existsSync(join(dir, d, 'whole', 'rows.csv'))).sort() : [];
+  // "here": the model's own machine, not emulated (held-out #3 whole runs), for calibrate on the machine it was fitted on.
+  const machines = [...(existsSync(hereWhole) ? ['here'] : []), ...emulated];
   if (machines.length === 0) {
     out.push(`No machine measured yet under \`${rel(dir)}\`.`, '');
   } else {
@@ -63,7 +70,7 @@ async function main(): Promise<void> {
     const details: string[] = [];
     for (const m of machines) {
       const wholeDir = join(dir, m, 'whole');
-      const path = existsSync(join(wholeDir, 'rows.csv.gz')) ? join(wholeDir, 'rows.csv.gz') : join(wholeDir, 'rows.csv');
+      const path = m === 'here' ? hereWhole : existsSync(join(wholeDir, 'rows.csv.gz')) ? join(wholeDir, 'rows.csv.gz') : join(wholeDir, 'rows.csv');
       const ds = await readDataset(path);
       const hwMap = new Map<string, HardwareFingerprint>(ds.hardware.map((h) => [h.id, h]));
       const target = ds.hardware[0];
@@ -76,23 +83,35 @@ async function main(): Promise<void> {
         ['as is', runs.map((r) => score(bundle, r))],
         ['zero-shot', runs.map((r) => score(zs, r))],
       ];
+      // `memlat calibrate --budget ...` results for this machine: data/calibrate/<machine>-<minutes>m.json
+      const calibrated = existsSync(calibDir)
+        ? readdirSync(calibDir)
+            .map((f) => ({ f, min: new RegExp(`^${m}-(\\d+(?:\\.\\d+)?)m\\.json$`).exec(f)?.[1] }))
+            .filter((x): x is { f: string; min: string } => x.min !== undefined)
+            .sort((a, b) => Number(a.min) - Number(b.min))
+        : [];
+      for (const c of calibrated) {
+        const cb = readModelBundle(join(calibDir, c.f));
+        rows.push([`calibrated ${c.min} min`, runs.map((r) => score(cb, r))]);
+      }
       for (const [name, ss] of rows) {
         const s = summary(ss);
         const lb = levelBiases(ss);
-        const met = name === 'zero-shot' ? ([...lb.values()].every((b) => b >= ZERO_SHOT_BIAS[0] && b <= ZERO_SHOT_BIAS[1]) ? 'yes' : '**no**') : '-';
+        const met = name !== 'as is' ? ([...lb.values()].every((b) => b >= ZERO_SHOT_BIAS[0] && b <= ZERO_SHOT_BIAS[1]) ? 'yes' : '**no**') : '-';
         out.push(
           `| ${m} | ${target.emulation ?? 'none'} | ${ratios.disk.toFixed(2)} / ${ratios.gemm.toFixed(2)} / ${ratios.mem.toFixed(2)} | ${transferSigma(ratios).toFixed(2)} | ${runs.length} | ${noise} | ${name} | ${pct(s.medianApe)} | ${pct(s.within20)} | ${LEVELS.map((l) => lb.get(l)?.toFixed(2) ?? '-').join(' / ')} | ${pct(s.covered)} | ${met} |`,
         );
       }
       details.push(`#### ${m} (\`${target.id}\`, ${target.emulation ?? 'not emulated'}; \`${rel(path)}\`)`, '');
-      details.push('| network | M | level | measured ms (min-max) | as is ms | zero-shot ms | zero-shot 90% interval | zero-shot error |', '|---|---|---|---|---|---|---|---|');
+      const extra = rows.slice(2);
+      details.push(`| network | M | level | measured ms (min-max) | as is ms | zero-shot ms | zero-shot 90% interval | zero-shot error |${extra.map(([n]) => ` ${n} ms |`).join('')}`, `|---|---|---|---|---|---|---|---|${extra.map(() => '---|').join('')}`);
       for (let i = 0; i < runs.length; i++) {
         const r = runs[i]!;
         const a = rows[0]![1][i]!;
         const z = rows[1]![1][i]!;
         const err = (z.predictedMs - r.medianMs) / r.medianMs;
         details.push(
-          `| ${r.network} | ${r.limit === null ? 'none' : `${(r.limit / 2 ** 20).toFixed(0)} MiB`} | ${r.level} | ${r.medianMs.toFixed(0)} (${Math.min(...r.passTotals).toFixed(0)}-${Math.max(...r.passTotals).toFixed(0)}) | ${a.predictedMs.toFixed(0)} | ${z.predictedMs.toFixed(0)} | ${z.interval ? `${z.interval[0].toFixed(0)}-${z.interval[1].toFixed(0)}` : '-'} | ${err >= 0 ? '+' : ''}${(100 * err).toFixed(1)}% |`,
+          `| ${r.network} | ${r.limit === null ? 'none' : `${(r.limit / 2 ** 20).toFixed(0)} MiB`} | ${r.level} | ${r.medianMs.toFixed(0)} (${Math.min(...r.passTotals).toFixed(0)}-${Math.max(...r.passTotals).toFixed(0)}) | ${a.predictedMs.toFixed(0)} | ${z.predictedMs.toFixed(0)} | ${z.interval ? `${z.interval[0].toFixed(0)}-${z.interval[1].toFixed(0)}` : '-'} | ${err >= 0 ? '+' : ''}${(100 * err).toFixed(1)}% |${extra.map(([, ss]) => ` ${ss[i]!.predictedMs.toFixed(0)} |`).join('')}`,
         );
       }
       details.push('');

@@ -185,6 +185,8 @@ export interface ValidationEntry {
   factor: number | null;
   memoryLimitBytes: number | null;
   status: 'done' | 'failed';
+  /** Set when the run was OOM-killed: a result (stored as an OOM row), not retried on resume. */
+  oom?: boolean;
   message?: string;
   elapsedMs: number;
   finishedAt: string;
@@ -265,12 +267,12 @@ export async function validateRuns(o: ValidateRunsArgs): Promise<ValidateRunsRes
     const idleBytes = side?.idleBytes ?? 100 * 1024 * 1024;
     const summary = ((await files.readJsonFile(summaryPath)) as ValidationEntry[] | null) ?? [];
 
-    const { oomRow, validationLevels, validationRows } = await import('./profile/validation.js');
+    const { oomRow, validationLevels, validationPairDone, validationRows } = await import('./profile/validation.js');
     const todo: { rn: ResolvedNetwork; factor: number | null; memoryLimitBytes: number | null }[] = [];
     for (const name of names) {
       const rn = await resolved(name);
       for (const lv of validationLevels(rn, idleBytes, o.levels, threads)) {
-        const done = summary.some((e) => e.network === rn.name && e.memoryLimitBytes === lv.memoryLimitBytes && e.status === 'done');
+        const done = validationPairDone(summary, rn.name, lv.memoryLimitBytes);
         say(`${done ? 'done ' : 'todo '} ${rn.name.padEnd(20)} f=${String(lv.factor ?? 'none').padEnd(5)} M=${lv.memoryLimitBytes === null ? 'none' : formatBytes(lv.memoryLimitBytes)}\n`);
         if (!done) todo.push({ rn, ...lv });
       }
@@ -307,8 +309,9 @@ export async function validateRuns(o: ValidateRunsArgs): Promise<ValidateRunsRes
           const message = e instanceof Error ? e.message : String(e);
           // An OOM kill is a result too: one row with oom = true for the layer it hit (no times).
           if (e instanceof OomError) await writer.append([oomRow(job.rn, e.layerIndex, e.rep, job.memoryLimitBytes, side.hardwareId)]);
-          entry = { network: job.rn.name, factor: job.factor, memoryLimitBytes: job.memoryLimitBytes, status: 'failed', message, elapsedMs: Date.now() - t0, finishedAt: new Date().toISOString() };
-          say(` FAILED: ${message}\n`);
+          const oom = e instanceof OomError;
+          entry = { network: job.rn.name, factor: job.factor, memoryLimitBytes: job.memoryLimitBytes, status: 'failed', ...(oom ? { oom: true } : {}), message, elapsedMs: Date.now() - t0, finishedAt: new Date().toISOString() };
+          say(oom ? ` OOM (kept as an OOM row; a resume does not retry it; to retry, delete its entry in summary.json and its OOM row)\n` : ` FAILED: ${message}\n`);
         }
         const rest = summary.filter((s) => !(s.network === entry.network && s.memoryLimitBytes === entry.memoryLimitBytes));
         summary.splice(0, summary.length, ...rest, entry);

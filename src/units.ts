@@ -78,3 +78,13 @@ export function formatBytes(bytes: number): string {
   }
   return `${i === 0 ? v.toFixed(0) : Number(v.toPrecision(3))} ${units[i]}`;
 }
+
+/**
+ * The command that adds `bytes` of swap (rounded up to whole GiB, at least 1), as every swap advice
+ * prints it. Callers add their own margin to `bytes` (what is missing + 0.5 GiB, or the whole need +
+ * 1 GiB). Pure.
+ * @example setupSwapCommand(1.2 * 2 ** 30) // "sudo memlat doctor --setup-swap 2GiB"
+ */
+export function setupSwapCommand(bytes: number): string {
+  return `sudo memlat doctor --setup-swap ${Math.max(1, Math.ceil(bytes / 2 ** 30))}GiB`;
+}

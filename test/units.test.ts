@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseBytes, parseMemoryLimit, parseDurationMs, formatBytes } from '../src/units.js';
+import { parseBytes, parseMemoryLimit, parseDurationMs, formatBytes, setupSwapCommand } from '../src/units.js';
 import { UserError } from '../src/errors.js';
 
 test('parseBytes accepts binary, decimal and plain units', () => {
@@ -42,4 +42,13 @@ test('stats: median and type-7 quantile against hand-computed values (numpy.quan
   assert.ok(Math.abs(quantile([10, 1, 2, 3, 4], 0.1) - 1.4) < 1e-12);
   assert.equal(quantile([10, 1, 2, 3, 4], 0.5), 3);
   assert.ok(Math.abs(quantile([10, 1, 2, 3, 4], 0.9) - 7.6) < 1e-12);
+});
+
+test('setupSwapCommand: whole GiB rounded up, at least 1 (one rule for every swap advice)', () => {
+  assert.equal(setupSwapCommand(1), 'sudo memlat doctor --setup-swap 1GiB');
+  assert.equal(setupSwapCommand(0), 'sudo memlat doctor --setup-swap 1GiB');
+  assert.equal(setupSwapCommand(2 ** 30), 'sudo memlat doctor --setup-swap 1GiB');
+  assert.equal(setupSwapCommand(2 ** 30 + 1), 'sudo memlat doctor --setup-swap 2GiB');
+  // run's advice: the whole need + 1 GiB; 3.5 GiB needed -> 4.5 GiB -> 5GiB
+  assert.equal(setupSwapCommand(3.5 * 2 ** 30 + 2 ** 30), 'sudo memlat doctor --setup-swap 5GiB');
 });

@@ -6,7 +6,7 @@
 import type { ResolvedNetwork } from '../network/types.js';
 import { UserError, type ArgName, argumentError } from '../errors.js';
 import { median } from '../stats.js';
-import { formatBytes } from '../units.js';
+import { formatBytes, setupSwapCommand } from '../units.js';
 import { largestResidentBytes, layerWeightSpecs, weightFileBytes } from '../network/onnx-layer.js';
 import { swapBytes } from '../host/swap.js';
 import { startWorker, type LayerJob, type LayerTiming, type WorkerOptions } from './worker-client.js';
@@ -93,7 +93,7 @@ export function oomAdvice(rn: ResolvedNetwork, memoryBytes: number, freeSwapByte
   const need = swapNeededBytes(rn, memoryBytes);
   const noSwap = largestResidentBytes(rn) + 256 * 2 ** 20;
   if (need + 512 * 2 ** 20 > freeSwapBytes) {
-    return `add swap ('sudo memlat doctor --setup-swap ${Math.ceil((need + 2 ** 30) / 2 ** 30)}GiB': ${formatBytes(freeSwapBytes)} is free) or raise ${name('memory')} to ${formatBytes(noSwap)}, where the largest layer fits`;
+    return `add swap ('${setupSwapCommand(need + 2 ** 30)}': ${formatBytes(freeSwapBytes)} is free) or raise ${name('memory')} to ${formatBytes(noSwap)}, where the largest layer fits`;
   }
   return `${formatBytes(freeSwapBytes)} of swap is free, which this run should not exhaust; raise ${name('memory')} (${formatBytes(noSwap)} fits the largest layer), and check that nothing caps the group's memory+swap (memory.memsw.limit_in_bytes / memory.swap.max)`;
 }
@@ -112,7 +112,7 @@ export async function runNetwork(
   const { freeBytes } = swapBytes();
   if (need > freeBytes) {
     throw argumentError(
-      (n) => `${n('memory')} ${formatBytes(opts.memoryLimitBytes ?? 0)}: ${rn.name} needs ${formatBytes(need)} of swap beyond the limit but only ${formatBytes(freeBytes)} is free; run 'sudo memlat doctor --setup-swap ${Math.ceil((need + 2 ** 30) / 2 ** 30)}GiB'`,
+      (n) => `${n('memory')} ${formatBytes(opts.memoryLimitBytes ?? 0)}: ${rn.name} needs ${formatBytes(need)} of swap beyond the limit but only ${formatBytes(freeBytes)} is free; run '${setupSwapCommand(need + 2 ** 30)}'`,
     );
   }
   const jobs: LayerJob[] = rn.layers.map((l) => ({ id: String(l.index), layer: l.layer, inputShapes: l.inputShapes }));

@@ -209,12 +209,22 @@ export async function writeWeightFiles(jobs: readonly WeightFileJob[], cacheDir?
   return total;
 }
 
+/** The disk probe's file name (machine/hardware.ts writes it into the cache folder while it measures). */
+export function diskProbeName(pid: number): string {
+  return `disk-probe-${pid}.bin`;
+}
+
 /**
- * Remove `<hash>.f32.tmp-<pid>` files of processes that are no longer running (a kill -9 or power
- * loss while writing). Returns the removed paths. Cost: one readdir of the cache.
+ * Remove `<hash>.f32.tmp-<pid>` weight files (in `<cache>/weights`) and `disk-probe-<pid>.bin` probe
+ * files (in `<cache>`) of processes that are no longer running (a kill -9, Ctrl-C or power loss while
+ * writing). Returns the removed paths. Cost: two readdirs of the cache.
  */
 export function sweepStaleWeightTmp(cacheDir?: string): string[] {
-  const dir = join(defaultCacheDir(cacheDir), 'weights');
+  const root = defaultCacheDir(cacheDir);
+  return [...sweepDeadPidFiles(join(root, 'weights'), /\.tmp-(\d+)$/), ...sweepDeadPidFiles(root, /^disk-probe-(\d+)\.bin$/)];
+}
+
+function sweepDeadPidFiles(dir: string, pattern: RegExp): string[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -223,7 +233,7 @@ export function sweepStaleWeightTmp(cacheDir?: string): string[] {
   }
   const removed: string[] = [];
   for (const name of names) {
-    const m = /\.tmp-(\d+)$/.exec(name);
+    const m = pattern.exec(name);
     if (!m) continue;
     const pid = Number(m[1]);
     if (pid === process.pid || pidAlive(pid)) continue;

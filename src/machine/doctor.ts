@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResolvedNetwork } from '../network/types.js';
-import { formatBytes } from '../units.js';
+import { formatBytes, setupSwapCommand } from '../units.js';
 import { detectCgroups, systemdUserScopeWorks } from '../host/limiter.js';
 import { cachedPages, evictFromPageCache } from '../host/page-cache.js';
 import { layerResidentBytes } from '../network/onnx-layer.js';
@@ -34,10 +34,6 @@ export interface DoctorOptions {
   skipRuntime?: boolean;
 }
 
-/** GiB (rounded up, at least 1) as a --setup-swap argument. */
-function gib(bytes: number): string {
-  return `${Math.max(1, Math.ceil(bytes / 2 ** 30))}GiB`;
-}
 
 /**
  * Run every check. Never throws for a failed check; each failure carries its fix.
@@ -89,7 +85,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorCheck[]
     name: 'swap',
     ok: sw.freeBytes >= needBytes,
     detail: `${formatBytes(sw.freeBytes)} free of ${formatBytes(sw.totalBytes)} swap; needs at least ${what}`,
-    fix: sw.freeBytes >= needBytes ? undefined : `sudo memlat doctor --setup-swap ${gib(needBytes - sw.freeBytes + 2 ** 29)}`,
+    fix: sw.freeBytes >= needBytes ? undefined : setupSwapCommand(needBytes - sw.freeBytes + 2 ** 29),
   });
 
   // 3b. leftovers of dead memlat processes (found and removed)

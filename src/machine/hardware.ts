@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import type { HardwareFingerprint } from '../dataset/schema.js';
 import { fingerprintId } from '../dataset/fingerprint.js';
 import { buildLayerGraph } from '../network/onnx-layer.js';
-import { detectCgroups } from '../host/limiter.js';
+import { detectCgroups, registerCleanup } from '../host/limiter.js';
 import { emulationFromEnv } from '../host/emulate.js';
 import { evictFromPageCache } from '../host/page-cache.js';
 import { median } from '../stats.js';
 import { argumentError, UserError } from '../errors.js';
 import { formatBytes } from '../units.js';
-import { defaultCacheDir, freeBytesAt, readWeightFile } from '../executor/weights.js';
+import { defaultCacheDir, diskProbeName, freeBytesAt, readWeightFile } from '../executor/weights.js';
 import { startWorker } from '../executor/worker-client.js';
 
 /** Options of measureHardware. */
@@ -48,7 +48,9 @@ export function hardwareId(cpuModel: string, cores: number, ramBytes: number, ma
  */
 export function measureDiskReadBytesPerSec(dir: string, bytes: number): number {
   const refuse = (why: string): UserError => argumentError((n) => `${n('cacheDir')} ${dir}: the ${formatBytes(bytes)} disk probe (cold read speed) cannot be written there: ${why}; free space, or point ${n('cacheDir')} (or MEMLAT_CACHE) at a writable disk with room`);
-  const path = join(dir, `disk-probe-${process.pid}.bin`);
+  const path = join(dir, diskProbeName(process.pid));
+  // Ctrl-C or SIGTERM while probing removes the file too (kill -9: the next start's sweep does).
+  const unregister = registerCleanup(() => rmSync(path, { force: true }));
   try {
     mkdirSync(dir, { recursive: true });
     const free = freeBytesAt(dir);
@@ -75,6 +77,7 @@ export function measureDiskReadBytesPerSec(dir: string, bytes: number): number {
     return bytes / s;
   } finally {
     rmSync(path, { force: true });
+    unregister();
   }
 }
 

@@ -6,7 +6,7 @@
  * Pure: the machine's RAM and free swap come in as an argument (host/swap.ts machineMemory()).
  */
 import type { ResolvedNetwork } from '../network/types.js';
-import { formatBytes } from '../units.js';
+import { formatBytes, setupSwapCommand } from '../units.js';
 import { layerResidentBytes } from '../network/onnx-layer.js';
 
 const RUNTIME_ALLOWANCE = 256 * 2 ** 20;
@@ -62,7 +62,7 @@ function shortfall(rn: ResolvedNetwork, memoryBytes: number | null, machine: Mac
   };
 }
 
-const setupSwap = (missing: number): string => `'sudo memlat doctor --setup-swap ${Math.ceil((missing + 2 ** 29) / 2 ** 30)}GiB'`;
+const setupSwap = (missing: number): string => `'${setupSwapCommand(missing + 2 ** 29)}'`;
 
 /**
  * The warning line when a run of `rn` at `memoryBytes` (null = no limit) cannot happen on `machine`,

@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { argumentError, type ArgName, UserError } from '../errors.js';
-import { formatBytes } from '../units.js';
+import { formatBytes, setupSwapCommand } from '../units.js';
 import { checkOutputFile } from '../host/paths.js';
 import { emulationFromEnv } from '../host/emulate.js';
 import { buildPlan, GRID_RATIO, type ProfilePlan } from './plan.js';
@@ -169,8 +169,7 @@ async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSess
   const { swapBytes } = await import('../host/swap.js');
   const { freeBytes } = swapBytes();
   if (needSwap > freeBytes && !o.allowNoSwap) {
-    const gib = Math.ceil((needSwap + 2 ** 30) / 2 ** 30);
-    throw argumentError((n) => `swap: the tightest levels need ${formatBytes(needSwap)} of swap but ${formatBytes(freeBytes)} is free; run 'sudo memlat doctor --setup-swap ${gib}GiB', or pass ${n('allowNoSwap')} to record them as OOM`);
+    throw argumentError((n) => `swap: the tightest levels need ${formatBytes(needSwap)} of swap but ${formatBytes(freeBytes)} is free; run '${setupSwapCommand(needSwap + 2 ** 30)}', or pass ${n('allowNoSwap')} to record them as OOM`);
   }
 
   const { startWorker } = await import('../executor/worker-client.js');

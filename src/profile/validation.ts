@@ -120,3 +120,12 @@ export function oomRunDocument(
     message: err.message, completedPasses: completed.length, totalsMs, totalMs, passes: completed.map((p) => [...p]), partialPass: [...partial],
   };
 }
+
+/**
+ * Whether validate-runs' summary already holds a result for (network, limit): a finished run, or an
+ * OOM kill (stored as an OOM row; retrying it would put a second result for the same key beside it).
+ * Other failures (a crash, an interrupted run) are retried on resume. Pure.
+ */
+export function validationPairDone(summary: readonly { network: string; memoryLimitBytes: number | null; status: string; oom?: boolean }[], network: string, memoryLimitBytes: number | null): boolean {
+  return summary.some((e) => e.network === network && e.memoryLimitBytes === memoryLimitBytes && (e.status === 'done' || e.oom === true));
+}

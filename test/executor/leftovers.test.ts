@@ -50,6 +50,18 @@ test('sweepStaleWeightTmp removes only .tmp files of dead pids', async () => {
   });
 });
 
+test('sweepStaleWeightTmp also removes disk-probe files of dead pids (a Ctrl-C or kill -9 during memlat hardware), not live ones', async () => {
+  await withTempDir('memlat-sweep-probe-', (cache) => {
+    const dead = deadPid();
+    writeFileSync(join(cache, `disk-probe-${dead}.bin`), 'x');
+    writeFileSync(join(cache, `disk-probe-${process.pid}.bin`), 'x'); // ours: being measured
+    writeFileSync(join(cache, 'disk-probe-notes.txt'), 'x'); // not a probe file
+    const removed = sweepStaleWeightTmp(cache);
+    assert.deepEqual(removed, [join(cache, `disk-probe-${dead}.bin`)]);
+    assert.deepEqual(readdirSync(cache).sort(), [`disk-probe-${process.pid}.bin`, 'disk-probe-notes.txt'].sort());
+  });
+});
+
 test('stale memlat cgroups: found, orphaned worker killed, removed by the sweep and reported by doctor; live ones kept', { skip: cgSkip }, async () => {
   const parent = cg.parentDir!;
   const dead = deadPid();

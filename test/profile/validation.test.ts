@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveNetwork } from '../../src/network/shapes.js';
 import type { Network } from '../../src/network/types.js';
-import { largestWorkingSetBytes, oomRow, oomRunDocument, validationLevels, validationRows } from '../../src/profile/validation.js';
+import { largestWorkingSetBytes, oomRow, oomRunDocument, validationLevels, validationPairDone, validationRows } from '../../src/profile/validation.js';
 import { fakeTiming } from '../helpers/fake-worker.js';
 
 const MiB = 1024 * 1024;
@@ -71,4 +71,18 @@ test('oomRunDocument (memlat run --json after an OOM kill): oom = true, the kill
   assert.deepEqual([oomRunDocument(rn, { message: 'm', layerIndex: -1, rep: 0, passes: [] }, null, 1).oomLayerName], [null]);
   // the document is plain JSON (what --json prints)
   assert.deepEqual(JSON.parse(JSON.stringify(doc)), doc);
+});
+
+test('validationPairDone: a finished run and an OOM kill count as results (not retried); a crash or another pair does not', () => {
+  const MiB = 2 ** 20;
+  const summary = [
+    { network: 'vgg16', memoryLimitBytes: 300 * MiB, status: 'failed', oom: true },
+    { network: 'vgg16', memoryLimitBytes: null, status: 'done' },
+    { network: 'alexnet', memoryLimitBytes: 150 * MiB, status: 'failed' },
+  ];
+  assert.equal(validationPairDone(summary, 'vgg16', 300 * MiB), true); // OOM: kept as its OOM row
+  assert.equal(validationPairDone(summary, 'vgg16', null), true);
+  assert.equal(validationPairDone(summary, 'alexnet', 150 * MiB), false); // a crash: retried
+  assert.equal(validationPairDone(summary, 'vgg16', 301 * MiB), false); // another limit
+  assert.equal(validationPairDone(summary, 'alexnet', null), false); // never run
 });
