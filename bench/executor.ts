@@ -47,7 +47,8 @@ const flag = (name: string, dflt: string): string => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : dflt;
 };
-const DEFAULT_NETWORKS = 'vgg16,resnet18,resnet34,resnet50,mobilenetv2,mobilenetv3_large,mobilenetv3_small,squeezenet1_1,googlenet,alexnet,densenet121,bert-base';
+const DEFAULT_NETWORKS =
+  'vgg16,resnet18,resnet34,resnet50,mobilenetv2,mobilenetv3_large,mobilenetv3_small,squeezenet1_1,googlenet,alexnet,densenet121,bert-base';
 const networks = flag('networks', DEFAULT_NETWORKS).split(',').filter(Boolean);
 const rounds = Number(flag('rounds', '3'));
 const floorReps = Number(flag('floor-reps', '2000'));
@@ -62,7 +63,11 @@ const threads = cpus().length;
 const cacheDir = mkdtempSync(join('/var/tmp', 'memlat-bench-executor-'));
 process.on('exit', () => rmSync(cacheDir, { recursive: true, force: true }));
 const sessionOptions: ort.InferenceSession.SessionOptions = {
-  intraOpNumThreads: threads, interOpNumThreads: 1, enableCpuMemArena: false, graphOptimizationLevel: 'all', executionMode: 'sequential',
+  intraOpNumThreads: threads,
+  interOpNumThreads: 1,
+  enableCpuMemArena: false,
+  graphOptimizationLevel: 'all',
+  executionMode: 'sequential',
 };
 
 const q = (xs: number[], p: number): number => {
@@ -80,7 +85,11 @@ async function harnessFloor(): Promise<{ totalMs: number[]; harnessMs: number[];
   const w = await startWorker({ memoryLimitBytes: null, threads, cacheDir });
   const ts: LayerTiming[] = [];
   try {
-    const o = await w.measure([{ id: 'floor', layer: { type: 'activation', fn: 'relu', name: 'floor', inputs: ['x'] }, inputShapes: [[1, 1]] }], floorReps, (t) => ts.push(t));
+    const o = await w.measure(
+      [{ id: 'floor', layer: { type: 'activation', fn: 'relu', name: 'floor', inputs: ['x'] }, inputShapes: [[1, 1]] }],
+      floorReps,
+      (t) => ts.push(t),
+    );
     if (o.status !== 'done') throw new Error(`harness floor: ${JSON.stringify(o)}`);
   } finally {
     await w.close();
@@ -125,9 +134,23 @@ async function callOverhead(): Promise<{ asyncMs: number[]; syncMs: number[] }> 
 }
 
 // ---- 4. the whole network as one graph -----------------------------------------------------------
-interface ProtoNode { input?: string[]; output?: string[]; name?: string; [k: string]: unknown }
-interface ProtoValueInfo { name: string; type?: { tensor_type?: { elem_type?: number; shape?: { dim?: { dim_value?: number }[] } } } }
-interface ProtoGraph { node?: ProtoNode[]; initializer?: { name: string; [k: string]: unknown }[]; input?: ProtoValueInfo[]; output?: ProtoValueInfo[]; [k: string]: unknown }
+interface ProtoNode {
+  input?: string[];
+  output?: string[];
+  name?: string;
+  [k: string]: unknown;
+}
+interface ProtoValueInfo {
+  name: string;
+  type?: { tensor_type?: { elem_type?: number; shape?: { dim?: { dim_value?: number }[] } } };
+}
+interface ProtoGraph {
+  node?: ProtoNode[];
+  initializer?: { name: string; [k: string]: unknown }[];
+  input?: ProtoValueInfo[];
+  output?: ProtoValueInfo[];
+  [k: string]: unknown;
+}
 
 /** One ONNX model running every layer of `rn` in order: each layer's single-node graph, renamed and joined. */
 export function composeNetwork(rn: ResolvedNetwork): { modelBytes: Uint8Array; inputs: ProtoValueInfo[] } {
@@ -145,7 +168,8 @@ export function composeNetwork(rn: ResolvedNetwork): { modelBytes: Uint8Array; i
     g.inputs.forEach((a, k) => rename.set(a.name, T(l.layer.inputs[k] ?? '')));
     rename.set(g.outputName, T(l.layer.name));
     const r = (n: string): string => (n === '' ? n : (rename.get(n) ?? `L${l.index}_${n}`));
-    for (const n of m.graph.node ?? []) nodes.push({ ...n, name: `L${l.index}_${n.name ?? ''}`, input: (n.input ?? []).map(r), output: (n.output ?? []).map(r) });
+    for (const n of m.graph.node ?? [])
+      nodes.push({ ...n, name: `L${l.index}_${n.name ?? ''}`, input: (n.input ?? []).map(r), output: (n.output ?? []).map(r) });
     for (const i of m.graph.initializer ?? []) inits.push({ ...i, name: r(i.name) });
     for (const vi of m.graph.input ?? []) {
       const name = r(vi.name);
@@ -155,7 +179,13 @@ export function composeNetwork(rn: ResolvedNetwork): { modelBytes: Uint8Array; i
     }
     last = T(l.layer.name);
   }
-  const graph = { name: rn.name, node: nodes, initializer: inits, input: [...inputs.values()], output: [{ name: last, type: { tensor_type: { elem_type: 1 } } }] };
+  const graph = {
+    name: rn.name,
+    node: nodes,
+    initializer: inits,
+    input: [...inputs.values()],
+    output: [{ name: last, type: { tensor_type: { elem_type: 1 } } }],
+  };
   const model = ModelProto.fromObject({ ir_version: 9, producer_name: 'memlat-bench', opset_import: [{ domain: '', version: 20 }], graph });
   return { modelBytes: ModelProto.encode(model).finish(), inputs: [...inputs.values()] };
 }
@@ -197,7 +227,18 @@ async function wholeGraphMs(rn: ResolvedNetwork, reps: number): Promise<number[]
 
 // ---- 3. mechanisms -------------------------------------------------------------------------------
 type Mode = 'free' | 'full-gc' | 'scavenge';
-interface NetRun { network: string; mode: Mode; round: number; total: number; run: number; load: number; unload: number; weightlessUnload: number; harness: number; rssReturnedShare: number }
+interface NetRun {
+  network: string;
+  mode: Mode;
+  round: number;
+  total: number;
+  run: number;
+  load: number;
+  unload: number;
+  weightlessUnload: number;
+  harness: number;
+  rssReturnedShare: number;
+}
 
 function summarise(network: string, mode: Mode, round: number, r: RunResult): NetRun {
   const passSums = (f: (t: LayerTiming) => number): number[] => r.passes.map((p) => p.reduce((a, t) => a + f(t), 0));
@@ -207,8 +248,16 @@ function summarise(network: string, mode: Mode, round: number, r: RunResult): Ne
   const added = r.passes.flat().reduce((a, t) => a + Math.max(0, t.rssAfterRunBytes - t.rssBeforeLoadBytes), 0);
   const back = r.passes.flat().reduce((a, t) => a + Math.max(0, t.rssAfterRunBytes - t.rssAfterUnloadBytes), 0);
   return {
-    network, mode, round, total: r.totalMs, run: median(passSums((t) => t.runMs)), load: median(passSums((t) => t.loadMs)),
-    unload: median(passSums((t) => t.unloadMs)), weightlessUnload: median(wu), harness: median(r.harnessMsPerPass), rssReturnedShare: added > 0 ? back / added : NaN,
+    network,
+    mode,
+    round,
+    total: r.totalMs,
+    run: median(passSums((t) => t.runMs)),
+    load: median(passSums((t) => t.loadMs)),
+    unload: median(passSums((t) => t.unloadMs)),
+    weightlessUnload: median(wu),
+    harness: median(r.harnessMsPerPass),
+    rssReturnedShare: added > 0 ? back / added : NaN,
   };
 }
 
@@ -225,7 +274,7 @@ function freshPageUs(reps: number): number[] {
     const b = performance.now();
     u.fill(2);
     const c = performance.now();
-    out.push((((b - a) - (c - b)) * 1000) / (bytes / 4096));
+    out.push(((b - a - (c - b)) * 1000) / (bytes / 4096));
     (ab as ArrayBuffer & { transfer?: (n: number) => ArrayBuffer }).transfer?.(0);
   }
   return out;
@@ -234,9 +283,16 @@ function freshPageUs(reps: number): number[] {
 async function gap(): Promise<void> {
   const t0 = Date.now();
   const machine = `${cpus()[0]?.model ?? '?'} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, onnxruntime-node ${ort.env.versions.common}`;
-  log(`machine: ${machine}; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  log(
+    `machine: ${machine}; load average at start ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   const pages = freshPageUs(15);
-  const settings = [['rule (128 KiB)', '131072'], ['heap reuse (1 GiB)', String(2 ** 30)]] as const;
+  const settings = [
+    ['rule (128 KiB)', '131072'],
+    ['heap reuse (1 GiB)', String(2 ** 30)],
+  ] as const;
   const res = new Map<string, number[]>();
   const nets = new Map(gapNetworks.map((n) => [n, resolveNetwork(zooNetwork(n))] as const));
   for (let round = 0; round < rounds; round++) {
@@ -254,8 +310,14 @@ async function gap(): Promise<void> {
   const out: string[] = [];
   out.push('### Where the run-phase gap comes from (`npm run bench:executor -- --gap`)', '');
   out.push(`Machine: ${machine}. Measured ${new Date().toISOString()} in ${((Date.now() - t0) / 60_000).toFixed(1)} min, ${rounds} interleaved rounds.`, '');
-  out.push(`A first write to freshly allocated memory costs ${fmt(median(pages), 1)} µs per 4 KiB page more than a second write to it (median of ${pages.length} 64 MiB buffers, ${fmt(Math.min(...pages), 1)}-${fmt(Math.max(...pages), 1)}): ${fmt((median(pages) * 256) / 1000, 1)} ms per MiB of fresh memory, about what this machine's disk needs to read a MiB.`, '');
-  out.push('Sum of the run phases (median pass of 3, median over rounds, min-max), no limit, with the rule\'s allocator setting (every buffer >= 128 KiB returned to the OS when freed, so each layer writes fresh pages) against a heap that keeps freed memory for reuse (nothing returned; the memory a layer freed would stay charged to the process):', '');
+  out.push(
+    `A first write to freshly allocated memory costs ${fmt(median(pages), 1)} µs per 4 KiB page more than a second write to it (median of ${pages.length} 64 MiB buffers, ${fmt(Math.min(...pages), 1)}-${fmt(Math.max(...pages), 1)}): ${fmt((median(pages) * 256) / 1000, 1)} ms per MiB of fresh memory, about what this machine's disk needs to read a MiB.`,
+    '',
+  );
+  out.push(
+    "Sum of the run phases (median pass of 3, median over rounds, min-max), no limit, with the rule's allocator setting (every buffer >= 128 KiB returned to the OS when freed, so each layer writes fresh pages) against a heap that keeps freed memory for reuse (nothing returned; the memory a layer freed would stay charged to the process):",
+    '',
+  );
   out.push('| network | rule: run ms | heap reuse: run ms | ratio |', '|---|---|---|---|');
   for (const n of gapNetworks) {
     const a = res.get(`${n}|rule (128 KiB)`) ?? [];
@@ -273,7 +335,11 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const out: string[] = [];
   const machine = `${cpus()[0]?.model ?? '?'} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, onnxruntime-node ${ort.env.versions.common}`;
-  log(`machine: ${machine}; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  log(
+    `machine: ${machine}; load average at start ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
 
   log('harness floor ...');
   const floor = await harnessFloor();
@@ -301,32 +367,56 @@ async function main(): Promise<void> {
   }
 
   out.push(`## Executor (\`npm run bench:executor\`)`, '');
-  out.push(`Machine: ${machine}. Measured ${new Date().toISOString()} in ${((Date.now() - t0) / 60_000).toFixed(1)} min, ${rounds} interleaved rounds; medians with (min-max).`, '');
+  out.push(
+    `Machine: ${machine}. Measured ${new Date().toISOString()} in ${((Date.now() - t0) / 60_000).toFixed(1)} min, ${rounds} interleaved rounds; medians with (min-max).`,
+    '',
+  );
   out.push('### Harness floor', '');
   out.push(`A weightless one-element layer (ReLU on [1, 1]) through the real worker, ${floor.totalMs.length} passes:`, '');
   out.push('| | median ms | p10-p90 ms |', '|---|---|---|');
-  for (const [k, xs] of [['load + run + unload', floor.totalMs], ['load', floor.loadMs], ['run', floor.runMs], ['unload', floor.unloadMs], ['harness (untimed)', floor.harnessMs]] as const) {
+  for (const [k, xs] of [
+    ['load + run + unload', floor.totalMs],
+    ['load', floor.loadMs],
+    ['run', floor.runMs],
+    ['unload', floor.unloadMs],
+    ['harness (untimed)', floor.harnessMs],
+  ] as const) {
     out.push(`| ${k} | ${fmt(median(xs), 4)} | ${fmt(q(xs, 0.1), 4)}-${fmt(q(xs, 0.9), 4)} |`);
   }
-  out.push('', `Per-call overhead of \`session.run\` from Node on the same layer, in-process, ${call.asyncMs.length} calls each: public async API ${fmt(median(call.asyncMs), 4)} ms (p90 ${fmt(q(call.asyncMs, 0.9), 4)}), the binding's synchronous run ${fmt(median(call.syncMs), 4)} ms (p90 ${fmt(q(call.syncMs, 0.9), 4)}); the difference is the event-loop turn the async API takes.`, '');
+  out.push(
+    '',
+    `Per-call overhead of \`session.run\` from Node on the same layer, in-process, ${call.asyncMs.length} calls each: public async API ${fmt(median(call.asyncMs), 4)} ms (p90 ${fmt(q(call.asyncMs, 0.9), 4)}), the binding's synchronous run ${fmt(median(call.syncMs), 4)} ms (p90 ${fmt(q(call.syncMs, 0.9), 4)}); the difference is the event-loop turn the async API takes.`,
+    '',
+  );
 
   if (!skipMechanisms) {
     out.push('### Unload mechanisms, whole networks without a limit', '');
-    out.push('Per network and mechanism: median over rounds of the median pass. `free` is the rule (docs/EXECUTION-MODEL.md); `full-gc` the old rule; `scavenge` drops references and runs a timed minor GC. "RSS back" = share of the RSS a layer added (load + run) that its unload gave back before the next layer.', '');
-    out.push('| network | mechanism | total ms | unload ms | unload share | weightless unload ms | harness ms/pass | RSS back |', '|---|---|---|---|---|---|---|---|');
+    out.push(
+      'Per network and mechanism: median over rounds of the median pass. `free` is the rule (docs/EXECUTION-MODEL.md); `full-gc` the old rule; `scavenge` drops references and runs a timed minor GC. "RSS back" = share of the RSS a layer added (load + run) that its unload gave back before the next layer.',
+      '',
+    );
+    out.push(
+      '| network | mechanism | total ms | unload ms | unload share | weightless unload ms | harness ms/pass | RSS back |',
+      '|---|---|---|---|---|---|---|---|',
+    );
     for (const n of networks.filter((x) => mechanismNetworks.includes(x))) {
       for (const mode of modes) {
         const rs = runs.filter((r) => r.network === n && r.mode === mode);
         const tot = rs.map((r) => r.total);
         const un = rs.map((r) => r.unload);
-        out.push(`| ${n} | ${mode} | ${spread(tot, 0)} | ${spread(un, 1)} | ${fmt((100 * median(un)) / median(tot), 1)}% | ${fmt(median(rs.map((r) => r.weightlessUnload)), 3)} | ${fmt(median(rs.map((r) => r.harness)), 0)} | ${fmt(100 * median(rs.map((r) => r.rssReturnedShare)), 0)}% |`);
+        out.push(
+          `| ${n} | ${mode} | ${spread(tot, 0)} | ${spread(un, 1)} | ${fmt((100 * median(un)) / median(tot), 1)}% | ${fmt(median(rs.map((r) => r.weightlessUnload)), 3)} | ${fmt(median(rs.map((r) => r.harness)), 0)} | ${fmt(100 * median(rs.map((r) => r.rssReturnedShare)), 0)}% |`,
+        );
       }
     }
     out.push('');
   }
 
   out.push('### Fidelity: run phases against one session running the whole graph', '');
-  out.push('Sum of the run phases of the median pass (`free` executor, no limit) against one onnxruntime session running the joined graph (weights as graph inputs, same threads and options, 5 runs per round after a warm-up).', '');
+  out.push(
+    'Sum of the run phases of the median pass (`free` executor, no limit) against one onnxruntime session running the joined graph (weights as graph inputs, same threads and options, 5 runs per round after a warm-up).',
+    '',
+  );
   out.push('| network | layers | sum of run phases ms | whole graph ms | ratio |', '|---|---|---|---|---|');
   for (const n of networks) {
     const rs = runs.filter((r) => r.network === n && r.mode === 'free').map((r) => r.run);

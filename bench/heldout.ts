@@ -39,7 +39,9 @@ function perRunTable(ss: Scored[], levelName: string): string[] {
   for (const s of ss) {
     const r = s.run;
     const err = (s.predictedMs - r.medianMs) / r.medianMs;
-    out.push(`| ${r.network} | ${r.limit === null ? 'none' : formatBytes(r.limit)} | ${r.level} | ${r.medianMs.toFixed(0)} (${Math.min(...r.passTotals).toFixed(0)}-${Math.max(...r.passTotals).toFixed(0)}) | ${s.predictedMs.toFixed(0)} | ${s.interval ? `${s.interval[0].toFixed(0)}-${s.interval[1].toFixed(0)}` : '-'} | ${err >= 0 ? '+' : ''}${(100 * err).toFixed(1)}% |`);
+    out.push(
+      `| ${r.network} | ${r.limit === null ? 'none' : formatBytes(r.limit)} | ${r.level} | ${r.medianMs.toFixed(0)} (${Math.min(...r.passTotals).toFixed(0)}-${Math.max(...r.passTotals).toFixed(0)}) | ${s.predictedMs.toFixed(0)} | ${s.interval ? `${s.interval[0].toFixed(0)}-${s.interval[1].toFixed(0)}` : '-'} | ${err >= 0 ? '+' : ''}${(100 * err).toFixed(1)}% |`,
+    );
   }
   return out;
 }
@@ -47,9 +49,15 @@ function perRunTable(ss: Scored[], levelName: string): string[] {
 async function main(): Promise<void> {
   const bundle = readModelBundle(modelPath);
   const out: string[] = ['## Held-out networks #3 (pre-registered, evaluated once, nothing fitted)', ''];
-  out.push(`Model \`${rel(modelPath)}\` as shipped (fitted on ${bundle.bundle.provenance?.fittedAt?.slice(0, 10) ?? '?'}, hardware ${bundle.hardware.id}); networks and levels chosen in data/heldout3/PLAN.md before any was measured or predicted. Measured totals are the median pass; noise: the median over runs of (max - min) / median of the passes is given per part. Evaluated ${new Date().toISOString().slice(0, 16)}Z by \`npm run bench:heldout\`.`, '');
+  out.push(
+    `Model \`${rel(modelPath)}\` as shipped (fitted on ${bundle.bundle.provenance?.fittedAt?.slice(0, 10) ?? '?'}, hardware ${bundle.hardware.id}); networks and levels chosen in data/heldout3/PLAN.md before any was measured or predicted. Measured totals are the median pass; noise: the median over runs of (max - min) / median of the passes is given per part. Evaluated ${new Date().toISOString().slice(0, 16)}Z by \`npm run bench:heldout\`.`,
+    '',
+  );
   const spread = (runs: NetRun[]): string => pct(median(runs.map((r) => (Math.max(...r.passTotals) - Math.min(...r.passTotals)) / r.medianMs)));
-  for (const [path, kind] of [[wholePath, 'whole'], [kneePath, 'knee']] as const) {
+  for (const [path, kind] of [
+    [wholePath, 'whole'],
+    [kneePath, 'knee'],
+  ] as const) {
     if (!existsSync(path)) {
       out.push(`${kind === 'whole' ? 'Whole-network runs' : 'Knee sweeps'}: \`${rel(path)}\` not measured yet.`, '');
       continue;
@@ -67,16 +75,26 @@ async function main(): Promise<void> {
       out.push('| target | met? | result |', '|---|---|---|');
       out.push(`| median APE ≤ 10% | ${yes(all.medianApe <= 0.1)} | ${pct(all.medianApe)} |`);
       out.push(`| ≥ 80% within ±20% | ${yes(all.within20 >= 0.8)} | ${pct(all.within20)} |`);
-      out.push(`| bias 0.95-1.05 at every memory level | ${yes(lv.every((x) => x.s.bias >= 0.95 && x.s.bias <= 1.05))} | ${lv.map((x) => `${x.l} ${x.s.bias.toFixed(2)}`).join(', ')} |`);
+      out.push(
+        `| bias 0.95-1.05 at every memory level | ${yes(lv.every((x) => x.s.bias >= 0.95 && x.s.bias <= 1.05))} | ${lv.map((x) => `${x.l} ${x.s.bias.toFixed(2)}`).join(', ')} |`,
+      );
       out.push(`| 90% interval covers | - | ${pct(all.covered)} |`, '');
     } else {
-      out.push(`### Knee sweeps (\`${rel(path)}\`: ${nets.join(', ')} at M = idle + f x largest working set; ${runs.length} runs; pass spread ${spread(runs)})`, '');
-      const lv = KNEE_FACTORS.map((f) => `${f}x`).filter((l) => levels.has(l)).map((l) => ({ l, s: summary(levels.get(l)!) }));
+      out.push(
+        `### Knee sweeps (\`${rel(path)}\`: ${nets.join(', ')} at M = idle + f x largest working set; ${runs.length} runs; pass spread ${spread(runs)})`,
+        '',
+      );
+      const lv = KNEE_FACTORS.map((f) => `${f}x`)
+        .filter((l) => levels.has(l))
+        .map((l) => ({ l, s: summary(levels.get(l)!) }));
       out.push(`| | ${lv.map((x) => x.l).join(' | ')} | all |`, `|---|${lv.map(() => '---').join('|')}|---|`);
       out.push(`| median APE | ${lv.map((x) => pct(x.s.medianApe)).join(' | ')} | ${pct(all.medianApe)} |`);
       out.push(`| bias | ${lv.map((x) => x.s.bias.toFixed(2)).join(' | ')} | ${all.bias.toFixed(2)} |`);
       out.push(`| 90% interval covers | ${lv.map((x) => pct(x.s.covered)).join(' | ')} | ${pct(all.covered)} |`, '');
-      out.push(`Targets (issue 11): median error ≤ 15%: ${yes(all.medianApe <= 0.15)} (${pct(all.medianApe)}); bias 0.9-1.1 at every limit: ${yes(lv.every((x) => x.s.bias >= 0.9 && x.s.bias <= 1.1))}.`, '');
+      out.push(
+        `Targets (issue 11): median error ≤ 15%: ${yes(all.medianApe <= 0.15)} (${pct(all.medianApe)}); bias 0.9-1.1 at every limit: ${yes(lv.every((x) => x.s.bias >= 0.9 && x.s.bias <= 1.1))}.`,
+        '',
+      );
     }
     out.push(...perRunTable(scored, kind === 'whole' ? 'level' : 'f'), '');
   }

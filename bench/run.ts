@@ -161,7 +161,12 @@ function chooseDefault(fitted: ReadonlyMap<string, Model>): { label: string; why
   };
   const unl = (l: string): number => ctxOf(l)?.rmsLogUnlimited ?? Infinity;
   const slow = (l: string): number => ctxOf(l)?.rmsLogAfter ?? Infinity;
-  const pairs: [string, string, string][] = [['FE', TABLE_LABEL, PHYSICAL_LABEL], ['trees', GBT_TABLE_LABEL, GBT_PHYSICAL_LABEL], ['hybrid', HYB_TABLE_LABEL, HYB_PHYSICAL_LABEL], ['per-phase', MIX_TABLE_LABEL, MIX_PHYSICAL_LABEL]];
+  const pairs: [string, string, string][] = [
+    ['FE', TABLE_LABEL, PHYSICAL_LABEL],
+    ['trees', GBT_TABLE_LABEL, GBT_PHYSICAL_LABEL],
+    ['hybrid', HYB_TABLE_LABEL, HYB_PHYSICAL_LABEL],
+    ['per-phase', MIX_TABLE_LABEL, MIX_PHYSICAL_LABEL],
+  ];
   const best = pairs.reduce((b, x) => (unl(x[2]) < unl(b[2]) ? x : b));
   const [, t, p] = best;
   const label = slow(p) <= slow(t) ? p : t;
@@ -247,7 +252,9 @@ async function main(): Promise<void> {
   const held = heldPath ? await readDataset(heldPath) : null;
   // The same machine measured its fingerprint once per dataset (idle footprint and bandwidths differ
   // by a few %): everything is evaluated with the reference data's, the one the default bundle ships.
-  const hw = new Map<string, HardwareFingerprint>([...(held?.hardware ?? []), ...(knee?.hardware ?? []), ...ctx.hardware, ...val.hardware, ...ref.hardware].map((h) => [h.id, h]));
+  const hw = new Map<string, HardwareFingerprint>(
+    [...(held?.hardware ?? []), ...(knee?.hardware ?? []), ...ctx.hardware, ...val.hardware, ...ref.hardware].map((h) => [h.id, h]),
+  );
   const hwRef = ref.hardware[0]!;
   const refObs = aggregateRows(ref.rows, hw);
   const valObs = aggregateRows(val.rows, hw);
@@ -273,7 +280,11 @@ async function main(): Promise<void> {
 
   // ---- 1. grouped CV on the sampled layers
   const folds = makeFolds(refObs, 'network', { folds: 5, seed: 1, maxGroups: 0 });
-  const cv: { label: string; pred: number[]; fitMs: number }[] = CANDIDATES.map((c) => ({ label: c.label, pred: new Array<number>(refObs.length).fill(NaN), fitMs: 0 }));
+  const cv: { label: string; pred: number[]; fitMs: number }[] = CANDIDATES.map((c) => ({
+    label: c.label,
+    pred: new Array<number>(refObs.length).fill(NaN),
+    fitMs: 0,
+  }));
   for (const f of folds) {
     const fitted = new Map<string, Model>();
     const train = f.train.map((i) => refObs[i]!);
@@ -313,7 +324,11 @@ async function main(): Promise<void> {
   for (const n of nets) {
     const calIdx = runs.flatMap((r, i) => (r.network !== n ? [i] : []));
     if (calIdx.length < 19) continue;
-    const cal = calibrateNetworkTotals(calIdx.map((i) => defaultFull.pred[i]!), calIdx.map((i) => measured[i]!), 0.9);
+    const cal = calibrateNetworkTotals(
+      calIdx.map((i) => defaultFull.pred[i]!),
+      calIdx.map((i) => measured[i]!),
+      0.9,
+    );
     runs.forEach((r, i) => {
       if (r.network !== n) return;
       const p = defaultFull.pred[i]!;
@@ -360,10 +375,22 @@ async function main(): Promise<void> {
   if (writeDefault) {
     // The shipped interval is calibrated on the context runs (networks never validated on), so the
     // coverage reported on the validation runs is out of sample.
-    const cal = calibrateNetworkTotals(ctxRuns.map((r) => predictRun(defaultFull.model, r)), ctxRuns.map((r) => r.medianMs), 0.9);
+    const cal = calibrateNetworkTotals(
+      ctxRuns.map((r) => predictRun(defaultFull.model, r)),
+      ctxRuns.map((r) => r.medianMs),
+      0.9,
+    );
     const bundle = makeBundle(defaultFull.model, hwRef, {
-      calibration: { ...cal, method: `${cal.method}; calibrated on ${ctxRuns.length} whole-network runs of the ${ctxNets.length} context networks (none validated on)` },
-      provenance: { data: refPath.replaceAll(`${root}/`, ''), command: `npm run bench -- --write-default ${writeDefault}`, fittedAt: new Date().toISOString(), rows: ref.rows.length },
+      calibration: {
+        ...cal,
+        method: `${cal.method}; calibrated on ${ctxRuns.length} whole-network runs of the ${ctxNets.length} context networks (none validated on)`,
+      },
+      provenance: {
+        data: refPath.replaceAll(`${root}/`, ''),
+        command: `npm run bench -- --write-default ${writeDefault}`,
+        fittedAt: new Date().toISOString(),
+        rows: ref.rows.length,
+      },
     });
     const p = resolve(root, writeDefault);
     mkdirSync(dirname(p), { recursive: true });
@@ -392,11 +419,16 @@ async function main(): Promise<void> {
     try {
       const file = join(dir, 'chain-1e6.json');
       const widths = [8192, 8192, 1024, 4096];
-      const layers = Array.from({ length: 1_000_000 }, (_, i) => (i % 2 === 0
-        ? { name: `l${i}`, type: 'dense', units: widths[(i / 2) % widths.length], inputs: [i === 0 ? 'x' : `l${i - 1}`] }
-        : { name: `l${i}`, type: 'activation', fn: 'relu', inputs: [`l${i - 1}`] }));
+      const layers = Array.from({ length: 1_000_000 }, (_, i) =>
+        i % 2 === 0
+          ? { name: `l${i}`, type: 'dense', units: widths[(i / 2) % widths.length], inputs: [i === 0 ? 'x' : `l${i - 1}`] }
+          : { name: `l${i}`, type: 'activation', fn: 'relu', inputs: [`l${i - 1}`] },
+      );
       writeFileSync(file, JSON.stringify({ name: 'chain-1e6', inputs: [{ name: 'x', shape: [1, 1024] }], layers }));
-      for (const args of [['curve', file, '--json'], ['min-memory', file, '--target', '300000s', '--json']]) {
+      for (const args of [
+        ['curve', file, '--json'],
+        ['min-memory', file, '--target', '300000s', '--json'],
+      ]) {
         const row = { command: `memlat ${args[0]!}`, ms: [] as number[] };
         for (let i = 0; i < 3; i++) {
           const t = performance.now();
@@ -417,15 +449,27 @@ async function main(): Promise<void> {
   // ---- report
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   out.push('# Benchmarks', '');
-  out.push(`Made by \`npm run bench\` (\`node dist/bench/run.js\`) on ${new Date().toISOString().slice(0, 16)}Z: ${cpu}, ${cpus().length} cores, ${formatBytes(totalmem())} RAM, Node ${process.version}; load average at start ${load0.toFixed(2)}. Hardware fingerprint of the data: \`${hwRef.id}\` (disk ${formatBytes(hwRef.diskReadBytesPerSec ?? 0)}/s, memory ${formatBytes(hwRef.memBandwidthBytesPerSec ?? 0)}/s, GEMM ${num(hwRef.gemmGflops ?? NaN, 1)} GFLOP/s, idle runtime ${formatBytes(hwRef.runtimeIdleBytes ?? 0)}).`, '');
-  out.push(`Data: \`${refPath.replaceAll(`${root}/`, '')}\` (${ref.rows.length} rows, ${refObs.length} layer configurations = sampled layer x memory limit, medians of their passes) and \`${valPath.replace(`${root}/`, '')}\` (${runs.length} whole-network runs of ${nets.length} zoo networks, ${val.rows.length} rows). Metrics: APE = |pred - measured| / measured in milliseconds; bias = geometric mean of predicted / measured (1 = unbiased, < 1 = underestimates); log% = the study's log-space error, mean |ln pred - ln actual| / |ln actual|.`, '');
+  out.push(
+    `Made by \`npm run bench\` (\`node dist/bench/run.js\`) on ${new Date().toISOString().slice(0, 16)}Z: ${cpu}, ${cpus().length} cores, ${formatBytes(totalmem())} RAM, Node ${process.version}; load average at start ${load0.toFixed(2)}. Hardware fingerprint of the data: \`${hwRef.id}\` (disk ${formatBytes(hwRef.diskReadBytesPerSec ?? 0)}/s, memory ${formatBytes(hwRef.memBandwidthBytesPerSec ?? 0)}/s, GEMM ${num(hwRef.gemmGflops ?? NaN, 1)} GFLOP/s, idle runtime ${formatBytes(hwRef.runtimeIdleBytes ?? 0)}).`,
+    '',
+  );
+  out.push(
+    `Data: \`${refPath.replaceAll(`${root}/`, '')}\` (${ref.rows.length} rows, ${refObs.length} layer configurations = sampled layer x memory limit, medians of their passes) and \`${valPath.replace(`${root}/`, '')}\` (${runs.length} whole-network runs of ${nets.length} zoo networks, ${val.rows.length} rows). Metrics: APE = |pred - measured| / measured in milliseconds; bias = geometric mean of predicted / measured (1 = unbiased, < 1 = underestimates); log% = the study's log-space error, mean |ln pred - ln actual| / |ln actual|.`,
+    '',
+  );
   {
     // ---- targets of the default model at a glance (issue: "Beat the study")
     const d = errorMetrics(defaultFull.pred, measured);
     const w20 = defaultFull.pred.filter((p, i) => Math.abs(p - measured[i]!) / measured[i]! <= 0.2).length / measured.length;
     const levelBias = runLevels.map((l) => {
       const idx = runs.flatMap((r, i) => ((r.limit === null ? 'none' : r.level) === l ? [i] : []));
-      return { l, b: errorMetrics(idx.map((i) => defaultFull.pred[i]!), idx.map((i) => measured[i]!)).bias };
+      return {
+        l,
+        b: errorMetrics(
+          idx.map((i) => defaultFull.pred[i]!),
+          idx.map((i) => measured[i]!),
+        ).bias,
+      };
     });
     const seeds = full.filter((f) => f.label.startsWith('fe (study') || f.label.startsWith('fs (study'));
     const seedBest = Math.min(...seeds.map((f) => errorMetrics(f.pred, measured).medianApePct));
@@ -436,11 +480,17 @@ async function main(): Promise<void> {
     out.push('| target | met? | result |', '|---|---|---|');
     out.push(`| median APE ≤ 10% | ${yes(d.medianApePct <= 10)} | ${p100(d.medianApePct)} |`);
     out.push(`| ≥ 80% within ±20% | ${yes(w20 >= 0.8)} | ${pct(w20)} |`);
-    out.push(`| bias 0.95-1.05 at every memory level | ${yes(levelBias.every((x) => x.b >= 0.95 && x.b <= 1.05))} | ${levelBias.map((x) => `${x.l} ${num(x.b)}`).join(', ')} |`);
+    out.push(
+      `| bias 0.95-1.05 at every memory level | ${yes(levelBias.every((x) => x.b >= 0.95 && x.b <= 1.05))} | ${levelBias.map((x) => `${x.l} ${num(x.b)}`).join(', ')} |`,
+    );
     out.push(`| 90% intervals cover ~90% (leave-one-network-out) | ${yes(cov >= 0.85 && cov <= 0.95)} | ${pct(cov)} |`);
-    out.push(`| ≥ 2x better than the study's best in median APE | ${yes(seedBest / d.medianApePct >= 2)} | ${num(seedBest / d.medianApePct, 1)}x (${p100(seedBest)} -> ${p100(d.medianApePct)}) |`);
+    out.push(
+      `| ≥ 2x better than the study's best in median APE | ${yes(seedBest / d.medianApePct >= 2)} | ${num(seedBest / d.medianApePct, 1)}x (${p100(seedBest)} -> ${p100(d.medianApePct)}) |`,
+    );
     out.push(`| ≥ 1e6 layer predictions / s | ${yes(sp >= 1e6)} | ${sp.toExponential(2)} |`);
-    out.push(`| \`predict\` of a zoo network < 0.5 s wall | ${yes(wall.length > 0 && median(wall) < 500)} | ${wall.length ? `${num(median(wall), 0)} ms median` : 'not measured'} |`);
+    out.push(
+      `| \`predict\` of a zoo network < 0.5 s wall | ${yes(wall.length > 0 && median(wall) < 500)} | ${wall.length ? `${num(median(wall), 0)} ms median` : 'not measured'} |`,
+    );
     if (heldRuns.length) {
       const hp = heldRuns.map((r) => predictRun(defaultFull.model, r));
       const hm = heldRuns.map((r) => r.medianMs);
@@ -449,18 +499,33 @@ async function main(): Promise<void> {
       const hLevels = [...new Set(heldRuns.map((r) => (r.limit === null ? 'none' : r.level)))];
       const hBias = hLevels.map((l) => {
         const idx = heldRuns.flatMap((r, i) => ((r.limit === null ? 'none' : r.level) === l ? [i] : []));
-        return { l, b: errorMetrics(idx.map((i) => hp[i]!), idx.map((i) => hm[i]!)).bias };
+        return {
+          l,
+          b: errorMetrics(
+            idx.map((i) => hp[i]!),
+            idx.map((i) => hm[i]!),
+          ).bias,
+        };
       });
-      out.push('', `The same accuracy targets on the ${heldRuns.length} runs of the pre-registered held-out networks #2 (section 2d; never looked at while developing):`, '');
+      out.push(
+        '',
+        `The same accuracy targets on the ${heldRuns.length} runs of the pre-registered held-out networks #2 (section 2d; never looked at while developing):`,
+        '',
+      );
       out.push('| target | met? | result |', '|---|---|---|');
       out.push(`| median APE ≤ 10% | ${yes(hd.medianApePct <= 10)} | ${p100(hd.medianApePct)} |`);
       out.push(`| ≥ 80% within ±20% | ${yes(hw20 >= 0.8)} | ${pct(hw20)} |`);
-      out.push(`| bias 0.95-1.05 at every memory level | ${yes(hBias.every((x) => x.b >= 0.95 && x.b <= 1.05))} | ${hBias.map((x) => `${x.l} ${num(x.b)}`).join(', ')} |`);
+      out.push(
+        `| bias 0.95-1.05 at every memory level | ${yes(hBias.every((x) => x.b >= 0.95 && x.b <= 1.05))} | ${hBias.map((x) => `${x.l} ${num(x.b)}`).join(', ')} |`,
+      );
     }
     out.push('', `Noise floor beside it: a single pass of a network deviates from its median pass total by ${pct(median(passDev))} (median).`, '');
   }
   out.push('## 1. Layers never seen (grouped 5-fold CV over sampled layer configurations)', '');
-  out.push('Per-layer total (load + run + unload), out of fold. Bias here is a geometric mean: a model of the mean time (smearing, fe-swap) has a geometric bias above 1 when its log residuals are wide, as single layers\' are; what must be unbiased is the sum over a network (section 2). fe-swap + network context is calibrated for layers inside a network pass (its total factor and exponent come from network runs), so on isolated layers it reads high by design.', '');
+  out.push(
+    "Per-layer total (load + run + unload), out of fold. Bias here is a geometric mean: a model of the mean time (smearing, fe-swap) has a geometric bias above 1 when its log residuals are wide, as single layers' are; what must be unbiased is the sum over a network (section 2). fe-swap + network context is calibrated for layers inside a network pass (its total factor and exponent come from network runs), so on isolated layers it reads high by design.",
+    '',
+  );
   out.push('| model | n | median APE | MAPE | within ±25% | bias | log% |', '|---|---|---|---|---|---|---|');
   for (const c of cv) out.push(metricsLine(c.label, errorMetrics(c.pred, actual)));
   out.push('', 'Median APE by memory level (f = (M - idle) / working set; < 1 swaps):', '');
@@ -468,7 +533,10 @@ async function main(): Promise<void> {
   for (const c of cv) {
     const cells = levelNames.map((l) => {
       const idx = levels.flatMap((x, i) => (x === l ? [i] : []));
-      const m = errorMetrics(idx.map((i) => c.pred[i]!), idx.map((i) => actual[i]!));
+      const m = errorMetrics(
+        idx.map((i) => c.pred[i]!),
+        idx.map((i) => actual[i]!),
+      );
       return `${p100(m.medianApePct)} (bias ${num(m.bias)})`;
     });
     out.push(`| ${c.label} | ${cells.join(' | ')} |`);
@@ -486,7 +554,10 @@ async function main(): Promise<void> {
   for (const f of full) {
     const cells = runLevels.map((l) => {
       const idx = runs.flatMap((r, i) => ((r.limit === null ? 'none' : r.level) === l ? [i] : []));
-      const m = errorMetrics(idx.map((i) => f.pred[i]!), idx.map((i) => measured[i]!));
+      const m = errorMetrics(
+        idx.map((i) => f.pred[i]!),
+        idx.map((i) => measured[i]!),
+      );
       const w = idx.filter((i) => Math.abs(f.pred[i]! - measured[i]!) / measured[i]! <= 0.2).length / idx.length;
       return `${p100(m.medianApePct)} / ${pct(w)} / ${num(m.bias)}`;
     });
@@ -494,34 +565,66 @@ async function main(): Promise<void> {
   }
   out.push('', `Per-phase base by the rule fixed before validation (context networks only): ${JSON.stringify(phaseRule.bases)} (${phaseRule.why}).`);
   out.push('', `Default chosen by the rule fixed before validation: ${DEFAULT_LABEL} (${chosen.why}).`);
-  for (const label of [TABLE_LABEL, PHYSICAL_LABEL, GBT_TABLE_LABEL, GBT_PHYSICAL_LABEL, HYB_TABLE_LABEL, HYB_PHYSICAL_LABEL, MIX_TABLE_LABEL, MIX_PHYSICAL_LABEL]) {
+  for (const label of [
+    TABLE_LABEL,
+    PHYSICAL_LABEL,
+    GBT_TABLE_LABEL,
+    GBT_PHYSICAL_LABEL,
+    HYB_TABLE_LABEL,
+    HYB_PHYSICAL_LABEL,
+    MIX_TABLE_LABEL,
+    MIX_PHYSICAL_LABEL,
+  ]) {
     const ctxModel = fittedAll.get(label);
     if (!(ctxModel instanceof FeSwapModel)) continue;
     const c = ctxModel.data.context;
-    out.push('', `Network context of ${label}: fitted on whole-network runs of ${c.networks.join(', ')} (\`${ctxPath.replace(`${root}/`, '')}\`, ${ctx.rows.length} rows; none of them is a validation network): total factor ${c.totalFactor} (from ${c.unlimitedRuns} unlimited runs), ctx = ${c.ctxMiB} MiB, kappa = ${c.kappa} (from ${c.runs} limited runs); rms ln error of those runs' slowdown (total at M / unlimited) ${num(c.rmsLogBefore ?? NaN, 3)} with the isolated-layer slowdown -> ${num(c.rmsLogAfter ?? NaN, 3)}.`);
+    out.push(
+      '',
+      `Network context of ${label}: fitted on whole-network runs of ${c.networks.join(', ')} (\`${ctxPath.replace(`${root}/`, '')}\`, ${ctx.rows.length} rows; none of them is a validation network): total factor ${c.totalFactor} (from ${c.unlimitedRuns} unlimited runs), ctx = ${c.ctxMiB} MiB, kappa = ${c.kappa} (from ${c.runs} limited runs); rms ln error of those runs' slowdown (total at M / unlimited) ${num(c.rmsLogBefore ?? NaN, 3)} with the isolated-layer slowdown -> ${num(c.rmsLogAfter ?? NaN, 3)}.`,
+    );
   }
   out.push('', `Per run, default model (${DEFAULT_LABEL}) vs measured median total:`, '');
   out.push('| network | M | level | measured ms (min-max) | predicted ms | error |', '|---|---|---|---|---|---|');
   runs.forEach((r, i) => {
     const p = defaultFull.pred[i]!;
-    out.push(`| ${r.network} | ${r.limit === null ? 'none' : formatBytes(r.limit)} | ${r.limit === null ? 'none' : r.level} | ${num(r.medianMs, 0)} (${num(Math.min(...r.passTotals), 0)}-${num(Math.max(...r.passTotals), 0)}) | ${num(p, 0)} | ${pct((p - r.medianMs) / r.medianMs)} |`);
+    out.push(
+      `| ${r.network} | ${r.limit === null ? 'none' : formatBytes(r.limit)} | ${r.limit === null ? 'none' : r.level} | ${num(r.medianMs, 0)} (${num(Math.min(...r.passTotals), 0)}-${num(Math.max(...r.passTotals), 0)}) | ${num(p, 0)} | ${pct((p - r.medianMs) / r.medianMs)} |`,
+    );
   });
   if (kneeRuns.length) {
     const kneeNets = [...new Set(kneeRuns.map((r) => r.network))];
     const usedForFit = kneeNets.filter((n) => ctxNets.includes(n));
     if (usedForFit.length) throw new Error(`bench: knee networks ${usedForFit.join(', ')} are context (fitting) networks`);
-    out.push('', '## 2b. Around the knee (whole networks at limits across the largest layer\'s cliff)', '');
-    out.push(`\`${kneePath!.replace(`${root}/`, '')}\`: ${kneeNets.join(', ')} at M = idle + f x (largest working set), f = ${KNEE_FACTORS.join(', ')}; none of them used for fitting or tuning. Median APE / bias per f over the networks:`, '');
+    out.push('', "## 2b. Around the knee (whole networks at limits across the largest layer's cliff)", '');
+    out.push(
+      `\`${kneePath!.replace(`${root}/`, '')}\`: ${kneeNets.join(', ')} at M = idle + f x (largest working set), f = ${KNEE_FACTORS.join(', ')}; none of them used for fitting or tuning. Median APE / bias per f over the networks:`,
+      '',
+    );
     const kLevels = [...new Set(kneeRuns.map((r) => (r.limit === null ? 'none' : r.level)))];
     out.push(`| model | ${kLevels.join(' | ')} | all |`, `|---|${kLevels.map(() => '---').join('|')}|---|`);
     const kMeasured = kneeRuns.map((r) => r.medianMs);
-    for (const label of [TABLE_LABEL, PHYSICAL_LABEL, GBT_TABLE_LABEL, GBT_PHYSICAL_LABEL, HYB_TABLE_LABEL, HYB_PHYSICAL_LABEL, MIX_TABLE_LABEL, MIX_PHYSICAL_LABEL, 'fe-swap (isolated slowdown)', 'fe-swap physical (isolated)', 'fe-swap physical, trees base (isolated)']) {
+    for (const label of [
+      TABLE_LABEL,
+      PHYSICAL_LABEL,
+      GBT_TABLE_LABEL,
+      GBT_PHYSICAL_LABEL,
+      HYB_TABLE_LABEL,
+      HYB_PHYSICAL_LABEL,
+      MIX_TABLE_LABEL,
+      MIX_PHYSICAL_LABEL,
+      'fe-swap (isolated slowdown)',
+      'fe-swap physical (isolated)',
+      'fe-swap physical, trees base (isolated)',
+    ]) {
       const m = fittedAll.get(label);
       if (!m) continue;
       const pred = kneeRuns.map((r) => predictRun(m, r));
       const cells = kLevels.map((l) => {
         const idx = kneeRuns.flatMap((r, i) => ((r.limit === null ? 'none' : r.level) === l ? [i] : []));
-        const e = errorMetrics(idx.map((i) => pred[i]!), idx.map((i) => kMeasured[i]!));
+        const e = errorMetrics(
+          idx.map((i) => pred[i]!),
+          idx.map((i) => kMeasured[i]!),
+        );
         return `${p100(e.medianApePct)} / ${num(e.bias)}`;
       });
       const all = errorMetrics(pred, kMeasured);
@@ -531,7 +634,9 @@ async function main(): Promise<void> {
     out.push('| network | M | f | measured ms (min-max) | predicted ms | error |', '|---|---|---|---|---|---|');
     const dp = kneeRuns.map((r) => predictRun(defaultFull.model, r));
     kneeRuns.forEach((r, i) => {
-      out.push(`| ${r.network} | ${r.limit === null ? 'none' : formatBytes(r.limit)} | ${r.limit === null ? 'none' : r.level} | ${num(r.medianMs, 0)} (${num(Math.min(...r.passTotals), 0)}-${num(Math.max(...r.passTotals), 0)}) | ${num(dp[i]!, 0)} | ${pct((dp[i]! - r.medianMs) / r.medianMs)} |`);
+      out.push(
+        `| ${r.network} | ${r.limit === null ? 'none' : formatBytes(r.limit)} | ${r.limit === null ? 'none' : r.level} | ${num(r.medianMs, 0)} (${num(Math.min(...r.passTotals), 0)}-${num(Math.max(...r.passTotals), 0)}) | ${num(dp[i]!, 0)} | ${pct((dp[i]! - r.medianMs) / r.medianMs)} |`,
+      );
     });
   }
   if (heldRuns.length) {
@@ -539,78 +644,156 @@ async function main(): Promise<void> {
     const clash = heldNets.filter((n) => ctxNets.includes(n) || nets.includes(n));
     if (clash.length) throw new Error(`bench: held-out networks ${clash.join(', ')} are context or validation networks`);
     out.push('', '## 2d. Held-out networks #2 (pre-registered PyTorch exports, never looked at while developing)', '');
-    out.push(`\`${heldPath!.replace(`${root}/`, '')}\`: ${heldNets.join(', ')}, chosen before they were measured or predicted (data/heldout/PLAN.md); the validation and knee networks were looked at while the default was developed, these were not. Targets as in section 2. Median APE / within ±20% / bias per memory level:`, '');
+    out.push(
+      `\`${heldPath!.replace(`${root}/`, '')}\`: ${heldNets.join(', ')}, chosen before they were measured or predicted (data/heldout/PLAN.md); the validation and knee networks were looked at while the default was developed, these were not. Targets as in section 2. Median APE / within ±20% / bias per memory level:`,
+      '',
+    );
     const hLevels = [...new Set(heldRuns.map((r) => (r.limit === null ? 'none' : r.level)))];
     out.push(`| model | ${hLevels.join(' | ')} | all |`, `|---|${hLevels.map(() => '---').join('|')}|---|`);
     const hMeasured = heldRuns.map((r) => r.medianMs);
     const cell = (pred: number[], idx: number[]): string => {
-      const e = errorMetrics(idx.map((i) => pred[i]!), idx.map((i) => hMeasured[i]!));
+      const e = errorMetrics(
+        idx.map((i) => pred[i]!),
+        idx.map((i) => hMeasured[i]!),
+      );
       const w = idx.filter((i) => Math.abs(pred[i]! - hMeasured[i]!) / hMeasured[i]! <= 0.2).length / idx.length;
       return `${p100(e.medianApePct)} / ${pct(w)} / ${num(e.bias)}`;
     };
     for (const f of full) {
       const pred = heldRuns.map((r) => predictRun(f.model, r));
-      const cells = hLevels.map((l) => cell(pred, heldRuns.flatMap((r, i) => ((r.limit === null ? 'none' : r.level) === l ? [i] : []))));
-      out.push(`| ${f.label}${f.label === DEFAULT_LABEL ? ' (default)' : ''} | ${cells.join(' | ')} | ${cell(pred, heldRuns.map((_, i) => i))} |`);
+      const cells = hLevels.map((l) =>
+        cell(
+          pred,
+          heldRuns.flatMap((r, i) => ((r.limit === null ? 'none' : r.level) === l ? [i] : [])),
+        ),
+      );
+      out.push(
+        `| ${f.label}${f.label === DEFAULT_LABEL ? ' (default)' : ''} | ${cells.join(' | ')} | ${cell(
+          pred,
+          heldRuns.map((_, i) => i),
+        )} |`,
+      );
     }
     out.push('', `Per run, default model (${DEFAULT_LABEL}):`, '');
     out.push('| network | M | level | measured ms (min-max) | predicted ms | error |', '|---|---|---|---|---|---|');
     heldRuns.forEach((r) => {
       const p = predictRun(defaultFull.model, r);
-      out.push(`| ${r.network} | ${r.limit === null ? 'none' : formatBytes(r.limit)} | ${r.limit === null ? 'none' : r.level} | ${num(r.medianMs, 0)} (${num(Math.min(...r.passTotals), 0)}-${num(Math.max(...r.passTotals), 0)}) | ${num(p, 0)} | ${pct((p - r.medianMs) / r.medianMs)} |`);
+      out.push(
+        `| ${r.network} | ${r.limit === null ? 'none' : formatBytes(r.limit)} | ${r.limit === null ? 'none' : r.level} | ${num(r.medianMs, 0)} (${num(Math.min(...r.passTotals), 0)}-${num(Math.max(...r.passTotals), 0)}) | ${num(p, 0)} | ${pct((p - r.medianMs) / r.medianMs)} |`,
+      );
     });
   }
   {
     // ---- phases of the unlimited validation runs (issue: unload like a native engine)
     out.push('', '## 2c. Where the time goes (unlimited validation runs, median pass)', '');
-    out.push('Per network: the pass with the median total; harness = untimed work between layers (`harnessMs`, in no phase). Weightless unload = median unload of layers without weights over all passes.', '');
-    out.push('| network | layers | total ms | load ms | run ms | unload ms | unload share | weightless unload ms | harness ms / pass (untimed) |', '|---|---|---|---|---|---|---|---|---|');
+    out.push(
+      'Per network: the pass with the median total; harness = untimed work between layers (`harnessMs`, in no phase). Weightless unload = median unload of layers without weights over all passes.',
+      '',
+    );
+    out.push(
+      '| network | layers | total ms | load ms | run ms | unload ms | unload share | weightless unload ms | harness ms / pass (untimed) |',
+      '|---|---|---|---|---|---|---|---|---|',
+    );
     for (const n of nets) {
       const rows = val.rows.filter((r) => r.network === n && r.memoryLimitBytes === null && !r.oom);
       const byPass = new Map<number, MeasurementRow[]>();
       for (const r of rows) byPass.set(r.rep, [...(byPass.get(r.rep) ?? []), r]);
-      const passes = [...byPass.values()].map((ps) => ({
-        total: ps.reduce((a, r) => a + total(r), 0), load: ps.reduce((a, r) => a + r.loadMs, 0), run: ps.reduce((a, r) => a + r.runMs, 0),
-        unload: ps.reduce((a, r) => a + (r.unloadMs ?? 0), 0), harness: ps.reduce((a, r) => a + (r.harnessMs ?? NaN), 0),
-      })).sort((x, y) => x.total - y.total);
+      const passes = [...byPass.values()]
+        .map((ps) => ({
+          total: ps.reduce((a, r) => a + total(r), 0),
+          load: ps.reduce((a, r) => a + r.loadMs, 0),
+          run: ps.reduce((a, r) => a + r.runMs, 0),
+          unload: ps.reduce((a, r) => a + (r.unloadMs ?? 0), 0),
+          harness: ps.reduce((a, r) => a + (r.harnessMs ?? NaN), 0),
+        }))
+        .sort((x, y) => x.total - y.total);
       const mid = passes[passes.length >> 1];
       if (!mid) continue;
-      const wl = rows.filter((r) => layerStats({ index: r.layerIndex, layer: r.layer, inputShapes: r.inputShapes, outputShape: r.outputShape }, statsOptions(hwRef)).weightBytes === 0).map((r) => r.unloadMs ?? NaN);
-      out.push(`| ${n} | ${byPass.get(0)?.length ?? 0} | ${num(mid.total, 0)} | ${num(mid.load, 0)} | ${num(mid.run, 0)} | ${num(mid.unload, 1)} | ${pct(mid.unload / mid.total)} | ${num(median(wl), 3)} | ${num(median(passes.map((x) => x.harness)), 0)} |`);
+      const wl = rows
+        .filter(
+          (r) =>
+            layerStats({ index: r.layerIndex, layer: r.layer, inputShapes: r.inputShapes, outputShape: r.outputShape }, statsOptions(hwRef)).weightBytes === 0,
+        )
+        .map((r) => r.unloadMs ?? NaN);
+      out.push(
+        `| ${n} | ${byPass.get(0)?.length ?? 0} | ${num(mid.total, 0)} | ${num(mid.load, 0)} | ${num(mid.run, 0)} | ${num(mid.unload, 1)} | ${pct(mid.unload / mid.total)} | ${num(median(wl), 3)} | ${num(median(passes.map((x) => x.harness)), 0)} |`,
+      );
     }
   }
   out.push('', '## 3. Intervals', '');
-  out.push(`Default model, 90% split-conformal interval on ln(measured/predicted) network totals, leave-one-network-out: coverage ${pct(covered / Math.max(1, counted))} of ${counted} held-out runs; median width high/low = ${num(median(widths.length ? widths : [NaN]), 2)}x.`, '');
+  out.push(
+    `Default model, 90% split-conformal interval on ln(measured/predicted) network totals, leave-one-network-out: coverage ${pct(covered / Math.max(1, counted))} of ${counted} held-out runs; median width high/low = ${num(median(widths.length ? widths : [NaN]), 2)}x.`,
+    '',
+  );
   out.push('## 4. Noise floor', '');
-  out.push(`- Sampled layers: per configuration, (max - min) / median of the layer total over its passes: median ${pct(median(repSpread))}, 90th percentile ${pct(quantile(repSpread, 0.9))} (${repSpread.length} configurations).`);
-  out.push(`- Whole networks: a single pass deviates from the median pass total by ${pct(median(passDev))} (median; 90th percentile ${pct(quantile(passDev, 0.9))}); range of pass totals (max-min)/median: median ${pct(median(runSpread))}.`, '');
+  out.push(
+    `- Sampled layers: per configuration, (max - min) / median of the layer total over its passes: median ${pct(median(repSpread))}, 90th percentile ${pct(quantile(repSpread, 0.9))} (${repSpread.length} configurations).`,
+  );
+  out.push(
+    `- Whole networks: a single pass deviates from the median pass total by ${pct(median(passDev))} (median; 90th percentile ${pct(quantile(passDev, 0.9))}); range of pass totals (max-min)/median: median ${pct(median(runSpread))}.`,
+    '',
+  );
   out.push('## 5. Speed', '');
   out.push('| model | layer predictions / s (one process) |', '|---|---|');
   for (const s of speed) out.push(`| ${s.label} | ${s.perSec.toExponential(2)} |`);
-  out.push('', `A 100-point curve (64 MiB to 8 GiB) of a 100-layer chain (50 conv2d 3x3 64->64 at 56x56, each followed by a ReLU) with the default model, in one process: median ${num(median(curveMs), 1)} ms (min ${num(Math.min(...curveMs), 1)}, max ${num(Math.max(...curveMs), 1)}, ${curveMs.length} runs).`);
-  if (wall.length) out.push('', `\`node dist/src/cli/main.js predict vgg16 --memory 512MiB --json\` wall time including Node start-up: median ${num(median(wall), 0)} ms (min ${num(Math.min(...wall), 0)}, max ${num(Math.max(...wall), 0)}, ${wall.length} runs).`);
+  out.push(
+    '',
+    `A 100-point curve (64 MiB to 8 GiB) of a 100-layer chain (50 conv2d 3x3 64->64 at 56x56, each followed by a ReLU) with the default model, in one process: median ${num(median(curveMs), 1)} ms (min ${num(Math.min(...curveMs), 1)}, max ${num(Math.max(...curveMs), 1)}, ${curveMs.length} runs).`,
+  );
+  if (wall.length)
+    out.push(
+      '',
+      `\`node dist/src/cli/main.js predict vgg16 --memory 512MiB --json\` wall time including Node start-up: median ${num(median(wall), 0)} ms (min ${num(Math.min(...wall), 0)}, max ${num(Math.max(...wall), 0)}, ${wall.length} runs).`,
+    );
   if (huge.some((h) => h.ms.length > 0)) {
-    out.push('', 'A generated network of 10^6 layers (a chain of dense layers of four widths, each followed by a ReLU), wall time including Node start-up and reading the 70 MB file, median of 3:', '');
+    out.push(
+      '',
+      'A generated network of 10^6 layers (a chain of dense layers of four widths, each followed by a ReLU), wall time including Node start-up and reading the 70 MB file, median of 3:',
+      '',
+    );
     out.push('| command | median s | min-max s |', '|---|---|---|');
-    for (const h of huge) if (h.ms.length) out.push(`| \`${h.command}\` | ${num(median(h.ms) / 1000, 1)} | ${num(Math.min(...h.ms) / 1000, 1)}-${num(Math.max(...h.ms) / 1000, 1)} |`);
+    for (const h of huge)
+      if (h.ms.length)
+        out.push(`| \`${h.command}\` | ${num(median(h.ms) / 1000, 1)} | ${num(Math.min(...h.ms) / 1000, 1)}-${num(Math.max(...h.ms) / 1000, 1)} |`);
   }
-  out.push('', `FS search settings here: ${JSON.stringify(FS_BENCH)} (reduced for time; \`memlat evaluate --models fs\` uses the full defaults). "+ smearing" rows reuse the same fit with Duan's smearing back-transform.`);
-  out.push('', `Fit times (5 folds, all models): ${cv.map((c) => `${c.label} ${(c.fitMs / 1000).toFixed(1)} s`).join('; ')}. Whole benchmark ${((performance.now() - t0) / 1000).toFixed(0)} s.`, '');
+  out.push(
+    '',
+    `FS search settings here: ${JSON.stringify(FS_BENCH)} (reduced for time; \`memlat evaluate --models fs\` uses the full defaults). "+ smearing" rows reuse the same fit with Duan's smearing back-transform.`,
+  );
+  out.push(
+    '',
+    `Fit times (5 folds, all models): ${cv.map((c) => `${c.label} ${(c.fitMs / 1000).toFixed(1)} s`).join('; ')}. Whole benchmark ${((performance.now() - t0) / 1000).toFixed(0)} s.`,
+    '',
+  );
 
   // The executor's own costs are measured by `npm run bench:executor` (minutes of real runs): its
   // latest section is carried over verbatim, with where it came from.
   const executorMd = join(root, 'bench/results/executor.md');
-  if (existsSync(executorMd)) out.push('', `<!-- from bench/results/executor.md, written by npm run bench:executor -->`, readFileSync(executorMd, 'utf8').replace(/^## /, '## 6. '));
+  if (existsSync(executorMd))
+    out.push('', `<!-- from bench/results/executor.md, written by npm run bench:executor -->`, readFileSync(executorMd, 'utf8').replace(/^## /, '## 6. '));
   const gapMd = join(root, 'bench/results/executor-gap.md');
-  if (existsSync(gapMd)) out.push('', `<!-- from bench/results/executor-gap.md, written by npm run bench:executor -- --gap -->`, readFileSync(gapMd, 'utf8').replace(/^#+ /, '### '));
+  if (existsSync(gapMd))
+    out.push(
+      '',
+      `<!-- from bench/results/executor-gap.md, written by npm run bench:executor -- --gap -->`,
+      readFileSync(gapMd, 'utf8').replace(/^#+ /, '### '),
+    );
   const minMemoryMd = join(root, 'bench/results/min-memory.md');
-  if (existsSync(minMemoryMd)) out.push('', `<!-- from bench/results/min-memory.md, written by npm run bench:min-memory -->`, readFileSync(minMemoryMd, 'utf8').replace(/^## /, '## 7. '));
+  if (existsSync(minMemoryMd))
+    out.push('', `<!-- from bench/results/min-memory.md, written by npm run bench:min-memory -->`, readFileSync(minMemoryMd, 'utf8').replace(/^## /, '## 7. '));
   const minMemoryV1 = join(root, 'bench/results/min-memory-v1.md');
-  if (existsSync(minMemoryV1)) out.push('', `<!-- from bench/results/min-memory-v1.md: the first pair rule, kept as measured -->`, readFileSync(minMemoryV1, 'utf8').replace(/^## .*/, '### The first pair rule (1.25 x the predicted total), 2026-12-01'));
+  if (existsSync(minMemoryV1))
+    out.push(
+      '',
+      `<!-- from bench/results/min-memory-v1.md: the first pair rule, kept as measured -->`,
+      readFileSync(minMemoryV1, 'utf8').replace(/^## .*/, '### The first pair rule (1.25 x the predicted total), 2026-12-01'),
+    );
   const held3Md = join(root, 'bench/results/heldout3.md');
-  if (existsSync(held3Md)) out.push('', `<!-- from bench/results/heldout3.md, written by npm run bench:heldout -->`, readFileSync(held3Md, 'utf8').replace(/^## /, '## 8. '));
+  if (existsSync(held3Md))
+    out.push('', `<!-- from bench/results/heldout3.md, written by npm run bench:heldout -->`, readFileSync(held3Md, 'utf8').replace(/^## /, '## 8. '));
   const transferMd = join(root, 'bench/results/transfer.md');
-  if (existsSync(transferMd)) out.push('', `<!-- from bench/results/transfer.md, written by npm run bench:transfer -->`, readFileSync(transferMd, 'utf8').replace(/^## /, '## 9. '));
+  if (existsSync(transferMd))
+    out.push('', `<!-- from bench/results/transfer.md, written by npm run bench:transfer -->`, readFileSync(transferMd, 'utf8').replace(/^## /, '## 9. '));
 
   writeFileSync(outPath, `${out.join('\n')}\n`);
   log(`wrote ${outPath.replace(`${root}/`, '')}`);

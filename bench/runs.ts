@@ -64,4 +64,3 @@ export function predictRun(model: Model, run: NetRun): number {
   for (const o of run.obs) s += total(model.predict(o));
   return s;
 }
-

@@ -32,9 +32,11 @@ export function byLevel(scored: Scored[]): Map<string, Scored[]> {
 }
 
 export function summary(ss: Scored[]): { medianApe: number; within20: number; bias: number; covered: number } {
-  const e = errorMetrics(ss.map((s) => s.predictedMs), ss.map((s) => s.run.medianMs));
+  const e = errorMetrics(
+    ss.map((s) => s.predictedMs),
+    ss.map((s) => s.run.medianMs),
+  );
   const within20 = ss.filter((s) => Math.abs(s.predictedMs - s.run.medianMs) / s.run.medianMs <= 0.2).length / ss.length;
   const covered = ss.filter((s) => s.interval && s.run.medianMs >= s.interval[0] && s.run.medianMs <= s.interval[1]).length / ss.length;
   return { medianApe: e.medianApePct / 100, within20, bias: e.bias, covered };
 }
-

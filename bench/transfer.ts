@@ -59,13 +59,19 @@ async function main(): Promise<void> {
       `Evaluated ${new Date().toISOString().slice(0, 16)}Z by \`npm run bench:transfer\`.`,
     '',
   );
-  const emulated = existsSync(dir) ? readdirSync(dir).filter((d) => existsSync(join(dir, d, 'whole', 'rows.csv.gz')) || existsSync(join(dir, d, 'whole', 'rows.csv'))).sort() : [];
+  const emulated = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((d) => existsSync(join(dir, d, 'whole', 'rows.csv.gz')) || existsSync(join(dir, d, 'whole', 'rows.csv')))
+        .sort()
+    : [];
   // "here": the model's own machine, not emulated (held-out #3 whole runs), for calibrate on the machine it was fitted on.
   const machines = [...(existsSync(hereWhole) ? ['here'] : []), ...emulated];
   if (machines.length === 0) {
     out.push(`No machine measured yet under \`${rel(dir)}\`.`, '');
   } else {
-    out.push('| machine | emulation | disk / GEMM / mem ratio | sigma | runs | noise | model | median error | within ±20% | bias 1x / 0.5x / none | 90% interval covers | zero-shot bias target met? |');
+    out.push(
+      '| machine | emulation | disk / GEMM / mem ratio | sigma | runs | noise | model | median error | within ±20% | bias 1x / 0.5x / none | 90% interval covers | zero-shot bias target met? |',
+    );
     out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
     const details: string[] = [];
     for (const m of machines) {
@@ -104,7 +110,10 @@ async function main(): Promise<void> {
       }
       details.push(`#### ${m} (\`${target.id}\`, ${target.emulation ?? 'not emulated'}; \`${rel(path)}\`)`, '');
       const extra = rows.slice(2);
-      details.push(`| network | M | level | measured ms (min-max) | as is ms | zero-shot ms | zero-shot 90% interval | zero-shot error |${extra.map(([n]) => ` ${n} ms |`).join('')}`, `|---|---|---|---|---|---|---|---|${extra.map(() => '---|').join('')}`);
+      details.push(
+        `| network | M | level | measured ms (min-max) | as is ms | zero-shot ms | zero-shot 90% interval | zero-shot error |${extra.map(([n]) => ` ${n} ms |`).join('')}`,
+        `|---|---|---|---|---|---|---|---|${extra.map(() => '---|').join('')}`,
+      );
       for (let i = 0; i < runs.length; i++) {
         const r = runs[i]!;
         const a = rows[0]![1][i]!;

@@ -67,30 +67,48 @@ async function main(): Promise<void> {
     const rn = resolveNetwork(zooNetwork(p.network));
     const unlimited = predictNetwork(rn, null, bundle);
     const targetMs = p.factor * (p.basis === 'high' && unlimited.intervalMs ? unlimited.intervalMs[1] : unlimited.totalMs);
-    log(`${p.network}: target ${targetMs.toFixed(0)} ms (${p.factor} x the ${p.basis === 'high' ? "90% interval's high end" : 'predicted total'} without a limit)`);
+    log(
+      `${p.network}: target ${targetMs.toFixed(0)} ms (${p.factor} x the ${p.basis === 'high' ? "90% interval's high end" : 'predicted total'} without a limit)`,
+    );
     const v = await verifyMinMemory(rn, bundle, targetMs, { reps, onEvent: log });
     // least measured memory meeting the target: knee sweep points and these runs
     const pts = [...(measuredAt.get(p.network) ?? []), ...v.runs.map((r) => ({ memoryBytes: r.memoryBytes, ms: r.measuredMs }))];
     const ok = pts.filter((x) => x.ms <= targetMs).map((x) => x.memoryBytes);
     results.push({ ...v, factor: p.factor, basis: p.basis, leastMeasuredBytes: ok.length ? Math.min(...ok) : null });
-    for (const r of v.runs) log(`  ${r.answer} ${formatBytes(r.memoryBytes)}: measured ${r.measuredMs.toFixed(0)} ms, predicted ${r.predictedMs.toFixed(0)} ms, ${r.met ? 'met' : 'NOT met'}`);
+    for (const r of v.runs)
+      log(
+        `  ${r.answer} ${formatBytes(r.memoryBytes)}: measured ${r.measuredMs.toFixed(0)} ms, predicted ${r.predictedMs.toFixed(0)} ms, ${r.met ? 'met' : 'NOT met'}`,
+      );
   }
   const out: string[] = [];
   out.push('## min-memory checked for real (`npm run bench:min-memory`)', '');
-  out.push(`Model \`${modelPath.replace(`${process.cwd()}/`, '')}\`; each answer run with \`memlat run\`'s executor, ${reps} passes (median). Targets chosen by rule before any run: 1.25 x the high end of the model's 90% interval without a limit, and for vgg16 and alexnet also 2 x the predicted unlimited total (the first rule, 1.25 x the predicted total, left 4 of 6 pairs without a conservative answer: section below). "Least measured" = the least memory among the knee sweeps (\`${kneePath.replace(`${process.cwd()}/`, '')}\`) and these runs whose median met the target. Measured ${new Date().toISOString().slice(0, 16)}Z in ${((Date.now() - t0) / 60_000).toFixed(1)} min.`, '');
-  out.push('| network | target | target ms | answer | measured ms (min-max) | met | conservative | measured ms (min-max) | met | least measured meeting it | answer / least |', '|---|---|---|---|---|---|---|---|---|---|---|');
+  out.push(
+    `Model \`${modelPath.replace(`${process.cwd()}/`, '')}\`; each answer run with \`memlat run\`'s executor, ${reps} passes (median). Targets chosen by rule before any run: 1.25 x the high end of the model's 90% interval without a limit, and for vgg16 and alexnet also 2 x the predicted unlimited total (the first rule, 1.25 x the predicted total, left 4 of 6 pairs without a conservative answer: section below). "Least measured" = the least memory among the knee sweeps (\`${kneePath.replace(`${process.cwd()}/`, '')}\`) and these runs whose median met the target. Measured ${new Date().toISOString().slice(0, 16)}Z in ${((Date.now() - t0) / 60_000).toFixed(1)} min.`,
+    '',
+  );
+  out.push(
+    '| network | target | target ms | answer | measured ms (min-max) | met | conservative | measured ms (min-max) | met | least measured meeting it | answer / least |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  );
   let metCons = 0;
   let within10 = 0;
   for (const r of results) {
     const a = r.runs.find((x) => x.answer === 'memory');
     const c = r.runs.find((x) => x.answer === 'conservative');
-    const cell = (x: typeof a): string => (x ? `${x.measuredMs.toFixed(0)} (${Math.min(...x.passesMs).toFixed(0)}-${Math.max(...x.passesMs).toFixed(0)})` : '-');
+    const cell = (x: typeof a): string =>
+      x ? `${x.measuredMs.toFixed(0)} (${Math.min(...x.passesMs).toFixed(0)}-${Math.max(...x.passesMs).toFixed(0)})` : '-';
     if (c?.met) metCons++;
     const ratio = r.memoryBytes !== null && r.leastMeasuredBytes !== null ? r.memoryBytes / r.leastMeasuredBytes : NaN;
     if (Math.abs(ratio - 1) <= 0.1) within10++;
-    out.push(`| ${r.network} | ${r.factor} x ${r.basis === 'high' ? 'high end' : 'total'} | ${r.targetMs.toFixed(0)} | ${r.memoryBytes === null ? 'none' : formatBytes(r.memoryBytes)} | ${cell(a)} | ${a ? (a.met ? 'yes' : '**no**') : '-'} | ${r.conservativeMemoryBytes === null ? 'none' : formatBytes(r.conservativeMemoryBytes)} | ${cell(c)} | ${c ? (c.met ? 'yes' : '**no**') : '-'} | ${r.leastMeasuredBytes === null ? '-' : formatBytes(r.leastMeasuredBytes)} | ${Number.isFinite(ratio) ? ratio.toFixed(2) : '-'} |`);
+    out.push(
+      `| ${r.network} | ${r.factor} x ${r.basis === 'high' ? 'high end' : 'total'} | ${r.targetMs.toFixed(0)} | ${r.memoryBytes === null ? 'none' : formatBytes(r.memoryBytes)} | ${cell(a)} | ${a ? (a.met ? 'yes' : '**no**') : '-'} | ${r.conservativeMemoryBytes === null ? 'none' : formatBytes(r.conservativeMemoryBytes)} | ${cell(c)} | ${c ? (c.met ? 'yes' : '**no**') : '-'} | ${r.leastMeasuredBytes === null ? '-' : formatBytes(r.leastMeasuredBytes)} | ${Number.isFinite(ratio) ? ratio.toFixed(2) : '-'} |`,
+    );
   }
-  out.push('', `Conservative answer met the target in ${metCons} of ${results.length} pairs; the answer is within 10% of the least measured memory meeting the target in ${within10} of ${results.length}.`, '');
+  out.push(
+    '',
+    `Conservative answer met the target in ${metCons} of ${results.length} pairs; the answer is within 10% of the least measured memory meeting the target in ${within10} of ${results.length}.`,
+    '',
+  );
   mkdirSync(dirname(outPath), { recursive: true });
   writeFileSync(outPath, `${out.join('\n')}\n`);
   writeFileSync(outPath.replace(/\.md$/, '.json'), `${JSON.stringify(results)}\n`);

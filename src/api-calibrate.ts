@@ -163,7 +163,10 @@ export async function calibrate(o: CalibrateArgs = {}): Promise<CalibrateResult>
   const budgetMs = o.budget === undefined ? DEFAULT_CALIBRATE_BUDGET_MS : parseDurationMs(o.budget, 'budget');
   if (!(budgetMs >= plans.MIN_CALIBRATE_BUDGET_MS)) {
     const given = o.budget;
-    throw argumentError((n) => `${n('budget')} ${String(given)}: ${secs(budgetMs)} is too short to measure anything (fingerprint, a worker, a load, a run and a swap cell); give at least ${plans.MIN_CALIBRATE_BUDGET_MS / 1000}s, e.g. ${n('budget')} 2m (default 10m)`);
+    throw argumentError(
+      (n) =>
+        `${n('budget')} ${String(given)}: ${secs(budgetMs)} is too short to measure anything (fingerprint, a worker, a load, a run and a swap cell); give at least ${plans.MIN_CALIBRATE_BUDGET_MS / 1000}s, e.g. ${n('budget')} 2m (default 10m)`,
+    );
   }
   if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1)) {
     const t = o.threads;
@@ -178,10 +181,14 @@ export async function calibrate(o: CalibrateArgs = {}): Promise<CalibrateResult>
     const { detectCgroups } = await import('./host/limiter.js');
     const cg = detectCgroups();
     if (cg.version === null) {
-      throw new UserError('memlat calibrate measures layers under memory limits, but this machine has no cgroup memory controller; run it on Linux with cgroups (memlat doctor says what is missing), or use --dry-run to see the plan');
+      throw new UserError(
+        'memlat calibrate measures layers under memory limits, but this machine has no cgroup memory controller; run it on Linux with cgroups (memlat doctor says what is missing), or use --dry-run to see the plan',
+      );
     }
     if (!cg.writable) {
-      throw new UserError(`memlat calibrate needs root to create memory cgroups (${cg.parentDir ?? 'the cgroup folder'} is not writable); run it as root (sudo memlat calibrate), or use --dry-run to see the plan`);
+      throw new UserError(
+        `memlat calibrate needs root to create memory cgroups (${cg.parentDir ?? 'the cgroup folder'} is not writable); run it as root (sudo memlat calibrate), or use --dry-run to see the plan`,
+      );
     }
   }
   // An emulated machine (MEMLAT_EMULATE) first: its cpuset decides the cores and default threads.
@@ -215,7 +222,10 @@ export async function calibrate(o: CalibrateArgs = {}): Promise<CalibrateResult>
     const stored = (await files.readJsonFile(planPath)) as StoredCalibratePlan | null;
     if (stored && stored.threads !== threads) {
       const was = stored.threads;
-      throw argumentError((n) => `${n('threads')} ${threads}: this machine's calibration rows (${dir}) were measured with ${n('threads')} ${was}; rerun with ${n('threads')} ${was}, or give another ${n('cacheDir')} to start afresh`);
+      throw argumentError(
+        (n) =>
+          `${n('threads')} ${threads}: this machine's calibration rows (${dir}) were measured with ${n('threads')} ${was}; rerun with ${n('threads')} ${was}, or give another ${n('cacheDir')} to start afresh`,
+      );
     }
     const idleBytes = stored?.idleBytes ?? fp.runtimeIdleBytes ?? base.hardware.runtimeIdleBytes ?? 100 * 2 ** 20;
     if (!stored && !o.dryRun) {
@@ -278,9 +288,17 @@ export async function calibrate(o: CalibrateArgs = {}): Promise<CalibrateResult>
       });
       const swapNeededBytes = plans.calibrationSwapBytes(plan, fitted.steps);
       const result: CalibrateResult = {
-        dryRun: o.dryRun === true, hardware: fp, dir, rowsPath, budgetMs, threads,
+        dryRun: o.dryRun === true,
+        hardware: fp,
+        dir,
+        rowsPath,
+        budgetMs,
+        threads,
         plan: { steps: stepInfo, estimatedMs: fitted.estimatedMs, swapNeededBytes },
-        measured: null, model: null, fingerprintCachedIn: null, spentMs: 0,
+        measured: null,
+        model: null,
+        fingerprintCachedIn: null,
+        spentMs: 0,
       };
       if (o.dryRun) {
         result.spentMs = Date.now() - t0;
@@ -289,18 +307,26 @@ export async function calibrate(o: CalibrateArgs = {}): Promise<CalibrateResult>
       const anyRows = existing.some((r) => r.hardwareId === fp.id && !r.oom);
       if (fitted.steps.length === 0 && !anyRows) {
         const first = plans.stepEstimateMs(plan.steps[0]!, plan.reps, ctx);
-        throw argumentError((n) => `${n('budget')} ${o.budget ?? '10m'}: after measuring this machine (${secs(Date.now() - t0)}) the first step alone needs ~${secs(first)} and does not fit; give at least ${n('budget')} ${Math.ceil((Date.now() - t0 + first + FIT_RESERVE_MS) / 10_000) * 10}s`);
+        throw argumentError(
+          (n) =>
+            `${n('budget')} ${o.budget ?? '10m'}: after measuring this machine (${secs(Date.now() - t0)}) the first step alone needs ~${secs(first)} and does not fit; give at least ${n('budget')} ${Math.ceil((Date.now() - t0 + first + FIT_RESERVE_MS) / 10_000) * 10}s`,
+        );
       }
       const { swapBytes } = await import('./host/swap.js');
       const free = swapBytes().freeBytes;
       if (swapNeededBytes > free) {
         const gib = Math.ceil((swapNeededBytes + 2 ** 30) / 2 ** 30);
-        throw new UserError(`swap: calibrate's swap cells need ${formatBytes(swapNeededBytes)} of swap but ${formatBytes(free)} is free; run 'sudo memlat doctor --setup-swap ${gib}GiB' and rerun`);
+        throw new UserError(
+          `swap: calibrate's swap cells need ${formatBytes(swapNeededBytes)} of swap but ${formatBytes(free)} is free; run 'sudo memlat doctor --setup-swap ${gib}GiB' and rerun`,
+        );
       }
       const { sweepLeftovers } = await import('./executor/leftovers.js');
       const swept = sweepLeftovers(o.cacheDir);
-      if (swept.groups.length || swept.tmpFiles.length) say(`removed ${swept.groups.length} cgroup(s) and ${swept.tmpFiles.length} temporary weight file(s) left by dead memlat processes`);
-      say(`${fp.id}: ${fitted.steps.length} step(s) chosen (~${secs(fitted.estimatedMs)} estimated), ${fitted.done} already measured, ${fitted.leftOut} left for a later run; rows in ${rowsPath}`);
+      if (swept.groups.length || swept.tmpFiles.length)
+        say(`removed ${swept.groups.length} cgroup(s) and ${swept.tmpFiles.length} temporary weight file(s) left by dead memlat processes`);
+      say(
+        `${fp.id}: ${fitted.steps.length} step(s) chosen (~${secs(fitted.estimatedMs)} estimated), ${fitted.done} already measured, ${fitted.leftOut} left for a later run; rows in ${rowsPath}`,
+      );
 
       // The loop writes through `sink`, which also marks what is done, so a later round skips it.
       const allRows: MeasurementRow[] = [...existing];
@@ -338,7 +364,9 @@ export async function calibrate(o: CalibrateArgs = {}): Promise<CalibrateResult>
       let speed = 1;
       for (let r = 0; r < 6 && round.steps.length > 0; r++) {
         const roundStart = Date.now();
-        const stepRows = round.steps.map((st) => (st.kind === 'layers' ? st.jobs.reduce((n, j) => n + missingReps(j), 0) : st.passes * st.resolved.layers.length));
+        const stepRows = round.steps.map((st) =>
+          st.kind === 'layers' ? st.jobs.reduce((n, j) => n + missingReps(j), 0) : st.passes * st.resolved.layers.length,
+        );
         const totalRows = rowsSoFar + stepRows.reduce((a, b) => a + b, 0);
         const base0 = rowsSoFar;
         const report = (rowsDone: number, limit: string): void => {
@@ -363,7 +391,11 @@ export async function calibrate(o: CalibrateArgs = {}): Promise<CalibrateResult>
         };
         if (r > 0) say(`round ${r + 1}: ${round.steps.length} more step(s) fit the time left (~${secs(round.estimatedMs * speed)} at the measured pace)`);
         const summary = await runProfile({
-          plan: plans.toProfilePlan(plan, round.steps), writer: sink, hardwareId: fp.id, startWorker, source: plans.CALIBRATION_SOURCE,
+          plan: plans.toProfilePlan(plan, round.steps),
+          writer: sink,
+          hardwareId: fp.id,
+          startWorker,
+          source: plans.CALIBRATION_SOURCE,
           budgetMs: Math.max(0, deadline - Date.now()),
           ...(o.signal ? { signal: o.signal } : {}),
           workerOptions: { threads, ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}) },
@@ -391,7 +423,10 @@ export async function calibrate(o: CalibrateArgs = {}): Promise<CalibrateResult>
           say(`step ${st.step}: running ${st.network} whole at ${at} (${st.passes} passes)`);
           try {
             const res = await runNetwork(st.resolved, {
-              memoryLimitBytes: st.memoryLimitBytes, reps: st.passes, threads, signal: stop,
+              memoryLimitBytes: st.memoryLimitBytes,
+              reps: st.passes,
+              threads,
+              signal: stop,
               ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}),
               onPass: (p) => report(rowsSoFar + p * st.resolved.layers.length, at),
             });
@@ -401,7 +436,9 @@ export async function calibrate(o: CalibrateArgs = {}): Promise<CalibrateResult>
             report(rowsSoFar, at);
           } catch (e) {
             if (stop.aborted) {
-              say(`step ${st.step}: ${st.network} stopped ${o.signal?.aborted ? 'by the signal' : 'at the end of the budget'}; its partial passes are not kept`);
+              say(
+                `step ${st.step}: ${st.network} stopped ${o.signal?.aborted ? 'by the signal' : 'at the end of the budget'}; its partial passes are not kept`,
+              );
               stoppedBy = o.signal?.aborted ? 'signal' : 'budget';
               break;
             }
@@ -490,8 +527,18 @@ export async function calibrate(o: CalibrateArgs = {}): Promise<CalibrateResult>
       }
       const d = cal.model.data;
       result.model = {
-        path, installed, base: o.model ?? 'default', baseHardwareId: d.baseHardware.id, factors: d.factors, counts: d.counts,
-        observations: obs.length, rows: d.provenance.rows, ratios: cal.ratios, priorSigma: cal.priorSigma, sigma: cal.sigma, checks,
+        path,
+        installed,
+        base: o.model ?? 'default',
+        baseHardwareId: d.baseHardware.id,
+        factors: d.factors,
+        counts: d.counts,
+        observations: obs.length,
+        rows: d.provenance.rows,
+        ratios: cal.ratios,
+        priorSigma: cal.priorSigma,
+        sigma: cal.sigma,
+        checks,
       };
       result.spentMs = Date.now() - t0;
       return result;

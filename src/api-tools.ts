@@ -89,10 +89,24 @@ export async function installModel(file: string): Promise<{ path: string; kind: 
 }
 
 /** `memlat model which --json`: which model predict uses without --model, and from where. */
-export async function whichModel(): Promise<{ model: string; source: 'flag' | 'env' | 'user' | 'bundled'; path: string; kind: string; hardwareId: string; userModelPath: string }> {
+export async function whichModel(): Promise<{
+  model: string;
+  source: 'flag' | 'env' | 'user' | 'bundled';
+  path: string;
+  kind: string;
+  hardwareId: string;
+  userModelPath: string;
+}> {
   const { readChosenModel, userModelPath } = await import('./predict/user-files.js');
   const { bundle, choice } = readChosenModel(undefined);
-  return { model: choice.arg, source: choice.source, path: choice.path, kind: bundle.model.kind, hardwareId: bundle.hardware.id, userModelPath: userModelPath() };
+  return {
+    model: choice.arg,
+    source: choice.source,
+    path: choice.path,
+    kind: bundle.model.kind,
+    hardwareId: bundle.hardware.id,
+    userModelPath: userModelPath(),
+  };
 }
 
 /** Where a dataset's fingerprint file lies (beside it). */
@@ -128,8 +142,14 @@ export async function importEdgecaffe(dir: string, opts: { out: string; means?: 
   const pipelinePath = res.pipeline.length ? files.pipelinePathFor(opts.out) : null;
   if (pipelinePath !== null) await files.writePipelineRuns(pipelinePath, res.pipeline);
   return {
-    rows: rows.length, out: opts.out, hardwarePath: files.hardwarePathFor(opts.out), pipelinePath, pipelineRuns: res.pipeline.length,
-    networks: res.networks.filter((n) => means || n.source !== 'edgecaffe-mean').map((n) => ({ network: n.network, rows: n.rows, source: n.source, unmatched: n.unmatched, warnings: n.warnings })),
+    rows: rows.length,
+    out: opts.out,
+    hardwarePath: files.hardwarePathFor(opts.out),
+    pipelinePath,
+    pipelineRuns: res.pipeline.length,
+    networks: res.networks
+      .filter((n) => means || n.source !== 'edgecaffe-mean')
+      .map((n) => ({ network: n.network, rows: n.rows, source: n.source, unmatched: n.unmatched, warnings: n.warnings })),
   };
 }
 
@@ -159,7 +179,10 @@ export interface EvaluateArgs {
  */
 export async function evaluate(data: string, opts: EvaluateArgs): Promise<{ data: string; measurementRows: number } & EvaluationResult> {
   const { parseModelKind } = await import('./models/index.js');
-  const kinds = opts.models.map((k) => k.trim()).filter(Boolean).map((k) => parseModelKind(k, 'models'));
+  const kinds = opts.models
+    .map((k) => k.trim())
+    .filter(Boolean)
+    .map((k) => parseModelKind(k, 'models'));
   if (kinds.length === 0) throw argumentError((n) => `${n('models')}: give at least one model kind, e.g. ${n('models')} fe,fs`);
   const { parseSplitKind } = await import('./evaluate/splits.js');
   const split = parseSplitKind(opts.split ?? 'kfold');
@@ -169,7 +192,13 @@ export async function evaluate(data: string, opts: EvaluateArgs): Promise<{ data
   const { aggregateRows } = await import('./models/observations.js');
   const obs = aggregateRows(rows, new Map(hardware.map((h) => [h.id, h] as const)));
   const { evaluateModels } = await import('./evaluate/harness.js');
-  const result = evaluateModels(kinds, obs, { split, folds: opts.folds ?? 5, seed: opts.seed ?? 1, ...(opts.fit ? { fit: opts.fit } : {}), ...(opts.onFold ? { onFold: opts.onFold } : {}) });
+  const result = evaluateModels(kinds, obs, {
+    split,
+    folds: opts.folds ?? 5,
+    seed: opts.seed ?? 1,
+    ...(opts.fit ? { fit: opts.fit } : {}),
+    ...(opts.onFold ? { onFold: opts.onFold } : {}),
+  });
   return { data, measurementRows: rows.length, ...result };
 }
 
@@ -259,7 +288,7 @@ export async function validateRuns(o: ValidateRunsArgs): Promise<ValidateRunsRes
       say('measuring this machine (memlat hardware) ...\n');
       const { measureHardware } = await import('./machine/hardware.js');
       const hw = await measureHardware({ threads, ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}) });
-      if (hw.runtimeIdleBytes === null) throw new UserError('the idle worker footprint could not be measured; run \'memlat doctor\' for the cause');
+      if (hw.runtimeIdleBytes === null) throw new UserError("the idle worker footprint could not be measured; run 'memlat doctor' for the cause");
       await files.writeHardware(rowsPath, [hw]);
       side = { idleBytes: hw.runtimeIdleBytes, hardwareId: hw.id, threads };
       await files.writeJsonFile(planPath, side);
@@ -273,7 +302,9 @@ export async function validateRuns(o: ValidateRunsArgs): Promise<ValidateRunsRes
       const rn = await resolved(name);
       for (const lv of validationLevels(rn, idleBytes, o.levels, threads)) {
         const done = validationPairDone(summary, rn.name, lv.memoryLimitBytes);
-        say(`${done ? 'done ' : 'todo '} ${rn.name.padEnd(20)} f=${String(lv.factor ?? 'none').padEnd(5)} M=${lv.memoryLimitBytes === null ? 'none' : formatBytes(lv.memoryLimitBytes)}\n`);
+        say(
+          `${done ? 'done ' : 'todo '} ${rn.name.padEnd(20)} f=${String(lv.factor ?? 'none').padEnd(5)} M=${lv.memoryLimitBytes === null ? 'none' : formatBytes(lv.memoryLimitBytes)}\n`,
+        );
         if (!done) todo.push({ rn, ...lv });
       }
     }
@@ -295,14 +326,24 @@ export async function validateRuns(o: ValidateRunsArgs): Promise<ValidateRunsRes
         let entry: ValidationEntry;
         try {
           const res = await runNetwork(job.rn, {
-            memoryLimitBytes: job.memoryLimitBytes, reps: o.reps, threads,
+            memoryLimitBytes: job.memoryLimitBytes,
+            reps: o.reps,
+            threads,
             ...(o.signal ? { signal: o.signal } : {}),
             ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
             onPass: (p) => say(` ${p + 1}`),
           });
           await writer.append(validationRows(job.rn, res.passes, job.memoryLimitBytes, side.hardwareId));
           const { passes: _passes, ...result } = res;
-          entry = { network: job.rn.name, factor: job.factor, memoryLimitBytes: job.memoryLimitBytes, status: 'done', elapsedMs: Date.now() - t0, finishedAt: new Date().toISOString(), result };
+          entry = {
+            network: job.rn.name,
+            factor: job.factor,
+            memoryLimitBytes: job.memoryLimitBytes,
+            status: 'done',
+            elapsedMs: Date.now() - t0,
+            finishedAt: new Date().toISOString(),
+            result,
+          };
           say(` total ${res.totalMs.toFixed(0)} ms\n`);
         } catch (e) {
           if (aborted()) break;
@@ -310,8 +351,21 @@ export async function validateRuns(o: ValidateRunsArgs): Promise<ValidateRunsRes
           // An OOM kill is a result too: one row with oom = true for the layer it hit (no times).
           if (e instanceof OomError) await writer.append([oomRow(job.rn, e.layerIndex, e.rep, job.memoryLimitBytes, side.hardwareId)]);
           const oom = e instanceof OomError;
-          entry = { network: job.rn.name, factor: job.factor, memoryLimitBytes: job.memoryLimitBytes, status: 'failed', ...(oom ? { oom: true } : {}), message, elapsedMs: Date.now() - t0, finishedAt: new Date().toISOString() };
-          say(oom ? ` OOM (kept as an OOM row; a resume does not retry it; to retry, delete its entry in summary.json and its OOM row)\n` : ` FAILED: ${message}\n`);
+          entry = {
+            network: job.rn.name,
+            factor: job.factor,
+            memoryLimitBytes: job.memoryLimitBytes,
+            status: 'failed',
+            ...(oom ? { oom: true } : {}),
+            message,
+            elapsedMs: Date.now() - t0,
+            finishedAt: new Date().toISOString(),
+          };
+          say(
+            oom
+              ? ` OOM (kept as an OOM row; a resume does not retry it; to retry, delete its entry in summary.json and its OOM row)\n`
+              : ` FAILED: ${message}\n`,
+          );
         }
         const rest = summary.filter((s) => !(s.network === entry.network && s.memoryLimitBytes === entry.memoryLimitBytes));
         summary.splice(0, summary.length, ...rest, entry);

@@ -98,10 +98,17 @@ function chosen(opts: NetworkOptions): { bundle: LoadedBundle; choice: ModelChoi
 }
 
 function origin(choice: ModelChoice, bundle: LoadedBundle, opts: NetworkOptions, memoryBytes?: number | null): PredictionOrigin {
-  const machine = predictionMachine(bundle, { ...(opts.hardware !== undefined ? { hardwarePath: opts.hardware } : {}), ...(memoryBytes !== undefined ? { memoryBytes } : {}) });
+  const machine = predictionMachine(bundle, {
+    ...(opts.hardware !== undefined ? { hardwarePath: opts.hardware } : {}),
+    ...(memoryBytes !== undefined ? { memoryBytes } : {}),
+  });
   const used: UsedModel = {
-    label: bundle.label, kind: bundle.model.kind, hardwareId: bundle.hardware.id, ramBytes: bundle.hardware.ramBytes,
-    runtimeIdleBytes: bundle.hardware.runtimeIdleBytes ?? null, intervalCoverage: bundle.calibration?.coverage ?? null,
+    label: bundle.label,
+    kind: bundle.model.kind,
+    hardwareId: bundle.hardware.id,
+    ramBytes: bundle.hardware.ramBytes,
+    runtimeIdleBytes: bundle.hardware.runtimeIdleBytes ?? null,
+    intervalCoverage: bundle.calibration?.coverage ?? null,
   };
   return { model: choice.arg, modelSource: choice.source, modelPath: choice.path, machine, used };
 }
@@ -168,7 +175,10 @@ export async function describeWithTable(network: NetworkArg, opts: LoadOptions =
  * `memlat predict --json`: per-layer and total time at available memory `memory` (null/"none" = no
  * limit), with the model used and the machine check (PredictionOrigin).
  */
-export async function predict(network: NetworkArg, opts: NetworkOptions & { memory: string | number | null; top?: number }): Promise<NetworkPrediction & PredictionOrigin> {
+export async function predict(
+  network: NetworkArg,
+  opts: NetworkOptions & { memory: string | number | null; top?: number },
+): Promise<NetworkPrediction & PredictionOrigin> {
   const { bundle, choice } = chosen(opts);
   const rn = await resolveArg(network, opts);
   const memoryBytes = memoryArg(opts.memory, 'memory');
@@ -215,10 +225,14 @@ export async function curve(network: NetworkArg, opts: CurveArgs = {}): Promise<
   let measured: MeasuredPoint[] | undefined;
   if (opts.measureAt !== undefined) {
     const reps = opts.reps ?? 3;
-    const levels = opts.measureAt !== 'default'
-      ? opts.measureAt.map((s) => parseBytes(typeof s === 'string' ? s.trim() : s, 'measureAt'))
-      : [...new Set([Math.round(c.kneeBytes * 0.75), Math.round(c.kneeBytes * 1.25), c.toBytes])].filter((m) => m >= c.fromBytes && m <= c.toBytes);
-    if (levels.length === 0) throw argumentError((n) => `${n('measure')}: no default level lies in ${formatBytes(c.fromBytes)}..${formatBytes(c.toBytes)}; give ${n('measureAt')} 512MiB,1GiB`);
+    const levels =
+      opts.measureAt !== 'default'
+        ? opts.measureAt.map((s) => parseBytes(typeof s === 'string' ? s.trim() : s, 'measureAt'))
+        : [...new Set([Math.round(c.kneeBytes * 0.75), Math.round(c.kneeBytes * 1.25), c.toBytes])].filter((m) => m >= c.fromBytes && m <= c.toBytes);
+    if (levels.length === 0)
+      throw argumentError(
+        (n) => `${n('measure')}: no default level lies in ${formatBytes(c.fromBytes)}..${formatBytes(c.toBytes)}; give ${n('measureAt')} 512MiB,1GiB`,
+      );
     const { runNetwork } = await import('./executor/run-network.js');
     measured = [];
     for (const m of levels) {
@@ -246,7 +260,9 @@ export async function minMemory(network: NetworkArg, opts: NetworkOptions & { ta
 }
 
 /** `memlat report`: the HTML page (model on a dataset, a network's breakdown and curve). */
-export async function report(opts: NetworkOptions & { network?: NetworkArg; memory?: string | number | null; points?: number; data?: string; out?: string }): Promise<{ html: string; out?: string }> {
+export async function report(
+  opts: NetworkOptions & { network?: NetworkArg; memory?: string | number | null; points?: number; data?: string; out?: string },
+): Promise<{ html: string; out?: string }> {
   const memoryBytes = memoryArg(opts.memory === undefined ? '512MiB' : opts.memory, 'memory');
   const { bundle, choice } = chosen(opts);
   const rn = await resolveArg(opts.network ?? 'vgg16', opts);
@@ -277,7 +293,10 @@ export async function report(opts: NetworkOptions & { network?: NetworkArg; memo
  * and the conservative memory (real cgroup limit and swap, `reps` passes each), each saying whether
  * its median met the target. Needs what `run` needs (root or a systemd scope; swap for tight limits).
  */
-export async function verifyMinMemory(network: NetworkArg, opts: NetworkOptions & { target: string | number; reps?: number; threads?: number; onEvent?: (m: string) => void }): Promise<MinMemoryVerification> {
+export async function verifyMinMemory(
+  network: NetworkArg,
+  opts: NetworkOptions & { target: string | number; reps?: number; threads?: number; onEvent?: (m: string) => void },
+): Promise<MinMemoryVerification> {
   const rn = await resolveArg(network, opts);
   const { bundle } = chosen(opts);
   const { verifyMinMemory: verify } = await import('./verify.js');
@@ -345,9 +364,13 @@ export async function fitDocument(data: DataArg, opts: FitArgs = {}): Promise<Fi
   const obs = aggregateRows(rows, hw);
   const ctxName = typeof opts.context === 'string' ? opts.context : '(rows)';
   if (opts.context !== undefined) {
-    if (kind !== 'fe-swap') throw argumentError((n) => `${n('context')} ${ctxName}: only model fe-swap uses whole-network context runs; drop ${n('context')} or use ${n('kind')} fe-swap`);
+    if (kind !== 'fe-swap')
+      throw argumentError(
+        (n) => `${n('context')} ${ctxName}: only model fe-swap uses whole-network context runs; drop ${n('context')} or use ${n('kind')} fe-swap`,
+      );
     const ctx = await readDataArg(opts.context, 'context', false);
-    if (ctx.rows.length === 0) throw argumentError((n) => `${n('context')} ${ctxName}: no rows; make some with 'memlat validate-runs --levels 0.25,0.5,1,none'`);
+    if (ctx.rows.length === 0)
+      throw argumentError((n) => `${n('context')} ${ctxName}: no rows; make some with 'memlat validate-runs --levels 0.25,0.5,1,none'`);
     // a machine in both is taken with the data's fingerprint, the one the model is fitted and bundled with
     const ctxHw = new Map([...ctx.hardware, ...hardware].map((h) => [h.id, h] as const));
     fit.feSwap = { ...fit.feSwap, context: { rows: ctx.rows, hardware: ctxHw } };
@@ -383,7 +406,10 @@ export async function fitDocument(data: DataArg, opts: FitArgs = {}): Promise<Fi
 export async function fit(data: DataArg, opts: Omit<FitArgs, 'out' | 'command'> = {}): Promise<ModelBundle> {
   const r = await fitDocument(data, opts);
   if (r.hardwareIds.length !== 1) {
-    throw argumentError((n) => `${n('data')}: comes from ${r.hardwareIds.length} machines (${r.hardwareIds.join(', ')}); a bundle describes one machine: fit on one machine's rows, or use fitDocument for the bare model`);
+    throw argumentError(
+      (n) =>
+        `${n('data')}: comes from ${r.hardwareIds.length} machines (${r.hardwareIds.join(', ')}); a bundle describes one machine: fit on one machine's rows, or use fitDocument for the bare model`,
+    );
   }
   return r.document as ModelBundle;
 }
@@ -418,7 +444,10 @@ export async function run(network: NetworkArg, opts: RunArgs): Promise<RunResult
   opts.onEvent?.(`${rn.name}, ${rn.layers.length} layers, memory ${memoryLimitBytes === null ? 'unlimited' : formatBytes(memoryLimitBytes)}, ${reps} passes`);
   const t0 = Date.now();
   return runNetwork(rn, {
-    memoryLimitBytes, reps, threads: opts.threads, cacheDir: opts.cacheDir,
+    memoryLimitBytes,
+    reps,
+    threads: opts.threads,
+    cacheDir: opts.cacheDir,
     onPass: (i) => opts.onEvent?.(`pass ${i + 1}/${reps} (${((Date.now() - t0) / 1000).toFixed(1)} s)`),
   }).catch(async (e: unknown) => {
     if (opts.onOom && e instanceof OomError) {
@@ -474,27 +503,38 @@ export async function importCsv(file: string, opts: ImportCsvOptions): Promise<{
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const path = opts.hardware;
-      throw argumentError((n) => `${n('hardware')} ${path}: ${code === 'ENOENT' ? 'no such file' : code ? `cannot be read (${code})` : `not valid JSON (${(e as Error).message})`}; write it with 'memlat hardware --out ${path}' on the machine that measured the CSV, or give ${n('cores')} and ${n('ram')} instead`);
+      throw argumentError(
+        (n) =>
+          `${n('hardware')} ${path}: ${code === 'ENOENT' ? 'no such file' : code ? `cannot be read (${code})` : `not valid JSON (${(e as Error).message})`}; write it with 'memlat hardware --out ${path}' on the machine that measured the CSV, or give ${n('cores')} and ${n('ram')} instead`,
+      );
     }
     hw = ci.checkHardware(v, opts.hardware);
   } else if (opts.cores !== undefined && opts.ram !== undefined) {
     hw = ci.statedHardware(opts.cores, parseBytes(opts.ram, 'ram'), file);
   } else {
-    throw argumentError((n) => `import csv ${file}: say which machine measured it: ${n('hardware')} hw.json (from 'memlat hardware --out hw.json' there), or ${n('cores')} N ${n('ram')} SIZE (e.g. ${n('cores')} 4 ${n('ram')} 8GiB)`);
+    throw argumentError(
+      (n) =>
+        `import csv ${file}: say which machine measured it: ${n('hardware')} hw.json (from 'memlat hardware --out hw.json' there), or ${n('cores')} N ${n('ram')} SIZE (e.g. ${n('cores')} 4 ${n('ram')} 8GiB)`,
+    );
   }
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? (e as Error).message})`}; give the CSV of per-layer timings to import`);
+    throw new UserError(
+      `${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? (e as Error).message})`}; give the CSV of per-layer timings to import`,
+    );
   }
   const networks = new Map<string, ResolvedNetwork>();
   const sources = new Map<string, string>();
   for (const s of specs) {
     let rn: ResolvedNetwork;
     try {
-      rn = await resolveArg(s.source, { ...(opts.batch !== undefined ? { batch: opts.batch } : {}), ...(opts.seqLen !== undefined ? { seqLen: opts.seqLen } : {}) });
+      rn = await resolveArg(s.source, {
+        ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
+        ...(opts.seqLen !== undefined ? { seqLen: opts.seqLen } : {}),
+      });
     } catch (e) {
       if (e instanceof UserError) throw argumentError((n) => `${n('networks')} ${s.name === undefined ? '' : `${s.name}=`}${s.source}: ${e.message}`);
       throw e;
@@ -503,7 +543,14 @@ export async function importCsv(file: string, opts: ImportCsvOptions): Promise<{
     networks.set(name, rn);
     sources.set(name, s.source);
   }
-  const rows = ci.importCsvRows(text, { map, networks, networkSources: sources, hardwareId: hw.id, where: file, ...(opts.source !== undefined ? { source: opts.source } : {}) });
+  const rows = ci.importCsvRows(text, {
+    map,
+    networks,
+    networkSources: sources,
+    hardwareId: hw.id,
+    where: file,
+    ...(opts.source !== undefined ? { source: opts.source } : {}),
+  });
   if (opts.out !== undefined) {
     const { writeDataset } = await import('./dataset/files.js');
     await writeDataset(opts.out, rows, { hardware: [hw] });

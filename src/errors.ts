@@ -36,7 +36,11 @@ export function argumentError(text: (name: ArgName) => string | string[], exitCo
     const t = text(name);
     return Array.isArray(t) ? t : [t];
   };
-  return new UserError(lines((a) => a), exitCode, lines);
+  return new UserError(
+    lines((a) => a),
+    exitCode,
+    lines,
+  );
 }
 
 export function isUserError(e: unknown): e is UserError {

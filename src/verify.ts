@@ -51,7 +51,10 @@ export async function verifyMinMemory(rn: ResolvedNetwork, bundle: LoadedBundle,
   const { prepareRun } = await import('./executor/run-prepare.js');
   const { predictNetwork } = await import('./predict/predict.js');
   const runs: VerifiedRun[] = [];
-  const todo: [VerifiedRun['answer'], number | null][] = [['memory', answer.memoryBytes], ['conservative', answer.conservativeMemoryBytes]];
+  const todo: [VerifiedRun['answer'], number | null][] = [
+    ['memory', answer.memoryBytes],
+    ['conservative', answer.conservativeMemoryBytes],
+  ];
   for (const [which, m] of todo) {
     if (m === null) continue;
     const memoryBytes = Math.ceil(m);
@@ -62,12 +65,20 @@ export async function verifyMinMemory(rn: ResolvedNetwork, bundle: LoadedBundle,
     await prepareRun(rn, prep);
     opts.onEvent?.(`running ${rn.name} at the ${which === 'memory' ? 'answered' : 'conservative'} memory, ${reps} passes ...`);
     const r = await runNetwork(rn, {
-      memoryLimitBytes: memoryBytes, reps,
+      memoryLimitBytes: memoryBytes,
+      reps,
       ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
       ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}),
       ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     });
-    runs.push({ answer: which, memoryBytes, measuredMs: r.totalMs, passesMs: r.totalsMs, predictedMs: predictNetwork(rn, memoryBytes, bundle).totalMs, met: r.totalMs <= targetMs });
+    runs.push({
+      answer: which,
+      memoryBytes,
+      measuredMs: r.totalMs,
+      passesMs: r.totalsMs,
+      predictedMs: predictNetwork(rn, memoryBytes, bundle).totalMs,
+      met: r.totalMs <= targetMs,
+    });
   }
   return { ...answer, runs, reps };
 }

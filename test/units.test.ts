@@ -13,7 +13,10 @@ test('parseBytes accepts binary, decimal and plain units', () => {
 });
 
 test('parseBytes rejects garbage with the field and an example', () => {
-  assert.throws(() => parseBytes('lots', '--memory'), (e: unknown) => e instanceof UserError && /--memory: "lots" is not a size; write e\.g\. 512MiB/.test(e.message));
+  assert.throws(
+    () => parseBytes('lots', '--memory'),
+    (e: unknown) => e instanceof UserError && /--memory: "lots" is not a size; write e\.g\. 512MiB/.test(e.message),
+  );
   assert.throws(() => parseBytes('5 parsecs', '--memory'), UserError);
 });
 

@@ -23,7 +23,10 @@ test('verifyMinMemory runs both answers for real and reports met = measured <= t
       const v = await memlat.verifyMinMemory('squeezenet1_1', { target, reps: 2 });
       assert.equal(v.memoryBytes, answer.memoryBytes);
       assert.equal(v.conservativeMemoryBytes, answer.conservativeMemoryBytes);
-      assert.deepEqual(v.runs.map((r) => r.answer), ['memory', 'conservative']);
+      assert.deepEqual(
+        v.runs.map((r) => r.answer),
+        ['memory', 'conservative'],
+      );
       for (const r of v.runs) {
         assert.equal(r.passesMs.length, 2);
         assert.ok(r.measuredMs > 0 && Number.isFinite(r.measuredMs));

@@ -40,7 +40,7 @@ export interface CsvColumn {
 /** A parsed column map (parseCsvMap). */
 export type CsvMap = Partial<Record<CsvMapField, CsvColumn>>;
 
-const TIME_UNITS: Record<string, number> = { ms: 1, s: 1000, us: 1e-3, 'µs': 1e-3, ns: 1e-6 };
+const TIME_UNITS: Record<string, number> = { ms: 1, s: 1000, us: 1e-3, µs: 1e-3, ns: 1e-6 };
 const MEMORY_UNITS: Record<string, number> = { b: 1, bytes: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, kb: 1e3, mb: 1e6, gb: 1e9 };
 const DEFAULT_UNIT: Partial<Record<CsvMapField, string>> = { load: 'ms', run: 'ms', unload: 'ms', memory: 'B' };
 
@@ -53,21 +53,27 @@ const DEFAULT_UNIT: Partial<Record<CsvMapField, string>> = { load: 'ms', run: 'm
 export function parseCsvMap(text: string, flag = 'map'): CsvMap {
   const map: CsvMap = {};
   const example = `${flag} network=net,layer=layer_name,memory=mem_mb:MiB,load=load_ms,run=exec_ms,unload=unload_ms`;
-  for (const part of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     const m = /^([A-Za-z]+)\s*=\s*([^:]+?)\s*(?::\s*(\S+))?$/.exec(part);
     if (!m) throw argumentError((n) => `${n(flag)} "${part}": write field=column or field=column:unit, e.g. ${example}`);
     const field = m[1]!.toLowerCase() as CsvMapField;
-    if (!CSV_MAP_FIELDS.includes(field)) throw argumentError((n) => `${n(flag)} "${part}": unknown field "${m[1]}"; the fields are ${CSV_MAP_FIELDS.join(', ')}`);
+    if (!CSV_MAP_FIELDS.includes(field))
+      throw argumentError((n) => `${n(flag)} "${part}": unknown field "${m[1]}"; the fields are ${CSV_MAP_FIELDS.join(', ')}`);
     if (map[field]) throw argumentError((n) => `${n(flag)} "${part}": ${field} is mapped twice`);
     const unit = m[3] ?? DEFAULT_UNIT[field];
     let factor = 1;
     if (field === 'memory') {
       const f = MEMORY_UNITS[(unit ?? '').toLowerCase()];
-      if (f === undefined) throw argumentError((n) => `${n(flag)} "${part}": unknown memory unit "${unit}"; use B, KiB, MiB, GiB (or KB, MB, GB), e.g. memory=mem_mb:MiB`);
+      if (f === undefined)
+        throw argumentError((n) => `${n(flag)} "${part}": unknown memory unit "${unit}"; use B, KiB, MiB, GiB (or KB, MB, GB), e.g. memory=mem_mb:MiB`);
       factor = f;
     } else if (field === 'load' || field === 'run' || field === 'unload') {
       const f = TIME_UNITS[(unit ?? '').toLowerCase()];
-      if (f === undefined) throw argumentError((n) => `${n(flag)} "${part}": unknown time unit "${unit}"; use ms (the default), s, us or ns, e.g. ${field}=${m[2]}:s`);
+      if (f === undefined)
+        throw argumentError((n) => `${n(flag)} "${part}": unknown time unit "${unit}"; use ms (the default), s, us or ns, e.g. ${field}=${m[2]}:s`);
       factor = f;
     } else if (m[3] !== undefined) {
       throw argumentError((n) => `${n(flag)} "${part}": ${field} takes no unit; write ${field}=${m[2]}`);
@@ -126,7 +132,9 @@ export function importCsvRows(text: string, opts: CsvImportOptions): Measurement
     col.set(f, i);
   }
   if (!map.network && opts.networks.size !== 1) {
-    throw argumentError((n) => `${where}: ${opts.networks.size} networks given but no network column mapped; map one (${n('map')} network=<column>,...) or give one network`);
+    throw argumentError(
+      (n) => `${where}: ${opts.networks.size} networks given but no network column mapped; map one (${n('map')} network=<column>,...) or give one network`,
+    );
   }
   const only = map.network ? undefined : [...opts.networks][0];
   const byName = new Map<ResolvedNetwork, Map<string, number>>();
@@ -153,7 +161,10 @@ export function importCsvRows(text: string, opts: CsvImportOptions): Measurement
       entry = rn ? [name, rn] : undefined;
       if (!rn) {
         const column = map.network.column;
-        throw argumentError((n) => `${line}: network "${name}" (column ${column}) has no description; give it with ${n('networks')} ${name || '<name>'}=<zoo name or .json/.onnx/.prototxt>${opts.networks.size ? ` (given: ${[...opts.networks.keys()].join(', ')})` : ''}`);
+        throw argumentError(
+          (n) =>
+            `${line}: network "${name}" (column ${column}) has no description; give it with ${n('networks')} ${name || '<name>'}=<zoo name or .json/.onnx/.prototxt>${opts.networks.size ? ` (given: ${[...opts.networks.keys()].join(', ')})` : ''}`,
+        );
       }
     }
     const [netName, net] = entry!;
@@ -161,8 +172,15 @@ export function importCsvRows(text: string, opts: CsvImportOptions): Measurement
     const li = names(net).get(layerName);
     if (li === undefined) {
       const src = opts.networkSources?.get(netName);
-      const list = net.layers.slice(0, 12).map((l) => l.layer.name).join(', ') + (net.layers.length > 12 ? ', ...' : '');
-      throw argumentError((n) => `${line}: layer "${layerName}" (column ${map.layer!.column}) is not a layer of ${netName}${src ? ` (${src})` : ''}, whose layers are ${list}; rename it in the CSV to the network's layer name, or give the network description the engine ran (${n('networks')})`);
+      const list =
+        net.layers
+          .slice(0, 12)
+          .map((l) => l.layer.name)
+          .join(', ') + (net.layers.length > 12 ? ', ...' : '');
+      throw argumentError(
+        (n) =>
+          `${line}: layer "${layerName}" (column ${map.layer!.column}) is not a layer of ${netName}${src ? ` (${src})` : ''}, whose layers are ${list}; rename it in the CSV to the network's layer name, or give the network description the engine ran (${n('networks')})`,
+      );
     }
     const time = (f: 'load' | 'run' | 'unload'): number => {
       const c = map[f]!;
@@ -189,7 +207,9 @@ export function importCsvRows(text: string, opts: CsvImportOptions): Measurement
           }
         }
         if (!(bytes > 0) || !Number.isSafeInteger(bytes)) {
-          throw new UserError(`${line}: memory "${v}" (column ${c.column}, in ${c.unit}) is not a positive size; write a limit > 0 (e.g. 512 with memory=${c.column}:MiB, or 512MiB), or leave it empty / "none" for no limit`);
+          throw new UserError(
+            `${line}: memory "${v}" (column ${c.column}, in ${c.unit}) is not a positive size; write a limit > 0 (e.g. 512 with memory=${c.column}:MiB, or 512MiB), or leave it empty / "none" for no limit`,
+          );
         }
         memoryLimitBytes = bytes;
       }
@@ -204,7 +224,9 @@ export function importCsvRows(text: string, opts: CsvImportOptions): Measurement
     nextRep.set(key, Math.max(nextRep.get(key) ?? 0, rep + 1));
     const dup = seen.get(`${key}\u0000${rep}`);
     if (dup !== undefined) {
-      throw new UserError(`${line}: ${netName} layer "${layerName}" at memory ${memoryLimitBytes ?? 'none'} pass ${rep} is already on line ${dup}; remove one, or map a rep column that tells the passes apart`);
+      throw new UserError(
+        `${line}: ${netName} layer "${layerName}" at memory ${memoryLimitBytes ?? 'none'} pass ${rep} is already on line ${dup}; remove one, or map a rep column that tells the passes apart`,
+      );
     }
     seen.set(`${key}\u0000${rep}`, lineNo);
     const loadMs = time('load');
@@ -212,9 +234,24 @@ export function importCsvRows(text: string, opts: CsvImportOptions): Measurement
     const unloadMs = map.unload ? time('unload') : null;
     const rl = net.layers[li]!;
     rows.push({
-      hardwareId: opts.hardwareId, source: opts.source ?? 'csv-import', network: netName, layerIndex: rl.index, layerName: rl.layer.name,
-      layerType: rl.layer.type, layer: rl.layer, inputShapes: rl.inputShapes, outputShape: rl.outputShape, memoryLimitBytes, rep,
-      loadMs, runMs, unloadMs, majorFaults: null, swapInPages: null, swapOutPages: null, oom: false,
+      hardwareId: opts.hardwareId,
+      source: opts.source ?? 'csv-import',
+      network: netName,
+      layerIndex: rl.index,
+      layerName: rl.layer.name,
+      layerType: rl.layer.type,
+      layer: rl.layer,
+      inputShapes: rl.inputShapes,
+      outputShape: rl.outputShape,
+      memoryLimitBytes,
+      rep,
+      loadMs,
+      runMs,
+      unloadMs,
+      majorFaults: null,
+      swapInPages: null,
+      swapOutPages: null,
+      oom: false,
     });
   }
   return rows;
@@ -232,14 +269,19 @@ export interface NetworkSpec {
  * empty entry or a name given twice. Cost O(text).
  */
 export function parseNetworksOption(text: string, flag = 'networks'): NetworkSpec[] {
-  const parts = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (parts.length === 0) throw argumentError((n) => `${n(flag)}: give the network descriptions the CSV's layers belong to, e.g. ${n(flag)} net1=alexnet,net2=models/net2.onnx`);
+  const parts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (parts.length === 0)
+    throw argumentError((n) => `${n(flag)}: give the network descriptions the CSV's layers belong to, e.g. ${n(flag)} net1=alexnet,net2=models/net2.onnx`);
   const out: NetworkSpec[] = [];
   for (const p of parts) {
     const m = /^([^=]+?)\s*=\s*(.+)$/.exec(p);
     const spec = m ? { name: m[1]!, source: m[2]! } : { name: undefined, source: p };
     if (!spec.source) throw argumentError((n) => `${n(flag)} "${p}": write name=<zoo name or .json/.onnx/.prototxt path>`);
-    if (spec.name === undefined && parts.length > 1) throw argumentError((n) => `${n(flag)} "${p}": with several networks, name each as the CSV's network column does: name=${p}`);
+    if (spec.name === undefined && parts.length > 1)
+      throw argumentError((n) => `${n(flag)} "${p}": with several networks, name each as the CSV's network column does: name=${p}`);
     if (spec.name !== undefined && out.some((o) => o.name === spec.name)) throw argumentError((n) => `${n(flag)}: network "${spec.name}" is given twice`);
     out.push(spec);
   }
@@ -252,8 +294,10 @@ export function parseNetworksOption(text: string, flag = 'networks'): NetworkSpe
  * Throws a UserError for cores that are not a positive integer or RAM that is not positive.
  */
 export function statedHardware(cores: number, ramBytes: number, where: string): HardwareFingerprint {
-  if (!Number.isInteger(cores) || cores < 1) throw argumentError((n) => `${n('cores')} ${cores}: the number of cores of the machine that measured ${where}, a positive integer`);
-  if (!(ramBytes > 0) || !Number.isSafeInteger(ramBytes)) throw argumentError((n) => `${n('ram')} ${ramBytes}: the RAM of the machine that measured ${where}, e.g. ${n('ram')} 8GiB`);
+  if (!Number.isInteger(cores) || cores < 1)
+    throw argumentError((n) => `${n('cores')} ${cores}: the number of cores of the machine that measured ${where}, a positive integer`);
+  if (!(ramBytes > 0) || !Number.isSafeInteger(ramBytes))
+    throw argumentError((n) => `${n('ram')} ${ramBytes}: the RAM of the machine that measured ${where}, e.g. ${n('ram')} 8GiB`);
   return unmeasuredFingerprint({
     id: `csv-${cores}c-${Math.round(ramBytes / 2 ** 30)}g`,
     cpuModel: `unknown (imported from ${where})`,
@@ -269,13 +313,21 @@ export function statedHardware(cores: number, ramBytes: number, where: string): 
  */
 export function checkHardware(v: unknown, where: string): HardwareFingerprint {
   const h = (Array.isArray(v) && v.length === 1 ? v[0] : v) as Partial<HardwareFingerprint> | null;
-  const fix = (n: ArgName): string => `write it with 'memlat hardware --out ${where}' on the machine that measured the CSV, or give ${n('cores')} and ${n('ram')} instead`;
+  const fix = (n: ArgName): string =>
+    `write it with 'memlat hardware --out ${where}' on the machine that measured the CSV, or give ${n('cores')} and ${n('ram')} instead`;
   if (typeof h !== 'object' || h === null || Array.isArray(h)) throw argumentError((n) => `${n('hardware')} ${where}: not one hardware fingerprint; ${fix(n)}`);
   if (typeof h.id !== 'string' || h.id === '') throw argumentError((n) => `${n('hardware')} ${where}: no string "id"; ${fix(n)}`);
-  if (!Number.isInteger(h.cores) || (h.cores ?? 0) < 1) throw argumentError((n) => `${n('hardware')} ${where}: "cores" ${JSON.stringify(h.cores)} is not a positive integer; ${fix(n)}`);
-  if (typeof h.ramBytes !== 'number' || !(h.ramBytes > 0) || !Number.isFinite(h.ramBytes)) throw argumentError((n) => `${n('hardware')} ${where}: "ramBytes" ${JSON.stringify(h.ramBytes)} is not a positive number; ${fix(n)}`);
+  if (!Number.isInteger(h.cores) || (h.cores ?? 0) < 1)
+    throw argumentError((n) => `${n('hardware')} ${where}: "cores" ${JSON.stringify(h.cores)} is not a positive integer; ${fix(n)}`);
+  if (typeof h.ramBytes !== 'number' || !(h.ramBytes > 0) || !Number.isFinite(h.ramBytes))
+    throw argumentError((n) => `${n('hardware')} ${where}: "ramBytes" ${JSON.stringify(h.ramBytes)} is not a positive number; ${fix(n)}`);
   return {
-    cpuModel: 'unknown', cgroupVersion: null, diskReadBytesPerSec: null, memBandwidthBytesPerSec: null, gemmGflops: null, runtimeIdleBytes: null,
+    cpuModel: 'unknown',
+    cgroupVersion: null,
+    diskReadBytesPerSec: null,
+    memBandwidthBytesPerSec: null,
+    gemmGflops: null,
+    runtimeIdleBytes: null,
     ...h,
   } as HardwareFingerprint;
 }

@@ -20,15 +20,38 @@ import type { MeasurementRow } from './schema.js';
 
 /** The stored MeasurementRow columns, in file order. */
 export const ROW_COLUMNS = [
-  'hardwareId', 'source', 'network', 'layerIndex', 'layerName', 'layerType', 'memoryLimitBytes', 'rep',
-  'loadMs', 'runMs', 'unloadMs', 'majorFaults', 'swapInPages', 'swapOutPages', 'oom',
-  'layer', 'inputShapes', 'outputShape',
+  'hardwareId',
+  'source',
+  'network',
+  'layerIndex',
+  'layerName',
+  'layerType',
+  'memoryLimitBytes',
+  'rep',
+  'loadMs',
+  'runMs',
+  'unloadMs',
+  'majorFaults',
+  'swapInPages',
+  'swapOutPages',
+  'oom',
+  'layer',
+  'inputShapes',
+  'outputShape',
 ] as const;
 
 /** Derived convenience columns (the LayerStats fields), written after ROW_COLUMNS, ignored on read. */
 export const STAT_COLUMNS = [
-  'params', 'weights', 'weightBytes', 'macs', 'flops', 'inputBytes', 'outputBytes', 'workspaceBytes',
-  'workingSetBytes', 'arithmeticIntensity',
+  'params',
+  'weights',
+  'weightBytes',
+  'macs',
+  'flops',
+  'inputBytes',
+  'outputBytes',
+  'workspaceBytes',
+  'workingSetBytes',
+  'arithmeticIntensity',
 ] as const satisfies readonly (keyof LayerStats)[];
 
 /** Optional stored columns, written last; read when present (files written before them lack them). */
@@ -66,10 +89,24 @@ function num(v: number | null): string {
 export function rowToFields(row: MeasurementRow, stats: RowStatsFn = rowLayerStats): string[] {
   const s = stats(row);
   return [
-    row.hardwareId, row.source, row.network, String(row.layerIndex), row.layerName, row.layerType,
-    num(row.memoryLimitBytes), String(row.rep), num(row.loadMs), num(row.runMs), num(row.unloadMs),
-    num(row.majorFaults), num(row.swapInPages), num(row.swapOutPages), row.oom ? 'true' : 'false',
-    JSON.stringify(row.layer), JSON.stringify(row.inputShapes), JSON.stringify(row.outputShape),
+    row.hardwareId,
+    row.source,
+    row.network,
+    String(row.layerIndex),
+    row.layerName,
+    row.layerType,
+    num(row.memoryLimitBytes),
+    String(row.rep),
+    num(row.loadMs),
+    num(row.runMs),
+    num(row.unloadMs),
+    num(row.majorFaults),
+    num(row.swapInPages),
+    num(row.swapOutPages),
+    row.oom ? 'true' : 'false',
+    JSON.stringify(row.layer),
+    JSON.stringify(row.inputShapes),
+    JSON.stringify(row.outputShape),
     ...STAT_COLUMNS.map((c) => (s ? String(s[c]) : '')),
     num(row.harnessMs ?? null),
   ];
@@ -118,7 +155,9 @@ export function decodeRows(text: string, where: string): DecodedRows {
   try {
     records = parse(complete, { relax_column_count: true, columns: false });
   } catch (e) {
-    throw new UserError(`${where}: not a readable CSV file (${(e as Error).message}); it must be a memlat dataset written by 'memlat profile' or 'memlat import'`);
+    throw new UserError(
+      `${where}: not a readable CSV file (${(e as Error).message}); it must be a memlat dataset written by 'memlat profile' or 'memlat import'`,
+    );
   }
   const header = records[0] ?? [];
   const col = new Map(header.map((h, i) => [h, i] as const));
@@ -137,8 +176,7 @@ export function decodeRows(text: string, where: string): DecodedRows {
 
 function recordToRow(rec: string[], col: Map<string, number>, where: string): MeasurementRow {
   const get = (c: string): string => rec[col.get(c)!] ?? '';
-  const bad = (c: string, why: string): UserError =>
-    new UserError(`${where}: column ${c} "${get(c).slice(0, 60)}" ${why}; fix or delete that line`);
+  const bad = (c: string, why: string): UserError => new UserError(`${where}: column ${c} "${get(c).slice(0, 60)}" ${why}; fix or delete that line`);
   const numReq = (c: string): number => {
     const v = get(c);
     const n = Number(v);

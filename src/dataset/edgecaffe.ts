@@ -70,7 +70,8 @@ export function parseLinearProfile(text: string, fileIndex: number, where: strin
     const line = `${where} line ${i + 2}`;
     const need = (c: string): string => {
       const v = r[c];
-      if (v === undefined || v === '') throw new UserError(`${line}: column ${c} is missing; an EdgeCaffe linear profile has networkName,layerId,layerName,Loading_ns,execution_ns,policy`);
+      if (v === undefined || v === '')
+        throw new UserError(`${line}: column ${c} is missing; an EdgeCaffe linear profile has networkName,layerId,layerName,Loading_ns,execution_ns,policy`);
       return v;
     };
     const int = (c: string): number => {
@@ -85,7 +86,14 @@ export function parseLinearProfile(text: string, fileIndex: number, where: strin
     run.set(network, k);
     lastId.set(network, layerId);
     if (k >= runsPerFile) throw new UserError(`${line}: run ${k + 1} of ${network} in one file; expected at most ${runsPerFile} runs per linear-N.csv`);
-    return { network, layerId, layerName: need('layerName'), loadNs: int('Loading_ns'), executionNs: int('execution_ns'), rep: (fileIndex - 1) * runsPerFile + k };
+    return {
+      network,
+      layerId,
+      layerName: need('layerName'),
+      loadNs: int('Loading_ns'),
+      executionNs: int('execution_ns'),
+      rep: (fileIndex - 1) * runsPerFile + k,
+    };
   });
 }
 
@@ -126,11 +134,19 @@ export function parseDescription(text: string, where: string): EdgecaffeDescript
     const l = (x ?? {}) as Record<string, unknown>;
     const n = (k: string): number => {
       const v = l[k];
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new UserError(`${where}: layer [${i}] "${String(l['name'])}": ${k} ${JSON.stringify(v)} is not a number`);
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new UserError(`${where}: layer [${i}] "${String(l['name'])}": ${k} ${JSON.stringify(v)} is not a number`);
       return v;
     };
     if (typeof l['name'] !== 'string') throw new UserError(`${where}: layer [${i}] has no name`);
-    return { id: n('id'), name: l['name'], loadUs: n('estimated_time_loading'), executionUs: n('estimated_time_execution'), params: n('number-of-paramters'), partialFileBytes: n('partialFileSize') };
+    return {
+      id: n('id'),
+      name: l['name'],
+      loadUs: n('estimated_time_loading'),
+      executionUs: n('estimated_time_execution'),
+      params: n('number-of-paramters'),
+      partialFileBytes: n('partialFileSize'),
+    };
   });
   layers.sort((a, b) => a.id - b.id);
   return { name, networkFile, layers };
@@ -176,9 +192,21 @@ export interface EdgecaffeImport {
 function baseRow(rn: ResolvedNetwork, index: number, source: string): Omit<MeasurementRow, 'rep' | 'loadMs' | 'runMs'> {
   const rl = rn.layers[index]!;
   return {
-    hardwareId: EDGECAFFE_HARDWARE_ID, source, network: rn.name, layerIndex: rl.index, layerName: rl.layer.name,
-    layerType: rl.layer.type, layer: rl.layer, inputShapes: rl.inputShapes, outputShape: rl.outputShape,
-    memoryLimitBytes: null, unloadMs: null, majorFaults: null, swapInPages: null, swapOutPages: null, oom: false,
+    hardwareId: EDGECAFFE_HARDWARE_ID,
+    source,
+    network: rn.name,
+    layerIndex: rl.index,
+    layerName: rl.layer.name,
+    layerType: rl.layer.type,
+    layer: rl.layer,
+    inputShapes: rl.inputShapes,
+    outputShape: rl.outputShape,
+    memoryLimitBytes: null,
+    unloadMs: null,
+    majorFaults: null,
+    swapInPages: null,
+    swapOutPages: null,
+    oom: false,
   };
 }
 

@@ -12,10 +12,7 @@ import { argumentError, UserError } from '../errors.js';
 import { pidAlive, registerCleanup } from '../host/limiter.js';
 import { ALL_COLUMNS, decodeRows, encodeHeader, encodeRows, type RowStatsFn } from './csv.js';
 import type { HardwareFingerprint, MeasurementRow } from './schema.js';
-import {
-  edgecaffeMeanRows, edgecaffeRows, parseDescription, parseLinearProfile, parsePipelineRuns,
-  type LinearTiming, type PipelineRun,
-} from './edgecaffe.js';
+import { edgecaffeMeanRows, edgecaffeRows, parseDescription, parseLinearProfile, parsePipelineRuns, type LinearTiming, type PipelineRun } from './edgecaffe.js';
 import { encodeParquet } from './parquet.js';
 import { importCaffe } from '../network/import/caffe.js';
 import { resolveNetwork } from '../network/shapes.js';
@@ -60,7 +57,8 @@ export async function readJsonFile(path: string): Promise<unknown> {
 /** A file-system error while writing `path` as a one-line UserError (disk full, read-only, ...). */
 function writeError(e: unknown, path: string): unknown {
   const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new UserError(`${path}: the disk is full (${code}); nothing half-written was kept; free space and run the command again`);
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new UserError(`${path}: the disk is full (${code}); nothing half-written was kept; free space and run the command again`);
   if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return new UserError(`${path}: cannot be written (${code}); choose a writable location`);
   return e;
 }
@@ -95,7 +93,10 @@ async function readText(path: string, field = 'data'): Promise<string> {
     buf = await readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw argumentError((n) => `${n(field)} ${path}: no such file; make one with 'memlat profile --out ${path}' or 'memlat import edgecaffe <dir> --out ${path}'`);
+    if (code === 'ENOENT')
+      throw argumentError(
+        (n) => `${n(field)} ${path}: no such file; make one with 'memlat profile --out ${path}' or 'memlat import edgecaffe <dir> --out ${path}'`,
+      );
     throw new UserError(`${path}: cannot be read (${code ?? (e as Error).message}); check its permissions`);
   }
   if (isGz(path)) {
@@ -149,7 +150,9 @@ export async function readDataset(path: string, field = 'data'): Promise<{ rows:
   // Every command that reads a dataset (fit, report, evaluate, export, bench) needs rows: an empty
   // or header-only file is a mistake (a profile that never measured, a wrong path), not "no data".
   if (rows.length === 0) {
-    throw new UserError(`${path}: no measurement rows (the file is empty or has only its header); give a dataset written by 'memlat profile', 'memlat validate-runs' or 'memlat import'`);
+    throw new UserError(
+      `${path}: no measurement rows (the file is empty or has only its header); give a dataset written by 'memlat profile', 'memlat validate-runs' or 'memlat import'`,
+    );
   }
   return { rows, hardware: await readHardware(path) };
 }
@@ -161,7 +164,10 @@ export async function readDataset(path: string, field = 'data'): Promise<{ rows:
  * (hardware, network, layer index, limit, rep), which would silently merge different layers.
  */
 export async function readDatasets(paths: string, field = 'data'): Promise<{ rows: MeasurementRow[]; hardware: HardwareFingerprint[] }> {
-  const list = paths.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+  const list = paths
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
   if (list.length === 1) return readDataset(list[0]!, field);
   const rows: MeasurementRow[] = [];
   const hardware = new Map<string, HardwareFingerprint>();
@@ -176,7 +182,9 @@ export async function readDatasets(paths: string, field = 'data'): Promise<{ row
         seen.add(k);
         const other = owner.get(k);
         if (other !== undefined) {
-          throw new UserError(`${path}: network "${r.network}" layer ${r.layerIndex} also appears in ${other}; datasets read together need distinct network names (rename one file's, e.g. s00001 -> g00001)`);
+          throw new UserError(
+            `${path}: network "${r.network}" layer ${r.layerIndex} also appears in ${other}; datasets read together need distinct network names (rename one file's, e.g. s00001 -> g00001)`,
+          );
         }
       }
       rows.push(r);
@@ -230,7 +238,8 @@ export function lockDataset(out: string, flag = 'out'): DatasetLock {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw argumentError((n) => `${n(flag)} ${out}: its folder does not exist; create it (mkdir -p) or choose another ${n(flag)}`);
-      if (code !== 'EEXIST') throw argumentError((n) => `${n(flag)} ${out}: cannot create the lock file ${path} (${code ?? (e as Error).message}); choose a writable ${n(flag)}`);
+      if (code !== 'EEXIST')
+        throw argumentError((n) => `${n(flag)} ${out}: cannot create the lock file ${path} (${code ?? (e as Error).message}); choose a writable ${n(flag)}`);
       let text = '';
       try {
         text = readFileSync(path, 'utf8');
@@ -239,7 +248,10 @@ export function lockDataset(out: string, flag = 'out'): DatasetLock {
       }
       const pid = Number(text.trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
-        throw argumentError((n) => `${n(flag)} ${out}: another memlat process (pid ${pid}) is writing this dataset (lock ${path}); wait for it to finish, stop it (kill ${pid}), or choose another ${n(flag)}`);
+        throw argumentError(
+          (n) =>
+            `${n(flag)} ${out}: another memlat process (pid ${pid}) is writing this dataset (lock ${path}); wait for it to finish, stop it (kill ${pid}), or choose another ${n(flag)}`,
+        );
       }
       if (attempt >= 5) throw argumentError((n) => `${n(flag)} ${out}: could not take over the stale lock ${path}; delete it if no memlat process is running`);
       // Stale (dead owner or unreadable): move it aside atomically so only one taker wins, then retry.
@@ -303,7 +315,10 @@ export async function openRowWriter(path: string, opts: { stats?: RowStatsFn } =
         // Killed while writing the header itself: start over.
         await truncate(path, 0);
       } else {
-        throw argumentError((n) => `${n('out')} ${path}: exists but its header is not this memlat version's (${ALL_COLUMNS.length} columns ${ALL_COLUMNS[0]},...); choose another ${n('out')} or convert it with 'memlat import'`);
+        throw argumentError(
+          (n) =>
+            `${n('out')} ${path}: exists but its header is not this memlat version's (${ALL_COLUMNS.length} columns ${ALL_COLUMNS[0]},...); choose another ${n('out')} or convert it with 'memlat import'`,
+        );
       }
     } else {
       const dec = decodeRows(text, path);
@@ -332,7 +347,7 @@ export async function openRowWriter(path: string, opts: { stats?: RowStatsFn } =
       try {
         const buf = Buffer.from(encodeRows(rows, opts.stats ? { stats: opts.stats } : {}));
         // A nearly full disk takes part of a write without an error; the rest then fails (ENOSPC).
-        for (let off = 0; off < buf.length; ) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
+        for (let off = 0; off < buf.length;) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
         await fh.datasync();
       } catch (e) {
         // Disk full or I/O error mid-write: cut back to the last whole line, so the file stays a
@@ -396,7 +411,9 @@ export async function readEdgecaffeDir(dir: string): Promise<EdgecaffeDirImport>
   const networks: EdgecaffeNetworkImport[] = [];
   const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'description.yaml')));
   if (!entries.length) {
-    throw new UserError(`edgecaffe directory ${dir}: no <Network>/description.yaml inside; pass the folder holding AgeNet/, ..., profiles/ (e.g. data/edgecaffe)`);
+    throw new UserError(
+      `edgecaffe directory ${dir}: no <Network>/description.yaml inside; pass the folder holding AgeNet/, ..., profiles/ (e.g. data/edgecaffe)`,
+    );
   }
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const descPath = join(dir, e.name, 'description.yaml');
@@ -409,8 +426,11 @@ export async function readEdgecaffeDir(dir: string): Promise<EdgecaffeDirImport>
     const res = hasRuns ? edgecaffeRows(rn, timings) : edgecaffeMeanRows(rn, desc);
     rows.push(...res.rows);
     networks.push({
-      network: desc.name, source: hasRuns ? 'edgecaffe' : 'edgecaffe-mean', rows: res.rows.length,
-      unmatched: Object.fromEntries(res.unmatched), warnings: imported.warnings,
+      network: desc.name,
+      source: hasRuns ? 'edgecaffe' : 'edgecaffe-mean',
+      rows: res.rows.length,
+      unmatched: Object.fromEntries(res.unmatched),
+      warnings: imported.warnings,
     });
   }
   return { rows, pipeline, networks };

@@ -12,7 +12,10 @@ import type { HardwareFingerprint } from './schema.js';
  */
 export function fingerprintId(cpuModel: string, cores: number, ramBytes: number, machineArch: string, emulation?: string): string {
   const ramGiB = Math.round(ramBytes / 2 ** 30);
-  const h = createHash('sha256').update(`${cpuModel}|${cores}|${ramGiB}${emulation ? `|${emulation}` : ''}`).digest('hex').slice(0, 4);
+  const h = createHash('sha256')
+    .update(`${cpuModel}|${cores}|${ramGiB}${emulation ? `|${emulation}` : ''}`)
+    .digest('hex')
+    .slice(0, 4);
   return `${machineArch}-${cores}c-${ramGiB}g-${h}`;
 }
 

@@ -18,8 +18,7 @@ function n(v: number | null): number | null {
 /** The column arrays of the rows, in CSV column order. */
 export function rowsToParquetColumns(rows: readonly MeasurementRow[], stats: RowStatsFn = rowLayerStats): ColumnSource[] {
   const st = rows.map((r) => stats(r));
-  const col = <T>(name: string, type: ColumnSource['type'], f: (r: MeasurementRow) => T): ColumnSource =>
-    ({ name, type, data: rows.map(f) });
+  const col = <T>(name: string, type: ColumnSource['type'], f: (r: MeasurementRow) => T): ColumnSource => ({ name, type, data: rows.map(f) });
   return [
     col('hardwareId', 'STRING', (r) => r.hardwareId),
     col('source', 'STRING', (r) => r.source),

@@ -83,7 +83,11 @@ export function evaluateModels(kinds: readonly ModelKind[], obs: readonly LayerO
     const tested: { o: LayerObservation; p: TimePrediction }[] = [];
     const perFoldSel: Partial<Record<Target, string[][]>> = {};
     for (const fold of folds) {
-      const model = fitModelOnObservations(kind, fold.train.map((i) => obs[i]!), options.fit);
+      const model = fitModelOnObservations(
+        kind,
+        fold.train.map((i) => obs[i]!),
+        options.fit,
+      );
       for (const i of fold.test) tested.push({ o: obs[i]!, p: model.predict(obs[i]!) });
       if (hasSelection(model)) {
         const sel = model.selectedFeatures();
@@ -108,7 +112,15 @@ export function evaluateModels(kinds: readonly ModelKind[], obs: readonly LayerO
       for (const [slice, keep] of slices) {
         const sub = tested.filter((x) => keep(x.o));
         if (sub.length === 0) continue;
-        rows.push({ model: kind, target: t, slice, metrics: errorMetrics(sub.map((x) => predOf(x.p, t)), sub.map((x) => actualOf(x.o, t))) });
+        rows.push({
+          model: kind,
+          target: t,
+          slice,
+          metrics: errorMetrics(
+            sub.map((x) => predOf(x.p, t)),
+            sub.map((x) => actualOf(x.o, t)),
+          ),
+        });
       }
     }
     // whole-network sums
@@ -128,7 +140,16 @@ export function evaluateModels(kinds: readonly ModelKind[], obs: readonly LayerO
     netSlices.set('not swapping', (e) => !e.swapping);
     for (const [slice, keep] of netSlices) {
       const sub = netList.filter(keep);
-      if (sub.length) rows.push({ model: kind, target: 'network', slice, metrics: errorMetrics(sub.map((e) => e.pred), sub.map((e) => e.actual)) });
+      if (sub.length)
+        rows.push({
+          model: kind,
+          target: 'network',
+          slice,
+          metrics: errorMetrics(
+            sub.map((e) => e.pred),
+            sub.map((e) => e.actual),
+          ),
+        });
     }
   }
   return {
@@ -155,9 +176,25 @@ export function formatEvaluation(r: EvaluationResult, opts: { slices?: 'all' | '
   const head = ['model', 'target', 'slice', 'n', 'log%', 'MAPE%', 'MdAPE%', 'RMSPE%', '<=10%', '<=25%', 'bias'];
   const body = r.rows
     .filter((x) => opts.slices !== 'all' || x.slice === 'all')
-    .map((x) => [x.model, x.target, x.slice, String(x.metrics.n), fmt(x.metrics.logErrorPct), fmt(x.metrics.mapePct), fmt(x.metrics.medianApePct), fmt(x.metrics.rmspePct), fmt(x.metrics.within10Pct), fmt(x.metrics.within25Pct), fmt(x.metrics.bias, 3)]);
+    .map((x) => [
+      x.model,
+      x.target,
+      x.slice,
+      String(x.metrics.n),
+      fmt(x.metrics.logErrorPct),
+      fmt(x.metrics.mapePct),
+      fmt(x.metrics.medianApePct),
+      fmt(x.metrics.rmspePct),
+      fmt(x.metrics.within10Pct),
+      fmt(x.metrics.within25Pct),
+      fmt(x.metrics.bias, 3),
+    ]);
   const width = head.map((h, j) => Math.max(h.length, ...body.map((b) => b[j]!.length)));
-  const line = (cells: string[]): string => cells.map((c, j) => (j < 3 ? c.padEnd(width[j]!) : c.padStart(width[j]!))).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, j) => (j < 3 ? c.padEnd(width[j]!) : c.padStart(width[j]!)))
+      .join('  ')
+      .trimEnd();
   const out = [
     `split ${r.split}: ${r.folds.length} folds over ${r.observations} layer configurations (medians over repetitions)`,
     line(head),
@@ -166,11 +203,18 @@ export function formatEvaluation(r: EvaluationResult, opts: { slices?: 'all' | '
   ];
   for (const [model, byTarget] of Object.entries(r.selection)) {
     for (const [t, s] of Object.entries(byTarget)) {
-      const top = s.frequency.slice(0, 8).map(([f, q]) => `${f} ${(100 * q).toFixed(0)}%`).join(', ');
-      out.push(`${model} ${t}: ${s.meanSelected.toFixed(1)} features/fold, mean pairwise Jaccard ${s.meanPairwiseJaccard.toFixed(2)}; most selected: ${top || '(none)'}`);
+      const top = s.frequency
+        .slice(0, 8)
+        .map(([f, q]) => `${f} ${(100 * q).toFixed(0)}%`)
+        .join(', ');
+      out.push(
+        `${model} ${t}: ${s.meanSelected.toFixed(1)} features/fold, mean pairwise Jaccard ${s.meanPairwiseJaccard.toFixed(2)}; most selected: ${top || '(none)'}`,
+      );
     }
   }
-  out.push('log% = mean |ln pred - ln actual| / |ln actual| (the study\'s metric); bias = geometric mean of pred/actual (< 1 underestimates); network = whole-network sums');
+  out.push(
+    "log% = mean |ln pred - ln actual| / |ln actual| (the study's metric); bias = geometric mean of pred/actual (< 1 underestimates); network = whole-network sums",
+  );
   for (const n of r.notes) out.push(`note: ${n}`);
   return out.join('\n') + '\n';
 }

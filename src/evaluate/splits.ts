@@ -86,7 +86,8 @@ export function makeFolds(obs: readonly LayerObservation[], split: SplitKind, op
     }
     case 'network': {
       const groups = groupBy(obs, (o) => o.network);
-      if (groups.size < 2) throw argumentError((n) => `${n('split')} network: the data has ${groups.size} network(s); it needs at least 2 (use ${n('split')} kfold)`);
+      if (groups.size < 2)
+        throw argumentError((n) => `${n('split')} network: the data has ${groups.size} network(s); it needs at least 2 (use ${n('split')} kfold)`);
       if (groups.size <= (options.maxGroups ?? 30)) return leaveOneGroupOut(n, groups, '');
       const names = [...groups.keys()].sort();
       const gf = randomFolds(names.length, Math.min(k, names.length), seed);
@@ -99,12 +100,17 @@ export function makeFolds(obs: readonly LayerObservation[], split: SplitKind, op
     }
     case 'memory': {
       const groups = groupBy(obs, (o) => memoryLabel(o.memoryLimitBytes));
-      if (groups.size < 2) throw argumentError((n) => `${n('split')} memory: the data has ${groups.size} memory level(s); it needs at least 2 (use ${n('split')} kfold)`);
+      if (groups.size < 2)
+        throw argumentError((n) => `${n('split')} memory: the data has ${groups.size} memory level(s); it needs at least 2 (use ${n('split')} kfold)`);
       return leaveOneGroupOut(n, groups, 'M=');
     }
     case 'hardware': {
       const groups = groupBy(obs, (o) => o.hardwareId);
-      if (groups.size < 2) throw argumentError((n) => `${n('split')} hardware: the data comes from ${groups.size} machine(s) (${[...groups.keys()].join(', ')}); it needs at least 2 (use ${n('split')} kfold)`);
+      if (groups.size < 2)
+        throw argumentError(
+          (n) =>
+            `${n('split')} hardware: the data comes from ${groups.size} machine(s) (${[...groups.keys()].join(', ')}); it needs at least 2 (use ${n('split')} kfold)`,
+        );
       const out: Fold[] = [];
       for (const [a, train] of groups) for (const [b, test] of groups) if (a !== b) out.push({ name: `${a}->${b}`, train, test });
       return out;

@@ -21,7 +21,9 @@ export interface LeftoverSweep {
  */
 export function sweepLeftovers(cacheDir?: string): LeftoverSweep {
   const cg = detectCgroups();
-  const { removed, failed } = cg.writable ? removeStaleGroups(cg.parentDir) : { removed: [], failed: findStaleGroups(cg.parentDir).map((g) => ({ path: g.path, reason: 'not writable by this user' })) };
+  const { removed, failed } = cg.writable
+    ? removeStaleGroups(cg.parentDir)
+    : { removed: [], failed: findStaleGroups(cg.parentDir).map((g) => ({ path: g.path, reason: 'not writable by this user' })) };
   const emu = process.getuid?.() === 0 ? sweepStaleEmulation() : [];
   return { groups: [...removed, ...emu], tmpFiles: sweepStaleWeightTmp(cacheDir), failed };
 }

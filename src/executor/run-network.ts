@@ -79,7 +79,11 @@ export class OomError extends UserError {
     /** Timings measured before the kill: passes[pass][layer]. */
     readonly passes: LayerTiming[][],
   ) {
-    super(text((a) => a), 2, (n) => [text(n)]);
+    super(
+      text((a) => a),
+      2,
+      (n) => [text(n)],
+    );
   }
 }
 
@@ -112,7 +116,8 @@ export async function runNetwork(
   const { freeBytes } = swapBytes();
   if (need > freeBytes) {
     throw argumentError(
-      (n) => `${n('memory')} ${formatBytes(opts.memoryLimitBytes ?? 0)}: ${rn.name} needs ${formatBytes(need)} of swap beyond the limit but only ${formatBytes(freeBytes)} is free; run '${setupSwapCommand(need + 2 ** 30)}'`,
+      (n) =>
+        `${n('memory')} ${formatBytes(opts.memoryLimitBytes ?? 0)}: ${rn.name} needs ${formatBytes(need)} of swap beyond the limit but only ${formatBytes(freeBytes)} is free; run '${setupSwapCommand(need + 2 ** 30)}'`,
     );
   }
   const jobs: LayerJob[] = rn.layers.map((l) => ({ id: String(l.index), layer: l.layer, inputShapes: l.inputShapes }));
@@ -139,7 +144,8 @@ export async function runNetwork(
       const rep = passes.findIndex((p) => p.length < rn.layers.length);
       const freeSwap = swapBytes().freeBytes;
       throw new OomError(
-        (n) => `the worker was OOM-killed at layer "${l?.layer.name ?? outcome.jobId}" under ${n('memory')} ${formatBytes(opts.memoryLimitBytes ?? 0)}; ${oomAdvice(rn, opts.memoryLimitBytes ?? 0, freeSwap, n)}`,
+        (n) =>
+          `the worker was OOM-killed at layer "${l?.layer.name ?? outcome.jobId}" under ${n('memory')} ${formatBytes(opts.memoryLimitBytes ?? 0)}; ${oomAdvice(rn, opts.memoryLimitBytes ?? 0, freeSwap, n)}`,
         l?.index ?? -1,
         rep < 0 ? opts.reps - 1 : rep,
         passes.filter((p) => p.length > 0),
@@ -155,8 +161,7 @@ export async function runNetwork(
   }
 
   const totalsMs = passes.map((p) => p.reduce((a, t) => a + t.loadMs + t.runMs + t.unloadMs, 0));
-  const swapOf = (ts: LayerTiming[]): number | null =>
-    ts.some((t) => t.swapInPages === null) ? null : ts.reduce((a, t) => a + (t.swapInPages ?? 0), 0);
+  const swapOf = (ts: LayerTiming[]): number | null => (ts.some((t) => t.swapInPages === null) ? null : ts.reduce((a, t) => a + (t.swapInPages ?? 0), 0));
   const passSwap = passes.map(swapOf);
   const layers = rn.layers.map((l, i) => {
     const ts = passes.map((p) => p[i]).filter((t): t is LayerTiming => t !== undefined);

@@ -18,7 +18,10 @@ export function checkLimitWithinRam(memoryLimitBytes: number | null, field = 'me
   if (memoryLimitBytes === null) return;
   const ram = totalmem();
   if (memoryLimitBytes > ram) {
-    throw argumentError((n) => `${n(field)} ${formatBytes(memoryLimitBytes)}: more than this machine's RAM (${formatBytes(ram)}); use at most ${formatBytes(ram)}, or "none" for no limit`);
+    throw argumentError(
+      (n) =>
+        `${n(field)} ${formatBytes(memoryLimitBytes)}: more than this machine's RAM (${formatBytes(ram)}); use at most ${formatBytes(ram)}, or "none" for no limit`,
+    );
   }
 }
 
@@ -48,6 +51,10 @@ export async function prepareRun(
   if (swept.groups.length || swept.tmpFiles.length) {
     o.onEvent?.(`removed ${swept.groups.length} cgroup(s) and ${swept.tmpFiles.length} temporary weight file(s) left by dead memlat processes`);
   }
-  const wrote = await writeWeightFiles(rn.layers.map((l) => ({ layer: l.layer, inputShapes: l.inputShapes })), o.cacheDir, o.signal);
+  const wrote = await writeWeightFiles(
+    rn.layers.map((l) => ({ layer: l.layer, inputShapes: l.inputShapes })),
+    o.cacheDir,
+    o.signal,
+  );
   if (wrote > 0) o.onEvent?.(`wrote ${formatBytes(wrote)} of weight files`);
 }

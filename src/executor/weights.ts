@@ -5,8 +5,19 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statfsSync,
-  statSync, writeSync,
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  writeSync,
 } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -66,7 +77,11 @@ export interface WeightFile {
 }
 
 /** Where a layer's weight file goes and how big it is (nothing written). Cost: one SHA-256. */
-export function weightFileTarget(layer: Layer, inputShapes: number[][], cacheDir?: string): { path: string | null; bytes: number; specs: WeightSpec[]; hash: string } {
+export function weightFileTarget(
+  layer: Layer,
+  inputShapes: number[][],
+  cacheDir?: string,
+): { path: string | null; bytes: number; specs: WeightSpec[]; hash: string } {
   const specs = layerWeightSpecs(layer, inputShapes);
   const bytes = weightFileBytes(specs);
   const hash = layerHash(layer, inputShapes);
@@ -92,7 +107,8 @@ export function checkFreeSpace(dir: string, bytes: number, what: string): void {
   const free = freeBytesAt(dir);
   if (free !== null && bytes > free) {
     throw argumentError(
-      (n) => `${n('cacheDir')} ${dir}: ${what} needs ${formatBytes(bytes)} (${bytes} bytes) of weight files but only ${formatBytes(free)} is free there; free space, or point ${n('cacheDir')} (or MEMLAT_CACHE) at a disk with room`,
+      (n) =>
+        `${n('cacheDir')} ${dir}: ${what} needs ${formatBytes(bytes)} (${bytes} bytes) of weight files but only ${formatBytes(free)} is free there; free space, or point ${n('cacheDir')} (or MEMLAT_CACHE) at a disk with room`,
     );
   }
 }
@@ -151,7 +167,10 @@ export function ensureWeightFile(layer: Layer, inputShapes: number[][], cacheDir
 
 function noSpace(e: unknown, dir: string, bytes: number): unknown {
   if ((e as NodeJS.ErrnoException).code === 'ENOSPC') {
-    return argumentError((n) => `${n('cacheDir')} ${dir}: the disk filled up while writing ${formatBytes(bytes)} of weights (ENOSPC); free space, or point ${n('cacheDir')} (or MEMLAT_CACHE) at a disk with room`);
+    return argumentError(
+      (n) =>
+        `${n('cacheDir')} ${dir}: the disk filled up while writing ${formatBytes(bytes)} of weights (ENOSPC); free space, or point ${n('cacheDir')} (or MEMLAT_CACHE) at a disk with room`,
+    );
   }
   return e;
 }

@@ -50,10 +50,7 @@ export interface WorkerOptions {
 
 /** How a measure() call ended. */
 export type MeasureOutcome =
-  | { status: 'done' }
-  | { status: 'oom'; jobId: string }
-  | { status: 'aborted' }
-  | { status: 'crashed'; jobId?: string; message: string };
+  { status: 'done' } | { status: 'oom'; jobId: string } | { status: 'aborted' } | { status: 'crashed'; jobId?: string; message: string };
 
 /** A running worker. */
 export interface LayerWorker {
@@ -192,7 +189,8 @@ export async function startWorker(opts: WorkerOptions): Promise<LayerWorker> {
         if (limit !== null && e?.signal === 'SIGKILL') {
           reject(
             argumentError(
-              (n) => `${n('memory')} ${formatBytes(limit)}: the worker was killed while starting, so the limit is below the runtime's idle footprint (Node + onnxruntime, typically ~100 MiB); use a larger limit${swapBytes().freeBytes < 2 ** 30 ? ", or add swap with 'sudo memlat doctor --setup-swap 4GiB'" : ''}`,
+              (n) =>
+                `${n('memory')} ${formatBytes(limit)}: the worker was killed while starting, so the limit is below the runtime's idle footprint (Node + onnxruntime, typically ~100 MiB); use a larger limit${swapBytes().freeBytes < 2 ** 30 ? ", or add swap with 'sudo memlat doctor --setup-swap 4GiB'" : ''}`,
             ),
           );
         } else reject(new Error(`worker exited while starting (code ${e?.code ?? 'none'}, signal ${e?.signal ?? 'none'})`));
@@ -207,7 +205,8 @@ export async function startWorker(opts: WorkerOptions): Promise<LayerWorker> {
   if (limit !== null && ready.rssBytes + ready.swapBytes > limit) {
     await closeAll();
     throw argumentError(
-      (n) => `${n('memory')} ${formatBytes(limit)}: below the runtime's idle footprint ${formatBytes(ready.rssBytes + ready.swapBytes)} (Node + onnxruntime); use a limit above it`,
+      (n) =>
+        `${n('memory')} ${formatBytes(limit)}: below the runtime's idle footprint ${formatBytes(ready.rssBytes + ready.swapBytes)} (Node + onnxruntime); use a limit above it`,
     );
   }
 
@@ -270,7 +269,8 @@ export async function startWorker(opts: WorkerOptions): Promise<LayerWorker> {
             // SIGKILL from outside inside a memory group: the OOM killer (memory.oom_control /
             // memory.events count it where available; the signal alone is the portable evidence).
             const after = group.counters().oomKills;
-            if (after !== null && groupBefore !== null && after <= groupBefore) process.emitWarning(`worker SIGKILLed in ${group.name} without an OOM kill counted; treating as OOM`);
+            if (after !== null && groupBefore !== null && after <= groupBefore)
+              process.emitWarning(`worker SIGKILLed in ${group.name} without an OOM kill counted; treating as OOM`);
             finish({ status: 'oom', jobId: current ?? jobs[0]?.id ?? '' });
           } else {
             finish({ status: 'crashed', jobId: current, message: `worker exited (code ${e?.code ?? 'none'}, signal ${e?.signal ?? 'none'})` });
@@ -279,7 +279,14 @@ export async function startWorker(opts: WorkerOptions): Promise<LayerWorker> {
         if (signal?.aborted) return finish({ status: 'aborted' });
         signal?.addEventListener('abort', onAbort);
         arm();
-        child.send({ type: 'measure', jobs: wire, reps, order, swapStatFile: group?.swapStatFile ?? '/proc/vmstat', usageFile: usageFileOf(group) } satisfies ToWorker);
+        child.send({
+          type: 'measure',
+          jobs: wire,
+          reps,
+          order,
+          swapStatFile: group?.swapStatFile ?? '/proc/vmstat',
+          usageFile: usageFileOf(group),
+        } satisfies ToWorker);
       });
     } finally {
       busy = false;

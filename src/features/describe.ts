@@ -143,7 +143,16 @@ export function describeTable(d: DescribeJson, rn?: ResolvedNetwork): string {
     ];
   });
   const peak = d.layers.reduce((a, l) => (l.workingSetBytes > a.workingSetBytes ? l : a), d.layers[0] ?? { name: '', workingSetBytes: 0 });
-  const totals = ['', 'total', `${d.layers.length} layers`, '', d.totals.params.toLocaleString('en-US'), formatCount(d.totals.macs), mib(d.totals.weightBytes), `${mib(peak.workingSetBytes)} max`];
+  const totals = [
+    '',
+    'total',
+    `${d.layers.length} layers`,
+    '',
+    d.totals.params.toLocaleString('en-US'),
+    formatCount(d.totals.macs),
+    mib(d.totals.weightBytes),
+    `${mib(peak.workingSetBytes)} max`,
+  ];
   const all = [header, ...rows, totals];
   // a loop, not Math.max(...all): a network of 10^6 layers would exceed the argument limit
   const widths = header.map(() => 0);

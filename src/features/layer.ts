@@ -323,14 +323,7 @@ const STAT_FEATURES = [
   'arithmeticIntensity',
 ] as const satisfies readonly (keyof LayerStats)[];
 
-const MEMORY_FEATURES = [
-  'memoryBytes',
-  'runtimeIdleBytes',
-  'swapBytes',
-  'swapFraction',
-  'loadSwapBytes',
-  'memoryPressure',
-] as const;
+const MEMORY_FEATURES = ['memoryBytes', 'runtimeIdleBytes', 'swapBytes', 'swapFraction', 'loadSwapBytes', 'memoryPressure'] as const;
 
 const DESCRIPTION_FEATURES = [
   'batch',
@@ -420,12 +413,7 @@ export const FEATURE_NAMES: readonly string[] = Object.freeze([
  * rows, matmul batch/M/K/N, axis (non-negative) of concat/softmax/flatten, and the rest verbatim.
  * `memoryBytes` must be finite (with no limit, pass the machine's RAM). Cost: O(rank + features).
  */
-export function layerFeatureVector(
-  rl: ResolvedLayer,
-  memoryBytes: number,
-  runtimeIdleBytes: number,
-  opts: LayerStatsOptions = {},
-): Record<string, number> {
+export function layerFeatureVector(rl: ResolvedLayer, memoryBytes: number, runtimeIdleBytes: number, opts: LayerStatsOptions = {}): Record<string, number> {
   if (!Number.isFinite(memoryBytes) || memoryBytes <= 0) {
     throw new Error(`layerFeatureVector: memoryBytes ${memoryBytes} must be a positive finite number (with no limit, pass the machine's RAM)`);
   }

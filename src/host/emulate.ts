@@ -40,7 +40,10 @@ const FIX = 'write e.g. "cpus=1,cpu=0.5,disk=100MiB/s" (any subset, comma-separa
  */
 export function parseEmulation(spec: string, field = FIELD): Emulation {
   const e: Emulation = {};
-  const parts = spec.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const parts = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (parts.length === 0) throw new UserError(`${field}: "${spec}" is empty; ${FIX}`);
   for (const part of parts) {
     const [key, value, ...rest] = part.split('=');
@@ -54,7 +57,8 @@ export function parseEmulation(spec: string, field = FIELD): Emulation {
       }
       case 'cpu': {
         const f = Number(v);
-        if (!/^[0-9.]+$/.test(v) || !(f > 0 && f <= 1)) throw new UserError(`${field}: cpu=${v} must be a fraction of each core's time in (0, 1], e.g. cpu=0.5; ${FIX}`);
+        if (!/^[0-9.]+$/.test(v) || !(f > 0 && f <= 1))
+          throw new UserError(`${field}: cpu=${v} must be a fraction of each core's time in (0, 1], e.g. cpu=0.5; ${FIX}`);
         e.cpuFraction = f;
         break;
       }
@@ -102,7 +106,10 @@ export function cpuPeriodUs(cpuFraction: number, cpus: number): number {
 /** "0-(n-1)" for the first n of the allowed CPUs list ("0-3,6" style). Throws when there are fewer. Pure. */
 export function firstCpus(allowed: string, n: number): string {
   const list: number[] = [];
-  for (const r of allowed.trim().split(',').filter((s) => s !== '')) {
+  for (const r of allowed
+    .trim()
+    .split(',')
+    .filter((s) => s !== '')) {
     const [a, b] = r.split('-').map(Number) as [number, number | undefined];
     for (let c = a; c <= (b ?? a); c++) list.push(c);
   }
@@ -114,7 +121,7 @@ export function firstCpus(allowed: string, n: number): string {
 export function diskDeviceOf(path: string): string {
   const dev = statSync(path).dev;
   const major = Math.floor(dev / 256) & 0xfff;
-  const minor = (dev & 0xff) | ((Math.floor(dev / 2 ** 20) & 0xfff00));
+  const minor = (dev & 0xff) | (Math.floor(dev / 2 ** 20) & 0xfff00);
   let id = `${major}:${minor}`;
   const sys = `/sys/dev/block/${id}`;
   if (existsSync(join(sys, 'partition'))) {
@@ -129,8 +136,14 @@ const GROUP_PREFIX = 'memlat-emu-';
 
 function hierarchies(root: string): { cpu: string; cpuset: string; blkio: string } {
   const h = { cpu: join(root, 'cpu'), cpuset: join(root, 'cpuset'), blkio: join(root, 'blkio') };
-  if (!existsSync(join(h.cpu, 'cpu.cfs_quota_us')) || !existsSync(join(h.cpuset, 'cpuset.cpus')) || !existsSync(join(h.blkio, 'blkio.throttle.read_bps_device'))) {
-    throw new UserError(`${FIELD}: emulated machines need cgroup v1 cpu, cpuset and blkio hierarchies under ${root} (not found: this machine has cgroup v2 or none); unset ${FIELD}`);
+  if (
+    !existsSync(join(h.cpu, 'cpu.cfs_quota_us')) ||
+    !existsSync(join(h.cpuset, 'cpuset.cpus')) ||
+    !existsSync(join(h.blkio, 'blkio.throttle.read_bps_device'))
+  ) {
+    throw new UserError(
+      `${FIELD}: emulated machines need cgroup v1 cpu, cpuset and blkio hierarchies under ${root} (not found: this machine has cgroup v2 or none); unset ${FIELD}`,
+    );
   }
   return h;
 }
@@ -198,7 +211,8 @@ export function applyEmulation(e: Emulation, root = V1_ROOT): string {
     undo(h, made);
     if (err instanceof UserError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM') throw new UserError(`${FIELD}: creating cgroups needs root (${(err as Error).message}); run as root or unset ${FIELD}`);
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new UserError(`${FIELD}: creating cgroups needs root (${(err as Error).message}); run as root or unset ${FIELD}`);
     throw err;
   }
   registerCleanup(() => undo(h, made));

@@ -181,7 +181,10 @@ export function removeStaleGroups(parentDir: string | null = detectCgroups().par
   const removed: string[] = [];
   const failed: { path: string; reason: string }[] = [];
   for (const g of findStaleGroups(parentDir)) {
-    const procs = (safeRead(join(g.path, 'cgroup.procs')) ?? '').split('\n').map(Number).filter((p) => p > 0);
+    const procs = (safeRead(join(g.path, 'cgroup.procs')) ?? '')
+      .split('\n')
+      .map(Number)
+      .filter((p) => p > 0);
     for (const p of procs) {
       try {
         process.kill(p, 'SIGKILL');
@@ -424,8 +427,9 @@ export function detectLimiter(root = '/sys/fs/cgroup'): MemoryLimiter {
   if (info.version === 1 && info.writable && info.parentDir) return new CgroupV1Limiter(info.parentDir);
   if (systemdUserScopeWorks()) return new SystemdRunLimiter();
   throw argumentError(
-    (n) => `no usable memory limiter: cgroup ${info.version ?? 'memory controller not found'}, ${
-      info.parentDir ?? 'no parent'
-    } not writable and 'systemd-run --user --scope' failed; run memlat as root (sudo) or from a systemd user session, or use ${n('memory')} none`,
+    (n) =>
+      `no usable memory limiter: cgroup ${info.version ?? 'memory controller not found'}, ${
+        info.parentDir ?? 'no parent'
+      } not writable and 'systemd-run --user --scope' failed; run memlat as root (sudo) or from a systemd user session, or use ${n('memory')} none`,
   );
 }

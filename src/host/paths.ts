@@ -35,7 +35,8 @@ export function checkOutputFile(path: string, field: string, example = 'out'): v
   }
   const parent = dirname(resolve(path));
   const p = isDir(parent);
-  if (p === null) throw argumentError((n) => `${n(field)} ${path}: folder ${parent} does not exist; create it (mkdir -p ${parent}) or choose another ${n(field)}`);
+  if (p === null)
+    throw argumentError((n) => `${n(field)} ${path}: folder ${parent} does not exist; create it (mkdir -p ${parent}) or choose another ${n(field)}`);
   if (p === false) throw argumentError((n) => `${n(field)} ${path}: ${parent} is not a folder; choose another ${n(field)}`);
   const ro = writable(parent);
   if (ro !== null) throw argumentError((n) => `${n(field)} ${path}: folder ${parent} is not writable (${ro}); choose a writable location for ${n(field)}`);
@@ -53,7 +54,8 @@ export function checkOutputDir(path: string, field: string): void {
   if (d === false) throw argumentError((n) => `${n(field)} ${path}: is a file, not a folder; name a folder, e.g. ${n(field)} ${dirname(path)}/validation/`);
   if (d === null) {
     const parent = dirname(resolve(path));
-    if (isDir(parent) !== true) throw argumentError((n) => `${n(field)} ${path}: folder ${parent} does not exist; create it (mkdir -p ${parent}) or choose another ${n(field)}`);
+    if (isDir(parent) !== true)
+      throw argumentError((n) => `${n(field)} ${path}: folder ${parent} does not exist; create it (mkdir -p ${parent}) or choose another ${n(field)}`);
     const ro = writable(parent);
     if (ro !== null) throw argumentError((n) => `${n(field)} ${path}: folder ${parent} is not writable (${ro}); choose a writable location for ${n(field)}`);
     return;

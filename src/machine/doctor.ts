@@ -34,7 +34,6 @@ export interface DoctorOptions {
   skipRuntime?: boolean;
 }
 
-
 /**
  * Run every check. Never throws for a failed check; each failure carries its fix.
  * Cost: ~1 s (one worker start, a 4 MiB probe file, one systemd-run probe when not root).
@@ -55,7 +54,8 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorCheck[]
 
   // 2. cgroup version and write access
   let cgOk = cg.version !== null && cg.writable;
-  let cgDetail = cg.version === null ? 'no cgroup memory controller found' : `cgroup v${cg.version}, parent ${cg.parentDir}, ${cg.writable ? 'writable' : 'not writable'}`;
+  let cgDetail =
+    cg.version === null ? 'no cgroup memory controller found' : `cgroup v${cg.version}, parent ${cg.parentDir}, ${cg.writable ? 'writable' : 'not writable'}`;
   if (cg.version === 2 && cg.writable && cg.parentDir) {
     const sub = readFileSync(join(cg.parentDir, 'cgroup.subtree_control'), 'utf8');
     if (!sub.split(/\s+/).includes('memory')) {
@@ -101,7 +101,9 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorCheck[]
             sweep.groups.length ? `removed ${sweep.groups.length} cgroup(s) of dead memlat processes: ${sweep.groups.join(', ')}` : '',
             sweep.tmpFiles.length ? `removed ${sweep.tmpFiles.length} temporary weight file(s): ${sweep.tmpFiles.join(', ')}` : '',
             sweep.failed.length ? `could not remove: ${sweep.failed.map((f) => `${f.path} (${f.reason})`).join(', ')}` : '',
-          ].filter(Boolean).join('; '),
+          ]
+            .filter(Boolean)
+            .join('; '),
     fix: sweep.failed.length ? `sudo memlat doctor   (or remove them by hand: ${sweep.failed.map((f) => `rmdir ${f.path}`).join('; ')})` : undefined,
   });
 
@@ -130,9 +132,19 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorCheck[]
     evict =
       left === null
         ? { name: 'page-cache', ok: true, detail: 'dd iflag=nocache ran; cannot verify without fincore', fix: undefined }
-        : { name: 'page-cache', ok: left === 0, detail: `${left} of 1024 probe pages still cached after eviction`, fix: left === 0 ? undefined : 'use a local ext4/xfs cache dir: MEMLAT_CACHE=/var/tmp/memlat memlat ...' };
+        : {
+            name: 'page-cache',
+            ok: left === 0,
+            detail: `${left} of 1024 probe pages still cached after eviction`,
+            fix: left === 0 ? undefined : 'use a local ext4/xfs cache dir: MEMLAT_CACHE=/var/tmp/memlat memlat ...',
+          };
   } catch (e) {
-    evict = { name: 'page-cache', ok: false, detail: (e as Error).message.split('\n')[0] ?? '', fix: `make the cache dir writable: mkdir -p ${dir} (or set MEMLAT_CACHE)` };
+    evict = {
+      name: 'page-cache',
+      ok: false,
+      detail: (e as Error).message.split('\n')[0] ?? '',
+      fix: `make the cache dir writable: mkdir -p ${dir} (or set MEMLAT_CACHE)`,
+    };
   } finally {
     rmSync(probe, { force: true });
   }

@@ -47,7 +47,11 @@ export function hardwareId(cpuModel: string, cores: number, ramBytes: number, ma
  * on every path.
  */
 export function measureDiskReadBytesPerSec(dir: string, bytes: number): number {
-  const refuse = (why: string): UserError => argumentError((n) => `${n('cacheDir')} ${dir}: the ${formatBytes(bytes)} disk probe (cold read speed) cannot be written there: ${why}; free space, or point ${n('cacheDir')} (or MEMLAT_CACHE) at a writable disk with room`);
+  const refuse = (why: string): UserError =>
+    argumentError(
+      (n) =>
+        `${n('cacheDir')} ${dir}: the ${formatBytes(bytes)} disk probe (cold read speed) cannot be written there: ${why}; free space, or point ${n('cacheDir')} (or MEMLAT_CACHE) at a writable disk with room`,
+    );
   const path = join(dir, diskProbeName(process.pid));
   // Ctrl-C or SIGTERM while probing removes the file too (kill -9: the next start's sweep does).
   const unregister = registerCleanup(() => rmSync(path, { force: true }));
@@ -66,7 +70,8 @@ export function measureDiskReadBytesPerSec(dir: string, bytes: number): number {
   } catch (e) {
     rmSync(path, { force: true });
     const code = (e as NodeJS.ErrnoException).code;
-    if (typeof code === 'string' && /^(ENOSPC|EDQUOT|EROFS|EACCES|EPERM|ENOTDIR|EEXIST)$/.test(code)) throw refuse(code === 'ENOSPC' ? 'the disk filled up (ENOSPC)' : `${code}`);
+    if (typeof code === 'string' && /^(ENOSPC|EDQUOT|EROFS|EACCES|EPERM|ENOTDIR|EEXIST)$/.test(code))
+      throw refuse(code === 'ENOSPC' ? 'the disk filled up (ENOSPC)' : `${code}`);
     throw e;
   }
   try {
@@ -97,7 +102,10 @@ export function measureMemBandwidthBytesPerSec(bytes: number): number {
 /** fp32 GEMM rate through onnxruntime (n x n by n x n MatMul), GFLOP/s, median of 5 runs. */
 export async function measureGemmGflops(n: number, threads: number): Promise<number> {
   const ort = await import('onnxruntime-node');
-  const g = buildLayerGraph({ type: 'matmul', name: 'gemm', inputs: ['a', 'b'] }, [[n, n], [n, n]]);
+  const g = buildLayerGraph({ type: 'matmul', name: 'gemm', inputs: ['a', 'b'] }, [
+    [n, n],
+    [n, n],
+  ]);
   const session = await ort.InferenceSession.create(g.modelBytes, {
     intraOpNumThreads: threads,
     enableCpuMemArena: false,

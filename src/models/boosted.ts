@@ -24,8 +24,20 @@ import { MODEL_NAME, TARGETS, type LayerInput, type Model, type ModelJSON, type 
 export const BOOSTED_VERSION = 1;
 
 export const TREE_FEATURES = [
-  'ln_flops', 'ln_weightBytes', 'ln_inputBytes', 'ln_outputBytes', 'ln_workspaceBytes', 'ln_swapBytes',
-  'ln_loadSwapBytes', 'swapFraction', 'ln_passes', 'family', 'kernelArea', 'stride', 'ln_groups', 'typeCode',
+  'ln_flops',
+  'ln_weightBytes',
+  'ln_inputBytes',
+  'ln_outputBytes',
+  'ln_workspaceBytes',
+  'ln_swapBytes',
+  'ln_loadSwapBytes',
+  'swapFraction',
+  'ln_passes',
+  'family',
+  'kernelArea',
+  'stride',
+  'ln_groups',
+  'typeCode',
 ] as const;
 
 const l1p = (v: number): number => Math.log1p(Math.max(0, v));
@@ -116,7 +128,8 @@ const DEFAULT_TREES: GbtOptions = { nTrees: 300, maxDepth: 4, learningRate: 0.05
 
 /** Fits "gbt" (hybrid = false) or "hybrid" (hybrid = true) on observations. */
 export function fitBoosted(obs: readonly LayerObservation[], hybrid: boolean, options: BoostedOptions = {}): BoostedModel {
-  if (obs.length < 20) throw new UserError(`model ${hybrid ? 'hybrid' : 'gbt'}: needs at least 20 layer configurations, got ${obs.length}; profile more layers`);
+  if (obs.length < 20)
+    throw new UserError(`model ${hybrid ? 'hybrid' : 'gbt'}: needs at least 20 layer configurations, got ${obs.length}; profile more layers`);
   const floorMs = options.floorMs ?? 1e-3;
   const base = hybrid ? fitPhysical(obs) : null;
   const terms = obs.map((o) => physicalTerms(o));
@@ -164,7 +177,8 @@ export function loadBoosted(o: Record<string, unknown>): BoostedModel {
     } catch (e) {
       throw new UserError(`invalid model: ${String(o.kind)} target ${t}: ${(e as Error).message}`);
     }
-    if (!(typeof v.smearing === 'number' && v.smearing > 0)) throw new UserError(`invalid model: ${String(o.kind)} target ${t} has no positive smearing factor`);
+    if (!(typeof v.smearing === 'number' && v.smearing > 0))
+      throw new UserError(`invalid model: ${String(o.kind)} target ${t} has no positive smearing factor`);
   }
   if (o.kind === 'hybrid') {
     if (typeof o.base !== 'object' || o.base === null) throw new UserError('invalid model: hybrid model has no physical "base"; refit it');

@@ -84,7 +84,10 @@ export class CalibratedModel implements Model {
   readonly version = CALIBRATED_VERSION;
   readonly fittedTargets: readonly Target[];
   readonly transfer: Transfer;
-  constructor(readonly data: CalibratedModelJSON, readonly base: Model) {
+  constructor(
+    readonly data: CalibratedModelJSON,
+    readonly base: Model,
+  ) {
     this.fittedTargets = base.fittedTargets;
     this.transfer = new Transfer(base, data.baseHardware, data.hardware);
   }
@@ -167,7 +170,13 @@ export interface CalibrationOptions {
  * calibrated is unwrapped first (recalibrating starts from the original base). Throws a UserError
  * when no observation has a positive measured time. Cost: see the file comment.
  */
-export function fitCalibration(base: Model, baseHardware: HardwareFingerprint, hardware: HardwareFingerprint, obs: readonly LayerObservation[], options: CalibrationOptions = {}): CalibratedModel {
+export function fitCalibration(
+  base: Model,
+  baseHardware: HardwareFingerprint,
+  hardware: HardwareFingerprint,
+  obs: readonly LayerObservation[],
+  options: CalibrationOptions = {},
+): CalibratedModel {
   if (base instanceof CalibratedModel) return fitCalibration(base.base, base.data.baseHardware, hardware, obs, options);
   const k = options.priorStrength ?? CALIBRATION_PRIOR_STRENGTH;
   if (!(k >= 0)) throw new UserError(`calibration prior strength ${k}: must be a number >= 0 (rows the zero-shot prior counts as), e.g. 3`);
@@ -202,7 +211,10 @@ export function fitCalibration(base: Model, baseHardware: HardwareFingerprint, h
     counts.swapping[t] = a.length;
     used += r.length + a.length;
   }
-  if (used === 0) throw new UserError(`calibration: none of the ${obs.length} observations has a positive measured time the model predicts a positive time for; measure some layers first (memlat calibrate)`);
+  if (used === 0)
+    throw new UserError(
+      `calibration: none of the ${obs.length} observations has a positive measured time the model predicts a positive time for; measure some layers first (memlat calibrate)`,
+    );
   const prov = options.provenance ?? {};
   const data: CalibratedModelJSON = {
     name: MODEL_NAME,
@@ -233,7 +245,8 @@ export function fitCalibration(base: Model, baseHardware: HardwareFingerprint, h
 export function loadCalibrated(o: Record<string, unknown>, loadBase: (json: unknown) => Model): CalibratedModel {
   const d = o as unknown as CalibratedModelJSON;
   if (typeof d.base !== 'object' || d.base === null) throw new UserError('invalid model: calibrated model has no "base" model; rerun memlat calibrate');
-  if ((d.base as { kind?: unknown }).kind === 'calibrated') throw new UserError('invalid model: calibrated model\'s "base" is itself calibrated; rerun memlat calibrate');
+  if ((d.base as { kind?: unknown }).kind === 'calibrated')
+    throw new UserError('invalid model: calibrated model\'s "base" is itself calibrated; rerun memlat calibrate');
   for (const f of ['baseHardware', 'hardware'] as const) {
     const h = d[f] as Partial<HardwareFingerprint> | undefined;
     if (typeof h !== 'object' || h === null || typeof h.id !== 'string' || !(typeof h.ramBytes === 'number' && h.ramBytes > 0)) {
@@ -243,7 +256,8 @@ export function loadCalibrated(o: Record<string, unknown>, loadBase: (json: unkn
   for (const g of REGIMES) {
     for (const t of TARGETS) {
       const v = d.factors?.[g]?.[t];
-      if (typeof v !== 'number' || !Number.isFinite(v) || !(v > 0)) throw new UserError(`invalid model: calibrated factors.${g}.${t} ${JSON.stringify(v)} must be a positive number; rerun memlat calibrate`);
+      if (typeof v !== 'number' || !Number.isFinite(v) || !(v > 0))
+        throw new UserError(`invalid model: calibrated factors.${g}.${t} ${JSON.stringify(v)} must be a positive number; rerun memlat calibrate`);
     }
   }
   return new CalibratedModel(d, loadBase(d.base));

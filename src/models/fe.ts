@@ -99,7 +99,6 @@ export interface FeModelJSON extends ModelJSON {
   groups: Record<string, FeGroup>;
 }
 
-
 /** Feature values of FE (in FE_FEATURES order) for one input, written into `out`. */
 function feFeatures(x: LayerInput, scale: 'log1p' | 'raw', out: Float64Array): Float64Array {
   const st = cachedStats(x);
@@ -227,13 +226,26 @@ export function fitFe(obs: readonly LayerObservation[], options: FeOptions = {})
     // enough rows to determine it (features + 2); other types need minRowsPerType
     const need = type === 'dense' || type === 'conv2d' ? Math.min(minRows, (set === 'all' ? FE_FEATURES.length : 4) + 2) : minRows;
     if (idx.length >= need) {
-      groups[type] = fitGroup([type], idx.map((i) => obs[i]!), idx.map((i) => X[i]!), floorMs, set);
+      groups[type] = fitGroup(
+        [type],
+        idx.map((i) => obs[i]!),
+        idx.map((i) => X[i]!),
+        floorMs,
+        set,
+      );
     } else {
       pooled.push(...idx);
       pooledTypes.push(type);
     }
   }
-  if (pooled.length >= 2) groups.other = fitGroup(pooledTypes, pooled.map((i) => obs[i]!), pooled.map((i) => X[i]!), floorMs, set);
+  if (pooled.length >= 2)
+    groups.other = fitGroup(
+      pooledTypes,
+      pooled.map((i) => obs[i]!),
+      pooled.map((i) => X[i]!),
+      floorMs,
+      set,
+    );
   groups.all = fitGroup([...byType.keys()].sort(), obs, X, floorMs, set);
   const fittedTargets = TARGETS.filter((t) => groups.all!.targets[t] !== undefined);
   return new FeModel({

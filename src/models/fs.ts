@@ -255,7 +255,15 @@ function unitColumn(c: Float64Array): Float64Array {
  * (|correlation| > maxCorr with a column already in; products of log-features are often 0.999+
  * correlated, which adds nothing to the LASSO but makes coordinate descent crawl), up to `cap`.
  */
-function candidates(kept: readonly number[][], products: readonly number[][], base: readonly Float64Array[], y: readonly number[], n: number, cap: number, maxCorr = 0.995): Candidate[] {
+function candidates(
+  kept: readonly number[][],
+  products: readonly number[][],
+  base: readonly Float64Array[],
+  y: readonly number[],
+  n: number,
+  cap: number,
+  maxCorr = 0.995,
+): Candidate[] {
   const seenTerm = new Set<string>();
   const seenCol = new Set<string>();
   const out: Candidate[] = [];
@@ -320,7 +328,12 @@ function pairwise(terms: readonly number[][], maxDegree: number): number[][] {
   return out;
 }
 
-function fitTarget(base: readonly Float64Array[], names: readonly string[], y: number[], o: Required<Omit<FsOptions, 'backTransform' | 'featureScale' | 'floorMs'>>): FsRegression {
+function fitTarget(
+  base: readonly Float64Array[],
+  names: readonly string[],
+  y: number[],
+  o: Required<Omit<FsOptions, 'backTransform' | 'featureScale' | 'floorMs'>>,
+): FsRegression {
   const n = y.length;
   const nameOf = (t: readonly number[]): string => t.map((j) => names[j]!).join('*');
   const foldOf = randomFolds(n, Math.min(o.folds, n), o.seed);
@@ -329,9 +342,19 @@ function fitTarget(base: readonly Float64Array[], names: readonly string[], y: n
   let kept: number[][] = [];
   const rounds: FsRound[] = [];
   for (let r = 0; r < o.rounds; r++) {
-    const cand = r === 0 ? candidates([], [...baseTerms, ...pairwise(baseTerms, o.maxDegree)], base, y, n, o.maxCandidates) : candidates(kept, pairwise(kept, o.maxDegree), base, y, n, o.maxCandidates);
+    const cand =
+      r === 0
+        ? candidates([], [...baseTerms, ...pairwise(baseTerms, o.maxDegree)], base, y, n, o.maxCandidates)
+        : candidates(kept, pairwise(kept, o.maxDegree), base, y, n, o.maxCandidates);
     if (cand.length === 0) break;
-    const cv = lassoCV(toRows(cand.map((c) => c.col), n), y, { ...cvOpts, eps: epsFor(n, cand.length) });
+    const cv = lassoCV(
+      toRows(
+        cand.map((c) => c.col),
+        n,
+      ),
+      y,
+      { ...cvOpts, eps: epsFor(n, cand.length) },
+    );
     const next = cv.selected.map((j) => cand[j]!.term);
     rounds.push({ candidates: cand.length, alpha: cv.alpha, selected: next.map(nameOf) });
     if (next.length === 0) break;
@@ -339,7 +362,18 @@ function fitTarget(base: readonly Float64Array[], names: readonly string[], y: n
   }
   const ym = y.reduce((s, v) => s + v, 0) / n;
   if (kept.length === 0) {
-    return { terms: [], termNames: [], intercept: ym, coef: [], smearing: smearingFactor(y.map((v) => v - ym)), rmseLog: Math.sqrt(y.reduce((s, v) => s + (v - ym) ** 2, 0) / n), n, components: 0, finalAlpha: NaN, rounds };
+    return {
+      terms: [],
+      termNames: [],
+      intercept: ym,
+      coef: [],
+      smearing: smearingFactor(y.map((v) => v - ym)),
+      rmseLog: Math.sqrt(y.reduce((s, v) => s + (v - ym) ** 2, 0) / n),
+      n,
+      components: 0,
+      finalAlpha: NaN,
+      rounds,
+    };
   }
   const cols = kept.map((t) => termColumn(t, base, n));
   const X = toRows(cols, n);
@@ -348,7 +382,18 @@ function fitTarget(base: readonly Float64Array[], names: readonly string[], y: n
   const cv = lassoCV(scores, y, { ...cvOpts, eps: epsFor(n, pca.components.length) });
   const coef = kept.map((_, j) => pca.components.reduce((s, axis, c) => s + cv.coef[c]! * axis[j]!, 0) / pca.scale[j]!);
   const intercept = cv.intercept - coef.reduce((s, b, j) => s + b * pca.mean[j]!, 0);
-  const reg: FsRegression = { terms: kept, termNames: kept.map(nameOf), intercept, coef, smearing: 1, rmseLog: 0, n, components: pca.components.length, finalAlpha: cv.alpha, rounds };
+  const reg: FsRegression = {
+    terms: kept,
+    termNames: kept.map(nameOf),
+    intercept,
+    coef,
+    smearing: 1,
+    rmseLog: 0,
+    n,
+    components: pca.components.length,
+    finalAlpha: cv.alpha,
+    rounds,
+  };
   const res = y.map((v, i) => v - evalTermsCols(reg, cols, i));
   reg.smearing = smearingFactor(res);
   reg.rmseLog = Math.sqrt(res.reduce((s, e) => s + e * e, 0) / n);

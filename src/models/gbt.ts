@@ -59,7 +59,6 @@ export interface GbtModel {
   value: number[];
 }
 
-
 /** Cut points for one feature column: midpoints between distinct values (or between quantiles). */
 export function binThresholds(values: ArrayLike<number>, maxBins: number): number[] {
   const sorted = Float64Array.from(values).sort();
@@ -148,8 +147,18 @@ export function fitGbt(X: ArrayLike<number>[], y: ArrayLike<number>, options: Gb
   const grad = new Float64Array(n);
 
   const model: GbtModel = {
-    kind: 'gbt', version: 1, nFeatures: p, base, learningRate: lr, loss,
-    offsets: [], feature: [], threshold: [], left: [], right: [], value: [],
+    kind: 'gbt',
+    version: 1,
+    nFeatures: p,
+    base,
+    learningRate: lr,
+    loss,
+    offsets: [],
+    feature: [],
+    threshold: [],
+    left: [],
+    right: [],
+    value: [],
   };
 
   const histG = new Float64Array(256);

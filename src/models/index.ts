@@ -91,7 +91,10 @@ export function pairedObservations(obs: readonly LayerObservation[]): number {
  * (>= 20 such pairs); data without them (foreign profiles such as EdgeCaffe's, or `--no-unlimited`
  * profiles) gets FE with Duan's smearing, which fits any rows with times.
  */
-export function fitDefaultModel(obs: readonly LayerObservation[], options: FitOptions = DEFAULT_FIT_OPTIONS): { model: Model; kind: ModelKind; note: string | null } {
+export function fitDefaultModel(
+  obs: readonly LayerObservation[],
+  options: FitOptions = DEFAULT_FIT_OPTIONS,
+): { model: Model; kind: ModelKind; note: string | null } {
   const pairs = pairedObservations(obs);
   if (DEFAULT_MODEL_KIND === 'fe-swap' && pairs < 20) {
     const model = fitFe(obs, { ...options.fe, backTransform: 'smearing' });
@@ -129,16 +132,21 @@ export function loadModel(json: unknown): Model {
   const o = json as Record<string, unknown>;
   if (o.name !== MODEL_NAME) throw new UserError(`invalid model: expected name "${MODEL_NAME}", got ${describe(o.name)}; pass a file written by 'memlat fit'`);
   const check = (version: number): void => {
-    if (o.version !== version) throw new UserError(`invalid model: kind "${String(o.kind)}" expects version ${version}, got ${describe(o.version)}; refit it with this memlat ('memlat fit')`);
+    if (o.version !== version)
+      throw new UserError(
+        `invalid model: kind "${String(o.kind)}" expects version ${version}, got ${describe(o.version)}; refit it with this memlat ('memlat fit')`,
+      );
   };
   switch (o.kind) {
     case 'fe':
       check(FE_VERSION);
-      if (typeof o.groups !== 'object' || o.groups === null || !('all' in o.groups)) throw new UserError('invalid model: fe model has no "groups.all" regression; the file is damaged, refit it');
+      if (typeof o.groups !== 'object' || o.groups === null || !('all' in o.groups))
+        throw new UserError('invalid model: fe model has no "groups.all" regression; the file is damaged, refit it');
       return new FeModel(o as FeModelJSON);
     case 'fs':
       check(FS_VERSION);
-      if (!Array.isArray(o.baseFeatures) || typeof o.targets !== 'object' || o.targets === null) throw new UserError('invalid model: fs model lacks "baseFeatures" or "targets"; the file is damaged, refit it');
+      if (!Array.isArray(o.baseFeatures) || typeof o.targets !== 'object' || o.targets === null)
+        throw new UserError('invalid model: fs model lacks "baseFeatures" or "targets"; the file is damaged, refit it');
       return new FsModel(o as FsModelJSON);
     case 'fe-swap':
       check(FE_SWAP_VERSION);

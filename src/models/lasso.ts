@@ -48,7 +48,11 @@ export interface PreparedDesign {
 /**
  * Centres (and optionally scales) rows `idx` of X and y into a column-major design. O(n p).
  */
-export function prepareDesign(X: readonly (readonly number[])[], y: ArrayLike<number>, opts: { intercept?: boolean; standardize?: boolean; rows?: readonly number[] } = {}): PreparedDesign {
+export function prepareDesign(
+  X: readonly (readonly number[])[],
+  y: ArrayLike<number>,
+  opts: { intercept?: boolean; standardize?: boolean; rows?: readonly number[] } = {},
+): PreparedDesign {
   const idx = opts.rows ?? X.map((_, i) => i);
   const n = idx.length;
   if (n === 0) throw new Error('lasso: no rows');

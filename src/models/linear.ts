@@ -104,7 +104,11 @@ export function wls(X: readonly (readonly number[])[], y: ArrayLike<number>, wei
  * intercept, if any, is free), by the Lawson-Hanson active-set method. Physical models (time = a
  * sum of non-negative costs) need it. Cost: O(p) outer iterations of an O(n p^2) solve.
  */
-export function nnls(X: readonly (readonly number[])[], y: ArrayLike<number>, options: LeastSquaresOptions & { maxIter?: number; tol?: number } = {}): LinearFit {
+export function nnls(
+  X: readonly (readonly number[])[],
+  y: ArrayLike<number>,
+  options: LeastSquaresOptions & { maxIter?: number; tol?: number } = {},
+): LinearFit {
   const intercept = options.intercept ?? true;
   const p = checkShapes(X, y, options.weights);
   const { A, z } = design(X, y, intercept, options.weights);

@@ -50,7 +50,6 @@ export interface PhysicalTerms {
   passes: number;
 }
 
-
 /** Derives the physical terms of a query (layer stats, overflow at M, weight passes). */
 export function physicalTerms(x: LayerInput): PhysicalTerms {
   const stats = cachedStats(x);
@@ -72,7 +71,13 @@ export function designRow(t: Target, p: PhysicalTerms): number[] {
     case 'load':
       return [1, s.weightBytes / MB, p.loadSwapBytes / MB];
     case 'run':
-      return [1, s.flops / GFLOP, (s.weightBytes + s.inputBytes + s.outputBytes) / MB, p.swapBytes / MB, (p.swapBytes / MB) * Math.min(p.passes, 4096) / 1024];
+      return [
+        1,
+        s.flops / GFLOP,
+        (s.weightBytes + s.inputBytes + s.outputBytes) / MB,
+        p.swapBytes / MB,
+        ((p.swapBytes / MB) * Math.min(p.passes, 4096)) / 1024,
+      ];
     case 'unload':
       return [1, (s.weightBytes + s.inputBytes + s.outputBytes) / MB, p.swapBytes / MB];
   }
@@ -158,7 +163,10 @@ export function fitPhysical(obs: readonly LayerObservation[], options: PhysicalO
     return idx;
   };
   const fitOn = (t: Target, idx: number[]): number[] =>
-    fitRelativeNnls(idx.map((i) => designRow(t, terms[i]!)), idx.map((i) => observedMs(obs[i]!, t)!));
+    fitRelativeNnls(
+      idx.map((i) => designRow(t, terms[i]!)),
+      idx.map((i) => observedMs(obs[i]!, t)!),
+    );
 
   const fitted: Target[] = [];
   const loadIdx = usable('load');
@@ -196,7 +204,9 @@ export function loadPhysical(o: Record<string, unknown>): PhysicalModel {
   const okVec = (v: unknown, len: number): boolean => Array.isArray(v) && v.length === len && v.every((x) => typeof x === 'number' && x >= 0);
   const run = o.run as Record<string, unknown> | undefined;
   if (!okVec(o.load, 3) || !okVec(o.unload, 3) || typeof run !== 'object' || run === null || !RUN_FAMILIES.every((f) => okVec(run[f], 5))) {
-    throw new UserError('invalid model: physical model needs non-negative coefficient vectors load[3], unload[3], run.{conv,dwconv,gemm,other}[5]; the file is damaged, refit it');
+    throw new UserError(
+      'invalid model: physical model needs non-negative coefficient vectors load[3], unload[3], run.{conv,dwconv,gemm,other}[5]; the file is damaged, refit it',
+    );
   }
   return new PhysicalModel(o as unknown as PhysicalModelJSON);
 }

@@ -50,7 +50,8 @@ export class RooflineModel implements Model {
 /** Builds the roofline of one machine from its fingerprint (fails if a rate was not measured). */
 export function rooflineFor(hw: HardwareFingerprint): RooflineModel {
   const missing = (['diskReadBytesPerSec', 'memBandwidthBytesPerSec', 'gemmGflops'] as const).filter((k) => !(typeof hw[k] === 'number' && hw[k] > 0));
-  if (missing.length > 0) throw new UserError(`model roofline: hardware "${hw.id}" has no measured ${missing.join(', ')}; run 'memlat hardware' on that machine`);
+  if (missing.length > 0)
+    throw new UserError(`model roofline: hardware "${hw.id}" has no measured ${missing.join(', ')}; run 'memlat hardware' on that machine`);
   return new RooflineModel({
     name: MODEL_NAME,
     kind: 'roofline',

@@ -13,7 +13,9 @@ export function summarizeModel(model: Model): string {
   if (model instanceof FeModel) {
     lines.push(`features (${model.data.featureScale}, ${model.data.featureSet}); back-transform ${model.data.backTransform}`);
     for (const [name, g] of Object.entries(model.data.groups)) {
-      const parts = Object.entries(g.targets).map(([t, r]) => `${t}[${r.featureIdx.map((j) => model.data.features[j]).join('+')}] rmse(ln)=${r.rmseLog.toFixed(2)}`);
+      const parts = Object.entries(g.targets).map(
+        ([t, r]) => `${t}[${r.featureIdx.map((j) => model.data.features[j]).join('+')}] rmse(ln)=${r.rmseLog.toFixed(2)}`,
+      );
       lines.push(`  ${name.padEnd(10)} n=${String(g.n).padStart(5)}  ${parts.join('  ')}${name === 'other' ? `  (${g.types.join(', ')})` : ''}`);
     }
   } else if (model instanceof FeSwapModel) {
@@ -21,7 +23,9 @@ export function summarizeModel(model: Model): string {
     lines.push(`base: fe (smearing) on the layers that do not swap; slowdown tables per phase (headroom x ln ws x family):`);
     for (const [t, tab] of Object.entries(model.data.slowdown)) {
       const maxS = Math.exp(Math.max(...tab.lnS));
-      lines.push(`  ${t.padEnd(6)} n=${tab.n} pairs  ${tab.hCuts.length + 1} headroom x ${tab.lnWsCuts.length + 1} size cells  smearing ${tab.smearing.toFixed(3)}  largest slowdown x${maxS.toFixed(1)}`);
+      lines.push(
+        `  ${t.padEnd(6)} n=${tab.n} pairs  ${tab.hCuts.length + 1} headroom x ${tab.lnWsCuts.length + 1} size cells  smearing ${tab.smearing.toFixed(3)}  largest slowdown x${maxS.toFixed(1)}`,
+      );
     }
     lines.push(
       c.runs > 0
@@ -31,7 +35,9 @@ export function summarizeModel(model: Model): string {
   } else if (model instanceof FsModel) {
     lines.push(`base features (${model.data.featureScale}): ${model.data.baseFeatures.length}; back-transform ${model.data.backTransform}`);
     for (const [t, r] of Object.entries(model.data.targets)) {
-      lines.push(`  ${t.padEnd(6)} n=${r.n} rounds: ${r.rounds.map((x) => `${x.candidates}->${x.selected.length}`).join(', ')}; PCA components ${r.components}; rmse(ln)=${r.rmseLog.toFixed(3)}`);
+      lines.push(
+        `  ${t.padEnd(6)} n=${r.n} rounds: ${r.rounds.map((x) => `${x.candidates}->${x.selected.length}`).join(', ')}; PCA components ${r.components}; rmse(ln)=${r.rmseLog.toFixed(3)}`,
+      );
       lines.push(`         selected: ${r.termNames.join(', ') || '(none: intercept only)'}`);
     }
   }

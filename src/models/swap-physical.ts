@@ -82,7 +82,11 @@ export function swapExtraMs(p: SwapTermParams, ws: number, moved: number, budget
  * the better of the two one-variable fits clamped at 0.
  */
 export function nnls2(a: readonly number[], b: readonly number[], y: readonly number[], w: readonly number[]): [number, number] {
-  let aa = 0, ab = 0, bb = 0, ay = 0, by = 0;
+  let aa = 0,
+    ab = 0,
+    bb = 0,
+    ay = 0,
+    by = 0;
   for (let i = 0; i < y.length; i++) {
     const wi = w[i]!;
     aa += wi * a[i]! * a[i]!;

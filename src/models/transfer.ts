@@ -106,7 +106,11 @@ export interface TransferredPhases {
 export class Transfer {
   readonly ratios: TransferRatios;
   private readonly asA = new WeakMap<HardwareFingerprint, HardwareFingerprint>();
-  constructor(readonly base: Model, readonly from: HardwareFingerprint, readonly to: HardwareFingerprint) {
+  constructor(
+    readonly base: Model,
+    readonly from: HardwareFingerprint,
+    readonly to: HardwareFingerprint,
+  ) {
     this.ratios = transferRatios(from, to);
   }
 
@@ -114,7 +118,12 @@ export class Transfer {
   private hwAsA(hw: HardwareFingerprint): HardwareFingerprint {
     let h = this.asA.get(hw);
     if (!h) {
-      h = { ...hw, diskReadBytesPerSec: this.from.diskReadBytesPerSec, memBandwidthBytesPerSec: this.from.memBandwidthBytesPerSec, gemmGflops: this.from.gemmGflops };
+      h = {
+        ...hw,
+        diskReadBytesPerSec: this.from.diskReadBytesPerSec,
+        memBandwidthBytesPerSec: this.from.memBandwidthBytesPerSec,
+        gemmGflops: this.from.gemmGflops,
+      };
       this.asA.set(hw, h);
     }
     return h;
@@ -163,7 +172,11 @@ export class TransferModel implements Model {
   readonly version: number;
   readonly fittedTargets: readonly Target[];
   readonly transfer: Transfer;
-  constructor(readonly base: Model, from: HardwareFingerprint, to: HardwareFingerprint) {
+  constructor(
+    readonly base: Model,
+    from: HardwareFingerprint,
+    to: HardwareFingerprint,
+  ) {
     this.name = base.name;
     this.kind = base.kind;
     this.version = base.version;

@@ -96,10 +96,12 @@ function seemsLikePath(arg: string): boolean {
  */
 export async function loadNetwork(arg: string, opts: LoadNetworkOptions = {}): Promise<LoadedNetwork> {
   // Any existing non-directory is read (regular files, but also pipes such as <(...) and /dev/stdin).
-  const isFile = arg === '-' || (await stat(arg).then(
-    (s) => (s.isDirectory() ? 'dir' : true),
-    () => false,
-  ));
+  const isFile =
+    arg === '-' ||
+    (await stat(arg).then(
+      (s) => (s.isDirectory() ? 'dir' : true),
+      () => false,
+    ));
   if (isFile === 'dir') throw new UserError(`network "${arg}" is a directory; give a .json, .onnx or .prototxt file inside it`);
   if (isFile === false) {
     if (!seemsLikePath(arg) && isZooName(arg)) {
@@ -141,7 +143,10 @@ function parseNetworkFile(arg: string, bytes: Buffer, ext: string, name: string,
     } catch (e) {
       throw jsonError(t, e, arg);
     }
-    if (opts.seqLen !== undefined) throw argumentError((n) => `${n('seqLen')} ${opts.seqLen}: a JSON network has fixed shapes; drop ${n('seqLen')} and write the sequence length into its inputs`);
+    if (opts.seqLen !== undefined)
+      throw argumentError(
+        (n) => `${n('seqLen')} ${opts.seqLen}: a JSON network has fixed shapes; drop ${n('seqLen')} and write the sequence length into its inputs`,
+      );
     return { network: validateNetwork(json, arg), warnings: [] };
   }
   if (ext === '.prototxt' || (ext !== '.onnx' && looksLikeCaffe(text()))) {
@@ -168,7 +173,9 @@ function parseNetworkFile(arg: string, bytes: Buffer, ext: string, name: string,
 export function zooWithOptions(name: string, opts: { batch?: number; seqLen?: number }): Network {
   const network = zooNetwork(name, opts);
   if (opts.seqLen !== undefined && JSON.stringify(network) === JSON.stringify(zooNetwork(name, { ...opts, seqLen: opts.seqLen + 1 }))) {
-    throw argumentError((n) => `${n('seqLen')} ${opts.seqLen}: network "${name}" has no sequence dimension; drop ${n('seqLen')} (it applies to transformers such as bert-base)`);
+    throw argumentError(
+      (n) => `${n('seqLen')} ${opts.seqLen}: network "${name}" has no sequence dimension; drop ${n('seqLen')} (it applies to transformers such as bert-base)`,
+    );
   }
   return network;
 }

@@ -50,16 +50,13 @@ export function weightFileBytes(specs: readonly WeightSpec[]): number {
   return total;
 }
 
-
 function where(layer: Layer): string {
   return `layer "${layer.name}" (${layer.type})`;
 }
 
 function need(layer: Layer, inputShapes: number[][], count: number | 'many', minRank = 1): void {
   if (count === 'many' ? inputShapes.length < 1 : inputShapes.length !== count) {
-    throw new UserError(
-      `${where(layer)}: expects ${count === 'many' ? 'at least 1' : count} input(s), got ${inputShapes.length}; fix its "inputs"`,
-    );
+    throw new UserError(`${where(layer)}: expects ${count === 'many' ? 'at least 1' : count} input(s), got ${inputShapes.length}; fix its "inputs"`);
   }
   inputShapes.forEach((s, i) => {
     if (s.length < minRank || s.some((d) => !Number.isInteger(d) || d <= 0)) {
@@ -97,9 +94,7 @@ export function layerWeightSpecs(layer: Layer, inputShapes: number[][]): WeightS
       const inC = shapeAt(inputShapes, 0)[1] ?? 0;
       const groups = layer.groups ?? 1;
       if (inC % groups !== 0 || layer.outChannels % groups !== 0) {
-        throw new UserError(
-          `${where(layer)}: groups ${groups} must divide input channels ${inC} and outChannels ${layer.outChannels}`,
-        );
+        throw new UserError(`${where(layer)}: groups ${groups} must divide input channels ${inC} and outChannels ${layer.outChannels}`);
       }
       const [kh, kw] = expandPair(layer.kernel, 1, 'kernel');
       const w: WeightSpec[] = [{ name: 'W', shape: [layer.outChannels, inC / groups, kh, kw] }];
@@ -113,9 +108,7 @@ export function layerWeightSpecs(layer: Layer, inputShapes: number[][]): WeightS
         { name: 'mean', shape: [c] },
         { name: 'var', shape: [c], positive: true },
       ];
-      return layer.affine === false
-        ? stats
-        : [{ name: 'scale', shape: [c], positive: true }, { name: 'B', shape: [c] }, ...stats];
+      return layer.affine === false ? stats : [{ name: 'scale', shape: [c], positive: true }, { name: 'B', shape: [c] }, ...stats];
     }
     case 'layernorm': {
       need(layer, inputShapes, 1, 1);
@@ -185,9 +178,26 @@ const ACTIVATION_OP: Record<Exclude<ActivationLayer['fn'], 'relu6' | 'silu'>, st
 
 const ELEMENTWISE_OP: Record<ElementwiseLayer['op'], string> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', pow: 'Pow', max: 'Max', min: 'Min' };
 const UNARY_OP: Record<UnaryLayer['op'], string> = {
-  sqrt: 'Sqrt', erf: 'Erf', exp: 'Exp', log: 'Log', abs: 'Abs', neg: 'Neg', reciprocal: 'Reciprocal', floor: 'Floor', ceil: 'Ceil', sin: 'Sin', cos: 'Cos',
+  sqrt: 'Sqrt',
+  erf: 'Erf',
+  exp: 'Exp',
+  log: 'Log',
+  abs: 'Abs',
+  neg: 'Neg',
+  reciprocal: 'Reciprocal',
+  floor: 'Floor',
+  ceil: 'Ceil',
+  sin: 'Sin',
+  cos: 'Cos',
 };
-const REDUCE_OP: Record<ReduceLayer['op'], string> = { sum: 'ReduceSum', mean: 'ReduceMean', max: 'ReduceMax', min: 'ReduceMin', prod: 'ReduceProd', l2: 'ReduceL2' };
+const REDUCE_OP: Record<ReduceLayer['op'], string> = {
+  sum: 'ReduceSum',
+  mean: 'ReduceMean',
+  max: 'ReduceMax',
+  min: 'ReduceMin',
+  prod: 'ReduceProd',
+  l2: 'ReduceL2',
+};
 
 /**
  * Bytes a layer needs resident to run (weights + inputs + output, fp32). Used to check swap size;
@@ -444,10 +454,7 @@ export function buildLayerGraph(layer: Layer, inputShapes: number[][]): LayerGra
     name: `memlat_${layer.type}`,
     node: nodes.map((n, i) => ({ ...n, name: `n${i}` })),
     initializer: inits,
-    input: [
-      ...inputs.map((a) => valueInfo(a.name, elem(a.dtype), a.shape)),
-      ...weights.map((s) => valueInfo(w(s.name), OnnxDataType.FLOAT, s.shape)),
-    ],
+    input: [...inputs.map((a) => valueInfo(a.name, elem(a.dtype), a.shape)), ...weights.map((s) => valueInfo(w(s.name), OnnxDataType.FLOAT, s.shape))],
     output: [valueInfo(y, OnnxDataType.FLOAT)],
   };
   const ModelProto = onnxRoot().lookupType('onnx.ModelProto');

@@ -237,7 +237,14 @@ export function sliceAxis(size: number, start: number, end: number, step: number
 function sliceOutput(layer: Extract<Layer, { type: 'slice' }>, x: number[]): number[] {
   const { starts, ends, axes } = layer;
   const steps = layer.steps ?? starts.map(() => 1);
-  if (!Array.isArray(starts) || !Array.isArray(ends) || !Array.isArray(axes) || starts.length !== ends.length || starts.length !== axes.length || steps.length !== starts.length) {
+  if (
+    !Array.isArray(starts) ||
+    !Array.isArray(ends) ||
+    !Array.isArray(axes) ||
+    starts.length !== ends.length ||
+    starts.length !== axes.length ||
+    steps.length !== starts.length
+  ) {
     fail(`starts ${show(starts)}, ends ${show(ends)}, axes ${show(axes)} and steps ${show(steps)} must be lists of the same length`);
   }
   const out = [...x];
@@ -333,8 +340,7 @@ export function resolveLayerOutput(layer: Layer, inputShapes: number[][]): numbe
     case 'transpose': {
       const x = one(inputShapes);
       const perm = layer.perm;
-      const isPerm =
-        Array.isArray(perm) && perm.length === x.length && [...perm].sort((p, q) => p - q).every((p, i) => p === i);
+      const isPerm = Array.isArray(perm) && perm.length === x.length && [...perm].sort((p, q) => p - q).every((p, i) => p === i);
       if (!isPerm) fail(`perm ${show(perm)} is not a permutation of 0..${x.length - 1} for input ${formatShape(x)}`);
       out = perm.map((p) => x[p] as number);
       break;
@@ -495,7 +501,10 @@ export function resolveNetwork(net: Network, opts: ResolveOptions = {}): Resolve
         problems.push(
           later !== undefined && later >= i
             ? `${where}: input ${show(inName)} is used before it is defined (layers[${later}]); list layers in execution order`
-            : `${where}: input ${show(inName)} is neither a network input nor an earlier layer; known: ${[...shapes.keys()].filter((k) => k !== name).slice(-8).join(', ')}`,
+            : `${where}: input ${show(inName)} is neither a network input nor an earlier layer; known: ${[...shapes.keys()]
+                .filter((k) => k !== name)
+                .slice(-8)
+                .join(', ')}`,
         );
         blocked = true;
       } else if (s === null) {

@@ -84,17 +84,7 @@ export interface LrnLayer extends LayerBase {
   k?: number; // default 1
 }
 
-export type ActivationFn =
-  | 'relu'
-  | 'relu6'
-  | 'leakyrelu'
-  | 'sigmoid'
-  | 'tanh'
-  | 'gelu'
-  | 'silu'
-  | 'hardswish'
-  | 'hardsigmoid'
-  | 'elu';
+export type ActivationFn = 'relu' | 'relu6' | 'leakyrelu' | 'sigmoid' | 'tanh' | 'gelu' | 'silu' | 'hardswish' | 'hardsigmoid' | 'elu';
 
 /** Element-wise activation. */
 export interface ActivationLayer extends LayerBase {

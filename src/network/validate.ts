@@ -99,7 +99,9 @@ export const layerSchemas = {
   concat: layer('concat', 'Concatenation along an axis.', {
     axis: int.optional().describe('Default 1 (channels).'),
     constInputs: z
-      .array(z.strictObject({ index: nonNegInt, shape: z.array(posInt, { error: 'must be a list of positive integers' }).min(1) }), { error: 'must be a list of { index, shape }' })
+      .array(z.strictObject({ index: nonNegInt, shape: z.array(posInt, { error: 'must be a list of positive integers' }).min(1) }), {
+        error: 'must be a list of { index, shape }',
+      })
       .optional()
       .describe('Constant operands loaded like weights, at these positions of the operand list.'),
     params: nonNegInt.optional().describe('Trainable parameters behind the constants. Default: their size.'),
@@ -135,14 +137,19 @@ export const layerSchemas = {
       type: z.literal('elementwise'),
       inputs: z.array(nonEmpty, { error: 'must be a list of tensor names' }).min(1).max(2, { error: 'must name one tensor (with constShape) or two' }),
       op: z.enum(['add', 'sub', 'mul', 'div', 'pow', 'max', 'min'], { error: 'must be one of add, sub, mul, div, pow, max, min' }),
-      constShape: z.array(posInt, { error: 'must be a list of positive integers' }).optional().describe('Shape of the constant operand (one input); absent with two inputs.'),
+      constShape: z
+        .array(posInt, { error: 'must be a list of positive integers' })
+        .optional()
+        .describe('Shape of the constant operand (one input); absent with two inputs.'),
       constFirst: bool.optional().describe('The constant is the first operand. Default false.'),
       params: nonNegInt.optional().describe('Trainable parameters behind the constant. Default: its size.'),
     })
     .refine((l) => (l.inputs.length === 1) === (l.constShape !== undefined), { path: ['constShape'], error: 'must be given exactly when there is one input' })
     .describe('Element-wise binary op of two activations, or of one activation and a loaded constant tensor.'),
   unary: layer('unary', 'Element-wise math function.', {
-    op: z.enum(['sqrt', 'erf', 'exp', 'log', 'abs', 'neg', 'reciprocal', 'floor', 'ceil', 'sin', 'cos'], { error: 'must be one of sqrt, erf, exp, log, abs, neg, reciprocal, floor, ceil, sin, cos' }),
+    op: z.enum(['sqrt', 'erf', 'exp', 'log', 'abs', 'neg', 'reciprocal', 'floor', 'ceil', 'sin', 'cos'], {
+      error: 'must be one of sqrt, erf, exp, log, abs, neg, reciprocal, floor, ceil, sin, cos',
+    }),
   }),
   slice: layer('slice', 'Strided slice (ONNX Slice semantics).', {
     starts: z.array(int, { error: 'must be a list of integers' }),
@@ -171,9 +178,7 @@ const _outputsAreLayers: SchemaOut[LayerType] extends Layer ? true : never = tru
 const tensorSpec = z
   .strictObject({
     name: nonEmpty,
-    shape: z
-      .array(posInt, { error: 'must be a list of positive integers, batch first' })
-      .min(1, { error: 'must list at least one dim (the batch)' }),
+    shape: z.array(posInt, { error: 'must be a list of positive integers, batch first' }).min(1, { error: 'must list at least one dim (the batch)' }),
     dtype: z.enum(['fp32', 'fp16', 'int64', 'int32', 'int8'], { error: 'must be fp32, fp16, int64, int32 or int8' }).optional(),
   })
   .describe('A network input; shape[0] is the batch.');
@@ -191,9 +196,7 @@ const header = {
 export const networkSchema = z
   .strictObject({
     ...header,
-    layers: z
-      .array(z.discriminatedUnion('type', Object.values(layerSchemas) as unknown as [z.ZodObject, ...z.ZodObject[]]))
-      .min(1),
+    layers: z.array(z.discriminatedUnion('type', Object.values(layerSchemas) as unknown as [z.ZodObject, ...z.ZodObject[]])).min(1),
   })
   .describe('A memlat network description: inputs and layers in execution order (docs/NETWORK-FORMAT.md).');
 
@@ -281,15 +284,41 @@ function formatIssues(issues: readonly z.core.$ZodIssue[], root: unknown, prefix
 
 /** Names other frameworks use for our layer types (Caffe, ONNX, PyTorch, Keras), for hints. */
 const TYPE_ALIASES: Record<string, string> = {
-  conv: 'conv2d', convolution: 'conv2d', conv2d: 'conv2d', depthwiseconv2d: 'conv2d', depthwiseconvolution: 'conv2d',
-  fc: 'dense', linear: 'dense', innerproduct: 'dense', gemm: 'dense', fullyconnected: 'dense',
-  pooling: 'pool', maxpool: 'pool', avgpool: 'pool', averagepool: 'pool', maxpool2d: 'pool', avgpool2d: 'pool',
-  globalaveragepool: '"pool" with "global": true', adaptiveavgpool2d: '"pool" with "global": true',
-  bn: 'batchnorm', batchnormalization: 'batchnorm', batchnorm2d: 'batchnorm', layernormalization: 'layernorm',
-  eltwise: 'add', sum: 'add', mult: 'mul', multiply: 'mul', concatenate: 'concat', view: 'reshape', permute: 'transpose',
-  gather: 'embedding', batchmatmul: 'matmul', bmm: 'matmul',
+  conv: 'conv2d',
+  convolution: 'conv2d',
+  conv2d: 'conv2d',
+  depthwiseconv2d: 'conv2d',
+  depthwiseconvolution: 'conv2d',
+  fc: 'dense',
+  linear: 'dense',
+  innerproduct: 'dense',
+  gemm: 'dense',
+  fullyconnected: 'dense',
+  pooling: 'pool',
+  maxpool: 'pool',
+  avgpool: 'pool',
+  averagepool: 'pool',
+  maxpool2d: 'pool',
+  avgpool2d: 'pool',
+  globalaveragepool: '"pool" with "global": true',
+  adaptiveavgpool2d: '"pool" with "global": true',
+  bn: 'batchnorm',
+  batchnormalization: 'batchnorm',
+  batchnorm2d: 'batchnorm',
+  layernormalization: 'layernorm',
+  eltwise: 'add',
+  sum: 'add',
+  mult: 'mul',
+  multiply: 'mul',
+  concatenate: 'concat',
+  view: 'reshape',
+  permute: 'transpose',
+  gather: 'embedding',
+  batchmatmul: 'matmul',
+  bmm: 'matmul',
   ...Object.fromEntries(ACTIVATION_FNS.map((f) => [f, `"activation" with "fn": "${f}"`])),
-  leakyrelu: '"activation" with "fn": "leakyrelu"', swish: '"activation" with "fn": "silu"',
+  leakyrelu: '"activation" with "fn": "leakyrelu"',
+  swish: '"activation" with "fn": "silu"',
 };
 
 function keysOf(schema: z.ZodType): string[] {

@@ -193,15 +193,34 @@ export function tensorValues(t: OnnxTensor): number[] | undefined {
     for (let k = 0; k < n; k++) {
       const o = k * s;
       switch (type) {
-        case 1: out.push(dv.getFloat32(o, true)); break;
-        case 2: case 9: out.push(dv.getUint8(o)); break;
-        case 3: out.push(dv.getInt8(o)); break;
-        case 5: out.push(dv.getInt16(o, true)); break;
-        case 6: out.push(dv.getInt32(o, true)); break;
-        case 7: out.push(Number(dv.getBigInt64(o, true))); break;
-        case 11: out.push(dv.getFloat64(o, true)); break;
-        case 12: out.push(dv.getUint32(o, true)); break;
-        case 13: out.push(Number(dv.getBigUint64(o, true))); break;
+        case 1:
+          out.push(dv.getFloat32(o, true));
+          break;
+        case 2:
+        case 9:
+          out.push(dv.getUint8(o));
+          break;
+        case 3:
+          out.push(dv.getInt8(o));
+          break;
+        case 5:
+          out.push(dv.getInt16(o, true));
+          break;
+        case 6:
+          out.push(dv.getInt32(o, true));
+          break;
+        case 7:
+          out.push(Number(dv.getBigInt64(o, true)));
+          break;
+        case 11:
+          out.push(dv.getFloat64(o, true));
+          break;
+        case 12:
+          out.push(dv.getUint32(o, true));
+          break;
+        case 13:
+          out.push(Number(dv.getBigUint64(o, true)));
+          break;
       }
     }
     return out;

@@ -107,7 +107,8 @@ function calibrationProblems(c: unknown, where: string): string[] {
   if (typeof c.coverage !== 'number' || !(c.coverage > 0 && c.coverage < 1)) p.push(`${where}.coverage: expected a number in (0, 1), got ${show(c.coverage)}`);
   if (typeof c.logLow !== 'number' || !Number.isFinite(c.logLow)) p.push(`${where}.logLow: expected a finite number, got ${show(c.logLow)}`);
   if (typeof c.logHigh !== 'number' || !Number.isFinite(c.logHigh)) p.push(`${where}.logHigh: expected a finite number, got ${show(c.logHigh)}`);
-  if (typeof c.logLow === 'number' && typeof c.logHigh === 'number' && c.logLow > c.logHigh) p.push(`${where}: logLow ${c.logLow} exceeds logHigh ${c.logHigh}`);
+  if (typeof c.logLow === 'number' && typeof c.logHigh === 'number' && c.logLow > c.logHigh)
+    p.push(`${where}: logLow ${c.logLow} exceeds logHigh ${c.logHigh}`);
   if (typeof c.method !== 'string') p.push(`${where}.method: expected a string, got ${show(c.method)}`);
   if (typeof c.n !== 'number' || !Number.isInteger(c.n) || c.n < 1) p.push(`${where}.n: expected a positive integer, got ${show(c.n)}`);
   return p;
@@ -122,7 +123,8 @@ function calibrationProblems(c: unknown, where: string): string[] {
  */
 export function loadBundle(json: unknown, opts: LoadBundleOptions = {}): LoadedBundle {
   const file = `invalid model file ${opts.path ?? '(given JSON)'}`;
-  if (!isObject(json)) throw new UserError(`${file}: expected a JSON object (a memlat bundle or model), got ${show(json)}; pass a file written by 'memlat fit'`);
+  if (!isObject(json))
+    throw new UserError(`${file}: expected a JSON object (a memlat bundle or model), got ${show(json)}; pass a file written by 'memlat fit'`);
   let bundle: ModelBundle;
   let fittedOn: HardwareFingerprint | undefined;
   if (json.format === BUNDLE_FORMAT) {
@@ -130,7 +132,8 @@ export function loadBundle(json: unknown, opts: LoadBundleOptions = {}): LoadedB
     const problems: string[] = [];
     if (!isObject(json.model)) problems.push(`${file}: expected "model" to be a model object, got ${show(json.model)}`);
     if (opts.hardware === undefined) problems.push(...hardwareProblems(json.hardware, 'hardware').map((p) => `${file}: ${p}`));
-    if (json.calibration !== undefined && json.calibration !== null) problems.push(...calibrationProblems(json.calibration, 'calibration').map((p) => `${file}: ${p}`));
+    if (json.calibration !== undefined && json.calibration !== null)
+      problems.push(...calibrationProblems(json.calibration, 'calibration').map((p) => `${file}: ${p}`));
     if (problems.length) throw new UserError(problems);
     bundle = json as unknown as ModelBundle;
     if (json.calibration === null) {
@@ -140,11 +143,16 @@ export function loadBundle(json: unknown, opts: LoadBundleOptions = {}): LoadedB
     if (opts.hardware) bundle = { ...bundle, hardware: opts.hardware };
   } else if (json.name === 'memlat-model') {
     if (opts.hardware === undefined) {
-      throw argumentError((n) => `${file}: a bare model has no hardware fingerprint; give the machine it was fitted on (${n('hardware')} <dataset>.hardware.json) or use a bundle written by 'memlat fit'`);
+      throw argumentError(
+        (n) =>
+          `${file}: a bare model has no hardware fingerprint; give the machine it was fitted on (${n('hardware')} <dataset>.hardware.json) or use a bundle written by 'memlat fit'`,
+      );
     }
     bundle = { format: BUNDLE_FORMAT, model: json as ModelJSON, hardware: opts.hardware };
   } else {
-    throw new UserError(`${file}: expected format "${BUNDLE_FORMAT}" or name "memlat-model", got format ${show(json.format)}, name ${show(json.name)}; pass a file written by 'memlat fit'`);
+    throw new UserError(
+      `${file}: expected format "${BUNDLE_FORMAT}" or name "memlat-model", got format ${show(json.format)}, name ${show(json.name)}; pass a file written by 'memlat fit'`,
+    );
   }
   const hwProblems = hardwareProblems(bundle.hardware, 'hardware');
   if (hwProblems.length) throw new UserError(hwProblems.map((p) => `${file}: ${p}`));
@@ -169,7 +177,11 @@ export function loadBundle(json: unknown, opts: LoadBundleOptions = {}): LoadedB
  * Wraps a fitted model and its hardware into a bundle document (what `memlat fit` writes).
  * Cost O(1).
  */
-export function makeBundle(model: Model, hardware: HardwareFingerprint, extra: { calibration?: NetworkCalibration; provenance?: ModelBundle['provenance'] } = {}): ModelBundle {
+export function makeBundle(
+  model: Model,
+  hardware: HardwareFingerprint,
+  extra: { calibration?: NetworkCalibration; provenance?: ModelBundle['provenance'] } = {},
+): ModelBundle {
   const b: ModelBundle = { format: BUNDLE_FORMAT, model: model.toJSON(), hardware };
   if (extra.calibration) b.calibration = extra.calibration;
   if (extra.provenance) b.provenance = extra.provenance;
@@ -191,7 +203,8 @@ export function makeBundle(model: Model, hardware: HardwareFingerprint, extra: {
  */
 export function calibrateNetworkTotals(predictedMs: readonly number[], measuredMs: readonly number[], coverage = 0.9): NetworkCalibration {
   if (!(coverage > 0 && coverage < 1)) throw new UserError(`coverage ${coverage} must be in (0, 1), e.g. 0.9`);
-  if (predictedMs.length !== measuredMs.length) throw new UserError(`calibration: ${predictedMs.length} predictions but ${measuredMs.length} measurements; give one measured total per prediction`);
+  if (predictedMs.length !== measuredMs.length)
+    throw new UserError(`calibration: ${predictedMs.length} predictions but ${measuredMs.length} measurements; give one measured total per prediction`);
   const n = predictedMs.length;
   const r: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -210,5 +223,11 @@ export function calibrateNetworkTotals(predictedMs: readonly number[], measuredM
     throw new UserError(`calibration: ${n} held-out networks are too few for a ${coverage} interval; need at least ${need} (or ask for a lower coverage)`);
   }
   r.sort((a, b) => a - b);
-  return { coverage, logLow: r[kLow - 1]!, logHigh: r[kHigh - 1]!, method: 'split-conformal, equal-tailed, ln(measured/predicted) of held-out network totals', n };
+  return {
+    coverage,
+    logLow: r[kLow - 1]!,
+    logHigh: r[kHigh - 1]!,
+    method: 'split-conformal, equal-tailed, ln(measured/predicted) of held-out network totals',
+    n,
+  };
 }

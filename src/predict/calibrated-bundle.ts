@@ -69,7 +69,13 @@ export function calibratedBundle(
   obs: readonly LayerObservation[],
   opts: { provenance?: Partial<CalibrationProvenance>; command?: string; fitBase?: Model } = {},
 ): CalibratedBundleResult {
-  const fitted = fitCalibration(opts.fitBase ?? base.model, base.fittedOn ?? base.hardware, hardware, obs, opts.provenance ? { provenance: opts.provenance } : {});
+  const fitted = fitCalibration(
+    opts.fitBase ?? base.model,
+    base.fittedOn ?? base.hardware,
+    hardware,
+    obs,
+    opts.provenance ? { provenance: opts.provenance } : {},
+  );
   // Factors fitted against `fitBase` (e.g. the base without its network context, for rows of isolated
   // layers) apply to the base itself.
   const predictBase = base.model instanceof CalibratedModel ? base.model.base : base.model;
@@ -78,7 +84,11 @@ export function calibratedBundle(
   const priorSigma = transferSigma(ratios);
   const sigma = remainingSigma(priorSigma, model.data.counts, model.data.priorStrength);
   const calibration = base.calibration
-    ? widenCalibration(base.calibration, sigma, `widened for calibration (sigma ${sigma.toFixed(3)} of ln time = zero-shot sigma ${priorSigma.toFixed(3)} x sqrt(k / (n + k)) of the least-measured load/run cell, in quadrature)`)
+    ? widenCalibration(
+        base.calibration,
+        sigma,
+        `widened for calibration (sigma ${sigma.toFixed(3)} of ln time = zero-shot sigma ${priorSigma.toFixed(3)} x sqrt(k / (n + k)) of the least-measured load/run cell, in quadrature)`,
+      )
     : undefined;
   const p = model.data.provenance;
   const bundle = makeBundle(model, hardware, {

@@ -89,7 +89,10 @@ export function latencyCurve(rn: ResolvedNetwork, bundle: LoadedBundle, opts: Cu
   const p = prepared ?? prepareNetwork(rn, bundle);
   const least = leastValidMemory(p);
   if (opts.toBytes < least) {
-    throw argumentError((n) => `${n('to')} ${formatBytes(opts.toBytes)} is not more than the ${formatBytes(p.minMemoryBytes)} the runtime itself needs on this hardware (${bundle.hardware.id}); raise ${n('to')}`);
+    throw argumentError(
+      (n) =>
+        `${n('to')} ${formatBytes(opts.toBytes)} is not more than the ${formatBytes(p.minMemoryBytes)} the runtime itself needs on this hardware (${bundle.hardware.id}); raise ${n('to')}`,
+    );
   }
   const fromBytes = Math.max(Math.round(opts.fromBytes), least);
   const toBytes = Math.round(opts.toBytes);

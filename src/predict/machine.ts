@@ -12,7 +12,8 @@ import { formatBytes } from '../units.js';
 import type { ZeroShotInfo } from '../models/transfer.js';
 
 /** The fingerprint parts compared. */
-export type MachinePart = 'cpuModel' | 'cores' | 'ramBytes' | 'diskReadBytesPerSec' | 'memBandwidthBytesPerSec' | 'gemmGflops' | 'swapBytesPerSec' | 'runtimeIdleBytes';
+export type MachinePart =
+  'cpuModel' | 'cores' | 'ramBytes' | 'diskReadBytesPerSec' | 'memBandwidthBytesPerSec' | 'gemmGflops' | 'swapBytesPerSec' | 'runtimeIdleBytes';
 
 /** What a part's difference changes: a phase's time, or which memory M a layer starts to swap at. */
 export type Affected = 'load' | 'run' | 'unload' | 'swap' | 'memory';
@@ -79,10 +80,21 @@ export function compareHardware(model: HardwareFingerprint, here: HardwareFinger
   const mCpu = model.cpuModel?.trim() ?? '';
   const hCpu = here.cpuModel?.trim() ?? '';
   out.push({
-    part: 'cpuModel', model: mCpu || null, here: hCpu || null, ratio: null, affects: ['run'],
+    part: 'cpuModel',
+    model: mCpu || null,
+    here: hCpu || null,
+    ratio: null,
+    affects: ['run'],
     severity: !mCpu || !hCpu || mCpu === 'unknown' || hCpu === 'unknown' ? 'unknown' : mCpu.toLowerCase() === hCpu.toLowerCase() ? 'ok' : 'warn',
   });
-  out.push({ part: 'cores', model: model.cores, here: here.cores, ratio: here.cores / model.cores, affects: ['run'], severity: here.cores === model.cores ? 'ok' : 'warn' });
+  out.push({
+    part: 'cores',
+    model: model.cores,
+    here: here.cores,
+    ratio: here.cores / model.cores,
+    affects: ['run'],
+    severity: here.cores === model.cores ? 'ok' : 'warn',
+  });
   {
     const r = here.ramBytes / model.ramBytes;
     let severity: Severity = r > RAM_TOLERANCE || r < 1 / RAM_TOLERANCE ? (opts.memoryBytes === null ? 'warn' : 'info') : 'ok';
@@ -94,13 +106,27 @@ export function compareHardware(model: HardwareFingerprint, here: HardwareFinger
     const h = num(here[part]);
     if (part === 'swapBytesPerSec' && m === null && h === null) continue; // rarely measured: only when both have it
     const ratio = m !== null && h !== null ? h / m : null;
-    out.push({ part, model: m, here: h, ratio, affects, severity: ratio === null ? 'unknown' : ratio > RATE_TOLERANCE || ratio < 1 / RATE_TOLERANCE ? 'warn' : 'ok' });
+    out.push({
+      part,
+      model: m,
+      here: h,
+      ratio,
+      affects,
+      severity: ratio === null ? 'unknown' : ratio > RATE_TOLERANCE || ratio < 1 / RATE_TOLERANCE ? 'warn' : 'ok',
+    });
   }
   {
     const m = typeof model.runtimeIdleBytes === 'number' ? model.runtimeIdleBytes : null;
     const h = typeof here.runtimeIdleBytes === 'number' ? here.runtimeIdleBytes : null;
     const ratio = m !== null && h !== null && m > 0 ? h / m : null;
-    out.push({ part: 'runtimeIdleBytes', model: m, here: h, ratio, affects: ['memory'], severity: m === null || h === null ? 'unknown' : Math.abs(h - m) > IDLE_TOLERANCE_BYTES ? 'info' : 'ok' });
+    out.push({
+      part: 'runtimeIdleBytes',
+      model: m,
+      here: h,
+      ratio,
+      affects: ['memory'],
+      severity: m === null || h === null ? 'unknown' : Math.abs(h - m) > IDLE_TOLERANCE_BYTES ? 'info' : 'ok',
+    });
   }
   return out;
 }
@@ -220,41 +246,63 @@ export function checkMachine(model: HardwareFingerprint, target: MachineTarget, 
     const zs = opts.zeroShot;
     if (zs) {
       const f = (r: number): string => (r === 1 ? 'x1' : `x${(1 / r).toFixed(2)}`);
-      effects.push(`zero-shot scaling applied (load's weight reading and swap time ${f(zs.ratios.disk)} by disk, run ${f(zs.ratios.gemm)} by GEMM for compute / ${f(zs.ratios.mem)} by memory copy for the rest${zs.intervalWidened ? `; interval widened, sigma ${zs.sigma.toFixed(2)} of ln time` : ''})`);
+      effects.push(
+        `zero-shot scaling applied (load's weight reading and swap time ${f(zs.ratios.disk)} by disk, run ${f(zs.ratios.gemm)} by GEMM for compute / ${f(zs.ratios.mem)} by memory copy for the rest${zs.intervalWidened ? `; interval widened, sigma ${zs.sigma.toFixed(2)} of ln time` : ''})`,
+      );
     } else {
       const disk = get('diskReadBytesPerSec');
       if (disk?.severity === 'warn' && disk.ratio !== null) {
-        effects.push(planning && uses.has('diskReadBytesPerSec')
-          ? `load times are likely ${slower(disk.ratio)} than predicted (swap time already uses the given disk)`
-          : `load and swap times are likely ${slower(disk.ratio)} than predicted`);
+        effects.push(
+          planning && uses.has('diskReadBytesPerSec')
+            ? `load times are likely ${slower(disk.ratio)} than predicted (swap time already uses the given disk)`
+            : `load and swap times are likely ${slower(disk.ratio)} than predicted`,
+        );
       }
       const gemm = get('gemmGflops');
       // cores are a model input, but a model fitted on one machine saw one core count: not transferred
       const runFlagged = flagged.some((d) => d.affects.includes('run') && !(planning && uses.has(d.part) && d.part !== 'cores'));
-      if (gemm?.severity === 'warn' && gemm.ratio !== null && !(planning && uses.has('gemmGflops'))) effects.push(`compute-bound run times are likely ${slower(gemm.ratio)}`);
+      if (gemm?.severity === 'warn' && gemm.ratio !== null && !(planning && uses.has('gemmGflops')))
+        effects.push(`compute-bound run times are likely ${slower(gemm.ratio)}`);
       else if (runFlagged) effects.push('run times may differ');
     }
     const ram = get('ramBytes');
-    if (ram?.severity === 'error') effects.push(`the asked memory is more than ${planning ? 'its' : 'this machine\'s'} RAM ${formatBytes(target.fingerprint.ramBytes)}`);
-    else if (ram?.severity === 'warn' && !planning) effects.push(`--memory none means the model machine's RAM ${formatBytes(model.ramBytes)}, not this machine's`);
+    if (ram?.severity === 'error')
+      effects.push(`the asked memory is more than ${planning ? 'its' : "this machine's"} RAM ${formatBytes(target.fingerprint.ramBytes)}`);
+    else if (ram?.severity === 'warn' && !planning)
+      effects.push(`--memory none means the model machine's RAM ${formatBytes(model.ramBytes)}, not this machine's`);
     const idle = get('runtimeIdleBytes');
     if (idle?.severity === 'info' && !planning) effects.push('layers start to swap at a different memory');
     const modelLabel = `model fitted on ${model.id} (${modelParts})`;
     warnings.push(`${modelLabel}; ${hereName}${planning ? '' : ` ${target.fingerprint.id}`}: ${hereParts}${effects.length ? `: ${effects.join('; ')}` : ''}`);
     if (planning) {
       const used = [...uses].map((p) => (p === 'diskReadBytesPerSec' && !uses.has('memBandwidthBytesPerSec') ? 'disk (for swap)' : PART_TEXT[p]));
-      warnings.push(`planning: the prediction takes ${used.join(', ')} from --hardware; everything else is ${model.id}'s; for that machine's own times calibrate there (memlat calibrate) or profile it (memlat profile, memlat fit)`);
+      warnings.push(
+        `planning: the prediction takes ${used.join(', ')} from --hardware; everything else is ${model.id}'s; for that machine's own times calibrate there (memlat calibrate) or profile it (memlat profile, memlat fit)`,
+      );
     } else {
-      warnings.push(`to predict for this machine, calibrate it: sudo memlat calibrate --budget 10m (measures a few layers and networks here and installs the adapted model); or profile it fully: memlat profile --out rows.csv; memlat fit --data rows.csv --out model.json; memlat model install model.json (later commands then use it); to plan for another machine: --hardware hw.json`
-        + (target.measured ? '' : `; compared CPU, cores and RAM only (memlat hardware measures disk and memory bandwidth, ~5 s, and caches them for this check)`));
+      warnings.push(
+        `to predict for this machine, calibrate it: sudo memlat calibrate --budget 10m (measures a few layers and networks here and installs the adapted model); or profile it fully: memlat profile --out rows.csv; memlat fit --data rows.csv --out model.json; memlat model install model.json (later commands then use it); to plan for another machine: --hardware hw.json` +
+          (target.measured
+            ? ''
+            : `; compared CPU, cores and RAM only (memlat hardware measures disk and memory bandwidth, ~5 s, and caches them for this check)`),
+      );
     }
   } else if (!target.measured && !planning) {
-    warnings.push(`this machine matches the model's ${model.id} in CPU, cores and RAM; its disk and memory bandwidth are not measured yet (memlat hardware measures them, ~5 s, and caches them for this check)`);
+    warnings.push(
+      `this machine matches the model's ${model.id} in CPU, cores and RAM; its disk and memory bandwidth are not measured yet (memlat hardware measures them, ~5 s, and caches them for this check)`,
+    );
   }
   const fp = target.fingerprint;
   return {
     modelHardwareId: model.id,
-    target: { kind: target.kind, id: fp.id, measured: target.measured, path: target.path, measuredAt: target.measured ? fp.measuredAt ?? null : null, sameBoot: target.sameBoot ?? null },
+    target: {
+      kind: target.kind,
+      id: fp.id,
+      measured: target.measured,
+      path: target.path,
+      measuredAt: target.measured ? (fp.measuredAt ?? null) : null,
+      sameBoot: target.sameBoot ?? null,
+    },
     same: flagged.length === 0,
     differences,
     warnings,

@@ -47,7 +47,10 @@ export function resolveModelPath(arg: string, dir = bundledModelsDir()): string 
   const p = join(dir, `${arg}.json`);
   if (existsSync(p)) return p;
   if (existsSync(arg)) return arg;
-  throw argumentError((n) => `${n('model')} ${arg}: not a file and not a bundled model (${namesText(dir)}); fit one with 'memlat fit --data rows.csv --out model.json' and pass ${n('model')} model.json`);
+  throw argumentError(
+    (n) =>
+      `${n('model')} ${arg}: not a file and not a bundled model (${namesText(dir)}); fit one with 'memlat fit --data rows.csv --out model.json' and pass ${n('model')} model.json`,
+  );
 }
 
 function namesText(dir: string): string {
@@ -76,7 +79,10 @@ function readJson(path: string, what: string): unknown {
 export function readHardwareFile(path: string): HardwareFingerprint {
   const v = readJson(path, 'hardware');
   const list = Array.isArray(v) ? (v as unknown[]) : [v];
-  if (list.length !== 1) throw argumentError((n) => `${n('hardware')} ${path}: holds ${list.length} fingerprints; give a file with exactly one (e.g. from 'memlat hardware --json')`);
+  if (list.length !== 1)
+    throw argumentError(
+      (n) => `${n('hardware')} ${path}: holds ${list.length} fingerprints; give a file with exactly one (e.g. from 'memlat hardware --json')`,
+    );
   const problems = hardwareProblems(list[0], 'fingerprint');
   if (problems.length) throw argumentError((n) => problems.map((p) => `${n('hardware')} ${path}: ${p}`));
   return list[0] as HardwareFingerprint;

@@ -132,8 +132,9 @@ export function effectiveMemory(p: PreparedNetwork, memoryBytes: number | null, 
   const ram = p.bundle.hardware.ramBytes;
   if (memoryBytes === null) return ram;
   if (!(memoryBytes > p.minMemoryBytes)) {
-    throw argumentError((n) =>
-      `${n(field)} ${formatBytes(memoryBytes)} is not more than the ${formatBytes(p.minMemoryBytes)} the runtime itself needs on this hardware (idle worker, ${p.bundle.hardware.id}); give more, e.g. ${formatBytes(Math.max(p.noSwapMemoryBytes, p.minMemoryBytes * 2))} runs ${p.rn.name} without swapping`,
+    throw argumentError(
+      (n) =>
+        `${n(field)} ${formatBytes(memoryBytes)} is not more than the ${formatBytes(p.minMemoryBytes)} the runtime itself needs on this hardware (idle worker, ${p.bundle.hardware.id}); give more, e.g. ${formatBytes(Math.max(p.noSwapMemoryBytes, p.minMemoryBytes * 2))} runs ${p.rn.name} without swapping`,
     );
   }
   return Math.min(memoryBytes, ram);
@@ -167,7 +168,16 @@ export function predictTotalAt(p: PreparedNetwork, mBytes: number, out?: LayerPr
       const rl = layers[i]!;
       const t = phases[g]!;
       const sw = swapBytes(p.workingSetBytes[i]!, mBytes, p.runtimeIdleBytes);
-      out[i] = { name: rl.layer.name, type: rl.layer.type, loadMs: t.loadMs, runMs: t.runMs, unloadMs: t.unloadMs, totalMs: layerTotal, swaps: sw > 0, swapBytes: sw };
+      out[i] = {
+        name: rl.layer.name,
+        type: rl.layer.type,
+        loadMs: t.loadMs,
+        runMs: t.runMs,
+        unloadMs: t.unloadMs,
+        totalMs: layerTotal,
+        swaps: sw > 0,
+        swapBytes: sw,
+      };
     }
   }
   return total;
@@ -209,7 +219,12 @@ export function totalsAround(p: PreparedNetwork, mBytes: number): { moreMemoryMs
  * Throws UserError for M not above the runtime's idle footprint. Cost O(layers) model calls.
  * @example predictNetwork(resolveNetwork(zooNetwork('vgg16')), 512 * 2 ** 20, bundle).totalMs
  */
-export function predictNetwork(rn: ResolvedNetwork, memoryBytes: number | null, bundle: LoadedBundle, opts: { top?: number; prepared?: PreparedNetwork } = {}): NetworkPrediction {
+export function predictNetwork(
+  rn: ResolvedNetwork,
+  memoryBytes: number | null,
+  bundle: LoadedBundle,
+  opts: { top?: number; prepared?: PreparedNetwork } = {},
+): NetworkPrediction {
   const p = opts.prepared ?? prepareNetwork(rn, bundle);
   const m = effectiveMemory(p, memoryBytes);
   const layers: LayerPrediction[] = new Array<LayerPrediction>(rn.layers.length);

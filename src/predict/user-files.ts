@@ -80,7 +80,10 @@ export function chooseModel(flag: string | undefined, u: UserEnv & { modelsDir?:
     try {
       return { arg: fromEnv, path: resolveModelPath(fromEnv, u.modelsDir), source: 'env' };
     } catch (e) {
-      if (isUserError(e)) throw new UserError(e.problems.map((p) => p.replace(/^model /, 'MEMLAT_MODEL=').replace(/ and pass model .*$/, ' and set MEMLAT_MODEL to it (or unset it)')));
+      if (isUserError(e))
+        throw new UserError(
+          e.problems.map((p) => p.replace(/^model /, 'MEMLAT_MODEL=').replace(/ and pass model .*$/, ' and set MEMLAT_MODEL to it (or unset it)')),
+        );
       throw e;
     }
   }
@@ -97,9 +100,15 @@ export function chooseModel(flag: string | undefined, u: UserEnv & { modelsDir?:
  * model of this machine (same id: `memlat calibrate` fitted it here). `zeroShot: false` turns the
  * transfer off (the bundle as fitted).
  */
-export function readChosenModel(flag: string | undefined, opts: UserEnv & { hardwarePath?: string; modelsDir?: string; here?: MachineTarget; zeroShot?: boolean } = {}): { bundle: LoadedBundle; choice: ModelChoice } {
+export function readChosenModel(
+  flag: string | undefined,
+  opts: UserEnv & { hardwarePath?: string; modelsDir?: string; here?: MachineTarget; zeroShot?: boolean } = {},
+): { bundle: LoadedBundle; choice: ModelChoice } {
   const choice = chooseModel(flag, opts);
-  let bundle: LoadedBundle = { ...readModelBundle(choice.path, { ...(opts.hardwarePath !== undefined ? { hardwarePath: opts.hardwarePath } : {}) }), label: choice.arg };
+  let bundle: LoadedBundle = {
+    ...readModelBundle(choice.path, { ...(opts.hardwarePath !== undefined ? { hardwarePath: opts.hardwarePath } : {}) }),
+    label: choice.arg,
+  };
   if (opts.zeroShot !== false) {
     const fitted = bundle.fittedOn ?? bundle.hardware;
     if (opts.hardwarePath !== undefined && fitted !== bundle.hardware) bundle = transferBundle(bundle, bundle.hardware);
@@ -124,10 +133,14 @@ export function installModel(file: string, u: UserEnv = {}): { path: string; kin
   try {
     json = JSON.parse(readFileSync(file, 'utf8')) as unknown;
   } catch (e) {
-    throw new UserError(`invalid model file ${file}: ${e instanceof SyntaxError ? `not valid JSON (${e.message})` : String(e)}; pass a file written by 'memlat fit'`);
+    throw new UserError(
+      `invalid model file ${file}: ${e instanceof SyntaxError ? `not valid JSON (${e.message})` : String(e)}; pass a file written by 'memlat fit'`,
+    );
   }
   if (typeof json === 'object' && json !== null && (json as { name?: unknown }).name === 'memlat-model') {
-    throw new UserError(`model install ${file}: a bare model has no hardware fingerprint; install a bundle ('memlat fit' writes one when the data comes from one machine)`);
+    throw new UserError(
+      `model install ${file}: a bare model has no hardware fingerprint; install a bundle ('memlat fit' writes one when the data comes from one machine)`,
+    );
   }
   const b = loadBundle(json, { path: file });
   const path = userModelPath(u);
@@ -189,7 +202,10 @@ export function writeCachedFingerprint(fp: HardwareFingerprint, u: UserEnv = {})
  * GiB) and hostname as now. Null when there is none, it is unreadable, or it is another machine's.
  * `sameBoot` says whether it was measured since the last boot (null when unknown). Cost: one read.
  */
-export function readCachedFingerprint(u: UserEnv = {}, now: HardwareFingerprint = cheapFingerprint()): { fingerprint: HardwareFingerprint; path: string; sameBoot: boolean | null } | null {
+export function readCachedFingerprint(
+  u: UserEnv = {},
+  now: HardwareFingerprint = cheapFingerprint(),
+): { fingerprint: HardwareFingerprint; path: string; sameBoot: boolean | null } | null {
   const path = hardwareCachePath(u);
   let v: unknown;
   try {
@@ -218,12 +234,15 @@ export function thisMachine(u: UserEnv = {}): MachineTarget {
  * machine does not matter); otherwise the model's machine (a bare model's is the --hardware file)
  * against this one (`here`, default thisMachine()). Cost: at most one small read.
  */
-export function predictionMachine(bundle: LoadedBundle, opts: UserEnv & { hardwarePath?: string; memoryBytes?: number | null; here?: MachineTarget } = {}): MachineCheck {
+export function predictionMachine(
+  bundle: LoadedBundle,
+  opts: UserEnv & { hardwarePath?: string; memoryBytes?: number | null; here?: MachineTarget } = {},
+): MachineCheck {
   const fitted = bundle.fittedOn ?? bundle.hardware;
   const planning = opts.hardwarePath !== undefined && fitted !== bundle.hardware;
   const target: MachineTarget = planning
     ? { fingerprint: bundle.hardware, kind: 'hardware-file', measured: bundle.hardware.diskReadBytesPerSec != null, path: opts.hardwarePath! }
-    : opts.here ?? thisMachine(opts);
+    : (opts.here ?? thisMachine(opts));
   const uses = fingerprintPartsUsed(bundle.bundle.model);
   if (bundle.zeroShot) for (const p of ['diskReadBytesPerSec', 'memBandwidthBytesPerSec', 'gemmGflops'] as const) uses.add(p);
   return checkMachine(fitted, target, {

@@ -151,7 +151,9 @@ export function buildCalibrationPlan(opts: CalibrationPlanOptions): CalibrationP
   const byIndex = (a: Candidate, b: Candidate): number => a.network.localeCompare(b.network) || a.rl.index - b.rl.index;
 
   // load: weight-heavy layers, nearest 64 MiB first
-  const loads = cands.filter((c) => c.weightBytes >= 8 * MiB).sort((a, b) => logDist(a.weightBytes, 64 * MiB) - logDist(b.weightBytes, 64 * MiB) || byIndex(a, b));
+  const loads = cands
+    .filter((c) => c.weightBytes >= 8 * MiB)
+    .sort((a, b) => logDist(a.weightBytes, 64 * MiB) - logDist(b.weightBytes, 64 * MiB) || byIndex(a, b));
   // run: per network (in order), the layer with the most FLOPs, round-robin
   const runsOf = (skip: Set<string>): Candidate[] => {
     const out: Candidate[] = [];
@@ -243,7 +245,8 @@ export function buildCalibrationPlan(opts: CalibrationPlanOptions): CalibrationP
   const limitedRun = (rn: ResolvedNetwork): void => {
     const w = Math.max(0, ...rn.layers.map((l) => layerStats(l, { threads: opts.threads }).workingSetBytes));
     const m = limitAt(w, 0.5);
-    if (m < opts.idleBytes + w) steps.push({ kind: 'network', step: steps.length, network: rn.name, resolved: rn, factor: 0.5, memoryLimitBytes: m, passes: CALIBRATION_RUN_PASSES });
+    if (m < opts.idleBytes + w)
+      steps.push({ kind: 'network', step: steps.length, network: rn.name, resolved: rn, factor: 0.5, memoryLimitBytes: m, passes: CALIBRATION_RUN_PASSES });
   };
   wholeRun(runNets[0]!);
   wholeRun(runNets[1]!);
@@ -381,8 +384,16 @@ export function toProfilePlan(plan: CalibrationPlan, steps: readonly ChosenStep[
   const groups = steps.flatMap((s) => (s.kind === 'layers' ? [{ chunk: s.step, memoryLimitBytes: s.memoryLimitBytes, jobs: s.jobs }] : []));
   return {
     options: {
-      seed: 0, layers: groups.reduce((n, g) => n + g.jobs.length, 0), reps: plan.reps, levels: [], unlimited: true, idleBytes: plan.idleBytes,
-      maxTensorBytes: 0, gridRatio: GRID_RATIO, chunkSize: 1, threads: plan.threads,
+      seed: 0,
+      layers: groups.reduce((n, g) => n + g.jobs.length, 0),
+      reps: plan.reps,
+      levels: [],
+      unlimited: true,
+      idleBytes: plan.idleBytes,
+      maxTensorBytes: 0,
+      gridRatio: GRID_RATIO,
+      chunkSize: 1,
+      threads: plan.threads,
     },
     groups,
     jobs: groups.reduce((n, g) => n + g.jobs.length, 0),
@@ -397,9 +408,10 @@ export function calibrationSwapBytes(plan: CalibrationPlan, steps: readonly Cali
   let need = 0;
   for (const s of steps) {
     if (s.memoryLimitBytes === null) continue;
-    const ws = s.kind === 'layers'
-      ? Math.max(0, ...s.jobs.map((j) => j.workingSetBytes))
-      : Math.max(0, ...s.resolved.layers.map((l) => layerStats(l, { threads: plan.threads }).workingSetBytes));
+    const ws =
+      s.kind === 'layers'
+        ? Math.max(0, ...s.jobs.map((j) => j.workingSetBytes))
+        : Math.max(0, ...s.resolved.layers.map((l) => layerStats(l, { threads: plan.threads }).workingSetBytes));
     need = Math.max(need, plan.idleBytes + ws - s.memoryLimitBytes);
   }
   return need;
@@ -409,7 +421,13 @@ export function calibrationSwapBytes(plan: CalibrationPlan, steps: readonly Cali
 export function describeStep(s: ChosenStep | CalibrationStep): string {
   const at = s.memoryLimitBytes === null ? 'no limit' : `${Math.round(s.memoryLimitBytes / MiB)} MiB`;
   const est = 'estimatedMs' in s ? ` ~${(s.estimatedMs / 1000).toFixed(1)} s` : '';
-  if (s.kind === 'network') return `step ${s.step}: run ${s.network} whole (${s.resolved.layers.length} layers) at ${at}${s.factor === null ? '' : ` (f=${s.factor})`}, ${s.passes} passes${est}`;
-  const what = s.jobs.map((j) => `${j.network}#${j.layerIndex} ${j.layer.name} (${j.role}${j.levelFactors ? ` f=${j.levelFactors[0] ?? '?'}` : ''}, ${(j.workingSetBytes / MiB).toFixed(1)} MiB)`).join(', ');
+  if (s.kind === 'network')
+    return `step ${s.step}: run ${s.network} whole (${s.resolved.layers.length} layers) at ${at}${s.factor === null ? '' : ` (f=${s.factor})`}, ${s.passes} passes${est}`;
+  const what = s.jobs
+    .map(
+      (j) =>
+        `${j.network}#${j.layerIndex} ${j.layer.name} (${j.role}${j.levelFactors ? ` f=${j.levelFactors[0] ?? '?'}` : ''}, ${(j.workingSetBytes / MiB).toFixed(1)} MiB)`,
+    )
+    .join(', ');
   return `step ${s.step}: at ${at}: ${what}${est}`;
 }

@@ -97,7 +97,7 @@ export function sequencePoint(n: number, seed: number, dims = SEQUENCE_DIMS): nu
   const alphas = rdAlphas(dims);
   return alphas.map((a) => {
     const shift = rand();
-    return (shift + ((n + 1) * a)) % 1;
+    return (shift + (n + 1) * a) % 1;
   });
 }
 
@@ -158,7 +158,8 @@ function draft(kind: SampleKind, u: number[], s: number): Draft {
       const stride = v(5) < 0.7 ? 1 : 2;
       return {
         layer: { type: 'conv2d', name, inputs: ['x0'], outChannels: oc, kernel: k, stride, padding: Math.floor(k / 2) },
-        inputShapes: [[1, c, h, h]], weightElements: oc * c * k * k + oc,
+        inputShapes: [[1, c, h, h]],
+        weightElements: oc * c * k * k + oc,
       };
     }
     case 'conv2d-depthwise': {
@@ -168,7 +169,8 @@ function draft(kind: SampleKind, u: number[], s: number): Draft {
       const stride = v(5) < 0.7 ? 1 : 2;
       return {
         layer: { type: 'conv2d', name, inputs: ['x0'], outChannels: c, kernel: k, stride, padding: Math.floor(k / 2), groups: c },
-        inputShapes: [[1, c, h, h]], weightElements: c * k * k + c,
+        inputShapes: [[1, c, h, h]],
+        weightElements: c * k * k + c,
       };
     }
     case 'conv2d-grouped': {
@@ -179,7 +181,8 @@ function draft(kind: SampleKind, u: number[], s: number): Draft {
       const h = Math.max(k, sp(4, 112));
       return {
         layer: { type: 'conv2d', name, inputs: ['x0'], outChannels: groups * gout, kernel: k, padding: Math.floor(k / 2), groups, stride: v(5) < 0.7 ? 1 : 2 },
-        inputShapes: [[1, groups * gin, h, h]], weightElements: groups * gout * gin * k * k + groups * gout,
+        inputShapes: [[1, groups * gin, h, h]],
+        weightElements: groups * gout * gin * k * k + groups * gout,
       };
     }
     case 'pool-max':
@@ -190,7 +193,8 @@ function draft(kind: SampleKind, u: number[], s: number): Draft {
       const stride = v(5) < 0.5 ? k : v(5) < 0.8 ? 2 : 1;
       return {
         layer: { type: 'pool', name, inputs: ['x0'], mode: kind === 'pool-max' ? 'max' : 'avg', kernel: k, stride },
-        inputShapes: [[1, c, h, h]], weightElements: 0,
+        inputShapes: [[1, c, h, h]],
+        weightElements: 0,
       };
     }
     case 'pool-global': {
@@ -222,9 +226,11 @@ function draft(kind: SampleKind, u: number[], s: number): Draft {
       const rest = Math.max(1, Math.round(n / c));
       const x = v(5) < 0.5 ? [1, c, Math.max(1, Math.round(Math.sqrt(rest))), Math.max(1, Math.round(Math.sqrt(rest)))] : [1, c, rest];
       const layer: Layer =
-        kind === 'activation' ? { type: 'activation', name, inputs: ['x0'], fn: pick(v(4), ACTS) }
-        : kind === 'softmax' ? { type: 'softmax', name, inputs: ['x0'], axis: -1 }
-        : { type: 'dropout', name, inputs: ['x0'], rate: 0.5 };
+        kind === 'activation'
+          ? { type: 'activation', name, inputs: ['x0'], fn: pick(v(4), ACTS) }
+          : kind === 'softmax'
+            ? { type: 'softmax', name, inputs: ['x0'], axis: -1 }
+            : { type: 'dropout', name, inputs: ['x0'], rate: 0.5 };
       return { layer, inputShapes: [x], weightElements: 0 };
     }
     case 'add':
@@ -251,7 +257,8 @@ function draft(kind: SampleKind, u: number[], s: number): Draft {
       const transposeB = v(5) < 0.5;
       return {
         layer: { type: 'matmul', name, inputs: ['x0', 'x1'], transposeB },
-        inputShapes: [[1, heads, m, k], transposeB ? [1, heads, n, k] : [1, heads, k, n]], weightElements: 0,
+        inputShapes: [[1, heads, m, k], transposeB ? [1, heads, n, k] : [1, heads, k, n]],
+        weightElements: 0,
       };
     }
     case 'embedding': {
@@ -297,7 +304,11 @@ function draft(kind: SampleKind, u: number[], s: number): Draft {
         return { layer: { type: 'unary', name, inputs: ['x0'], op }, inputShapes: [[1, t, d]], weightElements: 0 };
       }
       const op = pick(v(4), ['mean', 'mean', 'mean', 'sum', 'max', 'l2'] as const);
-      return { layer: { type: 'reduce', name, inputs: ['x0'], op, axes: [v(5) < 0.5 ? 1 : 2], keepdims: v(2) < 0.5 }, inputShapes: [[1, t, d]], weightElements: 0 };
+      return {
+        layer: { type: 'reduce', name, inputs: ['x0'], op, axes: [v(5) < 0.5 ? 1 : 2], keepdims: v(2) < 0.5 },
+        inputShapes: [[1, t, d]],
+        weightElements: 0,
+      };
     }
     case 'slice':
     case 'pad': {
@@ -308,9 +319,10 @@ function draft(kind: SampleKind, u: number[], s: number): Draft {
         return { layer: { type: 'pad', name, inputs: ['x0'], pads: [0, 0, 0, 0, 0, 0, p, p] }, inputShapes: [[1, c, h, h]], weightElements: 0 };
       }
       // Channel split (ShuffleNet) or a strided spatial window (Swin, MaxViT, Focus stems).
-      const layer: Layer = v(5) < 0.5
-        ? { type: 'slice', name, inputs: ['x0'], starts: [0], ends: [Math.max(1, Math.floor(c / 2))], axes: [1] }
-        : { type: 'slice', name, inputs: ['x0'], starts: [0, 0], ends: [h, h], axes: [2, 3], steps: [2, 2] };
+      const layer: Layer =
+        v(5) < 0.5
+          ? { type: 'slice', name, inputs: ['x0'], starts: [0], ends: [Math.max(1, Math.floor(c / 2))], axes: [1] }
+          : { type: 'slice', name, inputs: ['x0'], starts: [0, 0], ends: [h, h], axes: [2, 3], steps: [2, 2] };
       return { layer, inputShapes: [[1, c, h, h]], weightElements: 0 };
     }
     case 'expand': {
@@ -359,5 +371,12 @@ export function sampleLayer(n: number, opts: DesignSpaceOptions): LayerSample {
     u[2] = u[2]! * 0.9;
     best = measureDraft(kind, u, Math.exp(-12));
   }
-  return { id: `s${String(n).padStart(5, '0')}`, kind, layer: best.d.layer, inputShapes: best.d.inputShapes, outputShape: best.outputShape, tensorBytes: best.tensorBytes };
+  return {
+    id: `s${String(n).padStart(5, '0')}`,
+    kind,
+    layer: best.d.layer,
+    inputShapes: best.d.inputShapes,
+    outputShape: best.outputShape,
+    tensorBytes: best.tensorBytes,
+  };
 }

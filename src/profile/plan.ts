@@ -193,7 +193,9 @@ export function buildPlan(opts: PlanOptions): ProfilePlan {
     threads: opts.threads ?? 1,
   };
   if (!(options.layers >= 1 && options.reps >= 1 && options.chunkSize >= 1 && options.gridRatio > 1)) {
-    throw new Error(`buildPlan: layers ${options.layers}, reps ${options.reps}, chunkSize ${options.chunkSize} must be >= 1 and gridRatio ${options.gridRatio} > 1`);
+    throw new Error(
+      `buildPlan: layers ${options.layers}, reps ${options.reps}, chunkSize ${options.chunkSize} must be >= 1 and gridRatio ${options.gridRatio} > 1`,
+    );
   }
   const floorBytes = options.idleBytes + FLOOR_ABOVE_IDLE_BYTES;
   const groups: PlanGroup[] = [];
@@ -215,9 +217,17 @@ export function buildPlan(opts: PlanOptions): ProfilePlan {
       }
       for (const [m, fs] of mine) {
         const job: PlanJob = {
-          id: `${s.id}@${limitLabel(m)}`, sampleId: s.id, sampleIndex: n, kind: s.kind, layerType: s.layer.type,
-          layer: s.layer, inputShapes: s.inputShapes, outputShape: s.outputShape, workingSetBytes: ws,
-          memoryLimitBytes: m, levelFactors: fs,
+          id: `${s.id}@${limitLabel(m)}`,
+          sampleId: s.id,
+          sampleIndex: n,
+          kind: s.kind,
+          layerType: s.layer.type,
+          layer: s.layer,
+          inputShapes: s.inputShapes,
+          outputShape: s.outputShape,
+          workingSetBytes: ws,
+          memoryLimitBytes: m,
+          levelFactors: fs,
         };
         const list = byLimit.get(m);
         if (list) list.push(job);

@@ -80,10 +80,24 @@ export function timingRow(
   source = 'memlat-profile',
 ): MeasurementRow {
   return {
-    hardwareId, source, network: job.sampleId, layerIndex: job.layerIndex ?? 0, layerName: job.layer.name, layerType: job.layerType,
-    layer: job.layer, inputShapes: job.inputShapes, outputShape: job.outputShape, memoryLimitBytes: job.memoryLimitBytes,
-    rep: t.rep, loadMs: t.loadMs, runMs: t.runMs, unloadMs: t.unloadMs, majorFaults: t.majorFaults,
-    swapInPages: t.swapInPages, swapOutPages: t.swapOutPages, oom: false,
+    hardwareId,
+    source,
+    network: job.sampleId,
+    layerIndex: job.layerIndex ?? 0,
+    layerName: job.layer.name,
+    layerType: job.layerType,
+    layer: job.layer,
+    inputShapes: job.inputShapes,
+    outputShape: job.outputShape,
+    memoryLimitBytes: job.memoryLimitBytes,
+    rep: t.rep,
+    loadMs: t.loadMs,
+    runMs: t.runMs,
+    unloadMs: t.unloadMs,
+    majorFaults: t.majorFaults,
+    swapInPages: t.swapInPages,
+    swapOutPages: t.swapOutPages,
+    oom: false,
     ...(t.harnessMs !== undefined ? { harnessMs: t.harnessMs } : {}),
   };
 }
@@ -154,7 +168,10 @@ export async function runProfile(opts: ProfileRunOptions): Promise<ProfileRunSum
     const c = openChunk;
     openChunk = null;
     try {
-      await opts.onChunkDone(c, plan.groups.filter((g) => g.chunk === c).flatMap((g) => g.jobs));
+      await opts.onChunkDone(
+        c,
+        plan.groups.filter((g) => g.chunk === c).flatMap((g) => g.jobs),
+      );
     } catch (e) {
       opts.onEvent?.(`chunk ${c}: cleanup failed (${(e as Error).message})`);
     }
@@ -220,8 +237,15 @@ export async function runProfile(opts: ProfileRunOptions): Promise<ProfileRunSum
           if (outcome.status === 'oom' && failed) {
             const rep = missingReps(failed)[0] ?? 0;
             oomJobs.add(jobKey(failed));
-            emit({ ...timingRow(failed, { rep, loadMs: NaN, runMs: NaN, unloadMs: NaN, majorFaults: 0, swapInPages: null, swapOutPages: null }, hardwareId, source), unloadMs: null, majorFaults: null, oom: true });
-            opts.onEvent?.(`${failed.id}: worker OOM-killed at ${failed.memoryLimitBytes ?? 'no'} limit (working set ${failed.workingSetBytes} B); recorded oom=true, continuing with a new worker`);
+            emit({
+              ...timingRow(failed, { rep, loadMs: NaN, runMs: NaN, unloadMs: NaN, majorFaults: 0, swapInPages: null, swapOutPages: null }, hardwareId, source),
+              unloadMs: null,
+              majorFaults: null,
+              oom: true,
+            });
+            opts.onEvent?.(
+              `${failed.id}: worker OOM-killed at ${failed.memoryLimitBytes ?? 'no'} limit (working set ${failed.workingSetBytes} B); recorded oom=true, continuing with a new worker`,
+            );
             await flush();
           } else {
             const message = outcome.status === 'crashed' ? outcome.message : 'worker OOM-killed outside any job';

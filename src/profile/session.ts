@@ -91,7 +91,10 @@ export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSes
   const threads = o.threads ?? availableParallelism();
   checkOutputFile(o.out, 'out', 'rows.csv');
   if (!(maxTensorBytes >= MIN_MAX_LAYER_BYTES)) {
-    throw argumentError((n) => `${n('maxTensorBytes')} ${formatBytes(maxTensorBytes)}: below the smallest size every sampled layer kind fits in (${formatBytes(MIN_MAX_LAYER_BYTES)}), so no sample could be drawn; use at least 128KiB (default 512MiB)`);
+    throw argumentError(
+      (n) =>
+        `${n('maxTensorBytes')} ${formatBytes(maxTensorBytes)}: below the smallest size every sampled layer kind fits in (${formatBytes(MIN_MAX_LAYER_BYTES)}), so no sample could be drawn; use at least 128KiB (default 512MiB)`,
+    );
   }
   if (!/\.csv$/i.test(o.out)) throw argumentError((n) => `${n('out')} ${o.out}: must end in .csv (rows are appended as they are measured; gzip afterwards)`);
   if (o.dryRun) return profileSessionLocked(o, hooks, { layers, reps, seed, levels, unlimited, maxTensorBytes, chunkSize, threads });
@@ -137,7 +140,10 @@ async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSess
     if (was.chunkSize !== chunkSize) mismatch.push((n) => `${n('chunkSize')} ${was.chunkSize}`);
     if (was.threads !== threads) mismatch.push((n) => `${n('threads')} ${was.threads}`);
     if (mismatch.length) {
-      throw argumentError((n) => `${n('out')} ${o.out}: was profiled with ${mismatch.map((m) => m(n)).join(' ')} (see ${planPath}); resume with those flags, or choose another ${n('out')}`);
+      throw argumentError(
+        (n) =>
+          `${n('out')} ${o.out}: was profiled with ${mismatch.map((m) => m(n)).join(' ')} (see ${planPath}); resume with those flags, or choose another ${n('out')}`,
+      );
     }
   } else if (!o.dryRun) {
     hooks.onEvent?.('measuring this machine (memlat hardware) ...');
@@ -146,14 +152,30 @@ async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSess
     if (hw.runtimeIdleBytes === null) throw new UserError("the idle worker footprint could not be measured; run 'memlat doctor' for the cause");
     await files.writeHardware(o.out, [hw]);
     stored = {
-      format: 'memlat-profile-plan@1', seed, levels, unlimited, idleBytes: hw.runtimeIdleBytes,
-      maxTensorBytes, gridRatio: GRID_RATIO, chunkSize, threads, hardwareId: hw.id,
+      format: 'memlat-profile-plan@1',
+      seed,
+      levels,
+      unlimited,
+      idleBytes: hw.runtimeIdleBytes,
+      maxTensorBytes,
+      gridRatio: GRID_RATIO,
+      chunkSize,
+      threads,
+      hardwareId: hw.id,
     };
     await files.writeJsonFile(planPath, stored);
   }
   const plan = buildPlan({
-    seed, layers, reps, levels, unlimited, idleBytes: stored?.idleBytes ?? 100 * 1024 * 1024,
-    maxTensorBytes, gridRatio: stored?.gridRatio ?? GRID_RATIO, chunkSize, threads,
+    seed,
+    layers,
+    reps,
+    levels,
+    unlimited,
+    idleBytes: stored?.idleBytes ?? 100 * 1024 * 1024,
+    maxTensorBytes,
+    gridRatio: stored?.gridRatio ?? GRID_RATIO,
+    chunkSize,
+    threads,
   });
   const limits = new Set(plan.groups.map((g) => g.memoryLimitBytes));
   hooks.onPlan?.(
@@ -164,12 +186,17 @@ async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSess
   if (o.dryRun || !stored) return null;
 
   // Swap must hold what does not fit under the tightest limits, else those jobs are just OOM kills.
-  const needSwap = Math.max(0, ...plan.groups.flatMap((g) => g.jobs).map((j) =>
-    j.memoryLimitBytes === null ? 0 : plan.options.idleBytes + j.workingSetBytes - j.memoryLimitBytes));
+  const needSwap = Math.max(
+    0,
+    ...plan.groups.flatMap((g) => g.jobs).map((j) => (j.memoryLimitBytes === null ? 0 : plan.options.idleBytes + j.workingSetBytes - j.memoryLimitBytes)),
+  );
   const { swapBytes } = await import('../host/swap.js');
   const { freeBytes } = swapBytes();
   if (needSwap > freeBytes && !o.allowNoSwap) {
-    throw argumentError((n) => `swap: the tightest levels need ${formatBytes(needSwap)} of swap but ${formatBytes(freeBytes)} is free; run '${setupSwapCommand(needSwap + 2 ** 30)}', or pass ${n('allowNoSwap')} to record them as OOM`);
+    throw argumentError(
+      (n) =>
+        `swap: the tightest levels need ${formatBytes(needSwap)} of swap but ${formatBytes(freeBytes)} is free; run '${setupSwapCommand(needSwap + 2 ** 30)}', or pass ${n('allowNoSwap')} to record them as OOM`,
+    );
   }
 
   const { startWorker } = await import('../executor/worker-client.js');
@@ -177,7 +204,10 @@ async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSess
   hooks.onResume?.({ existingRows: writer.existing.length, droppedPartialLine: writer.droppedPartialLine });
   try {
     return await runProfile({
-      plan, writer, hardwareId: stored.hardwareId, startWorker,
+      plan,
+      writer,
+      hardwareId: stored.hardwareId,
+      startWorker,
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       ...(o.budgetMs !== undefined ? { budgetMs: o.budgetMs } : {}),
       workerOptions: { threads, ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}) },

@@ -48,10 +48,25 @@ export function validationRows(rn: ResolvedNetwork, passes: readonly LayerTiming
       const l = byIndex.get(t.jobId);
       if (!l) throw new Error(`validationRows: timing for unknown layer id ${t.jobId} of ${rn.name}`);
       rows.push({
-        hardwareId, source: 'memlat-run', network: rn.name, layerIndex: l.index, layerName: l.layer.name, layerType: l.layer.type,
-        layer: l.layer, inputShapes: l.inputShapes, outputShape: l.outputShape, memoryLimitBytes, rep: p,
-        loadMs: t.loadMs, runMs: t.runMs, unloadMs: t.unloadMs, majorFaults: t.majorFaults,
-        swapInPages: t.swapInPages, swapOutPages: t.swapOutPages, oom: false, harnessMs: t.harnessMs,
+        hardwareId,
+        source: 'memlat-run',
+        network: rn.name,
+        layerIndex: l.index,
+        layerName: l.layer.name,
+        layerType: l.layer.type,
+        layer: l.layer,
+        inputShapes: l.inputShapes,
+        outputShape: l.outputShape,
+        memoryLimitBytes,
+        rep: p,
+        loadMs: t.loadMs,
+        runMs: t.runMs,
+        unloadMs: t.unloadMs,
+        majorFaults: t.majorFaults,
+        swapInPages: t.swapInPages,
+        swapOutPages: t.swapOutPages,
+        oom: false,
+        harnessMs: t.harnessMs,
       });
     }
   });
@@ -66,9 +81,24 @@ export function oomRow(rn: ResolvedNetwork, layerIndex: number, rep: number, mem
   const l = rn.layers.find((x) => x.index === layerIndex);
   if (!l) throw new Error(`oomRow: layer ${layerIndex} is not in ${rn.name}`);
   return {
-    hardwareId, source: 'memlat-run', network: rn.name, layerIndex: l.index, layerName: l.layer.name, layerType: l.layer.type,
-    layer: l.layer, inputShapes: l.inputShapes, outputShape: l.outputShape, memoryLimitBytes, rep,
-    loadMs: NaN, runMs: NaN, unloadMs: null, majorFaults: null, swapInPages: null, swapOutPages: null, oom: true,
+    hardwareId,
+    source: 'memlat-run',
+    network: rn.name,
+    layerIndex: l.index,
+    layerName: l.layer.name,
+    layerType: l.layer.type,
+    layer: l.layer,
+    inputShapes: l.inputShapes,
+    outputShape: l.outputShape,
+    memoryLimitBytes,
+    rep,
+    loadMs: NaN,
+    runMs: NaN,
+    unloadMs: null,
+    majorFaults: null,
+    swapInPages: null,
+    swapOutPages: null,
+    oom: true,
   };
 }
 
@@ -115,9 +145,19 @@ export function oomRunDocument(
   const totalMs = totalsMs.length === 0 ? null : median(totalsMs);
   const killed = rn.layers.find((l) => l.index === err.layerIndex);
   return {
-    network: rn.name, memoryBytes, reps, oom: true, oomPass: err.rep,
-    oomLayerIndex: killed ? killed.index : null, oomLayerName: killed ? killed.layer.name : null,
-    message: err.message, completedPasses: completed.length, totalsMs, totalMs, passes: completed.map((p) => [...p]), partialPass: [...partial],
+    network: rn.name,
+    memoryBytes,
+    reps,
+    oom: true,
+    oomPass: err.rep,
+    oomLayerIndex: killed ? killed.index : null,
+    oomLayerName: killed ? killed.layer.name : null,
+    message: err.message,
+    completedPasses: completed.length,
+    totalsMs,
+    totalMs,
+    passes: completed.map((p) => [...p]),
+    partialPass: [...partial],
   };
 }
 
@@ -126,6 +166,10 @@ export function oomRunDocument(
  * OOM kill (stored as an OOM row; retrying it would put a second result for the same key beside it).
  * Other failures (a crash, an interrupted run) are retried on resume. Pure.
  */
-export function validationPairDone(summary: readonly { network: string; memoryLimitBytes: number | null; status: string; oom?: boolean }[], network: string, memoryLimitBytes: number | null): boolean {
+export function validationPairDone(
+  summary: readonly { network: string; memoryLimitBytes: number | null; status: string; oom?: boolean }[],
+  network: string,
+  memoryLimitBytes: number | null,
+): boolean {
   return summary.some((e) => e.network === network && e.memoryLimitBytes === memoryLimitBytes && (e.status === 'done' || e.oom === true));
 }

@@ -49,7 +49,6 @@ export interface ModelEvaluation {
   phases: ('load' | 'run' | 'unload')[];
 }
 
-
 /**
  * Scores a model on per-configuration observations (median times): each point's measured total is
  * the sum of the phases the model fitted and the data measured (unload only when both), the
@@ -127,9 +126,13 @@ export function reportHtml(input: ReportInput): string {
   const prov = bundle.bundle.provenance;
   const parts: string[] = [];
   parts.push(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>memlat report: ${e(p.network)}</title><style>${CSS}</style></head><body>`);
-  parts.push(`<h1>memlat report</h1><dl><dt>model</dt><dd>${e(input.modelArg)} (kind ${e(bundle.model.kind)})</dd><dt>hardware</dt><dd>${e(bundle.hardware.id)}: ${e(bundle.hardware.cpuModel)}, ${bundle.hardware.cores} cores, ${formatBytes(bundle.hardware.ramBytes)} RAM, runtime idle ${bundle.hardware.runtimeIdleBytes === null ? 'unknown' : formatBytes(bundle.hardware.runtimeIdleBytes)}</dd>`);
+  parts.push(
+    `<h1>memlat report</h1><dl><dt>model</dt><dd>${e(input.modelArg)} (kind ${e(bundle.model.kind)})</dd><dt>hardware</dt><dd>${e(bundle.hardware.id)}: ${e(bundle.hardware.cpuModel)}, ${bundle.hardware.cores} cores, ${formatBytes(bundle.hardware.ramBytes)} RAM, runtime idle ${bundle.hardware.runtimeIdleBytes === null ? 'unknown' : formatBytes(bundle.hardware.runtimeIdleBytes)}</dd>`,
+  );
   if (prov) parts.push(`<dt>fitted</dt><dd>${e(prov.fittedAt)} on ${e(prov.data)} (${prov.rows} rows): <code>${e(prov.command)}</code></dd>`);
-  parts.push(`<dt>interval</dt><dd>${bundle.calibration ? `${Math.round(bundle.calibration.coverage * 100)}% ${e(bundle.calibration.method)} (n = ${bundle.calibration.n})` : 'none: the model has no calibration'}</dd><dt>generated</dt><dd>${e(input.generatedAt)}</dd></dl>`);
+  parts.push(
+    `<dt>interval</dt><dd>${bundle.calibration ? `${Math.round(bundle.calibration.coverage * 100)}% ${e(bundle.calibration.method)} (n = ${bundle.calibration.n})` : 'none: the model has no calibration'}</dd><dt>generated</dt><dd>${e(input.generatedAt)}</dd></dl>`,
+  );
 
   parts.push('<section id="scatter"><h2>Predicted vs measured</h2>');
   if (input.evaluation) {
@@ -137,11 +140,27 @@ export function reportHtml(input: ReportInput): string {
     // Keep the page light: at most MAX_SCATTER_POINTS circles, an even stride through the points.
     const stride = Math.ceil(r.points.length / MAX_SCATTER_POINTS);
     const shown = stride > 1 ? r.points.filter((_, i) => i % stride === 0) : r.points;
-    parts.push(`<p>${r.points.length} layer configurations of <code>${e(input.evaluation.dataPath)}</code> (medians over repetitions)${stride > 1 ? `, one in ${stride} shown` : ''}; time = ${r.phases.join(' + ')}. Dashed: predicted = measured.</p>`);
-    parts.push(`<figure>${predictedVsMeasuredSvg(shown.map((q) => ({ measuredMs: q.measuredMs, predictedMs: q.predictedMs, group: q.memoryLimitBytes === null ? 'none' : formatBytes(q.memoryLimitBytes) })), 'predicted vs measured layer time, by memory limit')}</figure></section>`);
+    parts.push(
+      `<p>${r.points.length} layer configurations of <code>${e(input.evaluation.dataPath)}</code> (medians over repetitions)${stride > 1 ? `, one in ${stride} shown` : ''}; time = ${r.phases.join(' + ')}. Dashed: predicted = measured.</p>`,
+    );
+    parts.push(
+      `<figure>${predictedVsMeasuredSvg(
+        shown.map((q) => ({
+          measuredMs: q.measuredMs,
+          predictedMs: q.predictedMs,
+          group: q.memoryLimitBytes === null ? 'none' : formatBytes(q.memoryLimitBytes),
+        })),
+        'predicted vs measured layer time, by memory limit',
+      )}</figure></section>`,
+    );
     parts.push('<section id="error-by-memory"><h2>Error by memory level</h2>');
-    parts.push(`<figure>${errorByMemorySvg(r.byMemory)}</figure><table><thead><tr><th>memory limit</th><th>n</th><th>median |error|</th><th>bias (geo. mean pred/meas)</th><th>within ±20%</th></tr></thead><tbody>`);
-    for (const l of r.byMemory) parts.push(`<tr><td>${e(l.label)}</td><td>${l.n}</td><td>${l.medianAbsPctError.toFixed(1)}%</td><td>${l.bias.toFixed(3)}</td><td>${(l.within20 * 100).toFixed(0)}%</td></tr>`);
+    parts.push(
+      `<figure>${errorByMemorySvg(r.byMemory)}</figure><table><thead><tr><th>memory limit</th><th>n</th><th>median |error|</th><th>bias (geo. mean pred/meas)</th><th>within ±20%</th></tr></thead><tbody>`,
+    );
+    for (const l of r.byMemory)
+      parts.push(
+        `<tr><td>${e(l.label)}</td><td>${l.n}</td><td>${l.medianAbsPctError.toFixed(1)}%</td><td>${l.bias.toFixed(3)}</td><td>${(l.within20 * 100).toFixed(0)}%</td></tr>`,
+      );
     parts.push('</tbody></table></section>');
   } else {
     parts.push('<p class="note">No dataset given: run <code>memlat report --data rows.csv</code> to score the model on measurements.</p></section>');
@@ -150,13 +169,22 @@ export function reportHtml(input: ReportInput): string {
 
   const mem = p.memoryBytes === null ? 'no limit' : formatBytes(p.memoryBytes);
   parts.push(`<section id="breakdown"><h2>${e(p.network)} at ${mem}: per-layer breakdown</h2>`);
-  parts.push(`<p>Predicted total <b>${ms(p.totalMs)} ms</b>${p.intervalMs ? ` (${Math.round((p.intervalCoverage ?? 0) * 100)}% interval ${ms(p.intervalMs[0])} - ${ms(p.intervalMs[1])} ms)` : ' (no interval: the model has no calibration)'}; ${p.layers.filter((l) => l.swaps).length} of ${p.layers.length} layers swap.${p.notModelled.length ? ` Not modelled (0): ${p.notModelled.join(', ')}.` : ''}</p>`);
-  parts.push(`<figure>${breakdownSvg(p)}</figure><table><thead><tr><th>bottleneck layer</th><th>type</th><th>total ms</th><th>share</th><th>swaps</th></tr></thead><tbody>`);
-  for (const b of p.bottlenecks) parts.push(`<tr><td>${e(b.name)}</td><td>${e(b.type)}</td><td>${ms(b.totalMs)}</td><td>${(b.share * 100).toFixed(1)}%</td><td>${p.layers[b.index]?.swaps ? 'yes' : 'no'}</td></tr>`);
+  parts.push(
+    `<p>Predicted total <b>${ms(p.totalMs)} ms</b>${p.intervalMs ? ` (${Math.round((p.intervalCoverage ?? 0) * 100)}% interval ${ms(p.intervalMs[0])} - ${ms(p.intervalMs[1])} ms)` : ' (no interval: the model has no calibration)'}; ${p.layers.filter((l) => l.swaps).length} of ${p.layers.length} layers swap.${p.notModelled.length ? ` Not modelled (0): ${p.notModelled.join(', ')}.` : ''}</p>`,
+  );
+  parts.push(
+    `<figure>${breakdownSvg(p)}</figure><table><thead><tr><th>bottleneck layer</th><th>type</th><th>total ms</th><th>share</th><th>swaps</th></tr></thead><tbody>`,
+  );
+  for (const b of p.bottlenecks)
+    parts.push(
+      `<tr><td>${e(b.name)}</td><td>${e(b.type)}</td><td>${ms(b.totalMs)}</td><td>${(b.share * 100).toFixed(1)}%</td><td>${p.layers[b.index]?.swaps ? 'yes' : 'no'}</td></tr>`,
+    );
   parts.push('</tbody></table></section>');
 
   parts.push(`<section id="curve"><h2>${e(curve.network)}: latency vs available memory</h2><figure>${curveSvg(curve)}</figure>`);
-  parts.push(`<p>Knee ${formatBytes(curve.kneeBytes)}: below it at least one layer swaps. Saturation ${formatBytes(curve.saturationBytes)}: beyond it more memory improves the predicted total by less than 1%. ${curve.points.length} points from ${formatBytes(curve.fromBytes)} to ${formatBytes(curve.toBytes)}.</p></section>`);
+  parts.push(
+    `<p>Knee ${formatBytes(curve.kneeBytes)}: below it at least one layer swaps. Saturation ${formatBytes(curve.saturationBytes)}: beyond it more memory improves the predicted total by less than 1%. ${curve.points.length} points from ${formatBytes(curve.fromBytes)} to ${formatBytes(curve.toBytes)}.</p></section>`,
+  );
   parts.push('</body></html>\n');
   return parts.join('\n');
 }

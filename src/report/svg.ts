@@ -55,10 +55,11 @@ export function logTicks(min: number, max: number): number[] {
   const hi = Math.ceil(Math.log10(max));
   const steps = hi - lo <= 2 ? [1, 2, 5] : [1];
   const out: number[] = [];
-  for (let e = lo; e <= hi; e++) for (const s of steps) {
-    const v = s * 10 ** e;
-    if (v >= min * (1 - 1e-9) && v <= max * (1 + 1e-9)) out.push(v);
-  }
+  for (let e = lo; e <= hi; e++)
+    for (const s of steps) {
+      const v = s * 10 ** e;
+      if (v >= min * (1 - 1e-9) && v <= max * (1 + 1e-9)) out.push(v);
+    }
   return out;
 }
 
@@ -122,14 +123,20 @@ function axesSvg(fr: Frame, x: Scale, y: Scale, xLabel: string, yLabel: string):
   parts.push(`<rect x="${x0}" y="${y1}" width="${x1 - x0}" height="${y0 - y1}" fill="none" stroke="#999"/>`);
   for (const t of x.ticks) {
     const px = n2(x(t));
-    parts.push(`<line class="tick x" x1="${px}" x2="${px}" y1="${y1}" y2="${y0}" stroke="#eee"/><line x1="${px}" x2="${px}" y1="${y0}" y2="${y0 + 5}" stroke="#999"/><text x="${px}" y="${y0 + 18}" text-anchor="middle">${escapeXml(x.format(t))}</text>`);
+    parts.push(
+      `<line class="tick x" x1="${px}" x2="${px}" y1="${y1}" y2="${y0}" stroke="#eee"/><line x1="${px}" x2="${px}" y1="${y0}" y2="${y0 + 5}" stroke="#999"/><text x="${px}" y="${y0 + 18}" text-anchor="middle">${escapeXml(x.format(t))}</text>`,
+    );
   }
   for (const t of y.ticks) {
     const py = n2(y(t));
-    parts.push(`<line class="tick y" x1="${x0}" x2="${x1}" y1="${py}" y2="${py}" stroke="#eee"/><line x1="${x0 - 5}" x2="${x0}" y1="${py}" y2="${py}" stroke="#999"/><text x="${x0 - 8}" y="${py}" dy="0.32em" text-anchor="end">${escapeXml(y.format(t))}</text>`);
+    parts.push(
+      `<line class="tick y" x1="${x0}" x2="${x1}" y1="${py}" y2="${py}" stroke="#eee"/><line x1="${x0 - 5}" x2="${x0}" y1="${py}" y2="${py}" stroke="#999"/><text x="${x0 - 8}" y="${py}" dy="0.32em" text-anchor="end">${escapeXml(y.format(t))}</text>`,
+    );
   }
   parts.push(`<text class="axis-label x" x="${(x0 + x1) / 2}" y="${fr.height - 14}" text-anchor="middle" font-size="12">${escapeXml(xLabel)}</text>`);
-  parts.push(`<text class="axis-label y" transform="translate(16 ${(y0 + y1) / 2}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(yLabel)}</text>`);
+  parts.push(
+    `<text class="axis-label y" transform="translate(16 ${(y0 + y1) / 2}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(yLabel)}</text>`,
+  );
   parts.push('</g>');
   return parts.join('');
 }
@@ -192,7 +199,12 @@ export function scatterSvg(spec: ScatterSpec): string {
   const y = makeScale({ ...spec.y, ...(yDomain ? { domain: yDomain } : {}) }, ys.length ? ys : [1, 10], [fr.height - fr.bottom, fr.top]);
   const groups = [...new Set(ok.map((p) => p.group ?? ''))];
   const color = (g: string): string => PALETTE[groups.indexOf(g) % PALETTE.length]!;
-  const parts = [open(fr, 'scatter', spec.title).replace('data-kind="scatter"', `data-kind="scatter" data-points="${ok.length}" data-dropped="${spec.points.length - ok.length}"`)];
+  const parts = [
+    open(fr, 'scatter', spec.title).replace(
+      'data-kind="scatter"',
+      `data-kind="scatter" data-points="${ok.length}" data-dropped="${spec.points.length - ok.length}"`,
+    ),
+  ];
   parts.push(axesSvg(fr, x, y, spec.x.label, spec.y.label));
   parts.push(`<g class="plot">`);
   if (spec.diagonal && xDomain) {
@@ -201,7 +213,13 @@ export function scatterSvg(spec: ScatterSpec): string {
   }
   for (const p of ok) parts.push(`<circle class="mark point" cx="${n2(x(p.x))}" cy="${n2(y(p.y))}" r="3" fill="${color(p.group ?? '')}" fill-opacity="0.6"/>`);
   parts.push('</g>');
-  if (groups.length > 1 || groups[0] !== '') parts.push(legendSvg(fr, groups.map((g) => ({ name: g, color: color(g), shape: 'point' as const }))));
+  if (groups.length > 1 || groups[0] !== '')
+    parts.push(
+      legendSvg(
+        fr,
+        groups.map((g) => ({ name: g, color: color(g), shape: 'point' as const })),
+      ),
+    );
   parts.push('</svg>');
   return parts.join('');
 }
@@ -251,12 +269,16 @@ export function lineChartSvg(spec: LineChartSpec): string {
   spec.series.forEach((s, i) => {
     const c = PALETTE[i % PALETTE.length]!;
     const d = s.points.map((p, j) => `${j ? 'L' : 'M'}${n2(x(p.x))},${n2(y(p.y))}`).join(' ');
-    parts.push(`<path class="mark line" data-series="${escapeXml(s.name)}" data-points="${s.points.length}" d="${d}" fill="none" stroke="${c}" stroke-width="2"/>`);
+    parts.push(
+      `<path class="mark line" data-series="${escapeXml(s.name)}" data-points="${s.points.length}" d="${d}" fill="none" stroke="${c}" stroke-width="2"/>`,
+    );
     legend.push({ name: s.name, color: c, shape: 'line' });
   });
   for (const [i, m] of (spec.markers ?? []).entries()) {
     const px = n2(x(m.x));
-    parts.push(`<line class="mark marker" data-name="${escapeXml(m.name)}" x1="${px}" x2="${px}" y1="${fr.top}" y2="${fr.height - fr.bottom}" stroke="#D55E00" stroke-dasharray="5 3"/><text x="${px}" y="${fr.top + 12 + i * 13}" dx="4" font-size="11" fill="#D55E00">${escapeXml(m.name)}</text>`);
+    parts.push(
+      `<line class="mark marker" data-name="${escapeXml(m.name)}" x1="${px}" x2="${px}" y1="${fr.top}" y2="${fr.height - fr.bottom}" stroke="#D55E00" stroke-dasharray="5 3"/><text x="${px}" y="${fr.top + 12 + i * 13}" dx="4" font-size="11" fill="#D55E00">${escapeXml(m.name)}</text>`,
+    );
   }
   if (spec.overlay) {
     for (const p of spec.overlay.points) parts.push(`<circle class="mark point" cx="${n2(x(p.x))}" cy="${n2(y(p.y))}" r="4" fill="#000"/>`);
@@ -299,7 +321,10 @@ export function stackedBarsSvg(spec: StackedBarsSpec): string {
   const every = rotate ? Math.max(1, Math.ceil(12 / Math.max(1e-9, bandGuess))) : 1;
   const fr = { ...FRAME, width, height: spec.height ?? FRAME.height, bottom: rotate ? 110 : FRAME.bottom };
   const totals = spec.categories.map((_, i) => spec.stacks.reduce((s, st) => s + Math.max(0, st.values[i] ?? 0), 0));
-  const y = makeScale({ label: spec.yLabel, domain: [0, Math.max(...totals, 1e-12) * 1.05], ...(spec.format ? { format: spec.format } : {}) }, totals, [fr.height - fr.bottom, fr.top]);
+  const y = makeScale({ label: spec.yLabel, domain: [0, Math.max(...totals, 1e-12) * 1.05], ...(spec.format ? { format: spec.format } : {}) }, totals, [
+    fr.height - fr.bottom,
+    fr.top,
+  ]);
   const band = (fr.width - fr.left - fr.right) / Math.max(1, n);
   const bw = Math.max(1, band * 0.75);
   const parts = [open(fr, 'bars', spec.title).replace('data-kind="bars"', `data-kind="bars" data-categories="${n}"`)];
@@ -315,7 +340,9 @@ export function stackedBarsSvg(spec: StackedBarsSpec): string {
       if (v <= 0) return;
       const yTop = y(acc + v);
       const yBot = y(acc);
-      parts.push(`<rect class="mark bar" data-category="${escapeXml(cat)}" data-stack="${escapeXml(st.name)}" x="${n2(cx - bw / 2)}" y="${n2(yTop)}" width="${n2(bw)}" height="${n2(Math.max(0.5, yBot - yTop))}" fill="${PALETTE[k % PALETTE.length]}"><title>${escapeXml(`${cat} ${st.name}: ${(spec.format ?? formatTick)(v)}`)}</title></rect>`);
+      parts.push(
+        `<rect class="mark bar" data-category="${escapeXml(cat)}" data-stack="${escapeXml(st.name)}" x="${n2(cx - bw / 2)}" y="${n2(yTop)}" width="${n2(bw)}" height="${n2(Math.max(0.5, yBot - yTop))}" fill="${PALETTE[k % PALETTE.length]}"><title>${escapeXml(`${cat} ${st.name}: ${(spec.format ?? formatTick)(v)}`)}</title></rect>`,
+      );
       acc += v;
     });
     const ly = fr.height - fr.bottom + 14;
@@ -326,6 +353,13 @@ export function stackedBarsSvg(spec: StackedBarsSpec): string {
         : `<text class="category" font-size="11" x="${n2(cx)}" y="${ly}" text-anchor="middle">${escapeXml(cat)}</text>`,
     );
   });
-  parts.push('</g>', legendSvg(fr, spec.stacks.map((s, k) => ({ name: s.name, color: PALETTE[k % PALETTE.length]!, shape: 'rect' as const }))), '</svg>');
+  parts.push(
+    '</g>',
+    legendSvg(
+      fr,
+      spec.stacks.map((s, k) => ({ name: s.name, color: PALETTE[k % PALETTE.length]!, shape: 'rect' as const })),
+    ),
+    '</svg>',
+  );
   return parts.join('');
 }

@@ -20,7 +20,10 @@ test('--budget durations: 30s, 2m, 10m, 1.5m, 1h; not a duration names the flag 
   assert.equal(durationOption('10m', '--budget'), 600_000);
   assert.equal(durationOption('1.5m', '--budget'), 90_000);
   assert.equal(durationOption('1h', '--budget'), 3_600_000);
-  assert.throws(() => durationOption('10 minutes', '--budget'), (e: unknown) => e instanceof UserError && /^--budget: "10 minutes" is not a duration; write e\.g\. 200ms, 1\.5s or 30m$/.test(e.message));
+  assert.throws(
+    () => durationOption('10 minutes', '--budget'),
+    (e: unknown) => e instanceof UserError && /^--budget: "10 minutes" is not a duration; write e\.g\. 200ms, 1\.5s or 30m$/.test(e.message),
+  );
 });
 
 test('a budget below 20 s is refused in one line with the minimum; so is a bad duration', async () => {
@@ -46,7 +49,12 @@ test('--dry-run prints the plan, what fits the budget and its estimated time, an
   // a longer budget chooses more steps
   const long = await captureCli(['calibrate', '--dry-run', '--budget', '30m', '--cache-dir', cache, '--threads', '2', '--json']);
   assert.equal(long.code, 0, long.err);
-  const doc = JSON.parse(long.out) as { dryRun: boolean; measured: unknown; model: unknown; plan: { steps: { chosen: boolean; kind: string }[]; estimatedMs: number } };
+  const doc = JSON.parse(long.out) as {
+    dryRun: boolean;
+    measured: unknown;
+    model: unknown;
+    plan: { steps: { chosen: boolean; kind: string }[]; estimatedMs: number };
+  };
   assert.equal(doc.dryRun, true);
   assert.equal(doc.measured, null);
   assert.equal(doc.model, null);

@@ -37,7 +37,10 @@ test('describe --json --batch 2: the documented document, MACs scale with the ba
   assert.equal(d.layers.length, 175);
   assert.deepEqual(d.layers[0]?.inputShapes, [[2, 3, 224, 224]]);
   assert.deepEqual(d.layers.at(-1)?.outputShape, [2, 1000]);
-  assert.equal(d.layers.reduce((a, l) => a + l.macs, 0), d.totals.macs);
+  assert.equal(
+    d.layers.reduce((a, l) => a + l.macs, 0),
+    d.totals.macs,
+  );
 });
 
 test('user errors: one line each on stderr, exit 2, no stack trace', () => {
@@ -49,23 +52,29 @@ test('user errors: one line each on stderr, exit 2, no stack trace', () => {
   assert.match(r.stderr, /^memlat: .*bad\.json: not valid JSON at line 3, column 14: Unexpected token '}'; fix the syntax[^\n]*\n$/);
 
   const shapes = join(dir, 'shapes.json');
-  writeFileSync(shapes, JSON.stringify({
-    name: 's',
-    inputs: [{ name: 'x', shape: [1, 3, 3, 3] }],
-    layers: [
-      { name: 'conv3', type: 'conv2d', inputs: ['x'], outChannels: 4, kernel: 5 },
-      { name: 'fc', type: 'dense', units: 0, inputs: ['conv3'] },
-    ],
-  }));
+  writeFileSync(
+    shapes,
+    JSON.stringify({
+      name: 's',
+      inputs: [{ name: 'x', shape: [1, 3, 3, 3] }],
+      layers: [
+        { name: 'conv3', type: 'conv2d', inputs: ['x'], outChannels: 4, kernel: 5 },
+        { name: 'fc', type: 'dense', units: 0, inputs: ['conv3'] },
+      ],
+    }),
+  );
   r = memlat('describe', shapes);
   assert.equal(r.code, 2);
   assert.equal(r.stderr, `memlat: ${shapes}: layers[1] "fc": units is 0; must be a positive integer\n`);
   // Structure is checked first; once it is valid, shapes are checked.
-  writeFileSync(shapes, JSON.stringify({
-    name: 's',
-    inputs: [{ name: 'x', shape: [1, 3, 3, 3] }],
-    layers: [{ name: 'conv3', type: 'conv2d', inputs: ['x'], outChannels: 4, kernel: 5 }],
-  }));
+  writeFileSync(
+    shapes,
+    JSON.stringify({
+      name: 's',
+      inputs: [{ name: 'x', shape: [1, 3, 3, 3] }],
+      layers: [{ name: 'conv3', type: 'conv2d', inputs: ['x'], outChannels: 4, kernel: 5 }],
+    }),
+  );
   r = memlat('describe', shapes);
   assert.equal(r.stderr, `memlat: ${shapes}: layers[0] "conv3": kernel 5 exceeds padded input 3x3\n`);
 
@@ -87,6 +96,9 @@ test('ONNX with unsupported ops: error listing them, or opaque layers with warni
   r = memlat('describe', p, '--allow-unknown-ops', '--json');
   assert.equal(r.code, 0, r.stderr);
   const d = JSON.parse(r.stdout) as { layers: { type: string }[] };
-  assert.deepEqual(d.layers.map((l) => l.type), ['conv2d', 'opaque', 'opaque', 'opaque', 'activation']);
+  assert.deepEqual(
+    d.layers.map((l) => l.type),
+    ['conv2d', 'opaque', 'opaque', 'opaque', 'activation'],
+  );
   assert.match(r.stderr, /^memlat: warning: /);
 });

@@ -30,7 +30,11 @@ test('memlat fit --model fe writes a bundle that predicts the law; evaluate --js
 
   const ev = await capture(['evaluate', '--data', data, '--models', 'fe', '--split', 'memory', '--json']);
   assert.equal(ev.code, 0, ev.err);
-  const doc = JSON.parse(ev.out) as { split: string; folds: { name: string }[]; rows: { model: string; target: string; slice: string; metrics: { mapePct: number; n: number } }[] };
+  const doc = JSON.parse(ev.out) as {
+    split: string;
+    folds: { name: string }[];
+    rows: { model: string; target: string; slice: string; metrics: { mapePct: number; n: number } }[];
+  };
   assert.equal(doc.split, 'memory');
   assert.equal(doc.folds.length, 3);
   const run = doc.rows.find((r) => r.target === 'run' && r.slice === 'all')!;

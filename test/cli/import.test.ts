@@ -22,7 +22,10 @@ test('memlat import edgecaffe writes rows, fingerprint and pipeline table; expor
     await cli(['import', 'edgecaffe', edgecaffeDir, '--out', out]);
     const { rows, hardware } = await readDataset(out);
     assert.equal(rows.filter((r) => r.source === 'edgecaffe').length, (19 + 19 + 23) * 51); // AgeNet, GenderNet, FaceNet
-    assert.deepEqual(hardware.map((h) => h.id), ['edgecaffe-testbed']);
+    assert.deepEqual(
+      hardware.map((h) => h.id),
+      ['edgecaffe-testbed'],
+    );
     const pipeline = await readFile(join(dir, 'ec.pipeline.csv'), 'utf8');
     assert.equal(pipeline.split('\n')[1], '4294967296,partial,32255');
 
@@ -35,8 +38,10 @@ test('memlat import edgecaffe writes rows, fingerprint and pipeline table; expor
     const back = await parquetReadObjects({ file: await asyncBufferFromFile(pq), columns: ['network'] });
     assert.equal(back.length, rows.length);
 
-    await assert.rejects(cli(['import', 'edgecaffe', join(dir, 'nothing'), '--out', join(dir, 'x.csv')]),
-      (e: unknown) => e instanceof UserError && /edgecaffe directory .*nothing: not found/.test(e.message));
+    await assert.rejects(
+      cli(['import', 'edgecaffe', join(dir, 'nothing'), '--out', join(dir, 'x.csv')]),
+      (e: unknown) => e instanceof UserError && /edgecaffe directory .*nothing: not found/.test(e.message),
+    );
     await assert.rejects(cli(['import', 'edgecaffe', edgecaffeDir, '--out', join(dir, 'x.txt')]), /--out .*x\.txt: must end in \.csv/);
   });
 });

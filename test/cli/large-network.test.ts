@@ -20,9 +20,11 @@ const file = join(dir, 'chain.json');
   const layers: string[] = [];
   for (let i = 0; i < N; i++) {
     const input = i === 0 ? 'x' : `l${i - 1}`;
-    layers.push(i % 1000 === 0
-      ? `{"type":"dense","name":"l${i}","inputs":["${input}"],"units":256}`
-      : `{"type":"activation","fn":"relu","name":"l${i}","inputs":["${input}"]}`);
+    layers.push(
+      i % 1000 === 0
+        ? `{"type":"dense","name":"l${i}","inputs":["${input}"],"units":256}`
+        : `{"type":"activation","fn":"relu","name":"l${i}","inputs":["${input}"]}`,
+    );
   }
   writeFileSync(file, `{"name":"chain","inputs":[{"name":"x","shape":[1,256]}],"layers":[${layers.join(',')}]}`);
 }
@@ -43,12 +45,16 @@ test(`describe and predict a chain of ${N} layers: tables and JSON with every la
   assert.match(p.out, new RegExp(`chain at memory 512 MiB: predicted total [\\d.]+ ms; 0 of ${N} layers swap`));
 });
 
-test(`run on a chain of ${N} layers gets through loading and its checks to a one-line refusal (a batch RAM + swap cannot hold)`, { timeout: 300_000 }, async () => {
-  // --batch 10^8: each ReLU holds 2 x 10^8 x 256 x 4 bytes (191 GiB) in and out
-  const r = await captureCli(['run', file, '--batch', '100000000', '--reps', '1', '--cache-dir', join(dir, 'cache')]);
-  assert.equal(r.code, 2, r.err.slice(0, 500));
-  assert.match(r.err, /^memlat: --memory none: chain cannot run on this machine: its largest layer "l\d+" needs 191 GiB resident .*\n$/);
-});
+test(
+  `run on a chain of ${N} layers gets through loading and its checks to a one-line refusal (a batch RAM + swap cannot hold)`,
+  { timeout: 300_000 },
+  async () => {
+    // --batch 10^8: each ReLU holds 2 x 10^8 x 256 x 4 bytes (191 GiB) in and out
+    const r = await captureCli(['run', file, '--batch', '100000000', '--reps', '1', '--cache-dir', join(dir, 'cache')]);
+    assert.equal(r.code, 2, r.err.slice(0, 500));
+    assert.match(r.err, /^memlat: --memory none: chain cannot run on this machine: its largest layer "l\d+" needs 191 GiB resident .*\n$/);
+  },
+);
 
 test(`min-memory on a chain of ${N} layers takes about as long as curve`, { timeout: 300_000 }, async () => {
   let t0 = Date.now();

@@ -5,7 +5,10 @@ import { argumentError, UserError } from '../../src/errors.js';
 import { collectDim, flagName, nonNegativeInt, optionalPositiveInt, parseInteger, positiveInt, withFlagNames } from '../../src/cli/options.js';
 import { parseBytes } from '../../src/units.js';
 
-const userError = (re: RegExp) => (e: unknown): boolean => e instanceof UserError && re.test(e.message);
+const userError =
+  (re: RegExp) =>
+  (e: unknown): boolean =>
+    e instanceof UserError && re.test(e.message);
 
 test('whole numbers: plain digits only; 1.5, 1e3, hex, signs, blanks and 0 are refused with one line naming the flag', () => {
   assert.equal(parseInteger('8', '--batch'), 8);
@@ -37,9 +40,17 @@ test('library errors name arguments; flagName and withFlagNames turn them into t
   const e = argumentError((n) => `${n('data')} x.csv: no such file; or drop ${n('seqLen')}`);
   assert.equal(e.message, 'data x.csv: no such file; or drop seqLen');
   assert.deepEqual(e.render?.(flagName), ['--data x.csv: no such file; or drop --seq-len']);
-  await assert.rejects(withFlagNames(() => Promise.resolve().then(() => {
-    parseBytes('lots', 'memory');
-  }))(), userError(/^--memory: "lots" is not a size/));
+  await assert.rejects(
+    withFlagNames(() =>
+      Promise.resolve().then(() => {
+        parseBytes('lots', 'memory');
+      }),
+    )(),
+    userError(/^--memory: "lots" is not a size/),
+  );
   // errors without argument names pass through unchanged
-  await assert.rejects(withFlagNames(() => Promise.reject(new UserError('plain', 1)))(), (err: unknown) => err instanceof UserError && err.message === 'plain' && err.exitCode === 1);
+  await assert.rejects(
+    withFlagNames(() => Promise.reject(new UserError('plain', 1)))(),
+    (err: unknown) => err instanceof UserError && err.message === 'plain' && err.exitCode === 1,
+  );
 });

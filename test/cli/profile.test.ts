@@ -13,11 +13,17 @@ async function cli(args: string[]): Promise<void> {
   await program.parseAsync(['node', 'memlat', 'profile', ...args]);
 }
 
-const isUser = (re: RegExp) => (e: unknown): boolean => e instanceof UserError && re.test(e.message);
+const isUser =
+  (re: RegExp) =>
+  (e: unknown): boolean =>
+    e instanceof UserError && re.test(e.message);
 
 test('memlat profile: bad flags are UserErrors naming the flag and the fix', async () => {
   await assert.rejects(cli(['--out', '/tmp/x.csv', '--layers', '0', '--dry-run']), isUser(/^--layers 0: must be a positive integer/));
-  await assert.rejects(cli(['--out', '/tmp/x.csv', '--levels', '4,-1', '--dry-run']), isUser(/^--levels 4,-1: must be 'continuous' or comma-separated positive factors/));
+  await assert.rejects(
+    cli(['--out', '/tmp/x.csv', '--levels', '4,-1', '--dry-run']),
+    isUser(/^--levels 4,-1: must be 'continuous' or comma-separated positive factors/),
+  );
   await assert.rejects(cli(['--out', '/tmp/x.csv', '--budget', 'soon', '--dry-run']), isUser(/^--budget: "soon" is not a duration/));
   await assert.rejects(cli(['--out', '/tmp/x.parquet', '--dry-run']), isUser(/^--out \/tmp\/x\.parquet: must end in \.csv/));
 });
@@ -25,13 +31,26 @@ test('memlat profile: bad flags are UserErrors naming the flag and the fix', asy
 test('memlat profile: resuming with different plan flags is refused with the stored values', async () => {
   await withTempDir('memlat-cliprof-', async (dir) => {
     const out = join(dir, 'rows.csv');
-    await writeFile(join(dir, 'rows.plan.json'), JSON.stringify({
-      format: 'memlat-profile-plan@1', seed: 7, levels: [4, 1.5, 1, 0.75, 0.5, 0.25], unlimited: true, idleBytes: 100 * 2 ** 20,
-      maxTensorBytes: 512 * 2 ** 20, gridRatio: 2 ** (1 / 16), chunkSize: 100, threads: 2, hardwareId: 'hw',
-    }));
+    await writeFile(
+      join(dir, 'rows.plan.json'),
+      JSON.stringify({
+        format: 'memlat-profile-plan@1',
+        seed: 7,
+        levels: [4, 1.5, 1, 0.75, 0.5, 0.25],
+        unlimited: true,
+        idleBytes: 100 * 2 ** 20,
+        maxTensorBytes: 512 * 2 ** 20,
+        gridRatio: 2 ** (1 / 16),
+        chunkSize: 100,
+        threads: 2,
+        hardwareId: 'hw',
+      }),
+    );
     // A file profiled with the older fixed levels: the default (continuous) differs, and says so.
-    await assert.rejects(cli(['--out', out, '--seed', '1', '--threads', '2', '--dry-run']),
-      isUser(/--out .*rows\.csv: was profiled with --seed 7 --levels 4,1\.5,1,0\.75,0\.5,0\.25 \(see .*rows\.plan\.json\); resume with those flags/));
+    await assert.rejects(
+      cli(['--out', out, '--seed', '1', '--threads', '2', '--dry-run']),
+      isUser(/--out .*rows\.csv: was profiled with --seed 7 --levels 4,1\.5,1,0\.75,0\.5,0\.25 \(see .*rows\.plan\.json\); resume with those flags/),
+    );
     // The matching flags pass (dry run: plan only).
     await cli(['--out', out, '--seed', '7', '--levels', '4,1.5,1,0.75,0.5,0.25', '--threads', '2', '--layers', '10', '--dry-run']);
   });

@@ -29,18 +29,24 @@ test('memlat run --json: documented shape, medians of passes', { timeout: 120_00
   const r = await capture(['run', netFile, '--memory', 'none', '--reps', '3', '--threads', '1', '--json', '--cache-dir', dir]);
   assert.equal(r.code, 0, r.err);
   const doc = JSON.parse(r.out) as Record<string, unknown> & { layers: Record<string, unknown>[]; totalsMs: number[]; totalMs: number };
-  assert.deepEqual(Object.keys(doc).sort(), ['harnessMsPerPass', 'layers', 'majorFaults', 'memoryBytes', 'network', 'reps', 'swapInPages', 'totalMs', 'totalsMs'].sort());
+  assert.deepEqual(
+    Object.keys(doc).sort(),
+    ['harnessMsPerPass', 'layers', 'majorFaults', 'memoryBytes', 'network', 'reps', 'swapInPages', 'totalMs', 'totalsMs'].sort(),
+  );
   assert.equal(doc.network, 'tiny');
   assert.equal(doc.memoryBytes, null);
   assert.equal(doc.reps, 3);
   assert.equal(doc.totalsMs.length, 3);
   const sorted = [...doc.totalsMs].sort((a, b) => a - b);
   assert.equal(doc.totalMs, sorted[1]);
-  assert.deepEqual(doc.layers.map((l) => [l.name, l.type, l.weightBytes]), [
-    ['fc1', 'dense', (64 * 128 + 128) * 4],
-    ['act', 'activation', 0],
-    ['fc2', 'dense', (128 * 10 + 10) * 4],
-  ]);
+  assert.deepEqual(
+    doc.layers.map((l) => [l.name, l.type, l.weightBytes]),
+    [
+      ['fc1', 'dense', (64 * 128 + 128) * 4],
+      ['act', 'activation', 0],
+      ['fc2', 'dense', (128 * 10 + 10) * 4],
+    ],
+  );
   for (const l of doc.layers) for (const k of ['loadMs', 'runMs', 'unloadMs', 'totalMs']) assert.equal(typeof l[k], 'number');
   assert.match(r.err, /pass 3\/3/, 'progress on stderr');
 });

@@ -22,7 +22,10 @@ const MAP = 'network=model,layer=layer_name,memory=mem_mb:MiB,rep=rep,load=load_
 const alexnet = resolveNetwork(zooNetwork('alexnet'));
 /** Equal up to floating-point rounding of the unit conversion (2.1e-3 s x 1000 is not exactly 2.1). */
 const close = (a: number | null, b: number | null): boolean => a === b || (a !== null && b !== null && Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)));
-const userError = (re: RegExp) => (e: unknown): boolean => e instanceof UserError && re.test(e.message);
+const userError =
+  (re: RegExp) =>
+  (e: unknown): boolean =>
+    e instanceof UserError && re.test(e.message);
 
 test('parseCsvMap: columns with units to factors; every mistake is one line naming the entry', () => {
   const m = parseCsvMap(MAP);
@@ -44,7 +47,10 @@ test('parseCsvMap: columns with units to factors; every mistake is one line nami
 
 test('parseNetworksOption, statedHardware, checkHardware', () => {
   assert.deepEqual(parseNetworksOption('alexnet'), [{ name: undefined, source: 'alexnet' }]);
-  assert.deepEqual(parseNetworksOption('a=alexnet, b=models/b.onnx'), [{ name: 'a', source: 'alexnet' }, { name: 'b', source: 'models/b.onnx' }]);
+  assert.deepEqual(parseNetworksOption('a=alexnet, b=models/b.onnx'), [
+    { name: 'a', source: 'alexnet' },
+    { name: 'b', source: 'models/b.onnx' },
+  ]);
   assert.throws(() => parseNetworksOption('alexnet,vgg16'), userError(/with several networks, name each .*: name=alexnet/));
   assert.throws(() => parseNetworksOption('a=alexnet,a=vgg16'), userError(/network "a" is given twice/));
   assert.throws(() => parseNetworksOption(' , '), userError(/^networks: give the network descriptions/));
@@ -53,7 +59,10 @@ test('parseNetworksOption, statedHardware, checkHardware', () => {
   assert.throws(() => statedHardware(0, 1, 't.csv'), userError(/^cores 0: the number of cores/));
   assert.throws(() => statedHardware(2, -1, 't.csv'), userError(/^ram -1: the RAM .*, e\.g\. ram 8GiB/));
   assert.equal(checkHardware([{ id: 'x', cores: 2, ramBytes: 100 }], 'hw.json').id, 'x');
-  assert.throws(() => checkHardware({ id: 'x', cores: 2 }, 'hw.json'), userError(/^hardware hw.json: "ramBytes" undefined is not a positive number; write it with 'memlat hardware --out hw.json'/));
+  assert.throws(
+    () => checkHardware({ id: 'x', cores: 2 }, 'hw.json'),
+    userError(/^hardware hw.json: "ramBytes" undefined is not a positive number; write it with 'memlat hardware --out hw.json'/),
+  );
 });
 
 test('import csv: the fixture becomes the rows derived by hand, written with its fingerprint, and fits (kind fe, with a note)', async () => {
@@ -61,15 +70,33 @@ test('import csv: the fixture becomes the rows derived by hand, written with its
     const out = join(dir, 'data.csv');
     const { rows, hardware } = await importCsv(fixture, { map: MAP, networks: 'alex=alexnet', cores: 4, ram: '8GiB', out });
     assert.equal(rows.length, 36);
-    assert.deepEqual(hardware.map((h) => h.id), ['csv-4c-8g']);
+    assert.deepEqual(
+      hardware.map((h) => h.id),
+      ['csv-4c-8g'],
+    );
     // line 2: alex,features.0,512,0,0.0021,3.1,40 -> 2.1 ms load, 3.1 ms run, 0.04 ms unload at 512 MiB
     const r0 = rows[0]!;
     assert.deepEqual(
       { ...r0, loadMs: 0, runMs: 0, unloadMs: 0 },
       {
-        hardwareId: 'csv-4c-8g', source: 'csv-import', network: 'alex', layerIndex: 0, layerName: 'features.0', layerType: 'conv2d',
-        layer: alexnet.layers[0]!.layer, inputShapes: [[1, 3, 224, 224]], outputShape: [1, 64, 55, 55], memoryLimitBytes: 512 * MiB, rep: 0,
-        loadMs: 0, runMs: 0, unloadMs: 0, majorFaults: null, swapInPages: null, swapOutPages: null, oom: false,
+        hardwareId: 'csv-4c-8g',
+        source: 'csv-import',
+        network: 'alex',
+        layerIndex: 0,
+        layerName: 'features.0',
+        layerType: 'conv2d',
+        layer: alexnet.layers[0]!.layer,
+        inputShapes: [[1, 3, 224, 224]],
+        outputShape: [1, 64, 55, 55],
+        memoryLimitBytes: 512 * MiB,
+        rep: 0,
+        loadMs: 0,
+        runMs: 0,
+        unloadMs: 0,
+        majorFaults: null,
+        swapInPages: null,
+        swapOutPages: null,
+        oom: false,
       },
     );
     assert.ok(close(r0.loadMs, 2.1) && close(r0.runMs, 3.1) && close(r0.unloadMs, 0.04), JSON.stringify(r0));
@@ -98,7 +125,10 @@ test('import csv: the fixture becomes the rows derived by hand, written with its
     // the file reads back as the same rows, with the fingerprint beside it
     const back = await readDataset(out);
     assert.equal(back.rows.length, 36);
-    assert.deepEqual(back.rows.map((r) => [r.layerName, r.memoryLimitBytes, r.rep, r.loadMs]), rows.map((r) => [r.layerName, r.memoryLimitBytes, r.rep, r.loadMs]));
+    assert.deepEqual(
+      back.rows.map((r) => [r.layerName, r.memoryLimitBytes, r.rep, r.loadMs]),
+      rows.map((r) => [r.layerName, r.memoryLimitBytes, r.rep, r.loadMs]),
+    );
     assert.deepEqual(back.hardware, hardware);
 
     // it fits: 9 (layer, limited/unlimited) pairs are too few for fe-swap, so fit says so and fits fe
@@ -115,7 +145,8 @@ test('import csv: the fixture becomes the rows derived by hand, written with its
 test('import csv: every bad value is refused with its line, column, value and the fix', () => {
   const map = parseCsvMap('layer=layer,memory=mem:MiB,load=load,run=run');
   const one = new Map([['alexnet', alexnet]]);
-  const imp = (text: string, m = map, n: ReadonlyMap<string, typeof alexnet> = one) => importCsvRows(text, { map: m, networks: n, hardwareId: 'hw', where: 't.csv' });
+  const imp = (text: string, m = map, n: ReadonlyMap<string, typeof alexnet> = one) =>
+    importCsvRows(text, { map: m, networks: n, hardwareId: 'hw', where: 't.csv' });
   const head = 'layer,mem,load,run\n';
   assert.throws(() => imp(`${head}features.0,512,-1,2\n`), userError(/^t\.csv line 2: load time "-1" \(column load\) is not a finite number >= 0 \(in ms\)/));
   assert.throws(() => imp(`${head}features.0,512,1,2\nfeatures.1,512,1,Infinity\n`), userError(/^t\.csv line 3: run time "Infinity"/));
@@ -123,28 +154,63 @@ test('import csv: every bad value is refused with its line, column, value and th
   assert.throws(() => imp(`${head}features.0,512,1,abc\n`), userError(/line 2: run time "abc"/));
   assert.throws(() => imp(`${head}features.0,-5,1,2\n`), userError(/line 2: memory "-5" \(column mem, in MiB\) is not a positive size; write a limit > 0/));
   assert.throws(() => imp(`${head}features.0,0,1,2\n`), userError(/line 2: memory "0"/));
-  assert.throws(() => imp(`${head}features.0,12XB,1,2\n`), userError(/line 2: memory \(column mem\): "12XB" is not a size.*or leave it empty \/ "none" for no limit/));
+  assert.throws(
+    () => imp(`${head}features.0,12XB,1,2\n`),
+    userError(/line 2: memory \(column mem\): "12XB" is not a size.*or leave it empty \/ "none" for no limit/),
+  );
   // blank lines are skipped, and the line number is still the file's
-  assert.throws(() => imp(`${head}\nfeatures.0,512,1,2\n\nconv9,512,1,2\n`), userError(/^t\.csv line 5: layer "conv9" \(column layer\) is not a layer of alexnet, whose layers are features\.0, features\.1, .*; rename it in the CSV/));
-  assert.throws(() => imp(`${head}features.0,512,1,2\nfeatures.0,512,1,3\n`, parseCsvMap('layer=layer,memory=mem:MiB,load=load,run=run,rep=load')), userError(/line 3: alexnet layer "features.0" at memory 536870912 pass 1 is already on line 2/));
-  assert.throws(() => imp('layer,mem,load\nfeatures.0,512,1\n'), userError(/t\.csv: no column "run" \(mapped to run\); its columns are layer, mem, load; fix map run=/));
+  assert.throws(
+    () => imp(`${head}\nfeatures.0,512,1,2\n\nconv9,512,1,2\n`),
+    userError(/^t\.csv line 5: layer "conv9" \(column layer\) is not a layer of alexnet, whose layers are features\.0, features\.1, .*; rename it in the CSV/),
+  );
+  assert.throws(
+    () => imp(`${head}features.0,512,1,2\nfeatures.0,512,1,3\n`, parseCsvMap('layer=layer,memory=mem:MiB,load=load,run=run,rep=load')),
+    userError(/line 3: alexnet layer "features.0" at memory 536870912 pass 1 is already on line 2/),
+  );
+  assert.throws(
+    () => imp('layer,mem,load\nfeatures.0,512,1\n'),
+    userError(/t\.csv: no column "run" \(mapped to run\); its columns are layer, mem, load; fix map run=/),
+  );
   assert.throws(() => imp(head), userError(/t\.csv: no records below the header/));
   const withNet = parseCsvMap('network=net,layer=layer,load=load,run=run');
-  assert.throws(() => imp('net,layer,load,run\nvgg,features.0,1,2\n', withNet, new Map([['alex', alexnet]])),
-    userError(/line 2: network "vgg" \(column net\) has no description; give it with networks vgg=<zoo name or .json\/.onnx\/.prototxt> \(given: alex\)/));
-  assert.throws(() => imp('layer,load,run\nfeatures.0,1,2\n', parseCsvMap('layer=layer,load=load,run=run'), new Map([['a', alexnet], ['b', alexnet]])), userError(/2 networks given but no network column mapped/));
-  assert.throws(() => imp(`${head}features.0,512,1,2.5\n`, parseCsvMap('layer=layer,memory=mem:MiB,load=load,run=run,rep=run')), userError(/line 2: rep "2.5" \(column run\) is not an integer >= 0/));
+  assert.throws(
+    () => imp('net,layer,load,run\nvgg,features.0,1,2\n', withNet, new Map([['alex', alexnet]])),
+    userError(/line 2: network "vgg" \(column net\) has no description; give it with networks vgg=<zoo name or .json\/.onnx\/.prototxt> \(given: alex\)/),
+  );
+  assert.throws(
+    () =>
+      imp(
+        'layer,load,run\nfeatures.0,1,2\n',
+        parseCsvMap('layer=layer,load=load,run=run'),
+        new Map([
+          ['a', alexnet],
+          ['b', alexnet],
+        ]),
+      ),
+    userError(/2 networks given but no network column mapped/),
+  );
+  assert.throws(
+    () => imp(`${head}features.0,512,1,2.5\n`, parseCsvMap('layer=layer,memory=mem:MiB,load=load,run=run,rep=run')),
+    userError(/line 2: rep "2.5" \(column run\) is not an integer >= 0/),
+  );
 });
 
 test('import csv: without a rep column the k-th line of a (layer, memory) is pass k; memory cells may carry units', () => {
   const map = parseCsvMap('layer=layer,memory=mem,load=load,run=run');
-  const rows = importCsvRows('layer,mem,load,run\nfeatures.0,512MiB,1,2\nfeatures.0,none,1,2\nfeatures.0,536870912,3,4\nfeatures.1,,5,6\n', { map, networks: new Map([['alexnet', alexnet]]), hardwareId: 'hw' });
-  assert.deepEqual(rows.map((r) => [r.network, r.layerName, r.memoryLimitBytes, r.rep, r.loadMs, r.runMs, r.unloadMs]), [
-    ['alexnet', 'features.0', 512 * MiB, 0, 1, 2, null],
-    ['alexnet', 'features.0', null, 0, 1, 2, null],
-    ['alexnet', 'features.0', 512 * MiB, 1, 3, 4, null],
-    ['alexnet', 'features.1', null, 0, 5, 6, null],
-  ]);
+  const rows = importCsvRows('layer,mem,load,run\nfeatures.0,512MiB,1,2\nfeatures.0,none,1,2\nfeatures.0,536870912,3,4\nfeatures.1,,5,6\n', {
+    map,
+    networks: new Map([['alexnet', alexnet]]),
+    hardwareId: 'hw',
+  });
+  assert.deepEqual(
+    rows.map((r) => [r.network, r.layerName, r.memoryLimitBytes, r.rep, r.loadMs, r.runMs, r.unloadMs]),
+    [
+      ['alexnet', 'features.0', 512 * MiB, 0, 1, 2, null],
+      ['alexnet', 'features.0', null, 0, 1, 2, null],
+      ['alexnet', 'features.0', 512 * MiB, 1, 3, 4, null],
+      ['alexnet', 'features.1', null, 0, 5, 6, null],
+    ],
+  );
 });
 
 test('memlat import csv (CLI): writes the dataset; without a machine it says what to give', async () => {
@@ -156,15 +222,51 @@ test('memlat import csv (CLI): writes the dataset; without a machine it says wha
   };
   try {
     const hw = join(dir, 'hw.json');
-    await writeFile(hw, JSON.stringify({ id: 'other-box', cpuModel: 'x', cores: 8, ramBytes: 16 * 2 ** 30, cgroupVersion: 2, diskReadBytesPerSec: null, memBandwidthBytesPerSec: null, gemmGflops: null, runtimeIdleBytes: null }));
+    await writeFile(
+      hw,
+      JSON.stringify({
+        id: 'other-box',
+        cpuModel: 'x',
+        cores: 8,
+        ramBytes: 16 * 2 ** 30,
+        cgroupVersion: 2,
+        diskReadBytesPerSec: null,
+        memBandwidthBytesPerSec: null,
+        gemmGflops: null,
+        runtimeIdleBytes: null,
+      }),
+    );
     const out = join(dir, 'rows.csv.gz');
     await cli(['import', 'csv', fixture, '--map', MAP, '--networks', 'alex=alexnet', '--hardware', hw, '--out', out]);
     const { rows, hardware } = await readDataset(out);
     assert.equal(rows.length, 36);
     assert.deepEqual([hardware[0]?.id, rows[0]?.hardwareId], ['other-box', 'other-box']);
-    await assert.rejects(cli(['import', 'csv', fixture, '--map', MAP, '--networks', 'alex=alexnet', '--out', join(dir, 'x.csv')]), userError(/say which machine measured the CSV: --hardware hw.json .* or --cores N --ram SIZE/));
-    await assert.rejects(cli(['import', 'csv', fixture, '--map', MAP, '--networks', 'alex=nosuchnet', '--cores', '2', '--ram', '4GiB', '--out', join(dir, 'x.csv')]), userError(/^--networks alex=nosuchnet: unknown network "nosuchnet"/));
-    await assert.rejects(cli(['import', 'csv', join(dir, 'missing.csv'), '--map', MAP, '--networks', 'alex=alexnet', '--cores', '2', '--ram', '4GiB', '--out', join(dir, 'x.csv')]), userError(/missing\.csv: no such file/));
+    await assert.rejects(
+      cli(['import', 'csv', fixture, '--map', MAP, '--networks', 'alex=alexnet', '--out', join(dir, 'x.csv')]),
+      userError(/say which machine measured the CSV: --hardware hw.json .* or --cores N --ram SIZE/),
+    );
+    await assert.rejects(
+      cli(['import', 'csv', fixture, '--map', MAP, '--networks', 'alex=nosuchnet', '--cores', '2', '--ram', '4GiB', '--out', join(dir, 'x.csv')]),
+      userError(/^--networks alex=nosuchnet: unknown network "nosuchnet"/),
+    );
+    await assert.rejects(
+      cli([
+        'import',
+        'csv',
+        join(dir, 'missing.csv'),
+        '--map',
+        MAP,
+        '--networks',
+        'alex=alexnet',
+        '--cores',
+        '2',
+        '--ram',
+        '4GiB',
+        '--out',
+        join(dir, 'x.csv'),
+      ]),
+      userError(/missing\.csv: no such file/),
+    );
   } finally {
     removeDir(dir);
   }

@@ -11,9 +11,11 @@ test('encode/decode round-trips every field, including nulls and JSON columns', 
     denseRow(0),
     denseRow(1, { memoryLimitBytes: null, unloadMs: null, majorFaults: null, swapInPages: null }),
     denseRow(2, {
-      layerType: 'conv2d', layerName: 'c,"q"',
+      layerType: 'conv2d',
+      layerName: 'c,"q"',
       layer: { type: 'conv2d', name: 'c,"q"', inputs: ['x'], outChannels: 8, kernel: [3, 3], padding: 1 },
-      inputShapes: [[1, 3, 8, 8]], outputShape: [1, 8, 8, 8],
+      inputShapes: [[1, 3, 8, 8]],
+      outputShape: [1, 8, 8, 8],
     }),
   ];
   const text = encodeRows(rows, { header: true });
@@ -43,8 +45,16 @@ test('a truncated last line is dropped and completeBytes points at its start', (
 
 test('stat columns carry the supplied layer statistics and pandas sees a flat table', () => {
   const stats: LayerStats = {
-    params: 650, weights: 640, weightBytes: 2600, macs: 640, flops: 1300, inputBytes: 256, outputBytes: 40,
-    workspaceBytes: 0, workingSetBytes: 2896, arithmeticIntensity: 1300 / 2896,
+    params: 650,
+    weights: 640,
+    weightBytes: 2600,
+    macs: 640,
+    flops: 1300,
+    inputBytes: 256,
+    outputBytes: 40,
+    workspaceBytes: 0,
+    workingSetBytes: 2896,
+    arithmeticIntensity: 1300 / 2896,
   };
   const text = encodeRows([denseRow(0)], { header: true, stats: () => stats });
   const recs = parse<Record<string, string>>(text, { columns: true });
@@ -56,8 +66,10 @@ test('stat columns carry the supplied layer statistics and pandas sees a flat ta
 
 test('bad fields throw UserError naming file, line, column and value', () => {
   const text = encodeRows([denseRow(0), denseRow(1)], { header: true }).replace('2.25', 'fast');
-  assert.throws(() => decodeRows(text, 'rows.csv'), (e: unknown) =>
-    e instanceof UserError && /^rows\.csv line 3: column loadMs "fast" is not a number/.test(e.message));
+  assert.throws(
+    () => decodeRows(text, 'rows.csv'),
+    (e: unknown) => e instanceof UserError && /^rows\.csv line 3: column loadMs "fast" is not a number/.test(e.message),
+  );
   assert.throws(() => decodeRows('a,b\n1,2\n', 'x.csv'), /x\.csv: header lacks column\(s\) hardwareId/);
   const badType = encodeRows([denseRow(0)], { header: true }).replace(',dense,', ',densest,');
   assert.throws(() => decodeRows(badType, 'r.csv'), /column layerType "densest" is not a layer type/);

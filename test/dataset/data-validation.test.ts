@@ -29,7 +29,11 @@ test('decodeRows refuses negative times, non-finite times, impossible limits and
     [{ majorFaults: -3 }, /^d\.csv line 3: column majorFaults "-3" is negative; counts are >= 0/],
   ];
   for (const [over, re] of cases) {
-    assert.throws(() => decodeRows(csvWith(over), 'd.csv'), (e: unknown) => e instanceof UserError && re.test(e.message), JSON.stringify(over));
+    assert.throws(
+      () => decodeRows(csvWith(over), 'd.csv'),
+      (e: unknown) => e instanceof UserError && re.test(e.message),
+      JSON.stringify(over),
+    );
   }
   // valid rows still decode, including an unlimited row and an OOM row without times
   const ok = decodeRows(encodeRows([denseRow(0, { memoryLimitBytes: null }), denseRow(1, { oom: true, loadMs: NaN, runMs: NaN })], { header: true }), 'd.csv');

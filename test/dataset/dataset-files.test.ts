@@ -11,8 +11,15 @@ import { denseRow } from '../helpers/rows.js';
 import { withTempDir } from '../helpers/tmp.js';
 
 const hw: HardwareFingerprint = {
-  id: 'hw-test', cpuModel: 'Test CPU', cores: 2, ramBytes: 4 * 1024 ** 3, cgroupVersion: 1,
-  diskReadBytesPerSec: null, memBandwidthBytesPerSec: null, gemmGflops: null, runtimeIdleBytes: 60e6,
+  id: 'hw-test',
+  cpuModel: 'Test CPU',
+  cores: 2,
+  ramBytes: 4 * 1024 ** 3,
+  cgroupVersion: 1,
+  diskReadBytesPerSec: null,
+  memBandwidthBytesPerSec: null,
+  gemmGflops: null,
+  runtimeIdleBytes: 60e6,
 };
 
 test('hardwarePathFor strips .csv and .csv.gz', () => {
@@ -32,15 +39,26 @@ test('writeDataset/readDataset round-trip, plain and gzip, with fingerprints', (
     }
     const gz = await readFile(join(dir, 'b.csv.gz'));
     assert.deepEqual([...gz.subarray(0, 2)], [0x1f, 0x8b]); // really gzip
-    await writeHardware(join(dir, 'a.csv'), [{ ...hw, cores: 4 }, { ...hw, id: 'other' }]);
+    await writeHardware(join(dir, 'a.csv'), [
+      { ...hw, cores: 4 },
+      { ...hw, id: 'other' },
+    ]);
     const h = (await readDataset(join(dir, 'a.csv'))).hardware;
-    assert.deepEqual(h.map((x) => [x.id, x.cores]), [['hw-test', 4], ['other', 2]]);
+    assert.deepEqual(
+      h.map((x) => [x.id, x.cores]),
+      [
+        ['hw-test', 4],
+        ['other', 2],
+      ],
+    );
   }));
 
 test('a missing dataset is a UserError that says how to make one', () =>
   withTempDir('memlat-ds-', async (dir) => {
-    await assert.rejects(readDataset(join(dir, 'nope.csv')), (e: unknown) =>
-      e instanceof UserError && /no such file; make one with 'memlat profile --out/.test(e.message));
+    await assert.rejects(
+      readDataset(join(dir, 'nope.csv')),
+      (e: unknown) => e instanceof UserError && /no such file; make one with 'memlat profile --out/.test(e.message),
+    );
   }));
 
 test('the appending writer resumes after a truncated line: nothing lost, nothing duplicated', () =>
@@ -61,7 +79,10 @@ test('the appending writer resumes after a truncated line: nothing lost, nothing
     await w2.append([denseRow(3), denseRow(4)]);
     await w2.close();
     const { rows } = await readDataset(p);
-    assert.deepEqual(rows, [0, 1, 2, 3, 4].map((i) => denseRow(i)));
+    assert.deepEqual(
+      rows,
+      [0, 1, 2, 3, 4].map((i) => denseRow(i)),
+    );
     const text = await readFile(p, 'utf8');
     assert.equal(text.split('\n').filter((l) => l.startsWith('hardwareId,')).length, 1); // one header
   }));
@@ -87,5 +108,9 @@ test('readDatasets: comma-separated files read as one (first fingerprint wins); 
     assert.deepEqual(both.hardware, [hw]);
     assert.deepEqual((await readDatasets(join(dir, 'a.csv'))).rows, a);
     await writeDataset(join(dir, 'c.csv'), a, { hardware: [hw] });
-    await assert.rejects(readDatasets(`${join(dir, 'a.csv')},${join(dir, 'c.csv')}`), (e: unknown) => e instanceof UserError && /c\.csv: network ".+" layer 0 also appears in .*a\.csv; datasets read together need distinct network names/.test(e.message));
+    await assert.rejects(
+      readDatasets(`${join(dir, 'a.csv')},${join(dir, 'c.csv')}`),
+      (e: unknown) =>
+        e instanceof UserError && /c\.csv: network ".+" layer 0 also appears in .*a\.csv; datasets read together need distinct network names/.test(e.message),
+    );
   }));

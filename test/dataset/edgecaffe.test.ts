@@ -63,7 +63,9 @@ test('import edgecaffe: values spot-checked against the raw files', async () => 
   assert.equal(fc6.runMs, 16.348288);
   assert.equal(fc6.layerType, 'dense');
   // In-place relu keeps its Caffe name; rep of linear-2.csv's first run is 3.
-  const line = readFileSync(join(profiles, 'linear-2.csv'), 'utf8').split('\n').find((l) => l.startsWith('GenderNet,2,relu1,'))!;
+  const line = readFileSync(join(profiles, 'linear-2.csv'), 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('GenderNet,2,relu1,'))!;
   const [, , , loadNs, execNs] = line.split(',');
   const relu = find('GenderNet', 'relu1', 3)!;
   assert.equal(relu.loadMs, Number(loadNs) / 1e6);
@@ -85,6 +87,8 @@ test('memory.csv becomes the pipeline table: 6 limits x 4 policies, binary units
 });
 
 test('bad linear profile lines throw UserErrors naming the line', () => {
-  assert.throws(() => parseLinearProfile('networkName,layerId,layerName,Loading_ns,execution_ns,policy\nA,0,x,12,abc,linear\n', 1, 'l.csv'),
-    (e: unknown) => e instanceof UserError && /l\.csv line 2: column execution_ns "abc" is not a non-negative integer/.test(e.message));
+  assert.throws(
+    () => parseLinearProfile('networkName,layerId,layerName,Loading_ns,execution_ns,policy\nA,0,x,12,abc,linear\n', 1, 'l.csv'),
+    (e: unknown) => e instanceof UserError && /l\.csv line 2: column execution_ns "abc" is not a non-negative integer/.test(e.message),
+  );
 });

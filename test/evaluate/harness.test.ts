@@ -12,7 +12,10 @@ test('splits: folds partition the observations; memory/network groups are never 
   const k = makeFolds(obs, 'kfold', { folds: 5 });
   assert.equal(k.length, 5);
   const tested = k.flatMap((f) => f.test).sort((a, b) => a - b);
-  assert.deepEqual(tested, obs.map((_, i) => i));
+  assert.deepEqual(
+    tested,
+    obs.map((_, i) => i),
+  );
   for (const f of k) assert.equal(f.train.length + f.test.length, obs.length);
   const mem = makeFolds(obs, 'memory');
   assert.deepEqual(mem.map((f) => f.name).sort(), ['M=128 MiB', 'M=64 MiB', 'M=none'].sort());
@@ -24,7 +27,11 @@ test('splits: folds partition the observations; memory/network groups are never 
     const testNets = new Set(f.test.map((i) => obs[i]!.network));
     assert.ok(f.train.every((i) => !testNets.has(obs[i]!.network)));
   }
-  assert.throws(() => makeFolds(obs, 'hardware'), (e: unknown) => e instanceof UserError && /^split hardware: the data comes from 1 machine\(s\) \(hw-syn\); it needs at least 2 \(use split kfold\)/.test(e.message));
+  assert.throws(
+    () => makeFolds(obs, 'hardware'),
+    (e: unknown) =>
+      e instanceof UserError && /^split hardware: the data comes from 1 machine\(s\) \(hw-syn\); it needs at least 2 \(use split kfold\)/.test(e.message),
+  );
 });
 
 test('harness: FE on an exact law scores ~0% error and bias 1 out of fold, per target, slice and network sum', () => {

@@ -29,9 +29,12 @@ test('errorMetrics: log error excludes actual = 1 ms (ln 1 = 0); non-positive pa
   close(m.bias, Math.sqrt(2 * 0.5));
 });
 
-test('errorMetrics: a uniform 2x underestimate in ms is a small log-space error (the study\'s blind spot)', () => {
+test("errorMetrics: a uniform 2x underestimate in ms is a small log-space error (the study's blind spot)", () => {
   const actual = [100, 200, 400, 800];
-  const m = errorMetrics(actual.map((a) => a / 2), actual);
+  const m = errorMetrics(
+    actual.map((a) => a / 2),
+    actual,
+  );
   close(m.mapePct, 50);
   close(m.bias, 0.5);
   assert.ok(m.logErrorPct < 15, `log error ${m.logErrorPct}%`);
@@ -43,7 +46,10 @@ test('jaccard and selectionStability: hand-computed', () => {
   const s = selectionStability([['a', 'b'], ['b', 'c'], ['b']]);
   close(s.meanPairwiseJaccard, (1 / 3 + 1 / 2 + 1 / 2) / 3);
   close(s.meanSelected, 5 / 3);
-  assert.deepEqual(s.frequency.map(([f]) => f), ['b', 'a', 'c']);
+  assert.deepEqual(
+    s.frequency.map(([f]) => f),
+    ['b', 'a', 'c'],
+  );
   close(s.frequency[0]![1], 1);
   close(s.frequency[1]![1], 1 / 3);
 });

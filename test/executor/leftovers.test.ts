@@ -76,8 +76,16 @@ test('stale memlat cgroups: found, orphaned worker killed, removed by the sweep 
     mkdirSync(stale2);
     mkdirSync(mine);
     writeFileSync(join(stale, 'cgroup.procs'), String(orphan.pid));
-    assert.deepEqual(findStaleGroups(parent).map((g) => g.path).sort(), [stale, stale2]);
-    assert.deepEqual(findStaleGroups(parent).map((g) => g.ownerPid), [dead, dead]);
+    assert.deepEqual(
+      findStaleGroups(parent)
+        .map((g) => g.path)
+        .sort(),
+      [stale, stale2],
+    );
+    assert.deepEqual(
+      findStaleGroups(parent).map((g) => g.ownerPid),
+      [dead, dead],
+    );
     // doctor removes them and lists what it removed
     writeFileSync(join(cache, 'x'), '');
     mkdirSync(join(cache, 'weights'));
@@ -101,30 +109,43 @@ test('stale memlat cgroups: found, orphaned worker killed, removed by the sweep 
   }
 });
 
-test('weight files: a layer larger than the free space is refused with the numbers; no temporary file is left', { skip: root ? false : 'needs root to mount a tmpfs' }, async () => {
-  const mnt = makeTempDir('memlat-small-');
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt]);
-  try {
-    // 1024 x 1024 fp32 + bias = 4 MiB + 4 KiB > 2 MiB
-    assert.throws(
-      () => ensureWeightFile(dense(1024), [[1, 1024]], mnt),
-      (e: unknown) => e instanceof UserError && /needs 4 MiB \(4198400 bytes\) of weight files but only (1\.\d+|2) MiB is free/.test(e.message) && e.message.includes(`cacheDir ${mnt}`),
-    );
-    await assert.rejects(
-      writeWeightFiles([{ layer: dense(512, 'a'), inputShapes: [[1, 512]] }, { layer: dense(512, 'b'), inputShapes: [[1, 512]] }], mnt),
-      (e: unknown) => e instanceof UserError && /this run \(2 layers not in the cache\) needs 2 MiB/.test(e.message),
-      'two 1 MiB layers together (plus bias) do not fit although each alone would',
-    );
-    assert.deepEqual(readdirSync(join(mnt, 'weights')), []);
-    // one that fits is written completely
-    const f = ensureWeightFile(dense(256), [[1, 256]], mnt);
-    assert.equal(readFileSync(f.path!).length, 256 * 256 * 4 + 256 * 4);
-    assert.deepEqual(readdirSync(join(mnt, 'weights')), [f.path!.split('/').pop()]);
-  } finally {
-    execFileSync('umount', [mnt]);
-    removeDir(mnt);
-  }
-});
+test(
+  'weight files: a layer larger than the free space is refused with the numbers; no temporary file is left',
+  { skip: root ? false : 'needs root to mount a tmpfs' },
+  async () => {
+    const mnt = makeTempDir('memlat-small-');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt]);
+    try {
+      // 1024 x 1024 fp32 + bias = 4 MiB + 4 KiB > 2 MiB
+      assert.throws(
+        () => ensureWeightFile(dense(1024), [[1, 1024]], mnt),
+        (e: unknown) =>
+          e instanceof UserError &&
+          /needs 4 MiB \(4198400 bytes\) of weight files but only (1\.\d+|2) MiB is free/.test(e.message) &&
+          e.message.includes(`cacheDir ${mnt}`),
+      );
+      await assert.rejects(
+        writeWeightFiles(
+          [
+            { layer: dense(512, 'a'), inputShapes: [[1, 512]] },
+            { layer: dense(512, 'b'), inputShapes: [[1, 512]] },
+          ],
+          mnt,
+        ),
+        (e: unknown) => e instanceof UserError && /this run \(2 layers not in the cache\) needs 2 MiB/.test(e.message),
+        'two 1 MiB layers together (plus bias) do not fit although each alone would',
+      );
+      assert.deepEqual(readdirSync(join(mnt, 'weights')), []);
+      // one that fits is written completely
+      const f = ensureWeightFile(dense(256), [[1, 256]], mnt);
+      assert.equal(readFileSync(f.path!).length, 256 * 256 * 4 + 256 * 4);
+      assert.deepEqual(readdirSync(join(mnt, 'weights')), [f.path!.split('/').pop()]);
+    } finally {
+      execFileSync('umount', [mnt]);
+      removeDir(mnt);
+    }
+  },
+);
 
 test('weight files: an abort between chunks removes the temporary file', async () => {
   await withTempDir('memlat-abort-', async (cache) => {

@@ -23,7 +23,10 @@ test('oomAdvice: short of swap -> setup-swap with the missing GiB; enough swap -
   const short = oomAdvice(vgg, m, 0);
   assert.match(short, /^add swap \('sudo memlat doctor --setup-swap 2GiB': 0 B is free\) or raise memory to 648 MiB, where the largest layer fits$/);
   // the CLI names the argument by its flag
-  assert.match(oomAdvice(vgg, m, 0, (a) => `--${a}`), /or raise --memory to 648 MiB, where the largest layer fits$/);
+  assert.match(
+    oomAdvice(vgg, m, 0, (a) => `--${a}`),
+    /or raise --memory to 648 MiB, where the largest layer fits$/,
+  );
   assert.equal(Math.ceil((need + 2 ** 30) / 2 ** 30), 2);
   const plenty = oomAdvice(vgg, m, 4 * 2 ** 30);
   assert.match(plenty, /^4 GiB of swap is free, which this run should not exhaust; raise memory \(648 MiB fits the largest layer\)/);

@@ -24,7 +24,7 @@ const dense: LayerJob = { id: 'fc', layer: { type: 'dense', name: 'unload_fc', i
 // No weights; a 64 MiB input and a 64 MiB output (the output buffer is onnxruntime's).
 const relu: LayerJob = { id: 'relu', layer: { type: 'activation', fn: 'relu', name: 'unload_relu', inputs: ['x'] }, inputShapes: [[1, 16 * 2 ** 20]] };
 
-test('unload returns the layer\'s bytes: RSS and the cgroup charge fall by what the layer held', { skip: cgSkip, timeout: 120_000 }, async () => {
+test("unload returns the layer's bytes: RSS and the cgroup charge fall by what the layer held", { skip: cgSkip, timeout: 120_000 }, async () => {
   const w = await startWorker({ memoryLimitBytes: 1024 * MiB, threads: 1, cacheDir });
   const ts: LayerTiming[] = [];
   try {
@@ -39,7 +39,7 @@ test('unload returns the layer\'s bytes: RSS and the cgroup charge fall by what 
     const rssDrop = t.rssAfterRunBytes - t.rssAfterUnloadBytes;
     const msg = `${t.jobId} rep ${t.rep}: RSS ${(t.rssBeforeLoadBytes / MiB).toFixed(1)} -> ${(t.rssAfterRunBytes / MiB).toFixed(1)} -> ${(t.rssAfterUnloadBytes / MiB).toFixed(1)} MiB; group ${t.groupAfterRunBytes} -> ${t.groupAfterUnloadBytes}`;
     console.log(msg);
-    assert.ok(rssDrop >= 0.95 * want, `RSS fell by ${(rssDrop / MiB).toFixed(1)} MiB, want >= ${(0.95 * want / MiB).toFixed(1)}: ${msg}`);
+    assert.ok(rssDrop >= 0.95 * want, `RSS fell by ${(rssDrop / MiB).toFixed(1)} MiB, want >= ${((0.95 * want) / MiB).toFixed(1)}: ${msg}`);
     // The input was resident before the load and is freed too, so RSS ends at most a few MiB above the
     // runtime without the input.
     assert.ok(t.rssAfterUnloadBytes <= t.rssBeforeLoadBytes + 4 * MiB, msg);
@@ -66,7 +66,9 @@ test('networks whose layers each fit in M run at M without swapping (vgg19 at 64
       const rn = resolveNetwork(zooNetwork(c.name));
       const r = await runNetwork(rn, { memoryLimitBytes: c.memory, reps: 2, cacheDir });
       const faults = r.passes.map((p) => p.reduce((a, t) => a + t.majorFaults, 0));
-      console.log(`${c.name} at ${(c.memory / MiB).toFixed(0)} MiB: major faults per pass ${faults.join(', ')}, totals ${r.totalsMs.map((x) => x.toFixed(0)).join(', ')} ms`);
+      console.log(
+        `${c.name} at ${(c.memory / MiB).toFixed(0)} MiB: major faults per pass ${faults.join(', ')}, totals ${r.totalsMs.map((x) => x.toFixed(0)).join(', ')} ms`,
+      );
       for (const f of faults) assert.ok(f < 1000, `${c.name} at ${c.memory / MiB} MiB: ${f} major faults in a pass`);
     }
   });

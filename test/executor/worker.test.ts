@@ -30,13 +30,25 @@ test('crashed job reports its message; the worker stays usable; abort stops it',
     assert.ok(o.status === 'crashed' && o.jobId === 'bad' && /RoiAlign.*cannot be executed/.test(o.message), JSON.stringify(o));
     const ts: LayerTiming[] = [];
     assert.deepEqual(await w.measure([relu], 3, (t) => ts.push(t)), { status: 'done' });
-    assert.deepEqual(ts.map((t) => [t.jobId, t.rep]), [['relu', 0], ['relu', 1], ['relu', 2]]);
+    assert.deepEqual(
+      ts.map((t) => [t.jobId, t.rep]),
+      [
+        ['relu', 0],
+        ['relu', 1],
+        ['relu', 2],
+      ],
+    );
     assert.ok(ts.every((t) => t.loadMs >= 0 && t.runMs > 0 && t.unloadMs > 0 && t.majorFaults >= 0));
     const ac = new AbortController();
     let n = 0;
-    const o2 = await w.measure([relu], 1000, () => {
-      if (++n === 2) ac.abort();
-    }, ac.signal);
+    const o2 = await w.measure(
+      [relu],
+      1000,
+      () => {
+        if (++n === 2) ac.abort();
+      },
+      ac.signal,
+    );
     assert.deepEqual(o2, { status: 'aborted' });
     assert.ok(n < 1000, `stopped after ${n} passes`);
   } finally {
@@ -94,7 +106,10 @@ test('runNetwork: per-layer medians within spreads, totals = sum of layer times 
   const passesSeen: number[] = [];
   const r = await runNetwork(resolveNetwork(net), { memoryLimitBytes: null, reps: 3, threads: 1, cacheDir, onPass: (i) => passesSeen.push(i) });
   assert.deepEqual(passesSeen, [0, 1, 2]);
-  assert.deepEqual(r.layers.map((l) => [l.name, l.type]), net.layers.map((l) => [l.name, l.type]));
+  assert.deepEqual(
+    r.layers.map((l) => [l.name, l.type]),
+    net.layers.map((l) => [l.name, l.type]),
+  );
   assert.equal(r.passes.length, 3);
   assert.ok(r.passes.every((p) => p.length === 6 && p.every((t, i) => t.jobId === String(i))));
   r.passes.forEach((p, i) => assert.ok(Math.abs((r.totalsMs[i] ?? 0) - p.reduce((a, t) => a + t.loadMs + t.runMs + t.unloadMs, 0)) < 1e-9));

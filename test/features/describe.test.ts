@@ -38,8 +38,15 @@ test('describeNetwork: exactly the documented keys, hand-computed values', () =>
     workingSetBytes: 1792 + 12_288 + 65_536 + 65_536,
   });
   assert.deepEqual(d.layers[1], {
-    name: 'bn', type: 'batchnorm', inputShapes: [[1, 16, 32, 32]], outputShape: [1, 16, 32, 32],
-    params: 32, weights: 16, macs: 0, weightBytes: 64 * 4, workingSetBytes: 256 + 2 * 65_536,
+    name: 'bn',
+    type: 'batchnorm',
+    inputShapes: [[1, 16, 32, 32]],
+    outputShape: [1, 16, 32, 32],
+    params: 32,
+    weights: 16,
+    macs: 0,
+    weightBytes: 64 * 4,
+    workingSetBytes: 256 + 2 * 65_536,
   });
   assert.deepEqual(d.totals, { params: 448 + 32 + 170, macs: 442_368 + 160, weightBytes: (448 + 64 + 170) * 4 });
   assert.deepEqual(JSON.parse(describeJsonText(d)), d);

@@ -9,8 +9,23 @@ import type { ProfileWorker } from '../../src/profile/run.js';
 export function fakeTiming(jobId: string, rep: number): LayerTiming {
   let h = 2166136261;
   for (const c of `${jobId}#${rep}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
-  return { jobId, rep, loadMs: (h % 1000) / 100, runMs: ((h >>> 10) % 1000) / 100, unloadMs: 0.5, harnessMs: 0.2, majorFaults: h % 7, swapInPages: h % 3, swapOutPages: 0,
-    rssBeforeLoadBytes: 0, rssAfterRunBytes: 0, rssAfterUnloadBytes: 0, groupBeforeLoadBytes: null, groupAfterRunBytes: null, groupAfterUnloadBytes: null };
+  return {
+    jobId,
+    rep,
+    loadMs: (h % 1000) / 100,
+    runMs: ((h >>> 10) % 1000) / 100,
+    unloadMs: 0.5,
+    harnessMs: 0.2,
+    majorFaults: h % 7,
+    swapInPages: h % 3,
+    swapOutPages: 0,
+    rssBeforeLoadBytes: 0,
+    rssAfterRunBytes: 0,
+    rssAfterUnloadBytes: 0,
+    groupBeforeLoadBytes: null,
+    groupAfterRunBytes: null,
+    groupAfterUnloadBytes: null,
+  };
 }
 
 export interface FakeWorld {

@@ -8,13 +8,24 @@ import { resolveLayerOutput } from '../../src/network/shapes.js';
 import { layerStats, swapBytes } from '../../src/features/layer.js';
 
 export const HW: HardwareFingerprint = {
-  id: 'hw-syn', cpuModel: 'Synthetic CPU', cores: 2, ramBytes: 8 * 1024 ** 3, cgroupVersion: 2,
-  diskReadBytesPerSec: 500e6, memBandwidthBytesPerSec: 5e9, gemmGflops: 20, runtimeIdleBytes: 50e6,
+  id: 'hw-syn',
+  cpuModel: 'Synthetic CPU',
+  cores: 2,
+  ramBytes: 8 * 1024 ** 3,
+  cgroupVersion: 2,
+  diskReadBytesPerSec: 500e6,
+  memBandwidthBytesPerSec: 5e9,
+  gemmGflops: 20,
+  runtimeIdleBytes: 50e6,
 };
 export const HW_MAP = new Map([[HW.id, HW]]);
 
 /** The law: ln t of each phase as a function of the layer's stats and swapped bytes at M. */
-export type Law = (s: { macs: number; weightBytes: number; swapBytes: number; workingSetBytes: number; type: string }) => { load: number; run: number; unload: number | null };
+export type Law = (s: { macs: number; weightBytes: number; swapBytes: number; workingSetBytes: number; type: string }) => {
+  load: number;
+  run: number;
+  unload: number | null;
+};
 
 /** log1p-linear law FE can represent exactly. */
 export const exactLaw: Law = (s) => ({
@@ -30,7 +41,11 @@ function layersAndInputs(): { layer: Layer; inputShapes: number[][] }[] {
   }
   for (const c of [3, 16, 64, 256]) {
     for (const hw of [7, 28, 56]) {
-      for (const [k, oc] of [[1, 32], [3, 64], [5, 128]] as const) {
+      for (const [k, oc] of [
+        [1, 32],
+        [3, 64],
+        [5, 128],
+      ] as const) {
         out.push({ layer: { type: 'conv2d', name: 'conv', inputs: ['x'], outChannels: oc, kernel: k, padding: (k - 1) / 2 }, inputShapes: [[1, c, hw, hw]] });
       }
     }
@@ -63,11 +78,24 @@ export function syntheticRows(law: Law = exactLaw, opts: { reps?: number; noise?
       for (let r = 0; r < reps; r++) {
         const e = Math.exp((opts.noise ?? 0) * (r - (reps - 1) / 2));
         rows.push({
-          hardwareId: HW.id, source: 'synthetic', network: `s${String(li).padStart(4, '0')}`, layerIndex: 0, layerName: layer.name,
-          layerType: layer.type, layer, inputShapes, outputShape, memoryLimitBytes: mem, rep: r,
-          loadMs: Math.exp(t.load) * e, runMs: Math.exp(t.run) * e,
+          hardwareId: HW.id,
+          source: 'synthetic',
+          network: `s${String(li).padStart(4, '0')}`,
+          layerIndex: 0,
+          layerName: layer.name,
+          layerType: layer.type,
+          layer,
+          inputShapes,
+          outputShape,
+          memoryLimitBytes: mem,
+          rep: r,
+          loadMs: Math.exp(t.load) * e,
+          runMs: Math.exp(t.run) * e,
           unloadMs: opts.withUnload === false || t.unload === null ? null : Math.exp(t.unload) * e,
-          majorFaults: null, swapInPages: null, swapOutPages: null, oom: false,
+          majorFaults: null,
+          swapInPages: null,
+          swapOutPages: null,
+          oom: false,
         });
       }
     }

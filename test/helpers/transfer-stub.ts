@@ -13,8 +13,15 @@ import type { Layer, ResolvedLayer } from '../../src/network/types.js';
 import { MODEL_NAME, type LayerInput, type Model, type ModelJSON, type TimePrediction } from '../../src/models/types.js';
 
 export const A: HardwareFingerprint = {
-  id: 'hw-a', cpuModel: 'A CPU', cores: 2, ramBytes: 8 * 1024 ** 3, cgroupVersion: 2,
-  diskReadBytesPerSec: 1e9, memBandwidthBytesPerSec: 10e9, gemmGflops: 100, runtimeIdleBytes: 50e6,
+  id: 'hw-a',
+  cpuModel: 'A CPU',
+  cores: 2,
+  ramBytes: 8 * 1024 ** 3,
+  cgroupVersion: 2,
+  diskReadBytesPerSec: 1e9,
+  memBandwidthBytesPerSec: 10e9,
+  gemmGflops: 100,
+  runtimeIdleBytes: 50e6,
 };
 
 export class StubModel implements Model {

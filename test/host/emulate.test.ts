@@ -31,7 +31,11 @@ test('parseEmulation: parts, canonical label, and one-line refusals naming the p
     ['cpus', /"cpus" is not key=value/],
   ];
   for (const [spec, re] of bad) {
-    assert.throws(() => parseEmulation(spec), (e: unknown) => e instanceof UserError && re.test(e.message) && /MEMLAT_EMULATE/.test(e.message), spec);
+    assert.throws(
+      () => parseEmulation(spec),
+      (e: unknown) => e instanceof UserError && re.test(e.message) && /MEMLAT_EMULATE/.test(e.message),
+      spec,
+    );
   }
 });
 
@@ -53,9 +57,10 @@ test('firstCpus and cpuQuotaUs: closed-form cases', () => {
 });
 
 const cg = detectCgroups();
-const skip = process.getuid?.() !== 0 || cg.version !== 1 || !existsSync('/sys/fs/cgroup/blkio/blkio.throttle.read_bps_device')
-  ? `needs root on a cgroup v1 machine with cpu, cpuset and blkio (found v${cg.version})`
-  : false;
+const skip =
+  process.getuid?.() !== 0 || cg.version !== 1 || !existsSync('/sys/fs/cgroup/blkio/blkio.throttle.read_bps_device')
+    ? `needs root on a cgroup v1 machine with cpu, cpuset and blkio (found v${cg.version})`
+    : false;
 
 // The child: applies MEMLAT_EMULATE, then reports CPUs, CPU time over 1.5 s of busy wall time, and a
 // cold read of a 96 MiB file (written, fsync'ed and evicted before timing).
@@ -110,12 +115,23 @@ test('an emulated machine: 1 CPU, half a core, disk throttled to 40 MiB/s; nothi
 });
 
 test('a group left by a killed process is swept at the next start', { skip }, () => {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `
     const { emulationFromEnv } = await import(${JSON.stringify(join(repoRoot, 'dist/src/host/emulate.js'))});
-    emulationFromEnv(); process.kill(process.pid, 'SIGKILL');`], { env: { ...process.env, MEMLAT_EMULATE: 'cpus=1' }, encoding: 'utf8' });
+    emulationFromEnv(); process.kill(process.pid, 'SIGKILL');`,
+    ],
+    { env: { ...process.env, MEMLAT_EMULATE: 'cpus=1' }, encoding: 'utf8' },
+  );
   assert.equal(r.signal, 'SIGKILL');
   const left = ['cpu', 'cpuset', 'blkio'].map((h) => `/sys/fs/cgroup/${h}/memlat-emu-${r.pid}`);
-  assert.ok(left.every((p) => existsSync(p)), 'kill -9 leaves the groups (no exit handler runs)');
+  assert.ok(
+    left.every((p) => existsSync(p)),
+    'kill -9 leaves the groups (no exit handler runs)',
+  );
   const removed = sweepStaleEmulation();
   for (const p of left) {
     assert.ok(removed.includes(p), `${p} swept`);

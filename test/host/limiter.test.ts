@@ -8,15 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  CgroupV1Limiter,
-  CgroupV2Limiter,
-  detectCgroups,
-  parseKeyValues,
-  readSwapPages,
-  systemdRunArgv,
-  SystemdRunLimiter,
-} from '../../src/host/limiter.js';
+import { CgroupV1Limiter, CgroupV2Limiter, detectCgroups, parseKeyValues, readSwapPages, systemdRunArgv, SystemdRunLimiter } from '../../src/host/limiter.js';
 import { makeTempDir, removeDir, withTempDir } from '../helpers/tmp.js';
 
 const cg = detectCgroups();
@@ -84,8 +76,20 @@ test('swap counters are parsed from memory.stat / vmstat text', () => {
 
 test('systemd-run: exact argv of the transient user scope', () => {
   assert.deepEqual(systemdRunArgv('memlat-1-2', 268435456, ['node', '--expose-gc', 'worker.js']), [
-    'systemd-run', '--user', '--scope', '--quiet', '--collect', '--unit=memlat-1-2',
-    '-p', 'MemoryMax=268435456', '-p', 'MemorySwapMax=infinity', '--', 'node', '--expose-gc', 'worker.js',
+    'systemd-run',
+    '--user',
+    '--scope',
+    '--quiet',
+    '--collect',
+    '--unit=memlat-1-2',
+    '-p',
+    'MemoryMax=268435456',
+    '-p',
+    'MemorySwapMax=infinity',
+    '--',
+    'node',
+    '--expose-gc',
+    'worker.js',
   ]);
   const g = new SystemdRunLimiter().create(1 << 28);
   assert.equal(g.path, null);
@@ -111,7 +115,11 @@ test('cgroup v1 (real): limit written, memsw left unlimited, process runs inside
   assert.equal(existsSync(g.path ?? ''), false);
 });
 
-for (const [sig, graceful] of [['SIGTERM', false], ['SIGINT', false], ['SIGINT', true]] as const) {
+for (const [sig, graceful] of [
+  ['SIGTERM', false],
+  ['SIGINT', false],
+  ['SIGINT', true],
+] as const) {
   const what = graceful ? 'an application handling SIGINT closes its worker itself' : `${sig} to memlat kills the worker`;
   test(`${what}; the cgroup is removed`, { skip: v1skip, timeout: 60_000 }, async () => {
     const me = fileURLToPath(import.meta.url);
@@ -131,7 +139,11 @@ for (const [sig, graceful] of [['SIGTERM', false], ['SIGINT', false], ['SIGINT',
     assert.ok(readFileSync(join(group, 'cgroup.procs'), 'utf8').split('\n').includes(String(pid)), 'worker is in the group');
     const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('exit', (c, s) => r([c, s])));
     child.kill(sig);
-    assert.deepEqual(await exited, graceful ? [0, null] : [null, sig], graceful ? 'the application exited normally' : 'memlat re-raised the signal after cleaning up');
+    assert.deepEqual(
+      await exited,
+      graceful ? [0, null] : [null, sig],
+      graceful ? 'the application exited normally' : 'memlat re-raised the signal after cleaning up',
+    );
     assert.equal(existsSync(group), false, 'group removed');
     // Killed: gone, or a zombie waiting for its new parent (pid 1 / a subreaper) to reap it.
     const state = ((): string => {

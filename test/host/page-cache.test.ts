@@ -19,17 +19,21 @@ function writeFile(path: string, bytes: number): void {
   closeSync(fd);
 }
 
-test('evictFromPageCache drops every cached page of the file (fincore / mincore)', { skip: cachedPages('/proc/self/exe') === null ? 'fincore (util-linux) not installed' : false }, () => {
-  const f = join(dir, 'probe.bin');
-  writeFile(f, 16 * 2 ** 20);
-  readFileSync(f); // warm it
-  const pages = 16 * 2 ** 20 / 4096;
-  assert.equal(cachedPages(f), pages, 'fully cached after a read');
-  evictFromPageCache(f);
-  assert.equal(cachedPages(f), 0, 'nothing cached after eviction');
-  readWeightFile(f);
-  assert.equal(cachedPages(f), pages, 'the load brought it back');
-});
+test(
+  'evictFromPageCache drops every cached page of the file (fincore / mincore)',
+  { skip: cachedPages('/proc/self/exe') === null ? 'fincore (util-linux) not installed' : false },
+  () => {
+    const f = join(dir, 'probe.bin');
+    writeFile(f, 16 * 2 ** 20);
+    readFileSync(f); // warm it
+    const pages = (16 * 2 ** 20) / 4096;
+    assert.equal(cachedPages(f), pages, 'fully cached after a read');
+    evictFromPageCache(f);
+    assert.equal(cachedPages(f), 0, 'nothing cached after eviction');
+    readWeightFile(f);
+    assert.equal(cachedPages(f), pages, 'the load brought it back');
+  },
+);
 
 /** Bytes this process really caused to be fetched from storage (/proc/self/io read_bytes). */
 function storageReadBytes(): number {
@@ -52,7 +56,9 @@ test('a read after eviction really comes from storage (cold load); a warm read d
   evictFromPageCache(f);
   const cold = read();
   // Timings are only reported: on VMs the host caches the disk, so cold reads can be barely slower.
-  console.log(`64 MiB read: warm ${warm.ms.toFixed(1)} ms (${warm.storageBytes} B from storage), cold ${cold.ms.toFixed(1)} ms (${cold.storageBytes} B from storage)`);
+  console.log(
+    `64 MiB read: warm ${warm.ms.toFixed(1)} ms (${warm.storageBytes} B from storage), cold ${cold.ms.toFixed(1)} ms (${cold.storageBytes} B from storage)`,
+  );
   assert.ok(warm.storageBytes < size / 16, `warm read fetched ${warm.storageBytes} bytes from storage`);
   assert.ok(cold.storageBytes >= size * 0.95, `cold read fetched only ${cold.storageBytes} of ${size} bytes from storage: eviction did not work`);
 });
@@ -72,7 +78,10 @@ test('weight files: deterministic, written once, one per layer (name included), 
   assert.notEqual(wb.path, wa.path, 'two layers of one network never share a file');
   assert.notEqual(layerHash(a, shapes), layerHash(a, [[1, 33]]));
   const va = new Float32Array(readWeightFile(wa.path ?? '').buffer);
-  assert.ok(va.every((v) => v >= -0.1 && v < 0.1), 'values in [-0.1, 0.1)');
+  assert.ok(
+    va.every((v) => v >= -0.1 && v < 0.1),
+    'values in [-0.1, 0.1)',
+  );
   assert.ok(new Set(va).size > va.length * 0.9, 'pseudo-random, not constant');
   // Deterministic: rewriting from scratch gives identical bytes.
   const copy = Buffer.from(readWeightFile(wa.path ?? ''));
@@ -83,5 +92,8 @@ test('weight files: deterministic, written once, one per layer (name included), 
   // BN variance is positive
   const bn = ensureWeightFile({ type: 'batchnorm', name: 'bn', inputs: ['x'] }, [[1, 8, 2, 2]], dir);
   const vbn = new Float32Array(readWeightFile(bn.path ?? '').buffer);
-  assert.ok(vbn.subarray(24, 32).every((v) => v >= 0.5), 'running var in [0.5, 1.5)');
+  assert.ok(
+    vbn.subarray(24, 32).every((v) => v >= 0.5),
+    'running var in [0.5, 1.5)',
+  );
 });

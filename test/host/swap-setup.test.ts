@@ -26,10 +26,19 @@ test('setupSwap / removeSwap: real swap file, recorded in the state file, remove
     const before = swapBytes().totalBytes;
     setupSwap(64 * MiB, path);
     assert.equal(statSync(path).mode & 0o777, 0o600);
-    assert.ok(activeSwaps().some((s) => s.path === path), 'listed in /proc/swaps');
+    assert.ok(
+      activeSwaps().some((s) => s.path === path),
+      'listed in /proc/swaps',
+    );
     assert.equal(swapBytes().totalBytes - before, 64 * MiB - 4096, 'swap grew by the file minus its header page');
-    assert.deepEqual(readState().swapFiles.map((f) => [f.path, f.bytes]), [[path, 64 * MiB]]);
-    assert.throws(() => setupSwap(64 * MiB, path), (e: unknown) => e instanceof UserError && /file exists/.test(e.message));
+    assert.deepEqual(
+      readState().swapFiles.map((f) => [f.path, f.bytes]),
+      [[path, 64 * MiB]],
+    );
+    assert.throws(
+      () => setupSwap(64 * MiB, path),
+      (e: unknown) => e instanceof UserError && /file exists/.test(e.message),
+    );
     assert.deepEqual(removeSwap(), [path]);
     assert.equal(existsSync(path), false);
     assert.ok(!activeSwaps().some((s) => s.path === path));

@@ -35,7 +35,10 @@ test('runDoctor: a network whose largest layer exceeds free swap fails "swap" wi
     layers: [{ type: 'dense', name: 'fc', inputs: ['x'], units: 262144 }], // 8 GiB
   });
   const checks = await runDoctor({ network: huge, skipRuntime: true });
-  assert.deepEqual(checks.map((c) => c.name), ['privileges', 'cgroup', 'swap', 'leftovers', 'dd', 'page-cache']);
+  assert.deepEqual(
+    checks.map((c) => c.name),
+    ['privileges', 'cgroup', 'swap', 'leftovers', 'dd', 'page-cache'],
+  );
   const swap = checks.find((c) => c.name === 'swap');
   const free = swapBytes().freeBytes;
   assert.equal(swap?.ok, free >= 8 * 2 ** 30 + 8192 * 4 + 262144 * 4);

@@ -15,8 +15,19 @@ function obs(layer: ResolvedLayer, memoryBytes: number | null, t: { load: number
   const ws = layerStats(layer, { threads: 2 }).workingSetBytes;
   const M = memoryBytes ?? B.ramBytes;
   return {
-    key: `k${i}`, hardwareId: B.id, network: `n${i}`, layerIndex: 0, layerType: layer.layer.type, memoryLimitBytes: memoryBytes,
-    layer, memoryBytes: M, hardware: B, reps: 3, loadMs: t.load, runMs: t.run, unloadMs: t.unload,
+    key: `k${i}`,
+    hardwareId: B.id,
+    network: `n${i}`,
+    layerIndex: 0,
+    layerType: layer.layer.type,
+    memoryLimitBytes: memoryBytes,
+    layer,
+    memoryBytes: M,
+    hardware: B,
+    reps: 3,
+    loadMs: t.load,
+    runMs: t.run,
+    unloadMs: t.unload,
     swapBytes: Math.max(0, ws + (B.runtimeIdleBytes ?? 0) - M),
   };
 }
@@ -74,7 +85,10 @@ test('a known swap factor is recovered from swapping rows', () => {
 
 test('serialises and loads through loadModel; a damaged factor is refused naming it', () => {
   const m = fitCalibration(stub, { ...A }, B, [obs(DENSE, null, { load: 40, run: 1, unload: 2 }, 0)], { provenance: { data: 'x.csv' } });
-  const json = JSON.parse(JSON.stringify({ ...m.toJSON(), base: { name: 'memlat-model', kind: 'roofline', version: 1, hardware: A } })) as Record<string, unknown>;
+  const json = JSON.parse(JSON.stringify({ ...m.toJSON(), base: { name: 'memlat-model', kind: 'roofline', version: 1, hardware: A } })) as Record<
+    string,
+    unknown
+  >;
   // a stub base cannot be loaded by kind; check the factor validation first
   const bad = { ...json, factors: { unlimited: { load: -1, run: 1, unload: 1 }, swapping: { load: 1, run: 1, unload: 1 } } };
   assert.throws(() => loadModel(bad), /calibrated factors\.unlimited\.load -1 must be a positive number/);

@@ -27,8 +27,11 @@ const slow = (h: number): { load: number; run: number; unload: number } => (h < 
 
 function layers(): { layer: Layer; inputShapes: number[][] }[] {
   const out: { layer: Layer; inputShapes: number[][] }[] = [];
-  for (const inF of [512, 1024, 2048, 4096, 8192]) for (const units of [256, 1024, 4096]) out.push({ layer: { type: 'dense', name: 'fc', inputs: ['x'], units }, inputShapes: [[1, inF]] });
-  for (const c of [16, 64, 128]) for (const hw of [28, 56]) out.push({ layer: { type: 'conv2d', name: 'conv', inputs: ['x'], outChannels: 64, kernel: 3, padding: 1 }, inputShapes: [[1, c, hw, hw]] });
+  for (const inF of [512, 1024, 2048, 4096, 8192])
+    for (const units of [256, 1024, 4096]) out.push({ layer: { type: 'dense', name: 'fc', inputs: ['x'], units }, inputShapes: [[1, inF]] });
+  for (const c of [16, 64, 128])
+    for (const hw of [28, 56])
+      out.push({ layer: { type: 'conv2d', name: 'conv', inputs: ['x'], outChannels: 64, kernel: 3, padding: 1 }, inputShapes: [[1, c, hw, hw]] });
   return out;
 }
 
@@ -41,9 +44,24 @@ function row(li: number, layer: Layer, inputShapes: number[][], mem: number | nu
   const t = exactLaw({ macs: st.macs, weightBytes: st.weightBytes, swapBytes: 0, workingSetBytes: st.workingSetBytes, type: layer.type });
   const s = mem === null ? { load: 1, run: 1, unload: 1 } : slow((mem - IDLE - st.workingSetBytes) / MiB - ctxMiB);
   return {
-    hardwareId: HW.id, source: 'synthetic', network: net, layerIndex: index, layerName: `${layer.name}${li}`, layerType: layer.type, layer, inputShapes, outputShape,
-    memoryLimitBytes: mem, rep: 0, loadMs: Math.exp(t.load) * s.load, runMs: Math.exp(t.run) * s.run, unloadMs: Math.exp(t.unload!) * s.unload,
-    majorFaults: null, swapInPages: null, swapOutPages: null, oom: false,
+    hardwareId: HW.id,
+    source: 'synthetic',
+    network: net,
+    layerIndex: index,
+    layerName: `${layer.name}${li}`,
+    layerType: layer.type,
+    layer,
+    inputShapes,
+    outputShape,
+    memoryLimitBytes: mem,
+    rep: 0,
+    loadMs: Math.exp(t.load) * s.load,
+    runMs: Math.exp(t.run) * s.run,
+    unloadMs: Math.exp(t.unload!) * s.unload,
+    majorFaults: null,
+    swapInPages: null,
+    swapOutPages: null,
+    oom: false,
   };
 }
 
@@ -64,7 +82,10 @@ const at = (o: LayerObservation, memoryBytes: number): LayerObservation => ({ ..
 
 test('fe-swap: unlimited time is FE (smearing) fitted on the layers that do not swap, exactly', () => {
   const m = fitModelOnObservations('fe-swap', obs, { feSwap: { epsMs: 0 } }) as FeSwapModel;
-  const fe = fitFe(obs.filter((o) => o.memoryLimitBytes === null || o.swapBytes === 0), { backTransform: 'smearing' });
+  const fe = fitFe(
+    obs.filter((o) => o.memoryLimitBytes === null || o.swapBytes === 0),
+    { backTransform: 'smearing' },
+  );
   for (const o of obs.filter((x) => x.memoryLimitBytes === null)) assert.deepEqual(m.predict(o), fe.predict(o));
 });
 
@@ -76,9 +97,20 @@ test('fe-swap: recovers a known step slowdown of each phase from paired limits',
   for (const o of none) {
     const ws = layerStats(o.layer, { threads: HW.cores }).workingSetBytes;
     const base = m.predict(o);
-    for (const [h, want] of [[-40, slow(-40)], [-12, slow(-12)], [4, slow(4)], [48, slow(48)], [100, slow(100)]] as const) {
+    for (const [h, want] of [
+      [-40, slow(-40)],
+      [-12, slow(-12)],
+      [4, slow(4)],
+      [48, slow(48)],
+      [100, slow(100)],
+    ] as const) {
       const p = m.predict(at(o, IDLE + ws + h * MiB));
-      worst = Math.max(worst, Math.abs(Math.log(p.loadMs / base.loadMs / want.load)), Math.abs(Math.log(p.runMs / base.runMs / want.run)), Math.abs(Math.log(p.unloadMs / base.unloadMs / want.unload)));
+      worst = Math.max(
+        worst,
+        Math.abs(Math.log(p.loadMs / base.loadMs / want.load)),
+        Math.abs(Math.log(p.runMs / base.runMs / want.run)),
+        Math.abs(Math.log(p.unloadMs / base.unloadMs / want.unload)),
+      );
     }
   }
   assert.ok(worst < 0.02, `max |ln(predicted slowdown / law)| = ${worst.toFixed(4)}`);
@@ -108,7 +140,12 @@ test('fe-swap: the network-context fit recovers the context memory (ctx) and a t
   const ctxRows: MeasurementRow[] = [];
   for (let n = 0; n < 3; n++) {
     const members = ls.filter((_, i) => i % 3 === n).slice(0, 6);
-    const wsMax = Math.max(...members.map(({ layer, inputShapes }) => layerStats({ index: 0, layer, inputShapes, outputShape: resolveLayerOutput(layer, inputShapes) }, { threads: HW.cores }).workingSetBytes));
+    const wsMax = Math.max(
+      ...members.map(
+        ({ layer, inputShapes }) =>
+          layerStats({ index: 0, layer, inputShapes, outputShape: resolveLayerOutput(layer, inputShapes) }, { threads: HW.cores }).workingSetBytes,
+      ),
+    );
     // limits that put every layer (working sets within 8 MiB of the largest) clearly on one side
     // of the step at h = 24 MiB
     for (const d of [-40, -20, 0, 10, 40, 60, 90, null]) {
@@ -138,7 +175,10 @@ test('fe-swap: the network-context fit recovers the context memory (ctx) and a t
     for (const lim of new Set(ctxObs.filter((o) => o.network === net).map((o) => o.memoryLimitBytes))) {
       const os = ctxObs.filter((o) => o.network === net && o.memoryLimitBytes === lim);
       const meas = os.reduce((a, o) => a + o.loadMs + o.runMs + o.unloadMs!, 0);
-      const pred = os.reduce((a, o) => { const p = m.predict(o); return a + p.loadMs + p.runMs + p.unloadMs; }, 0);
+      const pred = os.reduce((a, o) => {
+        const p = m.predict(o);
+        return a + p.loadMs + p.runMs + p.unloadMs;
+      }, 0);
       worst = Math.max(worst, Math.abs(Math.log(pred / meas)));
     }
   }
@@ -167,9 +207,17 @@ test('fe-swap: JSON round trip predicts the same; damaged files and data without
   for (const o of obs.slice(0, 50)) assert.deepEqual(back.predict(o), m.predict(o));
   const j = JSON.parse(JSON.stringify(m.toJSON())) as { slowdown: { run: { lnS: number[] } } };
   j.slowdown.run.lnS.pop();
-  assert.throws(() => loadModel(j), (e: unknown) => e instanceof UserError && /slowdown table "run" has inconsistent sizes/.test(e.message));
   assert.throws(
-    () => fitModel('fe-swap', rows.filter((r) => r.memoryLimitBytes !== null || r.network === 's0'), HW_MAP),
+    () => loadModel(j),
+    (e: unknown) => e instanceof UserError && /slowdown table "run" has inconsistent sizes/.test(e.message),
+  );
+  assert.throws(
+    () =>
+      fitModel(
+        'fe-swap',
+        rows.filter((r) => r.memoryLimitBytes !== null || r.network === 's0'),
+        HW_MAP,
+      ),
     (e: unknown) => e instanceof UserError && /no layer was measured both with and without a memory limit/.test(e.message),
   );
 });
@@ -194,11 +242,20 @@ test('fe-swap base: "gbt" takes every unlimited phase from boosted trees fitted 
   const back = loadModel(JSON.parse(JSON.stringify(mix.toJSON())));
   for (const o of obs.slice(0, 40)) assert.deepEqual(back.predict(o), mix.predict(o));
   const bad = { ...mix.toJSON(), basePhases: { load: 'hybrid', run: 'trees', unload: 'fe' } };
-  assert.throws(() => loadModel(bad), (e: unknown) => e instanceof UserError && /"basePhases".*must give "fe", "gbt" or "hybrid"/.test(e.message));
+  assert.throws(
+    () => loadModel(bad),
+    (e: unknown) => e instanceof UserError && /"basePhases".*must give "fe", "gbt" or "hybrid"/.test(e.message),
+  );
   const noTrees = { ...mix.toJSON(), trees: undefined };
-  assert.throws(() => loadModel(noTrees), (e: unknown) => e instanceof UserError && /uses "gbt" but the model has no "trees"/.test(e.message));
+  assert.throws(
+    () => loadModel(noTrees),
+    (e: unknown) => e instanceof UserError && /uses "gbt" but the model has no "trees"/.test(e.message),
+  );
   const noHybrid = { ...mix.toJSON(), hybrid: undefined };
-  assert.throws(() => loadModel(noHybrid), (e: unknown) => e instanceof UserError && /uses "hybrid" but the model has no "hybrid"/.test(e.message));
+  assert.throws(
+    () => loadModel(noHybrid),
+    (e: unknown) => e instanceof UserError && /uses "hybrid" but the model has no "hybrid"/.test(e.message),
+  );
 });
 
 test('fe-swap context: rmsLogUnlimited is the spread of ln(measured / predicted) unlimited totals around their mean', () => {
@@ -209,7 +266,13 @@ test('fe-swap context: rmsLogUnlimited is the spread of ln(measured / predicted)
   const ctxRows: MeasurementRow[] = pick.map((o, k) => {
     const p = m0.predict(o);
     const f = k === 0 ? 2 : 8;
-    return { ...rows.find((r) => r.network === o.network && r.memoryLimitBytes === null)!, network: `ctx${k}`, loadMs: p.loadMs * f, runMs: p.runMs * f, unloadMs: p.unloadMs * f };
+    return {
+      ...rows.find((r) => r.network === o.network && r.memoryLimitBytes === null)!,
+      network: `ctx${k}`,
+      loadMs: p.loadMs * f,
+      runMs: p.runMs * f,
+      unloadMs: p.unloadMs * f,
+    };
   });
   const m = fitModelOnObservations('fe-swap', obs, { feSwap: { epsMs: 0, context: { rows: ctxRows, hardware: HW_MAP } } }) as FeSwapModel;
   assert.ok(Math.abs(m.data.context.totalFactor - 4) < 1e-3, `totalFactor ${m.data.context.totalFactor}`);

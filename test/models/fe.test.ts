@@ -17,7 +17,10 @@ test('observations: one per configuration, median over repetitions, M = RAM when
   assert.equal(o.reps, 3);
   assert.equal(median([3, 1, 2]), 2);
   assert.equal(median([4, 1, 2, 3]), 2.5);
-  assert.throws(() => aggregateRows(rows, new Map()), (e: unknown) => e instanceof UserError && /hardwareId "hw-syn" has no hardware fingerprint/.test(e.message));
+  assert.throws(
+    () => aggregateRows(rows, new Map()),
+    (e: unknown) => e instanceof UserError && /hardwareId "hw-syn" has no hardware fingerprint/.test(e.message),
+  );
 });
 
 test('passTotals: per run, each pass summed over its layers and phases; OOM-killed passes left out', () => {
@@ -30,7 +33,13 @@ test('passTotals: per run, each pass summed over its layers and phases; OOM-kill
     { ...r0, memoryLimitBytes: null, layerIndex: 0, rep: 0, loadMs: 7, runMs: 0, unloadMs: 0 },
   ];
   const t = passTotals(two, (r) => String(r.memoryLimitBytes));
-  assert.deepEqual([...t], [[String(r0.memoryLimitBytes), [36, 15]], ['null', [7]]]);
+  assert.deepEqual(
+    [...t],
+    [
+      [String(r0.memoryLimitBytes), [36, 15]],
+      ['null', [7]],
+    ],
+  );
 });
 
 test('fe: recovers a log1p-linear law exactly (median times), per layer type, for load, run and unload', () => {
@@ -43,7 +52,13 @@ test('fe: recovers a log1p-linear law exactly (median times), per layer type, fo
   for (const o of aggregateRows(rows, HW_MAP)) {
     const p = m.predict(o);
     const st = layerStats(o.layer, { threads: 2 });
-    const t = exactLaw({ macs: st.macs, weightBytes: st.weightBytes, swapBytes: swapBytes(st.workingSetBytes, o.memoryBytes, 50e6), workingSetBytes: st.workingSetBytes, type: o.layerType });
+    const t = exactLaw({
+      macs: st.macs,
+      weightBytes: st.weightBytes,
+      swapBytes: swapBytes(st.workingSetBytes, o.memoryBytes, 50e6),
+      workingSetBytes: st.workingSetBytes,
+      type: o.layerType,
+    });
     worst = Math.max(worst, Math.abs(Math.log(p.loadMs) - t.load), Math.abs(Math.log(p.runMs) - t.run), Math.abs(Math.log(p.unloadMs) - t.unload!));
   }
   assert.ok(worst < 1e-6, `max |ln pred - ln law| = ${worst}`);

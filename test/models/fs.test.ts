@@ -19,7 +19,10 @@ test('fs: fits ln(time) of a log1p-linear law closely (training RMSE of ln t < 0
   }
   // the law's run time depends on macs: some selected run term must involve macs or flops
   const run = model.selectedFeatures().run!;
-  assert.ok(run.some((n) => /macs|flops/.test(n)), `run terms: ${run.join(', ')}`);
+  assert.ok(
+    run.some((n) => /macs|flops/.test(n)),
+    `run terms: ${run.join(', ')}`,
+  );
 });
 
 test('fs: predictions from the folded-back coefficients equal exp(predictLog) and survive JSON', () => {

@@ -4,7 +4,7 @@ import { fitGbt, predictGbt, loadGbt, binThresholds } from '../../src/models/gbt
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
 }
 
 test('binThresholds: midpoints between distinct values when they fit', () => {
@@ -62,7 +62,13 @@ test('boosting recovers an additive step function on held-out points', () => {
   const trainMax = Math.max(...X.map((x, i) => Math.abs(predictGbt(m, x) - y[i]!)));
   assert.ok(trainMax < 0.01, `train max error ${trainMax}`);
   let maxErr = 0;
-  for (const [a, b] of [[0.125, 0.125], [0.925, 0.125], [0.125, 0.925], [0.925, 0.925], [0.725, 0.225]] as const) {
+  for (const [a, b] of [
+    [0.125, 0.125],
+    [0.925, 0.125],
+    [0.125, 0.925],
+    [0.925, 0.925],
+    [0.725, 0.225],
+  ] as const) {
     maxErr = Math.max(maxErr, Math.abs(predictGbt(m, [a, b, 0.525]) - f(a, b)));
   }
   assert.ok(maxErr < 0.01, `max error ${maxErr}`);

@@ -29,7 +29,12 @@ test('wls: matches scikit-learn LinearRegression(sample_weight) to 1e-10', () =>
 });
 
 test('ols: rank-deficient design (duplicated column) gives the minimum-norm solution', () => {
-  const X = [[1, 1], [2, 2], [3, 3], [4, 4]];
+  const X = [
+    [1, 1],
+    [2, 2],
+    [3, 3],
+    [4, 4],
+  ];
   const f = ols(X, [2, 4, 6, 8], { intercept: false });
   assertClose(f.coef, [1, 1], 1e-10, 'min-norm coef');
 });
@@ -47,7 +52,13 @@ test('nnls: matches scipy.optimize.nnls to 1e-9 (negative true coefficient clipp
 });
 
 test('nnls: with a free intercept equals OLS when the OLS solution is already non-negative', () => {
-  const X = [[0, 1], [1, 0], [2, 1], [3, 3], [1, 2]];
+  const X = [
+    [0, 1],
+    [1, 0],
+    [2, 1],
+    [3, 3],
+    [1, 2],
+  ];
   const y = X.map(([a, b]) => -5 + 2 * a! + 0.5 * b!);
   const f = nnls(X, y);
   assertClose([f.intercept, ...f.coef], [-5, 2, 0.5], 1e-10, 'nnls = ols');

@@ -17,7 +17,12 @@ test('pca: components and projected scores match scikit-learn up to sign (1e-8)'
     const ref = P.components[c]!;
     const sign = Math.sign(axis.reduce((s, v, j) => s + v * ref[j]!, 0));
     assert.equal(Math.abs(sign), 1);
-    assertClose(axis.map((v) => v * sign), ref, 1e-8, `component ${c}`);
+    assertClose(
+      axis.map((v) => v * sign),
+      ref,
+      1e-8,
+      `component ${c}`,
+    );
     P.X.forEach((row, i) => {
       const s = pcaTransform(f, row)[c]! * sign;
       assertClose([s], [P.scores[i]![c]!], 1e-8, `score[${i}][${c}]`);

@@ -63,7 +63,11 @@ test('physical: coefficients are non-negative even when the data pull one below 
 
 test('roofline: closed-form times from the peak rates', () => {
   const m = rooflineFor(HW); // disk 500 MB/s, memory 5 GB/s, 20 GFLOP/s
-  const x = { layer: { index: 0, layer: { type: 'dense' as const, name: 'fc', inputs: ['x'], units: 1000 }, inputShapes: [[1, 1000]], outputShape: [1, 1000] }, memoryBytes: HW.ramBytes, hardware: HW };
+  const x = {
+    layer: { index: 0, layer: { type: 'dense' as const, name: 'fc', inputs: ['x'], units: 1000 }, inputShapes: [[1, 1000]], outputShape: [1, 1000] },
+    memoryBytes: HW.ramBytes,
+    hardware: HW,
+  };
   const p = m.predict(x);
   const weightBytes = (1000 * 1000 + 1000) * 4;
   assert.ok(Math.abs(p.loadMs - weightBytes / 500e3) < 1e-9);

@@ -28,7 +28,7 @@ test('the swap part scales with the disk: half the bandwidth, twice the extra ti
   const unlA = stub.predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: A });
   const atA = stub.predict({ layer: DENSE, memoryBytes: M, hardware: A });
   const extraA = atA.runMs - unlA.runMs;
-  assert.ok(Math.abs(extraA - (8 * MiB / 1e9) * 1000) < 1e-9);
+  assert.ok(Math.abs(extraA - ((8 * MiB) / 1e9) * 1000) < 1e-9);
   const atB = m.predict({ layer: DENSE, memoryBytes: M, hardware: A });
   assert.ok(Math.abs(atB.runMs - (unlA.runMs + 2 * extraA)) < 1e-9);
 });
@@ -54,7 +54,7 @@ test('ratios: unknown parts count as 1; identical fingerprints are the identity;
   assert.ok(Math.abs(transferSigma({ disk: 0.5, mem: 2, gemm: 1 }) - 0.25 * 2 * Math.LN2) < 1e-12);
 });
 
-test('the query fingerprint\'s own rates do not leak into the base: the base sees the model machine\'s', () => {
+test("the query fingerprint's own rates do not leak into the base: the base sees the model machine's", () => {
   const B = { ...A, id: 'hw-b', diskReadBytesPerSec: 0.25e9 };
   const m = new TransferModel(stub, A, B);
   // asking with B as the query fingerprint (as --hardware does) gives the same as asking with A

@@ -55,7 +55,12 @@ const cases: [string, Layer, number[][], number[]][] = [
   ['dense 2-D', L('dense', { units: 10 }), [[2, 7]], [2, 10]],
   ['dense 3-D no bias', L('dense', { units: 5, bias: false }), [[2, 3, 8]], [2, 3, 5]],
   ['conv2d stride/pad', L('conv2d', { outChannels: 8, kernel: 3, stride: 2, padding: 1 }), [[1, 3, 9, 9]], [1, 8, 5, 5]],
-  ['conv2d grouped dilated asym pads', L('conv2d', { outChannels: 6, kernel: [3, 2], dilation: 2, groups: 3, padding: [1, 0, 2, 1] }), [[1, 6, 10, 8]], [1, 6, 9, 7]],
+  [
+    'conv2d grouped dilated asym pads',
+    L('conv2d', { outChannels: 6, kernel: [3, 2], dilation: 2, groups: 3, padding: [1, 0, 2, 1] }),
+    [[1, 6, 10, 8]],
+    [1, 6, 9, 7],
+  ],
   ['conv2d depthwise', L('conv2d', { outChannels: 4, kernel: 3, groups: 4, padding: 1, bias: false }), [[1, 4, 6, 6]], [1, 4, 6, 6]],
   ['maxpool ceil', L('pool', { mode: 'max', kernel: 3, stride: 2, ceilMode: true }), [[1, 2, 8, 8]], [1, 2, 4, 4]],
   ['maxpool floor', L('pool', { mode: 'max', kernel: 3, stride: 2 }), [[1, 2, 8, 8]], [1, 2, 3, 3]],
@@ -71,26 +76,86 @@ const cases: [string, Layer, number[][], number[]][] = [
   ),
   ['softmax', L('softmax', {}), [[2, 10]], [2, 10]],
   ['dropout', L('dropout', { rate: 0.5 }), [[2, 10]], [2, 10]],
-  ['add 3 inputs', L('add', {}, 3), [[1, 4, 2, 2], [1, 4, 2, 2], [1, 4, 2, 2]], [1, 4, 2, 2]],
-  ['mul broadcast (SE gate)', L('mul', {}, 2), [[1, 4, 3, 3], [1, 4, 1, 1]], [1, 4, 3, 3]],
-  ['concat channels', L('concat', {}, 2), [[1, 2, 3, 3], [1, 5, 3, 3]], [1, 7, 3, 3]],
+  [
+    'add 3 inputs',
+    L('add', {}, 3),
+    [
+      [1, 4, 2, 2],
+      [1, 4, 2, 2],
+      [1, 4, 2, 2],
+    ],
+    [1, 4, 2, 2],
+  ],
+  [
+    'mul broadcast (SE gate)',
+    L('mul', {}, 2),
+    [
+      [1, 4, 3, 3],
+      [1, 4, 1, 1],
+    ],
+    [1, 4, 3, 3],
+  ],
+  [
+    'concat channels',
+    L('concat', {}, 2),
+    [
+      [1, 2, 3, 3],
+      [1, 5, 3, 3],
+    ],
+    [1, 7, 3, 3],
+  ],
   ['flatten', L('flatten', {}), [[2, 3, 4, 5]], [2, 60]],
   ['reshape 0/-1', L('reshape', { shape: [0, 4, -1] }), [[2, 3, 8]], [2, 4, 6]],
   ['transpose', L('transpose', { perm: [0, 2, 1, 3] }), [[1, 3, 4, 5]], [1, 4, 3, 5]],
-  ['matmul batched', L('matmul', {}, 2), [[2, 3, 4], [2, 4, 5]], [2, 3, 5]],
-  ['matmul transposeB', L('matmul', { transposeB: true }, 2), [[1, 2, 3, 8], [1, 2, 6, 8]], [1, 2, 3, 6]],
+  [
+    'matmul batched',
+    L('matmul', {}, 2),
+    [
+      [2, 3, 4],
+      [2, 4, 5],
+    ],
+    [2, 3, 5],
+  ],
+  [
+    'matmul transposeB',
+    L('matmul', { transposeB: true }, 2),
+    [
+      [1, 2, 3, 8],
+      [1, 2, 6, 8],
+    ],
+    [1, 2, 3, 6],
+  ],
   ['embedding', L('embedding', { vocab: 50, dim: 16 }), [[2, 7]], [2, 7, 16]],
   ['elementwise mul layer scale [C,1,1]', L('elementwise', { op: 'mul', constShape: [6, 1, 1], constFirst: true }), [[1, 6, 3, 3]], [1, 6, 3, 3]],
   ['elementwise add position table', L('elementwise', { op: 'add', constShape: [1, 5, 8] }), [[1, 5, 8]], [1, 5, 8]],
   ['elementwise add attention mask (rank grows)', L('elementwise', { op: 'add', constShape: [1, 4, 1, 3, 3], params: 0 }), [[1, 2, 3, 3]], [1, 4, 2, 3, 3]],
   ['elementwise div by constant', L('elementwise', { op: 'div', constShape: [8] }), [[2, 8]], [2, 8]],
   ['elementwise pow constant base', L('elementwise', { op: 'pow', constShape: [1], constFirst: true }), [[2, 8]], [2, 8]],
-  ['elementwise sub of two tensors', L('elementwise', { op: 'sub' }, 2), [[2, 3, 4], [2, 1, 4]], [2, 3, 4]],
-  ['elementwise max of two tensors', L('elementwise', { op: 'max' }, 2), [[2, 4], [2, 4]], [2, 4]],
+  [
+    'elementwise sub of two tensors',
+    L('elementwise', { op: 'sub' }, 2),
+    [
+      [2, 3, 4],
+      [2, 1, 4],
+    ],
+    [2, 3, 4],
+  ],
+  [
+    'elementwise max of two tensors',
+    L('elementwise', { op: 'max' }, 2),
+    [
+      [2, 4],
+      [2, 4],
+    ],
+    [2, 4],
+  ],
   ['elementwise min with constant', L('elementwise', { op: 'min', constShape: [4] }), [[2, 4]], [2, 4]],
-  ...(['erf', 'exp', 'abs', 'neg', 'floor', 'ceil', 'sin', 'cos'] as const).map(
-    (op): [string, Layer, number[][], number[]] => [`unary ${op}`, L('unary', { op }), [[2, 6]], [2, 6]],
-  ),
+  ...(['erf', 'exp', 'abs', 'neg', 'floor', 'ceil', 'sin', 'cos'] as const).map((op): [string, Layer, number[][], number[]] => [
+    `unary ${op}`,
+    L('unary', { op }),
+    [[2, 6]],
+    [2, 6],
+  ]),
   ['slice channel split (ShuffleNet)', L('slice', { starts: [0], ends: [4], axes: [1] }), [[1, 8, 3, 3]], [1, 4, 3, 3]],
   ['slice strided two axes (MaxViT/Swin windows)', L('slice', { starts: [1, 0], ends: [8, 6], axes: [2, 3], steps: [2, 3] }), [[1, 2, 8, 6]], [1, 2, 4, 2]],
   ['slice negative step', L('slice', { starts: [4], ends: [-6], axes: [1], steps: [-1] }), [[1, 5]], [1, 5]],
@@ -111,7 +176,10 @@ for (const [what, layer, inputShapes, expected] of cases) {
     assert.deepEqual([...y.dims], expected);
     const data = y.data as Float32Array;
     assert.equal(data.length, numElements(expected));
-    assert.ok(data.every((v) => Number.isFinite(v)), 'all outputs finite');
+    assert.ok(
+      data.every((v) => Number.isFinite(v)),
+      'all outputs finite',
+    );
   });
 }
 
@@ -196,7 +264,20 @@ test('slice, reduce and unary sqrt give the hand-computed values', async () => {
 
 test('concat with a constant operand puts the loaded constant at its position', async () => {
   const layer = L('concat', { axis: 1, constInputs: [{ index: 1, shape: [1, 1] }] }, 2);
-  const y = await runLayer(layer, [[1, 2], [1, 1]], { inputs: [Float32Array.from([1, 2]), Float32Array.from([4])], weights: [Float32Array.from([3])] });
+  const y = await runLayer(
+    layer,
+    [
+      [1, 2],
+      [1, 1],
+    ],
+    { inputs: [Float32Array.from([1, 2]), Float32Array.from([4])], weights: [Float32Array.from([3])] },
+  );
   assert.deepEqual([...(y.data as Float32Array)], [1, 2, 3, 4]);
-  assert.deepEqual(resolveLayerOutput(layer, [[1, 2], [1, 1]]), [1, 4]);
+  assert.deepEqual(
+    resolveLayerOutput(layer, [
+      [1, 2],
+      [1, 1],
+    ]),
+    [1, 4],
+  );
 });

@@ -30,13 +30,56 @@ const CASES: [LayerBody, number[][]][] = [
   [{ type: 'pool', mode: 'avg', global: true }, [[2, 5, 7, 3]]],
   [{ type: 'pool', mode: 'max', global: true }, [[1, 5, 4, 4]]],
   [{ type: 'dense', units: 7 }, [[2, 3, 5]]],
-  [{ type: 'matmul' }, [[2, 1, 4, 5], [3, 5, 6]]],
-  [{ type: 'matmul', transposeB: true }, [[1, 2, 4, 8], [1, 2, 6, 8]]],
-  [{ type: 'add' }, [[1, 4, 3, 3], [4, 1, 1]]],
-  [{ type: 'mul' }, [[2, 4, 3, 3], [2, 4, 1, 1]]],
-  [{ type: 'add' }, [[1, 4, 3, 3], [1, 4, 3, 3], [1, 1, 1, 3]]],
-  [{ type: 'concat', axis: 1 }, [[1, 2, 3, 3], [1, 5, 3, 3]]],
-  [{ type: 'concat', axis: -1 }, [[2, 3, 4], [2, 3, 1]]],
+  [
+    { type: 'matmul' },
+    [
+      [2, 1, 4, 5],
+      [3, 5, 6],
+    ],
+  ],
+  [
+    { type: 'matmul', transposeB: true },
+    [
+      [1, 2, 4, 8],
+      [1, 2, 6, 8],
+    ],
+  ],
+  [
+    { type: 'add' },
+    [
+      [1, 4, 3, 3],
+      [4, 1, 1],
+    ],
+  ],
+  [
+    { type: 'mul' },
+    [
+      [2, 4, 3, 3],
+      [2, 4, 1, 1],
+    ],
+  ],
+  [
+    { type: 'add' },
+    [
+      [1, 4, 3, 3],
+      [1, 4, 3, 3],
+      [1, 1, 1, 3],
+    ],
+  ],
+  [
+    { type: 'concat', axis: 1 },
+    [
+      [1, 2, 3, 3],
+      [1, 5, 3, 3],
+    ],
+  ],
+  [
+    { type: 'concat', axis: -1 },
+    [
+      [2, 3, 4],
+      [2, 3, 1],
+    ],
+  ],
   [{ type: 'flatten' }, [[2, 3, 4, 5]]],
   // memlat's flatten keeps the dims before `axis` (torch, Caffe: [2,3,4,5] axis 2 -> [2,3,20]); ONNX
   // Flatten is 2-D, so the runtime emits a Reshape for these and the shapes must still agree.

@@ -9,8 +9,7 @@ import { UserError } from '../../src/errors.js';
 /** A layer without name/inputs (distributive over the union, so each variant keeps its fields). */
 type LayerBody = Layer extends infer L ? (L extends Layer ? Omit<L, 'name' | 'inputs'> : never) : never;
 
-const out = (layer: LayerBody, ...shapes: number[][]): number[] =>
-  resolveLayerOutput({ name: 'l', inputs: shapes.map((_, i) => `x${i}`), ...layer }, shapes);
+const out = (layer: LayerBody, ...shapes: number[][]): number[] => resolveLayerOutput({ name: 'l', inputs: shapes.map((_, i) => `x${i}`), ...layer }, shapes);
 
 function throwsShape(fn: () => unknown, re: RegExp): void {
   assert.throws(fn, (e: unknown) => e instanceof ShapeError && re.test(e.message));
@@ -22,10 +21,7 @@ test('conv2d: stride, symmetric/asymmetric padding, dilation, groups', () => {
   // AlexNet (Caffe): 11x11/4 no pad on 227 -> 55.
   assert.deepEqual(out({ type: 'conv2d', outChannels: 96, kernel: 11, stride: 4 }, [1, 3, 227, 227]), [1, 96, 55, 55]);
   // TF "SAME" stride 2: pads [top, left, bottom, right] = [0, 0, 1, 1]: floor((224+1-3)/2)+1 = 112.
-  assert.deepEqual(
-    out({ type: 'conv2d', outChannels: 32, kernel: 3, stride: 2, padding: [0, 0, 1, 1] }, [1, 3, 224, 224]),
-    [1, 32, 112, 112],
-  );
+  assert.deepEqual(out({ type: 'conv2d', outChannels: 32, kernel: 3, stride: 2, padding: [0, 0, 1, 1] }, [1, 3, 224, 224]), [1, 32, 112, 112]);
   // Dilation 2, kernel 3 -> effective 5; pad 2 keeps 7x7.
   assert.deepEqual(out({ type: 'conv2d', outChannels: 8, kernel: 3, dilation: 2, padding: 2 }, [1, 4, 7, 7]), [1, 8, 7, 7]);
   // Non-square kernel/stride: (10-3)/1+1 = 8, (20-5)/2+1 = 8 (floor of 7.5 +1).
@@ -35,7 +31,10 @@ test('conv2d: stride, symmetric/asymmetric padding, dilation, groups', () => {
   throwsShape(() => out({ type: 'conv2d', outChannels: 64, kernel: 3, groups: 3 }, [1, 64, 8, 8]), /^groups 3 does not divide input channels 64/);
   throwsShape(() => out({ type: 'conv2d', outChannels: 10, kernel: 3, groups: 4 }, [1, 64, 8, 8]), /groups 4 does not divide outChannels 10/);
   throwsShape(() => out({ type: 'conv2d', outChannels: 8, kernel: 5 }, [1, 4, 3, 3]), /^kernel 5 exceeds padded input 3x3$/);
-  throwsShape(() => out({ type: 'conv2d', outChannels: 8, kernel: 3, dilation: 3 }, [1, 4, 5, 5]), /^dilated kernel 7 \(kernel 3, dilation 3\) exceeds padded input 5x5$/);
+  throwsShape(
+    () => out({ type: 'conv2d', outChannels: 8, kernel: 3, dilation: 3 }, [1, 4, 5, 5]),
+    /^dilated kernel 7 \(kernel 3, dilation 3\) exceeds padded input 5x5$/,
+  );
   throwsShape(() => out({ type: 'conv2d', outChannels: 8, kernel: 3 }, [1, 512]), /expects a 4-D NCHW input, got 1x512/);
   throwsShape(() => out({ type: 'conv2d', outChannels: 0, kernel: 3 }, [1, 4, 8, 8]), /outChannels 0 must be a positive integer/);
 });
@@ -121,11 +120,24 @@ const branchy: Network = {
 
 test('resolveNetwork: branch and join, batch override incl. reshape targets', () => {
   const rn = resolveNetwork(branchy);
-  assert.deepEqual(rn.layers.map((l) => l.outputShape), [
-    [1, 16, 32, 32], [1, 16, 32, 32], [1, 8, 32, 32], [1, 8, 32, 32], [1, 16, 32, 32], [1, 16, 32, 32],
-    [1, 16, 1, 1], [1, 16], [1, 10],
+  assert.deepEqual(
+    rn.layers.map((l) => l.outputShape),
+    [
+      [1, 16, 32, 32],
+      [1, 16, 32, 32],
+      [1, 8, 32, 32],
+      [1, 8, 32, 32],
+      [1, 16, 32, 32],
+      [1, 16, 32, 32],
+      [1, 16, 1, 1],
+      [1, 16],
+      [1, 10],
+    ],
+  );
+  assert.deepEqual(rn.layers[5]?.inputShapes, [
+    [1, 16, 32, 32],
+    [1, 16, 32, 32],
   ]);
-  assert.deepEqual(rn.layers[5]?.inputShapes, [[1, 16, 32, 32], [1, 16, 32, 32]]);
   const r8 = resolveNetwork(branchy, { batch: 8 });
   assert.deepEqual(r8.inputs[0]?.shape, [8, 3, 32, 32]);
   assert.deepEqual(r8.layers.at(-1)?.outputShape, [8, 10]);

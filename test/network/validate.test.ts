@@ -54,7 +54,8 @@ test('every problem is listed, one line each, with index, name, field, value and
       'net.json',
     ),
   );
-  const types = 'conv2d, dense, pool, batchnorm, layernorm, lrn, activation, softmax, dropout, add, mul, concat, flatten, reshape, transpose, matmul, embedding, opaque, elementwise, unary, slice, reduce, pad, expand';
+  const types =
+    'conv2d, dense, pool, batchnorm, layernorm, lrn, activation, softmax, dropout, add, mul, concat, flatten, reshape, transpose, matmul, embedding, opaque, elementwise, unary, slice, reduce, pad, expand';
   assert.deepEqual(problems, [
     'net.json: inputs[0].shape[2] is 0; must be a positive integer',
     'net.json: unknown field "extra"; valid fields: $schema, format, name, inputs, source, layers',
@@ -72,17 +73,22 @@ test('every problem is listed, one line each, with index, name, field, value and
 });
 
 test('non-objects and missing sections', () => {
-  assert.deepEqual(problemsOf(() => validateNetwork([1, 2])), [
-    'a network must be a JSON object with "name", "inputs" and "layers" (see docs/NETWORK-FORMAT.md), got [1,2]',
-  ]);
-  assert.deepEqual(problemsOf(() => validateNetwork({ name: 'x', format: 'onnx' })), [
-    'format is "onnx"; must be "memlat-network@1" (or omitted)',
-    'inputs is missing; it must be a list of {name, shape}',
-    'layers is missing; it must be a list of layers',
-  ]);
-  assert.deepEqual(problemsOf(() => validateNetwork({ name: 'x', inputs: [{ name: 'd', shape: [1] }], layers: [] })), [
-    'layers is []; must list at least one layer',
-  ]);
+  assert.deepEqual(
+    problemsOf(() => validateNetwork([1, 2])),
+    ['a network must be a JSON object with "name", "inputs" and "layers" (see docs/NETWORK-FORMAT.md), got [1,2]'],
+  );
+  assert.deepEqual(
+    problemsOf(() => validateNetwork({ name: 'x', format: 'onnx' })),
+    [
+      'format is "onnx"; must be "memlat-network@1" (or omitted)',
+      'inputs is missing; it must be a list of {name, shape}',
+      'layers is missing; it must be a list of layers',
+    ],
+  );
+  assert.deepEqual(
+    problemsOf(() => validateNetwork({ name: 'x', inputs: [{ name: 'd', shape: [1] }], layers: [] })),
+    ['layers is []; must list at least one layer'],
+  );
 });
 
 test('every zoo network passes the validator after a JSON round trip', () => {

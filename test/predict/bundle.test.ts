@@ -29,13 +29,26 @@ test('loadBundle: a bare model needs hardware given separately', () => {
 test('loadBundle: wrong files are rejected naming the file, the field and the fix', () => {
   const cases: [unknown, RegExp][] = [
     [[1, 2], /^invalid model file x\.json: expected a JSON object .*got \[1,2\]/],
-    [{ format: 'memlat-network@1', name: 'vgg16' }, /^invalid model file x\.json: expected format "memlat-bundle@1" or name "memlat-model", got format "memlat-network@1", name "vgg16"/],
-    [{ ...testBundleJson(), hardware: { ...HW, ramBytes: -1 } }, /^invalid model file x\.json: hardware\.ramBytes: expected a positive number of bytes, got -1$/],
-    [{ ...testBundleJson(), calibration: { coverage: 1.5, logLow: 0.4, logHigh: 0.1, method: 'x', n: 3 } }, /calibration\.coverage: expected a number in \(0, 1\), got 1\.5\ninvalid model file x\.json: calibration: logLow 0\.4 exceeds logHigh 0\.1$/],
+    [
+      { format: 'memlat-network@1', name: 'vgg16' },
+      /^invalid model file x\.json: expected format "memlat-bundle@1" or name "memlat-model", got format "memlat-network@1", name "vgg16"/,
+    ],
+    [
+      { ...testBundleJson(), hardware: { ...HW, ramBytes: -1 } },
+      /^invalid model file x\.json: hardware\.ramBytes: expected a positive number of bytes, got -1$/,
+    ],
+    [
+      { ...testBundleJson(), calibration: { coverage: 1.5, logLow: 0.4, logHigh: 0.1, method: 'x', n: 3 } },
+      /calibration\.coverage: expected a number in \(0, 1\), got 1\.5\ninvalid model file x\.json: calibration: logLow 0\.4 exceeds logHigh 0\.1$/,
+    ],
     [{ ...testBundleJson(), model: { ...testBundleJson().model, kind: 'nope' } }, /^invalid model file x\.json: unknown kind "nope"; known kinds: /],
   ];
   for (const [json, re] of cases) {
-    assert.throws(() => loadBundle(json, { path: 'x.json' }), (e: unknown) => e instanceof UserError && re.test(e.message), String(re));
+    assert.throws(
+      () => loadBundle(json, { path: 'x.json' }),
+      (e: unknown) => e instanceof UserError && re.test(e.message),
+      String(re),
+    );
   }
 });
 
@@ -50,7 +63,10 @@ test('calibrateNetworkTotals: order statistics by hand (n = 39, 0.9 -> 2nd and 3
   // n = 19 is the least for 0.9: the interval is [min, max].
   const c19 = calibrateNetworkTotals(pred.slice(0, 19), meas.slice(0, 19), 0.9);
   assert.ok(Math.abs(c19.logLow - 0.21) < 1e-12 && Math.abs(c19.logHigh - 0.39) < 1e-12);
-  assert.throws(() => calibrateNetworkTotals(pred.slice(0, 18), meas.slice(0, 18), 0.9), /18 held-out networks are too few for a 0\.9 interval; need at least 19/);
+  assert.throws(
+    () => calibrateNetworkTotals(pred.slice(0, 18), meas.slice(0, 18), 0.9),
+    /18 held-out networks are too few for a 0\.9 interval; need at least 19/,
+  );
   assert.throws(() => calibrateNetworkTotals([1, 2], [1, 0], 0.5), /calibration pair 1: predicted 2 ms, measured 0 ms/);
 });
 

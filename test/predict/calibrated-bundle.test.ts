@@ -35,14 +35,25 @@ function observations(truth: { load: number; run: number; unload: number }): Lay
   return alexnet.layers.map((l, i) => {
     const p = zs.phases({ layer: l, memoryBytes: B.ramBytes, hardware: B }).unlimited;
     return {
-      key: `k${i}`, hardwareId: B.id, network: 'alexnet', layerIndex: l.index, layerType: l.layer.type, memoryLimitBytes: null,
-      layer: l, memoryBytes: B.ramBytes, hardware: B, reps: 3, loadMs: p.loadMs * truth.load, runMs: p.runMs * truth.run, unloadMs: p.unloadMs * truth.unload,
+      key: `k${i}`,
+      hardwareId: B.id,
+      network: 'alexnet',
+      layerIndex: l.index,
+      layerType: l.layer.type,
+      memoryLimitBytes: null,
+      layer: l,
+      memoryBytes: B.ramBytes,
+      hardware: B,
+      reps: 3,
+      loadMs: p.loadMs * truth.load,
+      runMs: p.runMs * truth.run,
+      unloadMs: p.unloadMs * truth.unload,
       swapBytes: 0,
     };
   });
 }
 
-test('remainingSigma: prior x the least-measured load/run cell\'s sqrt(k / (n + k)); unload does not count', () => {
+test("remainingSigma: prior x the least-measured load/run cell's sqrt(k / (n + k)); unload does not count", () => {
   const counts = { unlimited: { load: 9, run: 9, unload: 0 }, swapping: { load: 1, run: 3, unload: 0 } };
   // worst cell: swapping.load with 1 row: sqrt(3 / 4)
   assert.ok(Math.abs(remainingSigma(0.2, counts, 3) - 0.2 * Math.sqrt(3 / 4)) < 1e-12);
@@ -52,10 +63,13 @@ test('remainingSigma: prior x the least-measured load/run cell\'s sqrt(k / (n + 
   assert.equal(remainingSigma(0.2, none, 3), 0.2);
 });
 
-test('the calibrated bundle: this machine\'s fingerprint, kind calibrated, factors between the prior and the truth, interval widened', () => {
+test("the calibrated bundle: this machine's fingerprint, kind calibrated, factors between the prior and the truth, interval widened", () => {
   const base = testBundle();
   const obs = observations({ load: 1.5, run: 0.8, unload: 1 });
-  const r = calibratedBundle(base, B, obs, { provenance: { data: 'rows.csv', rows: obs.length * 3, spentMs: 1234, budgetMs: 60_000 }, command: 'memlat calibrate --budget 1m' });
+  const r = calibratedBundle(base, B, obs, {
+    provenance: { data: 'rows.csv', rows: obs.length * 3, spentMs: 1234, budgetMs: 60_000 },
+    command: 'memlat calibrate --budget 1m',
+  });
   assert.equal(r.bundle.format, 'memlat-bundle@1');
   assert.equal(r.bundle.hardware.id, 'hw-b');
   assert.equal(r.bundle.model.kind, 'calibrated');
@@ -97,8 +111,20 @@ test('on the same machine as the model the interval is not widened (ratios 1)', 
   const l = alexnet.layers[0]!;
   const p = zs.phases({ layer: l, memoryBytes: same.ramBytes, hardware: same }).unlimited;
   const o: LayerObservation = {
-    key: 'k', hardwareId: same.id, network: 'alexnet', layerIndex: 0, layerType: l.layer.type, memoryLimitBytes: null, layer: l, memoryBytes: same.ramBytes,
-    hardware: same, reps: 3, loadMs: p.loadMs * 2, runMs: p.runMs, unloadMs: p.unloadMs, swapBytes: 0,
+    key: 'k',
+    hardwareId: same.id,
+    network: 'alexnet',
+    layerIndex: 0,
+    layerType: l.layer.type,
+    memoryLimitBytes: null,
+    layer: l,
+    memoryBytes: same.ramBytes,
+    hardware: same,
+    reps: 3,
+    loadMs: p.loadMs * 2,
+    runMs: p.runMs,
+    unloadMs: p.unloadMs,
+    swapBytes: 0,
   };
   const r = calibratedBundle(base, same, [o]);
   assert.equal(r.sigma, 0);
@@ -114,7 +140,13 @@ test('readChosenModel: no zero-shot transfer on top of a calibrated model of thi
   const file = join(dir, 'calibrated.json');
   writeFileSync(file, JSON.stringify(r.bundle));
   // this machine: B's id, its disk measured 2x faster since (beyond the 1.25x tolerance)
-  const here = { fingerprint: { ...B, diskReadBytesPerSec: B.diskReadBytesPerSec! * 2 }, kind: 'this-machine' as const, measured: true, path: '/tmp/hw.json', sameBoot: true };
+  const here = {
+    fingerprint: { ...B, diskReadBytesPerSec: B.diskReadBytesPerSec! * 2 },
+    kind: 'this-machine' as const,
+    measured: true,
+    path: '/tmp/hw.json',
+    sameBoot: true,
+  };
   const cal = readChosenModel(file, { here });
   assert.equal(cal.bundle.zeroShot, undefined);
   assert.equal(cal.bundle.model.kind, 'calibrated');

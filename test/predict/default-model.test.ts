@@ -22,15 +22,21 @@ test('default model: fe-swap whose network context comes from networks that are 
   const val = await readDataset(join(repoRoot, 'data/validation/rows.csv.gz'));
   const valNets = new Set(val.rows.map((r) => r.network));
   assert.equal(valNets.size, 12);
-  assert.deepEqual(c.networks.filter((n) => valNets.has(n)), []);
+  assert.deepEqual(
+    c.networks.filter((n) => valNets.has(n)),
+    [],
+  );
   assert.ok(bundle.calibration && bundle.calibration.coverage === 0.9);
   // the swap term the pre-registered rule chose, and knee networks are not context networks either
   assert.equal(bundle.model.data.swapTerm, 'physical');
   const knee = await readDataset(join(repoRoot, 'data/knee/rows.csv.gz'));
-  assert.deepEqual(c.networks.filter((n) => knee.rows.some((r) => r.network === n)), []);
+  assert.deepEqual(
+    c.networks.filter((n) => knee.rows.some((r) => r.network === n)),
+    [],
+  );
 });
 
-test('default model: VGG-16\'s slowdown at half its largest working set matches the measured one within 15%', async () => {
+test("default model: VGG-16's slowdown at half its largest working set matches the measured one within 15%", async () => {
   // The accuracy targets of the default model (median APE, bias per level) are measured by
   // `npm run bench` on the validation runs and reported in docs/BENCHMARKS.md; here, one physical
   // property that must hold whatever the level: the cliff. VGG-16 at 283 MiB (classifier.0, 392 MiB,
@@ -45,7 +51,10 @@ test('default model: VGG-16\'s slowdown at half its largest working set matches 
     p.set(r.rep, (p.get(r.rep) ?? 0) + r.loadMs + r.runMs + (r.unloadMs ?? 0));
     passes.set(k, p);
   }
-  const limited = [...passes.keys()].filter((k) => k !== 'none').map(Number).sort((a, b) => a - b);
+  const limited = [...passes.keys()]
+    .filter((k) => k !== 'none')
+    .map(Number)
+    .sort((a, b) => a - b);
   const tight = limited[0]!;
   assert.equal(tight, 283 * MiB);
   const measured = median([...passes.get(String(tight))!.values()]) / median([...passes.get('none')!.values()]);
@@ -71,7 +80,8 @@ test('default model: its slowdown tables are >= 1, non-increasing in headroom an
           const v = t.lnS[(f * nW + w) * nH + h]!;
           assert.ok(v >= 0, `${phase} below 1`);
           if (h > 0) assert.ok(v <= t.lnS[(f * nW + w) * nH + h - 1]!, `${phase}: more headroom slower at family ${f}, size cell ${w}, h cell ${h}`);
-          if (w > 0 && Math.exp(t.lnWsCuts[w - 1]!) >= 64) assert.ok(v >= t.lnS[(f * nW + w - 1) * nH + h]!, `${phase}: larger layer less slowed at family ${f}, size cell ${w}, h cell ${h}`);
+          if (w > 0 && Math.exp(t.lnWsCuts[w - 1]!) >= 64)
+            assert.ok(v >= t.lnS[(f * nW + w - 1) * nH + h]!, `${phase}: larger layer less slowed at family ${f}, size cell ${w}, h cell ${h}`);
         }
       }
     }

@@ -13,7 +13,7 @@ const GiB = 2 ** 30;
 const MiB = 2 ** 20;
 const vgg = resolveNetwork(zooNetwork('vgg16'));
 
-test('runWarning follows run\'s swap rule: largest resident layer + 256 MiB must fit in M + free swap', () => {
+test("runWarning follows run's swap rule: largest resident layer + 256 MiB must fit in M + free swap", () => {
   const machine = { ramBytes: 24 * GiB, freeSwapBytes: 0 };
   // classifier.0: 392 MiB resident; + 256 MiB = 648 MiB
   assert.equal(runWarning(vgg, 1 * GiB, machine), null);
@@ -28,8 +28,14 @@ test('runWarning follows run\'s swap rule: largest resident layer + 256 MiB must
 test('runWarning: a batch of 100000 needs TiB, more swap than any machine plausibly has, limited or not', () => {
   const big = resolveNetwork(zooNetwork('vgg16', { batch: 100000 }));
   const machine = { ramBytes: 24 * GiB, freeSwapBytes: 4 * GiB };
-  assert.match(runWarning(big, GiB, machine) ?? '', /^vgg16 cannot run here at 1 GiB: its largest layer "features\.2" needs 2\.34 TiB resident .* \(more swap than any machine plausibly has\); memlat run would refuse it$/);
-  assert.match(runWarning(big, null, machine) ?? '', /^vgg16 cannot run on this machine: .* more than its RAM 24 GiB \+ free swap 4 GiB \(more swap than any machine plausibly has\); memlat run would refuse it$/);
+  assert.match(
+    runWarning(big, GiB, machine) ?? '',
+    /^vgg16 cannot run here at 1 GiB: its largest layer "features\.2" needs 2\.34 TiB resident .* \(more swap than any machine plausibly has\); memlat run would refuse it$/,
+  );
+  assert.match(
+    runWarning(big, null, machine) ?? '',
+    /^vgg16 cannot run on this machine: .* more than its RAM 24 GiB \+ free swap 4 GiB \(more swap than any machine plausibly has\); memlat run would refuse it$/,
+  );
 });
 
 test('memlat predict prints the warning line for --batch 100000 and still answers', async () => {
@@ -50,8 +56,10 @@ test('runRefusal (memlat run refuses before writing anything): the same rule as 
   assert.equal(runRefusal(vgg, null, machine), null);
   // no limit: features.2 at batch 100000 (64 x 224 x 224 in and out, 2.34 TiB) is beyond RAM + swap
   const big = resolveNetwork(zooNetwork('vgg16', { batch: 100000 }));
-  assert.match(runRefusal(big, null, { ramBytes: 24 * GiB, freeSwapBytes: 4 * GiB }) ?? '',
-    /^vgg16 cannot run on this machine: its largest layer "features\.2" needs 2\.34 TiB resident \(\+ 256 MiB for the runtime\), more than its RAM 24 GiB \+ free swap 4 GiB; no machine has that much swap: use a smaller --batch or --seq-len, or smaller layers$/);
+  assert.match(
+    runRefusal(big, null, { ramBytes: 24 * GiB, freeSwapBytes: 4 * GiB }) ?? '',
+    /^vgg16 cannot run on this machine: its largest layer "features\.2" needs 2\.34 TiB resident \(\+ 256 MiB for the runtime\), more than its RAM 24 GiB \+ free swap 4 GiB; no machine has that much swap: use a smaller --batch or --seq-len, or smaller layers$/,
+  );
   // a plausible shortfall without a limit: add swap (the missing part, rounded up) or a smaller batch
   assert.equal(
     runRefusal(vgg, null, { ramBytes: 256 * MiB, freeSwapBytes: 0 }),

@@ -14,8 +14,15 @@ import { cheapFingerprint } from '../../src/predict/user-files.js';
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
 const MODEL: HardwareFingerprint = {
-  id: 'x64-2c-24g-39de', cpuModel: 'Intel Xeon', cores: 2, ramBytes: 24 * GiB, cgroupVersion: 2,
-  diskReadBytesPerSec: 1000 * MiB, memBandwidthBytesPerSec: 10 * GiB, gemmGflops: 100, runtimeIdleBytes: 90 * MiB,
+  id: 'x64-2c-24g-39de',
+  cpuModel: 'Intel Xeon',
+  cores: 2,
+  ramBytes: 24 * GiB,
+  cgroupVersion: 2,
+  diskReadBytesPerSec: 1000 * MiB,
+  memBandwidthBytesPerSec: 10 * GiB,
+  gemmGflops: 100,
+  runtimeIdleBytes: 90 * MiB,
 };
 
 function byPart(d: HardwareDifference[]): Record<string, HardwareDifference> {
@@ -24,8 +31,14 @@ function byPart(d: HardwareDifference[]): Record<string, HardwareDifference> {
 
 test('compareHardware: exact ratios here/model and the parts flagged', () => {
   const here: HardwareFingerprint = {
-    ...MODEL, id: 'x64-4c-24g-ecb3', cpuModel: 'AMD EPYC', cores: 4,
-    diskReadBytesPerSec: 440 * MiB, memBandwidthBytesPerSec: 10.5 * GiB, gemmGflops: 130, runtimeIdleBytes: 100 * MiB,
+    ...MODEL,
+    id: 'x64-4c-24g-ecb3',
+    cpuModel: 'AMD EPYC',
+    cores: 4,
+    diskReadBytesPerSec: 440 * MiB,
+    memBandwidthBytesPerSec: 10.5 * GiB,
+    gemmGflops: 130,
+    runtimeIdleBytes: 100 * MiB,
   };
   const d = byPart(compareHardware(MODEL, here));
   assert.deepEqual(Object.keys(d), ['cpuModel', 'cores', 'ramBytes', 'diskReadBytesPerSec', 'memBandwidthBytesPerSec', 'gemmGflops', 'runtimeIdleBytes']);
@@ -42,7 +55,9 @@ test('compareHardware: exact ratios here/model and the parts flagged', () => {
   assert.equal(d.gemmGflops!.severity, 'warn');
   assert.equal(d.runtimeIdleBytes!.ratio, 100 / 90);
   assert.equal(d.runtimeIdleBytes!.severity, 'ok', '10 MiB is within the 16 MiB tolerance');
-  const flagged = Object.values(d).filter((x) => x.severity !== 'ok').map((x) => x.part);
+  const flagged = Object.values(d)
+    .filter((x) => x.severity !== 'ok')
+    .map((x) => x.part);
   assert.deepEqual(flagged, ['cpuModel', 'cores', 'diskReadBytesPerSec', 'gemmGflops']);
 });
 
@@ -77,7 +92,10 @@ test('compareHardware: RAM smaller than the asked M is an error; a RAM differenc
 test('compareHardware: unmeasured parts are unknown, not differences; swap only when both measured it', () => {
   const cheap: HardwareFingerprint = { ...MODEL, diskReadBytesPerSec: null, memBandwidthBytesPerSec: null, gemmGflops: null, runtimeIdleBytes: null };
   const d = compareHardware(MODEL, cheap);
-  assert.deepEqual(d.filter((x) => x.severity === 'unknown').map((x) => x.part), ['diskReadBytesPerSec', 'memBandwidthBytesPerSec', 'gemmGflops', 'runtimeIdleBytes']);
+  assert.deepEqual(
+    d.filter((x) => x.severity === 'unknown').map((x) => x.part),
+    ['diskReadBytesPerSec', 'memBandwidthBytesPerSec', 'gemmGflops', 'runtimeIdleBytes'],
+  );
   assert.ok(d.every((x) => x.severity === 'ok' || x.severity === 'unknown'));
   assert.ok(!d.some((x) => x.part === 'swapBytesPerSec'));
   const sw = byPart(compareHardware({ ...MODEL, swapBytesPerSec: 200 * MiB }, { ...MODEL, swapBytesPerSec: 100 * MiB }));
@@ -88,19 +106,37 @@ test('compareHardware: unmeasured parts are unknown, not differences; swap only 
 
 test('checkMachine: names the parts, the ratio and the likely effect, and what to do', () => {
   const here: HardwareFingerprint = { ...MODEL, id: 'x64-2c-24g-ecb3', cpuModel: 'AMD EPYC', diskReadBytesPerSec: 440 * MiB };
-  const c = checkMachine(MODEL, { fingerprint: here, kind: 'this-machine', measured: true, path: '/c/hardware.json', sameBoot: true }, { memoryBytes: 512 * MiB });
+  const c = checkMachine(
+    MODEL,
+    { fingerprint: here, kind: 'this-machine', measured: true, path: '/c/hardware.json', sameBoot: true },
+    { memoryBytes: 512 * MiB },
+  );
   assert.equal(c.same, false);
   assert.equal(c.modelHardwareId, 'x64-2c-24g-39de');
   assert.deepEqual(c.target, { kind: 'this-machine', id: 'x64-2c-24g-ecb3', measured: true, path: '/c/hardware.json', measuredAt: null, sameBoot: true });
   assert.equal(c.warnings.length, 2);
-  assert.equal(c.warnings[0], 'model fitted on x64-2c-24g-39de (Intel Xeon, disk 1000 MiB/s); this machine x64-2c-24g-ecb3: AMD EPYC, disk 440 MiB/s (0.44x): load and swap times are likely ~2.3x longer than predicted; run times may differ');
-  assert.match(c.warnings[1]!, /^to predict for this machine, calibrate it: sudo memlat calibrate --budget 10m .*; or profile it fully: memlat profile .* memlat model install model\.json .*--hardware hw\.json$/);
+  assert.equal(
+    c.warnings[0],
+    'model fitted on x64-2c-24g-39de (Intel Xeon, disk 1000 MiB/s); this machine x64-2c-24g-ecb3: AMD EPYC, disk 440 MiB/s (0.44x): load and swap times are likely ~2.3x longer than predicted; run times may differ',
+  );
+  assert.match(
+    c.warnings[1]!,
+    /^to predict for this machine, calibrate it: sudo memlat calibrate --budget 10m .*; or profile it fully: memlat profile .* memlat model install model\.json .*--hardware hw\.json$/,
+  );
   assert.match(machineStderr(c), /^memlat: warning: model fitted on .*\nmemlat: note: to predict .*\n$/);
   // with the zero-shot transfer applied, the line says so instead of guessing the effect
-  const z = checkMachine(MODEL, { fingerprint: here, kind: 'this-machine', measured: true, path: '/c/hardware.json', sameBoot: true }, {
-    memoryBytes: 512 * MiB, zeroShot: { fromId: MODEL.id, toId: here.id, ratios: { disk: 0.44, mem: 1, gemm: 1 }, sigma: 0.2, intervalWidened: true },
-  });
-  assert.match(z.warnings[0]!, /AMD EPYC, disk 440 MiB\/s \(0\.44x\): zero-shot scaling applied \(load's weight reading and swap time x2\.27 by disk, run x1 by GEMM .*interval widened, sigma 0\.20 of ln time\)$/);
+  const z = checkMachine(
+    MODEL,
+    { fingerprint: here, kind: 'this-machine', measured: true, path: '/c/hardware.json', sameBoot: true },
+    {
+      memoryBytes: 512 * MiB,
+      zeroShot: { fromId: MODEL.id, toId: here.id, ratios: { disk: 0.44, mem: 1, gemm: 1 }, sigma: 0.2, intervalWidened: true },
+    },
+  );
+  assert.match(
+    z.warnings[0]!,
+    /AMD EPYC, disk 440 MiB\/s \(0\.44x\): zero-shot scaling applied \(load's weight reading and swap time x2\.27 by disk, run x1 by GEMM .*interval widened, sigma 0\.20 of ln time\)$/,
+  );
   assert.equal(z.zeroShot?.ratios.disk, 0.44);
 });
 
@@ -109,7 +145,12 @@ test('checkMachine: the same machine measured says nothing; only the cheap parts
   assert.equal(same.same, true);
   assert.deepEqual(same.warnings, []);
   assert.equal(machineStderr(same), '');
-  const cheap = checkMachine(MODEL, { fingerprint: { ...MODEL, diskReadBytesPerSec: null, memBandwidthBytesPerSec: null, gemmGflops: null, runtimeIdleBytes: null }, kind: 'this-machine', measured: false, path: null });
+  const cheap = checkMachine(MODEL, {
+    fingerprint: { ...MODEL, diskReadBytesPerSec: null, memBandwidthBytesPerSec: null, gemmGflops: null, runtimeIdleBytes: null },
+    kind: 'this-machine',
+    measured: false,
+    path: null,
+  });
   assert.equal(cheap.same, true);
   assert.equal(cheap.warnings.length, 1);
   assert.match(cheap.warnings[0]!, /matches the model's x64-2c-24g-39de in CPU, cores and RAM; .*memlat hardware measures them/);
@@ -122,10 +163,17 @@ test('checkMachine: the same machine measured says nothing; only the cheap parts
 
 test('checkMachine planning (--hardware): the given file is the target; parts the model reads are said to be used', () => {
   const device: HardwareFingerprint = { ...MODEL, id: 'arm64-4c-4g-0001', cores: 4, ramBytes: 4 * GiB, diskReadBytesPerSec: 100 * MiB };
-  const c = checkMachine(MODEL, { fingerprint: device, kind: 'hardware-file', measured: true, path: 'pi.json' }, { memoryBytes: 8 * GiB, modelUses: fingerprintPartsUsed({ kind: 'fe-swap' }) });
+  const c = checkMachine(
+    MODEL,
+    { fingerprint: device, kind: 'hardware-file', measured: true, path: 'pi.json' },
+    { memoryBytes: 8 * GiB, modelUses: fingerprintPartsUsed({ kind: 'fe-swap' }) },
+  );
   assert.equal(c.target.kind, 'hardware-file');
   assert.equal(c.target.id, 'arm64-4c-4g-0001');
-  assert.match(c.warnings[0]!, /; --hardware pi\.json: 4 cores, RAM 4 GiB \(0\.17x\), disk 100 MiB\/s \(0\.10x\): load times are likely ~10x longer than predicted \(swap time already uses the given disk\); run times may differ; the asked memory is more than its RAM 4 GiB$/);
+  assert.match(
+    c.warnings[0]!,
+    /; --hardware pi\.json: 4 cores, RAM 4 GiB \(0\.17x\), disk 100 MiB\/s \(0\.10x\): load times are likely ~10x longer than predicted \(swap time already uses the given disk\); run times may differ; the asked memory is more than its RAM 4 GiB$/,
+  );
   assert.match(c.warnings[1]!, /^planning: the prediction takes cores, RAM, runtime idle, disk \(for swap\) from --hardware/);
   assert.equal(c.differences.find((d) => d.part === 'ramBytes')!.severity, 'error');
 });
@@ -136,8 +184,12 @@ test('fingerprintPartsUsed: fe-swap reads the disk (swap), roofline all rates, o
   assert.ok(fingerprintPartsUsed({ kind: 'roofline' }).has('gemmGflops'));
 });
 
-test('the predict path\'s machine id (cheapFingerprint, no runtime imports) equals the runtime hardwareId', () => {
-  for (const [cpu, cores, ram] of [['AMD EPYC', 2, 25276026880], ['Intel(R) Xeon(R) CPU @ 2.20GHz', 8, 16 * GiB], ['unknown', 1, 0.4 * GiB]] as const) {
+test("the predict path's machine id (cheapFingerprint, no runtime imports) equals the runtime hardwareId", () => {
+  for (const [cpu, cores, ram] of [
+    ['AMD EPYC', 2, 25276026880],
+    ['Intel(R) Xeon(R) CPU @ 2.20GHz', 8, 16 * GiB],
+    ['unknown', 1, 0.4 * GiB],
+  ] as const) {
     assert.equal(fingerprintId(cpu, cores, ram, arch()), hardwareId(cpu, cores, ram));
   }
   const here = cheapFingerprint();

@@ -19,7 +19,9 @@ function bigNetwork(n: number): ResolvedNetwork {
   let prev = 'x';
   for (let i = 0; i < n; i++) {
     const name = `l${i}`;
-    layers.push(i % 2 === 0 ? { name, type: 'dense', units: widths[(i / 2) % widths.length]!, inputs: [prev] } : { name, type: 'activation', fn: 'relu', inputs: [prev] });
+    layers.push(
+      i % 2 === 0 ? { name, type: 'dense', units: widths[(i / 2) % widths.length]!, inputs: [prev] } : { name, type: 'activation', fn: 'relu', inputs: [prev] },
+    );
     prev = name;
   }
   const net: Network = { name: 'big', inputs: [{ name: 'x', shape: [1, 1024] }], layers };
@@ -46,7 +48,10 @@ function firstMeeting(totals: readonly number[], limitMs: number): number {
 const rn = bigNetwork(100_000);
 const GRID = 24;
 
-for (const [label, bundle] of [['default model (fe-swap)', readModelBundle('default')], ['test model (fe)', testBundle()]] as const) {
+for (const [label, bundle] of [
+  ['default model (fe-swap)', readModelBundle('default')],
+  ['test model (fe)', testBundle()],
+] as const) {
   test(`minMemory on 10^5 layers equals a brute-force search over the same grid: ${label}`, () => {
     const p = prepareNetwork(rn, bundle);
     assert.ok(p.groupLayers.length <= 8, `${p.groupLayers.length} distinct layers`);
@@ -77,9 +82,14 @@ for (const [label, bundle] of [['default model (fe-swap)', readModelBundle('defa
     assert.ok(ans !== null);
     // some M' in that bracket is the boundary to the byte for the lowered target and scales to the answer
     const m0 = Math.floor(ans * (1 - MEMORY_UNCERTAINTY));
-    const found = [m0 - 1, m0, m0 + 1].filter((m) => m > grid[kc - 1]! && m <= grid[kc]!
-      && Math.min(Math.ceil(m / (1 - MEMORY_UNCERTAINTY)), bundle.hardware.ramBytes) === ans
-      && naiveTotal(rn, bundle, m) <= limit && naiveTotal(rn, bundle, m - 1) > limit);
+    const found = [m0 - 1, m0, m0 + 1].filter(
+      (m) =>
+        m > grid[kc - 1]! &&
+        m <= grid[kc]! &&
+        Math.min(Math.ceil(m / (1 - MEMORY_UNCERTAINTY)), bundle.hardware.ramBytes) === ans &&
+        naiveTotal(rn, bundle, m) <= limit &&
+        naiveTotal(rn, bundle, m - 1) > limit,
+    );
     assert.equal(found.length, 1, `conservative ${ans}: M' = ${m0} +- 1`);
   });
 }

@@ -24,9 +24,15 @@ test('--model resolves a bundled name or a path; unknown ones list the bundled n
   const file = join(dir, 'mine.json');
   writeFileSync(file, JSON.stringify(testBundleJson()));
   assert.equal(resolveModelPath(file, models), file);
-  assert.throws(() => resolveModelPath('huge', models), /^UserError: model huge: not a file and not a bundled model \(bundled: default, small\); fit one with 'memlat fit/);
+  assert.throws(
+    () => resolveModelPath('huge', models),
+    /^UserError: model huge: not a file and not a bundled model \(bundled: default, small\); fit one with 'memlat fit/,
+  );
   assert.throws(() => resolveModelPath('huge', join(dir, 'absent')), /\(no bundled models are installed\)/);
-  assert.throws(() => resolveModelPath(join(dir, 'nope.json'), models), /^UserError: model .*nope\.json: no such file; give a model file written by 'memlat fit' or a bundled name \(bundled: default, small\)/);
+  assert.throws(
+    () => resolveModelPath(join(dir, 'nope.json'), models),
+    /^UserError: model .*nope\.json: no such file; give a model file written by 'memlat fit' or a bundled name \(bundled: default, small\)/,
+  );
   const b = readModelBundle('small', { dir: models });
   assert.equal(b.label, 'small');
   assert.equal(b.calibration, null);

@@ -14,7 +14,7 @@ const bundle = testBundle();
 const vgg = resolveNetwork(zooNetwork('vgg16'));
 const idle = HW.runtimeIdleBytes!;
 
-test('predictNetwork: per-layer times are the model\'s, totals and swaps follow the execution model', () => {
+test("predictNetwork: per-layer times are the model's, totals and swaps follow the execution model", () => {
   const m = 300 * MiB;
   const p = predictNetwork(vgg, m, bundle, { top: 3 });
   assert.equal(p.network, 'vgg16');
@@ -36,7 +36,10 @@ test('predictNetwork: per-layer times are the model\'s, totals and swaps follow 
   });
   assert.ok(Math.abs(p.totalMs - sum) < 1e-9 * sum);
   // VGG-16 at 300 MiB: only classifier.0 (25088x4096 fp32 = 392 MiB of weights) swaps.
-  assert.deepEqual(p.layers.filter((l) => l.swaps).map((l) => l.name), ['classifier.0']);
+  assert.deepEqual(
+    p.layers.filter((l) => l.swaps).map((l) => l.name),
+    ['classifier.0'],
+  );
   assert.equal(p.layers.find((l) => l.swaps)!.swapBytes, layerStats(vgg.layers[33]!, { threads: 2 }).workingSetBytes + idle - m);
   // Interval from the calibration (e^-0.2, e^0.3) around the totals at M (1 +- 3%): classifier.0 swaps
   // here, so the total falls with more memory and the interval spans T(1.03 M) e^-0.2 .. T(0.97 M) e^0.3.
@@ -46,11 +49,17 @@ test('predictNetwork: per-layer times are the model\'s, totals and swaps follow 
   assert.ok(Math.abs(p.intervalMs![0] - more * Math.exp(-0.2)) < 1e-9 * more && Math.abs(p.intervalMs![1] - less * Math.exp(0.3)) < 1e-9 * less);
   // Where nothing swaps within +-3% the interval is the plain calibration around the total.
   const flat = predictNetwork(vgg, 2048 * MiB, bundle);
-  assert.ok(Math.abs(flat.intervalMs![0] - flat.totalMs * Math.exp(-0.2)) < 1e-9 * flat.totalMs && Math.abs(flat.intervalMs![1] - flat.totalMs * Math.exp(0.3)) < 1e-9 * flat.totalMs);
+  assert.ok(
+    Math.abs(flat.intervalMs![0] - flat.totalMs * Math.exp(-0.2)) < 1e-9 * flat.totalMs &&
+      Math.abs(flat.intervalMs![1] - flat.totalMs * Math.exp(0.3)) < 1e-9 * flat.totalMs,
+  );
   assert.equal(p.intervalCoverage, 0.9);
   // Bottlenecks: the 3 largest layers, in order, with their shares.
   const sorted = [...p.layers].sort((a, b) => b.totalMs - a.totalMs);
-  assert.deepEqual(p.bottlenecks.map((b) => b.name), sorted.slice(0, 3).map((l) => l.name));
+  assert.deepEqual(
+    p.bottlenecks.map((b) => b.name),
+    sorted.slice(0, 3).map((l) => l.name),
+  );
   assert.equal(p.bottlenecks[0]!.share, sorted[0]!.totalMs / p.totalMs);
   // Unload was fitted on the synthetic rows: nothing is "not modelled".
   assert.deepEqual(p.notModelled, []);
@@ -70,7 +79,10 @@ test('predictNetwork: no limit = the hardware RAM; limits above RAM add nothing;
 });
 
 test('predictNetwork: memory not above the runtime footprint is a one-line UserError with the fix', () => {
-  assert.throws(() => predictNetwork(vgg, 40 * MiB, bundle), /^UserError: memory 40 MiB is not more than the 47\.7 MiB the runtime itself needs on this hardware \(idle worker, hw-syn\); give more, e\.g\. \d+(\.\d+)? MiB runs vgg16 without swapping$/);
+  assert.throws(
+    () => predictNetwork(vgg, 40 * MiB, bundle),
+    /^UserError: memory 40 MiB is not more than the 47\.7 MiB the runtime itself needs on this hardware \(idle worker, hw-syn\); give more, e\.g\. \d+(\.\d+)? MiB runs vgg16 without swapping$/,
+  );
   assert.throws(() => predictNetwork(vgg, idle, bundle), /is not more than/);
   assert.doesNotThrow(() => predictNetwork(vgg, idle + 1, bundle));
 });
@@ -108,7 +120,14 @@ test('saturationPoint and logSpace by hand', () => {
   // 41 > 1.01 * 40 = 40.4; 40.5 > 40.4 too; 40.2 <= 40.4 -> 50.
   assert.equal(saturationPoint(pts), 50);
   // Non-monotone: a dip then a rise; 30 is within 1% of the min after it (30).
-  assert.equal(saturationPoint([{ memoryBytes: 1, totalMs: 50 }, { memoryBytes: 2, totalMs: 30 }, { memoryBytes: 3, totalMs: 35 }]), 2);
+  assert.equal(
+    saturationPoint([
+      { memoryBytes: 1, totalMs: 50 },
+      { memoryBytes: 2, totalMs: 30 },
+      { memoryBytes: 3, totalMs: 35 },
+    ]),
+    2,
+  );
   assert.deepEqual(logSpace(1, 1000, 4), [1, 10, 100, 1000]);
 });
 
@@ -160,5 +179,8 @@ test('a 100-point curve of a 100-layer network: 100 points over the asked range'
   assert.equal(c.fromBytes, Math.max(64 * MiB, c.fromBytes)); // raised to what the runtime needs, never lowered
   assert.equal(c.points[0]!.memoryBytes, c.fromBytes);
   assert.equal(c.points.at(-1)!.memoryBytes, 8 * 2 ** 30);
-  assert.ok(c.points.every((p, i) => i === 0 || p.memoryBytes > c.points[i - 1]!.memoryBytes), 'memory rises along the curve');
+  assert.ok(
+    c.points.every((p, i) => i === 0 || p.memoryBytes > c.points[i - 1]!.memoryBytes),
+    'memory rises along the curve',
+  );
 });

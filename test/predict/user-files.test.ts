@@ -41,7 +41,15 @@ function fresh(): { home: string; xdg: string; cache: string } {
 
 /** This machine's id with measured parts (as `memlat hardware` would store them). */
 function measuredHere(disk: number): HardwareFingerprint {
-  return { ...cheapFingerprint(), cgroupVersion: 2, diskReadBytesPerSec: disk, memBandwidthBytesPerSec: 5e9, gemmGflops: 20, runtimeIdleBytes: 50e6, measuredAt: '2026-11-30T20:00:00.000Z' };
+  return {
+    ...cheapFingerprint(),
+    cgroupVersion: 2,
+    diskReadBytesPerSec: disk,
+    memBandwidthBytesPerSec: 5e9,
+    gemmGflops: 20,
+    runtimeIdleBytes: 50e6,
+    measuredAt: '2026-11-30T20:00:00.000Z',
+  };
 }
 
 /** A bundle fitted on "this machine" with a 500 MB/s disk. */
@@ -89,8 +97,14 @@ test('chooseModel: --model, then $MEMLAT_MODEL, then the per-user model, then th
 
 test('chooseModel / installModel: a MEMLAT_MODEL naming nothing and a bare model are refused with the fix', () => {
   const f = fresh();
-  assert.throws(() => chooseModel(undefined, { env: { MEMLAT_MODEL: join(f.home, 'nope.json') }, home: f.home }), /^UserError: MEMLAT_MODEL=.*nope\.json: no such file/);
-  assert.throws(() => chooseModel(undefined, { env: { MEMLAT_MODEL: 'nosuchname' }, home: f.home }), /MEMLAT_MODEL=nosuchname: not a file and not a bundled model .* set MEMLAT_MODEL to it \(or unset it\)/);
+  assert.throws(
+    () => chooseModel(undefined, { env: { MEMLAT_MODEL: join(f.home, 'nope.json') }, home: f.home }),
+    /^UserError: MEMLAT_MODEL=.*nope\.json: no such file/,
+  );
+  assert.throws(
+    () => chooseModel(undefined, { env: { MEMLAT_MODEL: 'nosuchname' }, home: f.home }),
+    /MEMLAT_MODEL=nosuchname: not a file and not a bundled model .* set MEMLAT_MODEL to it \(or unset it\)/,
+  );
   const bare = join(f.home, 'bare.json');
   writeFileSync(bare, JSON.stringify(testBundleJson().model));
   assert.throws(() => installModel(bare, { env: {}, home: f.home }), /a bare model has no hardware fingerprint; install a bundle/);
@@ -131,7 +145,10 @@ test('predictionMachine: this machine for a bundle; the --hardware file (not thi
   assert.equal(planned.target.kind, 'hardware-file');
   assert.equal(planned.target.id, 'arm64-4c-8g-beef');
   assert.equal(planned.differences.find((d) => d.part === 'diskReadBytesPerSec')!.ratio, 1);
-  assert.deepEqual(planned.differences.filter((d) => d.severity === 'warn').map((d) => d.part), ['cpuModel', 'cores']);
+  assert.deepEqual(
+    planned.differences.filter((d) => d.severity === 'warn').map((d) => d.part),
+    ['cpuModel', 'cores'],
+  );
   // a bare model with --hardware: the file is the model's machine, compared with this one
   const bare = predictionMachine(loadBundle(testBundleJson().model, { hardware: measuredHere(500e6) }), { ...u, hardwarePath: 'fitted-on.json' });
   assert.equal(bare.target.kind, 'this-machine');
@@ -142,7 +159,12 @@ test('predictionMachine: this machine for a bundle; the --hardware file (not thi
 function cli(args: string[], env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
   const clean = { ...process.env };
   delete clean.MEMLAT_MODEL;
-  const r = spawnSync(process.execPath, [join(repoRoot, 'dist', 'src', 'cli', 'main.js'), ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000, env: { ...clean, ...env } });
+  const r = spawnSync(process.execPath, [join(repoRoot, 'dist', 'src', 'cli', 'main.js'), ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...clean, ...env },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -161,8 +183,14 @@ test('memlat predict --json on a machine whose cached fingerprint has half the d
   assert.equal(m.target.measured, true);
   assert.equal(m.target.path, join(f.cache, 'hardware.json'));
   assert.equal(m.same, false);
-  assert.deepEqual(m.differences.filter((d) => d.severity !== 'ok').map((d) => [d.part, d.ratio, d.severity]), [['diskReadBytesPerSec', 0.5, 'warn']]);
-  assert.match(m.warnings[0]!, /disk 477 MiB\/s\); this machine .*: disk 238 MiB\/s \(0\.50x\): zero-shot scaling applied \(load's weight reading and swap time x2\.00 by disk, .*\)$/);
+  assert.deepEqual(
+    m.differences.filter((d) => d.severity !== 'ok').map((d) => [d.part, d.ratio, d.severity]),
+    [['diskReadBytesPerSec', 0.5, 'warn']],
+  );
+  assert.match(
+    m.warnings[0]!,
+    /disk 477 MiB\/s\); this machine .*: disk 238 MiB\/s \(0\.50x\): zero-shot scaling applied \(load's weight reading and swap time x2\.00 by disk, .*\)$/,
+  );
   assert.deepEqual(m.zeroShot?.ratios, { disk: 0.5, mem: 1, gemm: 1 });
   // text output: the same two lines on stderr
   const t = cli(['predict', 'vgg16', '--memory', '2GiB', '--model', model], env);
@@ -187,12 +215,18 @@ test('memlat predict --json on a machine whose cached fingerprint has half the d
   assert.equal(p.status, 0, p.stderr);
   const pm = (JSON.parse(p.stdout) as { machine: MachineCheck }).machine;
   assert.deepEqual([pm.target.kind, pm.target.path], ['hardware-file', device]);
-  assert.deepEqual(pm.differences.filter((d) => d.severity !== 'ok').map((d) => [d.part, d.ratio]), [['diskReadBytesPerSec', 2]]);
+  assert.deepEqual(
+    pm.differences.filter((d) => d.severity !== 'ok').map((d) => [d.part, d.ratio]),
+    [['diskReadBytesPerSec', 2]],
+  );
   const pp = cli(['predict', 'vgg16', '--memory', '2GiB', '--model', model, '--hardware', device, '--json'], env);
   assert.equal(pp.status, 0, pp.stderr);
   const ppm = (JSON.parse(pp.stdout) as { machine: MachineCheck; hardwareId: string }).machine;
   assert.equal(ppm.target.kind, 'hardware-file');
-  assert.match(ppm.warnings[0]!, /; --hardware .*device\.json: disk 954 MiB\/s \(2\.00x\): zero-shot scaling applied \(load's weight reading and swap time x0\.50 by disk/);
+  assert.match(
+    ppm.warnings[0]!,
+    /; --hardware .*device\.json: disk 954 MiB\/s \(2\.00x\): zero-shot scaling applied \(load's weight reading and swap time x0\.50 by disk/,
+  );
   assert.match(ppm.warnings[1]!, /^planning: the prediction takes cores, RAM, runtime idle, disk, memory copy, GEMM from --hardware/);
 });
 
@@ -208,12 +242,20 @@ test('memlat model install, then predict/curve without --model use it; MEMLAT_MO
   assert.equal(inst.status, 0, inst.stderr);
   const installed = join(f.xdg, 'memlat', 'model.json');
   assert.equal(inst.stdout, `installed ${model} (fe, hardware ${cheapFingerprint().id}) as ${installed}\n`);
-  const u = JSON.parse(cli(['predict', 'vgg16', '--memory', '2GiB', '--json'], env).stdout) as { model: string; modelSource: string; modelPath: string; modelKind: string };
+  const u = JSON.parse(cli(['predict', 'vgg16', '--memory', '2GiB', '--json'], env).stdout) as {
+    model: string;
+    modelSource: string;
+    modelPath: string;
+    modelKind: string;
+  };
   assert.deepEqual([u.model, u.modelSource, u.modelPath, u.modelKind], [installed, 'user', installed, 'fe']);
   const c = JSON.parse(cli(['curve', 'vgg16', '--points', '3', '--json'], env).stdout) as { modelSource: string };
   assert.equal(c.modelSource, 'user');
   const which = JSON.parse(cli(['model', 'which', '--json'], env).stdout) as { source: string; path: string };
   assert.deepEqual([which.source, which.path], ['user', installed]);
-  const e = JSON.parse(cli(['predict', 'vgg16', '--memory', '2GiB', '--json'], { ...env, MEMLAT_MODEL: 'default' }).stdout) as { model: string; modelSource: string };
+  const e = JSON.parse(cli(['predict', 'vgg16', '--memory', '2GiB', '--json'], { ...env, MEMLAT_MODEL: 'default' }).stdout) as {
+    model: string;
+    modelSource: string;
+  };
   assert.deepEqual([e.model, e.modelSource], ['default', 'env']);
 });

@@ -24,7 +24,10 @@ test('half the disk: slower network, interval widened by z sigma in quadrature, 
   const p0 = predictNetwork(rn, null, b);
   const p1 = predictNetwork(rn, null, t);
   assert.ok(p1.totalMs > p0.totalMs);
-  assert.ok(p1.layers.every((l, i) => l.runMs === p0.layers[i]!.runMs), 'run does not depend on the disk');
+  assert.ok(
+    p1.layers.every((l, i) => l.runMs === p0.layers[i]!.runMs),
+    'run does not depend on the disk',
+  );
   assert.ok(p1.layers[0]!.loadMs > p0.layers[0]!.loadMs);
 });
 

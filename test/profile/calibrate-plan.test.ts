@@ -2,8 +2,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  buildCalibrationPlan, calibrationSwapBytes, CALIBRATION_LAYER_NETWORKS, CALIBRATION_RUN_NETWORKS, ESTIMATE, fitCalibrationPlan,
-  MIN_CALIBRATE_BUDGET_MS, stepEstimateMs, toProfilePlan, type CalibrationJob, type CalibrationStep,
+  buildCalibrationPlan,
+  calibrationSwapBytes,
+  CALIBRATION_LAYER_NETWORKS,
+  CALIBRATION_RUN_NETWORKS,
+  ESTIMATE,
+  fitCalibrationPlan,
+  MIN_CALIBRATE_BUDGET_MS,
+  stepEstimateMs,
+  toProfilePlan,
+  type CalibrationJob,
+  type CalibrationStep,
 } from '../../src/profile/calibrate-plan.js';
 import { FLOOR_ABOVE_IDLE_BYTES, measurementKey } from '../../src/profile/plan.js';
 import { resolveNetwork } from '../../src/network/shapes.js';
@@ -22,7 +31,8 @@ const jobs: CalibrationJob[] = layerSteps.flatMap((s) => s.jobs);
 
 test('deterministic: the same options give the same plan, job for job', () => {
   const again = buildCalibrationPlan({ idleBytes: IDLE, threads: 2 });
-  const ids = (p: typeof plan): string[] => p.steps.map((s) => (s.kind === 'layers' ? s.jobs.map((j) => j.id).join(',') : `${s.network}@${s.memoryLimitBytes}`));
+  const ids = (p: typeof plan): string[] =>
+    p.steps.map((s) => (s.kind === 'layers' ? s.jobs.map((j) => j.id).join(',') : `${s.network}@${s.memoryLimitBytes}`));
   assert.deepEqual(ids(again), ids(plan));
   assert.equal(plan.reps, 3);
 });
@@ -78,7 +88,10 @@ test('every job is a layer of a layer network, once per (network, layer, limit);
   const unlimitedConfigs = new Set(jobs.filter((j) => j.memoryLimitBytes === null && j.network === 'alexnet').map(config));
   const alex = resolveNetwork(zooNetwork('alexnet'));
   // (layers of the same configuration, e.g. the two ReLUs after the 4096-wide dense layers, count once)
-  assert.ok(alex.layers.every((l) => unlimitedConfigs.has(config(l))), 'every alexnet configuration');
+  assert.ok(
+    alex.layers.every((l) => unlimitedConfigs.has(config(l))),
+    'every alexnet configuration',
+  );
   assert.equal(unlimitedConfigs.size, new Set(alex.layers.map(config)).size);
   for (const s of plan.steps.filter((x) => x.kind === 'network')) {
     if (s.kind !== 'network') continue;
@@ -102,7 +115,11 @@ test('the estimate of a step: worker start + reps x (pass + harness) + weight fi
   // step 0: 3 jobs x 3 reps x (10 + 40) ms + 1500 ms, x 1.3 = 2535 ms
   assert.ok(Math.abs(stepEstimateMs(plan.steps[0]!, 3, ctx) - 2535) < 1e-9);
   // without cached weights the 64 MiB file is written at 200 MiB/s: + 320 ms (x 1.3)
-  const uncached = stepEstimateMs(plan.steps[0]!, 3, { ...ctx, weightsCached: () => false, weightBytes: (rl) => (rl.layer.name === 'classifier.4' && rl.inputShapes[0]![1] === 4096 ? 64 * MiB : 0) });
+  const uncached = stepEstimateMs(plan.steps[0]!, 3, {
+    ...ctx,
+    weightsCached: () => false,
+    weightBytes: (rl) => (rl.layer.name === 'classifier.4' && rl.inputShapes[0]![1] === 4096 ? 64 * MiB : 0),
+  });
   assert.ok(Math.abs(uncached - 1.3 * (1950 + 320)) < 1e-6, String(uncached));
 });
 
@@ -111,10 +128,16 @@ test('budget fitting keeps the plan order, cuts a step to the jobs that fit, and
   const s0 = 2535; // see above
   const s1 = 1.3 * (1500 + 3 * 50); // one swap job: 2145 ms
   const only0 = fitCalibrationPlan(plan, { ...ctx, budgetMs: s0 + 1 });
-  assert.deepEqual(only0.steps.map((s) => s.step), [0]);
+  assert.deepEqual(
+    only0.steps.map((s) => s.step),
+    [0],
+  );
   assert.ok(Math.abs(only0.estimatedMs - s0) < 1e-9);
   const two = fitCalibrationPlan(plan, { ...ctx, budgetMs: s0 + s1 + 1 });
-  assert.deepEqual(two.steps.map((s) => s.step), [0, 1]);
+  assert.deepEqual(
+    two.steps.map((s) => s.step),
+    [0, 1],
+  );
   // less than step 0 but room for one of its jobs: its first job (the load layer) alone
   const cut = fitCalibrationPlan(plan, { ...ctx, budgetMs: 2200 });
   assert.equal(cut.steps.length, 1);
@@ -125,13 +148,18 @@ test('budget fitting keeps the plan order, cuts a step to the jobs that fit, and
   assert.equal(fitCalibrationPlan(plan, { ...ctx, budgetMs: 1000 }).steps.length, 0);
   // a generous budget takes every step, whole-network runs included, in order
   const all = fitCalibrationPlan(plan, { ...ctx, budgetMs: 1e9 });
-  assert.deepEqual(all.steps.map((s) => s.step), plan.steps.map((s) => s.step));
+  assert.deepEqual(
+    all.steps.map((s) => s.step),
+    plan.steps.map((s) => s.step),
+  );
   assert.equal(all.leftOut, 0);
   // a resumed run: step 0 measured in full and step 1 half: step 0 is dropped, step 1 costs only its missing reps
   const step0 = new Set((plan.steps[0] as Extract<CalibrationStep, { kind: 'layers' }>).jobs.map((j) => j.id));
   const resumed = fitCalibrationPlan(plan, {
-    ...ctx, budgetMs: 1e9,
-    missingReps: (j) => (step0.has(j.id) ? 0 : j.memoryLimitBytes !== null && j.role === 'swap' && j.levelFactors?.[0] === 0.6 && j.layer.name === 'classifier.4' ? 1 : 3),
+    ...ctx,
+    budgetMs: 1e9,
+    missingReps: (j) =>
+      step0.has(j.id) ? 0 : j.memoryLimitBytes !== null && j.role === 'swap' && j.levelFactors?.[0] === 0.6 && j.layer.name === 'classifier.4' ? 1 : 3,
     networkDone: (s) => s.memoryLimitBytes === null,
   });
   assert.equal(resumed.steps[0]!.step, 1);
@@ -139,7 +167,10 @@ test('budget fitting keeps the plan order, cuts a step to the jobs that fit, and
   assert.equal(resumed.done, 1 + CALIBRATION_RUN_NETWORKS.length);
   // the profile plan runProfile executes: one group per chosen layer step, in order, with the plan's reps
   const pp = toProfilePlan(plan, two.steps);
-  assert.deepEqual(pp.groups.map((g) => g.memoryLimitBytes), [null, plan.steps[1]!.memoryLimitBytes]);
+  assert.deepEqual(
+    pp.groups.map((g) => g.memoryLimitBytes),
+    [null, plan.steps[1]!.memoryLimitBytes],
+  );
   assert.equal(pp.jobs, 4);
   assert.equal(pp.options.reps, 3);
 });
@@ -155,17 +186,34 @@ test('runProfile measures calibrate jobs as layers of their networks (layerIndex
     const first = fitCalibrationPlan(plan, { ...ctx, budgetMs: 2535 + 2145 + 1 }); // steps 0 and 1
     const out = join(dir, 'rows.csv');
     const w1 = await openRowWriter(out);
-    const s1 = await runProfile({ plan: toProfilePlan(plan, first.steps), writer: w1, hardwareId: 'hw', startWorker: fakeStartWorker({ started: [] }), source: 'memlat-calibrate' });
+    const s1 = await runProfile({
+      plan: toProfilePlan(plan, first.steps),
+      writer: w1,
+      hardwareId: 'hw',
+      startWorker: fakeStartWorker({ started: [] }),
+      source: 'memlat-calibrate',
+    });
     await w1.close();
     assert.equal(s1.measured, 4 * 3);
     const rows1 = (await readDataset(out)).rows;
     const fc7 = rows1.filter((r) => r.layerName === 'classifier.4');
     assert.equal(fc7.length, 6); // unlimited and at the 0.6 limit, 3 reps each
-    assert.ok(fc7.every((r) => r.network === 'alexnet' && r.layerIndex === (plan.steps[0] as Extract<CalibrationStep, { kind: 'layers' }>).jobs[0]!.layerIndex && r.layerIndex > 0));
+    assert.ok(
+      fc7.every(
+        (r) =>
+          r.network === 'alexnet' && r.layerIndex === (plan.steps[0] as Extract<CalibrationStep, { kind: 'layers' }>).jobs[0]!.layerIndex && r.layerIndex > 0,
+      ),
+    );
     // a resumed, larger run: what is in the file is skipped, nothing is written twice
     const w2 = await openRowWriter(out);
     const all = fitCalibrationPlan(plan, { ...ctx, budgetMs: 1e9 });
-    const s2 = await runProfile({ plan: toProfilePlan(plan, all.steps), writer: w2, hardwareId: 'hw', startWorker: fakeStartWorker({ started: [] }), source: 'memlat-calibrate' });
+    const s2 = await runProfile({
+      plan: toProfilePlan(plan, all.steps),
+      writer: w2,
+      hardwareId: 'hw',
+      startWorker: fakeStartWorker({ started: [] }),
+      source: 'memlat-calibrate',
+    });
     await w2.close();
     assert.equal(s2.skipped, 12);
     const rows2 = (await readDataset(out)).rows;

@@ -46,7 +46,10 @@ test('real: calibrate --budget 30s measures, fits and writes a calibrated bundle
       // rows: well-formed, this machine's, real times
       const { rows, hardware } = await readDataset(r1.rowsPath);
       assert.ok(rows.length >= r1.measured.rows);
-      assert.deepEqual(hardware.map((h) => h.id), [r1.hardware.id]);
+      assert.deepEqual(
+        hardware.map((h) => h.id),
+        [r1.hardware.id],
+      );
       for (const row of rows) {
         assert.equal(row.hardwareId, r1.hardware.id);
         assert.ok(row.source === CALIBRATION_SOURCE || row.source === 'memlat-run', row.source);
@@ -57,17 +60,25 @@ test('real: calibrate --budget 30s measures, fits and writes a calibrated bundle
       }
       // the first steps ran: AlexNet's 64 MiB dense layer without a limit and under one
       const fc7 = rows.filter((row) => row.network === 'alexnet' && row.layerName === 'classifier.4');
-      assert.ok(fc7.some((row) => row.memoryLimitBytes === null), 'load layer unlimited');
+      assert.ok(
+        fc7.some((row) => row.memoryLimitBytes === null),
+        'load layer unlimited',
+      );
 
       // the model: a calibrated bundle for this machine that predict loads and uses as it is
-      const doc = JSON.parse(await readFile(out, 'utf8')) as { format: string; hardware: { id: string }; model: { kind: string; factors: Record<string, Record<string, number>> } };
+      const doc = JSON.parse(await readFile(out, 'utf8')) as {
+        format: string;
+        hardware: { id: string };
+        model: { kind: string; factors: Record<string, Record<string, number>> };
+      };
       assert.equal(doc.format, 'memlat-bundle@1');
       assert.equal(doc.model.kind, 'calibrated');
       assert.equal(doc.hardware.id, r1.hardware.id);
-      for (const g of ['unlimited', 'swapping']) for (const ph of ['load', 'run', 'unload']) {
-        const f = doc.model.factors[g]![ph]!;
-        assert.ok(f > Math.exp(-4) && f < Math.exp(4), `${g}.${ph} ${f}`);
-      }
+      for (const g of ['unlimited', 'swapping'])
+        for (const ph of ['load', 'run', 'unload']) {
+          const f = doc.model.factors[g]![ph]!;
+          assert.ok(f > Math.exp(-4) && f < Math.exp(4), `${g}.${ph} ${f}`);
+        }
       const p = await predict('resnet18', { memory: null, model: out });
       assert.equal(p.used.kind, 'calibrated');
       assert.ok(p.totalMs > 0 && Number.isFinite(p.totalMs));
@@ -86,7 +97,11 @@ test('real: calibrate --budget 30s measures, fits and writes a calibrated bundle
       assert.ok(r2.model !== null && r2.model.rows >= r1.model.rows);
     });
   } finally {
-    for (const [k, v] of [['MEMLAT_CACHE', saved.cache], ['XDG_CONFIG_HOME', saved.xdg], ['MEMLAT_MODEL', saved.model]] as const) {
+    for (const [k, v] of [
+      ['MEMLAT_CACHE', saved.cache],
+      ['XDG_CONFIG_HOME', saved.xdg],
+      ['MEMLAT_MODEL', saved.model],
+    ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }

@@ -96,7 +96,10 @@ test('two writers on one dataset: the second is refused naming the first pid, be
     writeFileSync(`${out}.lock`, `${other.pid}\n`);
     assert.throws(
       () => lockDataset(out),
-      (e: unknown) => e instanceof UserError && e.message === `out ${out}: another memlat process (pid ${other.pid}) is writing this dataset (lock ${out}.lock); wait for it to finish, stop it (kill ${other.pid}), or choose another out`, // the library names the argument; the CLI says --out
+      (e: unknown) =>
+        e instanceof UserError &&
+        e.message ===
+          `out ${out}: another memlat process (pid ${other.pid}) is writing this dataset (lock ${out}.lock); wait for it to finish, stop it (kill ${other.pid}), or choose another out`, // the library names the argument; the CLI says --out
     );
     // profile refuses before the hardware measurement (which would take seconds and write side files)
     await assert.rejects(profileSession({ out, layers: 2 }), new RegExp(`another memlat process \\(pid ${other.pid}\\)`));
@@ -128,7 +131,10 @@ test('two writers: validate-runs on a folder another live memlat process writes 
     writeFileSync(`${rows}.lock`, `${other.pid}\n`);
     const r = await captureCli(['validate-runs', '--out', out, '--networks', 'alexnet', '--reps', '1']);
     assert.equal(r.code, 2, r.err);
-    assert.equal(r.err, `memlat: --out ${rows}: another memlat process (pid ${other.pid}) is writing this dataset (lock ${rows}.lock); wait for it to finish, stop it (kill ${other.pid}), or choose another --out\n`);
+    assert.equal(
+      r.err,
+      `memlat: --out ${rows}: another memlat process (pid ${other.pid}) is writing this dataset (lock ${rows}.lock); wait for it to finish, stop it (kill ${other.pid}), or choose another --out\n`,
+    );
     assert.deepEqual(readdirSync(out), ['rows.csv.lock'], 'no hardware, plan, summary or rows file');
     assert.equal(readFileSync(`${rows}.lock`, 'utf8').trim(), String(other.pid), 'the other writer keeps its lock');
   } finally {

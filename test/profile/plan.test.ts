@@ -46,7 +46,25 @@ test('samples are valid layers whose sizes spread log-uniformly from KiB to hund
       else grouped++;
     }
   }
-  for (const t of ['dense', 'conv2d', 'pool', 'batchnorm', 'layernorm', 'lrn', 'activation', 'softmax', 'dropout', 'add', 'mul', 'concat', 'flatten', 'reshape', 'transpose', 'matmul', 'embedding']) {
+  for (const t of [
+    'dense',
+    'conv2d',
+    'pool',
+    'batchnorm',
+    'layernorm',
+    'lrn',
+    'activation',
+    'softmax',
+    'dropout',
+    'add',
+    'mul',
+    'concat',
+    'flatten',
+    'reshape',
+    'transpose',
+    'matmul',
+    'embedding',
+  ]) {
     assert.ok(types.has(t), `type ${t} missing`);
   }
   assert.ok(depthwise >= 10 && grouped >= 10, `depthwise ${depthwise} grouped ${grouped}`);
@@ -75,7 +93,10 @@ test('plan (fixed levels): levels relative to working set + idle, snapped, group
   const step = 2 ** (1 / 16);
   const floor = snapLimit(idle + 8 * MiB, step, idle + 8 * MiB);
   assert.deepEqual(plan.options.levels, [...DEFAULT_LEVEL_FACTORS]);
-  assert.equal(plan.jobs, plan.groups.reduce((a, g) => a + g.jobs.length, 0));
+  assert.equal(
+    plan.jobs,
+    plan.groups.reduce((a, g) => a + g.jobs.length, 0),
+  );
   assert.deepEqual([...new Set(plan.groups.map((g) => g.chunk))], [0, 1]);
   const ids = new Set<string>();
   for (const g of plan.groups) {
@@ -100,7 +121,10 @@ test('plan (fixed levels): levels relative to working set + idle, snapped, group
   assert.equal(first[0]!.memoryLimitBytes, null);
   assert.equal(first[0]!.jobs.length, 60); // every sample once unlimited
   const limits = first.slice(1).map((g) => g.memoryLimitBytes!);
-  assert.deepEqual(limits, [...limits].sort((a, b) => b - a));
+  assert.deepEqual(
+    limits,
+    [...limits].sort((a, b) => b - a),
+  );
   // A big sample keeps all six levels distinct; so 7 jobs (6 + no limit).
   const big = [...ids].filter((id) => id.startsWith('s00000@'));
   const s0 = sampleLayer(0, { seed: 1 });
@@ -109,7 +133,10 @@ test('plan (fixed levels): levels relative to working set + idle, snapped, group
   // Tiny samples collapse to the floor: no limit + one level.
   const tinyIdx = Array.from({ length: 120 }, (_, i) => i).find((i) => sampleLayer(i, { seed: 1 }).tensorBytes < 64 * 1024)!;
   const tiny = plan.groups.flatMap((g) => g.jobs).filter((j) => j.sampleIndex === tinyIdx);
-  assert.deepEqual(tiny.map((j) => j.memoryLimitBytes), [null, floor]);
+  assert.deepEqual(
+    tiny.map((j) => j.memoryLimitBytes),
+    [null, floor],
+  );
   assert.deepEqual(tiny[1]!.levelFactors, [...DEFAULT_LEVEL_FACTORS]);
   // Larger plans extend smaller ones (prefix property).
   const more = buildPlan({ seed: 1, layers: 240, reps: 3, idleBytes: idle, chunkSize: 60, levels: DEFAULT_LEVEL_FACTORS });
@@ -136,7 +163,10 @@ test('continuous levels: six per layer, one per stratum, covering 0.15-2 and den
   for (let n = 0; n < 2000; n++) {
     const fs = continuousFactors(n, 1);
     assert.equal(fs.length, 6);
-    assert.deepEqual(fs, [...fs].sort((x, y) => y - x));
+    assert.deepEqual(
+      fs,
+      [...fs].sort((x, y) => y - x),
+    );
     all.push(...fs);
   }
   assert.ok(Math.min(...all) >= 0.15 && Math.max(...all) <= 2);
@@ -146,7 +176,10 @@ test('continuous levels: six per layer, one per stratum, covering 0.15-2 and den
   // No gap: every 5% band of ln f over [0.15, 2] holds some factors.
   const bins = new Array(20).fill(0);
   for (const f of all) bins[Math.min(19, Math.floor(((Math.log(f) - Math.log(0.15)) / Math.log(2 / 0.15)) * 20))]++;
-  assert.ok(bins.every((k) => k > 0), bins.join(','));
+  assert.ok(
+    bins.every((k) => k > 0),
+    bins.join(','),
+  );
   // Different layers get different factors (rotation per sample), the same layer the same ones.
   assert.notDeepEqual(continuousFactors(0, 1), continuousFactors(1, 1));
   assert.deepEqual(continuousFactors(7, 1), continuousFactors(7, 1));

@@ -39,8 +39,15 @@ test('real worker: a small profile aborted mid-run and resumed has every row onc
     const w1 = await openRowWriter(out);
     let seen = 0;
     const s1 = await runProfile({
-      plan, writer: w1, hardwareId: 'hw-real', startWorker, signal: ac.signal, workerOptions: { threads: 1, cacheDir },
-      onProgress: () => { if (++seen === 3) ac.abort(); },
+      plan,
+      writer: w1,
+      hardwareId: 'hw-real',
+      startWorker,
+      signal: ac.signal,
+      workerOptions: { threads: 1, cacheDir },
+      onProgress: () => {
+        if (++seen === 3) ac.abort();
+      },
     });
     await w1.close();
     assert.equal(s1.stoppedBy, 'signal');

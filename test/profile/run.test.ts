@@ -57,10 +57,16 @@ test('a full run writes every (job, rep), records OOM and moves on after OOM and
     assertComplete(rows, world);
     assert.equal(s.stoppedBy, 'done');
     assert.equal(s.oom, 1);
-    assert.deepEqual(s.crashed.map((c) => c.jobId), [crashy.id]);
+    assert.deepEqual(
+      s.crashed.map((c) => c.jobId),
+      [crashy.id],
+    );
     assert.equal(s.measured, rows.length);
     assert.equal(s.workersStarted, plan.groups.length + 2); // one per group + one after OOM + one after crash
-    assert.ok(world.started.every((w) => w.closed), 'every worker closed');
+    assert.ok(
+      world.started.every((w) => w.closed),
+      'every worker closed',
+    );
     assert.equal(events.length, 2);
     const oomRow = rows.find((r) => r.oom)!;
     assert.equal(oomRow.network, tight.sampleId);
@@ -79,12 +85,21 @@ test('abort mid-run then resume: nothing lost, nothing duplicated, crashed job r
     const w1 = await openRowWriter(out);
     let n = 0;
     const s1 = await runProfile({
-      plan, writer: w1, hardwareId: 'hw-fake', startWorker: fakeStartWorker(world), signal: ac.signal,
-      onProgress: () => { if (++n === 40) ac.abort(); },
+      plan,
+      writer: w1,
+      hardwareId: 'hw-fake',
+      startWorker: fakeStartWorker(world),
+      signal: ac.signal,
+      onProgress: () => {
+        if (++n === 40) ac.abort();
+      },
     });
     await w1.close();
     assert.equal(s1.stoppedBy, 'signal');
-    assert.ok(world.started.every((w) => w.closed), 'worker closed on abort');
+    assert.ok(
+      world.started.every((w) => w.closed),
+      'worker closed on abort',
+    );
     const mid = (await readDataset(out)).rows.length;
     assert.ok(mid >= 40 && mid < 60, `stopped promptly: ${mid} rows`);
     // Resume, and this time the crashing job works.
@@ -110,16 +125,28 @@ test('onChunkDone is called once per chunk with all of its jobs', () =>
     const w = await openRowWriter(join(dir, 'rows.csv'));
     const calls: [number, string[]][] = [];
     await runProfile({
-      plan, writer: w, hardwareId: 'hw-fake', startWorker: fakeStartWorker(world),
+      plan,
+      writer: w,
+      hardwareId: 'hw-fake',
+      startWorker: fakeStartWorker(world),
       onChunkDone: (c, jobs) => {
         calls.push([c, jobs.map((j) => j.id)]);
         return Promise.resolve();
       },
     });
     await w.close();
-    assert.deepEqual(calls.map((c) => c[0]), [0, 1]);
+    assert.deepEqual(
+      calls.map((c) => c[0]),
+      [0, 1],
+    );
     for (const [c, ids] of calls) {
-      assert.deepEqual(ids.sort(), plan.groups.filter((g) => g.chunk === c).flatMap((g) => g.jobs.map((j) => j.id)).sort());
+      assert.deepEqual(
+        ids.sort(),
+        plan.groups
+          .filter((g) => g.chunk === c)
+          .flatMap((g) => g.jobs.map((j) => j.id))
+          .sort(),
+      );
     }
   }));
 
@@ -137,7 +164,15 @@ test('a worker that dies while starting: retried once; after Ctrl-C it is a clea
     // Ctrl-C arrives while the 3rd worker starts (the signal kills it too): stop, do not throw.
     const ac = new AbortController();
     let starts = 0;
-    const world2: FakeWorld = { started: [], beforeStart: () => { if (++starts === 3) { ac.abort(); world2.failStarts = 1; } } };
+    const world2: FakeWorld = {
+      started: [],
+      beforeStart: () => {
+        if (++starts === 3) {
+          ac.abort();
+          world2.failStarts = 1;
+        }
+      },
+    };
     const w2 = await openRowWriter(join(dir, 'rows2.csv'));
     const s2 = await runProfile({ plan, writer: w2, hardwareId: 'hw-fake', startWorker: fakeStartWorker(world2), signal: ac.signal });
     await w2.close();

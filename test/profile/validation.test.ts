@@ -22,7 +22,10 @@ test('validation levels: idle + f * largest working set, rounded up to MiB, null
   const w = 16_793_600 + 4096 + 16384;
   assert.equal(largestWorkingSetBytes(rn), w);
   const levels = validationLevels(rn, 100 * MiB, [4, 1, 0.5, null]);
-  assert.deepEqual(levels.map((l) => l.factor), [4, 1, 0.5, null]);
+  assert.deepEqual(
+    levels.map((l) => l.factor),
+    [4, 1, 0.5, null],
+  );
   assert.equal(levels[0]!.memoryLimitBytes, Math.ceil((100 * MiB + 4 * w) / MiB) * MiB); // 165 MiB
   assert.equal(levels[0]!.memoryLimitBytes, 165 * MiB);
   assert.equal(levels[2]!.memoryLimitBytes, 109 * MiB); // 100 + 8.03 -> 109
@@ -30,11 +33,29 @@ test('validation levels: idle + f * largest working set, rounded up to MiB, null
 });
 
 test('validation rows: one per pass per layer, rep = pass, source memlat-run', () => {
-  const t = (jobId: string, rep: number, loadMs: number) => ({ ...fakeTiming(jobId, rep), loadMs, runMs: 1, unloadMs: 0.1, majorFaults: 2, swapInPages: 0, swapOutPages: 0 });
+  const t = (jobId: string, rep: number, loadMs: number) => ({
+    ...fakeTiming(jobId, rep),
+    loadMs,
+    runMs: 1,
+    unloadMs: 0.1,
+    majorFaults: 2,
+    swapInPages: 0,
+    swapOutPages: 0,
+  });
   const passes = [0, 1].map((p) => rn.layers.map((l) => t(String(l.index), p, 10 * p + l.index)));
   const rows = validationRows(rn, passes, 165 * MiB, 'hw');
   assert.equal(rows.length, 6);
-  assert.deepEqual(rows.map((r) => [r.layerName, r.rep, r.loadMs]), [['fc1', 0, 0], ['relu', 0, 1], ['fc2', 0, 2], ['fc1', 1, 10], ['relu', 1, 11], ['fc2', 1, 12]]);
+  assert.deepEqual(
+    rows.map((r) => [r.layerName, r.rep, r.loadMs]),
+    [
+      ['fc1', 0, 0],
+      ['relu', 0, 1],
+      ['fc2', 0, 2],
+      ['fc1', 1, 10],
+      ['relu', 1, 11],
+      ['fc2', 1, 12],
+    ],
+  );
   assert.ok(rows.every((r) => r.source === 'memlat-run' && r.network === 'tiny-mlp' && r.memoryLimitBytes === 165 * MiB));
   assert.deepEqual(rows[2]!.inputShapes, [[1, 4096]]);
 });

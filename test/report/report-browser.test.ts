@@ -87,7 +87,14 @@ test('the HTML report renders in headless chromium with every chart and the expe
   const prediction = predictNetwork(rn, 300 * 2 ** 20, bundle);
   const curve = latencyCurve(rn, bundle, { fromBytes: 64 * 2 ** 20, toBytes: 8 * 2 ** 30, points: 37 });
   const result = evaluateOnObservations(bundle.model, aggregateRows(syntheticRows(), HW_MAP));
-  const html = reportHtml({ bundle, modelArg: 'test-bundle.json', evaluation: { dataPath: 'rows.csv', result }, prediction, curve, generatedAt: '2026-11-26T00:00:00Z' });
+  const html = reportHtml({
+    bundle,
+    modelArg: 'test-bundle.json',
+    evaluation: { dataPath: 'rows.csv', result },
+    prediction,
+    curve,
+    generatedAt: '2026-11-26T00:00:00Z',
+  });
   assert.ok(!/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/.test(html), 'the report itself is self-contained: no script, no external URL');
 
   await withTempDir('memlat-report-browser-', (dir) => {
@@ -95,7 +102,19 @@ test('the HTML report renders in headless chromium with every chart and the expe
     writeFileSync(page, html.replace('</body>', `${FACTS_SCRIPT}</body>`));
     const r = spawnSync(
       chromium,
-      ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${join(dir, 'profile')}`, '--window-size=1000,3000', '--dump-dom', pathToFileURL(page).href],
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        `--user-data-dir=${join(dir, 'profile')}`,
+        '--window-size=1000,3000',
+        '--dump-dom',
+        pathToFileURL(page).href,
+      ],
       { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 * 2 ** 20 },
     );
     assert.equal(r.status, 0, r.stderr.slice(-2000));

@@ -17,23 +17,43 @@ test('ticks by hand', () => {
 });
 
 test('scatterSvg: one circle per positive point on log axes, placed by the log scale, y = x diagonal', () => {
-  const pts = [{ x: 1, y: 1 }, { x: 10, y: 10 }, { x: 100, y: 100 }, { x: 0, y: 5 }];
+  const pts = [
+    { x: 1, y: 1 },
+    { x: 10, y: 10 },
+    { x: 100, y: 100 },
+    { x: 0, y: 5 },
+  ];
   const s = scatterSvg({ title: 't <1>', x: { label: 'measured', log: true }, y: { label: 'predicted', log: true }, points: pts, diagonal: true });
   assert.equal(count(s, /class="mark point"/g), 3);
   assert.match(s, /data-points="3" data-dropped="1"/);
   assert.match(s, /<title>t &lt;1&gt;<\/title>/);
   // Plot area x from 70 to 620: 1 -> 70, 10 -> 345, 100 -> 620 (log scale); y from 344 to 36.
   const cx = [...s.matchAll(/class="mark point" cx="([\d.]+)" cy="([\d.]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
-  assert.deepEqual(cx, [[70, 344], [345, 190], [620, 36]]);
+  assert.deepEqual(cx, [
+    [70, 344],
+    [345, 190],
+    [620, 36],
+  ]);
   assert.equal(count(s, /class="diagonal"/g), 1);
 });
 
 test('lineChartSvg: a path with one vertex per point, band, markers and overlay', () => {
   const points = Array.from({ length: 17 }, (_, i) => ({ x: 2 ** (20 + i / 2), y: 100 - i }));
   const s = lineChartSvg({
-    title: 'c', x: { label: 'M', log: true }, xBytes: true, y: { label: 'ms' }, series: [{ name: 'pred', points }],
+    title: 'c',
+    x: { label: 'M', log: true },
+    xBytes: true,
+    y: { label: 'ms' },
+    series: [{ name: 'pred', points }],
     band: { name: 'iv', points: points.map((p) => ({ x: p.x, lo: p.y * 0.9, hi: p.y * 1.1 })) },
-    markers: [{ name: 'knee', x: 2 ** 24 }], overlay: { name: 'measured', points: [{ x: 2 ** 22, y: 95 }, { x: 2 ** 26, y: 90 }] },
+    markers: [{ name: 'knee', x: 2 ** 24 }],
+    overlay: {
+      name: 'measured',
+      points: [
+        { x: 2 ** 22, y: 95 },
+        { x: 2 ** 26, y: 90 },
+      ],
+    },
   });
   const d = /class="mark line"[^>]* d="([^"]+)"/.exec(s)![1]!;
   assert.equal(count(d, /[ML]/g), 17);
@@ -44,7 +64,15 @@ test('lineChartSvg: a path with one vertex per point, band, markers and overlay'
 });
 
 test('stackedBarsSvg: one rect per non-zero segment; stacked heights add up', () => {
-  const s = stackedBarsSvg({ title: 'b', categories: ['a', 'b'], stacks: [{ name: 'load', values: [1, 0] }, { name: 'run', values: [3, 2] }], yLabel: 'ms' });
+  const s = stackedBarsSvg({
+    title: 'b',
+    categories: ['a', 'b'],
+    stacks: [
+      { name: 'load', values: [1, 0] },
+      { name: 'run', values: [3, 2] },
+    ],
+    yLabel: 'ms',
+  });
   assert.equal(count(s, /class="mark bar"/g), 3);
   const h = [...s.matchAll(/class="mark bar" data-category="a"[^>]* height="([\d.]+)"/g)].map((m) => Number(m[1]));
   // y domain [0, 4.2] over 308 px: heights 1/4.2 and 3/4.2 of it.
@@ -53,11 +81,18 @@ test('stackedBarsSvg: one rect per non-zero segment; stacked heights add up', ()
 
 test('evaluateOnObservations: errors, bias and within-20% per memory level by hand', () => {
   // A model predicting exactly 2x load, 1x run; unload fitted.
-  const model = { fittedTargets: ['load', 'run', 'unload'], predict: (o: LayerObservation) => ({ loadMs: 2 * o.loadMs, runMs: o.runMs, unloadMs: o.unloadMs ?? 0 }) } as unknown as Model;
-  const ob = (m: number | null, load: number, run: number): LayerObservation => ({ memoryLimitBytes: m, loadMs: load, runMs: run, unloadMs: 0, network: 'n', layerIndex: 0, layerType: 'dense' }) as LayerObservation;
+  const model = {
+    fittedTargets: ['load', 'run', 'unload'],
+    predict: (o: LayerObservation) => ({ loadMs: 2 * o.loadMs, runMs: o.runMs, unloadMs: o.unloadMs ?? 0 }),
+  } as unknown as Model;
+  const ob = (m: number | null, load: number, run: number): LayerObservation =>
+    ({ memoryLimitBytes: m, loadMs: load, runMs: run, unloadMs: 0, network: 'n', layerIndex: 0, layerType: 'dense' }) as LayerObservation;
   const r = evaluateOnObservations(model, [ob(null, 1, 9), ob(null, 5, 5), ob(2 ** 20, 10, 0)]);
   assert.deepEqual(r.phases, ['load', 'run', 'unload']);
-  assert.deepEqual(r.byMemory.map((l) => l.label), ['1 MiB', 'none']);
+  assert.deepEqual(
+    r.byMemory.map((l) => l.label),
+    ['1 MiB', 'none'],
+  );
   // none: ratios 11/10 and 15/10 -> errors 10%, 50%: median 30; bias sqrt(1.65); within 20%: 1 of 2.
   const none = r.byMemory[1]!;
   assert.ok(Math.abs(none.medianAbsPctError - 30) < 1e-9);
@@ -75,11 +110,28 @@ test('reportHtml: large datasets are thinned to at most MAX_SCATTER_POINTS circl
   const { reportHtml, MAX_SCATTER_POINTS } = await import('../../src/report/report.js');
   const bundle = testBundle(false);
   const rn = resolveNetwork(zooNetwork('alexnet'));
-  const points = Array.from({ length: 45_000 }, (_, i) => ({ network: 'n', layerIndex: i, layerType: 'dense', memoryLimitBytes: null, measuredMs: 1 + i, predictedMs: 2 + i }));
+  const points = Array.from({ length: 45_000 }, (_, i) => ({
+    network: 'n',
+    layerIndex: i,
+    layerType: 'dense',
+    memoryLimitBytes: null,
+    measuredMs: 1 + i,
+    predictedMs: 2 + i,
+  }));
   const html = reportHtml({
-    bundle, modelArg: 'x', generatedAt: 'now',
-    evaluation: { dataPath: 'd.csv', result: { points, phases: ['load', 'run'], byMemory: [{ label: 'none', memoryLimitBytes: null, n: 45_000, medianAbsPctError: 5, bias: 1.05, within20: 0.9 }] } },
-    prediction: predictNetwork(rn, null, bundle), curve: latencyCurve(rn, bundle, { fromBytes: 2 ** 26, toBytes: 2 ** 32, points: 10 }),
+    bundle,
+    modelArg: 'x',
+    generatedAt: 'now',
+    evaluation: {
+      dataPath: 'd.csv',
+      result: {
+        points,
+        phases: ['load', 'run'],
+        byMemory: [{ label: 'none', memoryLimitBytes: null, n: 45_000, medianAbsPctError: 5, bias: 1.05, within20: 0.9 }],
+      },
+    },
+    prediction: predictNetwork(rn, null, bundle),
+    curve: latencyCurve(rn, bundle, { fromBytes: 2 ** 26, toBytes: 2 ** 32, points: 10 }),
   });
   assert.equal(MAX_SCATTER_POINTS, 20_000);
   assert.equal(count(html, /data-kind="scatter" data-points="15000"/g), 1); // every 3rd of 45000
@@ -89,7 +141,8 @@ test('reportHtml: large datasets are thinned to at most MAX_SCATTER_POINTS circl
 
 test('stackedBarsSvg: long labels are rotated, and thinned in a fixed width, so they never overlap; every bar is drawn', () => {
   const cats = Array.from({ length: 60 }, (_, i) => `${(100 + i * 13.7).toFixed(1)} MiB`);
-  const labelXs = (svg: string): number[] => [...svg.matchAll(/<text class="category"[^>]*transform="translate\(([\d.]+) [\d.]+\) rotate\(-60\)"/g)].map((m) => Number(m[1]));
+  const labelXs = (svg: string): number[] =>
+    [...svg.matchAll(/<text class="category"[^>]*transform="translate\(([\d.]+) [\d.]+\) rotate\(-60\)"/g)].map((m) => Number(m[1]));
   const apart = (xs: number[]): void => {
     for (let i = 1; i < xs.length; i++) assert.ok(xs[i]! - xs[i - 1]! >= 12, `labels ${i - 1} and ${i} are ${xs[i]! - xs[i - 1]!} px apart`);
   };

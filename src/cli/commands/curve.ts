@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .command('curve')
     .description('predicted total time against available memory, with the knee (swapping starts) and saturation marked')
     .argument('<network>', 'a zoo name (e.g. vgg16) or a path to a .json, .onnx or .prototxt file')
-    .option('--from <size>', 'smallest available memory (raised to just above the runtime\'s own footprint)', '64MiB')
+    .option('--from <size>', "smallest available memory (raised to just above the runtime's own footprint)", '64MiB')
     .option('--to <size>', 'largest available memory', '8GiB')
     .option('--points <n>', 'log-spaced points', positiveInt('--points'), 50);
   addModelOptions(cmd)
@@ -36,35 +36,48 @@ export function register(program: Command): void {
     .option('--measure-at <sizes>', 'comma-separated memory levels for --measure (default: 0.75x and 1.25x the knee, and --to)')
     .option('--reps <n>', 'passes per measured level (--measure)', positiveInt('--reps'), 3)
     .addHelpText('after', MACHINE_HELP)
-    .action(withFlagNames(async (networkArg: string, flags: CurveFlags) => {
-      const { checkOutputFile, curve: curveOf } = await import('../../api.js');
-      const { formatBytes } = await import('../../units.js');
-      if (flags.svg !== undefined) checkOutputFile(flags.svg, '--svg', 'curve.svg');
-      const fromBytes = sizeOption(flags.from, '--from');
-      const toBytes = sizeOption(flags.to, '--to');
-      const doc = await curveOf(networkArg, {
-        ...networkOptions(flags), from: fromBytes, to: toBytes, points: flags.points,
-        ...(flags.measure === true ? { measureAt: flags.measureAt ? flags.measureAt.split(',').map((x) => sizeOption(x.trim(), '--measure-at')) : 'default' as const, reps: flags.reps } : {}),
-        ...(flags.svg !== undefined ? { svg: flags.svg } : {}),
-        onEvent: (m) => process.stderr.write(`memlat curve: ${m}\n`),
-      });
-      await printMachineCheck(doc, flags.json);
-      if (flags.svg !== undefined) process.stderr.write(`memlat curve: wrote ${flags.svg}\n`);
-      const { used, ...curve } = doc;
-      const measured = curve.measured;
-      if (flags.json === true) {
-        process.stdout.write(`${JSON.stringify(curve, null, 2)}\n`);
-        return;
-      }
-      const rows = curve.points.map((p) => {
-        const mark = p.memoryBytes === curve.saturationBytes ? 'saturation' : '';
-        return [formatBytes(p.memoryBytes), fmtMs(p.totalMs), p.lowMs === null || p.highMs === null ? '-' : `${fmtMs(p.lowMs)} - ${fmtMs(p.highMs)}`, mark];
-      });
-      const out = [table(['memory', 'total ms', 'interval ms', ''], rows, 1), ''];
-      out.push(`knee ${formatBytes(curve.kneeBytes)}: below it at least one layer swaps (the largest working set plus the runtime's ${formatBytes(used.runtimeIdleBytes ?? 0)})`);
-      out.push(`saturation ${formatBytes(curve.saturationBytes)}: more memory improves the predicted total by less than 1%`);
-      if (curve.points[0]!.lowMs === null) out.push('no interval: the model has no calibration');
-      for (const m of measured ?? []) out.push(`measured at ${formatBytes(m.memoryBytes)}: ${fmtMs(m.totalMs)} ms (median of ${flags.reps}; ${fmtMs(m.minMs)} - ${fmtMs(m.maxMs)})`);
-      process.stdout.write(`${out.join('\n')}\n`);
-    }));
+    .action(
+      withFlagNames(async (networkArg: string, flags: CurveFlags) => {
+        const { checkOutputFile, curve: curveOf } = await import('../../api.js');
+        const { formatBytes } = await import('../../units.js');
+        if (flags.svg !== undefined) checkOutputFile(flags.svg, '--svg', 'curve.svg');
+        const fromBytes = sizeOption(flags.from, '--from');
+        const toBytes = sizeOption(flags.to, '--to');
+        const doc = await curveOf(networkArg, {
+          ...networkOptions(flags),
+          from: fromBytes,
+          to: toBytes,
+          points: flags.points,
+          ...(flags.measure === true
+            ? {
+                measureAt: flags.measureAt ? flags.measureAt.split(',').map((x) => sizeOption(x.trim(), '--measure-at')) : ('default' as const),
+                reps: flags.reps,
+              }
+            : {}),
+          ...(flags.svg !== undefined ? { svg: flags.svg } : {}),
+          onEvent: (m) => process.stderr.write(`memlat curve: ${m}\n`),
+        });
+        await printMachineCheck(doc, flags.json);
+        if (flags.svg !== undefined) process.stderr.write(`memlat curve: wrote ${flags.svg}\n`);
+        const { used, ...curve } = doc;
+        const measured = curve.measured;
+        if (flags.json === true) {
+          process.stdout.write(`${JSON.stringify(curve, null, 2)}\n`);
+          return;
+        }
+        const rows = curve.points.map((p) => {
+          const mark = p.memoryBytes === curve.saturationBytes ? 'saturation' : '';
+          return [formatBytes(p.memoryBytes), fmtMs(p.totalMs), p.lowMs === null || p.highMs === null ? '-' : `${fmtMs(p.lowMs)} - ${fmtMs(p.highMs)}`, mark];
+        });
+        const out = [table(['memory', 'total ms', 'interval ms', ''], rows, 1), ''];
+        out.push(
+          `knee ${formatBytes(curve.kneeBytes)}: below it at least one layer swaps (the largest working set plus the runtime's ${formatBytes(used.runtimeIdleBytes ?? 0)})`,
+        );
+        out.push(`saturation ${formatBytes(curve.saturationBytes)}: more memory improves the predicted total by less than 1%`);
+        if (curve.points[0]!.lowMs === null) out.push('no interval: the model has no calibration');
+        for (const m of measured ?? [])
+          out.push(`measured at ${formatBytes(m.memoryBytes)}: ${fmtMs(m.totalMs)} ms (median of ${flags.reps}; ${fmtMs(m.minMs)} - ${fmtMs(m.maxMs)})`);
+        process.stdout.write(`${out.join('\n')}\n`);
+      }),
+    );
 }

@@ -18,22 +18,24 @@ interface DescribeFlags {
 export function register(program: Command): void {
   program
     .command('describe')
-    .description('List a network\'s layers: output shape, params, MACs, weight MiB, working set MiB, with totals')
+    .description("List a network's layers: output shape, params, MACs, weight MiB, working set MiB, with totals")
     .argument('<network>', 'a zoo name (e.g. resnet50, bert-base) or a path to a .json, .onnx or .prototxt file (- reads stdin)')
     .option('--batch <n>', 'batch size (dimension 0 of every input)', positiveInt('--batch', 8))
     .option('--seq-len <n>', 'sequence length of transformer networks (zoo bert-base; ONNX inputs with a symbolic sequence dim)', positiveInt('--seq-len', 128))
     .option('--dim <name=size>', 'size of a symbolic ONNX input dimension (repeatable)', collectDim)
     .option('--allow-unknown-ops', 'ONNX: keep unsupported ops as opaque layers (with a warning) instead of failing')
     .option('--json', 'print machine-readable JSON: { name, totals, layers } (see docs/NETWORK-FORMAT.md)')
-    .action(withFlagNames(async (networkArg: string, flags: DescribeFlags) => {
-      const { describeWithTable, describeJsonText } = await import('../../api.js');
-      const { doc, table } = await describeWithTable(networkArg, {
-        ...(flags.batch !== undefined ? { batch: flags.batch } : {}),
-        ...(flags.seqLen !== undefined ? { seqLen: flags.seqLen } : {}),
-        ...(flags.allowUnknownOps === true ? { allowUnknownOps: true } : {}),
-        ...(flags.dim && Object.keys(flags.dim).length > 0 ? { dims: flags.dim } : {}),
-        onWarning: (w) => process.stderr.write(`memlat: warning: ${w}\n`),
-      });
-      process.stdout.write(flags.json === true ? describeJsonText(doc) : table);
-    }));
+    .action(
+      withFlagNames(async (networkArg: string, flags: DescribeFlags) => {
+        const { describeWithTable, describeJsonText } = await import('../../api.js');
+        const { doc, table } = await describeWithTable(networkArg, {
+          ...(flags.batch !== undefined ? { batch: flags.batch } : {}),
+          ...(flags.seqLen !== undefined ? { seqLen: flags.seqLen } : {}),
+          ...(flags.allowUnknownOps === true ? { allowUnknownOps: true } : {}),
+          ...(flags.dim && Object.keys(flags.dim).length > 0 ? { dims: flags.dim } : {}),
+          onWarning: (w) => process.stderr.write(`memlat: warning: ${w}\n`),
+        });
+        process.stdout.write(flags.json === true ? describeJsonText(doc) : table);
+      }),
+    );
 }

@@ -40,18 +40,26 @@ export function register(program: Command): void {
     .option('--back-transform <mode>', 'exp (the study) or smearing')
     .option('--rounds <n>', 'fs: rounds of product expansion (default 2)')
     .option('--rule <rule>', 'fs: CV rule, min (default) or 1se')
-    .action(withFlagNames(async (flags: EvaluateFlags) => {
-      const { evaluate, evaluationText } = await import('../../api-tools.js');
-      const folds = parseInteger(flags.folds, '--folds');
-      const seed = parseInteger(flags.seed, '--seed', { example: 1 });
-      if (flags.slices !== 'every' && flags.slices !== 'all') throw new UserError(`--slices "${flags.slices}": use every or all`);
-      const fit = parseFitFlags(flags);
-      const doc = await evaluate(flags.data, {
-        models: flags.models.split(','), split: flags.split, folds, seed, fit,
-        // progress only on a terminal (a piped or logged stderr stays clean)
-        ...(flags.json || !process.stderr.isTTY ? {} : { onFold: (fold: string, model: string, done: number, total: number) => process.stderr.write(`\r${done}/${total} ${model} ${fold}`.padEnd(60)) }),
-      });
-      if (!flags.json && process.stderr.isTTY) process.stderr.write('\r'.padEnd(61) + '\r');
-      process.stdout.write(flags.json ? JSON.stringify(doc, null, 1) + '\n' : await evaluationText(doc, { slices: flags.slices }));
-    }));
+    .action(
+      withFlagNames(async (flags: EvaluateFlags) => {
+        const { evaluate, evaluationText } = await import('../../api-tools.js');
+        const folds = parseInteger(flags.folds, '--folds');
+        const seed = parseInteger(flags.seed, '--seed', { example: 1 });
+        if (flags.slices !== 'every' && flags.slices !== 'all') throw new UserError(`--slices "${flags.slices}": use every or all`);
+        const fit = parseFitFlags(flags);
+        const doc = await evaluate(flags.data, {
+          models: flags.models.split(','),
+          split: flags.split,
+          folds,
+          seed,
+          fit,
+          // progress only on a terminal (a piped or logged stderr stays clean)
+          ...(flags.json || !process.stderr.isTTY
+            ? {}
+            : { onFold: (fold: string, model: string, done: number, total: number) => process.stderr.write(`\r${done}/${total} ${model} ${fold}`.padEnd(60)) }),
+        });
+        if (!flags.json && process.stderr.isTTY) process.stderr.write('\r'.padEnd(61) + '\r');
+        process.stdout.write(flags.json ? JSON.stringify(doc, null, 1) + '\n' : await evaluationText(doc, { slices: flags.slices }));
+      }),
+    );
 }

@@ -28,9 +28,15 @@ export function register(program: Command): void {
   program
     .command('fit')
     .description('fit a latency model on a dataset (default kind: the one the shipped default model uses)')
-    .option('--model <kind>', 'model kind: fe-swap (FE without a limit x a swap slowdown learned from paired limits), hybrid, physical, gbt, roofline, fe (the study: per-type regression on theoretical features) or fs (the study: LASSO over expanded features + PCA); default: the default kind')
+    .option(
+      '--model <kind>',
+      'model kind: fe-swap (FE without a limit x a swap slowdown learned from paired limits), hybrid, physical, gbt, roofline, fe (the study: per-type regression on theoretical features) or fs (the study: LASSO over expanded features + PCA); default: the default kind',
+    )
     .requiredOption('--data <rows.csv>', 'dataset from memlat profile or memlat import (.csv or .csv.gz); several comma-separated are read as one')
-    .option('--context <rows.csv>', 'fe-swap: whole-network runs (memlat validate-runs rows, with an unlimited run per network) to fit the network-context correction on; use networks you will not evaluate on')
+    .option(
+      '--context <rows.csv>',
+      'fe-swap: whole-network runs (memlat validate-runs rows, with an unlimited run per network) to fit the network-context correction on; use networks you will not evaluate on',
+    )
     .requiredOption('--out <model.json>', 'file to write the fitted model (bundle) to')
     .option('--feature-scale <scale>', 'features as log1p (default, power-law model) or raw')
     .option('--feature-set <set>', 'fe: per-target (default: the quantities each phase depends on) or all (all seven for every phase)')
@@ -38,22 +44,30 @@ export function register(program: Command): void {
     .option('--rounds <n>', 'fs: rounds of product expansion (default 2)')
     .option('--rule <rule>', 'fs: CV rule for the LASSO alpha, min (default) or 1se')
     .option('-q, --quiet', 'do not print the summary')
-    .action(withFlagNames(async (flags: FitFlags) => {
-      const { checkOutputFile, fitDocument } = await import('../../api.js');
-      checkOutputFile(flags.out, '--out', 'model.json');
-      const fit = parseFitFlags(flags);
-      const r = await fitDocument(flags.data, {
-        ...(flags.model !== undefined ? { kind: flags.model } : {}),
-        ...(flags.context !== undefined ? { context: flags.context } : {}),
-        fit, out: flags.out,
-        onNote: (note) => process.stderr.write(`memlat fit: ${note}\n`),
-        command: (kind) => `memlat fit --model ${kind} --data ${flags.data}${flags.context ? ` --context ${flags.context}` : ''}`,
-      });
-      if (!flags.quiet) {
-        process.stderr.write(`${r.summary}\n${r.observations} layer configurations from ${r.rows} rows -> ${flags.out}` +
-          (r.hardwareIds.length === 1 ? ` (bundle with hardware ${r.hardwareIds[0]}; 'memlat model install ${flags.out}' makes it this user's default)` : ` (bare model: ${r.hardwareIds.length} machines; predict with --hardware)`) + '\n');
-      }
-    }));
+    .action(
+      withFlagNames(async (flags: FitFlags) => {
+        const { checkOutputFile, fitDocument } = await import('../../api.js');
+        checkOutputFile(flags.out, '--out', 'model.json');
+        const fit = parseFitFlags(flags);
+        const r = await fitDocument(flags.data, {
+          ...(flags.model !== undefined ? { kind: flags.model } : {}),
+          ...(flags.context !== undefined ? { context: flags.context } : {}),
+          fit,
+          out: flags.out,
+          onNote: (note) => process.stderr.write(`memlat fit: ${note}\n`),
+          command: (kind) => `memlat fit --model ${kind} --data ${flags.data}${flags.context ? ` --context ${flags.context}` : ''}`,
+        });
+        if (!flags.quiet) {
+          process.stderr.write(
+            `${r.summary}\n${r.observations} layer configurations from ${r.rows} rows -> ${flags.out}` +
+              (r.hardwareIds.length === 1
+                ? ` (bundle with hardware ${r.hardwareIds[0]}; 'memlat model install ${flags.out}' makes it this user's default)`
+                : ` (bare model: ${r.hardwareIds.length} machines; predict with --hardware)`) +
+              '\n',
+          );
+        }
+      }),
+    );
 }
 
 /** Parses the model options shared by `fit` and `evaluate` into FitOptions. */
@@ -63,7 +77,8 @@ export function parseFitFlags(flags: { featureScale?: string; featureSet?: strin
   const bt = flags.backTransform;
   if (bt !== undefined && bt !== 'exp' && bt !== 'smearing') throw new UserError(`--back-transform "${bt}": use exp or smearing`);
   const rounds = flags.rounds === undefined ? undefined : Number(flags.rounds);
-  if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1 && rounds <= 4)) throw new UserError(`--rounds "${flags.rounds}": must be an integer from 1 to 4`);
+  if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1 && rounds <= 4))
+    throw new UserError(`--rounds "${flags.rounds}": must be an integer from 1 to 4`);
   const rule = flags.rule;
   if (rule !== undefined && rule !== 'min' && rule !== '1se') throw new UserError(`--rule "${rule}": use min or 1se`);
   const common: { featureScale?: 'log1p' | 'raw'; backTransform?: 'exp' | 'smearing' } = {};

@@ -49,8 +49,14 @@ the bundled default; --json says which ("modelSource", "modelPath"). See docs/PR
 /** Adds --model, --hardware, --batch and --seq-len to a command. */
 export function addModelOptions(cmd: Command): Command {
   return cmd
-    .option('--model <name|file>', 'a bundled model name (data/models/<name>.json) or a model file from \'memlat fit\' (default: $MEMLAT_MODEL, else the model \'memlat model install\' put in ~/.config/memlat/model.json, else the bundled "default")')
-    .option('--hardware <file>', 'a fingerprint (memlat hardware --out hw.json): with a bundle, predict for that machine (planning) and compare the model\'s machine with it, not with this one; with a bare model file, the machine it was fitted on')
+    .option(
+      '--model <name|file>',
+      "a bundled model name (data/models/<name>.json) or a model file from 'memlat fit' (default: $MEMLAT_MODEL, else the model 'memlat model install' put in ~/.config/memlat/model.json, else the bundled \"default\")",
+    )
+    .option(
+      '--hardware <file>',
+      "a fingerprint (memlat hardware --out hw.json): with a bundle, predict for that machine (planning) and compare the model's machine with it, not with this one; with a bare model file, the machine it was fitted on",
+    )
     .option('--batch <n>', 'batch size (dimension 0 of every input)', positiveInt('--batch'))
     .option('--seq-len <n>', 'sequence length of transformer networks', positiveInt('--seq-len'));
 }
@@ -81,7 +87,16 @@ export function predictJson(p: NetworkPrediction & PredictionOrigin): unknown {
     model: p.model,
     totalMs: p.totalMs,
     intervalMs: p.intervalMs,
-    layers: p.layers.map((l) => ({ name: l.name, type: l.type, loadMs: l.loadMs, runMs: l.runMs, unloadMs: l.unloadMs, totalMs: l.totalMs, swaps: l.swaps, swapBytes: l.swapBytes })),
+    layers: p.layers.map((l) => ({
+      name: l.name,
+      type: l.type,
+      loadMs: l.loadMs,
+      runMs: l.runMs,
+      unloadMs: l.unloadMs,
+      totalMs: l.totalMs,
+      swaps: l.swaps,
+      swapBytes: l.swapBytes,
+    })),
     effectiveMemoryBytes: p.effectiveMemoryBytes,
     intervalCoverage: p.intervalCoverage,
     bottlenecks: p.bottlenecks,
@@ -96,12 +111,25 @@ export function predictJson(p: NetworkPrediction & PredictionOrigin): unknown {
 
 /** The human-readable table, totals and bottlenecks. */
 export function predictText(p: NetworkPrediction, used: UsedModel, formatBytes: (b: number) => string, source?: PredictionOrigin['modelSource']): string {
-  const rows = p.layers.map((l, i) => [String(i), l.name, l.type, fmtMs(l.loadMs), fmtMs(l.runMs), fmtMs(l.unloadMs), fmtMs(l.totalMs), l.swaps ? `yes (${formatBytes(l.swapBytes)})` : 'no']);
+  const rows = p.layers.map((l, i) => [
+    String(i),
+    l.name,
+    l.type,
+    fmtMs(l.loadMs),
+    fmtMs(l.runMs),
+    fmtMs(l.unloadMs),
+    fmtMs(l.totalMs),
+    l.swaps ? `yes (${formatBytes(l.swapBytes)})` : 'no',
+  ]);
   const out = [table(['#', 'layer', 'type', 'load ms', 'run ms', 'unload ms', 'total ms', 'swaps'], rows, 3), ''];
   const mem = p.memoryBytes === null ? `no limit (RAM ${formatBytes(p.effectiveMemoryBytes)})` : formatBytes(p.memoryBytes);
   const swapping = p.layers.filter((l) => l.swaps).length;
   out.push(`${p.network} at memory ${mem}: predicted total ${fmtMs(p.totalMs)} ms; ${swapping} of ${p.layers.length} layers swap`);
-  out.push(p.intervalMs ? `${Math.round((p.intervalCoverage ?? 0) * 100)}% interval: ${fmtMs(p.intervalMs[0])} - ${fmtMs(p.intervalMs[1])} ms` : 'no interval: the model has no calibration');
+  out.push(
+    p.intervalMs
+      ? `${Math.round((p.intervalCoverage ?? 0) * 100)}% interval: ${fmtMs(p.intervalMs[0])} - ${fmtMs(p.intervalMs[1])} ms`
+      : 'no interval: the model has no calibration',
+  );
   if (p.notModelled.length) out.push(`not modelled (predicted as 0): ${p.notModelled.join(', ')} time; the model's training data had none`);
   const from = source === 'env' ? ', from $MEMLAT_MODEL' : source === 'user' ? ', the per-user model' : '';
   out.push(`model ${used.label} (${used.kind}${from}) for hardware ${used.hardwareId}`);
@@ -129,13 +157,15 @@ export function register(program: Command): void {
     .option('--top <n>', 'how many bottleneck layers to list', positiveInt('--top'), 5)
     .option('--json', 'print JSON: { network, memoryBytes, model, totalMs, intervalMs, layers } (docs/PREDICT.md)')
     .addHelpText('after', MACHINE_HELP)
-    .action(withFlagNames(async (networkArg: string, flags: PredictFlags) => {
-      const { memoryOption } = await import('../options.js');
-      const memoryBytes = memoryOption(flags.memory, '--memory');
-      const { predict } = await import('../../api.js');
-      const { formatBytes } = await import('../../units.js');
-      const p = await predict(networkArg, { ...networkOptions(flags), memory: memoryBytes, top: flags.top });
-      await printMachineCheck(p, flags.json);
-      process.stdout.write(flags.json === true ? `${JSON.stringify(predictJson(p), null, 2)}\n` : predictText(p, p.used, formatBytes, p.modelSource));
-    }));
+    .action(
+      withFlagNames(async (networkArg: string, flags: PredictFlags) => {
+        const { memoryOption } = await import('../options.js');
+        const memoryBytes = memoryOption(flags.memory, '--memory');
+        const { predict } = await import('../../api.js');
+        const { formatBytes } = await import('../../units.js');
+        const p = await predict(networkArg, { ...networkOptions(flags), memory: memoryBytes, top: flags.top });
+        await printMachineCheck(p, flags.json);
+        process.stdout.write(flags.json === true ? `${JSON.stringify(predictJson(p), null, 2)}\n` : predictText(p, p.used, formatBytes, p.modelSource));
+      }),
+    );
 }

@@ -29,7 +29,11 @@ interface ProfileFlags {
 /** Parses `--levels continuous` or `--levels 4,1.5,1,0.75,0.5,0.25`. */
 function parseLevels(text: string): number[] | 'continuous' {
   if (text.trim() === 'continuous') return 'continuous';
-  const xs = text.split(',').map((t) => t.trim()).filter(Boolean).map(Number);
+  const xs = text
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .map(Number);
   if (!xs.length || xs.some((x) => !Number.isFinite(x) || x <= 0)) {
     throw new UserError(`--levels ${text}: must be 'continuous' or comma-separated positive factors of the layer's working set, e.g. 4,1.5,1,0.75,0.5,0.25`);
   }
@@ -46,7 +50,11 @@ export function register(program: Command): void {
     .option('--reps <n>', 'timed passes per layer and limit', '3')
     .option('--seed <n>', 'seed of the design-space sequence', '1')
     .option('--budget <duration>', 'stop after this much time, e.g. 30m (resume later with the same command)')
-    .option('--levels <factors>', "memory levels, M = idle + f*W: 'continuous' (6 factors drawn per layer over 0.15-2, denser near 1) or fixed factors f, e.g. 4,1.5,1,0.75,0.5,0.25", 'continuous')
+    .option(
+      '--levels <factors>',
+      "memory levels, M = idle + f*W: 'continuous' (6 factors drawn per layer over 0.15-2, denser near 1) or fixed factors f, e.g. 4,1.5,1,0.75,0.5,0.25",
+      'continuous',
+    )
     .option('--no-unlimited', 'skip the measurement without a memory limit')
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)')
     .option('--cache-dir <dir>', 'weight file cache (default $MEMLAT_CACHE or ~/.cache/memlat)')
@@ -54,65 +62,80 @@ export function register(program: Command): void {
     .option('--chunk <n>', 'samples per chunk (all levels of a chunk finish before the next starts)', '100')
     .option('--dry-run', 'print the plan summary and exit without measuring')
     .option('--allow-no-swap', 'measure even if swap is too small (tight levels are then recorded as OOM)')
-    .action(withFlagNames(async (o: ProfileFlags) => {
-      const layers = parseInteger(o.layers, '--layers', { example: 1000 });
-      const reps = parseInteger(o.reps, '--reps', { example: 3 });
-      const seed = parseInteger(o.seed, '--seed', { min: 0, example: 1 });
-      const budgetMs = o.budget === undefined ? undefined : durationOption(o.budget, '--budget');
-      const levels = parseLevels(o.levels ?? 'continuous');
-      const maxTensorBytes = sizeOption(o.maxLayerSize, '--max-layer-size');
-      const chunkSize = parseInteger(o.chunk, '--chunk', { example: 100 });
-      // --out is checked by the session: a folder, a missing or read-only parent first, then the .csv suffix
-      // threads default: the library's, every core this process may use (an emulated machine's cpuset applied first)
-      const threads = o.threads === undefined ? undefined : parseInteger(o.threads, '--threads');
+    .action(
+      withFlagNames(async (o: ProfileFlags) => {
+        const layers = parseInteger(o.layers, '--layers', { example: 1000 });
+        const reps = parseInteger(o.reps, '--reps', { example: 3 });
+        const seed = parseInteger(o.seed, '--seed', { min: 0, example: 1 });
+        const budgetMs = o.budget === undefined ? undefined : durationOption(o.budget, '--budget');
+        const levels = parseLevels(o.levels ?? 'continuous');
+        const maxTensorBytes = sizeOption(o.maxLayerSize, '--max-layer-size');
+        const chunkSize = parseInteger(o.chunk, '--chunk', { example: 100 });
+        // --out is checked by the session: a folder, a missing or read-only parent first, then the .csv suffix
+        // threads default: the library's, every core this process may use (an emulated machine's cpuset applied first)
+        const threads = o.threads === undefined ? undefined : parseInteger(o.threads, '--threads');
 
-      const { profile } = await import('../../api.js');
-      const { MultiBar, Presets } = await import('cli-progress');
-      const bars = new MultiBar(
-        { format: 'profile {bar} {percentage}% | {value}/{total} | ETA {eta_formatted} | limit {limit} | oom {oom}', noTTYOutput: true, notTTYSchedule: 10_000, etaBuffer: 200, hideCursor: true },
-        Presets.shades_classic,
-      );
-      let bar: SingleBar | null = null;
-      const ac = new AbortController();
-      const onSigint = (): void => ac.abort();
-      process.once('SIGINT', onSigint);
-      let summary;
-      try {
-        summary = await profile(
+        const { profile } = await import('../../api.js');
+        const { MultiBar, Presets } = await import('cli-progress');
+        const bars = new MultiBar(
           {
-            out: o.out, layers, reps, seed, levels, unlimited: o.unlimited, maxTensorBytes, chunkSize,
-            ...(threads !== undefined ? { threads } : {}),
-            ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
-            ...(budgetMs !== undefined ? { budgetMs } : {}),
-            ...(o.allowNoSwap ? { allowNoSwap: true } : {}),
-            ...(o.dryRun ? { dryRun: true } : {}),
+            format: 'profile {bar} {percentage}% | {value}/{total} | ETA {eta_formatted} | limit {limit} | oom {oom}',
+            noTTYOutput: true,
+            notTTYSchedule: 10_000,
+            etaBuffer: 200,
+            hideCursor: true,
           },
-          {
-            signal: ac.signal,
-            onPlan: (line) => process.stderr.write(`${line}\n`),
-            onResume: (r) => {
-              if (r.droppedPartialLine) process.stderr.write(`${o.out}: dropped a truncated last line (an interrupted write)\n`);
-              bar = bars.create(1, 0, { limit: '-', oom: 0 });
-            },
-            onProgress: (p) => {
-              bar?.setTotal(Math.max(1, p.total));
-              bar?.update(p.measured, { limit: p.memoryLimitBytes === null ? 'none' : formatBytes(p.memoryLimitBytes), oom: p.oom });
-            },
-            onEvent: (m) => (bar ? bars.log(`${m}\n`) : process.stderr.write(`${m}\n`)),
-          },
+          Presets.shades_classic,
         );
-      } finally {
-        process.off('SIGINT', onSigint);
-        // stop() ends a bar's line; with no bar (a refusal, a dry run) it would print an empty line
-        if ((bar as SingleBar | null) !== null) bars.stop();
-      }
-      if (summary === null) return;
-      const min = (summary.elapsedMs / 60_000).toFixed(1);
-      process.stderr.write(
-        `${summary.stoppedBy === 'done' ? 'done' : `stopped (${summary.stoppedBy})`}: ${summary.measured} rows written in ${min} min ` +
-          `(${summary.skipped} already present, ${summary.oom} OOM, ${summary.crashed.length} crashed, ${summary.workersStarted} workers) -> ${o.out}\n`,
-      );
-      if (summary.stoppedBy !== 'done' || summary.crashed.length) process.stderr.write(`resume with the same command to finish\n`);
-      if (summary.stoppedBy === 'signal') process.exitCode = 130;
-    }));
+        let bar: SingleBar | null = null;
+        const ac = new AbortController();
+        const onSigint = (): void => ac.abort();
+        process.once('SIGINT', onSigint);
+        let summary;
+        try {
+          summary = await profile(
+            {
+              out: o.out,
+              layers,
+              reps,
+              seed,
+              levels,
+              unlimited: o.unlimited,
+              maxTensorBytes,
+              chunkSize,
+              ...(threads !== undefined ? { threads } : {}),
+              ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
+              ...(budgetMs !== undefined ? { budgetMs } : {}),
+              ...(o.allowNoSwap ? { allowNoSwap: true } : {}),
+              ...(o.dryRun ? { dryRun: true } : {}),
+            },
+            {
+              signal: ac.signal,
+              onPlan: (line) => process.stderr.write(`${line}\n`),
+              onResume: (r) => {
+                if (r.droppedPartialLine) process.stderr.write(`${o.out}: dropped a truncated last line (an interrupted write)\n`);
+                bar = bars.create(1, 0, { limit: '-', oom: 0 });
+              },
+              onProgress: (p) => {
+                bar?.setTotal(Math.max(1, p.total));
+                bar?.update(p.measured, { limit: p.memoryLimitBytes === null ? 'none' : formatBytes(p.memoryLimitBytes), oom: p.oom });
+              },
+              onEvent: (m) => (bar ? bars.log(`${m}\n`) : process.stderr.write(`${m}\n`)),
+            },
+          );
+        } finally {
+          process.off('SIGINT', onSigint);
+          // stop() ends a bar's line; with no bar (a refusal, a dry run) it would print an empty line
+          if ((bar as SingleBar | null) !== null) bars.stop();
+        }
+        if (summary === null) return;
+        const min = (summary.elapsedMs / 60_000).toFixed(1);
+        process.stderr.write(
+          `${summary.stoppedBy === 'done' ? 'done' : `stopped (${summary.stoppedBy})`}: ${summary.measured} rows written in ${min} min ` +
+            `(${summary.skipped} already present, ${summary.oom} OOM, ${summary.crashed.length} crashed, ${summary.workersStarted} workers) -> ${o.out}\n`,
+        );
+        if (summary.stoppedBy !== 'done' || summary.crashed.length) process.stderr.write(`resume with the same command to finish\n`);
+        if (summary.stoppedBy === 'signal') process.exitCode = 130;
+      }),
+    );
 }

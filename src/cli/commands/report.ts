@@ -20,22 +20,28 @@ interface ReportFlags extends ModelFlags {
 export function register(program: Command): void {
   const cmd = program
     .command('report')
-    .description('write one self-contained HTML report: predicted vs measured, error by memory, a network\'s breakdown and curve')
+    .description("write one self-contained HTML report: predicted vs measured, error by memory, a network's breakdown and curve")
     .option('--data <rows.csv>', 'a dataset (memlat profile / import) to score the model on');
   addModelOptions(cmd)
     .option('--network <network>', 'network for the breakdown and the curve (zoo name or file)', 'vgg16')
     .option('--memory <size>', 'available memory for the breakdown, or "none"', '512MiB')
     .option('--points <n>', 'points of the latency-vs-memory curve', positiveInt('--points'), 50)
     .option('--out <file>', 'where to write the HTML', 'report.html')
-    .action(withFlagNames(async (flags: ReportFlags) => {
-      const { checkOutputFile, report } = await import('../../api.js');
-      const { formatBytes } = await import('../../units.js');
-      checkOutputFile(flags.out, '--out', 'report.html');
-      const memoryBytes = memoryOption(flags.memory, '--memory');
-      const { html } = await report({
-        ...networkOptions(flags), network: flags.network, memory: memoryBytes, points: flags.points, out: flags.out,
-        ...(flags.data !== undefined ? { data: flags.data } : {}),
-      });
-      process.stderr.write(`memlat report: wrote ${flags.out} (${formatBytes(Buffer.byteLength(html))})\n`);
-    }));
+    .action(
+      withFlagNames(async (flags: ReportFlags) => {
+        const { checkOutputFile, report } = await import('../../api.js');
+        const { formatBytes } = await import('../../units.js');
+        checkOutputFile(flags.out, '--out', 'report.html');
+        const memoryBytes = memoryOption(flags.memory, '--memory');
+        const { html } = await report({
+          ...networkOptions(flags),
+          network: flags.network,
+          memory: memoryBytes,
+          points: flags.points,
+          out: flags.out,
+          ...(flags.data !== undefined ? { data: flags.data } : {}),
+        });
+        process.stderr.write(`memlat report: wrote ${flags.out} (${formatBytes(Buffer.byteLength(html))})\n`);
+      }),
+    );
 }

@@ -22,7 +22,11 @@ interface ValidateFlags {
 
 /** Parses `--levels 4,1,0.5,none`. */
 function parseLevels(text: string): (number | null)[] {
-  const out = text.split(',').map((t) => t.trim()).filter(Boolean).map((t) => (/^none$/i.test(t) ? null : Number(t)));
+  const out = text
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .map((t) => (/^none$/i.test(t) ? null : Number(t)));
   if (!out.length || out.some((x) => x !== null && (!Number.isFinite(x) || x <= 0))) {
     throw new UserError(`--levels ${text}: must be comma-separated positive factors of the largest layer's working set or "none", e.g. 4,1,0.5,none`);
   }
@@ -41,34 +45,46 @@ export function register(program: Command): void {
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)')
     .option('--cache-dir <dir>', 'weight file cache (default $MEMLAT_CACHE or ~/.cache/memlat)')
     .option('--dry-run', 'print the runs and their limits, measure nothing')
-    .action(withFlagNames(async (o: ValidateFlags) => {
-      const { checkOutputDir, validateRuns } = await import('../../api-tools.js');
-      checkOutputDir(o.out, '--out');
-      const reps = parseInteger(o.reps, '--reps');
-      const levels = parseLevels(o.levels);
-      const threads = optionalPositiveInt(o.threads, '--threads', 4);
-      const ac = new AbortController();
-      const onSigint = (): void => ac.abort();
-      process.once('SIGINT', onSigint);
-      let r;
-      try {
-        r = await validateRuns({
-          out: o.out, levels, reps, signal: ac.signal,
-          ...(o.networks ? { networks: o.networks.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
-          ...(threads !== undefined ? { threads } : {}),
-          ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
-          ...(o.dryRun ? { dryRun: true } : {}),
-          onProgress: (t) => process.stderr.write(t),
-        });
-      } finally {
-        process.off('SIGINT', onSigint);
-      }
-      if (o.dryRun) return;
-      const ok = r.summary.filter((s) => s.status === 'done').length;
-      process.stderr.write(`${ok} runs done, ${r.summary.length - ok} failed -> ${r.rowsPath}, ${r.summaryPath}\n`);
-      if (r.interrupted) {
-        process.stderr.write('interrupted; resume with the same command\n');
-        process.exitCode = 130;
-      }
-    }));
+    .action(
+      withFlagNames(async (o: ValidateFlags) => {
+        const { checkOutputDir, validateRuns } = await import('../../api-tools.js');
+        checkOutputDir(o.out, '--out');
+        const reps = parseInteger(o.reps, '--reps');
+        const levels = parseLevels(o.levels);
+        const threads = optionalPositiveInt(o.threads, '--threads', 4);
+        const ac = new AbortController();
+        const onSigint = (): void => ac.abort();
+        process.once('SIGINT', onSigint);
+        let r;
+        try {
+          r = await validateRuns({
+            out: o.out,
+            levels,
+            reps,
+            signal: ac.signal,
+            ...(o.networks
+              ? {
+                  networks: o.networks
+                    .split(',')
+                    .map((s) => s.trim())
+                    .filter(Boolean),
+                }
+              : {}),
+            ...(threads !== undefined ? { threads } : {}),
+            ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
+            ...(o.dryRun ? { dryRun: true } : {}),
+            onProgress: (t) => process.stderr.write(t),
+          });
+        } finally {
+          process.off('SIGINT', onSigint);
+        }
+        if (o.dryRun) return;
+        const ok = r.summary.filter((s) => s.status === 'done').length;
+        process.stderr.write(`${ok} runs done, ${r.summary.length - ok} failed -> ${r.rowsPath}, ${r.summaryPath}\n`);
+        if (r.interrupted) {
+          process.stderr.write('interrupted; resume with the same command\n');
+          process.exitCode = 130;
+        }
+      }),
+    );
 }

@@ -48,7 +48,11 @@ export function fitContext(m: FeSwapModel, context: ContextRows, ctxGrid: [numbe
   let lnSum = 0;
   const lnUnlimited: number[] = [];
   let unlimitedRuns = 0;
-  interface Run { obs: Keyed; lnR: number; noneSum: number }
+  interface Run {
+    obs: Keyed;
+    lnR: number;
+    noneSum: number;
+  }
   const runs: Run[] = [];
   const nets = new Set<string>();
   for (const [k, os] of byRun) {
@@ -70,7 +74,17 @@ export function fitContext(m: FeSwapModel, context: ContextRows, ctxGrid: [numbe
   const totalFactor = unlimitedRuns > 0 ? Math.exp(lnSum / unlimitedRuns) : 1;
   const meanLn = unlimitedRuns > 0 ? lnSum / unlimitedRuns : 0;
   const rmsLogUnlimited = unlimitedRuns > 0 ? Math.sqrt(lnUnlimited.reduce((a, e) => a + (e - meanLn) ** 2, 0) / unlimitedRuns) : null;
-  const base: ContextFit = { totalFactor: Math.round(totalFactor * 1e4) / 1e4, unlimitedRuns, rmsLogUnlimited, ctxMiB: 0, kappa: 1, runs: runs.length, networks: [...nets].sort(), rmsLogBefore: null, rmsLogAfter: null };
+  const base: ContextFit = {
+    totalFactor: Math.round(totalFactor * 1e4) / 1e4,
+    unlimitedRuns,
+    rmsLogUnlimited,
+    ctxMiB: 0,
+    kappa: 1,
+    runs: runs.length,
+    networks: [...nets].sort(),
+    rmsLogBefore: null,
+    rmsLogAfter: null,
+  };
   if (runs.length === 0) return base;
   const loss = (ctx: number, kappa: number): number => {
     let s = 0;
@@ -99,4 +113,3 @@ export function fitContext(m: FeSwapModel, context: ContextRows, ctxGrid: [numbe
     atGridEdge: edge(best.ctx, ctxGrid) || edge(best.kappa, kappaGrid),
   };
 }
-

@@ -71,13 +71,18 @@ export interface FeSwapOptions {
  * the observations FeSwapOptions.baseRows selects (default: those that do not swap). FE is always
  * fitted (it gives fittedTargets); trees and the hybrid only when a phase uses them.
  */
-function fitBase(obs: readonly LayerObservation[], options: FeSwapOptions): { base: FeModel; basePhases: Record<Target, BaseKind> | undefined; trees: BoostedModel | null; hybrid: BoostedModel | null } {
+function fitBase(
+  obs: readonly LayerObservation[],
+  options: FeSwapOptions,
+): { base: FeModel; basePhases: Record<Target, BaseKind> | undefined; trees: BoostedModel | null; hybrid: BoostedModel | null } {
   const baseRows = options.baseRows ?? 'no-swap';
   const noSwap = obs.filter((o) => baseRows === 'all' || o.memoryLimitBytes === null || (baseRows === 'no-swap' && o.swapBytes === 0));
-  if (noSwap.length < 2) throw new UserError(`model fe-swap: needs layers measured without swapping (unlimited or roomy limits), got ${noSwap.length}; profile with unlimited runs`);
+  if (noSwap.length < 2)
+    throw new UserError(`model fe-swap: needs layers measured without swapping (unlimited or roomy limits), got ${noSwap.length}; profile with unlimited runs`);
   const base = fitFe(noSwap, { backTransform: 'smearing' });
   const b = options.base;
-  const basePhases: Record<Target, BaseKind> | undefined = b === undefined || b === 'fe' ? undefined : typeof b === 'string' ? { load: b, run: b, unload: b } : { ...b };
+  const basePhases: Record<Target, BaseKind> | undefined =
+    b === undefined || b === 'fe' ? undefined : typeof b === 'string' ? { load: b, run: b, unload: b } : { ...b };
   const uses = (k: BaseKind): boolean => basePhases !== undefined && Object.values(basePhases).includes(k);
   const trees = uses('gbt') ? fitBoosted(noSwap, false) : null;
   const hybrid = uses('hybrid') ? fitBoosted(noSwap, true) : null;
@@ -109,7 +114,9 @@ export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptio
   }
   const physical = fitPhysical(obs, none, eps, options.swapGrid ?? DEFAULT_SWAP_GRID);
   if (Object.keys(slowdown).length === 0) {
-    throw new UserError('model fe-swap: no layer was measured both with and without a memory limit (needs >= 20 pairs); profile with the default levels, which include "none"');
+    throw new UserError(
+      'model fe-swap: no layer was measured both with and without a memory limit (needs >= 20 pairs); profile with the default levels, which include "none"',
+    );
   }
   const data: FeSwapModelJSON = {
     name: MODEL_NAME,
@@ -143,12 +150,16 @@ function fitPhysical(obs: readonly LayerObservation[], none: ReadonlyMap<string,
       const st = cachedStats(o);
       const bw = o.hardware.diskReadBytesPerSec ?? 2 ** 30;
       byFam[RUN_FAMILIES.indexOf(runFamily(o))]!.push({
-        tM: a, tNone: b, ws: st.workingSetBytes, moved: t === 'load' ? st.weightBytes : st.workingSetBytes,
-        budget: o.memoryBytes - (o.hardware.runtimeIdleBytes ?? 0), bw, epsMs: ratioOffsetMs(o, t, eps),
+        tM: a,
+        tNone: b,
+        ws: st.workingSetBytes,
+        moved: t === 'load' ? st.weightBytes : st.workingSetBytes,
+        budget: o.memoryBytes - (o.hardware.runtimeIdleBytes ?? 0),
+        bw,
+        epsMs: ratioOffsetMs(o, t, eps),
       });
     }
     if (byFam.some((p) => p.length > 0)) out[t] = byFam.map((p) => fitSwapTerm(p, grid));
   }
   return out;
 }
-

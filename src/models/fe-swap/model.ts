@@ -187,7 +187,8 @@ export class FeSwapModel implements Model {
     if (!ph) return fe;
     const tr = this.trees?.predict(q);
     const hy = this.hybrid?.predict(q);
-    const pick = (k: BaseKind, f: number, t: number | undefined, h: number | undefined): number => (k === 'gbt' && t !== undefined ? t : k === 'hybrid' && h !== undefined ? h : f);
+    const pick = (k: BaseKind, f: number, t: number | undefined, h: number | undefined): number =>
+      k === 'gbt' && t !== undefined ? t : k === 'hybrid' && h !== undefined ? h : f;
     return {
       loadMs: pick(ph.load, fe.loadMs, tr?.loadMs, hy?.loadMs),
       runMs: pick(ph.run, fe.runMs, tr?.runMs, hy?.runMs),
@@ -259,34 +260,53 @@ export function loadFeSwap(o: Record<string, unknown>): FeSwapModel {
   const d = o as unknown as FeSwapModelJSON;
   if (typeof d.base !== 'object' || d.base === null) throw new UserError('invalid model: fe-swap model has no FE "base"; refit it');
   if (d.basePhases !== undefined) {
-    const ok = typeof d.basePhases === 'object' && d.basePhases !== null && TARGETS.every((t) => (BASE_KINDS as readonly unknown[]).includes(d.basePhases?.[t]));
-    if (!ok) throw new UserError(`invalid model: fe-swap "basePhases" ${JSON.stringify(d.basePhases)} must give "fe", "gbt" or "hybrid" for load, run and unload; refit it`);
+    const ok =
+      typeof d.basePhases === 'object' && d.basePhases !== null && TARGETS.every((t) => (BASE_KINDS as readonly unknown[]).includes(d.basePhases?.[t]));
+    if (!ok)
+      throw new UserError(
+        `invalid model: fe-swap "basePhases" ${JSON.stringify(d.basePhases)} must give "fe", "gbt" or "hybrid" for load, run and unload; refit it`,
+      );
     if (Object.values(d.basePhases).includes('gbt')) {
-      if (typeof d.trees !== 'object' || d.trees === null) throw new UserError('invalid model: fe-swap "basePhases" uses "gbt" but the model has no "trees"; refit it');
+      if (typeof d.trees !== 'object' || d.trees === null)
+        throw new UserError('invalid model: fe-swap "basePhases" uses "gbt" but the model has no "trees"; refit it');
       loadBoosted(d.trees);
     }
     if (Object.values(d.basePhases).includes('hybrid')) {
-      if (typeof d.hybrid !== 'object' || d.hybrid === null) throw new UserError('invalid model: fe-swap "basePhases" uses "hybrid" but the model has no "hybrid"; refit it');
+      if (typeof d.hybrid !== 'object' || d.hybrid === null)
+        throw new UserError('invalid model: fe-swap "basePhases" uses "hybrid" but the model has no "hybrid"; refit it');
       loadBoosted(d.hybrid);
     }
   }
   if (typeof d.slowdown !== 'object' || d.slowdown === null) throw new UserError('invalid model: fe-swap model has no "slowdown" tables; refit it');
   for (const [t, tab] of Object.entries(d.slowdown)) {
-    const ok = Array.isArray(tab.lnWsCuts) && Array.isArray(tab.hCuts) && Array.isArray(tab.lnS) && tab.lnS.length === RUN_FAMILIES.length * (tab.lnWsCuts.length + 1) * (tab.hCuts.length + 1);
+    const ok =
+      Array.isArray(tab.lnWsCuts) &&
+      Array.isArray(tab.hCuts) &&
+      Array.isArray(tab.lnS) &&
+      tab.lnS.length === RUN_FAMILIES.length * (tab.lnWsCuts.length + 1) * (tab.hCuts.length + 1);
     if (!ok) throw new UserError(`invalid model: fe-swap slowdown table "${t}" has inconsistent sizes; the file is damaged, refit it`);
   }
   const c = d.context as Partial<ContextFit> | undefined;
   if (!c || typeof c.ctxMiB !== 'number' || typeof c.kappa !== 'number' || !(c.kappa > 0) || !(typeof c.totalFactor === 'number' && c.totalFactor > 0)) {
     throw new UserError('invalid model: fe-swap model has no valid "context" (totalFactor > 0, ctxMiB, kappa > 0); refit it');
   }
-  if (typeof d.headroomScaleMiB !== 'number' || !(d.headroomScaleMiB >= 0)) throw new UserError('invalid model: fe-swap "headroomScaleMiB" must be a number >= 0; refit it');
-  if (typeof d.sizeMonotoneFromMiB !== 'number' || !(d.sizeMonotoneFromMiB >= 0)) throw new UserError('invalid model: fe-swap "sizeMonotoneFromMiB" must be a number >= 0; refit it');
+  if (typeof d.headroomScaleMiB !== 'number' || !(d.headroomScaleMiB >= 0))
+    throw new UserError('invalid model: fe-swap "headroomScaleMiB" must be a number >= 0; refit it');
+  if (typeof d.sizeMonotoneFromMiB !== 'number' || !(d.sizeMonotoneFromMiB >= 0))
+    throw new UserError('invalid model: fe-swap "sizeMonotoneFromMiB" must be a number >= 0; refit it');
   if (typeof d.epsMs !== 'number' || !(d.epsMs >= 0)) throw new UserError('invalid model: fe-swap "epsMs" must be a number >= 0; refit it');
-  if (d.swapTerm !== undefined && d.swapTerm !== 'table' && d.swapTerm !== 'physical') throw new UserError(`invalid model: fe-swap "swapTerm" ${JSON.stringify(d.swapTerm)} must be "table" or "physical"; refit it`);
+  if (d.swapTerm !== undefined && d.swapTerm !== 'table' && d.swapTerm !== 'physical')
+    throw new UserError(`invalid model: fe-swap "swapTerm" ${JSON.stringify(d.swapTerm)} must be "table" or "physical"; refit it`);
   if (d.swapTerm === 'physical') {
-    const ok = typeof d.physical === 'object' && d.physical !== null && Object.values(d.physical).every((ps) =>
-      Array.isArray(ps) && ps.length === RUN_FAMILIES.length && ps.every((p) => p.lambda > 0 && p.c1 >= 0 && p.c2 >= 0 && Number.isFinite(p.offsetMiB)));
-    if (!ok) throw new UserError('invalid model: fe-swap "physical" needs, per phase, one {lambda > 0, offsetMiB, c1 >= 0, c2 >= 0} per kernel family; refit it');
+    const ok =
+      typeof d.physical === 'object' &&
+      d.physical !== null &&
+      Object.values(d.physical).every(
+        (ps) =>
+          Array.isArray(ps) && ps.length === RUN_FAMILIES.length && ps.every((p) => p.lambda > 0 && p.c1 >= 0 && p.c2 >= 0 && Number.isFinite(p.offsetMiB)),
+      );
+    if (!ok)
+      throw new UserError('invalid model: fe-swap "physical" needs, per phase, one {lambda > 0, offsetMiB, c1 >= 0, c2 >= 0} per kernel family; refit it');
   }
   return new FeSwapModel(d);
 }

@@ -15,7 +15,11 @@ export const SLOWDOWN_TREES: GbtOptions = { nTrees: 300, maxDepth: 3, learningRa
 export const pairKey = (o: LayerObservation): string => `${o.hardwareId}|${o.network}|${o.layerIndex}`;
 
 /** Each limited observation with its unlimited partner: phase t's time at M (a) and without a limit (b), both finite. */
-export function* phasePairs(obs: readonly LayerObservation[], none: ReadonlyMap<string, LayerObservation>, t: Target): Generator<{ o: LayerObservation; a: number; b: number }> {
+export function* phasePairs(
+  obs: readonly LayerObservation[],
+  none: ReadonlyMap<string, LayerObservation>,
+  t: Target,
+): Generator<{ o: LayerObservation; a: number; b: number }> {
   for (const o of obs) {
     if (o.memoryLimitBytes === null) continue;
     const n = none.get(pairKey(o));
@@ -50,7 +54,11 @@ function cellPoint(cuts: readonly number[], k: number): number {
 
 /** Fits the slowdown trees of one phase and turns them into a monotone table. */
 export function fitTable(X: number[][], y: number[], gbt: GbtOptions, anchor: boolean, scale: number, sizeFrom: number): SlowdownTable {
-  const g = fitGbt(X.map((r) => r.slice(0, 3)), y, gbt);
+  const g = fitGbt(
+    X.map((r) => r.slice(0, 3)),
+    y,
+    gbt,
+  );
   let sm = 0;
   for (let i = 0; i < y.length; i++) sm += Math.exp(y[i]! - predictGbt(g, X[i]!));
   const smearing = sm / y.length;
@@ -100,4 +108,3 @@ export function fitTable(X: number[][], y: number[], gbt: GbtOptions, anchor: bo
   }
   return { lnWsCuts, hCuts, lnS, smearing, limitOverhead: Math.exp(offset), n: y.length };
 }
-

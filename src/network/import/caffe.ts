@@ -25,21 +25,59 @@ export type { ImportResult } from './result.js';
 
 /** V1 (`layers { type: ENUM }`) type names -> current type strings. */
 const V1_TYPES: Record<string, string> = {
-  ABSVAL: 'AbsVal', ACCURACY: 'Accuracy', ARGMAX: 'ArgMax', BNLL: 'BNLL', CONCAT: 'Concat',
-  CONTRASTIVE_LOSS: 'ContrastiveLoss', CONVOLUTION: 'Convolution', DATA: 'Data', DECONVOLUTION: 'Deconvolution',
-  DROPOUT: 'Dropout', DUMMY_DATA: 'DummyData', EUCLIDEAN_LOSS: 'EuclideanLoss', ELTWISE: 'Eltwise', EXP: 'Exp',
-  FLATTEN: 'Flatten', HDF5_DATA: 'HDF5Data', HDF5_OUTPUT: 'HDF5Output', HINGE_LOSS: 'HingeLoss', IM2COL: 'Im2col',
-  IMAGE_DATA: 'ImageData', INFOGAIN_LOSS: 'InfogainLoss', INNER_PRODUCT: 'InnerProduct', LRN: 'LRN',
-  MEMORY_DATA: 'MemoryData', MULTINOMIAL_LOGISTIC_LOSS: 'MultinomialLogisticLoss', MVN: 'MVN', POOLING: 'Pooling',
-  POWER: 'Power', RELU: 'ReLU', SIGMOID: 'Sigmoid', SIGMOID_CROSS_ENTROPY_LOSS: 'SigmoidCrossEntropyLoss',
-  SILENCE: 'Silence', SOFTMAX: 'Softmax', SOFTMAX_LOSS: 'SoftmaxWithLoss', SPLIT: 'Split', SLICE: 'Slice',
-  TANH: 'TanH', WINDOW_DATA: 'WindowData', THRESHOLD: 'Threshold',
+  ABSVAL: 'AbsVal',
+  ACCURACY: 'Accuracy',
+  ARGMAX: 'ArgMax',
+  BNLL: 'BNLL',
+  CONCAT: 'Concat',
+  CONTRASTIVE_LOSS: 'ContrastiveLoss',
+  CONVOLUTION: 'Convolution',
+  DATA: 'Data',
+  DECONVOLUTION: 'Deconvolution',
+  DROPOUT: 'Dropout',
+  DUMMY_DATA: 'DummyData',
+  EUCLIDEAN_LOSS: 'EuclideanLoss',
+  ELTWISE: 'Eltwise',
+  EXP: 'Exp',
+  FLATTEN: 'Flatten',
+  HDF5_DATA: 'HDF5Data',
+  HDF5_OUTPUT: 'HDF5Output',
+  HINGE_LOSS: 'HingeLoss',
+  IM2COL: 'Im2col',
+  IMAGE_DATA: 'ImageData',
+  INFOGAIN_LOSS: 'InfogainLoss',
+  INNER_PRODUCT: 'InnerProduct',
+  LRN: 'LRN',
+  MEMORY_DATA: 'MemoryData',
+  MULTINOMIAL_LOGISTIC_LOSS: 'MultinomialLogisticLoss',
+  MVN: 'MVN',
+  POOLING: 'Pooling',
+  POWER: 'Power',
+  RELU: 'ReLU',
+  SIGMOID: 'Sigmoid',
+  SIGMOID_CROSS_ENTROPY_LOSS: 'SigmoidCrossEntropyLoss',
+  SILENCE: 'Silence',
+  SOFTMAX: 'Softmax',
+  SOFTMAX_LOSS: 'SoftmaxWithLoss',
+  SPLIT: 'Split',
+  SLICE: 'Slice',
+  TANH: 'TanH',
+  WINDOW_DATA: 'WindowData',
+  THRESHOLD: 'Threshold',
 };
 
 const DATA_TYPES = new Set(['Data', 'ImageData', 'HDF5Data', 'WindowData', 'MemoryData', 'DummyData', 'Input', 'Python']);
 const DROPPED_TYPES = new Set([
-  'Accuracy', 'SoftmaxWithLoss', 'EuclideanLoss', 'SigmoidCrossEntropyLoss', 'HingeLoss', 'InfogainLoss',
-  'MultinomialLogisticLoss', 'ContrastiveLoss', 'Silence', 'HDF5Output',
+  'Accuracy',
+  'SoftmaxWithLoss',
+  'EuclideanLoss',
+  'SigmoidCrossEntropyLoss',
+  'HingeLoss',
+  'InfogainLoss',
+  'MultinomialLogisticLoss',
+  'ContrastiveLoss',
+  'Silence',
+  'HDF5Output',
 ]);
 
 // ---- typed accessors over the generic text tree -------------------------------------------------
@@ -77,8 +115,7 @@ function int(m: TextMessage, key: string, where: string, min = 0): number | unde
   const v = last(scalars(m, key, where));
   if (v === undefined) return undefined;
   const x = toNumber(v, key, where);
-  if (!Number.isInteger(x) || x < min)
-    throw new UserError(`${where} (line ${v.pos.line}:${v.pos.col}): '${key}' must be an integer >= ${min}, got ${v.text}`);
+  if (!Number.isInteger(x) || x < min) throw new UserError(`${where} (line ${v.pos.line}:${v.pos.col}): '${key}' must be an integer >= ${min}, got ${v.text}`);
   return x;
 }
 function bool(m: TextMessage, key: string, where: string): boolean | undefined {
@@ -110,8 +147,7 @@ function spatial(p: TextMessage, key: string, where: string, dflt: number | unde
     return [h, w];
   }
   const xs = nums(p, key, where);
-  for (const x of xs)
-    if (!Number.isInteger(x) || x < 0) throw new UserError(`${where}: '${key}' must be a non-negative integer, got ${x}`);
+  for (const x of xs) if (!Number.isInteger(x) || x < 0) throw new UserError(`${where}: '${key}' must be a non-negative integer, got ${x}`);
   if (xs.length === 0) return dflt === undefined ? undefined : [dflt, dflt];
   if (xs.length === 1) return [xs[0]!, xs[0]!];
   if (xs.length === 2) return [xs[0]!, xs[1]!];
@@ -203,8 +239,25 @@ export function importCaffe(text: string, opts: CaffeImportOptions = {}): Import
     return isV1 && t.kind === 'ident' ? (V1_TYPES[t.text] ?? t.text) : t.text;
   };
   const SUPPORTED = new Set([
-    ...DATA_TYPES, ...DROPPED_TYPES, 'Convolution', 'InnerProduct', 'Pooling', 'LRN', 'ReLU', 'Sigmoid', 'TanH',
-    'Softmax', 'Dropout', 'Concat', 'Eltwise', 'Flatten', 'Reshape', 'BatchNorm', 'Scale', 'Split', 'Power',
+    ...DATA_TYPES,
+    ...DROPPED_TYPES,
+    'Convolution',
+    'InnerProduct',
+    'Pooling',
+    'LRN',
+    'ReLU',
+    'Sigmoid',
+    'TanH',
+    'Softmax',
+    'Dropout',
+    'Concat',
+    'Eltwise',
+    'Flatten',
+    'Reshape',
+    'BatchNorm',
+    'Scale',
+    'Split',
+    'Power',
   ]);
   const unsupported = new Map<string, { count: number; first: string }>();
   defs.forEach((l, i) => {
@@ -217,7 +270,9 @@ export function importCaffe(text: string, opts: CaffeImportOptions = {}): Import
   });
   if (unsupported.size > 0) {
     const list = [...unsupported].map(([t, u]) => `${t} x${u.count} (first: "${u.first}")`).join(', ');
-    throw new UserError(`prototxt: unsupported Caffe layer types: ${list}; memlat supports ${[...SUPPORTED].filter((t) => !DATA_TYPES.has(t) && !DROPPED_TYPES.has(t)).join(', ')}`);
+    throw new UserError(
+      `prototxt: unsupported Caffe layer types: ${list}; memlat supports ${[...SUPPORTED].filter((t) => !DATA_TYPES.has(t) && !DROPPED_TYPES.has(t)).join(', ')}`,
+    );
   }
 
   // Second pass: build layers.
@@ -458,7 +513,9 @@ export function importCaffe(text: string, opts: CaffeImportOptions = {}): Import
   }
 
   if (inputs.length === 0)
-    throw new UserError(`prototxt: the network has no input; add 'input: "data"' with 4 'input_dim' values, or an Input layer with input_param { shape { dim: ... } }`);
+    throw new UserError(
+      `prototxt: the network has no input; add 'input: "data"' with 4 'input_dim' values, or an Input layer with input_param { shape { dim: ... } }`,
+    );
   if (layers.length === 0) throw new UserError(`prototxt: no computing layers found (only data/loss layers)`);
   return { network: { format: 'memlat-network@1', name: netName, inputs, layers, source: 'caffe prototxt' }, warnings };
 }

@@ -73,12 +73,20 @@ export function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}): Imp
 
   if (ctx.unsupported.size > 0) {
     const list = [...ctx.unsupported].map(([op, u]) => `${op} x${u.count} (first: "${u.first}")`).join(', ');
-    throw new UserError(`ONNX model uses unsupported ops: ${list}; re-export without them, or pass allowUnknownOps (--allow-unknown-ops) to keep them as opaque layers`);
+    throw new UserError(
+      `ONNX model uses unsupported ops: ${list}; re-export without them, or pass allowUnknownOps (--allow-unknown-ops) to keep them as opaque layers`,
+    );
   }
   if (ctx.layers.length === 0) throw new UserError('ONNX model has no computing layers after folding constants');
   const inputs = ctx.inputs.filter((i) => ctx.usedInputs.has(i.name));
   const name = opts.name ?? (g.name || 'onnx-net');
-  const network: Network = { format: 'memlat-network@1', name, inputs, layers: ctx.layers, source: `onnx${model.producer_name ? ` (${model.producer_name})` : ''}` };
+  const network: Network = {
+    format: 'memlat-network@1',
+    name,
+    inputs,
+    layers: ctx.layers,
+    source: `onnx${model.producer_name ? ` (${model.producer_name})` : ''}`,
+  };
   return { network, warnings: ctx.warnings };
 }
 
@@ -89,7 +97,12 @@ function visit(ctx: ImportContext, node: OnnxNode, idx: number): void {
   const ins = node.input.map((i) => ctx.value(i));
   const out = node.output[0] ?? '';
 
-  if (domainOk && op !== 'Constant' && node.input.some((n) => n !== '') && ins.every((v, k) => v?.kind === 'const' || (v === undefined && node.input[k] === ''))) {
+  if (
+    domainOk &&
+    op !== 'Constant' &&
+    node.input.some((n) => n !== '') &&
+    ins.every((v, k) => v?.kind === 'const' || (v === undefined && node.input[k] === ''))
+  ) {
     const folded = foldAll(ctx, node, ins);
     if (folded) return ctx.alias(out, folded);
   }
@@ -99,7 +112,8 @@ function visit(ctx: ImportContext, node: OnnxNode, idx: number): void {
     return;
   }
   node.input.forEach((n, k) => {
-    if (n !== '' && ins[k] === undefined) throw new UserError(`${ctx.where(node)}: input ${k} "${n}" is not produced by any earlier node, initializer or graph input`);
+    if (n !== '' && ins[k] === undefined)
+      throw new UserError(`${ctx.where(node)}: input ${k} "${n}" is not produced by any earlier node, initializer or graph input`);
   });
   for (const extra of node.output.slice(1))
     if (extra !== '' && (ctx.readers.get(extra) ?? 0) > 0 && !['Dropout', 'BatchNormalization', 'MaxPool', 'Split'].includes(op))
@@ -113,9 +127,17 @@ function visit(ctx: ImportContext, node: OnnxNode, idx: number): void {
   }
   if (op === 'Shape' && ins[0]?.kind === 'act') {
     const x = ins[0];
-    return ctx.alias(out, { kind: 'const', dims: [x.shape.length], values: [...x.shape], elems: x.shape.map((v, a) => ({ value: v, src: { tensor: x.tensor, axis: a } })) });
+    return ctx.alias(out, {
+      kind: 'const',
+      dims: [x.shape.length],
+      values: [...x.shape],
+      elems: x.shape.map((v, a) => ({ value: v, src: { tensor: x.tensor, axis: a } })),
+    });
   }
-  if (acts.length === 0) throw new UserError(`${ctx.where(node)}: all inputs are constants but memlat cannot fold ${op} here; re-export with constant folding (do_constant_folding=True)`);
+  if (acts.length === 0)
+    throw new UserError(
+      `${ctx.where(node)}: all inputs are constants but memlat cannot fold ${op} here; re-export with constant folding (do_constant_folding=True)`,
+    );
 
   const where = ctx.where(node);
   const layer = mapOp({
@@ -147,7 +169,10 @@ function unknownOp(ctx: ImportContext, op: string, node: OnnxNode, idx: number, 
   if (!ctx.opts.allowUnknownOps) return ctx.markUnsupported(op, node, idx);
   const out = node.output[0] ?? '';
   const dims: OnnxDim[] | undefined = ctx.declared.get(out) ?? inferred;
-  if (!dims) throw new UserError(`${ctx.where(node)}: unsupported op ${op} kept as opaque, but its output "${out}" has no shape in value_info or graph outputs; run onnx.shape_inference on the model first`);
+  if (!dims)
+    throw new UserError(
+      `${ctx.where(node)}: unsupported op ${op} kept as opaque, but its output "${out}" has no shape in value_info or graph outputs; run onnx.shape_inference on the model first`,
+    );
   const outputShape = dims.map((d, k) => ctx.dimValue(d, k, `${ctx.where(node)} output "${out}"`));
   const inputs: string[] = [];
   let params = 0;
@@ -160,6 +185,8 @@ function unknownOp(ctx: ImportContext, op: string, node: OnnxNode, idx: number, 
   if (inputs.length === 0) throw new UserError(`${ctx.where(node)}: unsupported op ${op} has no activation input; memlat cannot place it`);
   const layer: Layer = { type: 'opaque', name: ctx.unique(ctx.nodeName(node, idx)), inputs, op: node.op_type ?? op, outputShape };
   if (params > 0) layer.params = params;
-  ctx.warnings.push(`${ctx.where(node)}: unsupported op ${op} kept as an opaque layer (output ${JSON.stringify(outputShape)}, ${params} params); its time is predicted without op-specific features`);
+  ctx.warnings.push(
+    `${ctx.where(node)}: unsupported op ${op} kept as an opaque layer (output ${JSON.stringify(outputShape)}, ${params} params); its time is predicted without op-specific features`,
+  );
   ctx.emit(layer, out, node);
 }

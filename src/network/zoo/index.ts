@@ -101,6 +101,6 @@ export function zooNetwork(name: string, opts: ZooOptions = {}): Network {
     );
   }
   const batch = positiveInt('batch', opts.batch, 1, 1 << 20, '');
-  const seqLen = positiveInt('seqLen', opts.seqLen, 128, BERT_BASE.maxPositions, " (BERT-base has 512 position embeddings)");
+  const seqLen = positiveInt('seqLen', opts.seqLen, 128, BERT_BASE.maxPositions, ' (BERT-base has 512 position embeddings)');
   return entry.build(batch, seqLen);
 }

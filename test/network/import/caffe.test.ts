@@ -121,10 +121,34 @@ test('current syntax: Input layer, BN+Scale merge, in-place renaming, Split, Con
   assert.deepEqual(network.inputs, [{ name: 'data', shape: [2, 3, 32, 32] }]); // TRAIN-only label input skipped
   assert.deepEqual(
     network.layers.map((l) => `${l.name}<${l.inputs.join('+')}`),
-    ['conv1<data', 'bn1<conv1', 'relu1<bn1', 'br1<relu1', 'br2<relu1', 'cat<br1+br2', 'sum<cat+relu1', 'prod<sum+sum', 'norm<prod', 'gpool<norm', 'fc_flatten<gpool', 'fc<fc_flatten', 'drop<fc', 'prob<drop'],
+    [
+      'conv1<data',
+      'bn1<conv1',
+      'relu1<bn1',
+      'br1<relu1',
+      'br2<relu1',
+      'cat<br1+br2',
+      'sum<cat+relu1',
+      'prod<sum+sum',
+      'norm<prod',
+      'gpool<norm',
+      'fc_flatten<gpool',
+      'fc<fc_flatten',
+      'drop<fc',
+      'prob<drop',
+    ],
   );
   const by = new Map(network.layers.map((l) => [l.name, l]));
-  assert.deepEqual(by.get('conv1'), { type: 'conv2d', name: 'conv1', inputs: ['data'], outChannels: 16, kernel: [3, 5], stride: 2, padding: [1, 2], bias: false });
+  assert.deepEqual(by.get('conv1'), {
+    type: 'conv2d',
+    name: 'conv1',
+    inputs: ['data'],
+    outChannels: 16,
+    kernel: [3, 5],
+    stride: 2,
+    padding: [1, 2],
+    bias: false,
+  });
   assert.deepEqual(by.get('bn1'), { type: 'batchnorm', name: 'bn1', inputs: ['conv1'], epsilon: 0.001, affine: true });
   assert.deepEqual(by.get('relu1'), { type: 'activation', name: 'relu1', inputs: ['bn1'], fn: 'leakyrelu', alpha: 0.1 });
   assert.deepEqual(by.get('br2'), { type: 'conv2d', name: 'br2', inputs: ['relu1'], outChannels: 8, kernel: 3, padding: 1, groups: 8 });
@@ -160,7 +184,10 @@ layers { name: "f" type: FLATTEN bottom: "p" top: "f" }
 layers { name: "ip" type: INNER_PRODUCT bottom: "f" top: "ip" inner_product_param { num_output: 3 bias_term: false } }`;
   const { network } = importCaffe(text);
   assert.deepEqual(network.inputs, [{ name: 'img', shape: [1, 1, 28, 28] }]);
-  assert.deepEqual(network.layers.map((l) => l.type), ['conv2d', 'activation', 'pool', 'activation', 'flatten', 'dense']);
+  assert.deepEqual(
+    network.layers.map((l) => l.type),
+    ['conv2d', 'activation', 'pool', 'activation', 'flatten', 'dense'],
+  );
   assert.deepEqual(network.layers[2], { type: 'pool', name: 'p', inputs: ['t'], mode: 'max', kernel: 2, stride: 2, ceilMode: true });
   // the explicit Flatten makes the input 2-D: no extra flatten before ip
   assert.deepEqual(network.layers[5], { type: 'dense', name: 'ip', inputs: ['f'], units: 3, bias: false });
@@ -189,7 +216,10 @@ function userError(fn: () => unknown, re: RegExp): void {
 }
 
 test('bad prototxt: one-line UserError with line:column', () => {
-  userError(() => importCaffe('name: "x"\nlayer {\n  name: "c"\n  type "Convolution"\n}'), /^prototxt 4:8: expected ':' or '\{' after field 'type', found string "Convolution"$/);
+  userError(
+    () => importCaffe('name: "x"\nlayer {\n  name: "c"\n  type "Convolution"\n}'),
+    /^prototxt 4:8: expected ':' or '\{' after field 'type', found string "Convolution"$/,
+  );
   userError(() => importCaffe('layer {\n  name: "c"\n'), /^prototxt 3:1: missing '\}' to close the message opened at 1:7$/);
   userError(() => importCaffe('layer { name: "c\n" }'), /^prototxt 1:15: unterminated string$/);
   userError(() => importCaffe('layer { name: } '), /^prototxt 1:15: expected a value after 'name:', found '\}'$/);
@@ -199,12 +229,30 @@ test('bad prototxt: one-line UserError with line:column', () => {
 test('bad networks: unsupported types listed together, unknown blobs, missing shapes and fields', () => {
   const head = 'input: "data"\ninput_dim: 1 input_dim: 3 input_dim: 8 input_dim: 8\n';
   userError(
-    () => importCaffe(`${head}layer { name: "d1" type: "Deconvolution" bottom: "data" top: "d1" }\nlayer { name: "p" type: "PReLU" bottom: "d1" top: "d1" }\nlayer { name: "d2" type: "Deconvolution" bottom: "d1" top: "d2" }`),
+    () =>
+      importCaffe(
+        `${head}layer { name: "d1" type: "Deconvolution" bottom: "data" top: "d1" }\nlayer { name: "p" type: "PReLU" bottom: "d1" top: "d1" }\nlayer { name: "d2" type: "Deconvolution" bottom: "d1" top: "d2" }`,
+      ),
     /unsupported Caffe layer types: Deconvolution x2 \(first: "d1"\), PReLU x1 \(first: "p"\)/,
   );
-  userError(() => importCaffe(`${head}layer { name: "r" type: "ReLU" bottom: "dta" top: "r" }`), /layer 0 "r" \(line 3\): bottom "dta" is not produced by any earlier layer or input/);
-  userError(() => importCaffe(`layer { name: "d" type: "Data" top: "data" }\nlayer { name: "r" type: "ReLU" bottom: "data" top: "r" }`), /"d" \(line 1\): a Data layer reads its input shape from the dataset/);
-  userError(() => importCaffe(`${head}layer { name: "c" type: "Convolution" bottom: "data" top: "c" convolution_param { kernel_size: 3 } }`), /"c".*'num_output' missing/);
-  userError(() => importCaffe(`${head}layer { name: "c" type: "Convolution" bottom: "data" top: "c" convolution_param { num_output: 2.5 kernel_size: 3 } }`), /'num_output' must be an integer >= 1, got 2.5/);
-  userError(() => importCaffe('input: "data"\ninput_dim: 1 input_dim: 3\nlayer { name: "r" type: "ReLU" bottom: "data" top: "r" }'), /1 'input' entries need 4 'input_dim' values .* found 2/);
+  userError(
+    () => importCaffe(`${head}layer { name: "r" type: "ReLU" bottom: "dta" top: "r" }`),
+    /layer 0 "r" \(line 3\): bottom "dta" is not produced by any earlier layer or input/,
+  );
+  userError(
+    () => importCaffe(`layer { name: "d" type: "Data" top: "data" }\nlayer { name: "r" type: "ReLU" bottom: "data" top: "r" }`),
+    /"d" \(line 1\): a Data layer reads its input shape from the dataset/,
+  );
+  userError(
+    () => importCaffe(`${head}layer { name: "c" type: "Convolution" bottom: "data" top: "c" convolution_param { kernel_size: 3 } }`),
+    /"c".*'num_output' missing/,
+  );
+  userError(
+    () => importCaffe(`${head}layer { name: "c" type: "Convolution" bottom: "data" top: "c" convolution_param { num_output: 2.5 kernel_size: 3 } }`),
+    /'num_output' must be an integer >= 1, got 2.5/,
+  );
+  userError(
+    () => importCaffe('input: "data"\ninput_dim: 1 input_dim: 3\nlayer { name: "r" type: "ReLU" bottom: "data" top: "r" }'),
+    /1 'input' entries need 4 'input_dim' values .* found 2/,
+  );
 });

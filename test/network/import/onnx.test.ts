@@ -73,13 +73,25 @@ test('small CNN: conv/bn/relu/pool/lrn/grouped SAME conv/relu6/ceil avgpool/flat
   assert.equal(network.name, 'small_cnn');
   assert.deepEqual(network.inputs, [{ name: 'image', shape: [1, 3, 32, 32] }]);
   const l = byName(network);
-  assert.deepEqual(network.layers.map((x) => x.name), ['conv1', 'bn1', 'relu1', 'pool1', 'lrn1', 'conv2', 'relu6', 'pool2', 'flatten', 'fc', 'drop', 'prob']);
+  assert.deepEqual(
+    network.layers.map((x) => x.name),
+    ['conv1', 'bn1', 'relu1', 'pool1', 'lrn1', 'conv2', 'relu6', 'pool2', 'flatten', 'fc', 'drop', 'prob'],
+  );
   assert.deepEqual(l.get('conv1'), { type: 'conv2d', name: 'conv1', inputs: ['image'], outChannels: 8, kernel: 3, padding: 1 });
   assert.deepEqual(l.get('bn1'), { type: 'batchnorm', name: 'bn1', inputs: ['conv1'], epsilon: Math.fround(1e-3), affine: true });
   assert.deepEqual(l.get('pool1'), { type: 'pool', name: 'pool1', inputs: ['relu1'], mode: 'max', kernel: 2, stride: 2 });
   assert.deepEqual(l.get('lrn1'), { type: 'lrn', name: 'lrn1', inputs: ['pool1'], size: 5, alpha: Math.fround(1e-4), beta: 0.75, k: 2 });
   // SAME_UPPER, stride 2, kernel 3 on 16: out 8, total pad (8-1)*2+3-16 = 1, the extra row/col at the end
-  assert.deepEqual(l.get('conv2'), { type: 'conv2d', name: 'conv2', inputs: ['lrn1'], outChannels: 16, kernel: 3, stride: 2, padding: [0, 0, 1, 1], groups: 2 });
+  assert.deepEqual(l.get('conv2'), {
+    type: 'conv2d',
+    name: 'conv2',
+    inputs: ['lrn1'],
+    outChannels: 16,
+    kernel: 3,
+    stride: 2,
+    padding: [0, 0, 1, 1],
+    groups: 2,
+  });
   assert.deepEqual(l.get('relu6'), { type: 'activation', name: 'relu6', inputs: ['conv2'], fn: 'relu6' });
   assert.deepEqual(l.get('pool2'), { type: 'pool', name: 'pool2', inputs: ['relu6'], mode: 'avg', kernel: 3, stride: 2, ceilMode: true });
   assert.deepEqual(l.get('fc'), { type: 'dense', name: 'fc', inputs: ['flatten'], units: 10 });
@@ -99,20 +111,24 @@ test('residual block: Identity dropped, Add joins the skip, bias-free convs', as
   const fx = residualBlock();
   const { network } = importOnnx(fx.bytes, { name: 'block' });
   assert.equal(network.name, 'block');
-  assert.deepEqual(network.layers.map((l) => `${l.name}:${l.type}<${l.inputs.join('+')}`), [
-    'conv1:conv2d<x', 'bn1:batchnorm<conv1', 'relu1:activation<bn1', 'conv2:conv2d<relu1', 'bn2:batchnorm<conv2', 'add:add<bn2+x', 'relu2:activation<add',
-  ]);
+  assert.deepEqual(
+    network.layers.map((l) => `${l.name}:${l.type}<${l.inputs.join('+')}`),
+    ['conv1:conv2d<x', 'bn1:batchnorm<conv1', 'relu1:activation<bn1', 'conv2:conv2d<relu1', 'bn2:batchnorm<conv2', 'add:add<bn2+x', 'relu2:activation<add'],
+  );
   const rn = resolveNetwork(network);
   assert.equal(stat(rn, 'conv1').params, 16 * 16 * 9);
   assert.equal(stat(rn, 'bn1').params, 32);
   assert.deepEqual(await runOnOrt(fx), [rn.layers.at(-1)!.outputShape]);
 });
 
-test("PyTorch x.view(x.size(0), -1): the Shape->Gather->Unsqueeze->Concat subgraph folds to reshape [0, -1]", async () => {
+test('PyTorch x.view(x.size(0), -1): the Shape->Gather->Unsqueeze->Concat subgraph folds to reshape [0, -1]', async () => {
   const fx = torchFlatten();
   const { network } = importOnnx(fx.bytes, {});
   assert.deepEqual(network.inputs, [{ name: 'input', shape: [1, 3, 8, 8] }]); // symbolic batch -> 1
-  assert.deepEqual(network.layers.map((l) => l.type), ['conv2d', 'activation', 'reshape', 'dense']);
+  assert.deepEqual(
+    network.layers.map((l) => l.type),
+    ['conv2d', 'activation', 'reshape', 'dense'],
+  );
   assert.deepEqual(network.layers[2], { type: 'reshape', name: '/Reshape', inputs: ['/relu/Relu'], shape: [0, -1] });
   // MatMul + Add(bias) is one dense layer with a bias, named after the MatMul
   assert.deepEqual(network.layers[3], { type: 'dense', name: '/fc/MatMul', inputs: ['/Reshape'], units: 5 });
@@ -131,9 +147,10 @@ test('external data: imports from dims alone without the weight file; onnxruntim
   assert.equal(fx.external.bytes.length, 4 * (32 * 3 * 25 + 32 + 32 * 100));
   const { network } = importOnnx(fx.bytes, {});
   const rn = resolveNetwork(network);
-  assert.deepEqual(rn.layers.map((l) => `${l.layer.name}${JSON.stringify(l.outputShape)}`), [
-    'conv1[1,32,8,8]', 'relu1[1,32,8,8]', 'gap[1,32,1,1]', 'flat[1,32]', 'fc[1,100]',
-  ]);
+  assert.deepEqual(
+    rn.layers.map((l) => `${l.layer.name}${JSON.stringify(l.outputShape)}`),
+    ['conv1[1,32,8,8]', 'relu1[1,32,8,8]', 'gap[1,32,1,1]', 'flat[1,32]', 'fc[1,100]'],
+  );
   assert.equal(stat(rn, 'conv1').params, 32 * 3 * 25 + 32);
   assert.equal(stat(rn, 'fc').params, 32 * 100); // Gemm without C: no bias
   assert.deepEqual(await runOnOrt(fx), [[1, 100]]);
@@ -148,10 +165,34 @@ test('attention block: embedding, Linear fusion, head reshapes from Shape, q k^T
   userError(() => importOnnx(fx.bytes, {}), /input "input_ids": dimension 1 is symbolic \("sequence"\); give its size, e\.g\. dims: \{ sequence: 128 \}/);
   const { network, warnings } = importOnnx(fx.bytes, { dims: { sequence: 6 } });
   assert.deepEqual(network.inputs, [{ name: 'input_ids', shape: [1, 6], dtype: 'int64' }]);
-  assert.deepEqual(network.layers.map((l) => (l.type === 'activation' ? l.fn : l.type)), [
-    'embedding', 'dense', 'reshape', 'transpose', 'dense', 'reshape', 'transpose', 'dense', 'reshape', 'transpose',
-    'matmul', 'softmax', 'matmul', 'transpose', 'reshape', 'dense', 'add', 'layernorm', 'dense', 'gelu', 'dense', 'add', 'layernorm',
-  ]);
+  assert.deepEqual(
+    network.layers.map((l) => (l.type === 'activation' ? l.fn : l.type)),
+    [
+      'embedding',
+      'dense',
+      'reshape',
+      'transpose',
+      'dense',
+      'reshape',
+      'transpose',
+      'dense',
+      'reshape',
+      'transpose',
+      'matmul',
+      'softmax',
+      'matmul',
+      'transpose',
+      'reshape',
+      'dense',
+      'add',
+      'layernorm',
+      'dense',
+      'gelu',
+      'dense',
+      'add',
+      'layernorm',
+    ],
+  );
   const l = byName(network);
   assert.deepEqual(l.get('/embeddings/Gather'), { type: 'embedding', name: '/embeddings/Gather', inputs: ['input_ids'], vocab: 50, dim: 8 });
   // Transpose(0,1,3,2) of k feeding only the MatMul is folded into transposeB
@@ -179,9 +220,15 @@ test('attention block: embedding, Linear fusion, head reshapes from Shape, q k^T
 
 test('unknown ops: one error listing every unsupported op; with allowUnknownOps, opaque layers and a warning each', async () => {
   const fx = unknownOps();
-  userError(() => importOnnx(fx.bytes, {}), /^ONNX model uses unsupported ops: Hardmax x2 \(first: "hardmax_a"\), Shrink x1 \(first: "shrink"\); .*allowUnknownOps/);
+  userError(
+    () => importOnnx(fx.bytes, {}),
+    /^ONNX model uses unsupported ops: Hardmax x2 \(first: "hardmax_a"\), Shrink x1 \(first: "shrink"\); .*allowUnknownOps/,
+  );
   const { network, warnings } = importOnnx(fx.bytes, { allowUnknownOps: true });
-  assert.deepEqual(network.layers.map((l) => l.type), ['conv2d', 'opaque', 'opaque', 'opaque', 'activation']);
+  assert.deepEqual(
+    network.layers.map((l) => l.type),
+    ['conv2d', 'opaque', 'opaque', 'opaque', 'activation'],
+  );
   assert.deepEqual(network.layers[1], { type: 'opaque', name: 'hardmax_a', inputs: ['conv'], op: 'Hardmax', outputShape: [1, 4, 6, 6] });
   assert.deepEqual(network.layers[4]!.inputs, ['hardmax_b']);
   assert.equal(warnings.length, 3);
@@ -189,7 +236,10 @@ test('unknown ops: one error listing every unsupported op; with allowUnknownOps,
   assert.deepEqual(resolveNetwork(network).layers.at(-1)!.outputShape, [1, 4, 6, 6]);
   assert.deepEqual(await runOnOrt(fx), [[1, 4, 6, 6]]);
   // without value_info the opaque layer's shape is unknown: say what is missing
-  userError(() => importOnnx(unknownOps(false).bytes, { allowUnknownOps: true }), /node "hardmax_a" \(Hardmax\): .*output "hardmax_a_out" has no shape in value_info or graph outputs; run onnx\.shape_inference/);
+  userError(
+    () => importOnnx(unknownOps(false).bytes, { allowUnknownOps: true }),
+    /node "hardmax_a" \(Hardmax\): .*output "hardmax_a_out" has no shape in value_info or graph outputs; run onnx\.shape_inference/,
+  );
 });
 
 test('a constant tensor operand becomes an elementwise layer that loads it; custom domains are reported as unsupported', () => {
@@ -210,7 +260,10 @@ test('a constant tensor operand becomes an elementwise layer that loads it; cust
 
 test('truncated and garbage files: one-line UserError', () => {
   const good = smallCnn().bytes;
-  userError(() => importOnnx(good.slice(0, Math.floor(good.length / 2)), {}), /^not a valid ONNX model \(\d+ bytes\): protobuf decoding failed: .*; the file is truncated or not \.onnx$/);
+  userError(
+    () => importOnnx(good.slice(0, Math.floor(good.length / 2)), {}),
+    /^not a valid ONNX model \(\d+ bytes\): protobuf decoding failed: .*; the file is truncated or not \.onnx$/,
+  );
   userError(() => importOnnx(new TextEncoder().encode('name: "not onnx"\nlayer { }\n'), {}), /^not a valid ONNX model/);
   userError(() => importOnnx(new Uint8Array(0), {}), /^not a valid ONNX model \(0 bytes\): no graph with nodes found/);
 });
@@ -282,7 +335,12 @@ test('Slice folds on shape vectors (x.shape[2:], reversed) and on constant table
   const tail = b.node('Slice', [sh, b.int64('s3', [3]), b.int64('big', [2 ** 53])], {}, { name: 'tail' });
   const target = b.node('Concat', [head, b.int64('m1', [-1]), tail], { axis: i(0) }, { name: 'target' });
   const r1 = b.node('Reshape', [x, target], {}, { name: 'r1' }); // [N, -1, W] -> [0, -1, 5]
-  const rev = b.node('Slice', [b.node('Shape', [x]), b.int64('sm1', [-1]), b.int64('emax', [-(2 ** 53)]), b.int64('ax0', [0]), b.int64('stm1', [-1])], {}, { name: 'rev' });
+  const rev = b.node(
+    'Slice',
+    [b.node('Shape', [x]), b.int64('sm1', [-1]), b.int64('emax', [-(2 ** 53)]), b.int64('ax0', [0]), b.int64('stm1', [-1])],
+    {},
+    { name: 'rev' },
+  );
   const r2 = b.node('Reshape', [x, rev], {}, { name: 'r2' }); // [5, 3, 4, 1]
   b.node('Relu', [r1], {}, { name: 'out1', outputs: ['y1'] });
   b.node('Relu', [r2], {}, { name: 'out2', outputs: ['y2'] });
@@ -294,7 +352,10 @@ test('Slice folds on shape vectors (x.shape[2:], reversed) and on constant table
   assert.deepEqual(l.get('r1'), { type: 'reshape', name: 'r1', inputs: ['x'], shape: [0, -1, 5] });
   assert.deepEqual(l.get('r2'), { type: 'reshape', name: 'r2', inputs: ['x'], shape: [5, 3, 4, 1] });
   const rn = resolveNetwork(network);
-  assert.deepEqual(await runOnOrt(fx), [rn.layers.find((x) => x.layer.name === 'out1')!.outputShape, rn.layers.find((x) => x.layer.name === 'out2')!.outputShape]);
+  assert.deepEqual(await runOnOrt(fx), [
+    rn.layers.find((x) => x.layer.name === 'out1')!.outputShape,
+    rn.layers.find((x) => x.layer.name === 'out2')!.outputShape,
+  ]);
 
   // position ids sliced to the sequence length, then rows of a position table: a constant [1, S, 8]
   const p = new GraphBuilder('positions');
@@ -314,7 +375,12 @@ test('zero Pad of H, W before a Conv/Pool folds into its padding (Keras/TF expor
   const b = new GraphBuilder('pad_conv');
   const x = b.input('x', [1, 3, 9, 9]);
   const padded = b.node('Pad', [x, b.constInt64([0, 0, 1, 2, 0, 0, 1, 0])], { mode: s('constant') }, { name: 'pad' });
-  const c = b.node('Conv', [padded, b.weight('w', [4, 3, 3, 3])], { kernel_shape: ints([3, 3]), strides: ints([2, 2]), auto_pad: s('VALID') }, { name: 'conv' });
+  const c = b.node(
+    'Conv',
+    [padded, b.weight('w', [4, 3, 3, 3])],
+    { kernel_shape: ints([3, 3]), strides: ints([2, 2]), auto_pad: s('VALID') },
+    { name: 'conv' },
+  );
   const p2 = b.node('Pad', [c, b.constInt64([0, 0, 0, 0, 0, 0, 1, 1])], {}, { name: 'pad2' });
   b.node('MaxPool', [p2], { kernel_shape: ints([2, 2]), strides: ints([2, 2]) }, { name: 'pool', outputs: ['y'] });
   b.output('y');
@@ -364,7 +430,11 @@ test('ONNX Flatten keeps its 2-D meaning for every axis (axis 1 -> flatten, othe
     assert.deepEqual(rn.layers.at(-1)!.outputShape, ortDims, `axis ${axis}`);
     assert.equal(rn.layers.at(-1)!.layer.type, axis === 1 ? 'flatten' : 'reshape', `axis ${axis}`);
     // the batch stays adjustable where ONNX keeps it in the leading dim
-    if (axis >= 1) assert.equal(resolveNetwork(network, { batch: 4 }).layers.at(-1)!.outputShape[0], axis === 1 ? 4 : 4 * (axis === 2 ? 3 : axis === 3 || axis === -1 ? 12 : 1));
+    if (axis >= 1)
+      assert.equal(
+        resolveNetwork(network, { batch: 4 }).layers.at(-1)!.outputShape[0],
+        axis === 1 ? 4 : 4 * (axis === 2 ? 3 : axis === 3 || axis === -1 ? 12 : 1),
+      );
   }
 });
 
@@ -376,7 +446,10 @@ test('Einsum batched products (MaxViT attention) become matmul, with transposeB 
   const sc = b.node('Einsum', [q, k], { equation: s('B G H I D, B G H J D -> B G H I J') }, { name: 'scores' });
   b.node('Einsum', [sc, v], { equation: s('bghij,bghjd->bghid') }, { name: 'mix', outputs: ['y'] });
   b.output('y');
-  const fx: Fixture = { bytes: b.encode(), feeds: { q: { dims: [1, 2, 3, 5, 4], type: 'float32' }, k: { dims: [1, 2, 3, 6, 4], type: 'float32' }, v: { dims: [1, 2, 3, 6, 4], type: 'float32' } } };
+  const fx: Fixture = {
+    bytes: b.encode(),
+    feeds: { q: { dims: [1, 2, 3, 5, 4], type: 'float32' }, k: { dims: [1, 2, 3, 6, 4], type: 'float32' }, v: { dims: [1, 2, 3, 6, 4], type: 'float32' } },
+  };
   const { network } = importOnnx(fx.bytes, {});
   assert.deepEqual(network.layers, [
     { type: 'matmul', name: 'scores', inputs: ['q', 'k'], transposeB: true },

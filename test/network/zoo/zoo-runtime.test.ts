@@ -17,7 +17,11 @@ test('bert-base-pooled: the pooler picks token 0 of every sequence (run with onn
   const hidden = 768;
   const rn = resolveNetwork(zooNetwork('bert-base-pooled', { seqLen, batch: 2 }));
   // Element (b, s, j) holds b*S*H + s*H + j, so token 0 of sequence b is b*S*H + j.
-  let x = new ort.Tensor('float32', Float32Array.from({ length: 2 * seqLen * hidden }, (_, i) => i), [2, seqLen, hidden]);
+  let x = new ort.Tensor(
+    'float32',
+    Float32Array.from({ length: 2 * seqLen * hidden }, (_, i) => i),
+    [2, seqLen, hidden],
+  );
   for (const name of ['pooler.first_token.view', 'pooler.first_token', 'pooler.first_token.flatten']) {
     const rl = rn.layers.find((l) => l.layer.name === name);
     assert.ok(rl, name);

@@ -63,7 +63,10 @@ function resolve(name: string): ResolvedNetwork {
  */
 function macsOf(rn: ResolvedNetwork): number {
   const others = rn.layers.filter((l) => !['conv2d', 'dense', 'matmul'].includes(l.layer.type));
-  assert.equal(others.reduce((s, l) => s + layerStats(l).macs, 0), 0);
+  assert.equal(
+    others.reduce((s, l) => s + layerStats(l).macs, 0),
+    0,
+  );
   return networkStats(rn).totals.macs;
 }
 
@@ -92,11 +95,19 @@ for (const name of zooNames()) {
 test('vgg16: MACs equal the closed form sum over conv (H*W*Cin*Cout*9) and fc layers', () => {
   // [spatial size, in channels, out channels] of VGG-16's 13 convolutions at 224x224.
   const convs: [number, number, number][] = [
-    [224, 3, 64], [224, 64, 64],
-    [112, 64, 128], [112, 128, 128],
-    [56, 128, 256], [56, 256, 256], [56, 256, 256],
-    [28, 256, 512], [28, 512, 512], [28, 512, 512],
-    [14, 512, 512], [14, 512, 512], [14, 512, 512],
+    [224, 3, 64],
+    [224, 64, 64],
+    [112, 64, 128],
+    [112, 128, 128],
+    [56, 128, 256],
+    [56, 256, 256],
+    [56, 256, 256],
+    [28, 256, 512],
+    [28, 512, 512],
+    [28, 512, 512],
+    [14, 512, 512],
+    [14, 512, 512],
+    [14, 512, 512],
   ];
   const convMacs = convs.reduce((s, [hw, ci, co]) => s + hw * hw * ci * co * 9, 0);
   const fcMacs = 25088 * 4096 + 4096 * 4096 + 4096 * 1000;
@@ -109,12 +120,15 @@ test('vgg16: MACs equal the closed form sum over conv (H*W*Cin*Cout*9) and fc la
 
 /** BERT-base by hand: H hidden, F FFN width, L layers, S sequence length. */
 function bertByHand(S: number, pooler: boolean): { params: number; macs: number } {
-  const H = 768, F = 3072, L = 12;
+  const H = 768,
+    F = 3072,
+    L = 12;
   const embeddings = 30522 * H + 512 * H + 2 * H + 2 * H; // word, position, token type, LayerNorm
   const perLayer =
     4 * (H * H + H) + // Q, K, V, attention output dense
     2 * H + // attention LayerNorm
-    (H * F + F) + (F * H + H) + // FFN
+    (H * F + F) +
+    (F * H + H) + // FFN
     2 * H; // output LayerNorm
   const params = embeddings + L * perLayer + (pooler ? H * H + H : 0);
   const macsPerLayer =
@@ -206,12 +220,15 @@ test('names are case-insensitive, ignore - _ . and accept aliases', () => {
 });
 
 test('unknown names, bad seqLen and bad batch are UserErrors naming the value and the fix', () => {
-  assert.throws(() => zooNetwork('resnet51'), (e: unknown) => {
-    assert.ok(e instanceof UserError);
-    assert.match(e.message, /unknown zoo network "resnet51": valid names are alexnet, .*resnet50, .*bert-base/);
-    assert.equal(e.message.split('\n').length, 1);
-    return true;
-  });
+  assert.throws(
+    () => zooNetwork('resnet51'),
+    (e: unknown) => {
+      assert.ok(e instanceof UserError);
+      assert.match(e.message, /unknown zoo network "resnet51": valid names are alexnet, .*resnet50, .*bert-base/);
+      assert.equal(e.message.split('\n').length, 1);
+      return true;
+    },
+  );
   assert.throws(() => zooNetwork('bert-base', { seqLen: 513 }), /seqLen 513 is invalid: use an integer from 1 to 512/);
   assert.throws(() => zooNetwork('bert-base', { seqLen: 0 }), UserError);
   assert.throws(() => zooNetwork('resnet18', { batch: 1.5 }), /batch 1.5 is invalid/);

@@ -15,9 +15,26 @@ export const FOLDABLE = new Set(['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Con
 
 /** Inputs that carry data (not indices, shapes or axes) into a folded result, per op. */
 const DATA_POS: Record<string, number[]> = {
-  Gather: [0], Reshape: [0], Slice: [0], Expand: [0], Tile: [0], Transpose: [0], Unsqueeze: [0], Squeeze: [0], Where: [1, 2],
-  Cast: [0], Identity: [0], Flatten: [0], Clip: [0], Pad: [0], ScatterND: [0, 2], ScatterElements: [0, 2],
-  Shape: [], Size: [], Range: [], ConstantOfShape: [],
+  Gather: [0],
+  Reshape: [0],
+  Slice: [0],
+  Expand: [0],
+  Tile: [0],
+  Transpose: [0],
+  Unsqueeze: [0],
+  Squeeze: [0],
+  Where: [1, 2],
+  Cast: [0],
+  Identity: [0],
+  Flatten: [0],
+  Clip: [0],
+  Pad: [0],
+  ScatterND: [0, 2],
+  ScatterElements: [0, 2],
+  Shape: [],
+  Size: [],
+  Range: [],
+  ConstantOfShape: [],
 };
 
 /** A Constant node: its value (tensor, ints, floats, int or float attribute) becomes a constant. */
@@ -53,7 +70,11 @@ export function foldAll(ctx: ImportContext, node: OnnxNode, ins: (Value | undefi
   const viaElems = cs.some((c) => c?.elems) && !cs.some((c) => c?.float) ? foldShape(node, ins) : undefined;
   let r: Value | undefined = viaElems;
   if (!r) {
-    const t = foldNode(node, cs.map((c) => (c ? { dims: c.dims, values: c.values, float: c.float } : undefined)), ctx.model.opset);
+    const t = foldNode(
+      node,
+      cs.map((c) => (c ? { dims: c.dims, values: c.values, float: c.float } : undefined)),
+      ctx.model.opset,
+    );
     if (!t) return undefined;
     const v: Value = { kind: 'const', dims: t.dims };
     if (t.values) v.values = t.values;
@@ -151,7 +172,12 @@ export function foldShape(node: OnnxNode, ins: (Value | undefined)[]): Value | u
       if (!a.values || !b?.values) return undefined;
       const n = Math.max(a.values.length, b.values.length);
       if ((a.values.length !== 1 && a.values.length !== n) || (b.values.length !== 1 && b.values.length !== n)) return undefined;
-      const f = { Add: (p: number, q: number) => p + q, Sub: (p: number, q: number) => p - q, Mul: (p: number, q: number) => p * q, Div: (p: number, q: number) => Math.trunc(p / q) }[op];
+      const f = {
+        Add: (p: number, q: number) => p + q,
+        Sub: (p: number, q: number) => p - q,
+        Mul: (p: number, q: number) => p * q,
+        Div: (p: number, q: number) => Math.trunc(p / q),
+      }[op];
       const values = Array.from({ length: n }, (_, k) => f(a.values![a.values!.length === 1 ? 0 : k]!, b.values![b.values!.length === 1 ? 0 : k]!));
       return { kind: 'const', dims: a.dims.length >= b.dims.length ? a.dims : b.dims, values };
     }

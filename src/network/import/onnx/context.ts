@@ -126,7 +126,10 @@ export class ImportContext {
   emit(layer: Layer, onnxOut: string, node: OnnxNode): string {
     let shape: number[];
     try {
-      shape = resolveLayerOutput(layer, layer.inputs.map((i) => this.shapes.get(i)!));
+      shape = resolveLayerOutput(
+        layer,
+        layer.inputs.map((i) => this.shapes.get(i)!),
+      );
     } catch (e) {
       if (e instanceof UserError) throw new UserError(`${this.where(node)}: ${e.message}`);
       throw e;

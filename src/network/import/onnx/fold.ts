@@ -394,7 +394,7 @@ export function foldNode(node: OnnxNode, ins: (ConstTensor | undefined)[], opset
     case 'ReduceL2': {
       if (!a) return undefined;
       const r = a.dims.length;
-      const axesIn = op === 'ReduceSum' ? (opset >= 13 ? vals(1) : attrInts(node, 'axes')) : (opset >= 18 ? vals(1) : attrInts(node, 'axes'));
+      const axesIn = op === 'ReduceSum' ? (opset >= 13 ? vals(1) : attrInts(node, 'axes')) : opset >= 18 ? vals(1) : attrInts(node, 'axes');
       if (node.input[1] && !vals(1)) return undefined;
       const axes = (axesIn ?? a.dims.map((_, k) => k)).map((x) => (x < 0 ? x + r : x));
       const keep = attrInt(node, 'keepdims', 1) === 1;

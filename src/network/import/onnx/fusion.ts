@@ -73,7 +73,11 @@ export function findPatterns(ctx: ImportContext): void {
         ctx.warnings.push(`node "${n.name ?? ''}": decomposed layer norm over axes ${JSON.stringify(axes)} fused as a last-axis layernorm`);
       }
       for (const c of chain) if (c !== last) ctx.skip.add(c);
-      ctx.fused.set(last, { x, out: nodes[last]!.output[0]!, make: (t) => ({ type: 'layernorm', name: ctx.unique(nodes[last]!.name || `layernorm_${last}`), inputs: [t], epsilon: eps }) });
+      ctx.fused.set(last, {
+        x,
+        out: nodes[last]!.output[0]!,
+        make: (t) => ({ type: 'layernorm', name: ctx.unique(nodes[last]!.name || `layernorm_${last}`), inputs: [t], epsilon: eps }),
+      });
       return;
     }
     // GELU: y = x * 0.5 * (1 + erf(x / sqrt(2)))  (Div or Mul by 1/sqrt2; the 0.5 Mul before or after)
@@ -105,7 +109,11 @@ export function findPatterns(ctx: ImportContext): void {
       }
       if ((consumers.get(nodes[pre]!.output[0]!) ?? []).length !== 1) return;
       for (const c of chain) if (c !== last) ctx.skip.add(c);
-      ctx.fused.set(last, { x, out: nodes[last]!.output[0]!, make: (t) => ({ type: 'activation', name: ctx.unique(ctx.nodeName(nodes[last]!, last)), inputs: [t], fn: 'gelu' }) });
+      ctx.fused.set(last, {
+        x,
+        out: nodes[last]!.output[0]!,
+        make: (t) => ({ type: 'activation', name: ctx.unique(ctx.nodeName(nodes[last]!, last)), inputs: [t], fn: 'gelu' }),
+      });
     }
   });
 }

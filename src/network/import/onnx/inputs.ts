@@ -13,7 +13,11 @@ const DTYPES: Record<number, DType> = { 1: 'fp32', 10: 'fp16', 7: 'int64', 6: 'i
 
 /** Weight operand positions per op: graph inputs used only there are parameters, not inputs. */
 const WEIGHT_POS: Record<string, number[]> = {
-  Conv: [1, 2], Gemm: [1, 2], BatchNormalization: [1, 2, 3, 4], LayerNormalization: [1, 2], Gather: [0],
+  Conv: [1, 2],
+  Gemm: [1, 2],
+  BatchNormalization: [1, 2, 3, 4],
+  LayerNormalization: [1, 2],
+  Gather: [0],
 };
 
 /** Records every initializer as a constant (values when it has at most 4096 elements). */

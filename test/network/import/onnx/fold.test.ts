@@ -7,7 +7,12 @@ import type { OnnxAttribute, OnnxNode } from '../../../../src/onnx/model.js';
 
 const ints = (name: string, v: number[]): OnnxAttribute => ({ name, type: 7, ints: v, floats: [] });
 const int = (name: string, v: number): OnnxAttribute => ({ name, type: 2, i: v, ints: [], floats: [] });
-const node = (op: string, nIn: number, attribute: OnnxAttribute[] = []): OnnxNode => ({ op_type: op, input: Array.from({ length: nIn }, (_, k) => `i${k}`), output: ['y'], attribute });
+const node = (op: string, nIn: number, attribute: OnnxAttribute[] = []): OnnxNode => ({
+  op_type: op,
+  input: Array.from({ length: nIn }, (_, k) => `i${k}`),
+  output: ['y'],
+  attribute,
+});
 const t = (dims: number[], values?: number[], float = false): ConstTensor => (values ? { dims, values, float } : { dims, float });
 
 test('Transpose, Gather along axis 1 and Concat fold with values', () => {
@@ -31,7 +36,20 @@ test('integer Div truncates, float Div does not; dims-only results for unknown v
   assert.deepEqual(foldNode(node('Div', 2), [t([1], [7], true), t([], [2], true)], 14)?.values, [3.5]);
   // an external weight [768, 3072] transposed: dims only
   assert.deepEqual(foldNode(node('Transpose', 1, [ints('perm', [1, 0])]), [t([768, 3072], undefined, true)], 14), { dims: [3072, 768], float: true });
-  assert.deepEqual(foldNode(node('Expand', 2), [t([1, 1, 8], undefined, true), t([3], [2, -1, 8].map((d) => (d < 0 ? 1 : d)))], 14), { dims: [2, 1, 8], float: true });
+  assert.deepEqual(
+    foldNode(
+      node('Expand', 2),
+      [
+        t([1, 1, 8], undefined, true),
+        t(
+          [3],
+          [2, -1, 8].map((d) => (d < 0 ? 1 : d)),
+        ),
+      ],
+      14,
+    ),
+    { dims: [2, 1, 8], float: true },
+  );
   assert.equal(foldNode(node('Reshape', 2), [t([4], [1, 2, 3, 4]), t([1], undefined)], 14), undefined);
 });
 
@@ -39,5 +57,9 @@ test('ConstantOfShape, Equal and ReduceSum fold (Swin attention-mask arithmetic)
   const z = foldNode(node('ConstantOfShape', 1), [t([2], [2, 3])], 14);
   assert.deepEqual(z, { dims: [2, 3], values: [0, 0, 0, 0, 0, 0], float: true });
   assert.deepEqual(foldNode(node('Equal', 2), [t([3], [1, 2, 3]), t([], [2])], 14)?.values, [0, 1, 0]);
-  assert.deepEqual(foldNode(node('ReduceSum', 2, [int('keepdims', 0)]), [t([2, 3], [1, 2, 3, 4, 5, 6]), t([1], [1])], 14), { dims: [2], values: [6, 15], float: false });
+  assert.deepEqual(foldNode(node('ReduceSum', 2, [int('keepdims', 0)]), [t([2, 3], [1, 2, 3, 4, 5, 6]), t([1], [1])], 14), {
+    dims: [2],
+    values: [6, 15],
+    float: false,
+  });
 });

@@ -9,7 +9,9 @@ const conv: OpMapper = ({ ctx, node, x, name, where, constIn, needActFirst }) =>
   needActFirst();
   const w = constIn(1);
   if (!w || w.dims.length !== 4)
-    throw new UserError(`${where}: weight input must be a 4-D initializer [out, in/groups, kh, kw]; got ${w ? JSON.stringify(w.dims) : 'an activation'} (memlat supports 2-D convolution only)`);
+    throw new UserError(
+      `${where}: weight input must be a 4-D initializer [out, in/groups, kh, kw]; got ${w ? JSON.stringify(w.dims) : 'an activation'} (memlat supports 2-D convolution only)`,
+    );
   const [o, , kh, kw] = w.dims as [number, number, number, number];
   const strides = attrInts(node, 'strides') ?? [1, 1];
   const dil = attrInts(node, 'dilations') ?? [1, 1];
@@ -66,12 +68,20 @@ const einsum: OpMapper = ({ node, ins, x, name }) => {
   const eq = (attrString(node, 'equation') ?? '').replace(/\s+/g, '');
   const m = /^([A-Za-z]+),([A-Za-z]+)->([A-Za-z]+)$/.exec(eq);
   const b = ins[1];
-  if (!m || ins.length !== 2 || ins[0]?.kind !== 'act' || b?.kind !== 'act') return { unsupported: `Einsum "${eq}" (other than a batched matmul of two activations)` };
+  if (!m || ins.length !== 2 || ins[0]?.kind !== 'act' || b?.kind !== 'act')
+    return { unsupported: `Einsum "${eq}" (other than a batched matmul of two activations)` };
   const [A, B, O] = [m[1]!, m[2]!, m[3]!];
   const r = A.length;
   const pre = A.slice(0, r - 2);
   const [i, k] = [A[r - 2]!, A[r - 1]!];
-  const ok = r >= 2 && B.length === r && O.length === r && B.slice(0, r - 2) === pre && O.slice(0, r - 2) === pre && O[r - 2] === i && new Set(A + O.slice(-1)).size === r + 1;
+  const ok =
+    r >= 2 &&
+    B.length === r &&
+    O.length === r &&
+    B.slice(0, r - 2) === pre &&
+    O.slice(0, r - 2) === pre &&
+    O[r - 2] === i &&
+    new Set(A + O.slice(-1)).size === r + 1;
   const j = O[r - 1]!;
   if (ok && B.slice(-2) === k + j) return { type: 'matmul', name: name(), inputs: [x.tensor, b.tensor] };
   if (ok && B.slice(-2) === j + k) return { type: 'matmul', name: name(), inputs: [x.tensor, b.tensor], transposeB: true };

@@ -11,7 +11,14 @@ const pool: OpMapper = ({ ctx, node, op, x, name, where }) => {
   const dil = attrInts(node, 'dilations') ?? [1, 1];
   if (dil.some((d) => d !== 1)) throw new UserError(`${where}: dilated pooling unsupported`);
   const strides = attrInts(node, 'strides') ?? [1, 1];
-  const layer: Layer = { type: 'pool', name: name(), inputs: [x.tensor], mode: op === 'MaxPool' ? 'max' : 'avg', kernel: pairOf(k[0]!, k[1]!), stride: pairOf(strides[0]!, strides[1]!) };
+  const layer: Layer = {
+    type: 'pool',
+    name: name(),
+    inputs: [x.tensor],
+    mode: op === 'MaxPool' ? 'max' : 'avg',
+    kernel: pairOf(k[0]!, k[1]!),
+    stride: pairOf(strides[0]!, strides[1]!),
+  };
   const pads = paddingOf(ctx, node, x.shape, k, strides, [1, 1]);
   if (pads.some((p) => p !== 0)) layer.padding = padsOf(pads);
   if (attrInt(node, 'ceil_mode', 0) === 1) layer.ceilMode = true;
@@ -44,7 +51,13 @@ const reduceMeanMax: OpMapper = (a) => {
   return 'done';
 };
 
-const globalPool: OpMapper = ({ op, x, name }) => ({ type: 'pool', name: name(), inputs: [x.tensor], mode: op === 'GlobalMaxPool' ? 'max' : 'avg', global: true });
+const globalPool: OpMapper = ({ op, x, name }) => ({
+  type: 'pool',
+  name: name(),
+  inputs: [x.tensor],
+  mode: op === 'GlobalMaxPool' ? 'max' : 'avg',
+  global: true,
+});
 
 /** Pools, reductions, normalisations, Softmax and Dropout. */
 export const POOL_NORM_OPS: Record<string, OpMapper> = {
@@ -71,7 +84,15 @@ export const POOL_NORM_OPS: Record<string, OpMapper> = {
   LRN: ({ node, x, name, where }) => {
     const size = attrInt(node, 'size');
     if (size === undefined) throw new UserError(`${where}: LRN without 'size'`);
-    return { type: 'lrn', name: name(), inputs: [x.tensor], size, alpha: attrFloat(node, 'alpha', 1e-4), beta: attrFloat(node, 'beta', 0.75), k: attrFloat(node, 'bias', 1) };
+    return {
+      type: 'lrn',
+      name: name(),
+      inputs: [x.tensor],
+      size,
+      alpha: attrFloat(node, 'alpha', 1e-4),
+      beta: attrFloat(node, 'beta', 0.75),
+      k: attrFloat(node, 'bias', 1),
+    };
   },
   Softmax: ({ ctx, node, x, name }) => ({ type: 'softmax', name: name(), inputs: [x.tensor], axis: attrInt(node, 'axis', ctx.model.opset >= 13 ? -1 : 1) }),
   Dropout: ({ node, x, name, constIn }) => {

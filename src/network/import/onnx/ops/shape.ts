@@ -50,10 +50,20 @@ const pad: OpMapper = ({ ctx, node, x, name, where, out, constIn }) => {
   const readers = ctx.readerNodes.get(out) ?? [];
   const reader = readers[0];
   const foldable =
-    mode === 'constant' && p !== undefined && p.length === 8 && !node.input[3] && x.shape.length === 4 &&
-    p[0] === 0 && p[1] === 0 && p[4] === 0 && p[5] === 0 && p.every((v) => v >= 0) &&
-    readers.length === 1 && !ctx.g.output.some((o) => o.name === out) &&
-    ['Conv', 'MaxPool', 'AveragePool'].includes(reader?.op_type ?? '') && reader?.input[0] === out;
+    mode === 'constant' &&
+    p !== undefined &&
+    p.length === 8 &&
+    !node.input[3] &&
+    x.shape.length === 4 &&
+    p[0] === 0 &&
+    p[1] === 0 &&
+    p[4] === 0 &&
+    p[5] === 0 &&
+    p.every((v) => v >= 0) &&
+    readers.length === 1 &&
+    !ctx.g.output.some((o) => o.name === out) &&
+    ['Conv', 'MaxPool', 'AveragePool'].includes(reader?.op_type ?? '') &&
+    reader?.input[0] === out;
   if (!p || p.length !== 2 * x.shape.length || p.some((v) => v < 0)) return { unsupported: 'Pad with pads computed at run time or negative' };
   if (!foldable) {
     if (mode !== 'constant' && mode !== 'reflect' && mode !== 'edge') return { unsupported: `Pad mode ${mode}` };
@@ -105,7 +115,8 @@ const reshape: OpMapper = ({ node, x, name, where, constIn, needActFirst }) => {
   needActFirst();
   const s = constIn(1);
   const vals = s?.values;
-  if (!s || !vals) throw new UserError(`${where}: target shape is computed at run time; memlat needs it constant (re-export with fixed shapes or constant folding)`);
+  if (!s || !vals)
+    throw new UserError(`${where}: target shape is computed at run time; memlat needs it constant (re-export with fixed shapes or constant folding)`);
   if (attrInt(node, 'allowzero', 0) === 1 && vals.includes(0)) throw new UserError(`${where}: allowzero=1 with a 0 in the shape is unsupported`);
   const e = s.elems;
   const shape = vals.map((v, k) => {
@@ -131,7 +142,7 @@ const squeeze: OpMapper = ({ node, op, x, name, where, constIn }) => {
 
 const gather: OpMapper = ({ ctx, node, ins, x, name, where, out, constIn }) => {
   const data = constIn(0);
-  if (data && ins[1]?.kind === 'act' && (attrInt(node, 'axis', 0) === 0)) {
+  if (data && ins[1]?.kind === 'act' && attrInt(node, 'axis', 0) === 0) {
     if (data.dims.length !== 2) throw new UserError(`${where}: embedding table must be 2-D [vocab, dim], got ${JSON.stringify(data.dims)}`);
     return { type: 'embedding', name: name(), inputs: [ins[1].tensor], vocab: data.dims[0]!, dim: data.dims[1]! };
   }
