@@ -23,24 +23,33 @@ import { tempDirForFile } from '../helpers/tmp.js';
 
 const fromSource = import.meta.url.endsWith('.ts');
 const dir = tempDirForFile('memlat-predict-cli-');
+// The machine check reads this machine's cached fingerprint (<MEMLAT_CACHE>/hardware.json); one that
+// differs from the bundle's by > 1.25x makes predict scale the model zero-shot (test/predict/zero-shot*).
+// An empty cache keeps these equality tests independent of what `memlat hardware` last measured here.
+process.env.MEMLAT_CACHE = join(dir, 'empty-cache');
 const bundlePath = join(dir, 'bundle.json');
 writeFileSync(bundlePath, JSON.stringify(testBundleJson()));
 const loadsFile = join(dir, 'loads.txt');
 const hookPath = join(dir, 'record-loads.mjs');
-writeFileSync(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';
+writeFileSync(
+  join(dir, 'hooks.mjs'),
+  `import { appendFileSync } from 'node:fs';
 export async function resolve(specifier, context, next) {
   const r = await next(specifier, context);
   appendFileSync(${JSON.stringify(loadsFile)}, r.url + '\\n');
   return r;
 }
-`);
-writeFileSync(hookPath, `import { register, createRequire } from 'node:module';
+`,
+);
+writeFileSync(
+  hookPath,
+  `import { register, createRequire } from 'node:module';
 import { appendFileSync } from 'node:fs';
 register(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});
 const require = createRequire(import.meta.url);
 process.on('exit', () => appendFileSync(${JSON.stringify(loadsFile)}, Object.keys(require.cache).map((k) => 'cjs:' + k + '\\n').join('')));
-`);
-
+`,
+);
 
 /** Runs the CLI (from source under tsx, or compiled from dist/) with the load recorder. */
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string; loads: string[] } {
@@ -66,15 +75,28 @@ test('memlat predict --json: the documented document, equal to predictNetwork, w
   assert.equal(doc.totalMs, p.totalMs);
   assert.deepEqual(doc.intervalMs, p.intervalMs);
   assert.equal(doc.layers.length, 40);
-  assert.deepEqual(doc.layers.filter((l) => l.swaps).map((l) => l.name), ['classifier.0']);
+  assert.deepEqual(
+    doc.layers.filter((l) => l.swaps).map((l) => l.name),
+    ['classifier.0'],
+  );
   // The recorder works (it saw the CLI's own modules) and saw no onnxruntime.
-  assert.ok(r.loads.some((u) => u.includes('/predict/predict.')), 'load recorder saw the predictor');
-  assert.deepEqual(r.loads.filter((u) => /onnxruntime/.test(u)), []);
+  assert.ok(
+    r.loads.some((u) => u.includes('/predict/predict.')),
+    'load recorder saw the predictor',
+  );
+  assert.deepEqual(
+    r.loads.filter((u) => /onnxruntime/.test(u)),
+    [],
+  );
 });
 
 test('the load recorder does see onnxruntime when a command loads it (control)', () => {
   writeFileSync(loadsFile, '');
-  const s = spawnSync(process.execPath, ['--import', hookPath, '--input-type=module', '-e', "await import('onnxruntime-node')"], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+  const s = spawnSync(process.execPath, ['--import', hookPath, '--input-type=module', '-e', "await import('onnxruntime-node')"], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(s.status, 0, s.stderr);
   assert.ok(readFileSync(loadsFile, 'utf8').includes('onnxruntime-node'));
 });
@@ -94,7 +116,10 @@ test('memlat predict: table with totals, interval and bottlenecks; one-line erro
     [['predict', 'vgg16', '--memory', 'lots', '--model', bundlePath], /^memlat: --memory: "lots" is not a size/],
     [['predict', 'vgg16', '--memory', '1GiB', '--model', join(dir, 'missing.json')], /^memlat: --model .*missing\.json: no such file/],
     [['predict', 'vgg16', '--memory', '1GiB', '--model', 'nosuchname'], /^memlat: --model nosuchname: not a file and not a bundled model/],
-    [['predict', 'vgg16', '--memory', '1GiB', '--model', join(repoRoot, 'package.json')], /^memlat: invalid model file .*package\.json: expected format "memlat-bundle@1" or name "memlat-model"/],
+    [
+      ['predict', 'vgg16', '--memory', '1GiB', '--model', join(repoRoot, 'package.json')],
+      /^memlat: invalid model file .*package\.json: expected format "memlat-bundle@1" or name "memlat-model"/,
+    ],
   ];
   for (const [args, re] of cases) {
     const e = cli(args);
@@ -108,7 +133,12 @@ test('memlat curve --json equals latencyCurve; --svg writes the chart; no onnxru
   const svg = join(dir, 'curve.svg');
   const r = cli(['curve', 'vgg16', '--model', bundlePath, '--from', '64MiB', '--to', '4GiB', '--points', '25', '--json', '--svg', svg]);
   assert.equal(r.status, 0, r.stderr);
-  const doc = JSON.parse(r.stdout) as { network: string; points: { memoryBytes: number; totalMs: number; lowMs: number; highMs: number }[]; kneeBytes: number; saturationBytes: number };
+  const doc = JSON.parse(r.stdout) as {
+    network: string;
+    points: { memoryBytes: number; totalMs: number; lowMs: number; highMs: number }[];
+    kneeBytes: number;
+    saturationBytes: number;
+  };
   assert.deepEqual(Object.keys(doc).slice(0, 4), ['network', 'points', 'kneeBytes', 'saturationBytes']);
   const c = latencyCurve(vgg, bundle, { fromBytes: 64 * 2 ** 20, toBytes: 4 * 2 ** 30, points: 25 });
   assert.deepEqual(doc.points, c.points);
@@ -120,7 +150,10 @@ test('memlat curve --json equals latencyCurve; --svg writes the chart; no onnxru
   const s = readFileSync(svg, 'utf8');
   assert.match(s, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="chart" data-kind="line"/);
   assert.equal((/class="mark line"[^>]* d="([^"]+)"/.exec(s)![1]!.match(/[ML]/g) ?? []).length, 25);
-  assert.deepEqual(r.loads.filter((u) => /onnxruntime/.test(u)), []);
+  assert.deepEqual(
+    r.loads.filter((u) => /onnxruntime/.test(u)),
+    [],
+  );
   const t = cli(['curve', 'vgg16', '--model', bundlePath, '--points', '8']);
   assert.match(t.stdout, /^knee 440 MiB: below it at least one layer swaps/m);
   assert.match(t.stdout, /^saturation \S+ MiB: more memory improves the predicted total by less than 1%$/m);
@@ -136,7 +169,10 @@ test('memlat min-memory --json equals minMemory; unreachable targets say so', ()
   assert.equal(doc.memoryBytes, m.memoryBytes);
   assert.equal(doc.conservativeMemoryBytes, m.conservativeMemoryBytes);
   assert.ok(predictNetwork(vgg, m.memoryBytes, bundle).totalMs <= target);
-  assert.deepEqual(r.loads.filter((u) => /onnxruntime/.test(u)), []);
+  assert.deepEqual(
+    r.loads.filter((u) => /onnxruntime/.test(u)),
+    [],
+  );
   const no = cli(['min-memory', 'vgg16', '--model', bundlePath, '--target', '1s']);
   assert.equal(no.status, 0, no.stderr);
   assert.match(no.stdout, /^vgg16: no memory from 47\.7 MiB to 8 GiB \(the machine's RAM\) meets 1000 ms; the fastest predicted total is \d+ ms$/m);
@@ -156,7 +192,10 @@ test('memlat report writes one self-contained page from a dataset, without onnxr
     assert.equal((html.match(/class="mark point"/g) ?? []).length, 68 * 3); // 68 layer configurations x 3 memory levels
     assert.match(html, /<td>none<\/td><td>68<\/td>/);
     assert.ok(!/<script|<link|src="http/.test(html));
-    assert.deepEqual(r.loads.filter((u) => /onnxruntime/.test(u)), []);
+    assert.deepEqual(
+      r.loads.filter((u) => /onnxruntime/.test(u)),
+      [],
+    );
     const missing = cli(['report', '--data', join(dir, 'nope.csv'), '--model', bundlePath, '--out', out]);
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /^memlat: --data .*nope\.csv: no such file/);
@@ -165,13 +204,18 @@ test('memlat report writes one self-contained page from a dataset, without onnxr
 
 test('memlat curve --measure really runs the network at the asked level and overlays the medians', (t) => {
   const net = join(dir, 'tiny.json');
-  writeFileSync(net, JSON.stringify({
-    format: 'memlat-network@1', name: 'tiny', inputs: [{ name: 'x', shape: [1, 16, 32, 32] }],
-    layers: [
-      { type: 'conv2d', name: 'c1', inputs: ['x'], outChannels: 32, kernel: 3, padding: 1 },
-      { type: 'activation', name: 'r1', inputs: ['c1'], fn: 'relu' },
-    ],
-  }));
+  writeFileSync(
+    net,
+    JSON.stringify({
+      format: 'memlat-network@1',
+      name: 'tiny',
+      inputs: [{ name: 'x', shape: [1, 16, 32, 32] }],
+      layers: [
+        { type: 'conv2d', name: 'c1', inputs: ['x'], outChannels: 32, kernel: 3, padding: 1 },
+        { type: 'activation', name: 'r1', inputs: ['c1'], fn: 'relu' },
+      ],
+    }),
+  );
   const svg = join(dir, 'tiny.svg');
   const r = cli(['curve', net, '--model', bundlePath, '--points', '6', '--measure', '--measure-at', '400MiB', '--reps', '2', '--json', '--svg', svg]);
   if (r.status === 2 && /swap|cgroup|doctor|systemd/i.test(r.stderr)) {
