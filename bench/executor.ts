@@ -41,20 +41,16 @@ import { buildLayerGraph } from '../src/network/onnx-layer.js';
 import { numElements } from '../src/units.js';
 import { median, runNetwork, type RunResult } from '../src/executor/run-network.js';
 import { startWorker, type LayerTiming } from '../src/executor/worker-client.js';
+import { flag, hasFlag } from './args.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : dflt;
-};
 const DEFAULT_NETWORKS =
   'vgg16,resnet18,resnet34,resnet50,mobilenetv2,mobilenetv3_large,mobilenetv3_small,squeezenet1_1,googlenet,alexnet,densenet121,bert-base';
 const networks = flag('networks', DEFAULT_NETWORKS).split(',').filter(Boolean);
 const rounds = Number(flag('rounds', '3'));
 const floorReps = Number(flag('floor-reps', '2000'));
 const outPath = resolve(flag('out', 'bench/results/executor.md'));
-const skipMechanisms = args.includes('--skip-mechanisms');
-const gapOnly = args.includes('--gap');
+const skipMechanisms = hasFlag('skip-mechanisms');
+const gapOnly = hasFlag('gap');
 const gapNetworks = flag('gap-networks', 'resnet18,mobilenetv3_small,densenet121,vgg16').split(',').filter(Boolean);
 const mechanismNetworks = flag('mechanism-networks', 'squeezenet1_1,resnet50,densenet121,vgg16').split(',').filter(Boolean);
 for (const n of networks) if (!zooNames().includes(n)) throw new Error(`--networks: ${n} is not a zoo network`);

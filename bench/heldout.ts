@@ -17,13 +17,9 @@ import { readModelBundle } from '../src/predict/model-bundle.js';
 import { formatBytes } from '../src/units.js';
 import { median } from '../src/stats.js';
 import { validationRuns, type NetRun } from './runs.js';
-import { byLevel, score, summary, type Scored } from './scoring.js';
+import { byLevel, pct, score, summary, type Scored } from './scoring.js';
+import { flag } from './args.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : dflt;
-};
 const firstExisting = (...ps: string[]): string => ps.find((p) => existsSync(p)) ?? ps[0]!;
 const modelPath = resolve(flag('model', 'data/models/default.json'));
 const wholePath = resolve(flag('whole', firstExisting('data/heldout3/whole/rows.csv.gz', 'data/heldout3/whole/rows.csv')));
@@ -31,7 +27,6 @@ const kneePath = resolve(flag('knee', firstExisting('data/heldout3/knee/rows.csv
 const outPath = resolve(flag('out', 'bench/results/heldout3.md'));
 const KNEE_FACTORS = [0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2, 1.3];
 const rel = (p: string): string => relative(process.cwd(), p);
-const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 const yes = (b: boolean): string => (b ? 'yes' : '**no**');
 
 function perRunTable(ss: Scored[], levelName: string): string[] {

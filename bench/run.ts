@@ -89,6 +89,17 @@ const HYB_TABLE_LABEL = 'fe-swap, hybrid base + network context';
 const HYB_PHYSICAL_LABEL = 'fe-swap physical, hybrid base + network context';
 const MIX_TABLE_LABEL = 'fe-swap, per-phase base + network context';
 const MIX_PHYSICAL_LABEL = 'fe-swap physical, per-phase base + network context';
+/** The fe-swap models with a network context, in the order the context and knee tables list them. */
+const CONTEXT_LABELS = [
+  TABLE_LABEL,
+  PHYSICAL_LABEL,
+  GBT_TABLE_LABEL,
+  GBT_PHYSICAL_LABEL,
+  HYB_TABLE_LABEL,
+  HYB_PHYSICAL_LABEL,
+  MIX_TABLE_LABEL,
+  MIX_PHYSICAL_LABEL,
+];
 
 const FS_BENCH = { maxCandidates: 150, nAlphas: 20, folds: 3, maxIter: 100 } as const;
 
@@ -565,16 +576,7 @@ async function main(): Promise<void> {
   }
   out.push('', `Per-phase base by the rule fixed before validation (context networks only): ${JSON.stringify(phaseRule.bases)} (${phaseRule.why}).`);
   out.push('', `Default chosen by the rule fixed before validation: ${DEFAULT_LABEL} (${chosen.why}).`);
-  for (const label of [
-    TABLE_LABEL,
-    PHYSICAL_LABEL,
-    GBT_TABLE_LABEL,
-    GBT_PHYSICAL_LABEL,
-    HYB_TABLE_LABEL,
-    HYB_PHYSICAL_LABEL,
-    MIX_TABLE_LABEL,
-    MIX_PHYSICAL_LABEL,
-  ]) {
+  for (const label of CONTEXT_LABELS) {
     const ctxModel = fittedAll.get(label);
     if (!(ctxModel instanceof FeSwapModel)) continue;
     const c = ctxModel.data.context;
@@ -603,19 +605,7 @@ async function main(): Promise<void> {
     const kLevels = [...new Set(kneeRuns.map((r) => (r.limit === null ? 'none' : r.level)))];
     out.push(`| model | ${kLevels.join(' | ')} | all |`, `|---|${kLevels.map(() => '---').join('|')}|---|`);
     const kMeasured = kneeRuns.map((r) => r.medianMs);
-    for (const label of [
-      TABLE_LABEL,
-      PHYSICAL_LABEL,
-      GBT_TABLE_LABEL,
-      GBT_PHYSICAL_LABEL,
-      HYB_TABLE_LABEL,
-      HYB_PHYSICAL_LABEL,
-      MIX_TABLE_LABEL,
-      MIX_PHYSICAL_LABEL,
-      'fe-swap (isolated slowdown)',
-      'fe-swap physical (isolated)',
-      'fe-swap physical, trees base (isolated)',
-    ]) {
+    for (const label of [...CONTEXT_LABELS, 'fe-swap (isolated slowdown)', 'fe-swap physical (isolated)', 'fe-swap physical, trees base (isolated)']) {
       const m = fittedAll.get(label);
       if (!m) continue;
       const pred = kneeRuns.map((r) => predictRun(m, r));

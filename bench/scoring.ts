@@ -8,6 +8,9 @@ import { intervalFor, MEMORY_UNCERTAINTY } from '../src/predict/predict.js';
 import { errorMetrics } from '../src/evaluate/metrics.js';
 import { predictRun, type NetRun } from './runs.js';
 
+/** A fraction as a percentage with one decimal, e.g. 0.113 -> "11.3%". */
+export const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+
 export interface Scored {
   run: NetRun;
   predictedMs: number;

@@ -23,20 +23,15 @@ import { readModelBundle } from '../src/predict/model-bundle.js';
 import { transferBundle } from '../src/predict/zero-shot.js';
 import { median } from '../src/stats.js';
 import { validationRuns, type NetRun } from './runs.js';
-import { byLevel, score, summary, type Scored } from './scoring.js';
+import { byLevel, pct, score, summary, type Scored } from './scoring.js';
+import { flag } from './args.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : dflt;
-};
 const modelPath = resolve(flag('model', 'data/models/default.json'));
 const dir = resolve(flag('dir', 'data/transfer'));
 const outPath = resolve(flag('out', 'bench/results/transfer.md'));
 const calibDir = resolve(flag('calibrated', 'data/calibrate'));
 const hereWhole = resolve(flag('here', 'data/heldout3/whole/rows.csv.gz'));
 const rel = (p: string): string => relative(process.cwd(), p);
-const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 const LEVELS = ['1x', '0.5x', 'none'];
 const ZERO_SHOT_BIAS = [0.8, 1.25] as const;
 

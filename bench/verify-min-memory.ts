@@ -27,12 +27,8 @@ import { readModelBundle } from '../src/predict/model-bundle.js';
 import { median } from '../src/stats.js';
 import { formatBytes } from '../src/units.js';
 import { verifyMinMemory, type MinMemoryVerification } from '../src/verify.js';
+import { flag } from './args.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : dflt;
-};
 const modelPath = resolve(flag('model', 'data/models/default.json'));
 const reps = Number(flag('reps', '5'));
 const kneePath = resolve(flag('knee', 'data/knee/rows.csv.gz'));

@@ -48,17 +48,7 @@ export function validationRows(rn: ResolvedNetwork, passes: readonly LayerTiming
       const l = byIndex.get(t.jobId);
       if (!l) throw new Error(`validationRows: timing for unknown layer id ${t.jobId} of ${rn.name}`);
       rows.push({
-        hardwareId,
-        source: 'memlat-run',
-        network: rn.name,
-        layerIndex: l.index,
-        layerName: l.layer.name,
-        layerType: l.layer.type,
-        layer: l.layer,
-        inputShapes: l.inputShapes,
-        outputShape: l.outputShape,
-        memoryLimitBytes,
-        rep: p,
+        ...runRowKey(rn, l, memoryLimitBytes, p, hardwareId),
         loadMs: t.loadMs,
         runMs: t.runMs,
         unloadMs: t.unloadMs,
@@ -73,13 +63,8 @@ export function validationRows(rn: ResolvedNetwork, passes: readonly LayerTiming
   return rows;
 }
 
-/**
- * The row of a validation run that was OOM-killed at layer `layerIndex` in pass `rep`: oom = true,
- * no times (the dataset's convention for OOM rows). Throws for an index not in the network.
- */
-export function oomRow(rn: ResolvedNetwork, layerIndex: number, rep: number, memoryLimitBytes: number | null, hardwareId: string): MeasurementRow {
-  const l = rn.layers.find((x) => x.index === layerIndex);
-  if (!l) throw new Error(`oomRow: layer ${layerIndex} is not in ${rn.name}`);
+/** The identity part of a memlat-run row: which layer of which network, at which limit and pass, on which machine. */
+function runRowKey(rn: ResolvedNetwork, l: ResolvedNetwork['layers'][number], memoryLimitBytes: number | null, rep: number, hardwareId: string) {
   return {
     hardwareId,
     source: 'memlat-run',
@@ -92,6 +77,18 @@ export function oomRow(rn: ResolvedNetwork, layerIndex: number, rep: number, mem
     outputShape: l.outputShape,
     memoryLimitBytes,
     rep,
+  };
+}
+
+/**
+ * The row of a validation run that was OOM-killed at layer `layerIndex` in pass `rep`: oom = true,
+ * no times (the dataset's convention for OOM rows). Throws for an index not in the network.
+ */
+export function oomRow(rn: ResolvedNetwork, layerIndex: number, rep: number, memoryLimitBytes: number | null, hardwareId: string): MeasurementRow {
+  const l = rn.layers.find((x) => x.index === layerIndex);
+  if (!l) throw new Error(`oomRow: layer ${layerIndex} is not in ${rn.name}`);
+  return {
+    ...runRowKey(rn, l, memoryLimitBytes, rep, hardwareId),
     loadMs: NaN,
     runMs: NaN,
     unloadMs: null,
