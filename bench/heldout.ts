@@ -1,12 +1,18 @@
 /**
  * `npm run bench:heldout`: one shipped model, as it is, on pre-registered held-out networks
- * (data/heldout3/PLAN.md: networks chosen before they were measured or predicted). Nothing is
+ * (data/<set>/PLAN.md: networks chosen before they were measured or predicted). Nothing is
  * fitted here: the bundle's model and its 90% interval are evaluated on whole-network runs at
  * three levels and on knee sweeps, against the targets of issues 10 and 11. Written to
- * bench/results/heldout3.md; `npm run bench` carries it into docs/BENCHMARKS.md.
+ * bench/results/<set>.md; `npm run bench` carries it into docs/BENCHMARKS.md.
  *
- *   node dist/bench/heldout.js [--model data/models/default.json] [--whole data/heldout3/whole/rows.csv.gz]
- *                              [--knee data/heldout3/knee/rows.csv.gz] [--out bench/results/heldout3.md]
+ *   node dist/bench/heldout.js [--set heldout3|heldout4] [--model data/models/default.json]
+ *                              [--whole data/<set>/whole/rows.csv.gz] [--knee data/<set>/knee/rows.csv.gz]
+ *                              [--out bench/results/<set>.md] [--compare a.json,b.json] [--zero-shot]
+ *
+ * --compare scores more bundles beside the model and --zero-shot adds each one through the
+ * zero-shot hardware path with the fingerprint measured at the start of the runs (rows.hardware.json),
+ * i.e. what predict answers when the machine's cached fingerprint is that day's. For heldout4 both
+ * are on by default (data/heldout4/PLAN.md fixed them before the runs): the default as of dc8dc23.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
@@ -18,13 +24,22 @@ import { formatBytes } from '../src/units.js';
 import { median } from '../src/stats.js';
 import { validationRuns, type NetRun } from './runs.js';
 import { byLevel, pct, score, summary, type Scored } from './scoring.js';
-import { flag } from './args.js';
+import { flag, hasFlag } from './args.js';
+import { transferBundle } from '../src/predict/zero-shot.js';
+import type { LoadedBundle } from '../src/predict/bundle.js';
 
 const firstExisting = (...ps: string[]): string => ps.find((p) => existsSync(p)) ?? ps[0]!;
+const set = flag('set', 'heldout3');
+const setNo = /(\d+)$/.exec(set)?.[1] ?? '?';
 const modelPath = resolve(flag('model', 'data/models/default.json'));
-const wholePath = resolve(flag('whole', firstExisting('data/heldout3/whole/rows.csv.gz', 'data/heldout3/whole/rows.csv')));
-const kneePath = resolve(flag('knee', firstExisting('data/heldout3/knee/rows.csv.gz', 'data/heldout3/knee/rows.csv')));
-const outPath = resolve(flag('out', 'bench/results/heldout3.md'));
+const wholePath = resolve(flag('whole', firstExisting(`data/${set}/whole/rows.csv.gz`, `data/${set}/whole/rows.csv`)));
+const kneePath = resolve(flag('knee', firstExisting(`data/${set}/knee/rows.csv.gz`, `data/${set}/knee/rows.csv`)));
+const outPath = resolve(flag('out', `bench/results/${set}.md`));
+const comparePaths = flag('compare', set === 'heldout4' ? 'data/heldout4/model-dc8dc23.json' : '')
+  .split(',')
+  .filter((x) => x !== '')
+  .map((x) => resolve(x));
+const zeroShot = hasFlag('zero-shot') || set === 'heldout4';
 const KNEE_FACTORS = [0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2, 1.3];
 const rel = (p: string): string => relative(process.cwd(), p);
 const yes = (b: boolean): string => (b ? 'yes' : '**no**');
@@ -41,11 +56,45 @@ function perRunTable(ss: Scored[], levelName: string): string[] {
   return out;
 }
 
+interface Targets {
+  ape: number;
+  bias: readonly [number, number];
+}
+const WHOLE_TARGETS: Targets = { ape: 0.1, bias: [0.95, 1.05] };
+const KNEE_TARGETS: Targets = { ape: 0.15, bias: [0.9, 1.1] };
+
+/** The model and the --compare bundles, each as is and (with --zero-shot) with the runs' own fingerprint. */
+function comparison(main: LoadedBundle, runs: NetRun[], target: HardwareFingerprint | undefined, t: Targets): string[] {
+  const bundles: [string, LoadedBundle][] = [[rel(modelPath), main], ...comparePaths.map((p): [string, LoadedBundle] => [rel(p), readModelBundle(p)])];
+  const out = [
+    `Models compared (zero-shot = through the hardware transfer with the fingerprint measured at the start of these runs${target ? `: disk ${formatBytes(target.diskReadBytesPerSec ?? NaN)}/s, GEMM ${target.gemmGflops?.toFixed(0) ?? '?'} GFLOP/s, idle ${formatBytes(target.runtimeIdleBytes ?? NaN)}` : ''}):`,
+    '',
+    '| model | path | median APE | within ±20% | bias by level | 90% interval covers | targets met? |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const [name, b] of bundles) {
+    const variants: [string, LoadedBundle][] = [['as is', b]];
+    if (zeroShot && target) variants.push(['zero-shot', transferBundle(b, target)]);
+    for (const [v, vb] of variants) {
+      const ss = runs.map((r) => score(vb, r));
+      const s = summary(ss);
+      const lv = [...byLevel(ss)].sort((x, y) => levelOrder(x[0]) - levelOrder(y[0])).map(([l, x]) => ({ l, b: summary(x).bias }));
+      const met = s.medianApe <= t.ape && lv.every((x) => x.b >= t.bias[0] && x.b <= t.bias[1]);
+      out.push(
+        `| ${name} | ${v} | ${pct(s.medianApe)} | ${pct(s.within20)} | ${lv.map((x) => `${x.l} ${x.b.toFixed(2)}`).join(', ')} | ${pct(s.covered)} | ${yes(met)} |`,
+      );
+    }
+  }
+  return out;
+}
+
+const levelOrder = (l: string): number => (l === 'none' ? Infinity : parseFloat(l));
+
 async function main(): Promise<void> {
   const bundle = readModelBundle(modelPath);
-  const out: string[] = ['## Held-out networks #3 (pre-registered, evaluated once, nothing fitted)', ''];
+  const out: string[] = [`## Held-out networks #${setNo} (pre-registered, evaluated once, nothing fitted)`, ''];
   out.push(
-    `Model \`${rel(modelPath)}\` as shipped (fitted on ${bundle.bundle.provenance?.fittedAt?.slice(0, 10) ?? '?'}, hardware ${bundle.hardware.id}); networks and levels chosen in data/heldout3/PLAN.md before any was measured or predicted. Measured totals are the median pass; noise: the median over runs of (max - min) / median of the passes is given per part. Evaluated ${new Date().toISOString().slice(0, 16)}Z by \`npm run bench:heldout\`.`,
+    `Model \`${rel(modelPath)}\` as shipped (fitted on ${bundle.bundle.provenance?.fittedAt?.slice(0, 10) ?? '?'}, hardware ${bundle.hardware.id}); networks and levels chosen in data/${set}/PLAN.md before any was measured or predicted. Measured totals are the median pass; noise: the median over runs of (max - min) / median of the passes is given per part. Evaluated ${new Date().toISOString().slice(0, 16)}Z by \`npm run bench:heldout\`.`,
     '',
   );
   const spread = (runs: NetRun[]): string => pct(median(runs.map((r) => (Math.max(...r.passTotals) - Math.min(...r.passTotals)) / r.medianMs)));
@@ -91,6 +140,7 @@ async function main(): Promise<void> {
         '',
       );
     }
+    if (comparePaths.length > 0 || zeroShot) out.push(...comparison(bundle, runs, ds.hardware[0], kind === 'whole' ? WHOLE_TARGETS : KNEE_TARGETS), '');
     out.push(...perRunTable(scored, kind === 'whole' ? 'level' : 'f'), '');
   }
   mkdirSync(dirname(outPath), { recursive: true });
