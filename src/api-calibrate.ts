@@ -216,7 +216,7 @@ export async function calibrate(o: CalibrateArgs = {}): Promise<CalibrateResult>
       const code = (e as NodeJS.ErrnoException).code ?? String(e);
       throw argumentError((n) => `${n('cacheDir')} ${o.cacheDir ?? defaultCacheDir()}: cannot create ${dir} (${code}); choose a writable ${n('cacheDir')}`);
     }
-    lock = files.lockDataset(rowsPath, 'cacheDir');
+    lock = files.lockDataset(rowsPath, 'cacheDir', o.cacheDir ?? defaultCacheDir());
   }
   try {
     const stored = (await files.readJsonFile(planPath)) as StoredCalibratePlan | null;

@@ -276,7 +276,7 @@ export async function validateRuns(o: ValidateRunsArgs): Promise<ValidateRunsRes
   if (!o.dryRun) {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(o.out, { recursive: true });
-    lock = files.lockDataset(rowsPath, 'out');
+    lock = files.lockDataset(rowsPath, 'out', o.out);
   }
   try {
     let side = (await files.readJsonFile(planPath)) as { idleBytes: number; hardwareId: string; threads: number } | null;

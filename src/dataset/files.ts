@@ -221,9 +221,11 @@ export interface DatasetLock {
  * Take the exclusive writer lock of a dataset: `<out>.lock` holding this process's pid, created
  * with O_EXCL. A lock of a live process is refused (UserError naming its pid and the fix); a lock of
  * a dead process (kill -9, power loss) is taken over. Released by release(), at exit and on
- * SIGINT/SIGTERM. `flag` names the argument for the message ("out"; the CLI says --out). Cost: a few small file operations.
+ * SIGINT/SIGTERM. `flag` names the argument for the message ("out"; the CLI says --out) and `shown`
+ * its value as the user gave it (validate-runs: the folder --out, whose rows.csv is `out`; calibrate:
+ * --cache-dir). Cost: a few small file operations.
  */
-export function lockDataset(out: string, flag = 'out'): DatasetLock {
+export function lockDataset(out: string, flag = 'out', shown = out): DatasetLock {
   const path = `${out.replace(/\/+$/, '')}.lock`;
   let tookOverFrom: number | null = null;
   for (let attempt = 0; ; attempt++) {
@@ -237,9 +239,9 @@ export function lockDataset(out: string, flag = 'out'): DatasetLock {
       break;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw argumentError((n) => `${n(flag)} ${out}: its folder does not exist; create it (mkdir -p) or choose another ${n(flag)}`);
+      if (code === 'ENOENT') throw argumentError((n) => `${n(flag)} ${shown}: its folder does not exist; create it (mkdir -p) or choose another ${n(flag)}`);
       if (code !== 'EEXIST')
-        throw argumentError((n) => `${n(flag)} ${out}: cannot create the lock file ${path} (${code ?? (e as Error).message}); choose a writable ${n(flag)}`);
+        throw argumentError((n) => `${n(flag)} ${shown}: cannot create the lock file ${path} (${code ?? (e as Error).message}); choose a writable ${n(flag)}`);
       let text = '';
       try {
         text = readFileSync(path, 'utf8');
@@ -250,10 +252,11 @@ export function lockDataset(out: string, flag = 'out'): DatasetLock {
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
         throw argumentError(
           (n) =>
-            `${n(flag)} ${out}: another memlat process (pid ${pid}) is writing this dataset (lock ${path}); wait for it to finish, stop it (kill ${pid}), or choose another ${n(flag)}`,
+            `${n(flag)} ${shown}: another memlat process (pid ${pid}) is writing this dataset (lock ${path}); wait for it to finish, stop it (kill ${pid}), or choose another ${n(flag)}`,
         );
       }
-      if (attempt >= 5) throw argumentError((n) => `${n(flag)} ${out}: could not take over the stale lock ${path}; delete it if no memlat process is running`);
+      if (attempt >= 5)
+        throw argumentError((n) => `${n(flag)} ${shown}: could not take over the stale lock ${path}; delete it if no memlat process is running`);
       // Stale (dead owner or unreadable): move it aside atomically so only one taker wins, then retry.
       const aside = `${path}.stale-${process.pid}`;
       try {

@@ -65,6 +65,29 @@ export function swapNeededBytes(rn: ResolvedNetwork, memoryBytes: number | null)
 }
 
 /**
+ * The most layers `memlat run` takes. The worker prepares one onnxruntime session per layer before
+ * the first timed pass (docs/EXECUTION-MODEL.md step 2) and keeps them all for the pass-major passes,
+ * so its memory grows with the layer count: about 130 KiB and 15 ms per session (a ReLU, measured on
+ * a 2-core VM), i.e. ~1.3 GB and minutes of preparation at this limit, ~130 GB and hours at 10^6.
+ * The zoo's largest network has 707 layers.
+ */
+export const MAX_RUN_LAYERS = 10_000;
+/** Estimated memory of one prepared layer session (see MAX_RUN_LAYERS), bytes. */
+export const SESSION_BYTES_ESTIMATE = 130 * 1024;
+
+/**
+ * Refuses (UserError, before any weight is written or worker started) a network with more layers than
+ * `max`: its sessions would grow the worker's memory without bound. Cost: O(1).
+ */
+export function checkRunLayerCount(rn: ResolvedNetwork, max = MAX_RUN_LAYERS): void {
+  const n = rn.layers.length;
+  if (n <= max) return;
+  throw new UserError(
+    `network ${rn.name}: ${n} layers, more than the ${max} memlat run takes (it prepares an onnxruntime session for every layer before the first timed pass, about ${formatBytes(SESSION_BYTES_ESTIMATE)} each, so ${formatBytes(n * SESSION_BYTES_ESTIMATE)} here); run a part of it of at most ${max} layers, or use 'memlat predict' for the whole network`,
+  );
+}
+
+/**
  * A run whose worker was OOM-killed: a UserError whose message gives advice that fits the machine's
  * state, carrying the passes that finished (and the layers of the pass in flight) so callers can
  * store them with an OOM row for the layer that was killed.
@@ -112,6 +135,7 @@ export async function runNetwork(
   opts: WorkerOptions & { reps: number; onPass?: (i: number) => void; signal?: AbortSignal },
 ): Promise<RunResult> {
   if (!Number.isInteger(opts.reps) || opts.reps < 1) throw argumentError((n) => `${n('reps')} ${opts.reps}: must be a positive integer, e.g. ${n('reps')} 5`);
+  checkRunLayerCount(rn);
   const need = swapNeededBytes(rn, opts.memoryLimitBytes);
   const { freeBytes } = swapBytes();
   if (need > freeBytes) {

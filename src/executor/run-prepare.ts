@@ -1,6 +1,7 @@
 /**
  * What `memlat run` (and the library's run()) does before the worker starts: refuse a limit beyond
- * the machine's RAM and a run its RAM + free swap cannot hold, remove leftovers of dead memlat
+ * the machine's RAM, a run its RAM + free swap cannot hold and a network of more layers than a run
+ * prepares (MAX_RUN_LAYERS in run-network.ts), remove leftovers of dead memlat
  * processes, and write the network's weight files with the Ctrl-C-responsive writer after checking
  * they fit in the cache's free space.
  */
@@ -12,6 +13,7 @@ import { runRefusal } from '../predict/feasibility.js';
 import { machineMemory } from '../host/swap.js';
 import { sweepLeftovers } from './leftovers.js';
 import { writeWeightFiles } from './weights.js';
+import { checkRunLayerCount } from './run-network.js';
 
 /** Refuses (UserError) a memory limit above the machine's RAM. Cost: O(1). */
 export function checkLimitWithinRam(memoryLimitBytes: number | null, field = 'memory'): void {
@@ -38,7 +40,7 @@ export function checkRunFits(rn: ResolvedNetwork, memoryLimitBytes: number | nul
 }
 
 /**
- * Check the limit and what the run needs, sweep leftovers, and write the missing weight files (see
+ * Check the limit, what the run needs and its layer count (checkRunLayerCount), sweep leftovers, and write the missing weight files (see
  * writeWeightFiles). Cost: O(layers) + two readdirs + O(missing weight bytes).
  */
 export async function prepareRun(
@@ -47,6 +49,7 @@ export async function prepareRun(
 ): Promise<void> {
   checkLimitWithinRam(o.memoryLimitBytes);
   checkRunFits(rn, o.memoryLimitBytes);
+  checkRunLayerCount(rn);
   const swept = sweepLeftovers(o.cacheDir);
   if (swept.groups.length || swept.tmpFiles.length) {
     o.onEvent?.(`removed ${swept.groups.length} cgroup(s) and ${swept.tmpFiles.length} temporary weight file(s) left by dead memlat processes`);

@@ -5,7 +5,7 @@
 // runs the same file with MEMLAT_BIG_LAYERS=1000000 (~2.5 min), the issue's size.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { captureCli } from '../helpers/cli.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
@@ -46,13 +46,24 @@ test(`describe and predict a chain of ${N} layers: tables and JSON with every la
 });
 
 test(
-  `run on a chain of ${N} layers gets through loading and its checks to a one-line refusal (a batch RAM + swap cannot hold)`,
+  `run on a chain of ${N} layers gets through loading and its checks to a one-line refusal (a batch RAM + swap cannot hold; more layers than a run takes)`,
   { timeout: 300_000 },
   async () => {
     // --batch 10^8: each ReLU holds 2 x 10^8 x 256 x 4 bytes (191 GiB) in and out
     const r = await captureCli(['run', file, '--batch', '100000000', '--reps', '1', '--cache-dir', join(dir, 'cache')]);
     assert.equal(r.code, 2, r.err.slice(0, 500));
     assert.match(r.err, /^memlat: --memory none: chain cannot run on this machine: its largest layer "l\d+" needs 191 GiB resident .*\n$/);
+    // at batch 1 it fits, but its N sessions would not: refused for its layer count (it used to
+    // prepare them all and grow without bound), before a weight file is written
+    const c = await captureCli(['run', file, '--reps', '1', '--cache-dir', join(dir, 'cache')]);
+    assert.equal(c.code, 2, c.err.slice(0, 500));
+    assert.match(
+      c.err,
+      new RegExp(
+        `^memlat: network chain: ${N} layers, more than the 10000 memlat run takes .*; run a part of it of at most 10000 layers, or use 'memlat predict' for the whole network\n$`,
+      ),
+    );
+    assert.ok(!existsSync(join(dir, 'cache', 'weights')) || readdirSync(join(dir, 'cache', 'weights')).length === 0, 'no weight file written');
   },
 );
 

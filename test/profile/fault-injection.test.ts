@@ -101,6 +101,14 @@ test('two writers on one dataset: the second is refused naming the first pid, be
         e.message ===
           `out ${out}: another memlat process (pid ${other.pid}) is writing this dataset (lock ${out}.lock); wait for it to finish, stop it (kill ${other.pid}), or choose another out`, // the library names the argument; the CLI says --out
     );
+    // a lock inside the folder the user gave (calibrate: --cache-dir) names that folder, not the file
+    assert.throws(
+      () => lockDataset(out, 'cacheDir', dir),
+      (e: unknown) =>
+        e instanceof UserError &&
+        e.message ===
+          `cacheDir ${dir}: another memlat process (pid ${other.pid}) is writing this dataset (lock ${out}.lock); wait for it to finish, stop it (kill ${other.pid}), or choose another cacheDir`,
+    );
     // profile refuses before the hardware measurement (which would take seconds and write side files)
     await assert.rejects(profileSession({ out, layers: 2 }), new RegExp(`another memlat process \\(pid ${other.pid}\\)`));
     assert.equal(existsSync(join(dir, 'rows.hardware.json')), false);
@@ -133,7 +141,8 @@ test('two writers: validate-runs on a folder another live memlat process writes 
     assert.equal(r.code, 2, r.err);
     assert.equal(
       r.err,
-      `memlat: --out ${rows}: another memlat process (pid ${other.pid}) is writing this dataset (lock ${rows}.lock); wait for it to finish, stop it (kill ${other.pid}), or choose another --out\n`,
+      // the folder given to --out (not its rows.csv), the other pid and the fix
+      `memlat: --out ${out}: another memlat process (pid ${other.pid}) is writing this dataset (lock ${rows}.lock); wait for it to finish, stop it (kill ${other.pid}), or choose another --out\n`,
     );
     assert.deepEqual(readdirSync(out), ['rows.csv.lock'], 'no hardware, plan, summary or rows file');
     assert.equal(readFileSync(`${rows}.lock`, 'utf8').trim(), String(other.pid), 'the other writer keeps its lock');

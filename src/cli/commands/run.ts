@@ -16,7 +16,7 @@ export function register(program: Command): void {
   program
     .command('run')
     .description('execute a network layer by layer (load, run, unload) under a real memory limit and time it')
-    .argument('<network>', 'zoo name, network .json, .onnx or Caffe .prototxt')
+    .argument('<network>', 'zoo name, network .json, .onnx or Caffe .prototxt (at most 10000 layers: run prepares a session per layer)')
     .option('--memory <size>', 'memory limit M for the worker (e.g. 256MiB, 1GiB) or "none"', 'none')
     .option('--reps <n>', 'timed passes (median and min-max are reported)', '5')
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)')
