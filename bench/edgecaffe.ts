@@ -80,6 +80,8 @@ async function main(): Promise<void> {
   // (b) the base `memlat calibrate` adapts: the bundle as fitted (its own fingerprint).
   const base = readModelBundle(modelArg);
   const from = base.fittedOn ?? base.hardware;
+  const ctx = (base.model.toJSON() as { context?: { totalFactor?: number } }).context?.totalFactor;
+  const totalFactor = typeof ctx === 'number' ? ctx.toFixed(2) : '1 (none)';
 
   const measured = [...new Set(obs.map((o) => o.network))].sort();
   const unmeasured = [...new Set(unlimitedRows.map((r) => r.network))].filter((n) => !measured.includes(n)).sort();
@@ -179,13 +181,13 @@ async function main(): Promise<void> {
       `That fingerprint (\`${edge.id}\`) has no measured rate (disk, memory copy and GEMM are null), so the ratios are ${zsr.disk} / ${zsr.mem} / ${zsr.gemm} and the transfer is the identity: ` +
       `the model predicts at its own machine's rates, with EdgeCaffe's *assumed* ${edge.cores} cores and ${(edge.ramBytes / 2 ** 30).toFixed(0)} GiB RAM and a runtime footprint of 0 (null). ` +
       `**calibrated** = that model adapted on the other networks' rows by \`memlat calibrate\`'s fit (calibratedBundle in src/predict/calibrated-bundle.ts: per-phase factors, ln-space mean shrunk with k = 3 prior rows), ` +
-      `fitted against the base with its network context because these rows are layers inside network passes. ` +
+      `fitted against the base with its network context because these rows are layers inside network passes (against the context-free base, as memlat calibrate fits its isolated layers, every calibrated prediction would be about the context's total factor, ${totalFactor}, higher). ` +
       `**${WEIGHTED_ONLY}** = the same fit on the other networks' convolution and dense layers only (a diagnostic: the rows of weightless layers, whose load the model puts near 0 ms and Caffe at ~0.1 ms, are left out). ` +
       `**fitted** = \`memlat fit\`'s default on the other networks' rows alone (fitDefaultModel: no limited/unlimited pairs, so FE with smearing), the "fully profiled" column. ` +
       `Layer load / run = median over the left-out network's layers of |predicted - measured| / measured (measured: the layer's median over passes). ` +
       `Total = median over passes of |predicted - pass total| / pass total; bias = geometric mean of predicted / pass total (1 = unbiased, as bench/scoring.ts). ` +
       `Noise = (max - min) / median of the pass totals, and in brackets the median |pass total / median - 1| (what a perfect prediction of the median would score). ` +
-      `${SCALED}'s description.yaml says \`use-scales: true\`: EdgeCaffe ran it on the image at several input scales, not at its prototxt's 1x3x227x227, so its layer features understate the work ` +
+      `${SCALED}'s description.yaml says \`use-scales: true\`: and its relu, pool and norm layers took ~30x what AgeNet's took at nearly the same declared shapes, so it evidently ran at input sizes its prototxt's 1x3x227x227 does not describe, and its layer features understate the work ` +
       `(its relu1 takes ${reluMs(SCALED)} ms against ${reluMs(plain[0] ?? '')} ms for ${plain[0] ?? '?'}'s relu1 of nearly the same declared shape); the second block leaves it out. ` +
       `Evaluated ${new Date().toISOString().slice(0, 16)}Z by \`npm run bench:edgecaffe\`; nothing is timed on this machine.`,
     '',
