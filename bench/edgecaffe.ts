@@ -198,8 +198,8 @@ async function main(): Promise<void> {
       `Layer load / run = median over the left-out network's layers of |predicted - measured| / measured (measured: the layer's median over passes). ` +
       `Total = median over passes of |predicted - pass total| / pass total; bias = geometric mean of predicted / pass total (1 = unbiased, as bench/scoring.ts). ` +
       `Noise = (max - min) / median of the pass totals, and in brackets the median |pass total / median - 1| (what a perfect prediction of the median would score). ` +
-      `${SCALED}'s description.yaml says \`use-scales: true\`: and its relu, pool and norm layers took ~30x what AgeNet's took at nearly the same declared shapes, so it evidently ran at input sizes its prototxt's 1x3x227x227 does not describe, and its layer features understate the work ` +
-      `(its relu1 takes ${reluMs(SCALED)} ms against ${reluMs(plain[0] ?? '')} ms for ${plain[0] ?? '?'}'s relu1 of nearly the same declared shape); the second block leaves it out. ` +
+      `${SCALED}'s description.yaml says \`use-scales: true\`, and its relu, pool and norm layers took ~30x what ${plain[0] ?? '?'}'s took at nearly the same declared shapes (relu1: ${reluMs(SCALED)} against ${reluMs(plain[0] ?? '')} ms): ` +
+      `it evidently ran at input sizes its prototxt's 1x3x227x227 does not describe, so its layer features understate the work; the second block leaves it out. ` +
       `Evaluated ${new Date().toISOString().slice(0, 16)}Z by \`npm run bench:edgecaffe\`; nothing is timed on this machine.`,
     '',
   );
@@ -220,7 +220,7 @@ async function main(): Promise<void> {
   }
   out.push(
     '',
-    'Pooled over the left-out networks: the layer columns over all their layers, the total over all their passes; bias over all passes, then per network in the order listed; noise is the median over the networks.',
+    'Pooled over the left-out networks: the layer columns over all their layers, the total over all their passes; bias over all passes, then per network in the order listed; noise is the median over the networks. With two or three networks whose errors differ, the pooled median falls between them: read it with the per-network tables below.',
     '',
   );
 
