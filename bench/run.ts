@@ -784,6 +784,9 @@ async function main(): Promise<void> {
   const transferMd = join(root, 'bench/results/transfer.md');
   if (existsSync(transferMd))
     out.push('', `<!-- from bench/results/transfer.md, written by npm run bench:transfer -->`, readFileSync(transferMd, 'utf8').replace(/^## /, '## 9. '));
+  const edgecaffeMd = join(root, 'bench/results/edgecaffe.md');
+  if (existsSync(edgecaffeMd))
+    out.push('', `<!-- from bench/results/edgecaffe.md, written by npm run bench:edgecaffe -->`, readFileSync(edgecaffeMd, 'utf8').replace(/^## /, '## 10. '));
 
   writeFileSync(outPath, `${out.join('\n')}\n`);
   log(`wrote ${outPath.replace(`${root}/`, '')}`);
