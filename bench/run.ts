@@ -787,6 +787,13 @@ async function main(): Promise<void> {
   const edgecaffeMd = join(root, 'bench/results/edgecaffe.md');
   if (existsSync(edgecaffeMd))
     out.push('', `<!-- from bench/results/edgecaffe.md, written by npm run bench:edgecaffe -->`, readFileSync(edgecaffeMd, 'utf8').replace(/^## /, '## 10. '));
+  const held4Md = join(root, 'bench/results/heldout4.md');
+  if (existsSync(held4Md))
+    out.push(
+      '',
+      `<!-- from bench/results/heldout4.md, written by npm run bench:heldout -- --set heldout4 -->`,
+      readFileSync(held4Md, 'utf8').replace(/^## /, '## 11. '),
+    );
 
   writeFileSync(outPath, `${out.join('\n')}\n`);
   log(`wrote ${outPath.replace(`${root}/`, '')}`);
