@@ -9,14 +9,20 @@
  * regimes are the two parts, not a switch at the onset, so the prediction stays continuous and
  * monotone in M wherever the base is (s only adds).
  *
- * Fitting (fitCalibration), in log space with shrinkage towards the zero-shot prior ln f = 0:
+ * Fitting (fitCalibration), in log space with shrinkage towards the zero-shot prior ln f = 0, each
+ * row weighted by its predicted time (w_i = the row's predicted phase time over the mean of those of
+ * the cell, so the weights sum to n):
  * - unlimited, per phase: the rows whose working set fits (swapBytes = 0), residual
- *   r_i = ln(measured_i / u_i); minimising sum (ln f - r_i)^2 + k (ln f)^2 gives the closed form
- *   ln f = sum r_i / (n + k): a shrunken mean, n / (n + k) of the way from the prior to the rows.
+ *   r_i = ln(measured_i / u_i); minimising sum w_i (ln f - r_i)^2 + k (ln f)^2 gives the closed form
+ *   ln f = sum w_i r_i / (n + k): a shrunken weighted mean, n / (n + k) of the way from the prior.
  * - swapping, per phase: the rows that swap (swapBytes > 0) and whose transferred swap part is at
- *   least a tenth of the phase; minimises sum (ln(f_u u_i + f s_i) - ln measured_i)^2 + k (ln f)^2
+ *   least a tenth of the phase; minimises sum w_i (ln(f_u u_i + f s_i) - ln measured_i)^2 + k (ln f)^2
  *   over ln f (golden-section search on [-4, 4]; the same closed form when u_i = 0).
- * k = CALIBRATION_PRIOR_STRENGTH pseudo-rows (see there).
+ * k = CALIBRATION_PRIOR_STRENGTH pseudo-rows (see there). Why weights: what a factor is for is a
+ * network's total, which its long layers make. Unweighted, the many ~0.01-0.1 ms layers (a ReLU's
+ * load is session creation) set the factor: on EdgeCaffe's profiles the layers without weights
+ * loaded ~7x slower than predicted while the weight-reading loads were right, and the unweighted
+ * load factor 6.9-8.6 multiplied the right ones (docs/BENCHMARKS.md section 10).
  *
  * Pure. Cost: predict = two base predictions; fit O(rows) base predictions + 60 iterations per cell.
  */
@@ -110,25 +116,42 @@ export class CalibratedModel implements Model {
 
 const phaseOf = (p: TimePrediction, t: Target): number => (t === 'load' ? p.loadMs : t === 'run' ? p.runMs : p.unloadMs);
 
-/** ln f = sum r / (n + k): the shrunken mean of the residuals (prior ln f = 0 with weight k). Cost O(n). */
-export function shrunkLogFactor(residuals: readonly number[], k: number): number {
+/**
+ * Weights normalised to mean 1 (they sum to n); all 1 without weights or when they sum to <= 0.
+ * Cost O(n).
+ */
+export function unitMeanWeights(n: number, weights?: readonly number[]): number[] {
+  if (!weights) return new Array<number>(n).fill(1);
+  let sum = 0;
+  for (const w of weights) sum += Math.max(0, w);
+  return sum > 0 ? weights.map((w) => (Math.max(0, w) * n) / sum) : new Array<number>(n).fill(1);
+}
+
+/**
+ * ln f = sum w_i r_i / (n + k): the shrunken (weighted) mean of the residuals, prior ln f = 0 with
+ * weight k; weights are normalised to mean 1 (unitMeanWeights), so without them it is sum r / (n + k).
+ * Cost O(n).
+ */
+export function shrunkLogFactor(residuals: readonly number[], k: number, weights?: readonly number[]): number {
+  const w = unitMeanWeights(residuals.length, weights);
   let s = 0;
-  for (const r of residuals) s += r;
+  for (let i = 0; i < residuals.length; i++) s += w[i]! * residuals[i]!;
   return residuals.length + k > 0 ? s / (residuals.length + k) : 0;
 }
 
 /**
- * argmin over ln f in [-4, 4] of sum (ln(a_i + f b_i) - ln m_i)^2 + k (ln f)^2 (golden section;
- * a_i >= 0, b_i > 0, m_i > 0). Cost O(60 n).
+ * argmin over ln f in [-4, 4] of sum w_i (ln(a_i + f b_i) - ln m_i)^2 + k (ln f)^2 (golden section;
+ * a_i >= 0, b_i > 0, m_i > 0; weights normalised to mean 1, all 1 without). Cost O(60 n).
  */
-export function fitSwapLogFactor(a: readonly number[], b: readonly number[], m: readonly number[], k: number): number {
+export function fitSwapLogFactor(a: readonly number[], b: readonly number[], m: readonly number[], k: number, weights?: readonly number[]): number {
   if (a.length === 0) return 0;
+  const w = unitMeanWeights(a.length, weights);
   const loss = (lf: number): number => {
     const f = Math.exp(lf);
     let s = k * lf * lf;
     for (let i = 0; i < a.length; i++) {
       const e = Math.log(a[i]! + f * b[i]!) - Math.log(m[i]!);
-      s += e * e;
+      s += w[i]! * e * e;
     }
     return s;
   };
@@ -187,13 +210,15 @@ export function fitCalibration(
   let used = 0;
   for (const t of TARGETS) {
     const r: number[] = [];
+    const rw: number[] = [];
     for (const { o, p } of parts) {
       const m = observedMs(o, t);
       const u = phaseOf(p.unlimited, t);
       if (o.swapBytes > 0 || m === null || !(m > 0) || !(u > 0)) continue;
       r.push(Math.log(m / u));
+      rw.push(u);
     }
-    factors.unlimited[t] = Math.exp(shrunkLogFactor(r, k));
+    factors.unlimited[t] = Math.exp(shrunkLogFactor(r, k, rw));
     counts.unlimited[t] = r.length;
     const a: number[] = [];
     const b: number[] = [];
@@ -207,7 +232,15 @@ export function fitCalibration(
       b.push(s);
       ms.push(m);
     }
-    factors.swapping[t] = Math.exp(fitSwapLogFactor(a, b, ms, k));
+    factors.swapping[t] = Math.exp(
+      fitSwapLogFactor(
+        a,
+        b,
+        ms,
+        k,
+        a.map((x, i) => x + b[i]!),
+      ),
+    );
     counts.swapping[t] = a.length;
     used += r.length + a.length;
   }

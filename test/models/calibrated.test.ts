@@ -44,6 +44,39 @@ test('shrinkage in closed form: ln f = sum r / (n + k)', () => {
   assert.ok(Math.abs(lf - (2 * Math.log(3)) / 4) < 1e-6);
 });
 
+test('time weights: ln f = sum w_i r_i / (n + k) with w normalised to mean 1', () => {
+  // [ln 2, ln 8] weighted 3:1 -> w' = [1.5, 0.5]: (1.5 ln 2 + 0.5 x 3 ln 2) / 2 = 1.5 ln 2
+  assert.ok(Math.abs(shrunkLogFactor([Math.log(2), Math.log(8)], 0, [3, 1]) - 1.5 * Math.log(2)) < 1e-12);
+  // weighted 1:3 with k = 2 -> w' = [0.5, 1.5]: (0.5 ln 2 + 4.5 ln 2) / 4 = 1.25 ln 2
+  assert.ok(Math.abs(shrunkLogFactor([Math.log(2), Math.log(8)], 2, [1, 3]) - 1.25 * Math.log(2)) < 1e-12);
+  // equal or absent weights are the plain mean; all-zero weights fall back to it
+  assert.ok(Math.abs(shrunkLogFactor([0.3, 0.5], 0, [7, 7]) - 0.4) < 1e-12);
+  assert.ok(Math.abs(shrunkLogFactor([0.3, 0.5], 0, [0, 0]) - 0.4) < 1e-12);
+  // swap rows weighted 3:1, a = 0, measured 2x and 8x of b: the closed form again
+  const lf = fitSwapLogFactor([0, 0], [10, 10], [20, 80], 0, [3, 1]);
+  assert.ok(Math.abs(lf - 1.5 * Math.log(2)) < 1e-6, String(lf));
+});
+
+test('a layer predicted long sets the factor more than one predicted short (rows weighted by predicted time)', () => {
+  // Two unlimited rows: the largest dense layer measured exactly as predicted, a small one 7x the
+  // prediction (a per-call cost the model misses). Weighted by the predicted load times u1 >> u2:
+  // ln f = (w1 x 0 + w2 ln 7) / 2 with w2 = 2 u2 / (u1 + u2).
+  const zs = new Transfer(stub, A, B);
+  const big = LAYERS[LAYERS.length - 1]!;
+  const small = LAYERS[2]!;
+  const pb = zs.phases({ layer: big, memoryBytes: B.ramBytes, hardware: B }).unlimited;
+  const ps = zs.phases({ layer: small, memoryBytes: B.ramBytes, hardware: B }).unlimited;
+  assert.ok(pb.loadMs > 2 * ps.loadMs, `the stub must predict the big layer longer (${pb.loadMs} vs ${ps.loadMs})`);
+  const rows = [
+    obs(big, null, { load: pb.loadMs, run: pb.runMs, unload: pb.unloadMs }, 0),
+    obs(small, null, { load: 7 * ps.loadMs, run: ps.runMs, unload: ps.unloadMs }, 1),
+  ];
+  const m = fitCalibration(stub, A, B, rows, { priorStrength: 0 });
+  const w2 = (2 * ps.loadMs) / (pb.loadMs + ps.loadMs);
+  assert.ok(Math.abs(Math.log(m.data.factors.unlimited.load) - (w2 * Math.log(7)) / 2) < 1e-9, String(m.data.factors.unlimited.load));
+  assert.ok(m.data.factors.unlimited.load < Math.sqrt(7), 'below the unweighted geometric mean');
+});
+
 test('rows generated with a known factor recover it (no prior), and shrink towards 1 with k', () => {
   // truth on B: zero-shot prediction x 1.5 (load), x 0.8 (run), x 1.2 (unload) without swapping
   const truth = { load: 1.5, run: 0.8, unload: 1.2 };
