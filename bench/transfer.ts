@@ -16,7 +16,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { readDataset } from '../src/dataset/files.js';
-import type { HardwareFingerprint } from '../src/dataset/schema.js';
+import type { HardwareFingerprint, MeasurementRow } from '../src/dataset/schema.js';
 import { aggregateRows } from '../src/models/observations.js';
 import { transferRatios, transferSigma } from '../src/models/transfer.js';
 import { readModelBundle } from '../src/predict/model-bundle.js';
@@ -25,6 +25,11 @@ import { median } from '../src/stats.js';
 import { validationRuns, type NetRun } from './runs.js';
 import { byLevel, pct, score, summary, type Scored } from './scoring.js';
 import { flag } from './args.js';
+import type { CalibratedModelJSON } from '../src/models/calibrated.js';
+import { contextFreeModel } from '../src/models/index.js';
+import { loadBundle, type LoadedBundle } from '../src/predict/bundle.js';
+import { calibratedBundle } from '../src/predict/calibrated-bundle.js';
+import { CALIBRATION_SOURCE } from '../src/profile/calibrate-plan.js';
 
 const modelPath = resolve(flag('model', 'data/models/default.json'));
 const dir = resolve(flag('dir', 'data/transfer'));
@@ -91,9 +96,19 @@ async function main(): Promise<void> {
             .filter((x): x is { f: string; min: string } => x.min !== undefined)
             .sort((a, b) => Number(a.min) - Number(b.min))
         : [];
+      // The rows calibrate measured there (data/calibrate/rows/<machine>/): each bundle is also refitted
+      // with the current rule on the rows it was fitted on (the first `provenance.rows` calibration
+      // rows, in the order they were written), so a change of the rule is scored without measuring.
+      const rowsFile = join(calibDir, 'rows', m, 'rows.csv.gz');
+      const measured = existsSync(rowsFile) ? await readDataset(rowsFile) : null;
       for (const c of calibrated) {
         const cb = readModelBundle(join(calibDir, c.f));
-        rows.push([`calibrated ${c.min} min`, runs.map((r) => score(cb, r))]);
+        if (!measured) {
+          rows.push([`calibrated ${c.min} min`, runs.map((r) => score(cb, r))]);
+          continue;
+        }
+        rows.push([`calibrated ${c.min} min, as written (rows weighted equally)`, runs.map((r) => score(cb, r))]);
+        rows.push([`calibrated ${c.min} min`, runs.map((r) => score(refitCalibrated(bundle, cb, measured.rows), r))]);
       }
       for (const [name, ss] of rows) {
         const s = summary(ss);
@@ -125,6 +140,26 @@ async function main(): Promise<void> {
   mkdirSync(dirname(outPath), { recursive: true });
   writeFileSync(outPath, `${out.join('\n')}\n`);
   process.stderr.write(`wrote ${outPath}\n`);
+}
+
+/**
+ * `stored` (a bundle `memlat calibrate` wrote) refitted from `base` with the current rule, on the
+ * first `provenance.rows` calibration rows of its machine in `rows` (what that run had measured), as
+ * memlat calibrate fits: against the base without its network context.
+ */
+function refitCalibrated(base: LoadedBundle, stored: LoadedBundle, rows: readonly MeasurementRow[]): LoadedBundle {
+  const cm = stored.bundle.model as unknown as CalibratedModelJSON;
+  const hw = cm.hardware;
+  const take: MeasurementRow[] = [];
+  let n = 0;
+  for (const r of rows) {
+    if (n >= cm.provenance.rows) break;
+    if (r.hardwareId !== hw.id || r.source !== CALIBRATION_SOURCE) continue;
+    take.push(r);
+    if (!r.oom) n++;
+  }
+  const obs = aggregateRows(take, new Map([[hw.id, hw]]));
+  return loadBundle(calibratedBundle(base, hw, obs, { fitBase: contextFreeModel(base.model) }).bundle);
 }
 
 await main();
