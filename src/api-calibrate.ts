@@ -243,8 +243,8 @@ export async function calibrate(o: CalibrateArgs = {}): Promise<CalibrateResult>
       const done = new Set<string>();
       const oomJobs = new Set<string>();
       const runRows = new Map<string, number>();
-      for (const r of existing) {
-        if (r.hardwareId !== fp.id) continue;
+      /** Books a row of this machine: a measured or OOM-killed layer job, or a whole-network check's row. */
+      const track = (r: MeasurementRow): void => {
         if (r.source === plans.CALIBRATION_SOURCE) {
           if (r.oom) oomJobs.add(`${r.network}|${r.layerIndex}|${r.memoryLimitBytes ?? 'none'}`);
           else done.add(measurementKey(r.network, r.memoryLimitBytes, r.rep, r.layerIndex));
@@ -252,7 +252,8 @@ export async function calibrate(o: CalibrateArgs = {}): Promise<CalibrateResult>
           const k = `${r.network}|${r.memoryLimitBytes ?? 'none'}`;
           runRows.set(k, r.oom ? Number.POSITIVE_INFINITY : (runRows.get(k) ?? 0) + 1);
         }
-      }
+      };
+      for (const r of existing) if (r.hardwareId === fp.id) track(r);
       const plan = plans.buildCalibrationPlan({ idleBytes, threads });
       const missingReps = (j: CalibrationJob): number => {
         if (oomJobs.has(`${j.network}|${j.layerIndex ?? 0}|${j.memoryLimitBytes ?? 'none'}`)) return 0;
@@ -338,13 +339,7 @@ export async function calibrate(o: CalibrateArgs = {}): Promise<CalibrateResult>
           await writer!.append(rs);
           for (const r of rs) {
             allRows.push(r);
-            if (r.source === plans.CALIBRATION_SOURCE) {
-              if (r.oom) oomJobs.add(`${r.network}|${r.layerIndex}|${r.memoryLimitBytes ?? 'none'}`);
-              else done.add(measurementKey(r.network, r.memoryLimitBytes, r.rep, r.layerIndex));
-            } else if (r.source === 'memlat-run') {
-              const k = `${r.network}|${r.memoryLimitBytes ?? 'none'}`;
-              runRows.set(k, r.oom ? Number.POSITIVE_INFINITY : (runRows.get(k) ?? 0) + 1);
-            }
+            track(r);
           }
         },
       };

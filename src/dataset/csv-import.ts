@@ -23,7 +23,7 @@ import { parse } from 'csv-parse/sync';
 import { argumentError, UserError, type ArgName } from '../errors.js';
 import type { ResolvedNetwork } from '../network/types.js';
 import { parseBytes } from '../units.js';
-import type { HardwareFingerprint, MeasurementRow } from './schema.js';
+import { layerRowFields, type HardwareFingerprint, type MeasurementRow } from './schema.js';
 import { unmeasuredFingerprint } from './fingerprint.js';
 
 /** The fields a column map can name. */
@@ -237,12 +237,7 @@ export function importCsvRows(text: string, opts: CsvImportOptions): Measurement
       hardwareId: opts.hardwareId,
       source: opts.source ?? 'csv-import',
       network: netName,
-      layerIndex: rl.index,
-      layerName: rl.layer.name,
-      layerType: rl.layer.type,
-      layer: rl.layer,
-      inputShapes: rl.inputShapes,
-      outputShape: rl.outputShape,
+      ...layerRowFields(rl),
       memoryLimitBytes,
       rep,
       loadMs,

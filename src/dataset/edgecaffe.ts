@@ -23,7 +23,7 @@ import { parse } from 'csv-parse/sync';
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '../errors.js';
 import type { ResolvedNetwork } from '../network/types.js';
-import type { HardwareFingerprint, MeasurementRow } from './schema.js';
+import { layerRowFields, type HardwareFingerprint, type MeasurementRow } from './schema.js';
 
 /** Hardware id of every EdgeCaffe row. */
 export const EDGECAFFE_HARDWARE_ID = 'edgecaffe-testbed';
@@ -195,12 +195,7 @@ function baseRow(rn: ResolvedNetwork, index: number, source: string): Omit<Measu
     hardwareId: EDGECAFFE_HARDWARE_ID,
     source,
     network: rn.name,
-    layerIndex: rl.index,
-    layerName: rl.layer.name,
-    layerType: rl.layer.type,
-    layer: rl.layer,
-    inputShapes: rl.inputShapes,
-    outputShape: rl.outputShape,
+    ...layerRowFields(rl),
     memoryLimitBytes: null,
     unloadMs: null,
     majorFaults: null,

@@ -3,7 +3,7 @@
  * one machine. memlat's own profiler, `memlat run` validation passes and foreign importers
  * (EdgeCaffe) all produce these; every model trains on them. Types only.
  */
-import type { Layer, LayerType } from '../network/types.js';
+import type { Layer, LayerType, ResolvedLayer } from '../network/types.js';
 
 /** What a machine is, measured once and stored with every dataset (`memlat hardware`). */
 export interface HardwareFingerprint {
@@ -63,4 +63,16 @@ export interface MeasurementRow {
    * harness needs, in no phase), ms; null/absent where not recorded (older data, foreign sources).
    */
   harnessMs?: number | null;
+}
+
+/** The columns of a row that say which layer it measured, from the resolved layer. */
+export function layerRowFields(rl: ResolvedLayer): Pick<MeasurementRow, 'layerIndex' | 'layerName' | 'layerType' | 'layer' | 'inputShapes' | 'outputShape'> {
+  return {
+    layerIndex: rl.index,
+    layerName: rl.layer.name,
+    layerType: rl.layer.type,
+    layer: rl.layer,
+    inputShapes: rl.inputShapes,
+    outputShape: rl.outputShape,
+  };
 }

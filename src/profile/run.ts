@@ -72,6 +72,22 @@ export interface ProfileRunSummary {
   elapsedMs: number;
 }
 
+/** The measured part of a row from one timed pass: the phases, the fault counters, the harness time. */
+export function timedFields(
+  t: Pick<LayerTiming, 'loadMs' | 'runMs' | 'unloadMs' | 'majorFaults' | 'swapInPages' | 'swapOutPages'> & { harnessMs?: number },
+): Pick<MeasurementRow, 'loadMs' | 'runMs' | 'unloadMs' | 'majorFaults' | 'swapInPages' | 'swapOutPages' | 'oom' | 'harnessMs'> {
+  return {
+    loadMs: t.loadMs,
+    runMs: t.runMs,
+    unloadMs: t.unloadMs,
+    majorFaults: t.majorFaults,
+    swapInPages: t.swapInPages,
+    swapOutPages: t.swapOutPages,
+    oom: false,
+    ...(t.harnessMs !== undefined ? { harnessMs: t.harnessMs } : {}),
+  };
+}
+
 /** The row of one timed pass of a planned job. */
 export function timingRow(
   job: PlanJob,
@@ -91,14 +107,7 @@ export function timingRow(
     outputShape: job.outputShape,
     memoryLimitBytes: job.memoryLimitBytes,
     rep: t.rep,
-    loadMs: t.loadMs,
-    runMs: t.runMs,
-    unloadMs: t.unloadMs,
-    majorFaults: t.majorFaults,
-    swapInPages: t.swapInPages,
-    swapOutPages: t.swapOutPages,
-    oom: false,
-    ...(t.harnessMs !== undefined ? { harnessMs: t.harnessMs } : {}),
+    ...timedFields(t),
   };
 }
 

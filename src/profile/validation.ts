@@ -3,11 +3,12 @@
  * to run each zoo network at, and how `memlat run`'s raw passes become MeasurementRows
  * (source "memlat-run", rep = pass index). Pure; the runs themselves are `memlat validate-runs`.
  */
-import type { MeasurementRow } from '../dataset/schema.js';
+import { layerRowFields, type MeasurementRow } from '../dataset/schema.js';
 import { layerStats } from '../features/layer.js';
 import type { ResolvedNetwork } from '../network/types.js';
 import type { LayerTiming } from '../executor/worker-client.js';
 import { median } from '../stats.js';
+import { timedFields } from './run.js';
 
 const MiB = 1024 * 1024;
 
@@ -49,14 +50,7 @@ export function validationRows(rn: ResolvedNetwork, passes: readonly LayerTiming
       if (!l) throw new Error(`validationRows: timing for unknown layer id ${t.jobId} of ${rn.name}`);
       rows.push({
         ...runRowKey(rn, l, memoryLimitBytes, p, hardwareId),
-        loadMs: t.loadMs,
-        runMs: t.runMs,
-        unloadMs: t.unloadMs,
-        majorFaults: t.majorFaults,
-        swapInPages: t.swapInPages,
-        swapOutPages: t.swapOutPages,
-        oom: false,
-        harnessMs: t.harnessMs,
+        ...timedFields(t),
       });
     }
   });
@@ -69,12 +63,7 @@ function runRowKey(rn: ResolvedNetwork, l: ResolvedNetwork['layers'][number], me
     hardwareId,
     source: 'memlat-run',
     network: rn.name,
-    layerIndex: l.index,
-    layerName: l.layer.name,
-    layerType: l.layer.type,
-    layer: l.layer,
-    inputShapes: l.inputShapes,
-    outputShape: l.outputShape,
+    ...layerRowFields(l),
     memoryLimitBytes,
     rep,
   };
