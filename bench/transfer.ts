@@ -26,16 +26,22 @@ import { validationRuns, type NetRun } from './runs.js';
 import { byLevel, pct, score, summary, type Scored } from './scoring.js';
 import { flag } from './args.js';
 import type { CalibratedModelJSON } from '../src/models/calibrated.js';
-import { contextFreeModel } from '../src/models/index.js';
-import { loadBundle, type LoadedBundle } from '../src/predict/bundle.js';
+import { contextFreeModel, DEFAULT_FIT_OPTIONS, fitModelOnObservations, loadModel } from '../src/models/index.js';
+import { loadBundle, makeBundle, type LoadedBundle } from '../src/predict/bundle.js';
 import { calibratedBundle } from '../src/predict/calibrated-bundle.js';
 import { CALIBRATION_SOURCE } from '../src/profile/calibrate-plan.js';
+import type { FeSwapModelJSON } from '../src/models/fe-swap.js';
 
 const modelPath = resolve(flag('model', 'data/models/default.json'));
 const dir = resolve(flag('dir', 'data/transfer'));
 const outPath = resolve(flag('out', 'bench/results/transfer.md'));
 const calibDir = resolve(flag('calibrated', 'data/calibrate'));
 const hereWhole = resolve(flag('here', 'data/heldout3/whole/rows.csv.gz'));
+// The model machine's own layer profile, for the "here" row of the fully-profiled column: its first
+// HERE_PROFILE_SHARE of rows (rows are in the order measured, so a prefix is what a shorter budget
+// would have measured; the emulated machines' profiles had half the reference's 40-minute budget).
+const hereProfile = resolve(flag('here-profile', 'data/reference/rows.csv.gz'));
+const HERE_PROFILE_SHARE = Number(flag('here-profile-share', '0.5'));
 const rel = (p: string): string => relative(process.cwd(), p);
 const LEVELS = ['1x', '0.5x', 'none'];
 const ZERO_SHOT_BIAS = [0.8, 1.25] as const;
@@ -51,10 +57,13 @@ async function main(): Promise<void> {
   const out: string[] = ['## Transfer to other machines (issue 12; nothing fitted on these runs)', ''];
   out.push(
     `Model \`${rel(modelPath)}\` as shipped, fitted on \`${from.id}\` (disk ${Math.round((from.diskReadBytesPerSec ?? NaN) / 2 ** 20)} MiB/s, GEMM ${from.gemmGflops?.toFixed(0) ?? '?'} GFLOP/s). ` +
-      `Each machine below is this VM under \`MEMLAT_EMULATE\` (docs/RUNTIME.md), measured as its own hardware (\`memlat hardware\`), then the held-out #3 whole networks ` +
+      `Each machine below is a 2-core VM of this kind under \`MEMLAT_EMULATE\` (docs/RUNTIME.md), measured as its own hardware (\`memlat hardware\`), then the held-out #3 whole networks ` +
       `(data/heldout3/PLAN.md, never used for fitting) run with \`validate-runs --levels 1,0.5,none\`; plan in data/transfer/PLAN.md, provenance beside the data. ` +
       `"as is" = the bundle without transfer; "zero-shot" = scaled by the fingerprint ratios (disk, memory copy, GEMM), interval widened by sigma = 0.25 x sum |ln ratio|. ` +
-      `"here" is the model's own VM, not emulated (the held-out #3 runs of data/heldout3/whole). "calibrated N min" = \`memlat calibrate\` run on that machine with N minutes of budget in total (reruns resume), its model in data/calibrate/<machine>-<N>m.json, scored on the same runs (calibrate never measures these networks). ` +
+      `"here" is the model's own VM, not emulated (the held-out #3 runs of data/heldout3/whole). "calibrated N min" = \`memlat calibrate\` run on that machine with N minutes of budget in total (reruns resume), its model in data/calibrate/<machine>-<N>m.json, scored on the same runs (calibrate never measures these networks); in brackets the layer configurations it had measured (125 = its whole plan: a longer budget then measures nothing more, and the model moves only with the fingerprint calibrate re-measures at each start). ` +
+      `Two hosts: E1, E2, E3, E3b and "here" ran on host A, the VM the shipped model was fitted on (\`x64-2c-24g-ecb3\`, cold disk reads 240-290 MiB/s); the B-* machines on host B, another VM of the same kind (same fingerprint id, cold disk reads ~1.3 GB/s), the same emulations, each with its own whole runs and calibrate runs (B-none: host B not emulated). ` +
+      `E3 is E3b's emulation before its CPU quota's period was shortened from 100 ms to 1-2 ms: under the long period a layer of a few milliseconds saved up its quota and ran faster than the fingerprint's GEMM probe said (an artefact of the emulation, data/transfer/PROVENANCE.md); kept as measured, superseded by E3b. ` +
+      `"fully profiled" = \`memlat profile\` on that machine (the reference design and seed, a 20-minute budget: about half what the reference's 40 minutes measured) and the default kind fitted on it as \`memlat fit\` does, "alone" (no context runs on that machine: its whole runs are the test, so the network-context factor stays 1) and "+ shipped context" (the same fit with the shipped model's context: total factor, ctx MiB, kappa); for "here" the first half of the reference profile's rows (what a 20-minute budget measures there). ` +
       `Bias = geometric mean of predicted / measured (1 = unbiased; target for zero-shot ${ZERO_SHOT_BIAS[0]}-${ZERO_SHOT_BIAS[1]} at every level). Noise: median over runs of the passes' (max - min) / median. ` +
       `Evaluated ${new Date().toISOString().slice(0, 16)}Z by \`npm run bench:transfer\`.`,
     '',
@@ -74,6 +83,7 @@ async function main(): Promise<void> {
     );
     out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
     const details: string[] = [];
+    const matrix: string[] = [];
     for (const m of machines) {
       const wholeDir = join(dir, m, 'whole');
       const path = m === 'here' ? hereWhole : existsSync(join(wholeDir, 'rows.csv.gz')) ? join(wholeDir, 'rows.csv.gz') : join(wholeDir, 'rows.csv');
@@ -101,23 +111,38 @@ async function main(): Promise<void> {
       // rows, in the order they were written), so a change of the rule is scored without measuring.
       const rowsFile = join(calibDir, 'rows', m, 'rows.csv.gz');
       const measured = existsSync(rowsFile) ? await readDataset(rowsFile) : null;
+      // A full layer profile of the machine (memlat profile under the same emulation): the default kind
+      // fitted on it as `memlat fit` does, alone and with the shipped model's network context.
+      const profiled = await profiledBundles(bundle, m);
+      if (profiled) {
+        rows.push([`fully profiled (${profiled.label}), fitted alone`, runs.map((r) => score(profiled.alone, r))]);
+        rows.push([`fully profiled (${profiled.label}), + shipped context`, runs.map((r) => score(profiled.withContext, r))]);
+      }
       for (const c of calibrated) {
         const cb = readModelBundle(join(calibDir, c.f));
         if (!measured) {
           rows.push([`calibrated ${c.min} min`, runs.map((r) => score(cb, r))]);
           continue;
         }
-        rows.push([`calibrated ${c.min} min, as written (rows weighted equally)`, runs.map((r) => score(cb, r))]);
-        rows.push([`calibrated ${c.min} min`, runs.map((r) => score(refitCalibrated(bundle, cb, measured.rows), r))]);
+        const obsN = (cb.bundle.model as unknown as CalibratedModelJSON).provenance.observations;
+        const written = runs.map((r) => score(cb, r));
+        const refit = runs.map((r) => score(refitCalibrated(bundle, cb, measured.rows), r));
+        // Bundles written before the current rule differ from their refit; later ones are the refit.
+        const same = written.every((w, i) => Math.abs(w.predictedMs - refit[i]!.predictedMs) <= 1e-6 * w.predictedMs);
+        if (!same) rows.push([`calibrated ${c.min} min, as written (an earlier rule: rows weighted equally)`, written]);
+        rows.push([`calibrated ${c.min} min (${obsN} layer configurations)`, refit]);
       }
+      const cell = new Map<string, string>();
       for (const [name, ss] of rows) {
         const s = summary(ss);
+        cell.set(matrixColumn(name), `${pct(s.medianApe)} / ${s.bias.toFixed(2)}`);
         const lb = levelBiases(ss);
         const met = name !== 'as is' ? ([...lb.values()].every((b) => b >= ZERO_SHOT_BIAS[0] && b <= ZERO_SHOT_BIAS[1]) ? 'yes' : '**no**') : '-';
         out.push(
           `| ${m} | ${target.emulation ?? 'none'} | ${ratios.disk.toFixed(2)} / ${ratios.gemm.toFixed(2)} / ${ratios.mem.toFixed(2)} | ${transferSigma(ratios).toFixed(2)} | ${runs.length} | ${noise} | ${name} | ${pct(s.medianApe)} | ${pct(s.within20)} | ${LEVELS.map((l) => lb.get(l)?.toFixed(2) ?? '-').join(' / ')} | ${pct(s.covered)} | ${met} |`,
         );
       }
+      matrix.push(`| ${m} | ${target.emulation ?? 'none'} | ${noise} | ${MATRIX_COLUMNS.map((c) => cell.get(c) ?? '-').join(' | ')} |`);
       details.push(`#### ${m} (\`${target.id}\`, ${target.emulation ?? 'not emulated'}; \`${rel(path)}\`)`, '');
       const extra = rows.slice(2);
       details.push(
@@ -135,11 +160,87 @@ async function main(): Promise<void> {
       }
       details.push('');
     }
-    out.push('', ...details);
+    out.push(
+      '',
+      '### The transfer table: median error / bias (geometric mean of predicted / measured) on the same held-out runs',
+      '',
+      `| machine | emulation | noise | ${MATRIX_COLUMNS.join(' | ')} |`,
+      `|---|---|---|${MATRIX_COLUMNS.map(() => '---|').join('')}`,
+      ...matrix,
+      '',
+      '"-": not measured on that machine. Calibrated columns are the refits with the current rule (the rows above also give bundles as written). ' +
+        'Where calibrate had measured its whole plan (125 layer configurations) before the budget ran out, longer budgets measure nothing more (rows above).',
+      '',
+      ...details,
+    );
   }
   mkdirSync(dirname(outPath), { recursive: true });
   writeFileSync(outPath, `${out.join('\n')}\n`);
   process.stderr.write(`wrote ${outPath}\n`);
+}
+
+/** Columns of the compact transfer table (the issue's: zero-shot, calibrated 1/2/5/10 min, fully profiled). */
+const MATRIX_COLUMNS = [
+  'as is',
+  'zero-shot',
+  'calibrated 1 min',
+  'calibrated 2 min',
+  'calibrated 5 min',
+  'calibrated 10 min',
+  'fully profiled, alone',
+  'fully profiled, + shipped context',
+];
+
+/** The compact table's column of a row name (the refitted calibrated rows; bundles as written are left out). */
+function matrixColumn(name: string): string {
+  if (name.includes('as written')) return '';
+  const cal = /^calibrated (\d+(?:\.\d+)?) min/.exec(name);
+  if (cal) return `calibrated ${cal[1]} min`;
+  if (name.startsWith('fully profiled')) return name.endsWith('fitted alone') ? 'fully profiled, alone' : 'fully profiled, + shipped context';
+  return name;
+}
+
+/**
+ * "Fully profiled" models of machine `m`: the default kind fitted with the default options
+ * (DEFAULT_FIT_OPTIONS, what `memlat fit --data` does) on that machine's layer profile
+ * (data/transfer/<m>/profile/rows.csv[.gz]; for "here" a prefix of the reference profile), twice:
+ *   - alone: no whole-network runs to fit the network context on (there are none on that machine
+ *     but the evaluation runs), so the context stays neutral (factor 1), as for a user who profiled
+ *     but ran no context networks;
+ *   - + shipped context: the same fit with the shipped bundle's context (total factor, ctx MiB,
+ *     kappa), fitted on the model machine's context networks, carried over unchanged.
+ * Both take the shipped bundle's interval calibration. Null when there is no profile.
+ */
+async function profiledBundles(base: LoadedBundle, m: string): Promise<{ label: string; alone: LoadedBundle; withContext: LoadedBundle } | null> {
+  let rows: MeasurementRow[];
+  let hw: HardwareFingerprint[];
+  let label: string;
+  if (m === 'here') {
+    if (!existsSync(hereProfile)) return null;
+    const ds = await readDataset(hereProfile);
+    rows = ds.rows.slice(0, Math.round(ds.rows.length * HERE_PROFILE_SHARE));
+    hw = ds.hardware;
+    label = `first ${Math.round(100 * HERE_PROFILE_SHARE)}% of ${rel(hereProfile)}, ${rows.length} rows`;
+  } else {
+    const p = ['rows.csv.gz', 'rows.csv'].map((f) => join(dir, m, 'profile', f)).find((f) => existsSync(f));
+    if (!p) return null;
+    const ds = await readDataset(p);
+    rows = ds.rows;
+    hw = ds.hardware;
+    label = `${rows.length} rows`;
+  }
+  const hwMap = new Map(hw.map((h) => [h.id, h]));
+  const own = hw[0];
+  if (own === undefined) throw new Error(`${m}: the profile has no hardware fingerprint beside its rows`);
+  const alone = fitModelOnObservations('fe-swap', aggregateRows(rows, hwMap), DEFAULT_FIT_OPTIONS);
+  const shipped = base.model.toJSON() as unknown as FeSwapModelJSON;
+  const withContext = loadModel({ ...(alone.toJSON() as unknown as FeSwapModelJSON), context: shipped.context });
+  const extra = base.calibration ? { calibration: base.calibration } : {};
+  return {
+    label,
+    alone: loadBundle(makeBundle(alone, own, extra)),
+    withContext: loadBundle(makeBundle(withContext, own, extra)),
+  };
 }
 
 /**

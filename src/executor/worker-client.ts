@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Layer } from '../network/types.js';
-import { argumentError } from '../errors.js';
+import { argumentError, UserError } from '../errors.js';
 import { formatBytes } from '../units.js';
 import { detectLimiter, registerCleanup, type MemoryGroup, type MemoryLimiter } from '../host/limiter.js';
 import { swapBytes } from '../host/swap.js';
@@ -113,6 +113,11 @@ function usageFileOf(group: MemoryGroup | null): string | null {
  */
 export async function startWorker(opts: WorkerOptions): Promise<LayerWorker> {
   emulationFromEnv(); // MEMLAT_EMULATE: the worker starts inside the emulated machine (no-op when unset)
+  const spin = process.env.MEMLAT_ORT_SPINNING;
+  if (spin !== undefined && spin !== '0' && spin !== '1')
+    throw new UserError(
+      `MEMLAT_ORT_SPINNING=${spin}: must be 1 (onnxruntime's threads spin after a run: the default, what the shipped data was measured with) or 0 (they sleep at once); unset it or set 0 or 1`,
+    );
   const threads = opts.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw argumentError((n) => `${n('threads')} ${threads}: must be a positive integer`);
   const limit = opts.memoryLimitBytes;

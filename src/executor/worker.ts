@@ -31,12 +31,18 @@ import { readWeightFile } from './weights.js';
 import type { FromWorker, LayerTiming, ToWorker, WireJob } from './worker-protocol.js';
 
 const threads = Number(process.env.MEMLAT_THREADS) || availableParallelism();
+// MEMLAT_ORT_SPINNING (validated by worker-client.ts): '1' (default, what every dataset here was
+// measured with) lets each session's intra-op threads spin after a run; '0' makes them sleep at
+// once. Every layer has its own session and pool, so in a network pass the pools of the layers just
+// run spin beside the next one (docs/EXECUTION-MODEL.md, "Thread pools").
+const spinning = process.env.MEMLAT_ORT_SPINNING === '0' ? '0' : '1';
 const sessionOptions: ort.InferenceSession.SessionOptions = {
   intraOpNumThreads: threads,
   interOpNumThreads: 1,
   enableCpuMemArena: false,
   graphOptimizationLevel: 'all',
   executionMode: 'sequential',
+  ...(spinning === '0' ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
 };
 
 type UnloadMode = 'free' | 'full-gc' | 'scavenge';

@@ -131,3 +131,34 @@ test('runNetwork refuses bad reps and missing swap with UserErrors', async () =>
   await assert.rejects(runNetwork(net, { memoryLimitBytes: null, reps: 0 }), /^UserError: reps 0: must be a positive integer, e\.g\. reps 5$/);
   await assert.rejects(runNetwork(net, { memoryLimitBytes: 256 * MiB, reps: 1 }), (e: unknown) => e instanceof UserError && /setup-swap/.test(e.message));
 });
+
+test(
+  'MEMLAT_ORT_SPINNING: 0 runs layers with sleeping threads; anything but 0 or 1 is refused by name before a worker starts',
+  { timeout: 60_000 },
+  async () => {
+    const was = process.env.MEMLAT_ORT_SPINNING;
+    try {
+      process.env.MEMLAT_ORT_SPINNING = 'off';
+      await assert.rejects(
+        startWorker({ memoryLimitBytes: null, threads: 2, cacheDir }),
+        (e: unknown) => e instanceof UserError && /MEMLAT_ORT_SPINNING=off: must be 1 .* or 0 /.test(e.message),
+      );
+      process.env.MEMLAT_ORT_SPINNING = '0';
+      const w = await startWorker({ memoryLimitBytes: null, threads: 2, cacheDir });
+      try {
+        const ts: LayerTiming[] = [];
+        assert.deepEqual(await w.measure([relu], 3, (t) => ts.push(t)), { status: 'done' });
+        assert.equal(ts.length, 3);
+        assert.ok(
+          ts.every((t) => t.runMs > 0 && t.unloadMs > 0),
+          JSON.stringify(ts.map((t) => t.runMs)),
+        );
+      } finally {
+        await w.close();
+      }
+    } finally {
+      if (was === undefined) delete process.env.MEMLAT_ORT_SPINNING;
+      else process.env.MEMLAT_ORT_SPINNING = was;
+    }
+  },
+);
