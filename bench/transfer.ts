@@ -13,7 +13,7 @@
  *   node dist/bench/transfer.js [--model data/models/default.json] [--dir data/transfer]
  *                               [--out bench/results/transfer.md]
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { readDataset } from '../src/dataset/files.js';
 import type { HardwareFingerprint, MeasurementRow } from '../src/dataset/schema.js';
@@ -222,12 +222,16 @@ async function profiledBundles(base: LoadedBundle, m: string): Promise<{ label: 
     hw = ds.hardware;
     label = `first ${Math.round(100 * HERE_PROFILE_SHARE)}% of ${rel(hereProfile)}, ${rows.length} rows`;
   } else {
-    const p = ['rows.csv.gz', 'rows.csv'].map((f) => join(dir, m, 'profile', f)).find((f) => existsSync(f));
+    // A machine folder may borrow another's profile (data/transfer/<m>/profile-from: that machine's
+    // name), e.g. the same machine measured again with an executor setting its profile does not feel.
+    const fromFile = join(dir, m, 'profile-from');
+    const src = existsSync(fromFile) ? readFileSync(fromFile, 'utf8').trim() : m;
+    const p = ['rows.csv.gz', 'rows.csv'].map((f) => join(dir, src, 'profile', f)).find((f) => existsSync(f));
     if (!p) return null;
     const ds = await readDataset(p);
     rows = ds.rows;
     hw = ds.hardware;
-    label = `${rows.length} rows`;
+    label = src === m ? `${rows.length} rows` : `${src}'s profile, ${rows.length} rows`;
   }
   const hwMap = new Map(hw.map((h) => [h.id, h]));
   const own = hw[0];
