@@ -281,7 +281,7 @@ export function checkMachine(model: HardwareFingerprint, target: MachineTarget, 
       );
     } else {
       warnings.push(
-        `to predict for this machine, calibrate it: sudo memlat calibrate --budget 10m (measures a few layers and networks here and installs the adapted model); or profile it fully: memlat profile --out rows.csv; memlat fit --data rows.csv --out model.json; memlat model install model.json (later commands then use it); to plan for another machine: --hardware hw.json` +
+        `to predict for this machine, calibrate it: sudo memlat calibrate --budget 10m (measures a few layers and networks here and installs the adapted model); or profile it fully: memlat profile --out rows.csv; memlat fit --data rows.csv --out model.json; memlat model install model.json (later commands then use it), the surest of the three: the fingerprint does not measure a layer's fixed per-call cost, which was 3-5x apart between two VMs of this kind (docs/MODELS.md, host B), so check an answer with memlat run <network> --reps 3; to plan for another machine: --hardware hw.json` +
           (target.measured
             ? ''
             : `; compared CPU, cores and RAM only (memlat hardware measures disk and memory bandwidth, ~5 s, and caches them for this check)`),

@@ -121,7 +121,7 @@ test('checkMachine: names the parts, the ratio and the likely effect, and what t
   );
   assert.match(
     c.warnings[1]!,
-    /^to predict for this machine, calibrate it: sudo memlat calibrate --budget 10m .*; or profile it fully: memlat profile .* memlat model install model\.json .*--hardware hw\.json$/,
+    /^to predict for this machine, calibrate it: sudo memlat calibrate --budget 10m .*; or profile it fully: memlat profile .* memlat model install model\.json .*fixed per-call cost, which was 3-5x apart .*check an answer with memlat run <network> --reps 3; to plan for another machine: --hardware hw\.json$/,
   );
   assert.match(machineStderr(c), /^memlat: warning: model fitted on .*\nmemlat: note: to predict .*\n$/);
   // with the zero-shot transfer applied, the line says so instead of guessing the effect
