@@ -95,9 +95,10 @@ async function main(): Promise<void> {
       const ratios = transferRatios(from, target);
       const noise = pct(median(runs.map((r) => (Math.max(...r.passTotals) - Math.min(...r.passTotals)) / r.medianMs)));
       const zs = transferBundle(bundle, target);
-      const rows: Array<[string, Scored[]]> = [
-        ['as is', runs.map((r) => score(bundle, r))],
-        ['zero-shot', runs.map((r) => score(zs, r))],
+      // [row name, scores, column of the compact table (null: not in it)]
+      const rows: Array<[string, Scored[], MatrixColumn | null]> = [
+        ['as is', runs.map((r) => score(bundle, r)), 'as is'],
+        ['zero-shot', runs.map((r) => score(zs, r)), 'zero-shot'],
       ];
       // `memlat calibrate --budget ...` results for this machine: data/calibrate/<machine>-<minutes>m.json
       const calibrated = existsSync(calibDir)
@@ -115,13 +116,17 @@ async function main(): Promise<void> {
       // fitted on it as `memlat fit` does, alone and with the shipped model's network context.
       const profiled = await profiledBundles(bundle, m);
       if (profiled) {
-        rows.push([`fully profiled (${profiled.label}), fitted alone`, runs.map((r) => score(profiled.alone, r))]);
-        rows.push([`fully profiled (${profiled.label}), + shipped context`, runs.map((r) => score(profiled.withContext, r))]);
+        rows.push([`fully profiled (${profiled.label}), fitted alone`, runs.map((r) => score(profiled.alone, r)), 'fully profiled, alone']);
+        rows.push([
+          `fully profiled (${profiled.label}), + shipped context`,
+          runs.map((r) => score(profiled.withContext, r)),
+          'fully profiled, + shipped context',
+        ]);
       }
       for (const c of calibrated) {
         const cb = readModelBundle(join(calibDir, c.f));
         if (!measured) {
-          rows.push([`calibrated ${c.min} min`, runs.map((r) => score(cb, r))]);
+          rows.push([`calibrated ${c.min} min`, runs.map((r) => score(cb, r)), calibratedColumn(c.min)]);
           continue;
         }
         const obsN = (cb.bundle.model as unknown as CalibratedModelJSON).provenance.observations;
@@ -129,13 +134,13 @@ async function main(): Promise<void> {
         const refit = runs.map((r) => score(refitCalibrated(bundle, cb, measured.rows), r));
         // Bundles written before the current rule differ from their refit; later ones are the refit.
         const same = written.every((w, i) => Math.abs(w.predictedMs - refit[i]!.predictedMs) <= 1e-6 * w.predictedMs);
-        if (!same) rows.push([`calibrated ${c.min} min, as written (an earlier rule: rows weighted equally)`, written]);
-        rows.push([`calibrated ${c.min} min (${obsN} layer configurations)`, refit]);
+        if (!same) rows.push([`calibrated ${c.min} min, as written (an earlier rule: rows weighted equally)`, written, null]);
+        rows.push([`calibrated ${c.min} min (${obsN} layer configurations)`, refit, calibratedColumn(c.min)]);
       }
-      const cell = new Map<string, string>();
-      for (const [name, ss] of rows) {
+      const cell = new Map<MatrixColumn, string>();
+      for (const [name, ss, column] of rows) {
         const s = summary(ss);
-        cell.set(matrixColumn(name), `${pct(s.medianApe)} / ${s.bias.toFixed(2)}`);
+        if (column !== null) cell.set(column, `${pct(s.medianApe)} / ${s.bias.toFixed(2)}`);
         const lb = levelBiases(ss);
         const met = name !== 'as is' ? ([...lb.values()].every((b) => b >= ZERO_SHOT_BIAS[0] && b <= ZERO_SHOT_BIAS[1]) ? 'yes' : '**no**') : '-';
         out.push(
@@ -189,15 +194,13 @@ const MATRIX_COLUMNS = [
   'calibrated 10 min',
   'fully profiled, alone',
   'fully profiled, + shipped context',
-];
+] as const;
+type MatrixColumn = (typeof MATRIX_COLUMNS)[number];
 
-/** The compact table's column of a row name (the refitted calibrated rows; bundles as written are left out). */
-function matrixColumn(name: string): string {
-  if (name.includes('as written')) return '';
-  const cal = /^calibrated (\d+(?:\.\d+)?) min/.exec(name);
-  if (cal) return `calibrated ${cal[1]} min`;
-  if (name.startsWith('fully profiled')) return name.endsWith('fitted alone') ? 'fully profiled, alone' : 'fully profiled, + shipped context';
-  return name;
+/** The compact table's column of a calibrate budget in minutes (null for budgets it has no column for). */
+function calibratedColumn(min: string): MatrixColumn | null {
+  const c = `calibrated ${Number(min)} min`;
+  return (MATRIX_COLUMNS as readonly string[]).includes(c) ? (c as MatrixColumn) : null;
 }
 
 /**
