@@ -22,6 +22,7 @@
  * With --write-default, also fits the default kind on all reference data, calibrates its interval
  * on all validation networks, and writes the bundle `predict` uses.
  */
+import { callProbeFromRows } from '../src/dataset/call-probe.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -391,7 +392,10 @@ async function main(): Promise<void> {
       ctxRuns.map((r) => r.medianMs),
       0.9,
     );
-    const bundle = makeBundle(defaultFull.model, hwRef, {
+    // The reference fingerprint predates the per-call probe: take it from the validation runs of the
+    // same session (src/dataset/call-probe.ts), so zero-shot transfers can scale per-call costs.
+    const probe = hwRef.callProbe ?? callProbeFromRows(val.rows, hwRef.id, hwRef.cores, `${valPath.replaceAll(`${root}/`, '')} (median pass, unlimited)`);
+    const bundle = makeBundle(defaultFull.model, probe ? { ...hwRef, callProbe: probe } : hwRef, {
       calibration: {
         ...cal,
         method: `${cal.method}; calibrated on ${ctxRuns.length} whole-network runs of the ${ctxNets.length} context networks (none validated on)`,

@@ -27,6 +27,32 @@ export interface HardwareFingerprint {
   notes?: string;
   /** Set when measured on an emulated machine (MEMLAT_EMULATE, src/host/emulate.ts): its canonical spec; part of the id. */
   emulation?: string;
+  /**
+   * The per-call probe: small networks run layer by layer as `memlat run` runs them, whose phases
+   * are mostly a layer's fixed cost per call (session creation, fresh pages, thread pools), which no
+   * rate above measures (src/dataset/call-probe.ts). Absent in fingerprints measured before it existed.
+   */
+  callProbe?: CallProbe | null;
+}
+
+/**
+ * A per-call probe's result: for the zoo networks `networks`, run unlimited for `passes` passes, the
+ * median pass's sum of each phase over the layers, summed over the networks (ms).
+ */
+export interface CallProbe {
+  networks: string[];
+  /** Layers in one pass of all the networks. */
+  layers: number;
+  /** Bytes of weights read in one pass (the load's disk part: weightBytes / disk rate). */
+  weightBytes: number;
+  passes: number;
+  /** onnxruntime intra-op threads it ran with (null: not recorded). */
+  threads: number | null;
+  loadMs: number;
+  runMs: number;
+  unloadMs: number;
+  /** Where it came from when not measured by `memlat hardware` (e.g. a dataset's validation runs). */
+  source?: string;
 }
 
 export interface MeasurementRow {

@@ -6,7 +6,11 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { arch, availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import type { HardwareFingerprint } from '../dataset/schema.js';
+import type { CallProbe, HardwareFingerprint } from '../dataset/schema.js';
+import { CALL_PROBE_NETWORKS, CALL_PROBE_PASSES, callProbeFromPasses } from '../dataset/call-probe.js';
+import { resolveNetwork } from '../network/shapes.js';
+import { zooNetwork } from '../network/zoo/index.js';
+import { runNetwork } from '../executor/run-network.js';
 import { fingerprintId } from '../dataset/fingerprint.js';
 import { buildLayerGraph } from '../network/onnx-layer.js';
 import { detectCgroups, registerCleanup } from '../host/limiter.js';
@@ -28,8 +32,10 @@ export interface HardwareOptions {
   /** GEMM side (default 1024: a 1024x1024 by 1024x1024 MatMul). */
   gemmSize?: number;
   threads?: number;
-  /** Skip the probes that take time (disk, memory, GEMM, idle worker): identity fields only. */
+  /** Skip the probes that take time (disk, memory, GEMM, idle worker, per-call): identity fields only. */
   quick?: boolean;
+  /** Skip the per-call probe only (src/dataset/call-probe.ts; ~2-6 s). */
+  noCallProbe?: boolean;
 }
 
 /**
@@ -126,8 +132,24 @@ export async function measureGemmGflops(n: number, threads: number): Promise<num
 }
 
 /**
- * Measure this machine. Cost: ~2-5 s (256 MiB written and read back, 5 x 256 MiB copies, 6 GEMMs,
- * one idle worker start); `quick` skips all measurements.
+ * The per-call probe (src/dataset/call-probe.ts): each probe network run unlimited, CALL_PROBE_PASSES
+ * passes, in a worker as `memlat run` runs it (so under MEMLAT_EMULATE and MEMLAT_ORT_SPINNING as set).
+ * Cost: ~2 s on a 2-core VM whose layers are cheap, ~6 s where they are 3x dearer (the first call
+ * also writes ~15 MiB of weight files into the cache).
+ */
+export async function measureCallProbe(threads: number, cacheDir?: string): Promise<CallProbe> {
+  const nets = [];
+  for (const name of CALL_PROBE_NETWORKS) {
+    const rn = resolveNetwork(zooNetwork(name));
+    const r = await runNetwork(rn, { memoryLimitBytes: null, reps: CALL_PROBE_PASSES, threads, ...(cacheDir !== undefined ? { cacheDir } : {}) });
+    nets.push({ name, weightBytes: r.layers.reduce((a, l) => a + l.weightBytes, 0), passes: r.passes });
+  }
+  return callProbeFromPasses(nets, threads);
+}
+
+/**
+ * Measure this machine. Cost: ~4-10 s (256 MiB written and read back, 5 x 256 MiB copies, 6 GEMMs,
+ * one idle worker start, the per-call probe); `quick` skips all measurements.
  */
 export async function measureHardware(opts: HardwareOptions = {}): Promise<HardwareFingerprint> {
   const emulation = emulationFromEnv() ?? undefined;
@@ -155,6 +177,7 @@ export async function measureHardware(opts: HardwareOptions = {}): Promise<Hardw
   const w = await startWorker({ memoryLimitBytes: null, threads });
   fp.runtimeIdleBytes = w.idleRssBytes;
   await w.close();
+  if (!opts.noCallProbe) fp.callProbe = await measureCallProbe(threads, opts.cacheDir);
   fp.notes = `threads ${threads}; disk probe ${opts.diskTestBytes ?? 256 * 2 ** 20} bytes cold (posix_fadvise DONTNEED); memory = Buffer copy; GEMM ${opts.gemmSize ?? 1024}^3 MatMul fp32`;
   return fp;
 }

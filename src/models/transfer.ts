@@ -6,19 +6,25 @@
  * The model is evaluated as on A (the query's fingerprint with A's disk, memory and GEMM rates), at
  * M and without a limit; a phase's time is split into its unlimited part u and its swap part
  * s = t(M) - u (model-agnostic: whatever the kind, the extra time a limit adds). Then, with rate
- * ratios r = B / A (1 where either side has not measured the part):
+ * ratios r = B / A and per-call time ratios p = B / A (each 1 where either side has not measured
+ * the part):
  *
- *   load_B   = u_load * (d / r_disk + (1 - d)) + s_load / r_disk
- *   run_B    = u_run * (c / r_gemm + (1 - c) / r_mem) + s_run / r_disk
- *   unload_B = u_unload + s_unload / r_disk
+ *   load_B   = u_load * (d / r_disk + (1 - d) * p_load) + s_load / r_disk
+ *   run_B    = u_run * (k * (c / r_gemm + (1 - c) / r_mem) + (1 - k) * p_run) + s_run / r_disk
+ *   unload_B = u_unload * p_unload + s_unload / r_disk
  *
  * - d, the disk share of the load: the time to read the layer's weights once at A's cold disk
  *   bandwidth over the unlimited load time, capped at 1 (a load that is all weight reading scales
  *   wholly with the disk; a weightless layer's load, session creation, does not).
- * - c, the compute share of the run: the roofline split on A, flops / GEMM rate against the bytes
- *   the kernel touches (inputs, output, weights) / memory copy bandwidth.
- * - unload (freeing a session, a GC) and the rest of the load are per-call overheads no fingerprint
- *   part measures: left as on A.
+ * - k, the roofline share of the run: (flops / GEMM rate + bytes touched / memory copy bandwidth)
+ *   on A over the unlimited run time, capped at 1; c splits it into compute and memory. The rest of
+ *   the run (1 - k) is the layer's fixed cost per call.
+ * - p_load, p_run, p_unload: the per-call probe's ratios (src/dataset/call-probe.ts: two small
+ *   networks run layer by layer on each machine; for the load, its part beyond reading weights).
+ *   Without a probe on both sides, p_run falls back to the roofline ratio (the whole run scales
+ *   with GEMM and memory copy, the rule before the probe) and p_load = p_unload = 1 (left as on A).
+ *   Why the probe: between two 2-core VMs of one kind the run phases of every zoo network, VGG-16's
+ *   included, were 3-4.5x apart while GEMM and memory copy were within 15% (docs/MODELS.md).
  * - the swap term is disk reads (pages in from swap): it scales with the disk, as fe-swap's physical
  *   term does exactly (bytes / bandwidth).
  *
@@ -28,6 +34,7 @@
  * Pure. Cost: two base predictions per query (the unlimited one once for queries at >= RAM).
  */
 import type { HardwareFingerprint } from '../dataset/schema.js';
+import { probeFixedLoadMs } from '../dataset/call-probe.js';
 import { cachedStats } from './observations.js';
 import type { LayerInput, Model, ModelJSON, Target, TimePrediction } from './types.js';
 
@@ -39,11 +46,16 @@ export interface TransferRatios {
   mem: number;
   /** GEMM rate: the compute-bound part of run. */
   gemm: number;
+  /**
+   * Per-call time ratios B / A from the fingerprints' per-call probes (> 1: B is slower); null
+   * where either side lacks a probe or they ran different networks.
+   */
+  call: { load: number; run: number; unload: number } | null;
 }
 
 /**
  * Scale of the transfer's own uncertainty: sigma (of ln time) = TRANSFER_SIGMA_PER_LOG x
- * (|ln r_disk| + |ln r_mem| + |ln r_gemm|). Why 0.25: the scaling is exact for a phase driven by
+ * (|ln r_disk| + |ln r_mem| + |ln r_gemm| + mean of |ln p| over the three per-call ratios). Why 0.25: the scaling is exact for a phase driven by
  * one part and off for mixed ones by up to the whole ratio; across a network's layers the mix
  * averages, and a quarter of the log distance is what is left (issue 12's second machine: disk
  * 0.44x, |ln| 0.82, gives sigma 0.2: z(0.9) sigma = 0.34 added in quadrature to each end of the
@@ -55,7 +67,22 @@ function rate(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null;
 }
 
-/** B / A for each rate part; 1 where either fingerprint lacks it. Cost O(1). */
+/**
+ * Per-call time ratios B / A of two fingerprints' probes: the load's fixed part (beyond reading the
+ * weights at each machine's disk rate), run and unload. Null when either lacks a probe, they ran
+ * other networks, or a phase is not positive. Cost O(1).
+ */
+export function callRatios(from: HardwareFingerprint, to: HardwareFingerprint): TransferRatios['call'] {
+  const a = from.callProbe;
+  const b = to.callProbe;
+  if (!a || !b || a.networks.join(',') !== b.networks.join(',')) return null;
+  const la = probeFixedLoadMs(a, rate(from.diskReadBytesPerSec));
+  const lb = probeFixedLoadMs(b, rate(to.diskReadBytesPerSec));
+  if (!(la > 0 && lb > 0 && a.runMs > 0 && b.runMs > 0 && a.unloadMs > 0 && b.unloadMs > 0)) return null;
+  return { load: lb / la, run: b.runMs / a.runMs, unload: b.unloadMs / a.unloadMs };
+}
+
+/** B / A for each rate part (1 where either fingerprint lacks it) and the per-call ratios. Cost O(1). */
 export function transferRatios(from: HardwareFingerprint, to: HardwareFingerprint): TransferRatios {
   const r = (a: unknown, b: unknown): number => {
     const x = rate(a);
@@ -66,17 +93,19 @@ export function transferRatios(from: HardwareFingerprint, to: HardwareFingerprin
     disk: r(from.diskReadBytesPerSec, to.diskReadBytesPerSec),
     mem: r(from.memBandwidthBytesPerSec, to.memBandwidthBytesPerSec),
     gemm: r(from.gemmGflops, to.gemmGflops),
+    call: callRatios(from, to),
   };
 }
 
 /** True when every ratio is exactly 1 (the transfer changes nothing). */
 export function isIdentityTransfer(r: TransferRatios): boolean {
-  return r.disk === 1 && r.mem === 1 && r.gemm === 1;
+  return r.disk === 1 && r.mem === 1 && r.gemm === 1 && (r.call === null || (r.call.load === 1 && r.call.run === 1 && r.call.unload === 1));
 }
 
-/** The transfer's sigma of ln time: TRANSFER_SIGMA_PER_LOG x sum |ln ratio|. Cost O(1). */
+/** The transfer's sigma of ln time (see TRANSFER_SIGMA_PER_LOG). Cost O(1). */
 export function transferSigma(r: TransferRatios): number {
-  return TRANSFER_SIGMA_PER_LOG * (Math.abs(Math.log(r.disk)) + Math.abs(Math.log(r.mem)) + Math.abs(Math.log(r.gemm)));
+  const call = r.call ? (Math.abs(Math.log(r.call.load)) + Math.abs(Math.log(r.call.run)) + Math.abs(Math.log(r.call.unload))) / 3 : 0;
+  return TRANSFER_SIGMA_PER_LOG * (Math.abs(Math.log(r.disk)) + Math.abs(Math.log(r.mem)) + Math.abs(Math.log(r.gemm)) + call);
 }
 
 /** What a zero-shot transfer did (`machine.zeroShot` in the JSON of predict, curve, min-memory). */
@@ -129,9 +158,10 @@ export class Transfer {
     return h;
   }
 
-  /** Load and run scale factors of the unlimited part for a layer (see the file comment). */
-  scales(x: LayerInput, unlimited: TimePrediction): { load: number; run: number } {
+  /** Load, run and unload scale factors of the unlimited part for a layer (see the file comment). */
+  scales(x: LayerInput, unlimited: TimePrediction): { load: number; run: number; unload: number } {
     const r = this.ratios;
+    const p = r.call;
     const st = cachedStats(x);
     const disk = rate(this.from.diskReadBytesPerSec);
     let d = 0;
@@ -139,12 +169,17 @@ export class Transfer {
     const gemm = rate(this.from.gemmGflops);
     const mem = rate(this.from.memBandwidthBytesPerSec);
     let c = 0;
+    let roofMs = 0;
     if (gemm !== null && mem !== null) {
       const tc = st.flops / (gemm * 1e9);
       const tm = (st.inputBytes + st.outputBytes + st.weightBytes) / mem;
       c = tc + tm > 0 ? tc / (tc + tm) : 0;
+      roofMs = (tc + tm) * 1000;
     } else if (gemm !== null) c = st.flops > 0 ? 1 : 0;
-    return { load: d / r.disk + (1 - d), run: c / r.gemm + (1 - c) / r.mem };
+    const roof = c / r.gemm + (1 - c) / r.mem;
+    if (!p) return { load: d / r.disk + (1 - d), run: roof, unload: 1 };
+    const k = unlimited.runMs > 0 ? Math.min(1, roofMs / unlimited.runMs) : 1;
+    return { load: d / r.disk + (1 - d) * p.load, run: k * roof + (1 - k) * p.run, unload: p.unload };
   }
 
   /** The query's phases on B, split into unlimited and swap parts. */
@@ -155,7 +190,7 @@ export class Transfer {
     const k = this.scales(x, unl);
     const sw = 1 / this.ratios.disk;
     return {
-      unlimited: { loadMs: unl.loadMs * k.load, runMs: unl.runMs * k.run, unloadMs: unl.unloadMs },
+      unlimited: { loadMs: unl.loadMs * k.load, runMs: unl.runMs * k.run, unloadMs: unl.unloadMs * k.unload },
       swap: { loadMs: (atM.loadMs - unl.loadMs) * sw, runMs: (atM.runMs - unl.runMs) * sw, unloadMs: (atM.unloadMs - unl.unloadMs) * sw },
     };
   }

@@ -9,11 +9,11 @@
  */
 import type { HardwareFingerprint } from '../dataset/schema.js';
 import { formatBytes } from '../units.js';
-import type { ZeroShotInfo } from '../models/transfer.js';
+import { callRatios, type ZeroShotInfo } from '../models/transfer.js';
 
 /** The fingerprint parts compared. */
 export type MachinePart =
-  'cpuModel' | 'cores' | 'ramBytes' | 'diskReadBytesPerSec' | 'memBandwidthBytesPerSec' | 'gemmGflops' | 'swapBytesPerSec' | 'runtimeIdleBytes';
+  'cpuModel' | 'cores' | 'ramBytes' | 'diskReadBytesPerSec' | 'memBandwidthBytesPerSec' | 'gemmGflops' | 'swapBytesPerSec' | 'runtimeIdleBytes' | 'callProbe';
 
 /** What a part's difference changes: a phase's time, or which memory M a layer starts to swap at. */
 export type Affected = 'load' | 'run' | 'unload' | 'swap' | 'memory';
@@ -31,7 +31,10 @@ export interface HardwareDifference {
   model: string | number | null;
   /** The compared machine's value (null: not measured). */
   here: string | number | null;
-  /** here / model for numbers (both known, model > 0); null for the CPU model and unknowns. */
+  /**
+   * here / model for numbers (both known, model > 0); null for the CPU model and unknowns. For
+   * callProbe (a time, not a rate) the ratio of the probe's total time: > 1 means this machine is slower.
+   */
   ratio: number | null;
   affects: Affected[];
   severity: Severity;
@@ -52,6 +55,13 @@ export const RAM_TOLERANCE = 1.05;
  * (docs/PREDICT.md), and the predictor already treats M as uncertain by 3%.
  */
 export const IDLE_TOLERANCE_BYTES = 16 * 2 ** 20;
+/**
+ * Per-call probe ratios (load's fixed part, run, unload; src/dataset/call-probe.ts) within
+ * [1/1.5, 1.5] are not flagged. Why wider than rates: the probe is whole passes of small layers,
+ * which drift like `memlat run` does (1.34x minutes apart on one VM, issue 12); between two VMs of
+ * one kind its run phase was 3-4x apart (docs/MODELS.md).
+ */
+export const CALL_TOLERANCE = 1.5;
 
 const RATES: readonly { part: MachinePart; affects: Affected[] }[] = [
   // cold loads read the weights from disk; swapping pages in is disk reads too
@@ -114,6 +124,25 @@ export function compareHardware(model: HardwareFingerprint, here: HardwareFinger
       affects,
       severity: ratio === null ? 'unknown' : ratio > RATE_TOLERANCE || ratio < 1 / RATE_TOLERANCE ? 'warn' : 'ok',
     });
+  }
+  {
+    const pm = model.callProbe ?? null;
+    const ph = here.callProbe ?? null;
+    const total = (p: typeof pm): number | null => (p ? p.loadMs + p.runMs + p.unloadMs : null);
+    const m = total(pm);
+    const h = total(ph);
+    const r = callRatios(model, here);
+    if (m !== null || h !== null) {
+      const off = r !== null && [r.load, r.run, r.unload].some((x) => x > CALL_TOLERANCE || x < 1 / CALL_TOLERANCE);
+      out.push({
+        part: 'callProbe',
+        model: m,
+        here: h,
+        ratio: m !== null && h !== null && m > 0 ? h / m : null,
+        affects: ['load', 'run', 'unload'],
+        severity: r === null ? 'unknown' : off ? 'warn' : 'ok',
+      });
+    }
   }
   {
     const m = typeof model.runtimeIdleBytes === 'number' ? model.runtimeIdleBytes : null;
@@ -199,6 +228,7 @@ const PART_TEXT: Record<MachinePart, string> = {
   gemmGflops: 'GEMM',
   swapBytesPerSec: 'swap',
   runtimeIdleBytes: 'runtime idle',
+  callProbe: 'per-call probe',
 };
 
 function valueText(part: MachinePart, v: string | number | null): string {
@@ -213,6 +243,8 @@ function valueText(part: MachinePart, v: string | number | null): string {
       return `GEMM ${v.toFixed(0)} GFLOP/s`;
     case 'runtimeIdleBytes':
       return `runtime idle ${formatBytes(v)}`;
+    case 'callProbe':
+      return `per-call probe ${v.toFixed(0)} ms`;
     default:
       return `${PART_TEXT[part]} ${formatBytes(v)}/s`;
   }
@@ -241,13 +273,19 @@ export function checkMachine(model: HardwareFingerprint, target: MachineTarget, 
   if (flagged.length) {
     const get = (p: MachinePart): HardwareDifference | undefined => differences.find((d) => d.part === p);
     const modelParts = flagged.map((d) => valueText(d.part, d.model)).join(', ');
-    const hereParts = flagged.map((d) => `${valueText(d.part, d.here)}${d.ratio !== null && d.part !== 'cores' ? ` (${d.ratio.toFixed(2)}x)` : ''}`).join(', ');
+    const ratioText = (d: HardwareDifference): string =>
+      d.ratio === null || d.part === 'cores' ? '' : d.part === 'callProbe' ? ` (${d.ratio.toFixed(2)}x the time)` : ` (${d.ratio.toFixed(2)}x)`;
+    const hereParts = flagged.map((d) => `${valueText(d.part, d.here)}${ratioText(d)}`).join(', ');
     const effects: string[] = [];
     const zs = opts.zeroShot;
     if (zs) {
       const f = (r: number): string => (r === 1 ? 'x1' : `x${(1 / r).toFixed(2)}`);
+      const t = (p: number): string => `x${p.toFixed(2)}`;
+      const c = zs.ratios.call;
       effects.push(
-        `zero-shot scaling applied (load's weight reading and swap time ${f(zs.ratios.disk)} by disk, run ${f(zs.ratios.gemm)} by GEMM for compute / ${f(zs.ratios.mem)} by memory copy for the rest${zs.intervalWidened ? `; interval widened, sigma ${zs.sigma.toFixed(2)} of ln time` : ''})`,
+        c
+          ? `zero-shot scaling applied (load's weight reading and swap time ${f(zs.ratios.disk)} by disk; each layer's fixed per-call cost by the per-call probe: load ${t(c.load)}, run ${t(c.run)}, unload ${t(c.unload)}; run's roofline part ${f(zs.ratios.gemm)} by GEMM / ${f(zs.ratios.mem)} by memory copy${zs.intervalWidened ? `; interval widened, sigma ${zs.sigma.toFixed(2)} of ln time` : ''})`
+          : `zero-shot scaling applied (load's weight reading and swap time ${f(zs.ratios.disk)} by disk, run ${f(zs.ratios.gemm)} by GEMM for compute / ${f(zs.ratios.mem)} by memory copy for the rest; no per-call probe on ${model.callProbe ? 'this machine' : "the model's machine"}, so each layer's fixed per-call cost is left as on the model's machine${zs.intervalWidened ? `; interval widened, sigma ${zs.sigma.toFixed(2)} of ln time` : ''})`,
       );
     } else {
       const disk = get('diskReadBytesPerSec');
@@ -258,9 +296,12 @@ export function checkMachine(model: HardwareFingerprint, target: MachineTarget, 
             : `load and swap times are likely ${slower(disk.ratio)} than predicted`,
         );
       }
+      const call = get('callProbe');
+      if (call?.severity === 'warn' && call.ratio !== null)
+        effects.push(`each layer's fixed per-call cost is likely ${slower(1 / call.ratio)} (per-call probe)`);
       const gemm = get('gemmGflops');
       // cores are a model input, but a model fitted on one machine saw one core count: not transferred
-      const runFlagged = flagged.some((d) => d.affects.includes('run') && !(planning && uses.has(d.part) && d.part !== 'cores'));
+      const runFlagged = flagged.some((d) => d.affects.includes('run') && d.part !== 'callProbe' && !(planning && uses.has(d.part) && d.part !== 'cores'));
       if (gemm?.severity === 'warn' && gemm.ratio !== null && !(planning && uses.has('gemmGflops')))
         effects.push(`compute-bound run times are likely ${slower(gemm.ratio)}`);
       else if (runFlagged) effects.push('run times may differ');
@@ -281,15 +322,15 @@ export function checkMachine(model: HardwareFingerprint, target: MachineTarget, 
       );
     } else {
       warnings.push(
-        `to predict for this machine, calibrate it: sudo memlat calibrate --budget 10m (measures a few layers and networks here and installs the adapted model); or profile it fully: memlat profile --out rows.csv; memlat fit --data rows.csv --out model.json; memlat model install model.json (later commands then use it), the surest of the three: the fingerprint does not measure a layer's fixed per-call cost, which was 3-5x apart between two VMs of this kind (docs/MODELS.md, host B), so check an answer with memlat run <network> --reps 3; to plan for another machine: --hardware hw.json` +
+        `to predict for this machine, calibrate it: sudo memlat calibrate --budget 10m (measures a few layers and networks here and installs the adapted model); or profile it fully: memlat profile --out rows.csv; memlat fit --data rows.csv --out model.json; memlat model install model.json (later commands then use it), the surest of the three; scaling by the fingerprint alone is approximate (docs/MODELS.md, zero-shot transfer), so check an answer with memlat run <network> --reps 3; to plan for another machine: --hardware hw.json` +
           (target.measured
             ? ''
-            : `; compared CPU, cores and RAM only (memlat hardware measures disk and memory bandwidth, ~5 s, and caches them for this check)`),
+            : `; compared CPU, cores and RAM only (memlat hardware measures disk and memory bandwidth, ~10 s, and caches them for this check)`),
       );
     }
   } else if (!target.measured && !planning) {
     warnings.push(
-      `this machine matches the model's ${model.id} in CPU, cores and RAM; its disk and memory bandwidth are not measured yet (memlat hardware measures them, ~5 s, and caches them for this check)`,
+      `this machine matches the model's ${model.id} in CPU, cores and RAM; its disk and memory bandwidth are not measured yet (memlat hardware measures them, ~10 s, and caches them for this check)`,
     );
   }
   const fp = target.fingerprint;

@@ -12,7 +12,7 @@
 import type { HardwareFingerprint } from '../dataset/schema.js';
 import { isIdentityTransfer, TransferModel, transferRatios, transferSigma, TRANSFER_SIGMA_PER_LOG } from '../models/transfer.js';
 import type { LoadedBundle, NetworkCalibration } from './bundle.js';
-import { RATE_TOLERANCE } from './machine.js';
+import { CALL_TOLERANCE, RATE_TOLERANCE } from './machine.js';
 
 /**
  * The standard normal quantile (Acklam's rational approximation, |error| < 1.2e-9 relative); p in
@@ -79,10 +79,12 @@ export function transferBundle(b: LoadedBundle, target: HardwareFingerprint): Lo
 
 /**
  * Whether a measured fingerprint of this machine warrants a transfer: some rate (disk, memory
- * copy, GEMM) differs from the model machine's by more than RATE_TOLERANCE (smaller differences
- * are the machine's own drift, see machine.ts). Cost O(1).
+ * copy, GEMM) differs from the model machine's by more than RATE_TOLERANCE, or a per-call probe ratio
+ * (load's fixed part, run, unload) by more than CALL_TOLERANCE (smaller differences are the machine's own drift, see
+ * machine.ts). Cost O(1).
  */
 export function ratesDiffer(model: HardwareFingerprint, here: HardwareFingerprint): boolean {
   const r = transferRatios(model, here);
-  return [r.disk, r.mem, r.gemm].some((x) => x > RATE_TOLERANCE || x < 1 / RATE_TOLERANCE);
+  const call = r.call ? [r.call.load, r.call.run, r.call.unload] : [];
+  return [r.disk, r.mem, r.gemm].some((x) => x > RATE_TOLERANCE || x < 1 / RATE_TOLERANCE) || call.some((x) => x > CALL_TOLERANCE || x < 1 / CALL_TOLERANCE);
 }

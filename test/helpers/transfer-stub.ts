@@ -5,6 +5,7 @@
  *   unload = 2 ms
  *   swap   = the bytes of the working set that do not fit (ws + idle - M) read at the disk
  *            bandwidth, added to run only.
+ * With `fixed` (per-call costs, ms): load += fixed.load, run += fixed.run, unload = fixed.unload.
  */
 import type { HardwareFingerprint } from '../../src/dataset/schema.js';
 import { layerStats } from '../../src/features/layer.js';
@@ -25,6 +26,7 @@ export const A: HardwareFingerprint = {
 };
 
 export class StubModel implements Model {
+  constructor(readonly fixed: { load: number; run: number; unload: number } | null = null) {}
   readonly name = MODEL_NAME;
   readonly kind = 'stub';
   readonly version = 1;
@@ -36,7 +38,8 @@ export class StubModel implements Model {
     let runMs = (st.flops / (hw.gemmGflops! * 1e9) + (st.inputBytes + st.outputBytes + st.weightBytes) / hw.memBandwidthBytesPerSec!) * 1000;
     const deficit = Math.max(0, st.workingSetBytes + (hw.runtimeIdleBytes ?? 0) - x.memoryBytes);
     runMs += (deficit / hw.diskReadBytesPerSec!) * 1000;
-    return { loadMs, runMs, unloadMs: 2 };
+    if (!this.fixed) return { loadMs, runMs, unloadMs: 2 };
+    return { loadMs: loadMs + this.fixed.load, runMs: runMs + this.fixed.run, unloadMs: this.fixed.unload };
   }
   toJSON(): ModelJSON {
     return { name: MODEL_NAME, kind: 'stub', version: 1 };

@@ -26,6 +26,15 @@ test('measureHardware: identity fields match the OS; measured rates are plausibl
   assert.ok(within(fp.memBandwidthBytesPerSec, 100e6, 1e12), `mem ${fp.memBandwidthBytesPerSec}`);
   assert.ok(within(fp.gemmGflops, 0.1, 10_000), `gemm ${fp.gemmGflops}`);
   assert.ok(within(fp.runtimeIdleBytes, 20 * 2 ** 20, 2 ** 30), `idle ${fp.runtimeIdleBytes}`);
+  // the per-call probe: MobileNetV3-small (157 layers) and SqueezeNet 1.1 (66), 5 passes each, one thread
+  const p = fp.callProbe!;
+  assert.deepEqual(p.networks, ['mobilenetv3_small', 'squeezenet1_1']);
+  assert.equal(p.layers, 223);
+  assert.equal(p.passes, 5);
+  assert.equal(p.threads, 1);
+  assert.ok(p.weightBytes >= 3_778_352 * 4 && p.weightBytes < 3_778_352 * 4 * 1.02, `weights ${p.weightBytes}`);
+  // every layer is timed: each phase's sum is positive and below a second per layer
+  for (const k of ['loadMs', 'runMs', 'unloadMs'] as const) assert.ok(within(p[k], 0, 223_000), `${k} ${p[k]}`);
 });
 
 test('runDoctor: a network whose largest layer exceeds free swap fails "swap" with the setup command', async () => {

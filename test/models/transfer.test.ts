@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isIdentityTransfer, TransferModel, transferRatios, transferSigma, TRANSFER_SIGMA_PER_LOG } from '../../src/models/transfer.js';
+import { callRatios, isIdentityTransfer, TransferModel, transferRatios, transferSigma, TRANSFER_SIGMA_PER_LOG } from '../../src/models/transfer.js';
+import type { CallProbe, HardwareFingerprint } from '../../src/dataset/schema.js';
 import { layerStats } from '../../src/features/layer.js';
 import { A, CONV, DENSE, StubModel } from '../helpers/transfer-stub.js';
 
@@ -48,10 +49,12 @@ test('run: memory and GEMM both half as fast doubles it whatever the mix; GEMM a
 
 test('ratios: unknown parts count as 1; identical fingerprints are the identity; sigma is 0.25 x sum |ln r|', () => {
   const r = transferRatios(A, { ...A, diskReadBytesPerSec: 0.5e9, gemmGflops: null });
-  assert.deepEqual(r, { disk: 0.5, mem: 1, gemm: 1 });
+  assert.deepEqual(r, { disk: 0.5, mem: 1, gemm: 1, call: null });
   assert.ok(isIdentityTransfer(transferRatios(A, { ...A, id: 'other' })));
   assert.equal(TRANSFER_SIGMA_PER_LOG, 0.25);
-  assert.ok(Math.abs(transferSigma({ disk: 0.5, mem: 2, gemm: 1 }) - 0.25 * 2 * Math.LN2) < 1e-12);
+  assert.ok(Math.abs(transferSigma({ disk: 0.5, mem: 2, gemm: 1, call: null }) - 0.25 * 2 * Math.LN2) < 1e-12);
+  // the per-call part adds the mean |ln p| of its three ratios: (ln 2 + ln 4 + 0) / 3 = ln 2
+  assert.ok(Math.abs(transferSigma({ disk: 1, mem: 1, gemm: 1, call: { load: 2, run: 0.25, unload: 1 } }) - 0.25 * Math.LN2) < 1e-12);
 });
 
 test("the query fingerprint's own rates do not leak into the base: the base sees the model machine's", () => {
@@ -63,4 +66,53 @@ test("the query fingerprint's own rates do not leak into the base: the base sees
   assert.deepEqual(viaB, viaA);
   const onB = stub.predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: B });
   assert.ok(Math.abs(viaB.loadMs - onB.loadMs) < 1e-9);
+});
+
+const probe = (p: Partial<CallProbe>): CallProbe => ({
+  networks: ['mobilenetv3_small', 'squeezenet1_1'],
+  layers: 223,
+  weightBytes: 50e6,
+  passes: 5,
+  threads: 2,
+  loadMs: 150,
+  runMs: 300,
+  unloadMs: 20,
+  ...p,
+});
+
+test("callRatios: the load's fixed part is what is left after reading the weights at each machine's disk rate", () => {
+  // A: 150 ms load, 50 MB at 1 GB/s = 50 ms reading -> 100 ms fixed; B: 95 ms at 2 GB/s = 25 ms reading -> 70 ms fixed
+  const a: HardwareFingerprint = { ...A, callProbe: probe({}) };
+  const b: HardwareFingerprint = { ...A, id: 'b', diskReadBytesPerSec: 2e9, callProbe: probe({ loadMs: 95, runMs: 100, unloadMs: 5 }) };
+  const r = callRatios(a, b)!;
+  assert.ok(Math.abs(r.load - 0.7) < 1e-12, `load ${r.load}`);
+  assert.ok(Math.abs(r.run - 1 / 3) < 1e-12);
+  assert.ok(Math.abs(r.unload - 0.25) < 1e-12);
+  // a load faster than its weights at the probed disk rate keeps a fifth of itself as fixed part
+  const fast: HardwareFingerprint = { ...b, diskReadBytesPerSec: 0.1e9 }; // 500 ms of reading > 95 ms
+  assert.ok(Math.abs(callRatios(a, fast)!.load - 19 / 100) < 1e-12);
+  // either side without a probe, or probes of other networks: no per-call ratios
+  assert.equal(callRatios(A, b), null);
+  assert.equal(callRatios(a, { ...b, callProbe: probe({ networks: ['resnet18'] }) }), null);
+  assert.equal(transferRatios(a, { ...a, id: 'same' }).call?.run, 1);
+  assert.ok(isIdentityTransfer(transferRatios(a, { ...a, id: 'same' })));
+  assert.ok(!isIdentityTransfer(transferRatios(a, b)));
+});
+
+test('per-call probe: the fixed part of each phase scales by its ratio, the weight reading by the disk, the roofline part by GEMM and memory', () => {
+  const fixed = { load: 3, run: 5, unload: 4 };
+  const s = new StubModel(fixed);
+  const a: HardwareFingerprint = { ...A, callProbe: probe({}) };
+  // B: disk twice as fast, GEMM half, memory the same; per-call: load fixed part 0.7x, run 1/3, unload 1/4
+  const b: HardwareFingerprint = { ...A, id: 'b', diskReadBytesPerSec: 2e9, gemmGflops: 50, callProbe: probe({ loadMs: 95, runMs: 100, unloadMs: 5 }) };
+  const m = new TransferModel(s, a, b);
+  for (const layer of [CONV, DENSE]) {
+    const onA = s.predict({ layer, memoryBytes: A.ramBytes, hardware: A });
+    // the same layer on B, in closed form: the stub's parts at B's rates, its fixed parts scaled by the probe
+    const roofB = new StubModel({ load: 3 * 0.7, run: 5 / 3, unload: 1 }).predict({ layer, memoryBytes: A.ramBytes, hardware: b });
+    const viaTransfer = m.predict({ layer, memoryBytes: A.ramBytes, hardware: A });
+    assert.ok(Math.abs(viaTransfer.loadMs - roofB.loadMs) < 1e-9, `${layer.layer.name} load ${viaTransfer.loadMs} vs ${roofB.loadMs}`);
+    assert.ok(Math.abs(viaTransfer.runMs - roofB.runMs) < 1e-9, `${layer.layer.name} run ${viaTransfer.runMs} vs ${roofB.runMs}`);
+    assert.ok(Math.abs(viaTransfer.unloadMs - 0.25 * onA.unloadMs) < 1e-12);
+  }
 });

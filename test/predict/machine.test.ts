@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { HardwareFingerprint } from '../../src/dataset/schema.js';
+import type { CallProbe, HardwareFingerprint } from '../../src/dataset/schema.js';
 import { checkMachine, compareHardware, fingerprintPartsUsed, machineStderr, type HardwareDifference } from '../../src/predict/machine.js';
 import { hardwareId } from '../../src/machine/hardware.js';
 import { arch } from 'node:os';
@@ -121,7 +121,7 @@ test('checkMachine: names the parts, the ratio and the likely effect, and what t
   );
   assert.match(
     c.warnings[1]!,
-    /^to predict for this machine, calibrate it: sudo memlat calibrate --budget 10m .*; or profile it fully: memlat profile .* memlat model install model\.json .*fixed per-call cost, which was 3-5x apart .*check an answer with memlat run <network> --reps 3; to plan for another machine: --hardware hw\.json$/,
+    /^to predict for this machine, calibrate it: sudo memlat calibrate --budget 10m .*; or profile it fully: memlat profile .* memlat model install model\.json .*the surest of the three; scaling by the fingerprint alone is approximate .*check an answer with memlat run <network> --reps 3; to plan for another machine: --hardware hw\.json$/,
   );
   assert.match(machineStderr(c), /^memlat: warning: model fitted on .*\nmemlat: note: to predict .*\n$/);
   // with the zero-shot transfer applied, the line says so instead of guessing the effect
@@ -130,12 +130,12 @@ test('checkMachine: names the parts, the ratio and the likely effect, and what t
     { fingerprint: here, kind: 'this-machine', measured: true, path: '/c/hardware.json', sameBoot: true },
     {
       memoryBytes: 512 * MiB,
-      zeroShot: { fromId: MODEL.id, toId: here.id, ratios: { disk: 0.44, mem: 1, gemm: 1 }, sigma: 0.2, intervalWidened: true },
+      zeroShot: { fromId: MODEL.id, toId: here.id, ratios: { disk: 0.44, mem: 1, gemm: 1, call: null }, sigma: 0.2, intervalWidened: true },
     },
   );
   assert.match(
     z.warnings[0]!,
-    /AMD EPYC, disk 440 MiB\/s \(0\.44x\): zero-shot scaling applied \(load's weight reading and swap time x2\.27 by disk, run x1 by GEMM .*interval widened, sigma 0\.20 of ln time\)$/,
+    /AMD EPYC, disk 440 MiB\/s \(0\.44x\): zero-shot scaling applied \(load's weight reading and swap time x2\.27 by disk, run x1 by GEMM .*no per-call probe on the model's machine, so each layer's fixed per-call cost is left as on the model's machine; interval widened, sigma 0\.20 of ln time\)$/,
   );
   assert.equal(z.zeroShot?.ratios.disk, 0.44);
 });
@@ -195,4 +195,35 @@ test("the predict path's machine id (cheapFingerprint, no runtime imports) equal
   const here = cheapFingerprint();
   assert.equal(here.id, hardwareId(here.cpuModel, here.cores, here.ramBytes));
   assert.equal(here.diskReadBytesPerSec, null);
+});
+
+test('compareHardware and checkMachine: a per-call probe 3x slower is flagged and worded; within 1.5x it is not; one side without it is unknown', () => {
+  const probe = (loadMs: number, runMs: number, unloadMs: number): CallProbe => ({
+    networks: ['mobilenetv3_small', 'squeezenet1_1'],
+    layers: 223,
+    weightBytes: 0,
+    passes: 5,
+    threads: 2,
+    loadMs,
+    runMs,
+    unloadMs,
+  });
+  const model: HardwareFingerprint = { ...MODEL, callProbe: probe(100, 200, 20) };
+  const slow: HardwareFingerprint = { ...MODEL, id: 'x64-2c-24g-ecb3', callProbe: probe(300, 600, 60) };
+  const d = byPart(compareHardware(model, slow));
+  assert.equal(d.callProbe!.model, 320);
+  assert.equal(d.callProbe!.here, 960);
+  assert.equal(d.callProbe!.ratio, 3);
+  assert.equal(d.callProbe!.severity, 'warn');
+  assert.deepEqual(d.callProbe!.affects, ['load', 'run', 'unload']);
+  const c = checkMachine(model, { fingerprint: slow, kind: 'this-machine', measured: true, path: '/c/hardware.json' });
+  assert.match(
+    c.warnings[0]!,
+    /this machine x64-2c-24g-ecb3: per-call probe 960 ms \(3\.00x the time\): each layer's fixed per-call cost is likely ~3\.0x longer \(per-call probe\)$/,
+  );
+  // 1.5x in every phase is the tolerance edge: not flagged; 1.51x in run alone is
+  assert.equal(byPart(compareHardware(model, { ...MODEL, callProbe: probe(150, 300, 30) })).callProbe!.severity, 'ok');
+  assert.equal(byPart(compareHardware(model, { ...MODEL, callProbe: probe(100, 302, 20) })).callProbe!.severity, 'warn');
+  assert.equal(byPart(compareHardware(MODEL, slow)).callProbe!.severity, 'unknown');
+  assert.equal(byPart(compareHardware(MODEL, MODEL)).callProbe, undefined, 'neither side has a probe: not compared');
 });

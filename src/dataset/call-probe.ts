@@ -1,0 +1,115 @@
+/**
+ * The per-call probe of a hardware fingerprint (HardwareFingerprint.callProbe): two small zoo
+ * networks run layer by layer, unlimited, exactly as `memlat run` runs them. Their layers are small
+ * (MobileNetV3-small: 157 layers, 60 MFLOPs; SqueezeNet 1.1: 66 layers, 0.35 GFLOPs), so their
+ * phases are almost all a layer's fixed cost per call: creating a session, the fresh pages of its
+ * buffers, waking thread pools, freeing. No rate of the fingerprint measures that cost, and it is
+ * what differs most between machines of one kind (two 2-core VMs: 3-4x in run, docs/MODELS.md).
+ *
+ * `memlat hardware` measures it (src/machine/hardware.ts); a dataset whose fingerprint predates it
+ * gets it from its own validation runs of the same networks (callProbeFromRows), which is how the
+ * shipped model's machine has one. The transfer (src/models/transfer.ts) scales the fixed part of
+ * each phase by the probe's ratio between two machines.
+ *
+ * Pure.
+ */
+import type { CallProbe, MeasurementRow } from './schema.js';
+import { layerWeightSpecs, weightFileBytes } from '../network/onnx-layer.js';
+import { median } from '../stats.js';
+
+/** The probe's networks (zoo names), in the order they are run. */
+export const CALL_PROBE_NETWORKS: readonly string[] = ['mobilenetv3_small', 'squeezenet1_1'];
+
+/** Passes per network (the validation runs' count, so a probe and a validation run agree). */
+export const CALL_PROBE_PASSES = 5;
+
+/** One layer's timing in one pass. */
+export interface PhaseTiming {
+  loadMs: number;
+  runMs: number;
+  unloadMs: number;
+}
+
+/** One probe network's passes: passes[pass][layer]. */
+export interface ProbeNetworkPasses {
+  name: string;
+  /** Bytes of weights one pass reads. */
+  weightBytes: number;
+  passes: readonly (readonly PhaseTiming[])[];
+}
+
+/**
+ * The probe from its networks' passes: per network, the median over passes of each phase's sum over
+ * layers; then the sum over networks. Throws on a network without passes. Cost O(passes x layers).
+ */
+export function callProbeFromPasses(nets: readonly ProbeNetworkPasses[], threads: number | null, source?: string): CallProbe {
+  let loadMs = 0;
+  let runMs = 0;
+  let unloadMs = 0;
+  let layers = 0;
+  let weightBytes = 0;
+  let passes = Infinity;
+  for (const n of nets) {
+    const full = n.passes.filter((p) => p.length > 0);
+    if (!full.length) throw new Error(`call probe: network ${n.name} has no passes`);
+    const sum = (k: keyof PhaseTiming): number => median(full.map((p) => p.reduce((a, t) => a + t[k], 0)));
+    loadMs += sum('loadMs');
+    runMs += sum('runMs');
+    unloadMs += sum('unloadMs');
+    layers += full[0]!.length;
+    weightBytes += n.weightBytes;
+    passes = Math.min(passes, full.length);
+  }
+  return {
+    networks: nets.map((n) => n.name),
+    layers,
+    weightBytes,
+    passes: Number.isFinite(passes) ? passes : 0,
+    threads,
+    loadMs,
+    runMs,
+    unloadMs,
+    ...(source ? { source } : {}),
+  };
+}
+
+/**
+ * The probe from a dataset's rows: unlimited, non-OOM rows of `hardwareId` for every probe network,
+ * grouped into passes (rep). Null when a probe network is missing or a pass is incomplete in every
+ * rep. Why: a model fitted before the probe existed gets its machine's probe from the validation runs
+ * measured in the same session. Cost O(rows).
+ */
+export function callProbeFromRows(
+  rows: readonly MeasurementRow[],
+  hardwareId: string,
+  threads: number | null,
+  source: string,
+  networks: readonly string[] = CALL_PROBE_NETWORKS,
+): CallProbe | null {
+  const nets: ProbeNetworkPasses[] = [];
+  for (const name of networks) {
+    const mine = rows.filter((r) => r.hardwareId === hardwareId && r.network === name && r.memoryLimitBytes === null && !r.oom);
+    if (!mine.length) return null;
+    const layerCount = new Set(mine.map((r) => r.layerIndex)).size;
+    const byRep = new Map<number, MeasurementRow[]>();
+    for (const r of mine) byRep.set(r.rep, [...(byRep.get(r.rep) ?? []), r]);
+    const passes = [...byRep.values()]
+      .filter((p) => p.length === layerCount)
+      .map((p) => p.map((r) => ({ loadMs: r.loadMs, runMs: r.runMs, unloadMs: r.unloadMs ?? 0 })));
+    if (!passes.length) return null;
+    const first = [...byRep.values()].find((p) => p.length === layerCount)!;
+    const weightBytes = first.reduce((a, r) => a + weightFileBytes(layerWeightSpecs(r.layer, r.inputShapes)), 0);
+    nets.push({ name, weightBytes, passes });
+  }
+  return callProbeFromPasses(nets, threads, source);
+}
+
+/**
+ * The fixed part of the probe's load: the load minus reading its weights at `diskBytesPerSec`,
+ * never below a fifth of the load (a disk probe that read faster than the loads did must not leave
+ * nothing). Cost O(1).
+ */
+export function probeFixedLoadMs(p: CallProbe, diskBytesPerSec: number | null): number {
+  const disk = diskBytesPerSec !== null && diskBytesPerSec > 0 ? (p.weightBytes / diskBytesPerSec) * 1000 : 0;
+  return Math.max(p.loadMs - disk, p.loadMs / 5);
+}
