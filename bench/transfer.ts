@@ -16,7 +16,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { readDataset } from '../src/dataset/files.js';
-import type { HardwareFingerprint, MeasurementRow } from '../src/dataset/schema.js';
+import type { CallProbe, HardwareFingerprint, MeasurementRow } from '../src/dataset/schema.js';
 import { aggregateRows } from '../src/models/observations.js';
 import { transferRatios, transferSigma } from '../src/models/transfer.js';
 import { readModelBundle } from '../src/predict/model-bundle.js';
@@ -41,6 +41,8 @@ const hereWhole = resolve(flag('here', 'data/heldout3/whole/rows.csv.gz'));
 // HERE_PROFILE_SHARE of rows (rows are in the order measured, so a prefix is what a shorter budget
 // would have measured; the emulated machines' profiles had half the reference's 40-minute budget).
 const hereProfile = resolve(flag('here-profile', 'data/reference/rows.csv.gz'));
+// Held-out #5 (data/heldout5/PLAN.md): <dir>/<machine>/rows.csv[.gz], scored zero-shot with and without the per-call probe.
+const h5Dir = resolve(flag('heldout5', 'data/heldout5'));
 const HERE_PROFILE_SHARE = Number(flag('here-profile-share', '0.5'));
 const rel = (p: string): string => relative(process.cwd(), p);
 const LEVELS = ['1x', '0.5x', 'none'];
@@ -100,6 +102,20 @@ async function main(): Promise<void> {
         ['as is', runs.map((r) => score(bundle, r)), 'as is'],
         ['zero-shot', runs.map((r) => score(zs, r)), 'zero-shot'],
       ];
+      // The machine's fingerprint measured again later with the per-call probe (data/heldout5/PLAN.md):
+      // the runs' own rates, that probe.
+      const probeFile = join(dir, m, 'probe.hardware.json');
+      if (existsSync(probeFile) && !target.callProbe) {
+        const later = JSON.parse(readFileSync(probeFile, 'utf8')) as HardwareFingerprint;
+        if (later.callProbe) {
+          const withProbe = transferBundle(bundle, { ...target, callProbe: later.callProbe });
+          rows.push([
+            `zero-shot + per-call probe (measured ${(later.measuredAt ?? '?').slice(0, 16)}Z, a session after the runs)`,
+            runs.map((r) => score(withProbe, r)),
+            'zero-shot + per-call probe',
+          ]);
+        }
+      }
       // `memlat calibrate --budget ...` results for this machine: data/calibrate/<machine>-<minutes>m.json
       const calibrated = existsSync(calibDir)
         ? readdirSync(calibDir)
@@ -179,15 +195,96 @@ async function main(): Promise<void> {
       ...details,
     );
   }
+  out.push(...(await heldout5(bundle)));
   mkdirSync(dirname(outPath), { recursive: true });
   writeFileSync(outPath, `${out.join('\n')}\n`);
   process.stderr.write(`wrote ${outPath}\n`);
+}
+
+/**
+ * Held-out #5 (data/heldout5/PLAN.md, pre-registered): six networks never measured before, run on
+ * host B under each emulation with the fingerprint (per-call probe included) measured at the start.
+ * Scored: as is; zero-shot by the rates alone (the fingerprint without its probe: the rule before
+ * the probe); zero-shot with the probe; and, for reference, the machine's own full profile (measured
+ * a session earlier on the same host, data/transfer/<machine>/profile) with the shipped context.
+ */
+async function heldout5(bundle: LoadedBundle): Promise<string[]> {
+  if (!existsSync(h5Dir)) return [];
+  const machines = readdirSync(h5Dir)
+    .filter((d) => ['rows.csv.gz', 'rows.csv'].some((f) => existsSync(join(h5Dir, d, f))))
+    .sort();
+  if (!machines.length) return [];
+  const from = bundle.fittedOn ?? bundle.hardware;
+  const out: string[] = [
+    '### Held-out #5: zero-shot with the per-call probe (pre-registered in data/heldout5/PLAN.md, evaluated once)',
+    '',
+    `Six networks never measured or predicted before (mnasnet0_5, regnet_x_400mf, shufflenet_v2_x0_5, swin_s, AgeNet, FaceNet = CaffeNetConv), \`validate-runs --levels 1,0.5,none --reps 3\` on host B under each emulation; the fingerprint with its per-call probe measured at the start of the runs (rows.hardware.json). ` +
+      `The model's machine's probe comes from its own validation runs (${from.callProbe?.source ?? 'none'}: load ${from.callProbe?.loadMs.toFixed(0) ?? '?'} / run ${from.callProbe?.runMs.toFixed(0) ?? '?'} / unload ${from.callProbe?.unloadMs.toFixed(0) ?? '?'} ms). ` +
+      `"zero-shot, rates only" = the same fingerprint without its probe (the rule before it); "fully profiled + shipped context" = the default kind fitted on that machine's 20-minute profile from the session before (data/transfer/<machine>/profile), a reference for what a profile buys. Target (issue 12): zero-shot bias ${ZERO_SHOT_BIAS[0]}-${ZERO_SHOT_BIAS[1]} at every level.`,
+    '',
+    '| machine | emulation | per-call ratio load / run / unload | sigma | runs | noise | model | median error | within ±20% | bias 1x / 0.5x / none | 90% interval covers | bias target met? |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  const details: string[] = [];
+  for (const m of machines) {
+    const path = ['rows.csv.gz', 'rows.csv'].map((f) => join(h5Dir, m, f)).find((f) => existsSync(f))!;
+    const ds = await readDataset(path);
+    const hwMap = new Map<string, HardwareFingerprint>(ds.hardware.map((h) => [h.id, h]));
+    const target = ds.hardware[0];
+    if (target === undefined) throw new Error(`${rel(path)}: no hardware fingerprint beside the rows`);
+    const runs = validationRuns(ds.rows, aggregateRows(ds.rows, hwMap), [1, 0.5]);
+    const noise = pct(median(runs.map((r) => (Math.max(...r.passTotals) - Math.min(...r.passTotals)) / r.medianMs)));
+    const ratios = transferRatios(from, target);
+    const { callProbe: _probe, ...ratesOnly } = target;
+    const variants: Array<[string, LoadedBundle]> = [
+      ['as is', bundle],
+      ['zero-shot, rates only', transferBundle(bundle, ratesOnly)],
+      ['zero-shot + per-call probe', transferBundle(bundle, target)],
+    ];
+    // memlat calibrate's 10-minute result on that machine (a session earlier, same host), refitted with
+    // the probe measured at the start of these runs, so its transfer starts from the per-call scaling.
+    const cal = join(calibDir, `${m}-10m.json`);
+    const calRows = join(calibDir, 'rows', m, 'rows.csv.gz');
+    if (existsSync(cal) && existsSync(calRows) && target.callProbe) {
+      const measured = await readDataset(calRows);
+      variants.push(['calibrated 10 min + per-call probe', refitCalibrated(bundle, readModelBundle(cal), measured.rows, target.callProbe)]);
+    }
+    const profiled = await profiledBundles(bundle, m);
+    if (profiled) variants.push(['fully profiled + shipped context', profiled.withContext]);
+    const scored = variants.map(([n, b]): [string, Scored[]] => [n, runs.map((r) => score(b, r))]);
+    const c = ratios.call;
+    for (const [name, ss] of scored) {
+      const sm = summary(ss);
+      const lb = levelBiases(ss);
+      const met = name.startsWith('zero-shot') ? ([...lb.values()].every((b) => b >= ZERO_SHOT_BIAS[0] && b <= ZERO_SHOT_BIAS[1]) ? 'yes' : '**no**') : '-';
+      out.push(
+        `| ${m} | ${target.emulation ?? 'none'} | ${c ? `${c.load.toFixed(2)} / ${c.run.toFixed(2)} / ${c.unload.toFixed(2)}` : '-'} | ${transferSigma(ratios).toFixed(2)} | ${runs.length} | ${noise} | ${name} | ${pct(sm.medianApe)} | ${pct(sm.within20)} | ${LEVELS.map((l) => lb.get(l)?.toFixed(2) ?? '-').join(' / ')} | ${pct(sm.covered)} | ${met} |`,
+      );
+    }
+    details.push(`#### Held-out #5 on ${m} (\`${target.id}\`, ${target.emulation ?? 'not emulated'}; \`${rel(path)}\`)`, '');
+    details.push(
+      `| network | M | level | measured ms (min-max) |${scored.map(([n]) => ` ${n} ms |`).join('')}`,
+      `|---|---|---|---|${scored.map(() => '---|').join('')}`,
+    );
+    runs.forEach((r, i) => {
+      const cells = scored.map(([, ss]) => {
+        const e = (ss[i]!.predictedMs - r.medianMs) / r.medianMs;
+        return ` ${ss[i]!.predictedMs.toFixed(0)} (${e >= 0 ? '+' : ''}${(100 * e).toFixed(0)}%) |`;
+      });
+      details.push(
+        `| ${r.network} | ${r.limit === null ? 'none' : `${(r.limit / 2 ** 20).toFixed(0)} MiB`} | ${r.level} | ${r.medianMs.toFixed(0)} (${Math.min(...r.passTotals).toFixed(0)}-${Math.max(...r.passTotals).toFixed(0)}) |${cells.join('')}`,
+      );
+    });
+    details.push('');
+  }
+  return [...out, '', ...details];
 }
 
 /** Columns of the compact transfer table (the issue's: zero-shot, calibrated 1/2/5/10 min, fully profiled). */
 const MATRIX_COLUMNS = [
   'as is',
   'zero-shot',
+  'zero-shot + per-call probe',
   'calibrated 1 min',
   'calibrated 2 min',
   'calibrated 5 min',
@@ -255,9 +352,10 @@ async function profiledBundles(base: LoadedBundle, m: string): Promise<{ label: 
  * first `provenance.rows` calibration rows of its machine in `rows` (what that run had measured), as
  * memlat calibrate fits: against the base without its network context.
  */
-function refitCalibrated(base: LoadedBundle, stored: LoadedBundle, rows: readonly MeasurementRow[]): LoadedBundle {
+function refitCalibrated(base: LoadedBundle, stored: LoadedBundle, rows: readonly MeasurementRow[], probe?: CallProbe): LoadedBundle {
   const cm = stored.bundle.model as unknown as CalibratedModelJSON;
-  const hw = cm.hardware;
+  // With `probe`: the machine's fingerprint as calibrate measured it plus a per-call probe measured later.
+  const hw = probe ? { ...cm.hardware, callProbe: probe } : cm.hardware;
   const take: MeasurementRow[] = [];
   let n = 0;
   for (const r of rows) {

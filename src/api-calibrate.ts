@@ -32,8 +32,12 @@ import { formatBytes, parseDurationMs } from './units.js';
 export const DEFAULT_CALIBRATE_BUDGET_MS = 600_000;
 /** Kept free at the end of the budget for reading the rows, fitting and writing the model. */
 export const FIT_RESERVE_MS = 3000;
-/** What a dry run (which measures nothing) sets aside for the fingerprint a real run measures first. */
-export const FINGERPRINT_ESTIMATE_MS = 5000;
+/**
+ * What a dry run (which measures nothing) sets aside for the fingerprint a real run measures first:
+ * ~5 s of rate probes and ~2-6 s of per-call probe (plus ~15 MiB of its weight files the first time;
+ * 24-29 s in all on a 2-core VM when the weight cache was empty).
+ */
+export const FINGERPRINT_ESTIMATE_MS = 15000;
 
 /** Progress of a calibration (one call per measured row or network pass). */
 export interface CalibrateProgress {

@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .option('--json', 'print the fingerprint as JSON')
     .option('--out <file>', 'also write it to this JSON file')
     .option('--cache-dir <dir>', 'directory for the 256 MiB disk probe (default: the weight cache)')
-    .option('--threads <n>', 'onnxruntime threads for the GEMM probe (default: all cores)')
+    .option('--threads <n>', 'onnxruntime threads for the GEMM and per-call probes (default: all cores)')
     .action(
       withFlagNames(async (o: { json?: boolean; out?: string; cacheDir?: string; threads?: string }) => {
         const { checkOutputFile } = await import('../../api.js');
@@ -53,6 +53,11 @@ export function register(program: Command): void {
             `memory copy   ${rate(fp.memBandwidthBytesPerSec)}`,
             `GEMM          ${fp.gemmGflops === null ? 'n/a' : `${fp.gemmGflops.toFixed(1)} GFLOP/s`}`,
             `runtime idle  ${fp.runtimeIdleBytes === null ? 'n/a' : formatBytes(fp.runtimeIdleBytes)}`,
+            `per-call      ${
+              fp.callProbe
+                ? `load ${fp.callProbe.loadMs.toFixed(0)} / run ${fp.callProbe.runMs.toFixed(0)} / unload ${fp.callProbe.unloadMs.toFixed(0)} ms (${fp.callProbe.networks.join(' + ')}, ${fp.callProbe.layers} layers, median of ${fp.callProbe.passes} passes)`
+                : 'n/a'
+            }`,
           ].join('\n') + '\n',
         );
       }),
