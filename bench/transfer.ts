@@ -222,7 +222,7 @@ async function heldout5(bundle: LoadedBundle): Promise<string[]> {
       `The model's machine's probe comes from its own validation runs (${from.callProbe?.source ?? 'none'}: load ${from.callProbe?.loadMs.toFixed(0) ?? '?'} / run ${from.callProbe?.runMs.toFixed(0) ?? '?'} / unload ${from.callProbe?.unloadMs.toFixed(0) ?? '?'} ms). ` +
       `"zero-shot, rates only" = the same fingerprint without its probe (the rule before it); "fully profiled + shipped context" = the default kind fitted on that machine's 20-minute profile from the session before (data/transfer/<machine>/profile), a reference for what a profile buys. Target (issue 12): zero-shot bias ${ZERO_SHOT_BIAS[0]}-${ZERO_SHOT_BIAS[1]} at every level.`,
     '',
-    '| machine | emulation | per-call ratio load / run / unload | sigma | runs | noise | model | median error | within ±20% | bias 1x / 0.5x / none | 90% interval covers | bias target met? |',
+    '| machine | emulation | per-call ratio run / unload | sigma | runs | noise | model | median error | within ±20% | bias 1x / 0.5x / none | 90% interval covers | bias target met? |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const details: string[] = [];
@@ -258,7 +258,7 @@ async function heldout5(bundle: LoadedBundle): Promise<string[]> {
       const lb = levelBiases(ss);
       const met = name.startsWith('zero-shot') ? ([...lb.values()].every((b) => b >= ZERO_SHOT_BIAS[0] && b <= ZERO_SHOT_BIAS[1]) ? 'yes' : '**no**') : '-';
       out.push(
-        `| ${m} | ${target.emulation ?? 'none'} | ${c ? `${c.load.toFixed(2)} / ${c.run.toFixed(2)} / ${c.unload.toFixed(2)}` : '-'} | ${transferSigma(ratios).toFixed(2)} | ${runs.length} | ${noise} | ${name} | ${pct(sm.medianApe)} | ${pct(sm.within20)} | ${LEVELS.map((l) => lb.get(l)?.toFixed(2) ?? '-').join(' / ')} | ${pct(sm.covered)} | ${met} |`,
+        `| ${m} | ${target.emulation ?? 'none'} | ${c ? `${c.run.toFixed(2)} / ${c.unload.toFixed(2)}` : '-'} | ${transferSigma(ratios).toFixed(2)} | ${runs.length} | ${noise} | ${name} | ${pct(sm.medianApe)} | ${pct(sm.within20)} | ${LEVELS.map((l) => lb.get(l)?.toFixed(2) ?? '-').join(' / ')} | ${pct(sm.covered)} | ${met} |`,
       );
     }
     details.push(`#### Held-out #5 on ${m} (\`${target.id}\`, ${target.emulation ?? 'not emulated'}; \`${rel(path)}\`)`, '');

@@ -36,6 +36,8 @@ export interface ProbeNetworkPasses {
   /** Bytes of weights one pass reads. */
   weightBytes: number;
   passes: readonly (readonly PhaseTiming[])[];
+  /** Per layer (in pass order): true where the layer has no weights. */
+  weightless: readonly boolean[];
 }
 
 /**
@@ -49,13 +51,19 @@ export function callProbeFromPasses(nets: readonly ProbeNetworkPasses[], threads
   let layers = 0;
   let weightBytes = 0;
   let passes = Infinity;
+  let weightlessLayers = 0;
+  let weightlessLoadMs = 0;
   for (const n of nets) {
     const full = n.passes.filter((p) => p.length > 0);
     if (!full.length) throw new Error(`call probe: network ${n.name} has no passes`);
+    if (full.some((p) => p.length !== n.weightless.length))
+      throw new Error(`call probe: network ${n.name} has passes of other lengths than its ${n.weightless.length} layers`);
     const sum = (k: keyof PhaseTiming): number => median(full.map((p) => p.reduce((a, t) => a + t[k], 0)));
     loadMs += sum('loadMs');
     runMs += sum('runMs');
     unloadMs += sum('unloadMs');
+    weightlessLoadMs += median(full.map((p) => p.reduce((a, t, i) => a + (n.weightless[i] ? t.loadMs : 0), 0)));
+    weightlessLayers += n.weightless.filter((w) => w).length;
     layers += full[0]!.length;
     weightBytes += n.weightBytes;
     passes = Math.min(passes, full.length);
@@ -69,6 +77,8 @@ export function callProbeFromPasses(nets: readonly ProbeNetworkPasses[], threads
     loadMs,
     runMs,
     unloadMs,
+    weightlessLayers,
+    weightlessLoadMs,
     ...(source ? { source } : {}),
   };
 }
@@ -93,23 +103,23 @@ export function callProbeFromRows(
     const layerCount = new Set(mine.map((r) => r.layerIndex)).size;
     const byRep = new Map<number, MeasurementRow[]>();
     for (const r of mine) byRep.set(r.rep, [...(byRep.get(r.rep) ?? []), r]);
-    const passes = [...byRep.values()]
-      .filter((p) => p.length === layerCount)
-      .map((p) => p.map((r) => ({ loadMs: r.loadMs, runMs: r.runMs, unloadMs: r.unloadMs ?? 0 })));
-    if (!passes.length) return null;
-    const first = [...byRep.values()].find((p) => p.length === layerCount)!;
-    const weightBytes = first.reduce((a, r) => a + weightFileBytes(layerWeightSpecs(r.layer, r.inputShapes)), 0);
-    nets.push({ name, weightBytes, passes });
+    const complete = [...byRep.values()].filter((p) => p.length === layerCount).map((p) => [...p].sort((a, b) => a.layerIndex - b.layerIndex));
+    if (!complete.length) return null;
+    const passes = complete.map((p) => p.map((r) => ({ loadMs: r.loadMs, runMs: r.runMs, unloadMs: r.unloadMs ?? 0 })));
+    const bytes = complete[0]!.map((r) => weightFileBytes(layerWeightSpecs(r.layer, r.inputShapes)));
+    nets.push({ name, weightBytes: bytes.reduce((a, b) => a + b, 0), passes, weightless: bytes.map((b) => b === 0) });
   }
   return callProbeFromPasses(nets, threads, source);
 }
 
 /**
- * The fixed part of the probe's load: the load minus reading its weights at `diskBytesPerSec`,
- * never below a fifth of the load (a disk probe that read faster than the loads did must not leave
- * nothing). Cost O(1).
+ * The per-file latency of a load on the probe's machine, ms: the probe's load minus reading its
+ * weights at `diskBytesPerSec`, over its layers with weights (a weightless layer reads nothing: its
+ * load is ~0). Null without a disk rate or weightless count, or when nothing is left. Cost O(1).
  */
-export function probeFixedLoadMs(p: CallProbe, diskBytesPerSec: number | null): number {
-  const disk = diskBytesPerSec !== null && diskBytesPerSec > 0 ? (p.weightBytes / diskBytesPerSec) * 1000 : 0;
-  return Math.max(p.loadMs - disk, p.loadMs / 5);
+export function probeLoadLatencyMs(p: CallProbe, diskBytesPerSec: number | null): number | null {
+  if (p.weightlessLayers === undefined || diskBytesPerSec === null || !(diskBytesPerSec > 0)) return null;
+  const files = p.layers - p.weightlessLayers;
+  const left = p.loadMs - (p.weightBytes / diskBytesPerSec) * 1000;
+  return files > 0 && left > 0 ? left / files : null;
 }

@@ -51,6 +51,13 @@ export interface CallProbe {
   loadMs: number;
   runMs: number;
   unloadMs: number;
+  /**
+   * The layers without weights (activations, pooling, adds, ...) and the median pass's sum of their
+   * loads: a load that reads nothing, i.e. the per-call cost of creating a session. Absent in probes
+   * measured before 2026-12-01 13:50 UTC.
+   */
+  weightlessLayers?: number;
+  weightlessLoadMs?: number;
   /** Where it came from when not measured by `memlat hardware` (e.g. a dataset's validation runs). */
   source?: string;
 }

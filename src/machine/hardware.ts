@@ -142,7 +142,7 @@ export async function measureCallProbe(threads: number, cacheDir?: string): Prom
   for (const name of CALL_PROBE_NETWORKS) {
     const rn = resolveNetwork(zooNetwork(name));
     const r = await runNetwork(rn, { memoryLimitBytes: null, reps: CALL_PROBE_PASSES, threads, ...(cacheDir !== undefined ? { cacheDir } : {}) });
-    nets.push({ name, weightBytes: r.layers.reduce((a, l) => a + l.weightBytes, 0), passes: r.passes });
+    nets.push({ name, weightBytes: r.layers.reduce((a, l) => a + l.weightBytes, 0), passes: r.passes, weightless: r.layers.map((l) => l.weightBytes === 0) });
   }
   return callProbeFromPasses(nets, threads);
 }

@@ -9,20 +9,25 @@
  * ratios r = B / A and per-call time ratios p = B / A (each 1 where either side has not measured
  * the part):
  *
- *   load_B   = u_load * (d / r_disk + (1 - d) * p_load) + s_load / r_disk
+ *   load_B   = u_load * (d / r_disk + (1 - d)) + s_load / r_disk
  *   run_B    = u_run * (k * (c / r_gemm + (1 - c) / r_mem) + (1 - k) * p_run) + s_run / r_disk
  *   unload_B = u_unload * p_unload + s_unload / r_disk
  *
- * - d, the disk share of the load: the time to read the layer's weights once at A's cold disk
- *   bandwidth over the unlimited load time, capped at 1 (a load that is all weight reading scales
- *   wholly with the disk; a weightless layer's load, session creation, does not).
+ * - d, the disk share of the load. With per-call probes on both sides: 1 - d = min(1, A's per-file
+ *   latency / u_load) for a layer with weights (0 without: it reads nothing), the latency being A's
+ *   probe load beyond reading its weights at A's disk rate, over its layers with weights; the rest
+ *   of the load scales with the disk, a large layer's included. Why: across the 12 zoo networks'
+ *   layers with weights a load was 0.96 (host A) and 0.90 ms (host B) per file plus the bytes at
+ *   299 and 1237 MiB/s, each near its disk probe (docs/MODELS.md), so the latency is left as on A.
+ *   Without probes: the time to read the layer's weights once at A's cold disk bandwidth over the
+ *   unlimited load time, capped at 1, the rest left as on A.
  * - k, the roofline share of the run: (flops / GEMM rate + bytes touched / memory copy bandwidth)
  *   on A over the unlimited run time, capped at 1; c splits it into compute and memory. The rest of
  *   the run (1 - k) is the layer's fixed cost per call.
- * - p_load, p_run, p_unload: the per-call probe's ratios (src/dataset/call-probe.ts: two small
- *   networks run layer by layer on each machine; for the load, its part beyond reading weights).
- *   Without a probe on both sides, p_run falls back to the roofline ratio (the whole run scales
- *   with GEMM and memory copy, the rule before the probe) and p_load = p_unload = 1 (left as on A).
+ * - p_run, p_unload: the per-call probe's ratios (src/dataset/call-probe.ts: two small networks
+ *   run layer by layer on each machine). Without a probe on both sides, p_run falls back to the
+ *   roofline ratio (the whole run scales with GEMM and memory copy, the rule before the probe) and
+ *   p_unload = 1 (left as on A).
  *   Why the probe: between two 2-core VMs of one kind the run phases of every zoo network, VGG-16's
  *   included, were 3-4.5x apart while GEMM and memory copy were within 15% (docs/MODELS.md).
  * - the swap term is disk reads (pages in from swap): it scales with the disk, as fe-swap's physical
@@ -34,7 +39,7 @@
  * Pure. Cost: two base predictions per query (the unlimited one once for queries at >= RAM).
  */
 import type { HardwareFingerprint } from '../dataset/schema.js';
-import { probeFixedLoadMs } from '../dataset/call-probe.js';
+import { probeLoadLatencyMs } from '../dataset/call-probe.js';
 import { cachedStats } from './observations.js';
 import type { LayerInput, Model, ModelJSON, Target, TimePrediction } from './types.js';
 
@@ -50,7 +55,7 @@ export interface TransferRatios {
    * Per-call time ratios B / A from the fingerprints' per-call probes (> 1: B is slower); null
    * where either side lacks a probe or they ran different networks.
    */
-  call: { load: number; run: number; unload: number } | null;
+  call: { run: number; unload: number } | null;
 }
 
 /**
@@ -68,18 +73,15 @@ function rate(v: unknown): number | null {
 }
 
 /**
- * Per-call time ratios B / A of two fingerprints' probes: the load's fixed part (beyond reading the
- * weights at each machine's disk rate), run and unload. Null when either lacks a probe, they ran
- * other networks, or a phase is not positive. Cost O(1).
+ * Per-call time ratios B / A of two fingerprints' probes: run and unload. Null when either lacks a
+ * probe, they ran other networks, or a phase is not positive. Cost O(1).
  */
 export function callRatios(from: HardwareFingerprint, to: HardwareFingerprint): TransferRatios['call'] {
   const a = from.callProbe;
   const b = to.callProbe;
   if (!a || !b || a.networks.join(',') !== b.networks.join(',')) return null;
-  const la = probeFixedLoadMs(a, rate(from.diskReadBytesPerSec));
-  const lb = probeFixedLoadMs(b, rate(to.diskReadBytesPerSec));
-  if (!(la > 0 && lb > 0 && a.runMs > 0 && b.runMs > 0 && a.unloadMs > 0 && b.unloadMs > 0)) return null;
-  return { load: lb / la, run: b.runMs / a.runMs, unload: b.unloadMs / a.unloadMs };
+  if (!(a.runMs > 0 && b.runMs > 0 && a.unloadMs > 0 && b.unloadMs > 0)) return null;
+  return { run: b.runMs / a.runMs, unload: b.unloadMs / a.unloadMs };
 }
 
 /** B / A for each rate part (1 where either fingerprint lacks it) and the per-call ratios. Cost O(1). */
@@ -99,12 +101,12 @@ export function transferRatios(from: HardwareFingerprint, to: HardwareFingerprin
 
 /** True when every ratio is exactly 1 (the transfer changes nothing). */
 export function isIdentityTransfer(r: TransferRatios): boolean {
-  return r.disk === 1 && r.mem === 1 && r.gemm === 1 && (r.call === null || (r.call.load === 1 && r.call.run === 1 && r.call.unload === 1));
+  return r.disk === 1 && r.mem === 1 && r.gemm === 1 && (r.call === null || (r.call.run === 1 && r.call.unload === 1));
 }
 
 /** The transfer's sigma of ln time (see TRANSFER_SIGMA_PER_LOG). Cost O(1). */
 export function transferSigma(r: TransferRatios): number {
-  const call = r.call ? (Math.abs(Math.log(r.call.load)) + Math.abs(Math.log(r.call.run)) + Math.abs(Math.log(r.call.unload))) / 3 : 0;
+  const call = r.call ? (Math.abs(Math.log(r.call.run)) + Math.abs(Math.log(r.call.unload))) / 2 : 0;
   return TRANSFER_SIGMA_PER_LOG * (Math.abs(Math.log(r.disk)) + Math.abs(Math.log(r.mem)) + Math.abs(Math.log(r.gemm)) + call);
 }
 
@@ -166,6 +168,10 @@ export class Transfer {
     const disk = rate(this.from.diskReadBytesPerSec);
     let d = 0;
     if (disk !== null && unlimited.loadMs > 0) d = Math.min(1, ((st.weightBytes / disk) * 1000) / unlimited.loadMs);
+    // With probes on both sides: a load is a per-file latency (A's, from its probe; left as on A) and
+    // the rest, which scales with the disk (see the file comment).
+    const latA = p && this.from.callProbe ? probeLoadLatencyMs(this.from.callProbe, disk) : null;
+    if (latA !== null && unlimited.loadMs > 0) d = 1 - Math.min(1, (st.weightBytes > 0 ? latA : 0) / unlimited.loadMs);
     const gemm = rate(this.from.gemmGflops);
     const mem = rate(this.from.memBandwidthBytesPerSec);
     let c = 0;
@@ -179,7 +185,7 @@ export class Transfer {
     const roof = c / r.gemm + (1 - c) / r.mem;
     if (!p) return { load: d / r.disk + (1 - d), run: roof, unload: 1 };
     const k = unlimited.runMs > 0 ? Math.min(1, roofMs / unlimited.runMs) : 1;
-    return { load: d / r.disk + (1 - d) * p.load, run: k * roof + (1 - k) * p.run, unload: p.unload };
+    return { load: d / r.disk + (1 - d), run: k * roof + (1 - k) * p.run, unload: p.unload };
   }
 
   /** The query's phases on B, split into unlimited and swap parts. */

@@ -33,7 +33,7 @@ export interface HardwareDifference {
   here: string | number | null;
   /**
    * here / model for numbers (both known, model > 0); null for the CPU model and unknowns. For
-   * callProbe (a time, not a rate) the ratio of the probe's total time: > 1 means this machine is slower.
+   * callProbe (a time, not a rate) the ratio of the probe's run + unload time: > 1 means this machine is slower.
    */
   ratio: number | null;
   affects: Affected[];
@@ -56,7 +56,7 @@ export const RAM_TOLERANCE = 1.05;
  */
 export const IDLE_TOLERANCE_BYTES = 16 * 2 ** 20;
 /**
- * Per-call probe ratios (load's fixed part, run, unload; src/dataset/call-probe.ts) within
+ * Per-call probe ratios (run, unload; src/dataset/call-probe.ts) within
  * [1/1.5, 1.5] are not flagged. Why wider than rates: the probe is whole passes of small layers,
  * which drift like `memlat run` does (1.34x minutes apart on one VM, issue 12); between two VMs of
  * one kind its run phase was 3-4x apart (docs/MODELS.md).
@@ -128,12 +128,12 @@ export function compareHardware(model: HardwareFingerprint, here: HardwareFinger
   {
     const pm = model.callProbe ?? null;
     const ph = here.callProbe ?? null;
-    const total = (p: typeof pm): number | null => (p ? p.loadMs + p.runMs + p.unloadMs : null);
+    const total = (p: typeof pm): number | null => (p ? p.runMs + p.unloadMs : null);
     const m = total(pm);
     const h = total(ph);
     const r = callRatios(model, here);
     if (m !== null || h !== null) {
-      const off = r !== null && [r.load, r.run, r.unload].some((x) => x > CALL_TOLERANCE || x < 1 / CALL_TOLERANCE);
+      const off = r !== null && [r.run, r.unload].some((x) => x > CALL_TOLERANCE || x < 1 / CALL_TOLERANCE);
       out.push({
         part: 'callProbe',
         model: m,
@@ -244,7 +244,7 @@ function valueText(part: MachinePart, v: string | number | null): string {
     case 'runtimeIdleBytes':
       return `runtime idle ${formatBytes(v)}`;
     case 'callProbe':
-      return `per-call probe ${v.toFixed(0)} ms`;
+      return `per-call probe ${v.toFixed(0)} ms (run + unload)`;
     default:
       return `${PART_TEXT[part]} ${formatBytes(v)}/s`;
   }
@@ -284,7 +284,7 @@ export function checkMachine(model: HardwareFingerprint, target: MachineTarget, 
       const c = zs.ratios.call;
       effects.push(
         c
-          ? `zero-shot scaling applied (load's weight reading and swap time ${f(zs.ratios.disk)} by disk; each layer's fixed per-call cost by the per-call probe: load ${t(c.load)}, run ${t(c.run)}, unload ${t(c.unload)}; run's roofline part ${f(zs.ratios.gemm)} by GEMM / ${f(zs.ratios.mem)} by memory copy${zs.intervalWidened ? `; interval widened, sigma ${zs.sigma.toFixed(2)} of ln time` : ''})`
+          ? `zero-shot scaling applied (load's weight reading and swap time ${f(zs.ratios.disk)} by disk; each layer's fixed per-call cost by the per-call probe: run ${t(c.run)}, unload ${t(c.unload)}; run's roofline part ${f(zs.ratios.gemm)} by GEMM / ${f(zs.ratios.mem)} by memory copy${zs.intervalWidened ? `; interval widened, sigma ${zs.sigma.toFixed(2)} of ln time` : ''})`
           : `zero-shot scaling applied (load's weight reading and swap time ${f(zs.ratios.disk)} by disk, run ${f(zs.ratios.gemm)} by GEMM for compute / ${f(zs.ratios.mem)} by memory copy for the rest; no per-call probe on ${model.callProbe ? 'this machine' : "the model's machine"}, so each layer's fixed per-call cost is left as on the model's machine${zs.intervalWidened ? `; interval widened, sigma ${zs.sigma.toFixed(2)} of ln time` : ''})`,
       );
     } else {

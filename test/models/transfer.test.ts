@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { callRatios, isIdentityTransfer, TransferModel, transferRatios, transferSigma, TRANSFER_SIGMA_PER_LOG } from '../../src/models/transfer.js';
 import type { CallProbe, HardwareFingerprint } from '../../src/dataset/schema.js';
 import { layerStats } from '../../src/features/layer.js';
-import { A, CONV, DENSE, StubModel } from '../helpers/transfer-stub.js';
+import { A, CONV, DENSE, resolved, StubModel } from '../helpers/transfer-stub.js';
+import { probeLoadLatencyMs } from '../../src/dataset/call-probe.js';
 
 const MiB = 2 ** 20;
 const stub = new StubModel();
@@ -53,8 +54,8 @@ test('ratios: unknown parts count as 1; identical fingerprints are the identity;
   assert.ok(isIdentityTransfer(transferRatios(A, { ...A, id: 'other' })));
   assert.equal(TRANSFER_SIGMA_PER_LOG, 0.25);
   assert.ok(Math.abs(transferSigma({ disk: 0.5, mem: 2, gemm: 1, call: null }) - 0.25 * 2 * Math.LN2) < 1e-12);
-  // the per-call part adds the mean |ln p| of its three ratios: (ln 2 + ln 4 + 0) / 3 = ln 2
-  assert.ok(Math.abs(transferSigma({ disk: 1, mem: 1, gemm: 1, call: { load: 2, run: 0.25, unload: 1 } }) - 0.25 * Math.LN2) < 1e-12);
+  // the per-call part adds the mean |ln p| of its two ratios: (ln 4 + 0) / 2 = ln 2
+  assert.ok(Math.abs(transferSigma({ disk: 1, mem: 1, gemm: 1, call: { run: 0.25, unload: 1 } }) - 0.25 * Math.LN2) < 1e-12);
 });
 
 test("the query fingerprint's own rates do not leak into the base: the base sees the model machine's", () => {
@@ -68,6 +69,8 @@ test("the query fingerprint's own rates do not leak into the base: the base sees
   assert.ok(Math.abs(viaB.loadMs - onB.loadMs) < 1e-9);
 });
 
+// A: 223 layers, 123 without weights (100 weight files); 150 ms of load of which 50 MB at 1 GB/s is
+// 50 ms of reading: a per-file latency of (150 - 50) / 100 = 1 ms
 const probe = (p: Partial<CallProbe>): CallProbe => ({
   networks: ['mobilenetv3_small', 'squeezenet1_1'],
   layers: 223,
@@ -77,42 +80,50 @@ const probe = (p: Partial<CallProbe>): CallProbe => ({
   loadMs: 150,
   runMs: 300,
   unloadMs: 20,
+  weightlessLayers: 123,
+  weightlessLoadMs: 0.2,
   ...p,
 });
 
-test("callRatios: the load's fixed part is what is left after reading the weights at each machine's disk rate", () => {
-  // A: 150 ms load, 50 MB at 1 GB/s = 50 ms reading -> 100 ms fixed; B: 95 ms at 2 GB/s = 25 ms reading -> 70 ms fixed
+test('probeLoadLatencyMs: the load beyond reading the weights at the disk rate, per weight file', () => {
+  assert.equal(probeLoadLatencyMs(probe({}), 1e9), 1);
+  assert.equal(probeLoadLatencyMs(probe({ loadMs: 95 }), 2e9), 0.7); // (95 - 25) / 100
+  assert.equal(probeLoadLatencyMs(probe({}), 0.1e9), null, '500 ms of reading exceeds the 150 ms load: nothing left');
+  assert.equal(probeLoadLatencyMs(probe({ weightlessLayers: undefined }), 1e9), null, 'a probe without the weightless count');
+  assert.equal(probeLoadLatencyMs(probe({}), null), null);
+});
+
+test('callRatios: run and unload of the probes, B over A; null without both probes or for other networks', () => {
   const a: HardwareFingerprint = { ...A, callProbe: probe({}) };
   const b: HardwareFingerprint = { ...A, id: 'b', diskReadBytesPerSec: 2e9, callProbe: probe({ loadMs: 95, runMs: 100, unloadMs: 5 }) };
-  const r = callRatios(a, b)!;
-  assert.ok(Math.abs(r.load - 0.7) < 1e-12, `load ${r.load}`);
-  assert.ok(Math.abs(r.run - 1 / 3) < 1e-12);
-  assert.ok(Math.abs(r.unload - 0.25) < 1e-12);
-  // a load faster than its weights at the probed disk rate keeps a fifth of itself as fixed part
-  const fast: HardwareFingerprint = { ...b, diskReadBytesPerSec: 0.1e9 }; // 500 ms of reading > 95 ms
-  assert.ok(Math.abs(callRatios(a, fast)!.load - 19 / 100) < 1e-12);
-  // either side without a probe, or probes of other networks: no per-call ratios
+  assert.deepEqual(callRatios(a, b), { run: 1 / 3, unload: 0.25 });
   assert.equal(callRatios(A, b), null);
+  assert.equal(callRatios(a, A), null);
   assert.equal(callRatios(a, { ...b, callProbe: probe({ networks: ['resnet18'] }) }), null);
   assert.equal(transferRatios(a, { ...a, id: 'same' }).call?.run, 1);
   assert.ok(isIdentityTransfer(transferRatios(a, { ...a, id: 'same' })));
   assert.ok(!isIdentityTransfer(transferRatios(a, b)));
 });
 
-test('per-call probe: the fixed part of each phase scales by its ratio, the weight reading by the disk, the roofline part by GEMM and memory', () => {
+test("per-call probe: a load is A's per-file latency plus the rest at the disk; run's fixed part by the probe, its roofline by GEMM and memory; unload by the probe", () => {
   const fixed = { load: 3, run: 5, unload: 4 };
   const s = new StubModel(fixed);
   const a: HardwareFingerprint = { ...A, callProbe: probe({}) };
-  // B: disk twice as fast, GEMM half, memory the same; per-call: load fixed part 0.7x, run 1/3, unload 1/4
+  // B: disk twice as fast, GEMM half, memory the same; probe run 1/3 and unload 1/4 of A's
   const b: HardwareFingerprint = { ...A, id: 'b', diskReadBytesPerSec: 2e9, gemmGflops: 50, callProbe: probe({ loadMs: 95, runMs: 100, unloadMs: 5 }) };
   const m = new TransferModel(s, a, b);
-  for (const layer of [CONV, DENSE]) {
+  const RELU = resolved({ type: 'activation', name: 'relu', inputs: ['x'], fn: 'relu' }, [[1, 256, 28, 28]]);
+  for (const layer of [CONV, DENSE, RELU]) {
     const onA = s.predict({ layer, memoryBytes: A.ramBytes, hardware: A });
-    // the same layer on B, in closed form: the stub's parts at B's rates, its fixed parts scaled by the probe
-    const roofB = new StubModel({ load: 3 * 0.7, run: 5 / 3, unload: 1 }).predict({ layer, memoryBytes: A.ramBytes, hardware: b });
+    const w = layerStats(layer, { threads: 2 }).weightBytes;
+    // closed form: a layer with weights keeps A's 1 ms latency, the rest of its load halves with the
+    // disk; a weightless one reads nothing, so all of its load scales with the disk
+    const loadB = w > 0 ? 1 + (onA.loadMs - 1) / 2 : onA.loadMs / 2;
+    // run: the stub's roofline part at B's rates plus its fixed part x 1/3
+    const runB = new StubModel({ load: 0, run: 5 / 3, unload: 0 }).predict({ layer, memoryBytes: A.ramBytes, hardware: b }).runMs;
     const viaTransfer = m.predict({ layer, memoryBytes: A.ramBytes, hardware: A });
-    assert.ok(Math.abs(viaTransfer.loadMs - roofB.loadMs) < 1e-9, `${layer.layer.name} load ${viaTransfer.loadMs} vs ${roofB.loadMs}`);
-    assert.ok(Math.abs(viaTransfer.runMs - roofB.runMs) < 1e-9, `${layer.layer.name} run ${viaTransfer.runMs} vs ${roofB.runMs}`);
+    assert.ok(Math.abs(viaTransfer.loadMs - loadB) < 1e-9, `${layer.layer.name} load ${viaTransfer.loadMs} vs ${loadB}`);
+    assert.ok(Math.abs(viaTransfer.runMs - runB) < 1e-9, `${layer.layer.name} run ${viaTransfer.runMs} vs ${runB}`);
     assert.ok(Math.abs(viaTransfer.unloadMs - 0.25 * onA.unloadMs) < 1e-12);
   }
 });
