@@ -82,6 +82,12 @@ export interface CalibratedModelJSON extends ModelJSON {
   /** The prior's weight in rows (CALIBRATION_PRIOR_STRENGTH when fitted by memlat). */
   priorStrength: number;
   provenance: CalibrationProvenance;
+  /**
+   * Set when the unlimited run and unload factors were anchored on the machine's per-call probe
+   * (src/predict/calibrated-bundle.ts, anchorOnProbe): the factors the rows gave and the multipliers
+   * the probe's network passes applied to them. Absent in older bundles.
+   */
+  anchor?: { networks: string[]; rowFactors: { run: number; unload: number }; multipliers: { run: number; unload: number } };
 }
 
 export class CalibratedModel implements Model {

@@ -17,10 +17,22 @@
  * inside a network (its context correction), so the factors are fitted against the base without its
  * context (contextFreeModel) and then applied to the base with it.
  *
- * Pure. Cost: fitCalibration (base predictions per observation).
+ * Anchoring (anchorOnProbe, since 2026-12-01): rows of isolated layers measure a layer's run and
+ * unload outside a network, and on host B isolated layers ran ~3x faster again than the same layers
+ * inside a network (other layers' thread pools spin beside them; docs/EXECUTION-MODEL.md "Thread
+ * pools"), so their factors made whole networks 2x too fast there (docs/BENCHMARKS.md section 9). The
+ * fingerprint's per-call probe is two whole-network passes measured on this machine: the unlimited
+ * run and unload factors are multiplied by measured / predicted over the probe's layers (the model
+ * with its network context, the factors applied), so the calibrated model predicts the probe's run
+ * and unload as measured; the rows still set load and swap, and the split of run between layers.
+ *
+ * Pure. Cost: fitCalibration (base predictions per observation) + the probe's 223 layers.
  */
 import type { HardwareFingerprint } from '../dataset/schema.js';
+import { CALL_PROBE_NETWORKS } from '../dataset/call-probe.js';
 import { CalibratedModel, fitCalibration, type CalibrationProvenance, type Regime } from '../models/calibrated.js';
+import { resolveNetwork } from '../network/shapes.js';
+import { zooNetwork } from '../network/zoo/index.js';
 import type { LayerObservation } from '../models/observations.js';
 import { transferRatios, transferSigma, type TransferRatios } from '../models/transfer.js';
 import type { Model, Target } from '../models/types.js';
@@ -45,6 +57,35 @@ export function remainingSigma(prior: number, counts: Record<Regime, Record<Targ
   let worst = 0;
   for (const c of INTERVAL_CELLS) worst = Math.max(worst, Math.sqrt(k / (counts[c.regime][c.phase] + k)));
   return prior * worst;
+}
+
+/**
+ * The model with its unlimited run and unload factors anchored on `hardware`'s per-call probe (see
+ * the file comment): each multiplied by the probe's measured phase over the model's prediction of it
+ * (the probe networks' layers, unlimited, on `hardware`). Unchanged without a probe of the probe
+ * networks or with a prediction that is not positive. Cost: 2 x 223 layer predictions.
+ */
+export function anchorOnProbe(model: CalibratedModel, hardware: HardwareFingerprint): CalibratedModel {
+  const probe = hardware.callProbe;
+  if (!probe || probe.networks.join(',') !== CALL_PROBE_NETWORKS.join(',')) return model;
+  let run = 0;
+  let unload = 0;
+  for (const name of probe.networks) {
+    for (const layer of resolveNetwork(zooNetwork(name)).layers) {
+      const t = model.predict({ layer, memoryBytes: hardware.ramBytes, hardware });
+      run += t.runMs;
+      unload += t.unloadMs;
+    }
+  }
+  if (!(run > 0 && unload > 0 && probe.runMs > 0 && probe.unloadMs > 0)) return model;
+  const multipliers = { run: probe.runMs / run, unload: probe.unloadMs / unload };
+  const f = model.data.factors;
+  const data = {
+    ...model.data,
+    factors: { ...f, unlimited: { ...f.unlimited, run: f.unlimited.run * multipliers.run, unload: f.unlimited.unload * multipliers.unload } },
+    anchor: { networks: [...probe.networks], rowFactors: { run: f.unlimited.run, unload: f.unlimited.unload }, multipliers },
+  };
+  return new CalibratedModel(data, model.base);
 }
 
 /** What calibratedBundle made. */
@@ -79,7 +120,8 @@ export function calibratedBundle(
   // Factors fitted against `fitBase` (e.g. the base without its network context, for rows of isolated
   // layers) apply to the base itself.
   const predictBase = base.model instanceof CalibratedModel ? base.model.base : base.model;
-  const model = opts.fitBase ? new CalibratedModel({ ...fitted.data, base: predictBase.toJSON() }, predictBase) : fitted;
+  const unanchored = opts.fitBase ? new CalibratedModel({ ...fitted.data, base: predictBase.toJSON() }, predictBase) : fitted;
+  const model = anchorOnProbe(unanchored, hardware);
   const ratios = transferRatios(model.data.baseHardware, hardware);
   const priorSigma = transferSigma(ratios);
   const sigma = remainingSigma(priorSigma, model.data.counts, model.data.priorStrength);
