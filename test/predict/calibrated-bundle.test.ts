@@ -74,7 +74,7 @@ test("the calibrated bundle: this machine's fingerprint, kind calibrated, factor
   assert.equal(r.bundle.hardware.id, 'hw-b');
   assert.equal(r.bundle.model.kind, 'calibrated');
   assert.equal(r.bundle.provenance?.command, 'memlat calibrate --budget 1m');
-  assert.deepEqual(r.ratios, { disk: 0.5, mem: 1, gemm: 1 });
+  assert.deepEqual(r.ratios, { disk: 0.5, mem: 1, gemm: 1, call: null });
   const f = r.model.data.factors.unlimited;
   const n = r.model.data.counts.unlimited.load;
   assert.ok(n >= 10 && n <= alexnet.layers.length, String(n));
@@ -155,5 +155,53 @@ test('readChosenModel: no zero-shot transfer on top of a calibrated model of thi
   writeFileSync(plain, JSON.stringify({ ...base.bundle, hardware: B }));
   const pl = readChosenModel(plain, { here });
   assert.ok(pl.bundle.zeroShot !== undefined);
-  assert.deepEqual(pl.bundle.zeroShot.ratios, { disk: 2, mem: 1, gemm: 1 });
+  assert.deepEqual(pl.bundle.zeroShot.ratios, { disk: 2, mem: 1, gemm: 1, call: null });
+});
+
+test('anchoring on the per-call probe: run and unload factors scaled so the probe networks are predicted as measured; load and swap untouched', () => {
+  const base = testBundle();
+  const obs = observations({ load: 1.5, run: 0.8, unload: 1 });
+  const plain = calibratedBundle(base, B, obs).model;
+  assert.equal(plain.data.anchor, undefined, 'no probe on B: nothing anchored');
+  // what the plain calibrated model predicts for the probe's networks on B, unlimited
+  const sums = { run: 0, unload: 0 };
+  let layers = 0;
+  for (const name of ['mobilenetv3_small', 'squeezenet1_1']) {
+    for (const layer of resolveNetwork(zooNetwork(name)).layers) {
+      const t = plain.predict({ layer, memoryBytes: B.ramBytes, hardware: B });
+      sums.run += t.runMs;
+      sums.unload += t.unloadMs;
+      layers++;
+    }
+  }
+  assert.equal(layers, 223);
+  // B's probe measured run twice and unload half what the plain calibration predicts
+  const probe = {
+    networks: ['mobilenetv3_small', 'squeezenet1_1'],
+    layers: 223,
+    weightBytes: 0,
+    passes: 5,
+    threads: 2,
+    loadMs: 1,
+    runMs: 2 * sums.run,
+    unloadMs: sums.unload / 2,
+  };
+  const Bp: HardwareFingerprint = { ...B, callProbe: probe };
+  const anchored = calibratedBundle(
+    base,
+    Bp,
+    obs.map((o) => ({ ...o, hardware: Bp })),
+  ).model;
+  const f0 = plain.data.factors;
+  const f1 = anchored.data.factors;
+  assert.ok(Math.abs(f1.unlimited.run / f0.unlimited.run - 2) < 1e-9, `run ${f1.unlimited.run} vs ${f0.unlimited.run}`);
+  assert.ok(Math.abs(f1.unlimited.unload / f0.unlimited.unload - 0.5) < 1e-9);
+  assert.equal(f1.unlimited.load, f0.unlimited.load);
+  assert.deepEqual(f1.swapping, f0.swapping);
+  assert.deepEqual(anchored.data.anchor?.rowFactors, { run: f0.unlimited.run, unload: f0.unlimited.unload });
+  // and the anchored model predicts the probe's run as measured
+  let run = 0;
+  for (const name of probe.networks)
+    for (const layer of resolveNetwork(zooNetwork(name)).layers) run += anchored.predict({ layer, memoryBytes: B.ramBytes, hardware: Bp }).runMs;
+  assert.ok(Math.abs(run / probe.runMs - 1) < 1e-9, `predicted probe run ${run} vs ${probe.runMs}`);
 });

@@ -215,7 +215,7 @@ test('compareHardware and checkMachine: a per-call probe 3x slower is flagged an
   assert.equal(d.callProbe!.here, 660);
   assert.equal(d.callProbe!.ratio, 3);
   assert.equal(d.callProbe!.severity, 'warn');
-  assert.deepEqual(d.callProbe!.affects, ['load', 'run', 'unload']);
+  assert.deepEqual(d.callProbe!.affects, ['run', 'unload']);
   const c = checkMachine(model, { fingerprint: slow, kind: 'this-machine', measured: true, path: '/c/hardware.json' });
   assert.match(
     c.warnings[0]!,

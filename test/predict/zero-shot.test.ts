@@ -18,7 +18,7 @@ test('half the disk: slower network, interval widened by z sigma in quadrature, 
   const b = testBundle();
   const t = transferBundle(b, { ...HW, id: 'slow-disk', diskReadBytesPerSec: HW.diskReadBytesPerSec! / 2 });
   assert.notEqual(t, b);
-  assert.deepEqual(t.zeroShot?.ratios, { disk: 0.5, mem: 1, gemm: 1 });
+  assert.deepEqual(t.zeroShot?.ratios, { disk: 0.5, mem: 1, gemm: 1, call: null });
   assert.ok(Math.abs((t.zeroShot?.sigma ?? NaN) - 0.25 * Math.LN2) < 1e-12);
   const rn = resolveNetwork(zooNetwork('alexnet'));
   const p0 = predictNetwork(rn, null, b);
