@@ -288,6 +288,10 @@ async function heldoutOnB(bundle: LoadedBundle, set: OnBSet): Promise<string[]> 
       const measured = await readDataset(calRows);
       variants.push(['calibrated 10 min + per-call probe', refitCalibrated(bundle, readModelBundle(cal), measured.rows, target.callProbe)]);
     }
+    // A fresh `memlat calibrate --budget 10m` on that machine after held-out #6 was measured
+    // (data/calibrate/B2-<machine>-10m.json, data/calibrate/PROVENANCE.md), as written.
+    const fresh = join(calibDir, `B2-${m}-10m.json`);
+    if (existsSync(fresh)) variants.push(['memlat calibrate --budget 10m (a fresh run, as written)', readModelBundle(fresh)]);
     const profiled = await profiledBundles(bundle, m);
     if (profiled) variants.push(['fully profiled + shipped context', profiled.withContext]);
     const scored = variants.map(([n, b]): [string, Scored[]] => [n, runs.map((r) => score(b, r))]);
