@@ -1,15 +1,17 @@
 /**
  * The per-call probe of a hardware fingerprint (HardwareFingerprint.callProbe): two small zoo
  * networks run layer by layer, unlimited, exactly as `memlat run` runs them. Their layers are small
- * (MobileNetV3-small: 157 layers, 60 MFLOPs; SqueezeNet 1.1: 66 layers, 0.35 GFLOPs), so their
- * phases are almost all a layer's fixed cost per call: creating a session, the fresh pages of its
- * buffers, waking thread pools, freeing. No rate of the fingerprint measures that cost, and it is
- * what differs most between machines of one kind (two 2-core VMs: 3-4x in run, docs/MODELS.md).
+ * (MobileNetV3-small: 157 layers, 60 MFLOPs; SqueezeNet 1.1: 66 layers, 0.35 GFLOPs), so their run
+ * and unload phases are almost all a layer's fixed cost per call: the fresh pages of its buffers,
+ * waking thread pools, freeing; their loads are mostly each weight file's latency. No rate of the
+ * fingerprint measures these, and the run cost is what differs most between machines of one kind
+ * (two 2-core VMs: 3-4x, docs/MODELS.md).
  *
  * `memlat hardware` measures it (src/machine/hardware.ts); a dataset whose fingerprint predates it
  * gets it from its own validation runs of the same networks (callProbeFromRows), which is how the
- * shipped model's machine has one. The transfer (src/models/transfer.ts) scales the fixed part of
- * each phase by the probe's ratio between two machines.
+ * shipped model's machine has one. The transfer (src/models/transfer.ts) scales run's fixed part and
+ * unload by the probes' ratios between two machines and takes the model machine's per-file load
+ * latency from its probe (probeLoadLatencyMs).
  *
  * Pure.
  */

@@ -28,8 +28,8 @@ export interface HardwareFingerprint {
   /** Set when measured on an emulated machine (MEMLAT_EMULATE, src/host/emulate.ts): its canonical spec; part of the id. */
   emulation?: string;
   /**
-   * The per-call probe: small networks run layer by layer as `memlat run` runs them, whose phases
-   * are mostly a layer's fixed cost per call (session creation, fresh pages, thread pools), which no
+   * The per-call probe: small networks run layer by layer as `memlat run` runs them, whose run and
+   * unload are mostly a layer's fixed cost per call (fresh pages, thread pools, freeing), which no
    * rate above measures (src/dataset/call-probe.ts). Absent in fingerprints measured before it existed.
    */
   callProbe?: CallProbe | null;
@@ -53,8 +53,7 @@ export interface CallProbe {
   unloadMs: number;
   /**
    * The layers without weights (activations, pooling, adds, ...) and the median pass's sum of their
-   * loads: a load that reads nothing, i.e. the per-call cost of creating a session. Absent in probes
-   * measured before 2026-12-01 13:50 UTC.
+   * loads (which read nothing: ~0). Absent in probes measured before 2026-12-01 13:30 UTC.
    */
   weightlessLayers?: number;
   weightlessLoadMs?: number;
