@@ -19,7 +19,7 @@ import { readDataset } from '../src/dataset/files.js';
 import type { CallProbe, HardwareFingerprint, MeasurementRow } from '../src/dataset/schema.js';
 import { aggregateRows } from '../src/models/observations.js';
 import { transferRatios, transferSigma } from '../src/models/transfer.js';
-import { readModelBundle } from '../src/predict/model-bundle.js';
+import { readHardwareFile, readModelBundle } from '../src/predict/model-bundle.js';
 import { transferBundle } from '../src/predict/zero-shot.js';
 import { median } from '../src/stats.js';
 import { validationRuns, type NetRun } from './runs.js';
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
       // the runs' own rates, that probe.
       const probeFile = join(dir, m, 'probe.hardware.json');
       if (existsSync(probeFile) && !target.callProbe) {
-        const later = JSON.parse(readFileSync(probeFile, 'utf8')) as HardwareFingerprint;
+        const later = readHardwareFile(probeFile);
         if (later.callProbe) {
           const withProbe = transferBundle(bundle, { ...target, callProbe: later.callProbe });
           rows.push([
@@ -239,10 +239,9 @@ async function main(): Promise<void> {
  * also the transfer alone per network: host A / host B measured against predicted.
  */
 async function heldoutOnB(bundle: LoadedBundle, set: OnBSet): Promise<string[]> {
-  const h5Dir = set.dir;
-  if (!existsSync(h5Dir)) return [];
-  const machines = readdirSync(h5Dir)
-    .filter((d) => ['rows.csv.gz', 'rows.csv'].some((f) => existsSync(join(h5Dir, d, f))))
+  if (!existsSync(set.dir)) return [];
+  const machines = readdirSync(set.dir)
+    .filter((d) => ['rows.csv.gz', 'rows.csv'].some((f) => existsSync(join(set.dir, d, f))))
     .sort();
   if (!machines.length) return [];
   const from = bundle.fittedOn ?? bundle.hardware;
@@ -266,7 +265,7 @@ async function heldoutOnB(bundle: LoadedBundle, set: OnBSet): Promise<string[]> 
   }
   const alone: string[] = [];
   for (const m of machines) {
-    const path = ['rows.csv.gz', 'rows.csv'].map((f) => join(h5Dir, m, f)).find((f) => existsSync(f))!;
+    const path = ['rows.csv.gz', 'rows.csv'].map((f) => join(set.dir, m, f)).find((f) => existsSync(f))!;
     const ds = await readDataset(path);
     const hwMap = new Map<string, HardwareFingerprint>(ds.hardware.map((h) => [h.id, h]));
     const target = ds.hardware[0];

@@ -34,8 +34,6 @@ export interface HardwareOptions {
   threads?: number;
   /** Skip the probes that take time (disk, memory, GEMM, idle worker, per-call): identity fields only. */
   quick?: boolean;
-  /** Skip the per-call probe only (src/dataset/call-probe.ts; ~2-6 s). */
-  noCallProbe?: boolean;
 }
 
 /**
@@ -177,7 +175,7 @@ export async function measureHardware(opts: HardwareOptions = {}): Promise<Hardw
   const w = await startWorker({ memoryLimitBytes: null, threads });
   fp.runtimeIdleBytes = w.idleRssBytes;
   await w.close();
-  if (!opts.noCallProbe) fp.callProbe = await measureCallProbe(threads, opts.cacheDir);
+  fp.callProbe = await measureCallProbe(threads, opts.cacheDir);
   fp.notes = `threads ${threads}; disk probe ${opts.diskTestBytes ?? 256 * 2 ** 20} bytes cold (posix_fadvise DONTNEED); memory = Buffer copy; GEMM ${opts.gemmSize ?? 1024}^3 MatMul fp32`;
   return fp;
 }
