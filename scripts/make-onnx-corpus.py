@@ -40,24 +40,24 @@ OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fi
 # family -> models (small members first; the big ones of a family add little but CPU time)
 FAMILIES = {
     'convnext': ['convnext_tiny', 'convnext_small'],
-    'shufflenet_v2': ['shufflenet_v2_x0_5', 'shufflenet_v2_x1_0', 'shufflenet_v2_x1_5'],
-    'swin': ['swin_t', 'swin_s', 'swin_v2_t'],
+    'shufflenet_v2': ['shufflenet_v2_x0_5', 'shufflenet_v2_x1_0', 'shufflenet_v2_x1_5', 'shufflenet_v2_x2_0'],
+    'swin': ['swin_t', 'swin_s', 'swin_v2_t', 'swin_v2_s'],
     'vit': ['vit_b_16', 'vit_b_32'],
     'maxvit': ['maxvit_t'],
-    'resnet': ['resnet18', 'resnet34', 'resnet50', 'resnet101'],
+    'resnet': ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152'],
     'resnext': ['resnext50_32x4d'],
-    'wide_resnet': ['wide_resnet50_2'],
+    'wide_resnet': ['wide_resnet50_2', 'wide_resnet101_2'],
     'squeezenet': ['squeezenet1_0', 'squeezenet1_1'],
     'googlenet': ['googlenet'],
     'inception': ['inception_v3'],
-    'densenet': ['densenet121', 'densenet169'],
+    'densenet': ['densenet121', 'densenet169', 'densenet201'],
     'mobilenet_v2': ['mobilenet_v2'],
     'mobilenet_v3': ['mobilenet_v3_small', 'mobilenet_v3_large'],
     'mnasnet': ['mnasnet0_5', 'mnasnet0_75', 'mnasnet1_0'],
-    'efficientnet': ['efficientnet_b0', 'efficientnet_b1', 'efficientnet_b3', 'efficientnet_v2_s'],
-    'regnet': ['regnet_x_400mf', 'regnet_y_400mf', 'regnet_x_800mf', 'regnet_y_800mf', 'regnet_x_1_6gf'],
+    'efficientnet': ['efficientnet_b0', 'efficientnet_b1', 'efficientnet_b2', 'efficientnet_b3', 'efficientnet_v2_s'],
+    'regnet': ['regnet_x_400mf', 'regnet_y_400mf', 'regnet_x_800mf', 'regnet_y_800mf', 'regnet_x_1_6gf', 'regnet_y_1_6gf'],
     'alexnet': ['alexnet'],
-    'vgg': ['vgg11', 'vgg13_bn', 'vgg16', 'vgg16_bn'],
+    'vgg': ['vgg11', 'vgg11_bn', 'vgg13', 'vgg13_bn', 'vgg16', 'vgg16_bn', 'vgg19_bn'],
 }
 
 
