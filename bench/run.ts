@@ -2,7 +2,13 @@
  * `npm run bench`: every model side by side on the same data, written to docs/BENCHMARKS.md.
  *
  *   node dist/bench/run.js [--ref data/reference/rows.csv.gz] [--val data/validation/rows.csv.gz]
+ *                          [--ctx data/context/rows.csv.gz] [--knee data/knee/rows.csv.gz]
+ *                          [--heldout data/heldout/rows.csv.gz | none]
  *                          [--out docs/BENCHMARKS.md] [--write-default data/models/default.json]
+ *
+ * Another machine's model: point every dataset at that machine's data and write elsewhere, e.g.
+ * `--ref data/hostB/reference/rows.csv.gz ... --heldout none --out bench/results/hostB.md
+ * --write-default data/models/hostB.json` (held-out #2 was measured on the shipped model's machine).
  *
  * 1. Sampled layers (the reference profile): grouped 5-fold CV by layer configuration (no
  *    configuration in a fold's training and test data at once); per-layer errors in milliseconds,
@@ -251,7 +257,8 @@ async function main(): Promise<void> {
   const kneeArg = arg('--knee', null);
   const kneePath = kneeArg ?? ['data/knee/rows.csv.gz', 'data/knee/rows.csv'].map((p) => join(root, p)).find((p) => existsSync(p)) ?? null;
   const heldArg = arg('--heldout', null);
-  const heldPath = heldArg ?? ['data/heldout/rows.csv.gz', 'data/heldout/rows.csv'].map((p) => join(root, p)).find((p) => existsSync(p)) ?? null;
+  const heldPath =
+    heldArg === 'none' ? null : (heldArg ?? ['data/heldout/rows.csv.gz', 'data/heldout/rows.csv'].map((p) => join(root, p)).find((p) => existsSync(p)) ?? null);
   const outPath = resolve(root, arg('--out', 'docs/BENCHMARKS.md')!);
   const writeDefault = arg('--write-default', null);
   const load0 = loadavg()[0]!;
@@ -402,7 +409,7 @@ async function main(): Promise<void> {
       },
       provenance: {
         data: refPath.replaceAll(`${root}/`, ''),
-        command: `npm run bench -- --write-default ${writeDefault}`,
+        command: `node dist/bench/run.js ${process.argv.slice(2).join(' ')}`,
         fittedAt: new Date().toISOString(),
         rows: ref.rows.length,
       },
@@ -762,41 +769,51 @@ async function main(): Promise<void> {
 
   // The executor's own costs are measured by `npm run bench:executor` (minutes of real runs): its
   // latest section is carried over verbatim, with where it came from.
+  // The shipped model's benches (sections 6-12) belong in docs/BENCHMARKS.md only, not in another
+  // machine's report written with --out.
+  const spliced = outPath === resolve(root, 'docs/BENCHMARKS.md');
   const executorMd = join(root, 'bench/results/executor.md');
-  if (existsSync(executorMd))
+  if (spliced && existsSync(executorMd))
     out.push('', `<!-- from bench/results/executor.md, written by npm run bench:executor -->`, readFileSync(executorMd, 'utf8').replace(/^## /, '## 6. '));
   const gapMd = join(root, 'bench/results/executor-gap.md');
-  if (existsSync(gapMd))
+  if (spliced && existsSync(gapMd))
     out.push(
       '',
       `<!-- from bench/results/executor-gap.md, written by npm run bench:executor -- --gap -->`,
       readFileSync(gapMd, 'utf8').replace(/^#+ /, '### '),
     );
   const minMemoryMd = join(root, 'bench/results/min-memory.md');
-  if (existsSync(minMemoryMd))
+  if (spliced && existsSync(minMemoryMd))
     out.push('', `<!-- from bench/results/min-memory.md, written by npm run bench:min-memory -->`, readFileSync(minMemoryMd, 'utf8').replace(/^## /, '## 7. '));
   const minMemoryV1 = join(root, 'bench/results/min-memory-v1.md');
-  if (existsSync(minMemoryV1))
+  if (spliced && existsSync(minMemoryV1))
     out.push(
       '',
       `<!-- from bench/results/min-memory-v1.md: the first pair rule, kept as measured -->`,
       readFileSync(minMemoryV1, 'utf8').replace(/^## .*/, '### The first pair rule (1.25 x the predicted total), 2026-12-01'),
     );
   const held3Md = join(root, 'bench/results/heldout3.md');
-  if (existsSync(held3Md))
+  if (spliced && existsSync(held3Md))
     out.push('', `<!-- from bench/results/heldout3.md, written by npm run bench:heldout -->`, readFileSync(held3Md, 'utf8').replace(/^## /, '## 8. '));
   const transferMd = join(root, 'bench/results/transfer.md');
-  if (existsSync(transferMd))
+  if (spliced && existsSync(transferMd))
     out.push('', `<!-- from bench/results/transfer.md, written by npm run bench:transfer -->`, readFileSync(transferMd, 'utf8').replace(/^## /, '## 9. '));
   const edgecaffeMd = join(root, 'bench/results/edgecaffe.md');
-  if (existsSync(edgecaffeMd))
+  if (spliced && existsSync(edgecaffeMd))
     out.push('', `<!-- from bench/results/edgecaffe.md, written by npm run bench:edgecaffe -->`, readFileSync(edgecaffeMd, 'utf8').replace(/^## /, '## 10. '));
   const held4Md = join(root, 'bench/results/heldout4.md');
-  if (existsSync(held4Md))
+  if (spliced && existsSync(held4Md))
     out.push(
       '',
       `<!-- from bench/results/heldout4.md, written by npm run bench:heldout -- --set heldout4 -->`,
       readFileSync(held4Md, 'utf8').replace(/^## /, '## 11. '),
+    );
+  const held7Md = join(root, 'bench/results/heldout7.md');
+  if (spliced && existsSync(held7Md))
+    out.push(
+      '',
+      `<!-- from bench/results/heldout7.md, written by node dist/bench/heldout.js --set heldout7 --model data/models/hostB.json ... (data/heldout7/PLAN.md) -->`,
+      readFileSync(held7Md, 'utf8').replace(/^## /, '## 12. '),
     );
 
   writeFileSync(outPath, `${out.join('\n')}\n`);
