@@ -284,8 +284,8 @@ export function checkMachine(model: HardwareFingerprint, target: MachineTarget, 
       const c = zs.ratios.call;
       effects.push(
         c
-          ? `zero-shot scaling applied (load beyond each weight file's latency, and swap time, ${f(zs.ratios.disk)} by disk; each layer's fixed per-call cost by the per-call probe: run ${t(c.run)}, unload ${t(c.unload)}; run's roofline part ${f(zs.ratios.gemm)} by GEMM / ${f(zs.ratios.mem)} by memory copy${zs.intervalWidened ? `; interval widened, sigma ${zs.sigma.toFixed(2)} of ln time` : ''})`
-          : `zero-shot scaling applied (load's weight reading and swap time ${f(zs.ratios.disk)} by disk, run ${f(zs.ratios.gemm)} by GEMM for compute / ${f(zs.ratios.mem)} by memory copy for the rest; no per-call probe on ${model.callProbe ? 'this machine' : "the model's machine"}, so each layer's fixed per-call cost is left as on the model's machine${zs.intervalWidened ? `; interval widened, sigma ${zs.sigma.toFixed(2)} of ln time` : ''})`,
+          ? `zero-shot scaling applied (load beyond each weight file's latency, and swap time, ${f(zs.ratios.disk)} by disk; each layer's fixed per-call cost by the per-call probe: run ${t(c.run)}, unload ${t(c.unload)}; run's roofline part ${f(zs.ratios.gemm)} by GEMM per thread / ${f(zs.ratios.mem)} by memory copy${zs.intervalWidened ? `; interval widened, sigma ${zs.sigma.toFixed(2)} of ln time` : ''})`
+          : `zero-shot scaling applied (load's weight reading and swap time ${f(zs.ratios.disk)} by disk, run ${f(zs.ratios.gemm)} by GEMM per thread for compute / ${f(zs.ratios.mem)} by memory copy for the rest; no per-call probe on ${model.callProbe ? 'this machine' : "the model's machine"}, so each layer's fixed per-call cost is left as on the model's machine${zs.intervalWidened ? `; interval widened, sigma ${zs.sigma.toFixed(2)} of ln time` : ''})`,
       );
     } else {
       const disk = get('diskReadBytesPerSec');
