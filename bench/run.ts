@@ -815,6 +815,13 @@ async function main(): Promise<void> {
       `<!-- from bench/results/heldout7.md, written by node dist/bench/heldout.js --set heldout7 --model data/models/hostB.json ... (data/heldout7/PLAN.md) -->`,
       readFileSync(held7Md, 'utf8').replace(/^## /, '## 12. '),
     );
+  const held8Md = join(root, 'bench/results/heldout8.md');
+  if (spliced && existsSync(held8Md))
+    out.push(
+      '',
+      `<!-- from bench/results/heldout8.md, written by node dist/bench/score-gemm-rule.js (data/heldout8/PLAN.md) -->`,
+      readFileSync(held8Md, 'utf8').replace(/^## /, '## 13. '),
+    );
 
   writeFileSync(outPath, `${out.join('\n')}\n`);
   log(`wrote ${outPath.replace(`${root}/`, '')}`);
