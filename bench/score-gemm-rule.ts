@@ -9,13 +9,12 @@ import { transferBundle } from '../src/predict/zero-shot.js';
 import { probeThreads } from '../src/models/transfer.js';
 import { validationRuns } from './runs.js';
 import { byLevel, score, summary } from './scoring.js';
+import type { HardwareFingerprint } from '../src/dataset/schema.js';
+import type { NetRun } from './runs.js';
 
 const dir = process.argv[2] ?? 'data/heldout8/B-E2';
 const b = readModelBundle('data/models/default.json');
 const A = b.hardware;
-import type { HardwareFingerprint } from '../src/dataset/schema.js';
-import type { NetRun } from './runs.js';
-
 const load = async (p: string): Promise<{ hw: HardwareFingerprint; runs: NetRun[] }> => {
   const ds = await readDataset(p);
   const hw = new Map(ds.hardware.map((h) => [h.id, h]));

@@ -24,11 +24,12 @@
  * - k, the roofline share of the run: (flops / GEMM rate + bytes touched / memory copy bandwidth)
  *   on A over the unlimited run time, capped at 1; c splits it into compute and memory. The rest of
  *   the run (1 - k) is the layer's fixed cost per call.
- * - r_gemm is the ratio of GEMM rates per probe thread (GFLOP/s over the threads the probe ran
- *   with): a 1024^3 GEMM uses every thread, a layer inside a layer-by-layer pass does not. Why: on
+ * - r_gemm (gemmRatio): for a target whose probe ran fewer threads, the ratio of GEMM rates per
+ *   probe thread (GFLOP/s over the threads the probe ran with), else the plain ratio: a 1024^3
+ *   GEMM uses every thread, a layer inside a layer-by-layer pass did not use the second. Why: on
  *   both hosts one core ran the networks about as fast as two (host B: run phases 0.5-1.2x of
  *   two threads'; held-out #6) while the GEMM probe halved, and host A's one-core machines were
- *   predicted 1.15-1.25x too slow with the whole-rate ratio, 0.88-0.98x with the per-thread one
+ *   predicted 1.11-1.25x too slow with the whole-rate ratio, 0.88-0.98x with the per-thread one
  *   (docs/MODELS.md).
  * - p_run, p_unload: the per-call probe's ratios (src/dataset/call-probe.ts: two small networks
  *   run layer by layer on each machine). Without a probe on both sides, p_run falls back to the
@@ -55,7 +56,7 @@ export interface TransferRatios {
   disk: number;
   /** Memory copy bandwidth: the memory-bound part of run. */
   mem: number;
-  /** GEMM rate per probe thread (probeThreads): the compute-bound part of run. */
+  /** GEMM rate (per probe thread for a target with fewer threads; gemmRatio): the compute-bound part of run. */
   gemm: number;
   /**
    * Per-call time ratios B / A from the fingerprints' per-call probes (> 1: B is slower); null
@@ -100,7 +101,7 @@ export function transferRatios(from: HardwareFingerprint, to: HardwareFingerprin
   return {
     disk: r(from.diskReadBytesPerSec, to.diskReadBytesPerSec),
     mem: r(from.memBandwidthBytesPerSec, to.memBandwidthBytesPerSec),
-    gemm: r(perThread(from.gemmGflops, probeThreads(from)), perThread(to.gemmGflops, probeThreads(to))),
+    gemm: gemmRatio(from, to) ?? 1,
     call: callRatios(from, to),
   };
 }
@@ -114,9 +115,20 @@ export function probeThreads(h: HardwareFingerprint): number {
   return typeof t === 'number' && t > 0 ? t : 1;
 }
 
-function perThread(gflops: number | null | undefined, threads: number): number | null {
-  const g = rate(gflops);
-  return g === null ? null : g / threads;
+/**
+ * GEMM rate ratio to / from for the run's compute part; null where either lacks the rate. When
+ * `to`'s probe ran fewer threads than `from`'s, per probe thread: a layer inside a layer-by-layer
+ * pass did not use the second thread the way the probe's 1024^3 GEMM does (one core ran networks
+ * about as fast as two, on both hosts; docs/MODELS.md). With as many or more threads, the plain
+ * ratio, as before: there is no measurement of how layers use more threads. Cost O(1).
+ */
+export function gemmRatio(from: HardwareFingerprint, to: HardwareFingerprint): number | null {
+  const a = rate(from.gemmGflops);
+  const b = rate(to.gemmGflops);
+  if (a === null || b === null) return null;
+  const ta = probeThreads(from);
+  const tb = probeThreads(to);
+  return tb < ta ? b / tb / (a / ta) : b / a;
 }
 
 /** True when every ratio is exactly 1 (the transfer changes nothing). */

@@ -9,7 +9,7 @@
  */
 import type { HardwareFingerprint } from '../dataset/schema.js';
 import { formatBytes } from '../units.js';
-import { callRatios, type ZeroShotInfo } from '../models/transfer.js';
+import { callRatios, gemmRatio, type ZeroShotInfo } from '../models/transfer.js';
 
 /** The fingerprint parts compared. */
 export type MachinePart =
@@ -34,6 +34,8 @@ export interface HardwareDifference {
   /**
    * here / model for numbers (both known, model > 0); null for the CPU model and unknowns. For
    * callProbe (a time, not a rate) the ratio of the probe's run + unload time: > 1 means this machine is slower.
+   * For gemmGflops gemmRatio (per probe thread when this machine's probe ran fewer threads; the
+   * rates themselves stay as measured in model/here).
    */
   ratio: number | null;
   affects: Affected[];
@@ -115,7 +117,8 @@ export function compareHardware(model: HardwareFingerprint, here: HardwareFinger
     const m = num(model[part]);
     const h = num(here[part]);
     if (part === 'swapBytesPerSec' && m === null && h === null) continue; // rarely measured: only when both have it
-    const ratio = m !== null && h !== null ? h / m : null;
+    // GEMM compares as the transfer does (gemmRatio: per probe thread when this machine ran fewer).
+    const ratio = part === 'gemmGflops' ? gemmRatio(model, here) : m !== null && h !== null ? h / m : null;
     out.push({
       part,
       model: m,

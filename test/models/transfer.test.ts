@@ -128,12 +128,14 @@ test("per-call probe: a load is A's per-file latency plus the rest at the disk; 
   }
 });
 
-test('the GEMM ratio is per probe thread: a one-core machine with half the GEMM rate of two cores is 1x, not 0.5x', () => {
+test('the GEMM ratio is per probe thread for a target with fewer threads: one core at half the two-core rate is 1x, not 0.5x', () => {
   const two = { ...A, cores: 2, gemmGflops: 100 };
   const one = { ...A, id: 'one', cores: 1, gemmGflops: 50 };
   assert.equal(transferRatios(two, one).gemm, 1);
-  // same cores: the plain ratio
+  // same cores: the plain ratio; more cores: the plain ratio too (no evidence of per-thread there)
   assert.equal(transferRatios(two, { ...two, id: 'x', gemmGflops: 50 }).gemm, 0.5);
+  assert.equal(transferRatios(two, { ...two, id: 'eight', cores: 8, gemmGflops: 400 }).gemm, 4);
+  assert.equal(transferRatios(one, two).gemm, 2);
   // the probe's threads (memlat hardware --threads 1 on a 2-core machine) count, not the cores
   const p1 = (threads: number): CallProbe => ({ ...probe({ loadMs: 10, runMs: 10, unloadMs: 1 }), threads });
   const oneThread = { ...two, id: 'y', gemmGflops: 60, callProbe: p1(1) };

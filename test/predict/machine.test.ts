@@ -227,3 +227,16 @@ test('compareHardware and checkMachine: a per-call probe 3x slower is flagged an
   assert.equal(byPart(compareHardware(MODEL, slow)).callProbe!.severity, 'unknown');
   assert.equal(byPart(compareHardware(MODEL, MODEL)).callProbe, undefined, 'neither side has a probe: not compared');
 });
+
+test('GEMM is compared per probe thread: a one-core machine at half the two-core GEMM rate is not flagged', () => {
+  const two: HardwareFingerprint = { ...MODEL, cores: 2, gemmGflops: 120 };
+  const one: HardwareFingerprint = { ...MODEL, id: 'one', cores: 1, gemmGflops: 60 };
+  const g = compareHardware(two, one).find((d) => d.part === 'gemmGflops')!;
+  assert.equal(g.ratio, 1);
+  assert.equal(g.severity, 'ok');
+  assert.equal(g.here, 60);
+  // at the same core count a halved GEMM is a 0.5 ratio, beyond the rate tolerance
+  const slow = compareHardware(two, { ...two, id: 'slow', gemmGflops: 60 }).find((d) => d.part === 'gemmGflops')!;
+  assert.equal(slow.ratio, 0.5);
+  assert.equal(slow.severity, 'warn');
+});
