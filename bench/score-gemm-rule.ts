@@ -27,14 +27,15 @@ const oldTo: HardwareFingerprint = { ...to, gemmGflops: (to.gemmGflops ?? NaN) *
 console.log(
   `runs: ${dir} (${t.runs.length}); fingerprint ${to.id}: cores ${to.cores}, GEMM ${(to.gemmGflops ?? NaN).toFixed(0)} GFLOP/s (${probeThreads(to)} thread), disk ${((to.diskReadBytesPerSec ?? NaN) / 2 ** 20).toFixed(0)} MiB/s, probe run ${to.callProbe?.runMs.toFixed(0)} ms`,
 );
+// Each rule's zero-shot bundle, built once for both tables.
+const rules = [
+  { label: 'per-thread GEMM (this rule)', short: 'per-thread', bundle: transferBundle(b, to) },
+  { label: 'whole-rate GEMM (the rule before)', short: 'whole-rate', bundle: transferBundle(b, oldTo) },
+];
 console.log('| rule | median APE | within ±20% | bias by level | 90% interval covers | bias 0.8-1.25 met? |');
 console.log('|---|---|---|---|---|---|');
-for (const [label, fp] of [
-  ['per-thread GEMM (this rule)', to],
-  ['whole-rate GEMM (the rule before)', oldTo],
-] as const) {
-  const zb = transferBundle(b, fp);
-  const ss = t.runs.map((r) => score(zb, r));
+for (const { label, bundle } of rules) {
+  const ss = t.runs.map((r) => score(bundle, r));
   const s = summary(ss);
   const lv = [...byLevel(ss)].map(([l, x]): [string, number] => [l, summary(x).bias]);
   const met = lv.every(([, v]) => v >= 0.8 && v <= 1.25);
@@ -43,20 +44,15 @@ for (const [label, fp] of [
   );
 }
 // transfer alone: predicted (one core / host B) over measured (one core / host B), unlimited runs
-const bHw = base.hw;
+const zB = transferBundle(b, base.hw);
 console.log('\nTransfer alone, unlimited (predicted one-core / host-B over measured one-core / host-B):');
-for (const [label, fp] of [
-  ['per-thread', to],
-  ['whole-rate', oldTo],
-] as const) {
-  const zT = transferBundle(b, fp);
-  const zB = transferBundle(b, bHw);
+for (const { short, bundle } of rules) {
   const parts: string[] = [];
   for (const r of t.runs.filter((x) => x.limit === null)) {
     const rb = base.runs.find((x) => x.network === r.network && x.limit === null);
     if (!rb) continue;
-    const ratio = score(zT, r).predictedMs / score(zB, rb).predictedMs / (r.medianMs / rb.medianMs);
+    const ratio = score(bundle, r).predictedMs / score(zB, rb).predictedMs / (r.medianMs / rb.medianMs);
     parts.push(`${r.network} ${ratio.toFixed(2)}`);
   }
-  console.log(`- ${label}: ${parts.join(', ')}`);
+  console.log(`- ${short}: ${parts.join(', ')}`);
 }
