@@ -2,7 +2,7 @@
  * `npm run bench`: every model side by side on the same data, written to docs/BENCHMARKS.md.
  *
  *   node dist/bench/run.js [--ref data/reference/rows.csv.gz] [--val data/validation/rows.csv.gz]
- *                          [--ctx data/context/rows.csv.gz] [--knee data/knee/rows.csv.gz]
+ *                          [--ctx data/context/rows.csv.gz,data/heldout4/knee/rows.csv.gz] [--knee data/knee/rows.csv.gz]
  *                          [--heldout data/heldout/rows.csv.gz | none]
  *                          [--out docs/BENCHMARKS.md] [--write-default data/models/default.json]
  *
@@ -253,7 +253,14 @@ async function main(): Promise<void> {
   // --ref takes several comma-separated datasets (e.g. the reference plus data/reference/gap.csv.gz)
   const refPath = arg('--ref', null) ?? firstExisting('data/reference/rows.csv.gz', 'data/reference/rows.csv');
   const valPath = arg('--val', null) ?? firstExisting('data/validation/rows.csv.gz', 'data/validation/rows.csv');
-  const ctxPath = arg('--ctx', null) ?? firstExisting('data/context/rows.csv.gz', 'data/context/rows.csv');
+  // the context: the zoo context runs plus the knee sweeps of a retired held-out set (#4, scored
+  // 2026-11; its networks are in no other table), so the context fit sees cliffs measured finely
+  const ctxPath =
+    arg('--ctx', null) ??
+    [
+      firstExisting('data/context/rows.csv.gz', 'data/context/rows.csv'),
+      ...['data/heldout4/knee/rows.csv.gz'].map((p) => join(root, p)).filter((p) => existsSync(p)),
+    ].join(',');
   const kneeArg = arg('--knee', null);
   const kneePath = kneeArg ?? ['data/knee/rows.csv.gz', 'data/knee/rows.csv'].map((p) => join(root, p)).find((p) => existsSync(p)) ?? null;
   const heldArg = arg('--heldout', null);
@@ -266,7 +273,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const ref = await readDatasets(refPath);
   const val = await readDataset(valPath);
-  const ctx = await readDataset(ctxPath);
+  const ctx = await readDatasets(ctxPath);
   const knee = kneePath ? await readDataset(kneePath) : null;
   const held = heldPath ? await readDataset(heldPath) : null;
   // The same machine measured its fingerprint once per dataset (idle footprint and bandwidths differ
@@ -287,6 +294,10 @@ async function main(): Promise<void> {
   const ctxNets = [...new Set(ctxObs.map((o) => o.network))].sort();
   const overlap = ctxNets.filter((n) => runs.some((r) => r.network === n));
   if (overlap.length) throw new Error(`bench: context networks ${overlap.join(', ')} are also validation networks; the context fit must not see them`);
+  const evaluated = [...kneeRuns, ...heldRuns].map((r) => r.network);
+  const overlapHeld = ctxNets.filter((n) => evaluated.includes(n));
+  if (overlapHeld.length)
+    throw new Error(`bench: context networks ${overlapHeld.join(', ')} are also knee or held-out networks; the context fit must not see them`);
   const out: string[] = [];
   const log = (s: string): void => {
     process.stderr.write(`${s}\n`);
@@ -593,7 +604,7 @@ async function main(): Promise<void> {
     const c = ctxModel.data.context;
     out.push(
       '',
-      `Network context of ${label}: fitted on whole-network runs of ${c.networks.join(', ')} (\`${ctxPath.replace(`${root}/`, '')}\`, ${ctx.rows.length} rows; none of them is a validation network): total factor ${c.totalFactor} (from ${c.unlimitedRuns} unlimited runs), ctx = ${c.ctxMiB} MiB, kappa = ${c.kappa} (from ${c.runs} limited runs); rms ln error of those runs' slowdown (total at M / unlimited) ${num(c.rmsLogBefore ?? NaN, 3)} with the isolated-layer slowdown -> ${num(c.rmsLogAfter ?? NaN, 3)}.`,
+      `Network context of ${label}: fitted on whole-network runs of ${c.networks.join(', ')} (\`${ctxPath.replace(`${root}/`, '')}\`, ${ctx.rows.length} rows; none of them is a validation network): total factor ${c.totalFactor} (from ${c.unlimitedRuns} unlimited runs), ctx = ${c.ctxMiB} MiB, kappa = ${c.kappa}${c.lambdaScale !== undefined ? `, lambda x ${c.lambdaScale}` : ''} (from ${c.runs} limited runs${c.runsAgainstLargestLimit ? `, ${c.runsAgainstLargestLimit} of them knee-sweep runs compared with their network's largest limit` : ''}); rms ln error of those runs' slowdown (total at M / unlimited or largest limit) ${num(c.rmsLogBefore ?? NaN, 3)} with the isolated-layer slowdown -> ${num(c.rmsLogAfter ?? NaN, 3)}.`,
     );
   }
   out.push('', `Per run, default model (${DEFAULT_LABEL}) vs measured median total:`, '');

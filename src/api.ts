@@ -368,7 +368,7 @@ export async function fitDocument(data: DataArg, opts: FitArgs = {}): Promise<Fi
       throw argumentError(
         (n) => `${n('context')} ${ctxName}: only model fe-swap uses whole-network context runs; drop ${n('context')} or use ${n('kind')} fe-swap`,
       );
-    const ctx = await readDataArg(opts.context, 'context', false);
+    const ctx = await readDataArg(opts.context, 'context', true);
     if (ctx.rows.length === 0)
       throw argumentError((n) => `${n('context')} ${ctxName}: no rows; make some with 'memlat validate-runs --levels 0.25,0.5,1,none'`);
     // a machine in both is taken with the data's fingerprint, the one the model is fitted and bundled with

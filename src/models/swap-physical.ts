@@ -52,7 +52,12 @@ export interface SwapPair {
   epsMs: number;
 }
 
-/** Grid of the fit (defaults: lambda 0.01-1 in 9 steps, b -64..96 MiB in 8 MiB steps). */
+/**
+ * Grid of the fit (defaults: lambda 0.01-1 in 9 steps, b -96..96 MiB in 8 MiB steps). b reaches
+ * down to about the runtime's whole idle footprint (86 MiB on the 2-core VMs): with the earlier floor
+ * of -64 MiB, 5 of the 8 load and run terms of both shipped models ended on it (the profile said
+ * more of the footprint is cold), and a term cannot free more than the whole footprint.
+ */
 export interface SwapGrid {
   lambdas: number[];
   offsetsMiB: number[];
@@ -60,7 +65,7 @@ export interface SwapGrid {
 
 export const DEFAULT_SWAP_GRID: SwapGrid = {
   lambdas: [0.01, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1],
-  offsetsMiB: Array.from({ length: 21 }, (_, i) => -64 + 8 * i),
+  offsetsMiB: Array.from({ length: 25 }, (_, i) => -96 + 8 * i),
 };
 
 /** Deficit D and saturation phi of a query (see the file comment). */
@@ -70,9 +75,12 @@ export function swapGeometry(ws: number, moved: number, budget: number, lambda: 
   return { deficit, phi: 1 - Math.exp(-deficit / (lambda * moved)) };
 }
 
-/** Extra ms of a phase at budget (M - idle) under params p, before kappa. */
-export function swapExtraMs(p: SwapTermParams, ws: number, moved: number, budget: number, bw: number): number {
-  const { deficit, phi } = swapGeometry(ws, moved, budget, p.lambda, p.offsetMiB);
+/**
+ * Extra ms of a phase at budget (M - idle) under params p, before kappa. lambdaScale (the network
+ * context's, default 1) multiplies lambda: how much sharper the cliff is in whole-network runs.
+ */
+export function swapExtraMs(p: SwapTermParams, ws: number, moved: number, budget: number, bw: number, lambdaScale = 1): number {
+  const { deficit, phi } = swapGeometry(ws, moved, budget, p.lambda * lambdaScale, p.offsetMiB);
   if (deficit === 0) return 0;
   return ((p.c1 * moved * phi + p.c2 * deficit) / bw) * 1000;
 }

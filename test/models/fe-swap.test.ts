@@ -278,3 +278,71 @@ test('fe-swap context: rmsLogUnlimited is the spread of ln(measured / predicted)
   assert.ok(Math.abs(m.data.context.totalFactor - 4) < 1e-3, `totalFactor ${m.data.context.totalFactor}`);
   assert.ok(Math.abs(m.data.context.rmsLogUnlimited! - Math.LN2) < 1e-9, `rms ${m.data.context.rmsLogUnlimited}`);
 });
+
+test('fe-swap physical context: recovers known ctx, kappa and lambda scale; knee sweeps count against their largest limit', () => {
+  // A physical-term model on a realistic disk (500 MB/s), then whole-network "runs" whose measured
+  // phases are that model's at a known context (ctx 16 MiB, kappa 1.5, lambda x 0.1): two networks
+  // with an unlimited run, one measured only under limits (a knee sweep), one with a single limit.
+  const hw2 = new Map([[HW0.id, HW0]]);
+  const m0 = fitModelOnObservations('fe-swap', aggregateRows(rows, hw2), { feSwap: { epsMs: 0, swapTerm: 'physical' } }) as FeSwapModel;
+  const truth = { ctx: 16, kappa: 1.5, ls: 0.1 };
+  const ls = layers();
+  const shape: MeasurementRow[] = [];
+  const nets: [string, (number | null)[]][] = [
+    ['net0', [-120, -60, -30, -10, 0, 20, 60, null]],
+    ['net1', [-90, -40, -20, -5, 10, 40, null]],
+    ['knee0', [-100, -50, -25, -12, 0, 12, 25, 50]],
+    ['single', [-50]],
+  ];
+  nets.forEach(([net, ds], n) => {
+    const members = ls.filter((_, i) => i % 4 === n).slice(0, 5);
+    const wsMax = Math.max(
+      ...members.map(
+        ({ layer, inputShapes }) =>
+          layerStats({ index: 0, layer, inputShapes, outputShape: resolveLayerOutput(layer, inputShapes) }, { threads: HW.cores }).workingSetBytes,
+      ),
+    );
+    for (const d of ds) {
+      const mem = d === null ? null : Math.round(HW0.runtimeIdleBytes! + wsMax + d * MiB);
+      members.forEach(({ layer, inputShapes }, i) => shape.push({ ...row(i, layer, inputShapes, mem, net, i), hardwareId: HW0.id }));
+    }
+  });
+  const shapeObs = aggregateRows(shape, hw2);
+  const ctxRows = shape.map((r, i) => {
+    const o = shapeObs.find((x) => x.network === r.network && x.memoryLimitBytes === r.memoryLimitBytes && x.layerIndex === r.layerIndex)!;
+    const p = m0.phasesAt(m0.keyOf(o), o.memoryBytes, truth.ctx, truth.kappa, truth.ls);
+    return { ...shape[i]!, loadMs: p.loadMs, runMs: p.runMs, unloadMs: p.unloadMs };
+  });
+  const m = fitModelOnObservations('fe-swap', aggregateRows(rows, hw2), {
+    feSwap: { epsMs: 0, swapTerm: 'physical', context: { rows: ctxRows, hardware: hw2 } },
+  }) as FeSwapModel;
+  const c = m.data.context;
+  // 7 + 6 limited runs against the unlimited one, 7 of knee0 against its largest limit, none of "single"
+  assert.equal(c.runs, 7 + 6 + 7);
+  assert.equal(c.runsAgainstLargestLimit, 7);
+  assert.deepEqual(c.networks, ['knee0', 'net0', 'net1']);
+  assert.equal(c.ctxMiB, truth.ctx);
+  assert.ok(Math.abs(c.kappa - truth.kappa) < 1e-6, `kappa ${c.kappa}`);
+  assert.equal(c.lambdaScale, truth.ls);
+  assert.ok(c.rmsLogAfter! < 1e-6 && c.rmsLogBefore! > 0.05, `rms ln error ${c.rmsLogBefore} -> ${c.rmsLogAfter}`);
+  // predict applies it: phases = base + kappa x extra at the fitted context, times the total factor (1 here)
+  const o = shapeObs.find((x) => x.network === 'net0' && x.memoryLimitBytes !== null)!;
+  const [b, e] = m.physicalParts(m.keyOf(o), o.memoryBytes, truth.ctx, truth.ls)!;
+  const p = m.predict(o);
+  assert.ok(e.runMs + e.loadMs > 0, 'the chosen layer swaps at this limit');
+  assert.ok(Math.abs(p.runMs - c.totalFactor * (b.runMs + truth.kappa * e.runMs)) < 1e-9 * p.runMs);
+  // a model without lambdaScale (older files) predicts as lambdaScale 1; a bad one is refused
+  const j = JSON.parse(JSON.stringify(m.toJSON())) as { context: Record<string, unknown> };
+  const j1 = { ...j, context: { ...j.context, lambdaScale: 1 } };
+  const { lambdaScale: _drop, ...noScale } = j.context;
+  assert.deepEqual(loadModel({ ...j, context: noScale }).predict(o), loadModel(j1).predict(o));
+  // and the scale matters where the cliff is not yet saturated
+  const run = (x: LayerObservation, s: number): number => m.physicalParts(m.keyOf(x), x.memoryBytes, truth.ctx, s)![1].runMs;
+  const partial = shapeObs.find((x) => x.memoryLimitBytes !== null && run(x, truth.ls) > 0 && Math.abs(run(x, 1) / run(x, truth.ls) - 1) > 0.05);
+  assert.ok(partial, 'some run layer lies on the slope of its cliff');
+  assert.ok(loadModel(j1).predict(partial).runMs < m.predict(partial).runMs, 'a gentler cliff (lambda x 1) swaps less there');
+  assert.throws(
+    () => loadModel({ ...j, context: { ...j.context, lambdaScale: 0 } }),
+    (err: unknown) => err instanceof UserError && /"lambdaScale" 0 must be a number > 0/.test(err.message),
+  );
+});

@@ -12,24 +12,51 @@ export interface ContextRows {
   hardware: ReadonlyMap<string, HardwareFingerprint>;
 }
 
-/** Sum of a run's layers at context (ctx, kappa), before the total factor. */
-function runTotal(m: FeSwapModel, layers: readonly { key: LayerKey; memoryBytes: number }[], ctx: number, kappa: number): number {
+/** Sum of a run's layers at context (ctx, kappa, lambdaScale), before the total factor. */
+function runTotal(m: FeSwapModel, layers: readonly { key: LayerKey; memoryBytes: number }[], ctx: number, kappa: number, lambdaScale: number): number {
   let sum = 0;
   for (const l of layers) {
-    const p = m.phasesAt(l.key, l.memoryBytes, ctx, kappa);
+    const p = m.phasesAt(l.key, l.memoryBytes, ctx, kappa, lambdaScale);
     sum += p.loadMs + p.runMs + p.unloadMs;
   }
   return sum;
 }
 
+/** With the physical term: a run's (sum of unlimited-base phases, sum of extra time before kappa). */
+function runParts(m: FeSwapModel, layers: readonly { key: LayerKey; memoryBytes: number }[], ctx: number, lambdaScale: number): [number, number] | null {
+  let base = 0;
+  let extra = 0;
+  for (const l of layers) {
+    const p = m.physicalParts(l.key, l.memoryBytes, ctx, lambdaScale);
+    if (!p) return null;
+    base += p[0].loadMs + p[0].runMs + p[0].unloadMs;
+    extra += p[1].loadMs + p[1].runMs + p[1].unloadMs;
+  }
+  return [base, extra];
+}
+
+/** Grids of the context fit: [from, to, step] for ctx (MiB) and kappa; the lambda scales to try. */
+export interface ContextGrids {
+  ctx: [number, number, number];
+  kappa: [number, number, number];
+  /** Physical term only (the table term has no lambda): default DEFAULT_LAMBDA_SCALES. */
+  lambdaScales?: readonly number[];
+}
+
+/** Factors on lambda the context fit tries with the physical term (1 = the isolated layers' cliff). */
+export const DEFAULT_LAMBDA_SCALES: readonly number[] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1];
+
 /**
  * The network context from whole-network runs. Per run (network, limit): the median of its pass
- * totals. totalFactor = geometric mean over unlimited runs of measured / predicted total. ctx and
- * kappa by grid search over the limited runs that have an unlimited run of the same network:
- * measured slowdown R = median total at M / unlimited, predicted R^ the same ratio of the model's
- * totals; minimises sum (ln R^ - ln R)^2.
+ * totals. totalFactor = geometric mean over unlimited runs of measured / predicted total. ctx,
+ * kappa and (physical term) lambdaScale by grid search over the limited runs: measured slowdown
+ * R = median total at M / the reference run's, predicted R^ the same ratio of the model's totals;
+ * minimises sum (ln R^ - ln R)^2. The reference is the network's unlimited run, or, for a network
+ * measured only under limits (a knee sweep: limits from 0.6x to 1.3x of its largest layer), its run
+ * at the largest limit; a network with one limited run and no unlimited one gives nothing.
+ * lambdaScale is not flagged at its grid's small end: 0.01 x lambda is already a step.
  */
-export function fitContext(m: FeSwapModel, context: ContextRows, ctxGrid: [number, number, number], kappaGrid: [number, number, number]): ContextFit {
+export function fitContext(m: FeSwapModel, context: ContextRows, grids: ContextGrids): ContextFit {
   const obs = aggregateRows(context.rows, context.hardware);
   const runKey = (hw: string, net: string, limit: number | null): string => `${hw}|${net}|${limit ?? 'none'}`;
   const byRun = new Map<string, LayerObservation[]>();
@@ -43,7 +70,16 @@ export function fitContext(m: FeSwapModel, context: ContextRows, ctxGrid: [numbe
   const measured = (k: string): number => median(totals.get(k) ?? [NaN]);
   type Keyed = { key: LayerKey; memoryBytes: number }[];
   const keyed = (os: readonly LayerObservation[]): Keyed => os.map((o) => ({ key: m.keyOf(o), memoryBytes: o.memoryBytes }));
-  const predicted = (os: Keyed, ctx: number, kappa: number): number => runTotal(m, os, ctx, kappa);
+
+  // the reference run of each (machine, network): unlimited, else the largest limit
+  const refOf = new Map<string, string>();
+  for (const [k, os] of byRun) {
+    const o0 = os[0]!;
+    const nk = `${o0.hardwareId}|${o0.network}`;
+    const cur = refOf.get(nk);
+    const lim = (key: string): number => byRun.get(key)![0]!.memoryLimitBytes ?? Infinity;
+    if (cur === undefined || lim(k) > lim(cur)) refOf.set(nk, k);
+  }
 
   let lnSum = 0;
   const lnUnlimited: number[] = [];
@@ -51,25 +87,27 @@ export function fitContext(m: FeSwapModel, context: ContextRows, ctxGrid: [numbe
   interface Run {
     obs: Keyed;
     lnR: number;
-    noneSum: number;
+    ref: Keyed;
   }
   const runs: Run[] = [];
+  let againstLargest = 0;
   const nets = new Set<string>();
   for (const [k, os] of byRun) {
     const o0 = os[0]!;
     const prepared = keyed(os);
     if (o0.memoryLimitBytes === null) {
-      const e = Math.log(measured(k) / predicted(prepared, 0, 1));
+      const e = Math.log(measured(k) / runTotal(m, prepared, 0, 1, 1));
       lnSum += e;
       lnUnlimited.push(e);
       unlimitedRuns++;
       nets.add(o0.network);
       continue;
     }
-    const noneKey = runKey(o0.hardwareId, o0.network, null);
-    const none = byRun.get(noneKey);
-    if (!none) continue;
-    runs.push({ obs: prepared, lnR: Math.log(measured(k) / measured(noneKey)), noneSum: predicted(keyed(none), 0, 1) });
+    const refKey = refOf.get(`${o0.hardwareId}|${o0.network}`)!;
+    if (refKey === k) continue;
+    if (byRun.get(refKey)![0]!.memoryLimitBytes !== null) againstLargest++;
+    nets.add(o0.network);
+    runs.push({ obs: prepared, lnR: Math.log(measured(k) / measured(refKey)), ref: keyed(byRun.get(refKey)!) });
   }
   const totalFactor = unlimitedRuns > 0 ? Math.exp(lnSum / unlimitedRuns) : 1;
   const meanLn = unlimitedRuns > 0 ? lnSum / unlimitedRuns : 0;
@@ -81,25 +119,48 @@ export function fitContext(m: FeSwapModel, context: ContextRows, ctxGrid: [numbe
     ctxMiB: 0,
     kappa: 1,
     runs: runs.length,
+    runsAgainstLargestLimit: againstLargest,
     networks: [...nets].sort(),
     rmsLogBefore: null,
     rmsLogAfter: null,
   };
   if (runs.length === 0) return base;
-  const loss = (ctx: number, kappa: number): number => {
-    let s = 0;
-    for (const r of runs) {
-      const e = Math.log(predicted(r.obs, ctx, kappa) / r.noneSum) - r.lnR;
-      s += e * e;
-    }
-    return s;
+  const physical = m.physicalParts(runs[0]!.obs[0]!.key, runs[0]!.obs[0]!.memoryBytes, 0) !== null;
+  const scales = physical ? (grids.lambdaScales ?? DEFAULT_LAMBDA_SCALES) : [1];
+  const steps = (g: [number, number, number]): number[] => {
+    const out: number[] = [];
+    for (let v = g[0]; v <= g[1] + 1e-9; v += g[2]) out.push(v);
+    return out;
   };
-  const before = loss(0, 1);
-  let best = { ctx: 0, kappa: 1, loss: before };
-  for (let c = ctxGrid[0]; c <= ctxGrid[1] + 1e-9; c += ctxGrid[2]) {
-    for (let k = kappaGrid[0]; k <= kappaGrid[1] + 1e-9; k += kappaGrid[2]) {
-      const l = loss(c, k);
-      if (l < best.loss - 1e-12) best = { ctx: c, kappa: k, loss: l };
+  const kappas = steps(grids.kappa);
+  // loss of every kappa at one (ctx, lambdaScale): with the physical term each run's total is
+  // base + kappa x extra, so the layers are evaluated once per (ctx, lambdaScale)
+  const losses = (ctx: number, ls: number): number[] => {
+    const out = new Array<number>(kappas.length).fill(0);
+    const parts = physical ? runs.map((r) => [runParts(m, r.obs, ctx, ls)!, runParts(m, r.ref, ctx, ls)!] as const) : null;
+    kappas.forEach((kappa, i) => {
+      let s = 0;
+      runs.forEach((r, j) => {
+        const pr = parts ? parts[j]![0][0] + kappa * parts[j]![0][1] : runTotal(m, r.obs, ctx, kappa, ls);
+        const pf = parts ? parts[j]![1][0] + kappa * parts[j]![1][1] : runTotal(m, r.ref, ctx, kappa, ls);
+        const e = Math.log(pr / pf) - r.lnR;
+        s += e * e;
+      });
+      out[i] = s;
+    });
+    return out;
+  };
+  const at1 = losses(0, 1);
+  const before =
+    at1[kappas.findIndex((k) => Math.abs(k - 1) < 1e-9)] ??
+    runs.reduce((s, r) => s + (Math.log(runTotal(m, r.obs, 0, 1, 1) / runTotal(m, r.ref, 0, 1, 1)) - r.lnR) ** 2, 0);
+  let best = { ctx: 0, kappa: 1, ls: 1, loss: before };
+  for (const ls of scales) {
+    for (const c of steps(grids.ctx)) {
+      const ls_ = losses(c, ls);
+      ls_.forEach((l, i) => {
+        if (l < best.loss - 1e-12) best = { ctx: c, kappa: kappas[i]!, ls, loss: l };
+      });
     }
   }
   const rms = (l: number): number => Math.sqrt(l / runs.length);
@@ -108,8 +169,9 @@ export function fitContext(m: FeSwapModel, context: ContextRows, ctxGrid: [numbe
     ...base,
     ctxMiB: Math.round(best.ctx * 1000) / 1000,
     kappa: Math.round(best.kappa * 1000) / 1000,
+    ...(physical ? { lambdaScale: best.ls } : {}),
     rmsLogBefore: rms(before),
     rmsLogAfter: rms(best.loss),
-    atGridEdge: edge(best.ctx, ctxGrid) || edge(best.kappa, kappaGrid),
+    atGridEdge: edge(best.ctx, grids.ctx) || edge(best.kappa, grids.kappa),
   };
 }

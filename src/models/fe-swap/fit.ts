@@ -60,6 +60,8 @@ export interface FeSwapOptions {
   /** Grid of the context fit (MiB and exponent): [from, to, step]. */
   ctxGrid?: [number, number, number];
   kappaGrid?: [number, number, number];
+  /** Factors on the physical term's lambda the context fit tries (default DEFAULT_LAMBDA_SCALES; [1] keeps the isolated cliff). */
+  lambdaScales?: readonly number[];
   /** The swap term predict uses (default 'table'; both are fitted). */
   swapTerm?: 'table' | 'physical';
   /** Grid of the physical term's (lambda, offset) search. */
@@ -137,7 +139,11 @@ export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptio
   };
   const m = new FeSwapModel(data);
   if (!options.context || options.context.rows.length === 0) return m;
-  const context = fitContext(m, options.context, options.ctxGrid ?? [-64, 128, 4], options.kappaGrid ?? [0.25, 3, 0.05]);
+  const context = fitContext(m, options.context, {
+    ctx: options.ctxGrid ?? [-64, 128, 4],
+    kappa: options.kappaGrid ?? [0.25, 3, 0.05],
+    ...(options.lambdaScales ? { lambdaScales: options.lambdaScales } : {}),
+  });
   return new FeSwapModel({ ...data, context });
 }
 

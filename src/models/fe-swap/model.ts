@@ -55,14 +55,22 @@ export interface ContextFit {
   rmsLogUnlimited?: number | null;
   /** Memory taken by the network context, MiB (h is computed at M - ctx). */
   ctxMiB: number;
-  /** Exponent on the slowdown. */
+  /** Exponent on the slowdown (table term) or factor on the extra time (physical term). */
   kappa: number;
+  /**
+   * Physical term only: factor on every lambda (absent = 1). Whole-network runs fall off a sharper
+   * cliff than the isolated layers' fit gives: a GEMV streaming weights that do not fit cycles all of
+   * them through swap once a few MiB are missing.
+   */
+  lambdaScale?: number;
+  /** Limited runs measured without an unlimited run of their network (knee sweeps), whose slowdown is taken against the network's largest limit. */
+  runsAgainstLargestLimit?: number;
   /** Limited context runs (network, limit) ctx and kappa come from, and the fit's RMS ln error before/after. */
   runs: number;
   networks: string[];
   rmsLogBefore: number | null;
   rmsLogAfter: number | null;
-  /** True when ctx or kappa ended on the edge of the search grid (the optimum may lie beyond it). */
+  /** True when ctx, kappa or lambdaScale ended on the edge of the search grid (the optimum may lie beyond it). */
   atGridEdge?: boolean;
 }
 
@@ -220,21 +228,18 @@ export class FeSwapModel implements Model {
   }
 
   /**
-   * The phases of a keyed layer at memory M (bytes) with context (ctx MiB, kappa), before the total
-   * factor: the one arithmetic predict and the context fit share.
+   * The phases of a keyed layer at memory M (bytes) with context (ctx MiB, kappa, lambdaScale), before
+   * the total factor: the one arithmetic predict and the context fit share.
    */
-  phasesAt(key: LayerKey, memoryBytes: number, ctxMiB: number, kappa: number): TimePrediction {
+  phasesAt(key: LayerKey, memoryBytes: number, ctxMiB: number, kappa: number, lambdaScale = 1): TimePrediction {
+    const parts = this.physicalParts(key, memoryBytes, ctxMiB, lambdaScale);
+    if (parts) {
+      const [b, e] = parts;
+      return { loadMs: b.loadMs + kappa * e.loadMs, runMs: b.runMs + kappa * e.runMs, unloadMs: b.unloadMs + kappa * e.unloadMs };
+    }
     const b = key.base;
     if (memoryBytes >= key.hardware.ramBytes) return b;
     const d = this.data;
-    if (d.swapTerm === 'physical' && d.physical) {
-      const budget = memoryBytes - (key.hardware.runtimeIdleBytes ?? 0) - ctxMiB * MiB;
-      const extra = (t: Target, v: number, moved: number): number => {
-        const p = d.physical?.[t]?.[key.fam];
-        return v === 0 || !p ? v : v + kappa * swapExtraMs(p, key.ws, moved, budget, key.bw);
-      };
-      return { loadMs: extra('load', b.loadMs, key.weightBytes), runMs: extra('run', b.runMs, key.ws), unloadMs: extra('unload', b.unloadMs, key.ws) };
-    }
     const h = headroomAxis((memoryBytes - (key.hardware.runtimeIdleBytes ?? 0) - key.ws) / MiB - ctxMiB, key.ws, d.headroomScaleMiB);
     return {
       loadMs: phaseAt(b.loadMs, d.slowdown.load, key.rows[0], h, key.eps[0], kappa),
@@ -243,9 +248,27 @@ export class FeSwapModel implements Model {
     };
   }
 
+  /**
+   * With the physical swap term: the phases without a limit and their extra time at M before kappa
+   * (phases = base + kappa x extra), so the context fit can search kappa without re-evaluating
+   * layers. null with the table term.
+   */
+  physicalParts(key: LayerKey, memoryBytes: number, ctxMiB: number, lambdaScale = 1): [TimePrediction, TimePrediction] | null {
+    const d = this.data;
+    if (d.swapTerm !== 'physical' || !d.physical) return null;
+    const b = key.base;
+    if (memoryBytes >= key.hardware.ramBytes) return [b, { loadMs: 0, runMs: 0, unloadMs: 0 }];
+    const budget = memoryBytes - (key.hardware.runtimeIdleBytes ?? 0) - ctxMiB * MiB;
+    const extra = (t: Target, v: number, moved: number): number => {
+      const p = d.physical?.[t]?.[key.fam];
+      return v === 0 || !p ? 0 : swapExtraMs(p, key.ws, moved, budget, key.bw, lambdaScale);
+    };
+    return [b, { loadMs: extra('load', b.loadMs, key.weightBytes), runMs: extra('run', b.runMs, key.ws), unloadMs: extra('unload', b.unloadMs, key.ws) }];
+  }
+
   predict(x: LayerInput): TimePrediction {
     const c = this.data.context;
-    const p = this.phasesAt(this.keyOf(x), x.memoryBytes, c.ctxMiB, c.kappa);
+    const p = this.phasesAt(this.keyOf(x), x.memoryBytes, c.ctxMiB, c.kappa, c.lambdaScale ?? 1);
     const k = c.totalFactor;
     return { loadMs: p.loadMs * k, runMs: p.runMs * k, unloadMs: p.unloadMs * k };
   }
@@ -290,6 +313,8 @@ export function loadFeSwap(o: Record<string, unknown>): FeSwapModel {
   if (!c || typeof c.ctxMiB !== 'number' || typeof c.kappa !== 'number' || !(c.kappa > 0) || !(typeof c.totalFactor === 'number' && c.totalFactor > 0)) {
     throw new UserError('invalid model: fe-swap model has no valid "context" (totalFactor > 0, ctxMiB, kappa > 0); refit it');
   }
+  if (c.lambdaScale !== undefined && !(typeof c.lambdaScale === 'number' && c.lambdaScale > 0))
+    throw new UserError(`invalid model: fe-swap context "lambdaScale" ${JSON.stringify(c.lambdaScale)} must be a number > 0 (or absent); refit it`);
   if (typeof d.headroomScaleMiB !== 'number' || !(d.headroomScaleMiB >= 0))
     throw new UserError('invalid model: fe-swap "headroomScaleMiB" must be a number >= 0; refit it');
   if (typeof d.sizeMonotoneFromMiB !== 'number' || !(d.sizeMonotoneFromMiB >= 0))
