@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""Regenerates test/fixtures/onnx-corpus/: PyTorch's own ONNX exports of torchvision models.
+"""Regenerates test/fixtures/onnx-corpus/: PyTorch's own ONNX exports of torchvision models and GPT-2.
 
 Each model is built with random weights, exported with torch.onnx.export (opset 14, batch 1,
-3x224x224; inception_v3 3x299x299), then every tensor larger than 1 KiB is moved to external data
-that is NOT kept, so the fixture is the graph only (dims and dtypes of every initializer, small
-constants inline) - what memlat's importer reads. Fixtures are gzipped (<model>.onnx.gz).
+3x224x224; inception_v3 3x299x299; GPT-2 int64 token ids [1, 128]), then every tensor larger than
+1 KiB is moved to external data that is NOT kept, so the fixture is the graph only (dims and dtypes
+of every initializer, small constants inline) - what memlat's importer reads. Fixtures are gzipped
+(<model>.onnx.gz).
 
 manifest.json records, per model, PyTorch's own parameter count (sum of p.numel() over
 model.parameters()) and an independent MAC count from forward hooks on Conv2d and Linear modules
@@ -20,12 +21,31 @@ constant (Swin's relative position bias table gathered to [heads, 49, 49]): ever
 initializer of its own shape, and the shape arithmetic is left for memlat to fold.
 ViT variants are exported in training mode (dropout 0) to avoid the fused attention op.
 
-Usage (Debian: apt-get install python3-torchvision python3-onnx):
+The 'gpt2' family (gpt2_lm, gpt2_medium_lm) is a faithful plain-torch reimplementation of GPT-2's
+language model (Radford et al. 2019; Hugging Face's GPT2LMHeadModel, module names as there), written
+here because the transformers package is not available: token embedding (vocab 50257) + learned
+position embedding (1024 positions, ids from arange over the sequence), N pre-LayerNorm blocks
+{LayerNorm; causal self-attention: fused qkv Linear d->3d, split into heads,
+softmax(Q K^T / sqrt(d_head) + causal mask), output Linear d->d; residual; LayerNorm; MLP Linear
+d->4d, GELU (tanh approximation, as GPT-2), Linear 4d->d; residual}, final LayerNorm, and an UNTIED
+LM head Linear(d, 50257, bias=False), so the head is its own 147 MiB (d 768) / 196 MiB (d 1024)
+initializer. Dropout (p 0.1) where GPT-2 has it, identity in eval mode. Linear stands for GPT-2's
+Conv1D (same parameters, weight transposed). gpt2_lm: d 768, 12 layers, 12 heads (124,439,808
+parameters without the head, as GPT-2 small); gpt2_medium_lm: d 1024, 24 layers, 16 heads
+(354,823,168). Input: int64 token ids [1, 128]; output logits [1, 128, 50257].
+regnet_y_32gf, regnet_y_128gf and the GPT-2 models are in the corpus for their large layers
+(memory-cliff tests); regnet_y_128gf alone takes about two minutes and up to 8 GB of RAM to export
+(its 2.4 GiB of weights exceed protobuf's 2 GB, so torch writes them as external data, discarded
+as well).
+
+Usage (Debian: apt-get install python3-torchvision python3-onnx; Debian's /usr/bin/python3):
     python3 scripts/make-onnx-corpus.py [model ...]
-Nothing in CI runs this; it takes a few minutes of CPU.
+Unknown model names are an error. Nothing in CI runs this; it takes a few minutes of CPU, plus about
+five for regnet_y_32gf, regnet_y_128gf and the two GPT-2 models.
 """
 import gzip
 import json
+import math
 import os
 import sys
 import tempfile
@@ -37,7 +57,8 @@ import torchvision.models as tvm
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'onnx-corpus')
 
-# family -> models (small members first; the big ones of a family add little but CPU time)
+# family -> models (small members first; the big ones of a family add little but CPU time, except
+# regnet_y_32gf/regnet_y_128gf and gpt2, kept for their large layers)
 FAMILIES = {
     'convnext': ['convnext_tiny', 'convnext_small'],
     'shufflenet_v2': ['shufflenet_v2_x0_5', 'shufflenet_v2_x1_0', 'shufflenet_v2_x1_5', 'shufflenet_v2_x2_0'],
@@ -55,10 +76,102 @@ FAMILIES = {
     'mobilenet_v3': ['mobilenet_v3_small', 'mobilenet_v3_large'],
     'mnasnet': ['mnasnet0_5', 'mnasnet0_75', 'mnasnet1_0'],
     'efficientnet': ['efficientnet_b0', 'efficientnet_b1', 'efficientnet_b2', 'efficientnet_b3', 'efficientnet_v2_s'],
-    'regnet': ['regnet_x_400mf', 'regnet_y_400mf', 'regnet_x_800mf', 'regnet_y_800mf', 'regnet_x_1_6gf', 'regnet_y_1_6gf'],
+    'regnet': ['regnet_x_400mf', 'regnet_y_400mf', 'regnet_x_800mf', 'regnet_y_800mf', 'regnet_x_1_6gf', 'regnet_y_1_6gf',
+               'regnet_y_32gf', 'regnet_y_128gf'],
     'alexnet': ['alexnet'],
     'vgg': ['vgg11', 'vgg11_bn', 'vgg13', 'vgg13_bn', 'vgg16', 'vgg16_bn', 'vgg19_bn'],
+    'gpt2': ['gpt2_lm', 'gpt2_medium_lm'],
 }
+
+# GPT-2 sizes (Hugging Face's gpt2 and gpt2-medium config.json): width, blocks, heads
+GPT2 = {'gpt2_lm': (768, 12, 12), 'gpt2_medium_lm': (1024, 24, 16)}
+GPT2_VOCAB = 50257
+GPT2_POSITIONS = 1024
+GPT2_SEQ = 128
+
+
+class Gpt2Attention(torch.nn.Module):
+    """Causal self-attention: fused qkv projection, heads, scaled scores + causal mask, softmax, output projection."""
+
+    def __init__(self, d, heads):
+        super().__init__()
+        self.d = d
+        self.heads = heads
+        self.head_dim = d // heads
+        self.c_attn = torch.nn.Linear(d, 3 * d)
+        self.c_proj = torch.nn.Linear(d, d)
+        self.attn_dropout = torch.nn.Dropout(0.1)
+        self.resid_dropout = torch.nn.Dropout(0.1)
+
+    def forward(self, x, mask):
+        b, t, d, dh = x.size(0), x.size(1), self.d, self.head_dim
+        q, k, v = self.c_attn(x).split(d, dim=2)
+        q = q.view(b, t, self.heads, dh).transpose(1, 2)
+        k = k.view(b, t, self.heads, dh).transpose(1, 2)
+        v = v.view(b, t, self.heads, dh).transpose(1, 2)
+        w = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(dh) + mask
+        w = self.attn_dropout(torch.softmax(w, dim=-1))
+        y = torch.matmul(w, v).transpose(1, 2).contiguous().view(b, t, d)
+        return self.resid_dropout(self.c_proj(y))
+
+
+class Gpt2Mlp(torch.nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.c_fc = torch.nn.Linear(d, 4 * d)
+        self.act = torch.nn.GELU(approximate='tanh')
+        self.c_proj = torch.nn.Linear(4 * d, d)
+        self.dropout = torch.nn.Dropout(0.1)
+
+    def forward(self, x):
+        return self.dropout(self.c_proj(self.act(self.c_fc(x))))
+
+
+class Gpt2Block(torch.nn.Module):
+    def __init__(self, d, heads):
+        super().__init__()
+        self.ln_1 = torch.nn.LayerNorm(d, eps=1e-5)
+        self.attn = Gpt2Attention(d, heads)
+        self.ln_2 = torch.nn.LayerNorm(d, eps=1e-5)
+        self.mlp = Gpt2Mlp(d)
+
+    def forward(self, x, mask):
+        x = x + self.attn(self.ln_1(x), mask)
+        return x + self.mlp(self.ln_2(x))
+
+
+class Gpt2Model(torch.nn.Module):
+    """GPT-2's transformer (Hugging Face's GPT2Model, no past key/values): embeddings, blocks, final LayerNorm."""
+
+    def __init__(self, d, layers, heads):
+        super().__init__()
+        self.wte = torch.nn.Embedding(GPT2_VOCAB, d)
+        self.wpe = torch.nn.Embedding(GPT2_POSITIONS, d)
+        self.drop = torch.nn.Dropout(0.1)
+        self.h = torch.nn.ModuleList([Gpt2Block(d, heads) for _ in range(layers)])
+        self.ln_f = torch.nn.LayerNorm(d, eps=1e-5)
+
+    def forward(self, ids):
+        t = ids.size(1)
+        pos = torch.arange(t, dtype=torch.long, device=ids.device).unsqueeze(0)
+        x = self.drop(self.wte(ids) + self.wpe(pos))
+        # additive causal mask: -inf above the diagonal (a key after the query), 0 elsewhere
+        mask = torch.triu(torch.full((t, t), float('-inf'), device=ids.device), diagonal=1)
+        for block in self.h:
+            x = block(x, mask)
+        return self.ln_f(x)
+
+
+class Gpt2LMHead(torch.nn.Module):
+    """GPT2LMHeadModel with an untied head: logits = Linear(d, vocab, bias=False)(transformer(ids))."""
+
+    def __init__(self, d, layers, heads):
+        super().__init__()
+        self.transformer = Gpt2Model(d, layers, heads)
+        self.lm_head = torch.nn.Linear(d, GPT2_VOCAB, bias=False)
+
+    def forward(self, ids):
+        return self.lm_head(self.transformer(ids))
 
 
 def mac_count(model, x):
@@ -93,20 +206,30 @@ def _zero_via_mul(self):
 
 def export(name, family):
     torch.manual_seed(0)
-    kwargs = {'aux_logits': False, 'init_weights': False} if name in ('googlenet', 'inception_v3') else {}
-    model = getattr(tvm, name)(weights=None, **kwargs)
+    if family == 'gpt2':
+        model = Gpt2LMHead(*GPT2[name])
+    else:
+        kwargs = {'aux_logits': False, 'init_weights': False} if name in ('googlenet', 'inception_v3') else {}
+        model = getattr(tvm, name)(weights=None, **kwargs)
     model.eval()
     # Constant-initialised parameters (layer scales, norms' ones and zeros) would be identical tensors,
     # which the exporter merges into one initializer; trained weights never are. Perturb them all.
     with torch.no_grad():
         for p in model.parameters():
             p.add_(torch.randn_like(p) * 1e-3)
-    size = 299 if name == 'inception_v3' else 224
-    x = torch.randn(1, 3, size, size)
+    if family == 'gpt2':
+        shape = [1, GPT2_SEQ]
+        x = torch.randint(0, GPT2_VOCAB, shape, dtype=torch.long)
+        input_name = 'input_ids'
+    else:
+        size = 299 if name == 'inception_v3' else 224
+        shape = [1, 3, size, size]
+        x = torch.randn(*shape)
+        input_name = 'input'
     params = sum(p.numel() for p in model.parameters())
     macs = mac_count(model, x)
     # attention (activation x activation products) is outside Conv2d/Linear modules
-    complete = family not in ('vit', 'swin', 'maxvit')
+    complete = family not in ('vit', 'swin', 'maxvit', 'gpt2')
     training = torch.onnx.TrainingMode.PRESERVE
     if family == 'vit':
         model.train()
@@ -115,15 +238,15 @@ def export(name, family):
     if name.startswith('swin_v2'):
         torch.Tensor.zero_ = _zero_via_mul
     try:
-        return _export(name, family, model, x, size, params, macs, complete, training)
+        return _export(name, family, model, x, input_name, shape, params, macs, complete, training)
     finally:
         torch.Tensor.zero_ = zero
 
 
-def _export(name, family, model, x, size, params, macs, complete, training):
+def _export(name, family, model, x, input_name, shape, params, macs, complete, training):
     with tempfile.TemporaryDirectory() as tmp:
         full = os.path.join(tmp, name + '.onnx')
-        torch.onnx.export(model, x, full, opset_version=14, input_names=['input'], output_names=['logits'],
+        torch.onnx.export(model, x, full, opset_version=14, input_names=[input_name], output_names=['logits'],
                           training=training, do_constant_folding=False)
         m = onnx.load(full)
         onnx.save_model(m, os.path.join(tmp, 'g.onnx'), save_as_external_data=True, all_tensors_to_one_file=True,
@@ -132,7 +255,7 @@ def _export(name, family, model, x, size, params, macs, complete, training):
             graph = f.read()
     with gzip.open(os.path.join(OUT, name + '.onnx.gz'), 'wb', compresslevel=9) as f:
         f.write(graph)
-    return {'family': family, 'file': name + '.onnx.gz', 'input': [1, 3, size, size], 'params': params,
+    return {'family': family, 'file': name + '.onnx.gz', 'input': shape, 'params': params,
             'macs': macs, 'macsComplete': complete, 'graphBytes': len(graph)}
 
 
@@ -144,6 +267,9 @@ def main():
         with open(path) as f:
             manifest['models'] = json.load(f).get('models', {})
     wanted = set(sys.argv[1:])
+    unknown = wanted - {n for names in FAMILIES.values() for n in names}
+    if unknown:
+        sys.exit(f'unknown model(s): {", ".join(sorted(unknown))} (see FAMILIES)')
     for family, names in FAMILIES.items():
         for name in names:
             if wanted and name not in wanted:

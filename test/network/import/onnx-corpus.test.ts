@@ -1,6 +1,7 @@
 /**
  * Golden test over test/fixtures/onnx-corpus: PyTorch's own ONNX exports (torch.onnx.export, opset
- * 14) of torchvision's classification models, weights stripped (scripts/make-onnx-corpus.py).
+ * 14) of torchvision's classification models and of a plain-torch GPT-2 (gpt2_lm, gpt2_medium_lm),
+ * weights stripped (scripts/make-onnx-corpus.py).
  * Every fixture must import without allowUnknownOps, with exactly PyTorch's parameter count
  * (sum of p.numel()), and - for models whose MACs are all in Conv2d/Linear modules - exactly the
  * MAC count of forward hooks on those modules.
@@ -39,7 +40,7 @@ function load(name: string, e: Entry): { params: number; macs: number; layers: n
 
 test('the corpus covers the published families, including those that once failed to import', () => {
   const families = new Set(entries.map(([, e]) => e.family));
-  for (const f of ['convnext', 'shufflenet_v2', 'swin', 'vit', 'maxvit', 'resnet', 'efficientnet', 'regnet', 'mobilenet_v3', 'densenet'])
+  for (const f of ['convnext', 'shufflenet_v2', 'swin', 'vit', 'maxvit', 'resnet', 'efficientnet', 'regnet', 'mobilenet_v3', 'densenet', 'gpt2'])
     assert.ok(families.has(f), `corpus has no ${f} model`);
   assert.ok(entries.length >= 30, `corpus has ${entries.length} models`);
 });
