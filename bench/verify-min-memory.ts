@@ -3,7 +3,12 @@
  * bench/results/min-memory.md (+ .json); `npm run bench` carries the section into docs/BENCHMARKS.md.
  *
  *   node dist/bench/verify-min-memory.js [--model data/models/default.json] [--reps 5]
- *                                        [--knee data/knee/rows.csv.gz]
+ *                                        [--knee data/knee/rows.csv.gz] [--out bench/results/min-memory.md]
+ *                                        [--networks a.onnx,b.onnx,...]
+ *
+ * --networks (zoo names or model files, as `memlat run` takes them) replaces the zoo pairs below by
+ * the same rule on other networks: 1.25 x the high end for each, 2 x the predicted total for the
+ * first two (list the ones with the largest layers first); the knee file is then theirs.
  *
  * Pairs (chosen by rule, before any run), for vgg16, alexnet, bert-base and wide_resnet50_2 (the
  * knee networks, none used for fitting): target = 1.25 x the high end of the model's 90% interval
@@ -20,6 +25,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { resolveNetwork } from '../src/network/shapes.js';
 import { zooNetwork } from '../src/network/zoo/index.js';
+import { loadNetwork } from '../src/network/load.js';
+import { basename } from 'node:path';
 import { passTotals } from '../src/models/observations.js';
 import { predictNetwork } from '../src/predict/predict.js';
 import { readDataset } from '../src/dataset/files.js';
@@ -36,7 +43,7 @@ const outPath = resolve(flag('out', 'bench/results/min-memory.md'));
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
 
 /** basis 'high': factor x the 90% interval's high end without a limit; 'point': factor x the predicted total. */
-const PAIRS: { network: string; factor: number; basis: 'high' | 'point' }[] = [
+const ZOO_PAIRS: { network: string; factor: number; basis: 'high' | 'point' }[] = [
   { network: 'vgg16', factor: 1.25, basis: 'high' },
   { network: 'vgg16', factor: 2, basis: 'point' },
   { network: 'alexnet', factor: 1.25, basis: 'high' },
@@ -44,6 +51,16 @@ const PAIRS: { network: string; factor: number; basis: 'high' | 'point' }[] = [
   { network: 'bert-base', factor: 1.25, basis: 'high' },
   { network: 'wide_resnet50_2', factor: 1.25, basis: 'high' },
 ];
+
+const networkArgs = flag('networks', '').split(',').filter(Boolean);
+/** Network name (as validate-runs records it: the file's base name without extension) -> argument. */
+const argOf = new Map(networkArgs.map((a) => [basename(a).replace(/\.(onnx|json|prototxt)$/, ''), a]));
+const PAIRS: { network: string; factor: number; basis: 'high' | 'point' }[] = networkArgs.length
+  ? [
+      ...[...argOf.keys()].map((network) => ({ network, factor: 1.25, basis: 'high' as const })),
+      ...[...argOf.keys()].slice(0, 2).map((network) => ({ network, factor: 2, basis: 'point' as const })),
+    ]
+  : ZOO_PAIRS;
 
 async function main(): Promise<void> {
   const t0 = Date.now();
@@ -60,7 +77,8 @@ async function main(): Promise<void> {
   }
   const results: (MinMemoryVerification & { factor: number; basis: 'high' | 'point'; leastMeasuredBytes: number | null })[] = [];
   for (const p of PAIRS) {
-    const rn = resolveNetwork(zooNetwork(p.network));
+    const a = argOf.get(p.network);
+    const rn = resolveNetwork(a ? (await loadNetwork(a)).network : zooNetwork(p.network));
     const unlimited = predictNetwork(rn, null, bundle);
     const targetMs = p.factor * (p.basis === 'high' && unlimited.intervalMs ? unlimited.intervalMs[1] : unlimited.totalMs);
     log(
@@ -79,7 +97,7 @@ async function main(): Promise<void> {
   const out: string[] = [];
   out.push('## min-memory checked for real (`npm run bench:min-memory`)', '');
   out.push(
-    `Model \`${modelPath.replace(`${process.cwd()}/`, '')}\`; each answer run with \`memlat run\`'s executor, ${reps} passes (median). Targets chosen by rule before any run: 1.25 x the high end of the model's 90% interval without a limit, and for vgg16 and alexnet also 2 x the predicted unlimited total (the first rule, 1.25 x the predicted total, left 4 of 6 pairs without a conservative answer: section below). "Least measured" = the least memory among the knee sweeps (\`${kneePath.replace(`${process.cwd()}/`, '')}\`) and these runs whose median met the target. Measured ${new Date().toISOString().slice(0, 16)}Z in ${((Date.now() - t0) / 60_000).toFixed(1)} min.`,
+    `Model \`${modelPath.replace(`${process.cwd()}/`, '')}\`; each answer run with \`memlat run\`'s executor, ${reps} passes (median). Targets chosen by rule before any run: 1.25 x the high end of the model's 90% interval without a limit, and for ${networkArgs.length ? [...argOf.keys()].slice(0, 2).join(' and ') : 'vgg16 and alexnet'} also 2 x the predicted unlimited total (the first rule, 1.25 x the predicted total, left 4 of 6 pairs without a conservative answer: section below). "Least measured" = the least memory among the knee sweeps (\`${kneePath.replace(`${process.cwd()}/`, '')}\`) and these runs whose median met the target. Measured ${new Date().toISOString().slice(0, 16)}Z in ${((Date.now() - t0) / 60_000).toFixed(1)} min.`,
     '',
   );
   out.push(
