@@ -21,7 +21,7 @@
  * "Least measured memory that meets the target" comes from the knee sweeps (whole-network runs at
  * f = 0.6..1.3 of the largest working set) plus these runs.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { resolveNetwork } from '../src/network/shapes.js';
 import { zooNetwork } from '../src/network/zoo/index.js';
@@ -75,8 +75,18 @@ async function main(): Promise<void> {
     l.push({ memoryBytes: Number(m), ms: median(ts) });
     measuredAt.set(net, l);
   }
-  const results: (MinMemoryVerification & { factor: number; basis: 'high' | 'point'; leastMeasuredBytes: number | null })[] = [];
+  type Result = MinMemoryVerification & { factor: number; basis: 'high' | 'point'; leastMeasuredBytes: number | null };
+  // resumable: every finished pair is kept in the .json beside the report; a rerun skips those
+  const jsonPath = outPath.replace(/\.md$/, '.json');
+  const done: Result[] = existsSync(jsonPath) ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as Result[]) : [];
+  const results: Result[] = [];
   for (const p of PAIRS) {
+    const prev = done.find((r) => r.network === p.network && r.factor === p.factor && r.basis === p.basis);
+    if (prev) {
+      log(`${p.network} (${p.factor} x ${p.basis}): done before, kept`);
+      results.push(prev);
+      continue;
+    }
     const a = argOf.get(p.network);
     const rn = resolveNetwork(a ? (await loadNetwork(a)).network : zooNetwork(p.network));
     const unlimited = predictNetwork(rn, null, bundle);
@@ -86,18 +96,23 @@ async function main(): Promise<void> {
     );
     const v = await verifyMinMemory(rn, bundle, targetMs, { reps, onEvent: log });
     // least measured memory meeting the target: knee sweep points and these runs
-    const pts = [...(measuredAt.get(p.network) ?? []), ...v.runs.map((r) => ({ memoryBytes: r.memoryBytes, ms: r.measuredMs }))];
+    const pts = [
+      ...(measuredAt.get(p.network) ?? []),
+      ...v.runs.flatMap((r) => (r.measuredMs === null ? [] : [{ memoryBytes: r.memoryBytes, ms: r.measuredMs }])),
+    ];
     const ok = pts.filter((x) => x.ms <= targetMs).map((x) => x.memoryBytes);
     results.push({ ...v, factor: p.factor, basis: p.basis, leastMeasuredBytes: ok.length ? Math.min(...ok) : null });
+    mkdirSync(dirname(outPath), { recursive: true });
+    writeFileSync(jsonPath, `${JSON.stringify([...done.filter((d) => !results.includes(d)), ...results])}\n`);
     for (const r of v.runs)
       log(
-        `  ${r.answer} ${formatBytes(r.memoryBytes)}: measured ${r.measuredMs.toFixed(0)} ms, predicted ${r.predictedMs.toFixed(0)} ms, ${r.met ? 'met' : 'NOT met'}`,
+        `  ${r.answer} ${formatBytes(r.memoryBytes)}: ${r.measuredMs === null ? `OOM-killed in ${r.oomKilledAt}` : `measured ${r.measuredMs.toFixed(0)} ms`}, predicted ${r.predictedMs.toFixed(0)} ms, ${r.met ? 'met' : 'NOT met'}`,
       );
   }
   const out: string[] = [];
   out.push('## min-memory checked for real (`npm run bench:min-memory`)', '');
   out.push(
-    `Model \`${modelPath.replace(`${process.cwd()}/`, '')}\`; each answer run with \`memlat run\`'s executor, ${reps} passes (median). Targets chosen by rule before any run: 1.25 x the high end of the model's 90% interval without a limit, and for ${networkArgs.length ? [...argOf.keys()].slice(0, 2).join(' and ') : 'vgg16 and alexnet'} also 2 x the predicted unlimited total (the first rule, 1.25 x the predicted total, left 4 of 6 pairs without a conservative answer: section below). "Least measured" = the least memory among the knee sweeps (\`${kneePath.replace(`${process.cwd()}/`, '')}\`) and these runs whose median met the target. Measured ${new Date().toISOString().slice(0, 16)}Z in ${((Date.now() - t0) / 60_000).toFixed(1)} min.`,
+    `Model \`${modelPath.replace(`${process.cwd()}/`, '')}\`; each answer run with \`memlat run\`'s executor, ${reps} passes (median). Targets chosen by rule before any run: 1.25 x the high end of the model's 90% interval without a limit, and for ${networkArgs.length ? [...argOf.keys()].slice(0, 2).join(' and ') : 'vgg16 and alexnet'} also 2 x the predicted unlimited total${networkArgs.length ? '' : ' (the first rule, 1.25 x the predicted total, left 4 of 6 pairs without a conservative answer: section below)'}. An OOM-killed run did not meet its target. "Least measured" = the least memory among the knee sweeps (\`${kneePath.replace(`${process.cwd()}/`, '')}\`) and these runs whose median met the target. Measured ${new Date().toISOString().slice(0, 16)}Z in ${((Date.now() - t0) / 60_000).toFixed(1)} min.`,
     '',
   );
   out.push(
@@ -110,7 +125,11 @@ async function main(): Promise<void> {
     const a = r.runs.find((x) => x.answer === 'memory');
     const c = r.runs.find((x) => x.answer === 'conservative');
     const cell = (x: typeof a): string =>
-      x ? `${x.measuredMs.toFixed(0)} (${Math.min(...x.passesMs).toFixed(0)}-${Math.max(...x.passesMs).toFixed(0)})` : '-';
+      !x
+        ? '-'
+        : x.measuredMs === null
+          ? `OOM-killed (${x.oomKilledAt})`
+          : `${x.measuredMs.toFixed(0)} (${Math.min(...x.passesMs).toFixed(0)}-${Math.max(...x.passesMs).toFixed(0)})`;
     if (c?.met) metCons++;
     const ratio = r.memoryBytes !== null && r.leastMeasuredBytes !== null ? r.memoryBytes / r.leastMeasuredBytes : NaN;
     if (Math.abs(ratio - 1) <= 0.1) within10++;
@@ -125,7 +144,7 @@ async function main(): Promise<void> {
   );
   mkdirSync(dirname(outPath), { recursive: true });
   writeFileSync(outPath, `${out.join('\n')}\n`);
-  writeFileSync(outPath.replace(/\.md$/, '.json'), `${JSON.stringify(results)}\n`);
+  writeFileSync(jsonPath, `${JSON.stringify(results)}\n`);
   log(`wrote ${outPath}`);
 }
 

@@ -15,13 +15,15 @@ export interface VerifiedRun {
   /** Which answer was run. */
   answer: 'memory' | 'conservative';
   memoryBytes: number;
-  /** Median pass total, ms, and every pass. */
-  measuredMs: number;
+  /** Median pass total, ms, and every complete pass (null and [] when the run was OOM-killed). */
+  measuredMs: number | null;
   passesMs: number[];
   /** The prediction at that memory (the model's point estimate), ms. */
   predictedMs: number;
-  /** measuredMs <= target. */
+  /** measuredMs <= target (false when OOM-killed). */
   met: boolean;
+  /** When the kernel's OOM killer ended the run: the layer it was in. */
+  oomKilledAt?: string;
 }
 
 /** What verifyMinMemory returns (the `memlat min-memory --verify --json` document). */
@@ -41,13 +43,15 @@ export interface VerifyOptions {
 
 /**
  * Answer min-memory for `rn` and `targetMs`, then run the network at the answer and at the
- * conservative answer (each once, `reps` passes; a null answer is not run). Errors of the runtime
- * (no swap, no cgroups) propagate as the UserErrors `memlat run` gives.
+ * conservative answer (each once, `reps` passes; a null answer is not run). A run the OOM killer
+ * ends is an answer that did not meet the target (recorded with the layer it died in), and the other
+ * answer is still run. Other errors of the runtime (no swap, no cgroups) propagate as the UserErrors
+ * `memlat run` gives.
  */
 export async function verifyMinMemory(rn: ResolvedNetwork, bundle: LoadedBundle, targetMs: number, opts: VerifyOptions = {}): Promise<MinMemoryVerification> {
   const answer = minMemory(rn, bundle, targetMs);
   const reps = opts.reps ?? 5;
-  const { runNetwork } = await import('./executor/run-network.js');
+  const { runNetwork, OomError } = await import('./executor/run-network.js');
   const { prepareRun } = await import('./executor/run-prepare.js');
   const { predictNetwork } = await import('./predict/predict.js');
   const runs: VerifiedRun[] = [];
@@ -64,13 +68,30 @@ export async function verifyMinMemory(rn: ResolvedNetwork, bundle: LoadedBundle,
     if (opts.onEvent !== undefined) prep.onEvent = opts.onEvent;
     await prepareRun(rn, prep);
     opts.onEvent?.(`running ${rn.name} at the ${which === 'memory' ? 'answered' : 'conservative'} memory, ${reps} passes ...`);
-    const r = await runNetwork(rn, {
-      memoryLimitBytes: memoryBytes,
-      reps,
-      ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
-      ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}),
-      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
-    });
+    let r: Awaited<ReturnType<typeof runNetwork>>;
+    try {
+      r = await runNetwork(rn, {
+        memoryLimitBytes: memoryBytes,
+        reps,
+        ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+        ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}),
+        ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+      });
+    } catch (e) {
+      if (!(e instanceof OomError)) throw e;
+      const layer = rn.layers[e.layerIndex]?.layer.name ?? `layer ${e.layerIndex}`;
+      opts.onEvent?.(`the run at the ${which === 'memory' ? 'answered' : 'conservative'} memory was OOM-killed in ${layer}: not met`);
+      runs.push({
+        answer: which,
+        memoryBytes,
+        measuredMs: null,
+        passesMs: [],
+        predictedMs: predictNetwork(rn, memoryBytes, bundle).totalMs,
+        met: false,
+        oomKilledAt: layer,
+      });
+      continue;
+    }
     runs.push({
       answer: which,
       memoryBytes,

@@ -48,7 +48,9 @@ export function register(program: Command): void {
           if (v.runs.length === 0) lines.push('nothing to verify: no memory up to the RAM is predicted to meet the target');
           for (const r of v.runs) {
             lines.push(
-              `${r.answer === 'memory' ? 'answer      ' : 'conservative'} ${formatBytes(r.memoryBytes)}: measured ${fmtMs(r.measuredMs)} ms (median of ${v.reps}; ${fmtMs(Math.min(...r.passesMs))}-${fmtMs(Math.max(...r.passesMs))}), predicted ${fmtMs(r.predictedMs)} ms -> target ${r.met ? 'met' : 'NOT met'}`,
+              r.measuredMs === null
+                ? `${r.answer === 'memory' ? 'answer      ' : 'conservative'} ${formatBytes(r.memoryBytes)}: OOM-killed in ${r.oomKilledAt ?? '?'}, predicted ${fmtMs(r.predictedMs)} ms -> target NOT met`
+                : `${r.answer === 'memory' ? 'answer      ' : 'conservative'} ${formatBytes(r.memoryBytes)}: measured ${fmtMs(r.measuredMs)} ms (median of ${v.reps}; ${fmtMs(Math.min(...r.passesMs))}-${fmtMs(Math.max(...r.passesMs))}), predicted ${fmtMs(r.predictedMs)} ms -> target ${r.met ? 'met' : 'NOT met'}`,
             );
           }
           process.stdout.write(`${lines.join('\n')}\n`);
