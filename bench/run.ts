@@ -780,7 +780,7 @@ async function main(): Promise<void> {
 
   // The executor's own costs are measured by `npm run bench:executor` (minutes of real runs): its
   // latest section is carried over verbatim, with where it came from.
-  // The shipped model's benches (sections 6-12) belong in docs/BENCHMARKS.md only, not in another
+  // The shipped model's benches (sections 6-14) belong in docs/BENCHMARKS.md only, not in another
   // machine's report written with --out.
   const spliced = outPath === resolve(root, 'docs/BENCHMARKS.md');
   const executorMd = join(root, 'bench/results/executor.md');
@@ -832,6 +832,20 @@ async function main(): Promise<void> {
       '',
       `<!-- from bench/results/heldout8.md, written by node dist/bench/score-gemm-rule.js (data/heldout8/PLAN.md) -->`,
       readFileSync(held8Md, 'utf8').replace(/^## /, '## 13. '),
+    );
+  const held9Md = join(root, 'bench/results/heldout9.md');
+  if (spliced && existsSync(held9Md))
+    out.push(
+      '',
+      `<!-- from bench/results/heldout9.md, written by node dist/bench/heldout.js --set heldout9 --model data/models/hostB.json ... (data/heldout9/PLAN.md) -->`,
+      readFileSync(held9Md, 'utf8').replace(/^## /, '## 14. '),
+    );
+  const held9MinMd = join(root, 'data/heldout9/min-memory.md');
+  if (spliced && existsSync(held9MinMd))
+    out.push(
+      '',
+      `<!-- from data/heldout9/min-memory.md, written by node dist/bench/verify-min-memory.js --networks ... (data/heldout9/PLAN.md) -->`,
+      readFileSync(held9MinMd, 'utf8').replace(/^## .*/, '### Held-out #9: min-memory checked for real on the new networks'),
     );
 
   writeFileSync(outPath, `${out.join('\n')}\n`);
