@@ -38,6 +38,14 @@ export interface MinMemoryResult {
   bestMs: number;
   /** Range searched: [least valid M, RAM]. */
   searchedBytes: [number, number];
+  /** The layer with the largest working set (the one the cliff belongs to). */
+  largestLayer: { name: string; workingSetBytes: number };
+  /**
+   * True when the answer is below that working set: the layer cannot be wholly resident even with
+   * all of M, and the runtime itself is paged. There the model extrapolates: on held-out #9 answers
+   * of this kind ran 1.2-1.5x slower than predicted or were OOM-killed (docs/MODELS.md).
+   */
+  belowLargestLayer: boolean;
 }
 
 /** Options of minMemory. */
@@ -88,6 +96,9 @@ export function minMemory(rn: ResolvedNetwork, bundle: LoadedBundle, targetMs: n
     const m = search(grid, totals, targetMs * Math.exp(-cal.logHigh), total);
     conservativeMemoryBytes = m === null ? null : Math.min(Math.ceil(m / (1 - MEMORY_UNCERTAINTY)), bundle.hardware.ramBytes);
   }
+  let big = 0;
+  for (let i = 1; i < p.workingSetBytes.length; i++) if (p.workingSetBytes[i]! > p.workingSetBytes[big]!) big = i;
+  const largestLayer = { name: rn.layers[big]?.layer.name ?? '', workingSetBytes: p.workingSetBytes[big] ?? 0 };
   return {
     network: rn.name,
     targetMs,
@@ -98,5 +109,7 @@ export function minMemory(rn: ResolvedNetwork, bundle: LoadedBundle, targetMs: n
     hasInterval: cal !== null,
     bestMs: Math.min(...totals),
     searchedBytes: [lo, hi],
+    largestLayer,
+    belowLargestLayer: memoryBytes !== null && memoryBytes < largestLayer.workingSetBytes,
   };
 }

@@ -150,6 +150,17 @@ test('minMemory: agrees with predictNetwork at the answer and one byte below; nu
   assert.ok(relaxed.conservativeMemoryBytes >= relaxed.memoryBytes);
   // The exact total with no swapping is met right at the knee (idle + peak working set).
   assert.equal(minMemory(vgg, bundle, unlimited).memoryBytes, c.kneeBytes);
+  // The largest layer is classifier.0 (25088 x 4096 dense, its own working set); the answer to a
+  // target the unlimited total meets lies at the knee, above it; one just above the slowest total
+  // (everything swapping) lies near the bottom of the range, below it, and says so.
+  const fc6 = vgg.layers.find((l) => l.layer.name === 'classifier.0')!;
+  const fc6Ws = layerStats(fc6, { threads: HW.cores }).workingSetBytes;
+  assert.ok(fc6Ws > 25088 * 4096 * 4, `classifier.0 working set ${fc6Ws}`);
+  assert.deepEqual(r.largestLayer, { name: 'classifier.0', workingSetBytes: fc6Ws });
+  assert.equal(minMemory(vgg, bundle, unlimited).belowLargestLayer, false);
+  const low = minMemory(vgg, bundle, c.points[0]!.totalMs * 1.0001);
+  assert.ok(low.memoryBytes !== null && low.memoryBytes < fc6Ws, `answer ${low.memoryBytes}`);
+  assert.equal(low.belowLargestLayer, true);
   // Faster than possible: null for both.
   const none = minMemory(vgg, bundle, unlimited * 0.5);
   assert.equal(none.memoryBytes, null);
