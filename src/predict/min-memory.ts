@@ -43,7 +43,7 @@ export interface MinMemoryResult {
   /**
    * True when the answer is below that working set: the layer cannot be wholly resident even with
    * all of M, and the runtime itself is paged. There the model extrapolates: on held-out #9 answers
-   * of this kind ran 1.2-1.5x slower than predicted or were OOM-killed (docs/MODELS.md).
+   * of this kind ran 1.4-1.6x slower than predicted or were OOM-killed (docs/MODELS.md).
    */
   belowLargestLayer: boolean;
 }

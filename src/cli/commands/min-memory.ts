@@ -87,7 +87,7 @@ export function register(program: Command): void {
         process.stdout.write(`${out.join('\n')}\n`);
         if (r.belowLargestLayer)
           process.stderr.write(
-            `memlat: warning: ${formatBytes(r.memoryBytes ?? 0)} is less than the working set of ${r.network}'s largest layer "${r.largestLayer.name}" (${formatBytes(r.largestLayer.workingSetBytes)}), so the runtime itself is paged there; the model has been 1.2-1.5x too fast at such limits and runs were OOM-killed (docs/MODELS.md, held-out #9): check it with --verify, or plan for at least ${formatBytes(r.largestLayer.workingSetBytes)} plus the runtime\n`,
+            `memlat: warning: ${formatBytes(r.memoryBytes ?? 0)} is less than the working set of ${r.network}'s largest layer "${r.largestLayer.name}" (${formatBytes(r.largestLayer.workingSetBytes)}), so the runtime itself is paged there; the model has been 1.4-1.6x too fast at such limits and runs were OOM-killed (docs/MODELS.md, held-out #9): check it with --verify, or plan for at least ${formatBytes(r.largestLayer.workingSetBytes)} plus the runtime\n`,
           );
       }),
     );
