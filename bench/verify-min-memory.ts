@@ -81,16 +81,17 @@ async function main(): Promise<void> {
   const done: Result[] = existsSync(jsonPath) ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as Result[]) : [];
   const results: Result[] = [];
   for (const p of PAIRS) {
-    const prev = done.find((r) => r.network === p.network && r.factor === p.factor && r.basis === p.basis);
-    if (prev) {
-      log(`${p.network} (${p.factor} x ${p.basis}): done before, kept`);
-      results.push(prev);
-      continue;
-    }
     const a = argOf.get(p.network);
     const rn = resolveNetwork(a ? (await loadNetwork(a)).network : zooNetwork(p.network));
     const unlimited = predictNetwork(rn, null, bundle);
     const targetMs = p.factor * (p.basis === 'high' && unlimited.intervalMs ? unlimited.intervalMs[1] : unlimited.totalMs);
+    // a pair finished before with the same target (same model and rule) is kept, not rerun
+    const prev = done.find((r) => r.network === p.network && r.factor === p.factor && r.basis === p.basis && Math.abs(r.targetMs / targetMs - 1) < 1e-9);
+    if (prev) {
+      log(`${p.network} (${p.factor} x ${p.basis}): done before with the same target, kept`);
+      results.push(prev);
+      continue;
+    }
     log(
       `${p.network}: target ${targetMs.toFixed(0)} ms (${p.factor} x the ${p.basis === 'high' ? "90% interval's high end" : 'predicted total'} without a limit)`,
     );
