@@ -56,7 +56,9 @@ export interface SwapPair {
  * Grid of the fit (defaults: lambda 0.01-1 in 9 steps, b -96..96 MiB in 8 MiB steps). b reaches
  * down to about the runtime's whole idle footprint (86 MiB on the 2-core VMs): with the earlier floor
  * of -64 MiB, 5 of the 8 load and run terms of both shipped models ended on it (the profile said
- * more of the footprint is cold), and a term cannot free more than the whole footprint.
+ * more of the footprint is cold). Nothing stops a fitted b below -idle (-96 is 10 MiB past the
+ * 86 MiB footprint), which lets a layer use memory the runtime holds; near M = idle that makes the
+ * predicted slowdown too mild (held-out #9, docs/MODELS.md), and min-memory flags answers there.
  */
 export interface SwapGrid {
   lambdas: number[];
