@@ -30,7 +30,7 @@
  */
 import { callProbeFromRows } from '../src/dataset/call-probe.js';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +51,7 @@ import { layerStats } from '../src/features/layer.js';
 import { statsOptions } from '../src/models/observations.js';
 import { formatBytes } from '../src/units.js';
 import { predictRun, validationRuns } from './runs.js';
+import { splicedSections } from './splice.js';
 
 const root = (() => {
   let d = dirname(fileURLToPath(import.meta.url));
@@ -783,70 +784,7 @@ async function main(): Promise<void> {
   // The shipped model's benches (sections 6-14) belong in docs/BENCHMARKS.md only, not in another
   // machine's report written with --out.
   const spliced = outPath === resolve(root, 'docs/BENCHMARKS.md');
-  const executorMd = join(root, 'bench/results/executor.md');
-  if (spliced && existsSync(executorMd))
-    out.push('', `<!-- from bench/results/executor.md, written by npm run bench:executor -->`, readFileSync(executorMd, 'utf8').replace(/^## /, '## 6. '));
-  const gapMd = join(root, 'bench/results/executor-gap.md');
-  if (spliced && existsSync(gapMd))
-    out.push(
-      '',
-      `<!-- from bench/results/executor-gap.md, written by npm run bench:executor -- --gap -->`,
-      readFileSync(gapMd, 'utf8').replace(/^#+ /, '### '),
-    );
-  const minMemoryMd = join(root, 'bench/results/min-memory.md');
-  if (spliced && existsSync(minMemoryMd))
-    out.push('', `<!-- from bench/results/min-memory.md, written by npm run bench:min-memory -->`, readFileSync(minMemoryMd, 'utf8').replace(/^## /, '## 7. '));
-  const minMemoryV1 = join(root, 'bench/results/min-memory-v1.md');
-  if (spliced && existsSync(minMemoryV1))
-    out.push(
-      '',
-      `<!-- from bench/results/min-memory-v1.md: the first pair rule, kept as measured -->`,
-      readFileSync(minMemoryV1, 'utf8').replace(/^## .*/, '### The first pair rule (1.25 x the predicted total), 2026-12-01'),
-    );
-  const held3Md = join(root, 'bench/results/heldout3.md');
-  if (spliced && existsSync(held3Md))
-    out.push('', `<!-- from bench/results/heldout3.md, written by npm run bench:heldout -->`, readFileSync(held3Md, 'utf8').replace(/^## /, '## 8. '));
-  const transferMd = join(root, 'bench/results/transfer.md');
-  if (spliced && existsSync(transferMd))
-    out.push('', `<!-- from bench/results/transfer.md, written by npm run bench:transfer -->`, readFileSync(transferMd, 'utf8').replace(/^## /, '## 9. '));
-  const edgecaffeMd = join(root, 'bench/results/edgecaffe.md');
-  if (spliced && existsSync(edgecaffeMd))
-    out.push('', `<!-- from bench/results/edgecaffe.md, written by npm run bench:edgecaffe -->`, readFileSync(edgecaffeMd, 'utf8').replace(/^## /, '## 10. '));
-  const held4Md = join(root, 'bench/results/heldout4.md');
-  if (spliced && existsSync(held4Md))
-    out.push(
-      '',
-      `<!-- from bench/results/heldout4.md, written by npm run bench:heldout -- --set heldout4 -->`,
-      readFileSync(held4Md, 'utf8').replace(/^## /, '## 11. '),
-    );
-  const held7Md = join(root, 'bench/results/heldout7.md');
-  if (spliced && existsSync(held7Md))
-    out.push(
-      '',
-      `<!-- from bench/results/heldout7.md, written by node dist/bench/heldout.js --set heldout7 --model data/models/hostB.json ... (data/heldout7/PLAN.md) -->`,
-      readFileSync(held7Md, 'utf8').replace(/^## /, '## 12. '),
-    );
-  const held8Md = join(root, 'bench/results/heldout8.md');
-  if (spliced && existsSync(held8Md))
-    out.push(
-      '',
-      `<!-- from bench/results/heldout8.md, written by node dist/bench/score-gemm-rule.js (data/heldout8/PLAN.md) -->`,
-      readFileSync(held8Md, 'utf8').replace(/^## /, '## 13. '),
-    );
-  const held9Md = join(root, 'bench/results/heldout9.md');
-  if (spliced && existsSync(held9Md))
-    out.push(
-      '',
-      `<!-- from bench/results/heldout9.md, written by node dist/bench/heldout.js --set heldout9 --model data/models/hostB.json ... (data/heldout9/PLAN.md) -->`,
-      readFileSync(held9Md, 'utf8').replace(/^## /, '## 14. '),
-    );
-  const held9MinMd = join(root, 'data/heldout9/min-memory.md');
-  if (spliced && existsSync(held9MinMd))
-    out.push(
-      '',
-      `<!-- from data/heldout9/min-memory.md, written by node dist/bench/verify-min-memory.js --networks ... (data/heldout9/PLAN.md) -->`,
-      readFileSync(held9MinMd, 'utf8').replace(/^## .*/, '### Held-out #9: min-memory checked for real on the new networks'),
-    );
+  if (spliced) out.push(...splicedSections(root));
 
   writeFileSync(outPath, `${out.join('\n')}\n`);
   log(`wrote ${outPath.replace(`${root}/`, '')}`);

@@ -125,7 +125,7 @@ export function fitContext(m: FeSwapModel, context: ContextRows, grids: ContextG
     rmsLogAfter: null,
   };
   if (runs.length === 0) return base;
-  const physical = m.physicalParts(runs[0]!.obs[0]!.key, runs[0]!.obs[0]!.memoryBytes, 0) !== null;
+  const physical = m.data.swapTerm === 'physical' && !!m.data.physical; // as physicalParts decides
   const scales = physical ? (grids.lambdaScales ?? DEFAULT_LAMBDA_SCALES) : [1];
   const steps = (g: [number, number, number]): number[] => {
     const out: number[] = [];

@@ -1,0 +1,60 @@
+/**
+ * The shipped model's sections that `npm run bench` carries verbatim into docs/BENCHMARKS.md (6-14):
+ * each written by its own bench into bench/results/ (or a held-out set's folder), with where it came
+ * from. A missing file is skipped.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** File (from the repository root), the comment naming its maker, and how its first heading is renamed. */
+const SECTIONS: { file: string; from: string; heading: RegExp; as: string }[] = [
+  { file: 'bench/results/executor.md', from: 'written by npm run bench:executor', heading: /^## /, as: '## 6. ' },
+  { file: 'bench/results/executor-gap.md', from: 'written by npm run bench:executor -- --gap', heading: /^#+ /, as: '### ' },
+  { file: 'bench/results/min-memory.md', from: 'written by npm run bench:min-memory', heading: /^## /, as: '## 7. ' },
+  {
+    file: 'bench/results/min-memory-v1.md',
+    from: 'the first pair rule, kept as measured',
+    heading: /^## .*/,
+    as: '### The first pair rule (1.25 x the predicted total), 2026-12-01',
+  },
+  { file: 'bench/results/heldout3.md', from: 'written by npm run bench:heldout', heading: /^## /, as: '## 8. ' },
+  { file: 'bench/results/transfer.md', from: 'written by npm run bench:transfer', heading: /^## /, as: '## 9. ' },
+  { file: 'bench/results/edgecaffe.md', from: 'written by npm run bench:edgecaffe', heading: /^## /, as: '## 10. ' },
+  { file: 'bench/results/heldout4.md', from: 'written by npm run bench:heldout -- --set heldout4', heading: /^## /, as: '## 11. ' },
+  {
+    file: 'bench/results/heldout7.md',
+    from: 'written by node dist/bench/heldout.js --set heldout7 --model data/models/hostB.json ... (data/heldout7/PLAN.md)',
+    heading: /^## /,
+    as: '## 12. ',
+  },
+  {
+    file: 'bench/results/heldout8.md',
+    from: 'written by node dist/bench/score-gemm-rule.js (data/heldout8/PLAN.md)',
+    heading: /^## /,
+    as: '## 13. ',
+  },
+  {
+    file: 'bench/results/heldout9.md',
+    from: 'written by node dist/bench/heldout.js --set heldout9 --model data/models/hostB.json ... (data/heldout9/PLAN.md)',
+    heading: /^## /,
+    as: '## 14. ',
+  },
+  {
+    file: 'data/heldout9/min-memory.md',
+    from: 'written by node dist/bench/verify-min-memory.js --networks ... (data/heldout9/PLAN.md)',
+    heading: /^## .*/,
+    as: '### Held-out #9: min-memory checked for real on the new networks',
+  },
+];
+
+/** The lines to append (an empty line, the comment, the renamed file) for every section present. */
+export function splicedSections(root: string): string[] {
+  const out: string[] = [];
+  for (const s of SECTIONS) {
+    const path = join(root, s.file);
+    if (!existsSync(path)) continue;
+    const sep = s.from.startsWith('written') ? ', ' : ': ';
+    out.push('', `<!-- from ${s.file}${sep}${s.from} -->`, readFileSync(path, 'utf8').replace(s.heading, s.as));
+  }
+  return out;
+}
