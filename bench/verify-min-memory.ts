@@ -135,7 +135,7 @@ async function main(): Promise<void> {
     const ratio = r.memoryBytes !== null && r.leastMeasuredBytes !== null ? r.memoryBytes / r.leastMeasuredBytes : NaN;
     if (Math.abs(ratio - 1) <= 0.1) within10++;
     out.push(
-      `| ${r.network} | ${r.factor} x ${r.basis === 'high' ? 'high end' : 'total'} | ${r.targetMs.toFixed(0)} | ${r.memoryBytes === null ? 'none' : formatBytes(r.memoryBytes)} | ${cell(a)} | ${a ? (a.met ? 'yes' : '**no**') : '-'} | ${r.conservativeMemoryBytes === null ? 'none' : formatBytes(r.conservativeMemoryBytes)} | ${cell(c)} | ${c ? (c.met ? 'yes' : '**no**') : '-'} | ${r.leastMeasuredBytes === null ? '-' : formatBytes(r.leastMeasuredBytes)} | ${Number.isFinite(ratio) ? ratio.toFixed(2) : '-'} |`,
+      `| ${r.network} | ${r.factor} x ${r.basis === 'high' ? 'high end' : 'total'} | ${r.targetMs.toFixed(0)} | ${r.memoryBytes === null ? 'none' : formatBytes(r.memoryBytes)}${r.raisedToFloor ? ` (floor; model alone ${formatBytes(r.modelMemoryBytes ?? NaN)})` : ''} | ${cell(a)} | ${a ? (a.met ? 'yes' : '**no**') : '-'} | ${r.conservativeMemoryBytes === null ? 'none' : formatBytes(r.conservativeMemoryBytes)} | ${cell(c)} | ${c ? (c.met ? 'yes' : '**no**') : '-'} | ${r.leastMeasuredBytes === null ? '-' : formatBytes(r.leastMeasuredBytes)} | ${Number.isFinite(ratio) ? ratio.toFixed(2) : '-'} |`,
     );
   }
   out.push(

@@ -81,7 +81,14 @@ FAMILIES = {
     'alexnet': ['alexnet'],
     'vgg': ['vgg11', 'vgg11_bn', 'vgg13', 'vgg13_bn', 'vgg16', 'vgg16_bn', 'vgg19_bn'],
     'gpt2': ['gpt2_lm', 'gpt2_medium_lm'],
+    'in21k': ['resnet50_in21k', 'efficientnet_b4_in21k', 'mobilenet_v3_large_in21k', 'densenet121_in21k'],
 }
+
+# ImageNet-21k heads (21,843 classes, as the released in21k checkpoints of BiT, ViT and EfficientNetV2
+# have): the torchvision body with num_classes=21843, so the classifier is one large Linear at the end
+# (resnet50 2048 x 21843 = 171 MiB, efficientnet_b4 1792 x 21843 = 149 MiB, mobilenet_v3_large
+# 1280 x 21843 = 107 MiB, densenet121 1024 x 21843 = 85 MiB). efficientnet_b4 at its own 380 x 380.
+IN21K_CLASSES = 21843
 
 # GPT-2 sizes (Hugging Face's gpt2 and gpt2-medium config.json): width, blocks, heads
 GPT2 = {'gpt2_lm': (768, 12, 12), 'gpt2_medium_lm': (1024, 24, 16)}
@@ -208,6 +215,8 @@ def export(name, family):
     torch.manual_seed(0)
     if family == 'gpt2':
         model = Gpt2LMHead(*GPT2[name])
+    elif family == 'in21k':
+        model = getattr(tvm, name[:-len('_in21k')])(weights=None, num_classes=IN21K_CLASSES)
     else:
         kwargs = {'aux_logits': False, 'init_weights': False} if name in ('googlenet', 'inception_v3') else {}
         model = getattr(tvm, name)(weights=None, **kwargs)
@@ -222,7 +231,7 @@ def export(name, family):
         x = torch.randint(0, GPT2_VOCAB, shape, dtype=torch.long)
         input_name = 'input_ids'
     else:
-        size = 299 if name == 'inception_v3' else 224
+        size = {'inception_v3': 299, 'efficientnet_b4_in21k': 380}.get(name, 224)
         shape = [1, 3, size, size]
         x = torch.randn(*shape)
         input_name = 'input'

@@ -47,6 +47,8 @@ export interface LatencyCurve {
   kneeBytes: number;
   /** Smallest point within 1% of the best total beyond it (see the module comment). */
   saturationBytes: number;
+  /** Below this M runs thrash and totals are extrapolated (predict.thrashFloor). */
+  thrashFloorBytes: number;
   /** The from actually used (after raising it above the runtime's idle footprint). */
   fromBytes: number;
   toBytes: number;
@@ -103,7 +105,7 @@ export function latencyCurve(rn: ResolvedNetwork, bundle: LoadedBundle, opts: Cu
     const iv = intervalFor(bundle, totalMs, bundle.calibration ? totalsAround(p, em) : undefined);
     return { memoryBytes: m, totalMs, lowMs: iv ? iv[0] : null, highMs: iv ? iv[1] : null };
   });
-  return { network: rn.name, points, kneeBytes: p.noSwapMemoryBytes, saturationBytes: saturationPoint(points), fromBytes, toBytes };
+  return { network: rn.name, points, kneeBytes: p.noSwapMemoryBytes, saturationBytes: saturationPoint(points), thrashFloorBytes: p.thrashFloorBytes, fromBytes, toBytes };
 }
 
 /**

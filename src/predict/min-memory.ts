@@ -3,15 +3,19 @@
  * time, and the conservative answer whose interval's high end meets it (the high end is the total at
  * M (1 - MEMORY_UNCERTAINTY) times the calibration's exp(logHigh), see predict.intervalFor).
  *
+ * Neither answer lies below the thrash floor (predict.thrashFloor: the runtime's footprint + half the
+ * largest layer's working set), where runs were OOM-killed or spread 2x from pass to pass; the model's
+ * own answer from just above the runtime's footprint is reported beside (modelMemoryBytes).
+ *
  * Predicted time need not be monotone in M (a model may wiggle), so the search is global first: a
- * fine log-spaced grid over the whole valid range (just above the runtime's idle footprint up to the
- * hardware's RAM, beyond which more limit adds no memory) finds the first grid point that meets the
+ * fine log-spaced grid over the whole valid range (the floor up to the hardware's RAM, beyond which
+ * more limit adds no memory) finds the first grid point that meets the
  * target; then integer bisection between it and the grid point before it (which does not) finds the
  * boundary to the byte. The answer is exact on the grid and, within the bracket, exact where the
  * prediction is monotone there. Every evaluation is predictTotalAt, the code path of predictNetwork,
  * so predictNetwork at the returned M meets the target and at M - 1 (inside the bracket) does not.
  *
- * Pure. Cost: (grid + ~log2(bracket width)) network evaluations (~450), each one model call per
+ * Pure. Cost: 2 x (grid + ~log2(bracket width)) network evaluations (~900), each one model call per
  * distinct layer (prepareNetwork groups identical layers) plus O(layers) additions.
  */
 import { argumentError } from '../errors.js';
@@ -36,14 +40,26 @@ export interface MinMemoryResult {
   hasInterval: boolean;
   /** Best predicted total anywhere in the searched range (what the target must allow at least). */
   bestMs: number;
-  /** Range searched: [least valid M, RAM]. */
+  /** Range searched: [least valid M, RAM]; the least valid M is the thrash floor (floorBytes). */
   searchedBytes: [number, number];
+  /**
+   * The thrash floor (predict.thrashFloor): the runtime's idle footprint + half the largest layer's
+   * working set (at least 16 MiB). Neither answer lies below it.
+   */
+  floorBytes: number;
+  /**
+   * The least M whose predicted total meets the target searched from just above the runtime's idle
+   * footprint instead of the floor: below floorBytes when the model alone would answer in the
+   * thrashing region (then memoryBytes is the floor); null when nothing meets the target.
+   */
+  modelMemoryBytes: number | null;
+  /** True when the model alone answers below the floor and memoryBytes was raised to it. */
+  raisedToFloor: boolean;
   /** The layer with the largest working set (the one the cliff belongs to). */
   largestLayer: { name: string; workingSetBytes: number };
   /**
-   * True when the answer is below that working set: the layer cannot be wholly resident even with
-   * all of M, and the runtime itself is paged. There the model extrapolates: on held-out #9 answers
-   * of this kind ran 1.4-1.6x slower than predicted or were OOM-killed (docs/MODELS.md).
+   * True when the answer is below the runtime's footprint + that working set: the layer cannot be
+   * wholly resident, and the answer sits on or below its cliff.
    */
   belowLargestLayer: boolean;
 }
@@ -82,10 +98,15 @@ function search(grid: readonly number[], totals: readonly number[], limitMs: num
 export function minMemory(rn: ResolvedNetwork, bundle: LoadedBundle, targetMs: number, opts: MinMemoryOptions = {}): MinMemoryResult {
   if (!(targetMs > 0 && Number.isFinite(targetMs))) throw argumentError((n) => `${n('target')} ${targetMs} ms: give a positive time, e.g. 200ms or 1.5s`);
   const p = opts.prepared ?? prepareNetwork(rn, bundle);
-  const lo = Math.floor(p.minMemoryBytes) + 1;
-  const hi = Math.max(lo + 1, Math.round(bundle.hardware.ramBytes));
-  const grid = logSpace(lo, hi, opts.gridPoints ?? 400);
+  const idleLo = Math.floor(p.minMemoryBytes) + 1;
+  const hi = Math.max(idleLo + 1, Math.round(bundle.hardware.ramBytes));
+  const lo = Math.min(Math.max(idleLo, Math.ceil(p.thrashFloorBytes)), hi - 1);
   const total = (m: number): number => predictTotalAt(p, Math.min(m, bundle.hardware.ramBytes));
+  // The model's own answer from just above idle (what it would say without the floor) ...
+  const fullGrid = logSpace(idleLo, hi, opts.gridPoints ?? 400);
+  const modelMemoryBytes = search(fullGrid, fullGrid.map(total), targetMs, total);
+  // ... and the answers, searched from the floor up.
+  const grid = logSpace(lo, hi, opts.gridPoints ?? 400);
   const totals = grid.map(total);
   const memoryBytes = search(grid, totals, targetMs, total);
   const cal = bundle.calibration;
@@ -109,7 +130,10 @@ export function minMemory(rn: ResolvedNetwork, bundle: LoadedBundle, targetMs: n
     hasInterval: cal !== null,
     bestMs: Math.min(...totals),
     searchedBytes: [lo, hi],
+    floorBytes: lo,
+    modelMemoryBytes,
+    raisedToFloor: memoryBytes === lo && modelMemoryBytes !== null && modelMemoryBytes < lo,
     largestLayer,
-    belowLargestLayer: memoryBytes !== null && memoryBytes < largestLayer.workingSetBytes,
+    belowLargestLayer: memoryBytes !== null && memoryBytes < p.runtimeIdleBytes + largestLayer.workingSetBytes,
   };
 }

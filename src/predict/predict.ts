@@ -59,6 +59,8 @@ export interface NetworkPrediction {
   bottlenecks: Bottleneck[];
   /** Phases the model was not trained on, predicted as 0 (e.g. unload for EdgeCaffe-fitted models). */
   notModelled: Target[];
+  /** The thrash floor (thrashFloor): below it runs were OOM-killed or spread 2x, and the total is extrapolated. */
+  thrashFloorBytes: number;
 }
 
 /**
@@ -76,6 +78,8 @@ export interface PreparedNetwork {
   minMemoryBytes: number;
   /** The least M at which no layer swaps: runtimeIdleBytes + max working set. */
   noSwapMemoryBytes: number;
+  /** Below this M runs thrash (thrashFloor): runtimeIdleBytes + max(THRASH_SHARE x max working set, THRASH_MARGIN_BYTES). */
+  thrashFloorBytes: number;
   /**
    * Layers that are the same to a model (layerSignature: type, parameters and shapes; not the name,
    * input names or position) share one group; groupOf[i] is layer i's group and groupLayers[g] the
@@ -120,7 +124,42 @@ export function prepareNetwork(rn: ResolvedNetwork, bundle: LoadedBundle): Prepa
     if (w > peak) peak = w;
   });
   const idle = bundle.hardware.runtimeIdleBytes ?? 0;
-  return { rn, bundle, workingSetBytes: ws, runtimeIdleBytes: idle, minMemoryBytes: idle, noSwapMemoryBytes: idle + peak, groupOf, groupLayers };
+  return {
+    rn,
+    bundle,
+    workingSetBytes: ws,
+    runtimeIdleBytes: idle,
+    minMemoryBytes: idle,
+    noSwapMemoryBytes: idle + peak,
+    thrashFloorBytes: thrashFloor(idle, peak),
+    groupOf,
+    groupLayers,
+  };
+}
+
+/**
+ * Share of the largest layer's working set that must fit beside the runtime for a run to be
+ * reliable, and the least room beside the runtime for any network (see thrashFloor).
+ */
+export const THRASH_SHARE = 0.5;
+export const THRASH_MARGIN_BYTES = 16 * 2 ** 20;
+
+/**
+ * The least M at which memlat expects a network to run reliably: the runtime's idle footprint plus
+ * half its largest layer's working set, and at least 16 MiB beside the runtime. Below it runs
+ * thrash, and the model's numbers there are extrapolation:
+ * - the profile never limits a layer to less than idle + ~9 MiB;
+ * - every measured whole-network run with at least half the largest layer beside the runtime
+ *   completed (572 runs of 65 networks in data/, 2026-11-30 to 12-01), and so did the 12 runs at
+ *   0.25-0.31 of it (7 networks, pass spread up to 1.39x);
+ * - below it, 3 of held-out #9's 10 min-memory runs there (idle to idle + 0.07 x a largest layer of
+ *   54-211 MiB) were OOM-killed, and the others spread 1.1-2.5x from pass to pass;
+ * - regnet_y_400mf 4-6 MiB above idle ran 2-3x its unlimited time with a largest layer under 10 MiB
+ *   (held-out #3).
+ * min-memory does not answer below it; predict and curve say when M is below it. Cost O(1).
+ */
+export function thrashFloor(runtimeIdleBytes: number, largestWorkingSetBytes: number): number {
+  return runtimeIdleBytes + Math.max(THRASH_SHARE * largestWorkingSetBytes, THRASH_MARGIN_BYTES);
 }
 
 /**
@@ -245,5 +284,6 @@ export function predictNetwork(
     layers,
     bottlenecks,
     notModelled: (['load', 'run', 'unload'] as const).filter((t) => !fitted.has(t)),
+    thrashFloorBytes: p.thrashFloorBytes,
   };
 }

@@ -55,8 +55,11 @@ for (const [label, bundle] of [
   test(`minMemory on 10^5 layers equals a brute-force search over the same grid: ${label}`, () => {
     const p = prepareNetwork(rn, bundle);
     assert.ok(p.groupLayers.length <= 8, `${p.groupLayers.length} distinct layers`);
-    const lo = Math.floor(p.minMemoryBytes) + 1;
-    const hi = Math.max(lo + 1, Math.round(bundle.hardware.ramBytes));
+    // the search starts at the thrash floor: idle + max(half the largest working set, 16 MiB)
+    const idleLo = Math.floor(p.minMemoryBytes) + 1;
+    const hi = Math.max(idleLo + 1, Math.round(bundle.hardware.ramBytes));
+    const floor = p.runtimeIdleBytes + Math.max(0.5 * p.workingSetBytes.reduce((a, b) => Math.max(a, b), 0), 16 * 2 ** 20);
+    const lo = Math.min(Math.max(idleLo, Math.ceil(floor)), hi - 1);
     const grid = logSpace(lo, hi, GRID);
     const totals = grid.map((m) => naiveTotal(rn, bundle, m));
     // a target between two different grid totals, so the answer is inside a bracket, not at its end

@@ -6,7 +6,7 @@ import type { Network } from '../../src/network/types.js';
 import { zooNetwork } from '../../src/network/zoo/index.js';
 import { latencyCurve, logSpace, saturationPoint } from '../../src/predict/curve.js';
 import { minMemory } from '../../src/predict/min-memory.js';
-import { MEMORY_UNCERTAINTY, predictNetwork } from '../../src/predict/predict.js';
+import { MEMORY_UNCERTAINTY, predictNetwork, thrashFloor } from '../../src/predict/predict.js';
 import { HW, testBundle } from '../helpers/bundle-fixture.js';
 
 const MiB = 2 ** 20;
@@ -115,6 +115,13 @@ test('latencyCurve: points equal predictNetwork exactly, knee and saturation as 
   assert.throws(() => latencyCurve(vgg, bundle, { fromBytes: 1, toBytes: 2 ** 30, points: 1 }), /^UserError: points 1: use an integer from 2/);
 });
 
+test('thrashFloor: idle + half the largest working set, at least 16 MiB beside the runtime', () => {
+  assert.equal(thrashFloor(90 * MiB, 400 * MiB), 290 * MiB);
+  assert.equal(thrashFloor(90 * MiB, 10 * MiB), 106 * MiB);
+  assert.equal(thrashFloor(90 * MiB, 32 * MiB), 106 * MiB);
+  assert.equal(thrashFloor(0, 0), 16 * MiB);
+});
+
 test('saturationPoint and logSpace by hand', () => {
   const pts = [100, 60, 41, 40.5, 40.2, 40].map((totalMs, i) => ({ memoryBytes: (i + 1) * 10, totalMs }));
   // 41 > 1.01 * 40 = 40.4; 40.5 > 40.4 too; 40.2 <= 40.4 -> 50.
@@ -139,7 +146,14 @@ test('minMemory: agrees with predictNetwork at the answer and one byte below; nu
   const r = minMemory(vgg, bundle, target);
   assert.ok(r.memoryBytes !== null);
   assert.ok(predictNetwork(vgg, r.memoryBytes, bundle).totalMs <= target);
-  assert.ok(predictNetwork(vgg, r.memoryBytes - 1, bundle).totalMs > target);
+  // The floor by hand: idle + half of classifier.0's working set (the largest; see below).
+  const fc6Ws0 = layerStats(vgg.layers.find((l) => l.layer.name === 'classifier.0')!, { threads: HW.cores }).workingSetBytes;
+  const floor = Math.ceil(idle + 0.5 * fc6Ws0);
+  assert.equal(r.floorBytes, floor);
+  assert.deepEqual(r.searchedBytes, [floor, HW.ramBytes]);
+  assert.ok(r.memoryBytes >= floor);
+  if (!r.raisedToFloor) assert.ok(predictNetwork(vgg, r.memoryBytes - 1, bundle).totalMs > target);
+  else assert.ok(r.modelMemoryBytes !== null && r.modelMemoryBytes < floor && r.memoryBytes === floor);
   assert.equal(r.predictedMs, predictNetwork(vgg, r.memoryBytes, bundle).totalMs);
   // Conservative: interval high end meets the target, one byte less does not.
   const hi = (m: number): number => predictNetwork(vgg, m, bundle).intervalMs![1];
@@ -159,8 +173,21 @@ test('minMemory: agrees with predictNetwork at the answer and one byte below; nu
   assert.deepEqual(r.largestLayer, { name: 'classifier.0', workingSetBytes: fc6Ws });
   assert.equal(minMemory(vgg, bundle, unlimited).belowLargestLayer, false);
   const low = minMemory(vgg, bundle, c.points[0]!.totalMs * 1.0001);
-  assert.ok(low.memoryBytes !== null && low.memoryBytes < fc6Ws, `answer ${low.memoryBytes}`);
+  assert.ok(low.memoryBytes !== null && low.memoryBytes < idle + fc6Ws, `answer ${low.memoryBytes}`);
   assert.equal(low.belowLargestLayer, true);
+  // That target is met just above the runtime's footprint by the model alone, which is below the
+  // floor: the answer is raised to the floor, the model's own answer is reported beside it, and
+  // both meet the target by the model.
+  assert.equal(low.raisedToFloor, true);
+  assert.equal(low.memoryBytes, floor);
+  assert.ok(low.modelMemoryBytes !== null && low.modelMemoryBytes < floor && low.modelMemoryBytes > idle, `model's answer ${low.modelMemoryBytes}`);
+  assert.ok(predictNetwork(vgg, low.modelMemoryBytes, bundle).totalMs <= low.targetMs);
+  assert.ok(low.predictedMs !== null && low.predictedMs <= low.targetMs);
+  assert.ok(low.conservativeMemoryBytes === null || low.conservativeMemoryBytes >= floor);
+  assert.equal(minMemory(vgg, bundle, unlimited).raisedToFloor, false);
+  // predict and curve carry the same floor.
+  assert.equal(predictNetwork(vgg, 300 * MiB, bundle).thrashFloorBytes, idle + 0.5 * fc6Ws0);
+  assert.equal(c.thrashFloorBytes, idle + 0.5 * fc6Ws0);
   // Faster than possible: null for both.
   const none = minMemory(vgg, bundle, unlimited * 0.5);
   assert.equal(none.memoryBytes, null);

@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .option('--points <n>', 'log-spaced points', positiveInt('--points'), 50);
   addModelOptions(cmd)
     .option('--svg <file>', 'also write the curve as an SVG chart')
-    .option('--json', 'print JSON: { network, points: [{ memoryBytes, totalMs, lowMs, highMs }], kneeBytes, saturationBytes }')
+    .option('--json', 'print JSON: { network, points: [{ memoryBytes, totalMs, lowMs, highMs }], kneeBytes, saturationBytes, thrashFloorBytes }')
     .option('--measure', 'also run the network for real (memlat run) at a few memory levels and overlay the measured medians')
     .option('--measure-at <sizes>', 'comma-separated memory levels for --measure (default: 0.75x and 1.25x the knee, and --to)')
     .option('--reps <n>', 'passes per measured level (--measure)', positiveInt('--reps'), 3)
@@ -66,13 +66,17 @@ export function register(program: Command): void {
           return;
         }
         const rows = curve.points.map((p) => {
-          const mark = p.memoryBytes === curve.saturationBytes ? 'saturation' : '';
+          const mark = p.memoryBytes === curve.saturationBytes ? 'saturation' : p.memoryBytes < curve.thrashFloorBytes ? 'thrash' : '';
           return [formatBytes(p.memoryBytes), fmtMs(p.totalMs), p.lowMs === null || p.highMs === null ? '-' : `${fmtMs(p.lowMs)} - ${fmtMs(p.highMs)}`, mark];
         });
         const out = [table(['memory', 'total ms', 'interval ms', ''], rows, 1), ''];
         out.push(
           `knee ${formatBytes(curve.kneeBytes)}: below it at least one layer swaps (the largest working set plus the runtime's ${formatBytes(used.runtimeIdleBytes ?? 0)})`,
         );
+        if (curve.points[0]!.memoryBytes < curve.thrashFloorBytes)
+          out.push(
+            `thrash floor ${formatBytes(curve.thrashFloorBytes)}: below it (the runtime's footprint + half the largest working set) runs were OOM-killed or spread 2x, and totals are extrapolated`,
+          );
         out.push(`saturation ${formatBytes(curve.saturationBytes)}: more memory improves the predicted total by less than 1%`);
         if (curve.points[0]!.lowMs === null) out.push('no interval: the model has no calibration');
         for (const m of measured ?? [])

@@ -85,9 +85,13 @@ export function register(program: Command): void {
             `conservative: ${formatBytes(r.conservativeMemoryBytes)} (${r.conservativeMemoryBytes} bytes) keeps the ${Math.round((used.intervalCoverage ?? 0) * 100)}% interval's high end within the target (${fmtMs(r.conservativeHighMs ?? NaN)} ms)`,
           );
         process.stdout.write(`${out.join('\n')}\n`);
-        if (r.belowLargestLayer)
+        if (r.raisedToFloor)
           process.stderr.write(
-            `memlat: warning: ${formatBytes(r.memoryBytes ?? 0)} is less than the working set of ${r.network}'s largest layer "${r.largestLayer.name}" (${formatBytes(r.largestLayer.workingSetBytes)}), so the runtime itself is paged there; the model has been 1.4-1.6x too fast at such limits and runs were OOM-killed (docs/MODELS.md, held-out #9): check it with --verify, or plan for at least ${formatBytes(r.largestLayer.workingSetBytes)} plus the runtime\n`,
+            `memlat: warning: the model alone would answer ${formatBytes(r.modelMemoryBytes ?? 0)}, but below ${formatBytes(r.floorBytes)} (the runtime's footprint + half the working set of the largest layer "${r.largestLayer.name}", ${formatBytes(r.largestLayer.workingSetBytes)}) runs thrash: they were OOM-killed or spread 2x from pass to pass (docs/MODELS.md), so min-memory answers no less\n`,
+          );
+        else if (r.belowLargestLayer)
+          process.stderr.write(
+            `memlat: note: ${formatBytes(r.memoryBytes ?? 0)} is on the cliff of ${r.network}'s largest layer "${r.largestLayer.name}" (${formatBytes(r.largestLayer.workingSetBytes)} working set): passes there spread more; check it with --verify\n`,
           );
       }),
     );

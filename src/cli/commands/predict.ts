@@ -101,6 +101,7 @@ export function predictJson(p: NetworkPrediction & PredictionOrigin): unknown {
     intervalCoverage: p.intervalCoverage,
     bottlenecks: p.bottlenecks,
     notModelled: p.notModelled,
+    thrashFloorBytes: p.thrashFloorBytes,
     modelKind: p.used.kind,
     hardwareId: p.used.hardwareId,
     modelSource: p.modelSource,
@@ -130,6 +131,10 @@ export function predictText(p: NetworkPrediction, used: UsedModel, formatBytes: 
       ? `${Math.round((p.intervalCoverage ?? 0) * 100)}% interval: ${fmtMs(p.intervalMs[0])} - ${fmtMs(p.intervalMs[1])} ms`
       : 'no interval: the model has no calibration',
   );
+  if (p.memoryBytes !== null && p.effectiveMemoryBytes < p.thrashFloorBytes)
+    out.push(
+      `below ${formatBytes(p.thrashFloorBytes)} (the runtime's footprint + half the largest layer's working set) runs thrash: they were OOM-killed or spread 2x from pass to pass, and this total is extrapolated (docs/MODELS.md)`,
+    );
   if (p.notModelled.length) out.push(`not modelled (predicted as 0): ${p.notModelled.join(', ')} time; the model's training data had none`);
   const from = source === 'env' ? ', from $MEMLAT_MODEL' : source === 'user' ? ', the per-user model' : '';
   out.push(`model ${used.label} (${used.kind}${from}) for hardware ${used.hardwareId}`);
