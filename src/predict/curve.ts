@@ -105,7 +105,15 @@ export function latencyCurve(rn: ResolvedNetwork, bundle: LoadedBundle, opts: Cu
     const iv = intervalFor(bundle, totalMs, bundle.calibration ? totalsAround(p, em) : undefined);
     return { memoryBytes: m, totalMs, lowMs: iv ? iv[0] : null, highMs: iv ? iv[1] : null };
   });
-  return { network: rn.name, points, kneeBytes: p.noSwapMemoryBytes, saturationBytes: saturationPoint(points), thrashFloorBytes: p.thrashFloorBytes, fromBytes, toBytes };
+  return {
+    network: rn.name,
+    points,
+    kneeBytes: p.noSwapMemoryBytes,
+    saturationBytes: saturationPoint(points),
+    thrashFloorBytes: p.thrashFloorBytes,
+    fromBytes,
+    toBytes,
+  };
 }
 
 /**

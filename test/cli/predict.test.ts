@@ -177,14 +177,23 @@ test('memlat min-memory --json equals minMemory; unreachable targets say so', ()
   const no = cli(['min-memory', 'vgg16', '--model', bundlePath, '--target', '1s']);
   assert.equal(no.status, 0, no.stderr);
   // the range starts at the thrash floor: idle + half of classifier.0's working set
-  assert.match(no.stdout, new RegExp(`^vgg16: no memory from ${formatBytes(m.floorBytes).replace('.', '\\.')} to 8 GiB \\(the machine's RAM\\) meets 1000 ms; the fastest predicted total is \\d+ ms$`, 'm'));
+  assert.match(
+    no.stdout,
+    new RegExp(
+      `^vgg16: no memory from ${formatBytes(m.floorBytes).replace('.', '\\.')} to 8 GiB \\(the machine's RAM\\) meets 1000 ms; the fastest predicted total is \\d+ ms$`,
+      'm',
+    ),
+  );
   assert.ok(m.floorBytes > 200 * 2 ** 20 && m.floorBytes < 300 * 2 ** 20, `floor ${m.floorBytes}`);
   // a target only the thrashing region meets by the model: the answer is the floor, with a warning
   const slow = predictNetwork(vgg, 60 * 2 ** 20, bundle).totalMs * 1.0001;
   const f = cli(['min-memory', 'vgg16', '--model', bundlePath, '--target', `${slow}ms`]);
   assert.equal(f.status, 0, f.stderr);
   assert.match(f.stdout, new RegExp(`^vgg16: ${formatBytes(m.floorBytes).replace('.', '\\.')} \\(${m.floorBytes} bytes\\) is the least memory`, 'm'));
-  assert.match(f.stderr, /^memlat: warning: the model alone would answer \S+ MiB, but below \S+ MiB \(the runtime's footprint \+ half the working set of the largest layer "classifier\.0", \S+ MiB\) runs thrash/m);
+  assert.match(
+    f.stderr,
+    /^memlat: warning: the model alone would answer \S+ MiB, but below \S+ MiB \(the runtime's footprint \+ half the working set of the largest layer "classifier\.0", \S+ MiB\) runs thrash/m,
+  );
   const bad = cli(['min-memory', 'vgg16', '--model', bundlePath, '--target', 'soon']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^memlat: --target: "soon" is not a duration/);

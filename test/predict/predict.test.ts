@@ -147,7 +147,10 @@ test('minMemory: agrees with predictNetwork at the answer and one byte below; nu
   assert.ok(r.memoryBytes !== null);
   assert.ok(predictNetwork(vgg, r.memoryBytes, bundle).totalMs <= target);
   // The floor by hand: idle + half of classifier.0's working set (the largest; see below).
-  const fc6Ws0 = layerStats(vgg.layers.find((l) => l.layer.name === 'classifier.0')!, { threads: HW.cores }).workingSetBytes;
+  const fc6Ws0 = layerStats(
+    vgg.layers.find((l) => l.layer.name === 'classifier.0')!,
+    { threads: HW.cores },
+  ).workingSetBytes;
   const floor = Math.ceil(idle + 0.5 * fc6Ws0);
   assert.equal(r.floorBytes, floor);
   assert.deepEqual(r.searchedBytes, [floor, HW.ramBytes]);
