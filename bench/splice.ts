@@ -1,5 +1,5 @@
 /**
- * The shipped model's sections that `npm run bench` carries verbatim into docs/BENCHMARKS.md (6-14):
+ * The shipped model's sections that `npm run bench` carries verbatim into docs/BENCHMARKS.md (6-15):
  * each written by its own bench into bench/results/ (or a held-out set's folder), with where it came
  * from. A missing file is skipped.
  */
@@ -44,6 +44,18 @@ const SECTIONS: { file: string; from: string; heading: RegExp; as: string }[] = 
     from: 'written by node dist/bench/verify-min-memory.js --networks ... (data/heldout9/PLAN.md)',
     heading: /^## .*/,
     as: '### Held-out #9: min-memory checked for real on the new networks',
+  },
+  {
+    file: 'bench/results/heldout10.md',
+    from: 'written by node dist/bench/heldout.js --set heldout10 --model data/models/hostB.json ... (data/heldout10/PLAN.md)',
+    heading: /^## /,
+    as: '## 15. ',
+  },
+  {
+    file: 'data/heldout10/min-memory.md',
+    from: 'written by node dist/bench/verify-min-memory.js --networks ... (data/heldout10/PLAN.md)',
+    heading: /^## .*/,
+    as: '### Held-out #10: min-memory with the thrash floor, checked for real',
   },
 ];
 
