@@ -3,7 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpus, totalmem } from 'node:os';
-import { hardwareId, measureHardware } from '../../src/machine/hardware.js';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultCacheDir } from '../../src/executor/weights.js';
+import { DISK_PROBE_READS, hardwareId, measureDiskReadBytesPerSec, measureHardware } from '../../src/machine/hardware.js';
 import { runDoctor } from '../../src/machine/doctor.js';
 import { resolveNetwork } from '../../src/network/shapes.js';
 import { swapBytes } from '../../src/host/swap.js';
@@ -35,6 +38,36 @@ test('measureHardware: identity fields match the OS; measured rates are plausibl
   assert.ok(p.weightBytes >= 3_778_352 * 4 && p.weightBytes < 3_778_352 * 4 * 1.02, `weights ${p.weightBytes}`);
   // every layer is timed: each phase's sum is positive and below a second per layer
   for (const k of ['loadMs', 'runMs', 'unloadMs'] as const) assert.ok(within(p[k], 0, 223_000), `${k} ${p[k]}`);
+});
+
+/** Bytes this process has had read from storage (/proc/self/io read_bytes), or null where not accounted. */
+function storageReadBytes(): number | null {
+  try {
+    const m = /^read_bytes: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+test('measureDiskReadBytesPerSec: DISK_PROBE_READS cold reads, each from the disk (read_bytes), the file removed', (t) => {
+  // on the weight cache's disk (what the probe measures in use), not /tmp (often tmpfs: nothing to evict)
+  mkdirSync(defaultCacheDir(), { recursive: true });
+  const dir = mkdtempSync(join(defaultCacheDir(), 'disk-probe-test-'));
+  try {
+    const bytes = 16 * 2 ** 20;
+    const before = storageReadBytes();
+    if (before === null) return t.skip('no /proc/self/io read_bytes accounting here');
+    const bw = measureDiskReadBytesPerSec(dir, bytes);
+    const read = storageReadBytes()! - before;
+    assert.equal(DISK_PROBE_READS, 3);
+    // each read found the file evicted: the storage layer delivered (nearly) all of it three times
+    assert.ok(read >= DISK_PROBE_READS * bytes * 0.95, `read_bytes grew by ${read}, expected ~${DISK_PROBE_READS * bytes}`);
+    assert.ok(bw > 1e6 && bw < 1e12, `bandwidth ${bw}`);
+    assert.deepEqual(readdirSync(dir), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('runDoctor: a network whose largest layer exceeds free swap fails "swap" with the setup command', async () => {
