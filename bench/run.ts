@@ -196,6 +196,17 @@ function chooseDefault(fitted: ReadonlyMap<string, Model>): { label: string; why
 }
 
 /** Fits a candidate, or derives its smearing variant from an already fitted model. */
+/**
+ * --session-bytes N: bytes per prepared layer session the context candidates count as kept by a
+ * network (FeSwapFitOptions.sessionBytesPerLayer; 133120 = SESSION_BYTES); default 0.
+ */
+function sessionBytesArg(): number {
+  const v = arg('--session-bytes', '0')!;
+  const n = Number(v);
+  if (!(n >= 0 && Number.isFinite(n))) throw new Error(`bench: --session-bytes ${v}: give bytes >= 0, e.g. 133120`);
+  return n;
+}
+
 function fitCandidate(c: Candidate, obs: readonly LayerObservation[], fitted: Map<string, Model>, context: ContextRows): Model {
   if (c.smearingOf) {
     const base = fitted.get(c.smearingOf);
@@ -204,7 +215,8 @@ function fitCandidate(c: Candidate, obs: readonly LayerObservation[], fitted: Ma
   }
   if (c.context) {
     if (context.rows.length === 0) throw new Error(`bench: ${c.label} needs context runs (--ctx data/context/rows.csv.gz)`);
-    return fitModelOnObservations(c.kind, obs, { ...c.fit, feSwap: { ...c.fit?.feSwap, context } });
+    const s = sessionBytesArg();
+    return fitModelOnObservations(c.kind, obs, { ...c.fit, feSwap: { ...c.fit?.feSwap, context, ...(s > 0 ? { sessionBytesPerLayer: s } : {}) } });
   }
   return fitModelOnObservations(c.kind, obs, c.fit);
 }

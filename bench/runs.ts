@@ -61,6 +61,8 @@ export function validationRuns(rows: readonly MeasurementRow[], obs: readonly La
 
 export function predictRun(model: Model, run: NetRun): number {
   let s = 0;
-  for (const o of run.obs) s += total(model.predict(o));
+  // each layer as a layer of this network (models that count what a network keeps read networkLayers)
+  const networkLayers = run.obs.length;
+  for (const o of run.obs) s += total(model.predict({ ...o, networkLayers }));
   return s;
 }

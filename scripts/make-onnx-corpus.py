@@ -81,13 +81,16 @@ FAMILIES = {
     'alexnet': ['alexnet'],
     'vgg': ['vgg11', 'vgg11_bn', 'vgg13', 'vgg13_bn', 'vgg16', 'vgg16_bn', 'vgg19_bn'],
     'gpt2': ['gpt2_lm', 'gpt2_medium_lm'],
-    'in21k': ['resnet50_in21k', 'efficientnet_b4_in21k', 'mobilenet_v3_large_in21k', 'densenet121_in21k'],
+    'in21k': ['resnet50_in21k', 'efficientnet_b4_in21k', 'mobilenet_v3_large_in21k', 'densenet121_in21k',
+              'densenet161_in21k', 'regnet_y_3_2gf_in21k', 'mnasnet1_3_in21k'],
 }
 
 # ImageNet-21k heads (21,843 classes, as the released in21k checkpoints of BiT, ViT and EfficientNetV2
 # have): the torchvision body with num_classes=21843, so the classifier is one large Linear at the end
 # (resnet50 2048 x 21843 = 171 MiB, efficientnet_b4 1792 x 21843 = 149 MiB, mobilenet_v3_large
-# 1280 x 21843 = 107 MiB, densenet121 1024 x 21843 = 85 MiB). efficientnet_b4 at its own 380 x 380.
+# 1280 x 21843 = 107 MiB, densenet121 1024 x 21843 = 85 MiB, densenet161 2208 x 21843 = 184 MiB,
+# regnet_y_3_2gf 1512 x 21843 = 126 MiB, mnasnet1_3 1280 x 21843 = 107 MiB). efficientnet_b4 at its
+# own 380 x 380.
 IN21K_CLASSES = 21843
 
 # GPT-2 sizes (Hugging Face's gpt2 and gpt2-medium config.json): width, blocks, heads

@@ -223,8 +223,9 @@ export class Transfer {
   /** The query's phases on B, split into unlimited and swap parts. */
   phases(x: LayerInput): TransferredPhases {
     const hw = this.hwAsA(x.hardware);
-    const atM = this.base.predict({ layer: x.layer, memoryBytes: x.memoryBytes, hardware: hw });
-    const unl = x.memoryBytes >= hw.ramBytes ? atM : this.base.predict({ layer: x.layer, memoryBytes: hw.ramBytes, hardware: hw });
+    const n = x.networkLayers !== undefined ? { networkLayers: x.networkLayers } : {};
+    const atM = this.base.predict({ layer: x.layer, memoryBytes: x.memoryBytes, hardware: hw, ...n });
+    const unl = x.memoryBytes >= hw.ramBytes ? atM : this.base.predict({ layer: x.layer, memoryBytes: hw.ramBytes, hardware: hw, ...n });
     const k = this.scales(x, unl);
     const sw = 1 / this.ratios.disk;
     return {

@@ -17,6 +17,12 @@ export interface LayerInput {
   /** Available memory M (the cgroup limit; the machine's RAM when unlimited), bytes. */
   memoryBytes: number;
   hardware: HardwareFingerprint;
+  /**
+   * Layers of the network this layer runs in (the worker prepares one session per layer and keeps
+   * them all); absent = 1, a layer measured or predicted alone. Models that count what a network keeps
+   * (fe-swap's sessionBytesPerLayer) read it; others ignore it.
+   */
+  networkLayers?: number;
 }
 
 /** Predicted median times of one layer's phases; the layer's total is their sum. */

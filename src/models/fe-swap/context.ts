@@ -4,7 +4,7 @@
  */
 import type { HardwareFingerprint, MeasurementRow } from '../../dataset/schema.js';
 import { aggregateRows, median, passTotals, type LayerObservation } from '../observations.js';
-import type { ContextFit, FeSwapModel, LayerKey } from './model.js';
+import { networkMemory, type ContextFit, type FeSwapModel, type LayerKey } from './model.js';
 
 /** Whole-network runs (validate-runs rows: every pass of every layer) with their machines. */
 export interface ContextRows {
@@ -41,6 +41,8 @@ export interface ContextGrids {
   kappa: [number, number, number];
   /** Physical term only (the table term has no lambda): default DEFAULT_LAMBDA_SCALES. */
   lambdaScales?: readonly number[];
+  /** Bytes per prepared layer session counted as kept by a network (networkMemory; default 0). */
+  sessionBytesPerLayer?: number;
 }
 
 /** Factors on lambda the context fit tries with the physical term (1 = the isolated layers' cliff). */
@@ -69,7 +71,10 @@ export function fitContext(m: FeSwapModel, context: ContextRows, grids: ContextG
   const totals = passTotals(context.rows, (r) => runKey(r.hardwareId, r.network, r.memoryLimitBytes));
   const measured = (k: string): number => median(totals.get(k) ?? [NaN]);
   type Keyed = { key: LayerKey; memoryBytes: number }[];
-  const keyed = (os: readonly LayerObservation[]): Keyed => os.map((o) => ({ key: m.keyOf(o), memoryBytes: o.memoryBytes }));
+  const s = grids.sessionBytesPerLayer ?? 0;
+  // each layer at the memory the model predicts it at in a network of os.length layers (predict's networkMemory)
+  const keyed = (os: readonly LayerObservation[]): Keyed =>
+    os.map((o) => ({ key: m.keyOf(o), memoryBytes: networkMemory(o.memoryBytes, os.length, s, o.hardware.ramBytes) }));
 
   // the reference run of each (machine, network): unlimited, else the largest limit
   const refOf = new Map<string, string>();
@@ -120,6 +125,7 @@ export function fitContext(m: FeSwapModel, context: ContextRows, grids: ContextG
     kappa: 1,
     runs: runs.length,
     runsAgainstLargestLimit: againstLargest,
+    ...(s > 0 ? { sessionBytesPerLayer: s } : {}),
     networks: [...nets].sort(),
     rmsLogBefore: null,
     rmsLogAfter: null,

@@ -62,6 +62,8 @@ export interface FeSwapOptions {
   kappaGrid?: [number, number, number];
   /** Factors on the physical term's lambda the context fit tries (default DEFAULT_LAMBDA_SCALES; [1] keeps the isolated cliff). */
   lambdaScales?: readonly number[];
+  /** Bytes per prepared layer session a network keeps (default 0; SESSION_BYTES is the measured size): context fit and predict. */
+  sessionBytesPerLayer?: number;
   /** The swap term predict uses (default 'table'; both are fitted). */
   swapTerm?: 'table' | 'physical';
   /** Grid of the physical term's (lambda, offset) search. */
@@ -143,6 +145,7 @@ export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptio
     ctx: options.ctxGrid ?? [-64, 128, 4],
     kappa: options.kappaGrid ?? [0.25, 3, 0.05],
     ...(options.lambdaScales ? { lambdaScales: options.lambdaScales } : {}),
+    ...(options.sessionBytesPerLayer ? { sessionBytesPerLayer: options.sessionBytesPerLayer } : {}),
   });
   return new FeSwapModel({ ...data, context });
 }

@@ -63,6 +63,12 @@ export interface ContextFit {
    * them through swap once a few MiB are missing.
    */
   lambdaScale?: number;
+  /**
+   * Bytes each prepared layer session of a network keeps beside the runtime's idle footprint (absent
+   * = 0): a layer of a network of L layers is predicted at M - (L - 1) x this below the RAM
+   * (networkMemory). Not fitted: the measured size of a session (SESSION_BYTES).
+   */
+  sessionBytesPerLayer?: number;
   /** Limited runs measured without an unlimited run of their network (knee sweeps), whose slowdown is taken against the network's largest limit. */
   runsAgainstLargestLimit?: number;
   /** Limited context runs (network, limit) ctx and kappa come from, and the fit's RMS ln error before/after. */
@@ -268,7 +274,8 @@ export class FeSwapModel implements Model {
 
   predict(x: LayerInput): TimePrediction {
     const c = this.data.context;
-    const p = this.phasesAt(this.keyOf(x), x.memoryBytes, c.ctxMiB, c.kappa, c.lambdaScale ?? 1);
+    const m = networkMemory(x.memoryBytes, x.networkLayers, c.sessionBytesPerLayer ?? 0, x.hardware.ramBytes);
+    const p = this.phasesAt(this.keyOf(x), m, c.ctxMiB, c.kappa, c.lambdaScale ?? 1);
     const k = c.totalFactor;
     return { loadMs: p.loadMs * k, runMs: p.runMs * k, unloadMs: p.unloadMs * k };
   }
@@ -276,6 +283,23 @@ export class FeSwapModel implements Model {
   toJSON(): FeSwapModelJSON {
     return this.data;
   }
+}
+
+/**
+ * What one prepared layer session holds, bytes: the worker's memory grew ~130 KiB per session on a
+ * chain of ReLU layers (src/executor/run-network.ts SESSION_BYTES_ESTIMATE, the same measurement).
+ */
+export const SESSION_BYTES = 130 * 1024;
+
+/**
+ * The memory a layer of a network of `layers` layers has when the worker keeps one prepared session
+ * per layer of `sessionBytes` each beside its idle footprint (which already holds one): M - (layers
+ * - 1) x sessionBytes, at least 1 byte; M itself at or above the RAM (no limit) or for a lone layer.
+ * Cost O(1).
+ */
+export function networkMemory(memoryBytes: number, layers: number | undefined, sessionBytes: number, ramBytes: number): number {
+  if (!(sessionBytes > 0) || layers === undefined || layers <= 1 || memoryBytes >= ramBytes) return memoryBytes;
+  return Math.max(1, memoryBytes - (layers - 1) * sessionBytes);
 }
 
 /** Rebuilds an fe-swap model from JSON, checking the tables' shapes. */
