@@ -22,7 +22,8 @@ const doc = JSON.parse(readFileSync(modelPath, 'utf8')) as {
   hardware: HardwareFingerprint;
   provenance?: Record<string, unknown>;
 };
-if (doc.model.kind !== 'fe-swap') throw new Error(`refit-context: ${modelPath} is a ${String((doc.model as { kind: unknown }).kind)} model; only fe-swap has a network context`);
+if (doc.model.kind !== 'fe-swap')
+  throw new Error(`refit-context: ${modelPath} is a ${String((doc.model as { kind: unknown }).kind)} model; only fe-swap has a network context`);
 // the isolated-layer fit with an empty context, as fitFeSwap builds it before fitting the context
 const m = new FeSwapModel({
   ...doc.model,

@@ -1,5 +1,5 @@
 /**
- * The shipped model's sections that `npm run bench` carries verbatim into docs/BENCHMARKS.md (6-15):
+ * The shipped model's sections that `npm run bench` carries verbatim into docs/BENCHMARKS.md (6-16):
  * each written by its own bench into bench/results/ (or a held-out set's folder), with where it came
  * from. A missing file is skipped.
  */
@@ -56,6 +56,18 @@ const SECTIONS: { file: string; from: string; heading: RegExp; as: string }[] = 
     from: 'written by node dist/bench/verify-min-memory.js --networks ... (data/heldout10/PLAN.md)',
     heading: /^## .*/,
     as: '### Held-out #10: min-memory with the thrash floor, checked for real',
+  },
+  {
+    file: 'bench/results/heldout11.md',
+    from: 'written by node dist/bench/heldout.js --set heldout11 --model data/models/hostB.json ... (data/heldout11/PLAN.md)',
+    heading: /^## /,
+    as: '## 16. ',
+  },
+  {
+    file: 'data/heldout11/min-memory.md',
+    from: 'written by node dist/bench/verify-min-memory.js --networks ... (data/heldout11/PLAN.md)',
+    heading: /^## .*/,
+    as: '### Held-out #11: min-memory with the session term and the floor, checked for real',
   },
 ];
 

@@ -7,6 +7,7 @@ import { layerStats } from '../../src/features/layer.js';
 import { fitModel, fitModelOnObservations, loadModel } from '../../src/models/index.js';
 import { aggregateRows, type LayerObservation } from '../../src/models/observations.js';
 import { FeSwapModel } from '../../src/models/fe-swap.js';
+import { networkMemory, SESSION_BYTES } from '../../src/models/fe-swap/model.js';
 import { fitFe } from '../../src/models/fe.js';
 import { UserError } from '../../src/errors.js';
 import { exactLaw, HW as HW0 } from '../helpers/synthetic.js';
@@ -345,4 +346,72 @@ test('fe-swap physical context: recovers known ctx, kappa and lambda scale; knee
     () => loadModel({ ...j, context: { ...j.context, lambdaScale: 0 } }),
     (err: unknown) => err instanceof UserError && /"lambdaScale" 0 must be a number > 0/.test(err.message),
   );
+});
+
+test('networkMemory: M - (L - 1) x s below the RAM, by hand; unchanged for a lone layer, no limit, or s = 0', () => {
+  const ram = 8 * 2 ** 30;
+  const s = 130 * 1024;
+  assert.equal(networkMemory(1000 * MiB, 101, s, ram), 1000 * MiB - 100 * s);
+  assert.equal(networkMemory(1000 * MiB, 1, s, ram), 1000 * MiB);
+  assert.equal(networkMemory(1000 * MiB, undefined, s, ram), 1000 * MiB);
+  assert.equal(networkMemory(1000 * MiB, 101, 0, ram), 1000 * MiB);
+  assert.equal(networkMemory(ram, 101, s, ram), ram);
+  assert.equal(networkMemory(5 * MiB, 1000, s, ram), 1);
+  assert.equal(SESSION_BYTES, 133_120);
+});
+
+test('fe-swap session term: runs made with it are fitted exactly with it; without it ctx absorbs (L - 1) x s when every network has L layers', () => {
+  // Whole-network runs whose phases are a physical model's at (ctx 16 MiB, kappa 1.5, lambda x 0.1)
+  // with every layer at M - (L - 1) x s, s = 2 MiB, L = 5 layers per network: a shift of 8 MiB.
+  const hw2 = new Map([[HW0.id, HW0]]);
+  const m0 = fitModelOnObservations('fe-swap', aggregateRows(rows, hw2), { feSwap: { epsMs: 0, swapTerm: 'physical' } }) as FeSwapModel;
+  const truth = { ctx: 16, kappa: 1.5, ls: 0.1, s: 2 * MiB };
+  const ls = layers();
+  const shape: MeasurementRow[] = [];
+  // limits that stay above the 8 MiB shift (networkMemory never goes below 1 byte, where the shift
+  // would stop being a change of ctx)
+  const nets: [string, (number | null)[]][] = [
+    ['net0', [-60, -30, -10, 0, 20, 60, null]],
+    ['net1', [-40, -20, -5, 10, 40, null]],
+  ];
+  nets.forEach(([net, ds], n) => {
+    const members = ls.filter((_, i) => i % 4 === n).slice(0, 5);
+    assert.equal(members.length, 5);
+    const wsMax = Math.max(
+      ...members.map(
+        ({ layer, inputShapes }) =>
+          layerStats({ index: 0, layer, inputShapes, outputShape: resolveLayerOutput(layer, inputShapes) }, { threads: HW.cores }).workingSetBytes,
+      ),
+    );
+    for (const d of ds) {
+      const mem = d === null ? null : Math.round(HW0.runtimeIdleBytes! + wsMax + d * MiB);
+      assert.ok(mem === null || mem > 16 * MiB, `limit ${mem}`);
+      members.forEach(({ layer, inputShapes }, i) => shape.push({ ...row(i, layer, inputShapes, mem, net, i), hardwareId: HW0.id }));
+    }
+  });
+  const shapeObs = aggregateRows(shape, hw2);
+  const ctxRows = shape.map((r, i) => {
+    const o = shapeObs.find((x) => x.network === r.network && x.memoryLimitBytes === r.memoryLimitBytes && x.layerIndex === r.layerIndex)!;
+    const p = m0.phasesAt(m0.keyOf(o), networkMemory(o.memoryBytes, 5, truth.s, HW0.ramBytes), truth.ctx, truth.kappa, truth.ls);
+    return { ...shape[i]!, loadMs: p.loadMs, runMs: p.runMs, unloadMs: p.unloadMs };
+  });
+  const fit = (s?: number): FeSwapModel =>
+    fitModelOnObservations('fe-swap', aggregateRows(rows, hw2), {
+      feSwap: { epsMs: 0, swapTerm: 'physical', context: { rows: ctxRows, hardware: hw2 }, ...(s ? { sessionBytesPerLayer: s } : {}) },
+    }) as FeSwapModel;
+  const withS = fit(truth.s).data.context;
+  assert.equal(withS.sessionBytesPerLayer, truth.s);
+  assert.equal(withS.ctxMiB, truth.ctx);
+  assert.ok(Math.abs(withS.kappa - truth.kappa) < 1e-6, `kappa ${withS.kappa}`);
+  assert.ok(withS.rmsLogAfter! < 1e-6, `rms ${withS.rmsLogAfter}`);
+  const without = fit().data.context;
+  assert.equal(without.sessionBytesPerLayer, undefined);
+  assert.equal(without.ctxMiB, truth.ctx + (4 * truth.s) / MiB);
+  assert.ok(without.rmsLogAfter! < 1e-6, `rms ${without.rmsLogAfter}`);
+  // predict reads networkLayers: a layer of a 5-layer network is the layer alone at M - 4 s
+  const m = fit(truth.s);
+  const o = shapeObs.find((x) => x.network === 'net0' && x.memoryLimitBytes !== null && m.predict({ ...x, networkLayers: 5 }).runMs > m.predict(x).runMs);
+  assert.ok(o, 'some layer swaps more as part of the network than alone');
+  assert.deepEqual(m.predict({ ...o, networkLayers: 5 }), m.predict({ ...o, memoryBytes: o.memoryBytes - 4 * truth.s }));
+  assert.deepEqual(m.predict({ ...o, networkLayers: 1 }), m.predict(o));
 });

@@ -24,7 +24,7 @@ interface CurveFlags extends ModelFlags {
 export function register(program: Command): void {
   const cmd = program
     .command('curve')
-    .description('predicted total time against available memory, with the knee (swapping starts) and saturation marked')
+    .description('predicted total time against available memory, with the knee (swapping starts), saturation and the thrash floor marked')
     .argument('<network>', 'a zoo name (e.g. vgg16) or a path to a .json, .onnx or .prototxt file')
     .option('--from <size>', "smallest available memory (raised to just above the runtime's own footprint)", '64MiB')
     .option('--to <size>', 'largest available memory', '8GiB')

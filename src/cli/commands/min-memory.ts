@@ -18,7 +18,9 @@ interface MinMemoryFlags extends ModelFlags {
 export function register(program: Command): void {
   const cmd = program
     .command('min-memory')
-    .description('the least available memory whose predicted total time meets a target')
+    .description(
+      'the least available memory whose predicted total time meets a target (never below the thrash floor: the runtime footprint + half the largest layer)',
+    )
     .argument('<network>', 'a zoo name (e.g. vgg16) or a path to a .json, .onnx or .prototxt file')
     .requiredOption('--target <time>', 'target network time, e.g. 200ms, 1.5s');
   addModelOptions(cmd)
