@@ -316,6 +316,11 @@ export interface FitArgs {
   kind?: string;
   /** fe-swap: whole-network runs (validate-runs rows) of other networks for the network-context correction. */
   context?: DataArg;
+  /**
+   * fe-swap with context: bytes per prepared layer session a network keeps (sessionBytesPerLayer;
+   * SESSION_BYTES = 133120 is the measured size); default 0. Needs `context`.
+   */
+  sessionBytes?: number;
   /** Per-kind fit options (feature scale, back-transform, fs rounds and rule). */
   fit?: FitOptions;
   /** Called when the default kind cannot be fitted on this data and another kind is (with why). */
@@ -374,6 +379,13 @@ export async function fitDocument(data: DataArg, opts: FitArgs = {}): Promise<Fi
     // a machine in both is taken with the data's fingerprint, the one the model is fitted and bundled with
     const ctxHw = new Map([...ctx.hardware, ...hardware].map((h) => [h.id, h] as const));
     fit.feSwap = { ...fit.feSwap, context: { rows: ctx.rows, hardware: ctxHw } };
+  }
+  if (opts.sessionBytes !== undefined) {
+    const s = opts.sessionBytes;
+    if (opts.context === undefined)
+      throw argumentError((n) => `${n('sessionBytes')} ${s}: only the network context uses it; give ${n('context')} runs too, or drop ${n('sessionBytes')}`);
+    if (!(s >= 0 && Number.isFinite(s))) throw argumentError((n) => `${n('sessionBytes')} ${s}: give bytes >= 0, e.g. 130KiB (one prepared layer session)`);
+    fit.feSwap = { ...fit.feSwap, sessionBytesPerLayer: s };
   }
   let model;
   if (opts.kind === undefined) {

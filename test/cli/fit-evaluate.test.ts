@@ -69,6 +69,16 @@ test('memlat fit --context: fe-swap fits its network context on the given runs; 
   const bundle = loadBundle(JSON.parse(readFileSync(out, 'utf8')) as unknown);
   assert.equal(bundle.model.kind, 'fe-swap');
   assert.match((JSON.parse(readFileSync(out, 'utf8')) as { provenance: { command: string } }).provenance.command, /--context /);
+  // --session-bytes: recorded in the context (and the provenance); refused without --context
+  const outS = join(dir, 'fe-swap-s.json');
+  const withS = await capture(['fit', '--model', 'fe-swap', '--data', data, '--context', data, '--session-bytes', '130KiB', '--out', outS]);
+  assert.equal(withS.code, 0, withS.err);
+  const docS = JSON.parse(readFileSync(outS, 'utf8')) as { model: { context: { sessionBytesPerLayer?: number } }; provenance: { command: string } };
+  assert.equal(docS.model.context.sessionBytesPerLayer, 130 * 1024);
+  assert.match(docS.provenance.command, / --session-bytes 130KiB$/);
+  const noCtx = await capture(['fit', '--model', 'fe-swap', '--data', data, '--session-bytes', '130KiB', '--out', join(dir, 'z.json')]);
+  assert.equal(noCtx.code, 2);
+  assert.match(noCtx.err, /^memlat: --session-bytes 133120: only the network context uses it; give --context runs too, or drop --session-bytes\n$/);
   const bad = await capture(['fit', '--model', 'fe', '--data', data, '--context', data, '--out', join(dir, 'y.json')]);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /^memlat: --context .*rows\.csv: only model fe-swap uses whole-network context runs; drop --context or use --model fe-swap\n$/);

@@ -9,11 +9,13 @@ import type { Command } from 'commander';
 import { withFlagNames } from '../options.js';
 import type { FitOptions } from '../../api.js';
 import { UserError } from '../../errors.js';
+import { parseBytes } from '../../units.js';
 
 interface FitFlags {
   model?: string;
   data: string;
   context?: string;
+  sessionBytes?: string;
   out: string;
   featureScale?: string;
   featureSet?: string;
@@ -37,6 +39,10 @@ export function register(program: Command): void {
       '--context <rows.csv>',
       "fe-swap: whole-network runs (memlat validate-runs rows; several comma-separated are read as one) to fit the network-context correction on: each limited run is compared with its network's unlimited run, or with its largest limit when it has none (a knee sweep); use networks you will not evaluate on",
     )
+    .option(
+      '--session-bytes <size>',
+      "fe-swap with --context: memory each of a network's prepared layer sessions keeps (130KiB measured; default 0): a layer of an L-layer network is predicted at M - (L - 1) x size",
+    )
     .requiredOption('--out <model.json>', 'file to write the fitted model (bundle) to')
     .option('--feature-scale <scale>', 'features as log1p (default, power-law model) or raw')
     .option('--feature-set <set>', 'fe: per-target (default: the quantities each phase depends on) or all (all seven for every phase)')
@@ -52,10 +58,12 @@ export function register(program: Command): void {
         const r = await fitDocument(flags.data, {
           ...(flags.model !== undefined ? { kind: flags.model } : {}),
           ...(flags.context !== undefined ? { context: flags.context } : {}),
+          ...(flags.sessionBytes !== undefined ? { sessionBytes: parseBytes(flags.sessionBytes, '--session-bytes') } : {}),
           fit,
           out: flags.out,
           onNote: (note) => process.stderr.write(`memlat fit: ${note}\n`),
-          command: (kind) => `memlat fit --model ${kind} --data ${flags.data}${flags.context ? ` --context ${flags.context}` : ''}`,
+          command: (kind) =>
+            `memlat fit --model ${kind} --data ${flags.data}${flags.context ? ` --context ${flags.context}` : ''}${flags.sessionBytes ? ` --session-bytes ${flags.sessionBytes}` : ''}`,
         });
         if (!flags.quiet) {
           process.stderr.write(
