@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { readDatasets } from '../src/dataset/files.js';
 import type { HardwareFingerprint } from '../src/dataset/schema.js';
 import { fitContext } from '../src/models/fe-swap/context.js';
-import { FeSwapModel, type FeSwapModelJSON } from '../src/models/fe-swap/model.js';
+import { FeSwapModel, noContext, type FeSwapModelJSON } from '../src/models/fe-swap/model.js';
 import { flag } from './args.js';
 
 const modelPath = flag('model', 'data/models/hostB.json');
@@ -25,10 +25,7 @@ const doc = JSON.parse(readFileSync(modelPath, 'utf8')) as {
 if (doc.model.kind !== 'fe-swap')
   throw new Error(`refit-context: ${modelPath} is a ${String((doc.model as { kind: unknown }).kind)} model; only fe-swap has a network context`);
 // the isolated-layer fit with an empty context, as fitFeSwap builds it before fitting the context
-const m = new FeSwapModel({
-  ...doc.model,
-  context: { totalFactor: 1, unlimitedRuns: 0, ctxMiB: 0, kappa: 1, runs: 0, networks: [], rmsLogBefore: null, rmsLogAfter: null },
-});
+const m = new FeSwapModel({ ...doc.model, context: noContext() });
 const ctx = await readDatasets(ctxPaths);
 const hw = new Map<string, HardwareFingerprint>([...ctx.hardware, doc.hardware].map((h) => [h.id, h]));
 // the grids fitFeSwap uses by default

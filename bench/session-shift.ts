@@ -1,6 +1,6 @@
 // Exploratory, in-sample (every set here is seen): how the shipped host-B model's knee error moves
 // when each limited run's memory is reduced by s bytes per layer of the network, i.e. when the
-// worker's prepared sessions (one per layer, ~130 KiB each by SESSION_BYTES_ESTIMATE, measured on a
+// worker's prepared sessions (one per layer, ~130 KiB each by SESSION_BYTES, measured on a
 // ReLU chain) are counted as memory the network keeps. The model is not refit (its context was fitted
 // with s = 0). After `npm run build`:
 //   node dist/bench/session-shift.js [--model data/models/hostB.json] [--sets a.csv.gz,b.csv.gz]

@@ -7,7 +7,39 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** File (from the repository root), the comment naming its maker, and how its first heading is renamed. */
-const SECTIONS: { file: string; from: string; heading: RegExp; as: string }[] = [
+interface Section {
+  file: string;
+  from: string;
+  heading: RegExp;
+  as: string;
+}
+
+/**
+ * A held-out set scored with the host-B model by bench/heldout.ts (bench/results/heldout<n>.md) as
+ * section `section`, and, with `minMemory` (its subsection title), the set's min-memory run
+ * (data/heldout<n>/min-memory.md, written by bench/verify-min-memory.ts).
+ */
+function hostBSet(n: number, section: number, minMemory?: string): Section[] {
+  const plan = `(data/heldout${n}/PLAN.md)`;
+  const out: Section[] = [
+    {
+      file: `bench/results/heldout${n}.md`,
+      from: `written by node dist/bench/heldout.js --set heldout${n} --model data/models/hostB.json ... ${plan}`,
+      heading: /^## /,
+      as: `## ${section}. `,
+    },
+  ];
+  if (minMemory)
+    out.push({
+      file: `data/heldout${n}/min-memory.md`,
+      from: `written by node dist/bench/verify-min-memory.js --networks ... ${plan}`,
+      heading: /^## .*/,
+      as: `### Held-out #${n}: ${minMemory}`,
+    });
+  return out;
+}
+
+const SECTIONS: Section[] = [
   { file: 'bench/results/executor.md', from: 'written by npm run bench:executor', heading: /^## /, as: '## 6. ' },
   { file: 'bench/results/executor-gap.md', from: 'written by npm run bench:executor -- --gap', heading: /^#+ /, as: '### ' },
   { file: 'bench/results/min-memory.md', from: 'written by npm run bench:min-memory', heading: /^## /, as: '## 7. ' },
@@ -21,54 +53,16 @@ const SECTIONS: { file: string; from: string; heading: RegExp; as: string }[] = 
   { file: 'bench/results/transfer.md', from: 'written by npm run bench:transfer', heading: /^## /, as: '## 9. ' },
   { file: 'bench/results/edgecaffe.md', from: 'written by npm run bench:edgecaffe', heading: /^## /, as: '## 10. ' },
   { file: 'bench/results/heldout4.md', from: 'written by npm run bench:heldout -- --set heldout4', heading: /^## /, as: '## 11. ' },
-  {
-    file: 'bench/results/heldout7.md',
-    from: 'written by node dist/bench/heldout.js --set heldout7 --model data/models/hostB.json ... (data/heldout7/PLAN.md)',
-    heading: /^## /,
-    as: '## 12. ',
-  },
+  ...hostBSet(7, 12),
   {
     file: 'bench/results/heldout8.md',
     from: 'written by node dist/bench/score-gemm-rule.js (data/heldout8/PLAN.md)',
     heading: /^## /,
     as: '## 13. ',
   },
-  {
-    file: 'bench/results/heldout9.md',
-    from: 'written by node dist/bench/heldout.js --set heldout9 --model data/models/hostB.json ... (data/heldout9/PLAN.md)',
-    heading: /^## /,
-    as: '## 14. ',
-  },
-  {
-    file: 'data/heldout9/min-memory.md',
-    from: 'written by node dist/bench/verify-min-memory.js --networks ... (data/heldout9/PLAN.md)',
-    heading: /^## .*/,
-    as: '### Held-out #9: min-memory checked for real on the new networks',
-  },
-  {
-    file: 'bench/results/heldout10.md',
-    from: 'written by node dist/bench/heldout.js --set heldout10 --model data/models/hostB.json ... (data/heldout10/PLAN.md)',
-    heading: /^## /,
-    as: '## 15. ',
-  },
-  {
-    file: 'data/heldout10/min-memory.md',
-    from: 'written by node dist/bench/verify-min-memory.js --networks ... (data/heldout10/PLAN.md)',
-    heading: /^## .*/,
-    as: '### Held-out #10: min-memory with the thrash floor, checked for real',
-  },
-  {
-    file: 'bench/results/heldout11.md',
-    from: 'written by node dist/bench/heldout.js --set heldout11 --model data/models/hostB.json ... (data/heldout11/PLAN.md)',
-    heading: /^## /,
-    as: '## 16. ',
-  },
-  {
-    file: 'data/heldout11/min-memory.md',
-    from: 'written by node dist/bench/verify-min-memory.js --networks ... (data/heldout11/PLAN.md)',
-    heading: /^## .*/,
-    as: '### Held-out #11: min-memory with the session term and the floor, checked for real',
-  },
+  ...hostBSet(9, 14, 'min-memory checked for real on the new networks'),
+  ...hostBSet(10, 15, 'min-memory with the thrash floor, checked for real'),
+  ...hostBSet(11, 16, 'min-memory with the session term and the floor, checked for real'),
 ];
 
 /** The lines to append (an empty line, the comment, the renamed file) for every section present. */

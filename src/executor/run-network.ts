@@ -3,6 +3,7 @@
  * resolved network in order, `reps` passes, exactly as ../../docs/EXECUTION-MODEL.md describes, and
  * the per-pass timings are reduced to medians and spreads.
  */
+import { SESSION_BYTES } from '../models/types.js';
 import type { ResolvedNetwork } from '../network/types.js';
 import { UserError, type ArgName, argumentError } from '../errors.js';
 import { median } from '../stats.js';
@@ -72,8 +73,8 @@ export function swapNeededBytes(rn: ResolvedNetwork, memoryBytes: number | null)
  * The zoo's largest network has 707 layers.
  */
 export const MAX_RUN_LAYERS = 10_000;
-/** Estimated memory of one prepared layer session (see MAX_RUN_LAYERS), bytes. */
-export const SESSION_BYTES_ESTIMATE = 130 * 1024;
+/** Estimated memory of one prepared layer session (see MAX_RUN_LAYERS), bytes: models/types.ts SESSION_BYTES. */
+export const SESSION_BYTES_ESTIMATE = SESSION_BYTES;
 
 /**
  * Refuses (UserError, before any weight is written or worker started) a network with more layers than

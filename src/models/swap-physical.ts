@@ -58,7 +58,8 @@ export interface SwapPair {
  * of -64 MiB, 5 of the 8 load and run terms of both shipped models ended on it (the profile said
  * more of the footprint is cold). Nothing stops a fitted b below -idle (-96 is 10 MiB past the
  * 86 MiB footprint), which lets a layer use memory the runtime holds; near M = idle that makes the
- * predicted slowdown too mild (held-out #9, docs/MODELS.md), and min-memory flags answers there.
+ * predicted slowdown too mild (held-out #9, docs/MODELS.md), and min-memory answers no lower than
+ * its thrash floor (predict.thrashFloor).
  */
 export interface SwapGrid {
   lambdas: number[];

@@ -25,6 +25,13 @@ export interface LayerInput {
   networkLayers?: number;
 }
 
+/**
+ * What one prepared layer session of the worker holds, bytes: its memory grew ~130 KiB per session
+ * on a chain of ReLU layers (a 2-core VM). The executor's layer limit (MAX_RUN_LAYERS) and fe-swap's
+ * session term (sessionBytesPerLayer) both use it.
+ */
+export const SESSION_BYTES = 130 * 1024;
+
 /** Predicted median times of one layer's phases; the layer's total is their sum. */
 export interface TimePrediction {
   loadMs: number;

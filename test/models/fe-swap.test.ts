@@ -280,23 +280,21 @@ test('fe-swap context: rmsLogUnlimited is the spread of ln(measured / predicted)
   assert.ok(Math.abs(m.data.context.rmsLogUnlimited! - Math.LN2) < 1e-9, `rms ${m.data.context.rmsLogUnlimited}`);
 });
 
-test('fe-swap physical context: recovers known ctx, kappa and lambda scale; knee sweeps count against their largest limit', () => {
-  // A physical-term model on a realistic disk (500 MB/s), then whole-network "runs" whose measured
-  // phases are that model's at a known context (ctx 16 MiB, kappa 1.5, lambda x 0.1): two networks
-  // with an unlimited run, one measured only under limits (a knee sweep), one with a single limit.
+/**
+ * Whole-network "runs" of 5-layer networks whose measured phases are given by `phases` (a model at a
+ * known context): per network, one run per entry d of its list at M = idle + its largest working set
+ * + d MiB (null = no limit), its layers the synthetic ones with index = n mod 4.
+ */
+function modelledContextRuns(
+  nets: [string, (number | null)[]][],
+  phases: (o: LayerObservation) => { loadMs: number; runMs: number; unloadMs: number },
+): { shapeObs: LayerObservation[]; ctxRows: MeasurementRow[] } {
   const hw2 = new Map([[HW0.id, HW0]]);
-  const m0 = fitModelOnObservations('fe-swap', aggregateRows(rows, hw2), { feSwap: { epsMs: 0, swapTerm: 'physical' } }) as FeSwapModel;
-  const truth = { ctx: 16, kappa: 1.5, ls: 0.1 };
   const ls = layers();
   const shape: MeasurementRow[] = [];
-  const nets: [string, (number | null)[]][] = [
-    ['net0', [-120, -60, -30, -10, 0, 20, 60, null]],
-    ['net1', [-90, -40, -20, -5, 10, 40, null]],
-    ['knee0', [-100, -50, -25, -12, 0, 12, 25, 50]],
-    ['single', [-50]],
-  ];
   nets.forEach(([net, ds], n) => {
     const members = ls.filter((_, i) => i % 4 === n).slice(0, 5);
+    assert.equal(members.length, 5);
     const wsMax = Math.max(
       ...members.map(
         ({ layer, inputShapes }) =>
@@ -309,11 +307,28 @@ test('fe-swap physical context: recovers known ctx, kappa and lambda scale; knee
     }
   });
   const shapeObs = aggregateRows(shape, hw2);
-  const ctxRows = shape.map((r, i) => {
+  const ctxRows = shape.map((r) => {
     const o = shapeObs.find((x) => x.network === r.network && x.memoryLimitBytes === r.memoryLimitBytes && x.layerIndex === r.layerIndex)!;
-    const p = m0.phasesAt(m0.keyOf(o), o.memoryBytes, truth.ctx, truth.kappa, truth.ls);
-    return { ...shape[i]!, loadMs: p.loadMs, runMs: p.runMs, unloadMs: p.unloadMs };
+    const p = phases(o);
+    return { ...r, loadMs: p.loadMs, runMs: p.runMs, unloadMs: p.unloadMs };
   });
+  return { shapeObs, ctxRows };
+}
+
+test('fe-swap physical context: recovers known ctx, kappa and lambda scale; knee sweeps count against their largest limit', () => {
+  // A physical-term model on a realistic disk (500 MB/s), then whole-network "runs" whose measured
+  // phases are that model's at a known context (ctx 16 MiB, kappa 1.5, lambda x 0.1): two networks
+  // with an unlimited run, one measured only under limits (a knee sweep), one with a single limit.
+  const hw2 = new Map([[HW0.id, HW0]]);
+  const m0 = fitModelOnObservations('fe-swap', aggregateRows(rows, hw2), { feSwap: { epsMs: 0, swapTerm: 'physical' } }) as FeSwapModel;
+  const truth = { ctx: 16, kappa: 1.5, ls: 0.1 };
+  const nets: [string, (number | null)[]][] = [
+    ['net0', [-120, -60, -30, -10, 0, 20, 60, null]],
+    ['net1', [-90, -40, -20, -5, 10, 40, null]],
+    ['knee0', [-100, -50, -25, -12, 0, 12, 25, 50]],
+    ['single', [-50]],
+  ];
+  const { shapeObs, ctxRows } = modelledContextRuns(nets, (o) => m0.phasesAt(m0.keyOf(o), o.memoryBytes, truth.ctx, truth.kappa, truth.ls));
   const m = fitModelOnObservations('fe-swap', aggregateRows(rows, hw2), {
     feSwap: { epsMs: 0, swapTerm: 'physical', context: { rows: ctxRows, hardware: hw2 } },
   }) as FeSwapModel;
@@ -366,35 +381,16 @@ test('fe-swap session term: runs made with it are fitted exactly with it; withou
   const hw2 = new Map([[HW0.id, HW0]]);
   const m0 = fitModelOnObservations('fe-swap', aggregateRows(rows, hw2), { feSwap: { epsMs: 0, swapTerm: 'physical' } }) as FeSwapModel;
   const truth = { ctx: 16, kappa: 1.5, ls: 0.1, s: 2 * MiB };
-  const ls = layers();
-  const shape: MeasurementRow[] = [];
   // limits that stay above the 8 MiB shift (networkMemory never goes below 1 byte, where the shift
   // would stop being a change of ctx)
   const nets: [string, (number | null)[]][] = [
     ['net0', [-60, -30, -10, 0, 20, 60, null]],
     ['net1', [-40, -20, -5, 10, 40, null]],
   ];
-  nets.forEach(([net, ds], n) => {
-    const members = ls.filter((_, i) => i % 4 === n).slice(0, 5);
-    assert.equal(members.length, 5);
-    const wsMax = Math.max(
-      ...members.map(
-        ({ layer, inputShapes }) =>
-          layerStats({ index: 0, layer, inputShapes, outputShape: resolveLayerOutput(layer, inputShapes) }, { threads: HW.cores }).workingSetBytes,
-      ),
-    );
-    for (const d of ds) {
-      const mem = d === null ? null : Math.round(HW0.runtimeIdleBytes! + wsMax + d * MiB);
-      assert.ok(mem === null || mem > 16 * MiB, `limit ${mem}`);
-      members.forEach(({ layer, inputShapes }, i) => shape.push({ ...row(i, layer, inputShapes, mem, net, i), hardwareId: HW0.id }));
-    }
-  });
-  const shapeObs = aggregateRows(shape, hw2);
-  const ctxRows = shape.map((r, i) => {
-    const o = shapeObs.find((x) => x.network === r.network && x.memoryLimitBytes === r.memoryLimitBytes && x.layerIndex === r.layerIndex)!;
-    const p = m0.phasesAt(m0.keyOf(o), networkMemory(o.memoryBytes, 5, truth.s, HW0.ramBytes), truth.ctx, truth.kappa, truth.ls);
-    return { ...shape[i]!, loadMs: p.loadMs, runMs: p.runMs, unloadMs: p.unloadMs };
-  });
+  const { shapeObs, ctxRows } = modelledContextRuns(nets, (o) =>
+    m0.phasesAt(m0.keyOf(o), networkMemory(o.memoryBytes, 5, truth.s, HW0.ramBytes), truth.ctx, truth.kappa, truth.ls),
+  );
+  for (const o of shapeObs) assert.ok(o.memoryLimitBytes === null || o.memoryLimitBytes > 16 * MiB, `limit ${o.memoryLimitBytes}`);
   const fit = (s?: number): FeSwapModel =>
     fitModelOnObservations('fe-swap', aggregateRows(rows, hw2), {
       feSwap: { epsMs: 0, swapTerm: 'physical', context: { rows: ctxRows, hardware: hw2 }, ...(s ? { sessionBytesPerLayer: s } : {}) },

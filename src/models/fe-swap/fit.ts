@@ -12,7 +12,7 @@ import { runFamily, RUN_FAMILIES } from '../physical.js';
 import { MODEL_NAME, TARGETS, type Target } from '../types.js';
 import { DEFAULT_SWAP_GRID, fitSwapTerm, type PhysicalSwap, type SwapGrid, type SwapPair } from '../swap-physical.js';
 import { fitContext, type ContextRows } from './context.js';
-import { FE_SWAP_VERSION, FeSwapModel, ratioOffsetMs, type BaseKind, type FeSwapModelJSON, type SlowdownTable } from './model.js';
+import { FE_SWAP_VERSION, FeSwapModel, noContext, ratioOffsetMs, type BaseKind, type FeSwapModelJSON, type SlowdownTable } from './model.js';
 import { SLOWDOWN_TREES, fitTable, pairKey, phasePairs, slowdownFeatures } from './table.js';
 
 export interface FeSwapOptions {
@@ -137,7 +137,7 @@ export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptio
     slowdown,
     swapTerm: options.swapTerm ?? 'table',
     physical,
-    context: { totalFactor: 1, unlimitedRuns: 0, ctxMiB: 0, kappa: 1, runs: 0, networks: [], rmsLogBefore: null, rmsLogAfter: null },
+    context: noContext(),
   };
   const m = new FeSwapModel(data);
   if (!options.context || options.context.rows.length === 0) return m;

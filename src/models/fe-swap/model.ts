@@ -9,7 +9,7 @@ import { FeModel, type FeModelJSON } from '../fe.js';
 import { BoostedModel, loadBoosted, type BoostedModelJSON } from '../boosted.js';
 import { cachedStats } from '../observations.js';
 import { runFamily, RUN_FAMILIES } from '../physical.js';
-import { MODEL_NAME, TARGETS, type LayerInput, type Model, type ModelJSON, type Target, type TimePrediction } from '../types.js';
+import { MODEL_NAME, SESSION_BYTES, TARGETS, type LayerInput, type Model, type ModelJSON, type Target, type TimePrediction } from '../types.js';
 import { swapExtraMs, type PhysicalSwap } from '../swap-physical.js';
 
 export const FE_SWAP_VERSION = 1;
@@ -285,11 +285,12 @@ export class FeSwapModel implements Model {
   }
 }
 
-/**
- * What one prepared layer session holds, bytes: the worker's memory grew ~130 KiB per session on a
- * chain of ReLU layers (src/executor/run-network.ts SESSION_BYTES_ESTIMATE, the same measurement).
- */
-export const SESSION_BYTES = 130 * 1024;
+export { SESSION_BYTES };
+
+/** The network context of a model fitted without context runs (a fresh object): predictions are the isolated layers'. */
+export function noContext(): ContextFit {
+  return { totalFactor: 1, unlimitedRuns: 0, ctxMiB: 0, kappa: 1, runs: 0, networks: [], rmsLogBefore: null, rmsLogAfter: null };
+}
 
 /**
  * The memory a layer of a network of `layers` layers has when the worker keeps one prepared session
