@@ -17,6 +17,7 @@ import { argumentError, UserError } from './errors.js';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { formatBytes, parseBytes } from './units.js';
+import { mulberry32 } from './random.js';
 
 export type { DoctorCheck, EvaluationResult, HardwareFingerprint };
 export { checkOutputFile, checkOutputDir } from './host/paths.js';
@@ -237,6 +238,14 @@ export interface ValidateRunsArgs {
   cacheDir?: string;
   /** List the runs and their limits, measure nothing. */
   dryRun?: boolean;
+  /**
+   * Order of the runs: 'listed' (default: network by network, levels as given) or 'shuffled' (a
+   * permutation drawn from `seed`, default 1), so that a machine's drift over the measurement spreads
+   * over networks and levels instead of following them (levels in ascending order would otherwise
+   * put every high limit late). A resume shuffles the runs still to do with the same seed.
+   */
+  order?: 'listed' | 'shuffled';
+  seed?: number;
   signal?: AbortSignal;
   /** Progress text: whole lines end in "\n", a run's pass numbers come without. */
   onProgress?: (text: string) => void;
@@ -298,16 +307,26 @@ export async function validateRuns(o: ValidateRunsArgs): Promise<ValidateRunsRes
 
     const { oomRow, validationLevels, validationPairDone, validationRows } = await import('./profile/validation.js');
     const todo: { rn: ResolvedNetwork; factor: number | null; memoryLimitBytes: number | null }[] = [];
+    const line = (done: boolean, name: string, factor: number | null, m: number | null): string =>
+      `${done ? 'done ' : 'todo '} ${name.padEnd(20)} f=${String(factor ?? 'none').padEnd(5)} M=${m === null ? 'none' : formatBytes(m)}\n`;
     for (const name of names) {
       const rn = await resolved(name);
       for (const lv of validationLevels(rn, idleBytes, o.levels, threads)) {
         const done = validationPairDone(summary, rn.name, lv.memoryLimitBytes);
-        say(
-          `${done ? 'done ' : 'todo '} ${rn.name.padEnd(20)} f=${String(lv.factor ?? 'none').padEnd(5)} M=${lv.memoryLimitBytes === null ? 'none' : formatBytes(lv.memoryLimitBytes)}\n`,
-        );
-        if (!done) todo.push({ rn, ...lv });
+        if (done) say(line(true, rn.name, lv.factor, lv.memoryLimitBytes));
+        else todo.push({ rn, ...lv });
       }
     }
+    if (o.order === 'shuffled') {
+      // Fisher-Yates with the seeded generator: the same seed and runs to do give the same order
+      const rand = mulberry32(o.seed ?? 1);
+      for (let i = todo.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [todo[i], todo[j]] = [todo[j]!, todo[i]!];
+      }
+      say(`order: shuffled (seed ${o.seed ?? 1})\n`);
+    }
+    for (const job of todo) say(line(false, job.rn.name, job.factor, job.memoryLimitBytes));
     if (o.dryRun || !side) return { rowsPath, summaryPath, summary: [], interrupted: false };
     const { sweepLeftovers } = await import('./executor/leftovers.js');
     const swept = sweepLeftovers(o.cacheDir);

@@ -55,3 +55,39 @@ test('memlat validate-runs: a network run whole, every pass stored as rows + sum
     assert.equal((await readDataset(join(out, 'rows.csv'))).rows.length, 6);
   });
 });
+
+test('validate-runs --order shuffled: the same runs in a seeded order (the same for the same seed), listed order by default', async () => {
+  const { validateRuns } = await import('../../src/api-tools.js');
+  await withTempDir('memlat-val-order-', async (dir) => {
+    const order = async (extra: { order?: 'listed' | 'shuffled'; seed?: number }): Promise<string[]> => {
+      const lines: string[] = [];
+      await validateRuns({
+        out: join(dir, 'v'),
+        networks: ['resnet18', 'alexnet'],
+        levels: [1, 0.5, null],
+        reps: 1,
+        threads: 1,
+        dryRun: true,
+        ...extra,
+        onProgress: (t) => lines.push(...t.split('\n').filter((l) => l.startsWith('todo'))),
+      });
+      return lines.map((l) => l.replace(/\s+M=.*/, '').replace(/\s+/g, ' '));
+    };
+    const listed = await order({});
+    assert.deepEqual(listed, [
+      'todo resnet18 f=1',
+      'todo resnet18 f=0.5',
+      'todo resnet18 f=none',
+      'todo alexnet f=1',
+      'todo alexnet f=0.5',
+      'todo alexnet f=none',
+    ]);
+    const a = await order({ order: 'shuffled', seed: 1 });
+    const b = await order({ order: 'shuffled', seed: 1 });
+    const c = await order({ order: 'shuffled', seed: 2 });
+    assert.deepEqual([...a].sort(), [...listed].sort(), 'a permutation of the same runs');
+    assert.deepEqual(a, b, 'the same seed gives the same order');
+    assert.notDeepEqual(a, listed);
+    assert.notDeepEqual(a, c, 'another seed, another order');
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * `memlat validate-runs --out data/validation/ [--networks a,b] [--levels 4,1,0.5,none] [--reps 5]`:
+ * `memlat validate-runs --out data/validation/ [--networks a,b] [--levels 4,1,0.5,none] [--reps 5] [--order shuffled --seed 1]`:
  * run whole zoo networks with `memlat run`'s executor at memory levels relative to each network's
  * largest layer working set (+ the runtime's idle footprint) and store every pass of every layer as
  * rows (source "memlat-run") plus a summary JSON. Resumable: (network, limit) pairs already in the
@@ -18,6 +18,8 @@ interface ValidateFlags {
   threads?: string;
   cacheDir?: string;
   dryRun?: boolean;
+  order: string;
+  seed: string;
 }
 
 /** Parses `--levels 4,1,0.5,none`. */
@@ -44,6 +46,12 @@ export function register(program: Command): void {
     .option('--reps <n>', 'passes per run (>= 5 for validation data)', '5')
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)')
     .option('--cache-dir <dir>', 'weight file cache (default $MEMLAT_CACHE or ~/.cache/memlat)')
+    .option(
+      '--order <order>',
+      '"listed" (network by network) or "shuffled" (a seeded permutation of the runs: drift spreads over networks and levels)',
+      'listed',
+    )
+    .option('--seed <n>', 'seed of --order shuffled', '1')
     .option('--dry-run', 'print the runs and their limits, measure nothing')
     .action(
       withFlagNames(async (o: ValidateFlags) => {
@@ -52,6 +60,8 @@ export function register(program: Command): void {
         const reps = parseInteger(o.reps, '--reps');
         const levels = parseLevels(o.levels);
         const threads = optionalPositiveInt(o.threads, '--threads', 4);
+        if (o.order !== 'listed' && o.order !== 'shuffled') throw new UserError(`--order ${o.order}: must be "listed" or "shuffled"`);
+        const seed = parseInteger(o.seed, '--seed');
         const ac = new AbortController();
         const onSigint = (): void => ac.abort();
         process.once('SIGINT', onSigint);
@@ -73,6 +83,8 @@ export function register(program: Command): void {
             ...(threads !== undefined ? { threads } : {}),
             ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
             ...(o.dryRun ? { dryRun: true } : {}),
+            order: o.order,
+            seed,
             onProgress: (t) => process.stderr.write(t),
           });
         } finally {
