@@ -3,19 +3,21 @@
 // `npm run bench -- --write-default` does last, in seconds instead of refitting every candidate.
 // After `npm run build`:
 //   node dist/bench/refit-context.js --model data/models/hostB.json --ctx a.csv.gz,b.csv.gz \
-//     [--session-bytes 133120] [--out data/models/hostB.json]
+//     [--session-bytes 133120] [--in-network] [--out data/models/hostB.json]
 import { readFileSync, writeFileSync } from 'node:fs';
-import { readDatasets } from '../src/dataset/files.js';
+import { readDataset } from '../src/dataset/files.js';
+import type { MeasurementRow } from '../src/dataset/schema.js';
 import type { HardwareFingerprint } from '../src/dataset/schema.js';
 import { fitContext } from '../src/models/fe-swap/context.js';
 import { FeSwapModel, noContext, type FeSwapModelJSON } from '../src/models/fe-swap/model.js';
-import { flag } from './args.js';
+import { flag, hasFlag } from './args.js';
 
 const modelPath = flag('model', 'data/models/hostB.json');
 const ctxPaths = flag('ctx', '');
 if (!ctxPaths) throw new Error('refit-context: --ctx <whole-network rows, comma-separated> is required');
 const sessionBytes = Number(flag('session-bytes', '0'));
 if (!(sessionBytes >= 0)) throw new Error(`refit-context: --session-bytes ${flag('session-bytes', '0')}: give bytes >= 0`);
+const inNetwork = hasFlag('in-network');
 const out = flag('out', modelPath);
 const doc = JSON.parse(readFileSync(modelPath, 'utf8')) as {
   model: FeSwapModelJSON;
@@ -26,11 +28,22 @@ if (doc.model.kind !== 'fe-swap')
   throw new Error(`refit-context: ${modelPath} is a ${String((doc.model as { kind: unknown }).kind)} model; only fe-swap has a network context`);
 // the isolated-layer fit with an empty context, as fitFeSwap builds it before fitting the context
 const m = new FeSwapModel({ ...doc.model, context: noContext() });
-const ctx = await readDatasets(ctxPaths);
+// Each file read on its own: a network measured in two files (a knee sweep and whole-network runs of
+// the same held-out set) stays two networks, "name@<file>", so each knee run keeps its own reference
+// (the sweep's largest limit, measured in the same session) as in one file.
+const files = ctxPaths.split(',').filter(Boolean);
+const read = await Promise.all(files.map((p) => readDataset(p)));
+const owners = new Map<string, Set<number>>();
+read.forEach((ds, i) => ds.rows.forEach((r) => owners.set(r.network, (owners.get(r.network) ?? new Set()).add(i))));
+const ctx = {
+  rows: read.flatMap((ds, i) => ds.rows.map((r): MeasurementRow => (owners.get(r.network)!.size > 1 ? { ...r, network: `${r.network}@${files[i]!}` } : r))),
+  hardware: read.flatMap((ds) => ds.hardware),
+};
 const hw = new Map<string, HardwareFingerprint>([...ctx.hardware, doc.hardware].map((h) => [h.id, h]));
 // the grids fitFeSwap uses by default
-const context = fitContext(m, { rows: ctx.rows, hardware: hw }, { ctx: [-64, 128, 4], kappa: [0.25, 3, 0.05], sessionBytesPerLayer: sessionBytes });
+const context = fitContext(m, { rows: ctx.rows, hardware: hw }, { ctx: [-64, 128, 4], kappa: [0.25, 3, 0.05], sessionBytesPerLayer: sessionBytes, inNetwork });
 const command = `node dist/bench/refit-context.js ${process.argv.slice(2).join(' ')}`;
 const provenance = { ...doc.provenance, context: { command, fittedAt: new Date().toISOString(), rows: ctx.rows.length } };
 writeFileSync(out, `${JSON.stringify({ ...doc, model: { ...doc.model, context }, provenance })}\n`);
-console.log(`${out}: context ${JSON.stringify(context)}`);
+const { inNetwork: fitted, ...shown } = context;
+console.log(`${out}: context ${JSON.stringify(shown)}${fitted ? ` + in-network correction (${fitted.layers} layers of ${fitted.runs} unlimited runs)` : ''}`);

@@ -321,6 +321,11 @@ export interface FitArgs {
    * SESSION_BYTES = 133120 is the measured size); default 0. Needs `context`.
    */
   sessionBytes?: number;
+  /**
+   * fe-swap with context: fit the in-network correction of the unlimited base on the context's
+   * unlimited runs (models/fe-swap/in-network.ts); default false. Needs `context` with unlimited runs.
+   */
+  inNetwork?: boolean;
   /** Per-kind fit options (feature scale, back-transform, fs rounds and rule). */
   fit?: FitOptions;
   /** Called when the default kind cannot be fitted on this data and another kind is (with why). */
@@ -386,6 +391,14 @@ export async function fitDocument(data: DataArg, opts: FitArgs = {}): Promise<Fi
       throw argumentError((n) => `${n('sessionBytes')} ${s}: only the network context uses it; give ${n('context')} runs too, or drop ${n('sessionBytes')}`);
     if (!(s >= 0 && Number.isFinite(s))) throw argumentError((n) => `${n('sessionBytes')} ${s}: give bytes >= 0, e.g. 130KiB (one prepared layer session)`);
     fit.feSwap = { ...fit.feSwap, sessionBytesPerLayer: s };
+  }
+  if (opts.inNetwork) {
+    if (opts.context === undefined)
+      throw argumentError(
+        (n) =>
+          `${n('inNetwork')}: the correction is learned from whole-network runs; give ${n('context')} runs with unlimited passes too, or drop ${n('inNetwork')}`,
+      );
+    fit.feSwap = { ...fit.feSwap, inNetwork: true };
   }
   let model;
   if (opts.kind === undefined) {

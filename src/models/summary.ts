@@ -2,6 +2,7 @@
  * A short human-readable summary of a fitted model (what `memlat fit` prints): per target, the
  * regressions and their training fit, and for FS the selected features. Pure; O(model size).
  */
+import { IN_NETWORK_TREES } from './fe-swap/in-network.js';
 import { FeModel } from './fe.js';
 import { FeSwapModel } from './fe-swap.js';
 import { FsModel } from './fs.js';
@@ -32,6 +33,14 @@ export function summarizeModel(model: Model): string {
         ? `network context: total factor ${c.totalFactor} from ${c.unlimitedRuns} unlimited runs; ctx ${c.ctxMiB} MiB, kappa ${c.kappa}${c.lambdaScale !== undefined ? `, lambda x ${c.lambdaScale}` : ''} from ${c.runs} limited runs${c.runsAgainstLargestLimit ? ` (${c.runsAgainstLargestLimit} against their network's largest limit)` : ''} of ${c.networks.join(', ')} (rms ln error of the total's slowdown ${c.rmsLogBefore?.toFixed(3)} -> ${c.rmsLogAfter?.toFixed(3)})${c.atGridEdge ? '; warning: ctx or kappa is on the edge of the search grid, so the context runs are not described well (are they from this machine?)' : ''}`
         : 'network context: none fitted (ctx 0, kappa 1: isolated-layer slowdown); pass --context rows of whole-network runs',
     );
+    if (c.inNetwork) {
+      const phases = Object.keys(c.inNetwork.trees);
+      lines.push(
+        phases.length > 0
+          ? `in-network base: ${phases.join(', ')} corrected per layer kind from ${c.inNetwork.layers} layers of ${c.inNetwork.runs} unlimited runs (rms ln error of the unlimited totals ${c.rmsLogUnlimited?.toFixed(3)})`
+          : `in-network base: not fitted, ${c.inNetwork.layers} layers of ${c.inNetwork.runs} unlimited runs are too few (${2 * IN_NETWORK_TREES.minSamplesLeaf} or more per phase); the isolated base is used`,
+      );
+    }
   } else if (model instanceof FsModel) {
     lines.push(`base features (${model.data.featureScale}): ${model.data.baseFeatures.length}; back-transform ${model.data.backTransform}`);
     for (const [t, r] of Object.entries(model.data.targets)) {

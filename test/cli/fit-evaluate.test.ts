@@ -79,6 +79,18 @@ test('memlat fit --context: fe-swap fits its network context on the given runs; 
   const noCtx = await capture(['fit', '--model', 'fe-swap', '--data', data, '--session-bytes', '130KiB', '--out', join(dir, 'z.json')]);
   assert.equal(noCtx.code, 2);
   assert.match(noCtx.err, /^memlat: --session-bytes 133120: only the network context uses it; give --context runs too, or drop --session-bytes\n$/);
+  // --in-network: 68 one-layer runs are too few layers to learn it from (80 per phase), said so; refused without --context
+  const outN = join(dir, 'fe-swap-n.json');
+  const withN = await capture(['fit', '--model', 'fe-swap', '--data', data, '--context', data, '--in-network', '--out', outN]);
+  assert.equal(withN.code, 0, withN.err);
+  assert.match(withN.err, /in-network base: not fitted, 68 layers of 68 unlimited runs are too few \(80 or more per phase\); the isolated base is used/);
+  assert.match((JSON.parse(readFileSync(outN, 'utf8')) as { provenance: { command: string } }).provenance.command, / --in-network$/);
+  const noCtxN = await capture(['fit', '--model', 'fe-swap', '--data', data, '--in-network', '--out', join(dir, 'z.json')]);
+  assert.equal(noCtxN.code, 2);
+  assert.match(
+    noCtxN.err,
+    /^memlat: --in-network: the correction is learned from whole-network runs; give --context runs with unlimited passes too, or drop --in-network\n$/,
+  );
   const bad = await capture(['fit', '--model', 'fe', '--data', data, '--context', data, '--out', join(dir, 'y.json')]);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /^memlat: --context .*rows\.csv: only model fe-swap uses whole-network context runs; drop --context or use --model fe-swap\n$/);

@@ -411,3 +411,77 @@ test('fe-swap session term: runs made with it are fitted exactly with it; withou
   assert.deepEqual(m.predict({ ...o, networkLayers: 5 }), m.predict({ ...o, memoryBytes: o.memoryBytes - 4 * truth.s }));
   assert.deepEqual(m.predict({ ...o, networkLayers: 1 }), m.predict(o));
 });
+
+test('fe-swap in-network correction: per-kind in-network factors unknown to one total factor are learned from other networks, exactly enough', () => {
+  // The isolated profile as above; then unlimited whole-network runs of five networks of different
+  // mixes of dense and conv layers, whose layers take, inside a network, known multiples of their
+  // isolated base: dense run x 1.5, conv run x 0.7, every load x 1.2, unload x 1. One total factor
+  // cannot fit networks of different mixes; the correction can (and then the total factor is 1).
+  const hw2 = new Map([[HW0.id, HW0]]);
+  const m0 = fitModelOnObservations('fe-swap', aggregateRows(rows, hw2), { feSwap: { epsMs: 0, swapTerm: 'physical' } }) as FeSwapModel;
+  const dense = layers().filter((l) => l.layer.type === 'dense');
+  const conv: { layer: Layer; inputShapes: number[][] }[] = [];
+  for (const c of [16, 32, 64, 96, 128])
+    for (const s of [14, 28, 56])
+      conv.push({ layer: { type: 'conv2d', name: 'conv', inputs: ['x'], outChannels: 64, kernel: 3, padding: 1 }, inputShapes: [[1, c, s, s]] });
+  assert.equal(dense.length, 15);
+  const mixes: [number, number][] = [
+    [15, 3],
+    [3, 15],
+    [15, 15],
+    [15, 15],
+    [3, 15],
+  ];
+  const factor = (type: string): { load: number; run: number; unload: number } => ({ load: 1.2, run: type === 'dense' ? 1.5 : 0.7, unload: 1 });
+  const ctxRows: MeasurementRow[] = [];
+  mixes.forEach(([nd, nc], n) => {
+    const members = [...dense.slice(0, nd), ...conv.slice(0, nc)];
+    members.forEach(({ layer, inputShapes }, i) => {
+      const r = { ...row(i, layer, inputShapes, null, `net${n}`, i), hardwareId: HW0.id };
+      const o = aggregateRows([r], hw2)[0]!;
+      const b = m0.isolated(o);
+      const f = factor(layer.type);
+      ctxRows.push({ ...r, loadMs: b.loadMs * f.load, runMs: b.runMs * f.run, unloadMs: b.unloadMs * f.unload });
+    });
+  });
+  const fit = (inNetwork: boolean): FeSwapModel =>
+    fitModelOnObservations('fe-swap', aggregateRows(rows, hw2), {
+      feSwap: { epsMs: 0, swapTerm: 'physical', context: { rows: ctxRows, hardware: hw2 }, inNetwork },
+    }) as FeSwapModel;
+  const withIt = fit(true);
+  const without = fit(false);
+  const c = withIt.data.context;
+  assert.ok(c.inNetwork, 'the correction is stored in the context');
+  assert.equal(c.inNetwork.layers, ctxRows.length);
+  assert.equal(c.inNetwork.runs, 5);
+  assert.deepEqual(Object.keys(c.inNetwork.trees).sort(), ['load', 'run', 'unload']);
+  assert.equal(without.data.context.inNetwork, undefined);
+  // per layer: the learned base is the isolated base times the known factor (the trees' step on type)
+  const ctxObs = aggregateRows(ctxRows, hw2);
+  for (const o of ctxObs) {
+    const f = factor(o.layerType);
+    const b = m0.isolated(o);
+    const u = withIt.unlimited(o);
+    assert.ok(Math.abs(u.runMs / (b.runMs * f.run) - 1) < 0.02, `${o.layerType} run ${u.runMs} vs ${b.runMs * f.run}`);
+    assert.ok(Math.abs(u.loadMs / (b.loadMs * f.load) - 1) < 0.02, `${o.layerType} load ${u.loadMs} vs ${b.loadMs * f.load}`);
+  }
+  // network totals: within 2% of measured with it (total factor ~1); one total factor leaves the mixes apart
+  const err = (m: FeSwapModel, net: string): number => {
+    const os = ctxObs.filter((o) => o.network === net);
+    const p = os.reduce((s, o) => s + m.predict(o).loadMs + m.predict(o).runMs + m.predict(o).unloadMs, 0);
+    const meas = os.reduce((s, o) => s + o.loadMs + o.runMs + o.unloadMs!, 0);
+    return p / meas - 1;
+  };
+  assert.ok(Math.abs(c.totalFactor - 1) < 0.02, `total factor ${c.totalFactor}`);
+  assert.ok(c.rmsLogUnlimited! < 0.01, `rms ln error of totals with the correction ${c.rmsLogUnlimited}`);
+  assert.ok(without.data.context.rmsLogUnlimited! > 0.1, `without it ${without.data.context.rmsLogUnlimited}`);
+  for (const net of ['net0', 'net1']) assert.ok(Math.abs(err(withIt, net)) < 0.02, `${net} ${err(withIt, net)}`);
+  assert.ok(Math.max(Math.abs(err(without, 'net0')), Math.abs(err(without, 'net1'))) > 0.1);
+  // stored and loaded, it predicts the same; a damaged correction is refused by name
+  const j = JSON.parse(JSON.stringify(withIt.toJSON())) as { context: Record<string, unknown> };
+  assert.deepEqual(loadModel(j).predict(ctxObs[0]!), withIt.predict(ctxObs[0]!));
+  assert.throws(
+    () => loadModel({ ...j, context: { ...j.context, inNetwork: { ...(j.context.inNetwork as object), features: ['ln_flops'] } } }),
+    (e: unknown) => e instanceof UserError && /"inNetwork" must have features/.test(e.message),
+  );
+});

@@ -16,6 +16,7 @@ interface FitFlags {
   data: string;
   context?: string;
   sessionBytes?: string;
+  inNetwork?: boolean;
   out: string;
   featureScale?: string;
   featureSet?: string;
@@ -43,6 +44,10 @@ export function register(program: Command): void {
       '--session-bytes <size>',
       "fe-swap with --context: memory each of a network's prepared layer sessions keeps (130KiB measured; default 0): a layer of an L-layer network is predicted at M - (L - 1) x size",
     )
+    .option(
+      '--in-network',
+      "fe-swap with --context: learn how layers inside whole networks differ from the same layers profiled alone, per layer kind, from the context's unlimited runs (use many networks), and fit the rest on that base",
+    )
     .requiredOption('--out <model.json>', 'file to write the fitted model (bundle) to')
     .option('--feature-scale <scale>', 'features as log1p (default, power-law model) or raw')
     .option('--feature-set <set>', 'fe: per-target (default: the quantities each phase depends on) or all (all seven for every phase)')
@@ -59,11 +64,12 @@ export function register(program: Command): void {
           ...(flags.model !== undefined ? { kind: flags.model } : {}),
           ...(flags.context !== undefined ? { context: flags.context } : {}),
           ...(flags.sessionBytes !== undefined ? { sessionBytes: parseBytes(flags.sessionBytes, '--session-bytes') } : {}),
+          ...(flags.inNetwork ? { inNetwork: true } : {}),
           fit,
           out: flags.out,
           onNote: (note) => process.stderr.write(`memlat fit: ${note}\n`),
           command: (kind) =>
-            `memlat fit --model ${kind} --data ${flags.data}${flags.context ? ` --context ${flags.context}` : ''}${flags.sessionBytes ? ` --session-bytes ${flags.sessionBytes}` : ''}`,
+            `memlat fit --model ${kind} --data ${flags.data}${flags.context ? ` --context ${flags.context}` : ''}${flags.sessionBytes ? ` --session-bytes ${flags.sessionBytes}` : ''}${flags.inNetwork ? ' --in-network' : ''}`,
         });
         if (!flags.quiet) {
           process.stderr.write(

@@ -4,7 +4,8 @@
  */
 import type { HardwareFingerprint, MeasurementRow } from '../../dataset/schema.js';
 import { aggregateRows, median, passTotals, type LayerObservation } from '../observations.js';
-import { networkMemory, type ContextFit, type FeSwapModel, type LayerKey } from './model.js';
+import { FeSwapModel, networkMemory, noContext, type ContextFit, type LayerKey } from './model.js';
+import { fitInNetwork, type InNetworkLayer } from './in-network.js';
 
 /** Whole-network runs (validate-runs rows: every pass of every layer) with their machines. */
 export interface ContextRows {
@@ -43,6 +44,11 @@ export interface ContextGrids {
   lambdaScales?: readonly number[];
   /** Bytes per prepared layer session counted as kept by a network (networkMemory; default 0). */
   sessionBytesPerLayer?: number;
+  /**
+   * Fit the in-network correction of the base (./in-network.ts) on the layers of the unlimited runs
+   * first, and everything after on the corrected base (default false: the isolated layers' base).
+   */
+  inNetwork?: boolean;
 }
 
 /** Factors on lambda the context fit tries with the physical term (1 = the isolated layers' cliff). */
@@ -58,8 +64,24 @@ export const DEFAULT_LAMBDA_SCALES: readonly number[] = [0.01, 0.02, 0.05, 0.1, 
  * at the largest limit; a network with one limited run and no unlimited one gives nothing.
  * lambdaScale is not flagged at its grid's small end: 0.01 x lambda is already a step.
  */
-export function fitContext(m: FeSwapModel, context: ContextRows, grids: ContextGrids): ContextFit {
+export function fitContext(isolated: FeSwapModel, context: ContextRows, grids: ContextGrids): ContextFit {
   const obs = aggregateRows(context.rows, context.hardware);
+  // the in-network correction first (from the unlimited runs' layers), then everything on its base
+  let m = isolated;
+  let inNetwork: ContextFit['inNetwork'];
+  if (grids.inNetwork) {
+    const unlimited = obs.filter((o) => o.memoryLimitBytes === null);
+    const layers: InNetworkLayer[] = unlimited.map((o) => ({
+      x: o,
+      base: isolated.isolated(o),
+      measured: { loadMs: o.loadMs, runMs: o.runMs, unloadMs: o.unloadMs },
+    }));
+    const runs = new Set(unlimited.map((o) => `${o.hardwareId}|${o.network}`)).size;
+    if (runs > 0) {
+      inNetwork = fitInNetwork(layers, runs, isolated.fittedTargets);
+      m = new FeSwapModel({ ...isolated.data, context: { ...noContext(), inNetwork } });
+    }
+  }
   const runKey = (hw: string, net: string, limit: number | null): string => `${hw}|${net}|${limit ?? 'none'}`;
   const byRun = new Map<string, LayerObservation[]>();
   for (const o of obs) {
@@ -118,6 +140,7 @@ export function fitContext(m: FeSwapModel, context: ContextRows, grids: ContextG
   const meanLn = unlimitedRuns > 0 ? lnSum / unlimitedRuns : 0;
   const rmsLogUnlimited = unlimitedRuns > 0 ? Math.sqrt(lnUnlimited.reduce((a, e) => a + (e - meanLn) ** 2, 0) / unlimitedRuns) : null;
   const base: ContextFit = {
+    ...(inNetwork ? { inNetwork } : {}),
     totalFactor: Math.round(totalFactor * 1e4) / 1e4,
     unlimitedRuns,
     rmsLogUnlimited,

@@ -64,6 +64,8 @@ export interface FeSwapOptions {
   lambdaScales?: readonly number[];
   /** Bytes per prepared layer session a network keeps (default 0; SESSION_BYTES is the measured size): context fit and predict. */
   sessionBytesPerLayer?: number;
+  /** Fit the in-network correction of the base on the context's unlimited runs first (./in-network.ts; default false). */
+  inNetwork?: boolean;
   /** The swap term predict uses (default 'table'; both are fitted). */
   swapTerm?: 'table' | 'physical';
   /** Grid of the physical term's (lambda, offset) search. */
@@ -146,6 +148,7 @@ export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptio
     kappa: options.kappaGrid ?? [0.25, 3, 0.05],
     ...(options.lambdaScales ? { lambdaScales: options.lambdaScales } : {}),
     ...(options.sessionBytesPerLayer ? { sessionBytesPerLayer: options.sessionBytesPerLayer } : {}),
+    ...(options.inNetwork ? { inNetwork: true } : {}),
   });
   return new FeSwapModel({ ...data, context });
 }

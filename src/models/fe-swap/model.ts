@@ -11,6 +11,7 @@ import { cachedStats } from '../observations.js';
 import { runFamily, RUN_FAMILIES } from '../physical.js';
 import { MODEL_NAME, SESSION_BYTES, TARGETS, type LayerInput, type Model, type ModelJSON, type Target, type TimePrediction } from '../types.js';
 import { swapExtraMs, type PhysicalSwap } from '../swap-physical.js';
+import { applyInNetwork, loadInNetwork, type InNetworkCorrection } from './in-network.js';
 
 export const FE_SWAP_VERSION = 1;
 
@@ -53,6 +54,12 @@ export interface ContextFit {
    * that one factor cannot remove, i.e. how well the base ranks networks (null without runs).
    */
   rmsLogUnlimited?: number | null;
+  /**
+   * The in-network correction of the unlimited base (./in-network.ts), fitted on the layers of the
+   * unlimited context runs; absent = the isolated layers' base. totalFactor is then fitted on the
+   * corrected sums.
+   */
+  inNetwork?: InNetworkCorrection;
   /** Memory taken by the network context, MiB (h is computed at M - ctx). */
   ctxMiB: number;
   /** Exponent on the slowdown (table term) or factor on the extra time (physical term). */
@@ -192,8 +199,15 @@ export class FeSwapModel implements Model {
     this.hybrid = data.hybrid ? new BoostedModel(data.hybrid) : null;
   }
 
-  /** The phases without a limit (the base at M = RAM). */
+  /** The phases without a limit: the base at M = RAM, inside a network when the context has the in-network correction. */
   unlimited(x: LayerInput): TimePrediction {
+    const b = this.isolated(x);
+    const c = this.data.context.inNetwork;
+    return c ? applyInNetwork(c, x, b) : b;
+  }
+
+  /** The phases without a limit of the layer profiled alone (the base at M = RAM). */
+  isolated(x: LayerInput): TimePrediction {
     // called once per layer (keyOf caches the result), so a fresh query costs nothing
     const q = x.memoryBytes >= x.hardware.ramBytes ? x : { layer: x.layer, memoryBytes: x.hardware.ramBytes, hardware: x.hardware };
     const fe = this.base.predict(q);
@@ -338,6 +352,7 @@ export function loadFeSwap(o: Record<string, unknown>): FeSwapModel {
   if (!c || typeof c.ctxMiB !== 'number' || typeof c.kappa !== 'number' || !(c.kappa > 0) || !(typeof c.totalFactor === 'number' && c.totalFactor > 0)) {
     throw new UserError('invalid model: fe-swap model has no valid "context" (totalFactor > 0, ctxMiB, kappa > 0); refit it');
   }
+  if (c.inNetwork !== undefined) loadInNetwork(c.inNetwork);
   if (c.lambdaScale !== undefined && !(typeof c.lambdaScale === 'number' && c.lambdaScale > 0))
     throw new UserError(`invalid model: fe-swap context "lambdaScale" ${JSON.stringify(c.lambdaScale)} must be a number > 0 (or absent); refit it`);
   if (typeof d.headroomScaleMiB !== 'number' || !(d.headroomScaleMiB >= 0))
