@@ -3,7 +3,7 @@
 // `npm run bench -- --write-default` does last, in seconds instead of refitting every candidate.
 // After `npm run build`:
 //   node dist/bench/refit-context.js --model data/models/hostB.json --ctx a.csv.gz,b.csv.gz \
-//     [--session-bytes 133120] [--in-network] [--out data/models/hostB.json]
+//     [--session-bytes 133120 [--refault 0,40,1 --session-cold 48]] [--in-network] [--out data/models/hostB.json]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { readDataset } from '../src/dataset/files.js';
 import type { MeasurementRow } from '../src/dataset/schema.js';
@@ -18,6 +18,14 @@ if (!ctxPaths) throw new Error('refit-context: --ctx <whole-network rows, comma-
 const sessionBytes = Number(flag('session-bytes', '0'));
 if (!(sessionBytes >= 0)) throw new Error(`refit-context: --session-bytes ${flag('session-bytes', '0')}: give bytes >= 0`);
 const inNetwork = hasFlag('in-network');
+// evictable sessions: the grid of ms per MiB faulted back, and the footprint's cold part (MiB, fixed)
+const refaultFlag = flag('refault', '');
+const refault = refaultFlag
+  ? { coldMiB: Number(flag('session-cold', '48')), msPerMiB: refaultFlag.split(',').map(Number) as [number, number, number] }
+  : undefined;
+if (refault && !(refault.msPerMiB.length === 3 && refault.msPerMiB.every((v) => v >= 0) && refault.msPerMiB[2] > 0 && Number.isFinite(refault.coldMiB)))
+  throw new Error(`refit-context: --refault ${refaultFlag} --session-cold ${flag('session-cold', '48')}: give from,to,step (step > 0) and MiB`);
+if (refault && !(sessionBytes > 0)) throw new Error('refit-context: --refault needs --session-bytes (the sessions it lets be pushed out)');
 const out = flag('out', modelPath);
 const doc = JSON.parse(readFileSync(modelPath, 'utf8')) as {
   model: FeSwapModelJSON;
@@ -41,7 +49,11 @@ const ctx = {
 };
 const hw = new Map<string, HardwareFingerprint>([...ctx.hardware, doc.hardware].map((h) => [h.id, h]));
 // the grids fitFeSwap uses by default
-const context = fitContext(m, { rows: ctx.rows, hardware: hw }, { ctx: [-64, 128, 4], kappa: [0.25, 3, 0.05], sessionBytesPerLayer: sessionBytes, inNetwork });
+const context = fitContext(
+  m,
+  { rows: ctx.rows, hardware: hw },
+  { ctx: [-64, 128, 4], kappa: [0.25, 3, 0.05], sessionBytesPerLayer: sessionBytes, inNetwork, ...(refault ? { refault } : {}) },
+);
 const command = `node dist/bench/refit-context.js ${process.argv.slice(2).join(' ')}`;
 const provenance = { ...doc.provenance, context: { command, fittedAt: new Date().toISOString(), rows: ctx.rows.length } };
 writeFileSync(out, `${JSON.stringify({ ...doc, model: { ...doc.model, context }, provenance })}\n`);

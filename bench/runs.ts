@@ -61,8 +61,11 @@ export function validationRuns(rows: readonly MeasurementRow[], obs: readonly La
 
 export function predictRun(model: Model, run: NetRun): number {
   let s = 0;
-  // each layer as a layer of this network (models that count what a network keeps read networkLayers)
+  // each layer as a layer of this network (models that count what a network keeps read networkLayers
+  // and its largest working set)
   const networkLayers = run.obs.length;
-  for (const o of run.obs) s += total(model.predict({ ...o, networkLayers }));
+  const hw = run.obs[0]?.hardware;
+  const networkMaxWorkingSetBytes = hw ? Math.max(...run.obs.map((o) => layerStats(o.layer, statsOptions(hw)).workingSetBytes)) : 0;
+  for (const o of run.obs) s += total(model.predict({ ...o, networkLayers, networkMaxWorkingSetBytes }));
   return s;
 }

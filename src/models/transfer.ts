@@ -223,7 +223,10 @@ export class Transfer {
   /** The query's phases on B, split into unlimited and swap parts. */
   phases(x: LayerInput): TransferredPhases {
     const hw = this.hwAsA(x.hardware);
-    const n = x.networkLayers !== undefined ? { networkLayers: x.networkLayers } : {};
+    const n = {
+      ...(x.networkLayers !== undefined ? { networkLayers: x.networkLayers } : {}),
+      ...(x.networkMaxWorkingSetBytes !== undefined ? { networkMaxWorkingSetBytes: x.networkMaxWorkingSetBytes } : {}),
+    };
     const atM = this.base.predict({ layer: x.layer, memoryBytes: x.memoryBytes, hardware: hw, ...n });
     const unl = x.memoryBytes >= hw.ramBytes ? atM : this.base.predict({ layer: x.layer, memoryBytes: hw.ramBytes, hardware: hw, ...n });
     const k = this.scales(x, unl);

@@ -23,6 +23,12 @@ export interface LayerInput {
    * (fe-swap's sessionBytesPerLayer) read it; others ignore it.
    */
   networkLayers?: number;
+  /**
+   * The largest layer working set of that network, bytes (features/layer.ts workingSetBytes); absent
+   * = unknown. fe-swap with evictable sessions (ContextFit.refaultMsPerMiB) keeps sessions resident
+   * only as far as they fit beside it.
+   */
+  networkMaxWorkingSetBytes?: number;
 }
 
 /**

@@ -192,7 +192,13 @@ export function predictTotalAt(p: PreparedNetwork, mBytes: number, out?: LayerPr
   const phases = new Array<TimePrediction>(reps.length);
   const totals = new Float64Array(reps.length);
   for (let g = 0; g < reps.length; g++) {
-    const t = model.predict({ layer: reps[g]!, memoryBytes: mBytes, hardware, networkLayers: p.rn.layers.length });
+    const t = model.predict({
+      layer: reps[g]!,
+      memoryBytes: mBytes,
+      hardware,
+      networkLayers: p.rn.layers.length,
+      networkMaxWorkingSetBytes: p.noSwapMemoryBytes - p.runtimeIdleBytes,
+    });
     phases[g] = t;
     totals[g] = t.loadMs + t.runMs + t.unloadMs;
   }

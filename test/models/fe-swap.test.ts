@@ -7,7 +7,7 @@ import { layerStats } from '../../src/features/layer.js';
 import { fitModel, fitModelOnObservations, loadModel } from '../../src/models/index.js';
 import { aggregateRows, type LayerObservation } from '../../src/models/observations.js';
 import { FeSwapModel } from '../../src/models/fe-swap.js';
-import { networkMemory, SESSION_BYTES } from '../../src/models/fe-swap/model.js';
+import { networkMemory, noContext, sessionMemory, SESSION_BYTES } from '../../src/models/fe-swap/model.js';
 import { fitFe } from '../../src/models/fe.js';
 import { UserError } from '../../src/errors.js';
 import { exactLaw, HW as HW0 } from '../helpers/synthetic.js';
@@ -483,5 +483,96 @@ test('fe-swap in-network correction: per-kind in-network factors unknown to one 
   assert.throws(
     () => loadModel({ ...j, context: { ...j.context, inNetwork: { ...(j.context.inNetwork as object), features: ['ln_flops'] } } }),
     (e: unknown) => e instanceof UserError && /"inNetwork" must have features/.test(e.message),
+  );
+});
+
+test('sessionMemory: held sessions M - (L - 1) s; evictable ones kept only beside the largest working set, the rest pushed out, by hand', () => {
+  const hw = { ...HW0, runtimeIdleBytes: 80 * MiB };
+  const held = { ...noContext(), sessionBytesPerLayer: 2 * MiB };
+  const evict = { ...held, refaultMsPerMiB: 10, sessionColdMiB: 4 };
+  const layer = layers()[0]!;
+  const x = (M: number, extra: Partial<LayerObservation> = {}): LayerObservation => ({
+    ...obs[0]!,
+    layer: { index: 0, layer: layer.layer, inputShapes: layer.inputShapes, outputShape: resolveLayerOutput(layer.layer, layer.inputShapes) },
+    hardware: hw,
+    memoryBytes: M,
+    ...extra,
+  });
+  // 5 layers: K = 8 MiB; largest working set W = 50 MiB
+  const net = { networkLayers: 5, networkMaxWorkingSetBytes: 50 * MiB };
+  assert.deepEqual(sessionMemory(x(200 * MiB, net), held), { memoryBytes: 192 * MiB, evictedBytes: 0 });
+  // room beside W: 200 - 80 + 4 - 50 = 74 MiB >= K: all kept, as held
+  assert.deepEqual(sessionMemory(x(200 * MiB, net), evict), { memoryBytes: 192 * MiB, evictedBytes: 0 });
+  // 130 - 80 + 4 - 50 = 4 MiB of room: 4 kept, 4 pushed out
+  assert.deepEqual(sessionMemory(x(130 * MiB, net), evict), { memoryBytes: 126 * MiB, evictedBytes: 4 * MiB });
+  // no room: nothing kept, all 8 pushed out, the layer at M itself
+  assert.deepEqual(sessionMemory(x(100 * MiB, net), evict), { memoryBytes: 100 * MiB, evictedBytes: 8 * MiB });
+  // the largest working set unknown: held, as before; alone or unlimited: M
+  assert.deepEqual(sessionMemory(x(100 * MiB, { networkLayers: 5 }), evict), { memoryBytes: 92 * MiB, evictedBytes: 0 });
+  assert.deepEqual(sessionMemory(x(100 * MiB, { ...net, networkLayers: 1 }), evict), { memoryBytes: 100 * MiB, evictedBytes: 0 });
+  assert.deepEqual(sessionMemory(x(hw.ramBytes, net), evict), { memoryBytes: hw.ramBytes, evictedBytes: 0 });
+});
+
+test('fe-swap evictable sessions: runs made with a known refault cost are fitted exactly (r, ctx, kappa); predict adds r x pushed-out MiB over the layers', () => {
+  const hw2 = new Map([[HW0.id, HW0]]);
+  const m0 = fitModelOnObservations('fe-swap', aggregateRows(rows, hw2), { feSwap: { epsMs: 0, swapTerm: 'physical' } }) as FeSwapModel;
+  const truth = { ctx: 16, kappa: 1.5, ls: 0.1, s: 2 * MiB, cold: 4, r: 12 };
+  // the networks modelledContextRuns builds (5 members each), and their largest working sets
+  const ls = layers();
+  const wsOf = (i: number): number =>
+    layerStats(
+      { index: 0, layer: ls[i]!.layer, inputShapes: ls[i]!.inputShapes, outputShape: resolveLayerOutput(ls[i]!.layer, ls[i]!.inputShapes) },
+      { threads: HW.cores },
+    ).workingSetBytes;
+  const wsMax = (net: string): number =>
+    Math.max(
+      ...ls
+        .map((_, i) => i)
+        .filter((i) => i % 4 === Number(net.slice(3)))
+        .slice(0, 5)
+        .map(wsOf),
+    );
+  const truthModel = new FeSwapModel({
+    ...m0.data,
+    context: {
+      ...noContext(),
+      ctxMiB: truth.ctx,
+      kappa: truth.kappa,
+      lambdaScale: truth.ls,
+      sessionBytesPerLayer: truth.s,
+      refaultMsPerMiB: truth.r,
+      sessionColdMiB: truth.cold,
+    },
+  });
+  const nets: [string, (number | null)[]][] = [
+    ['net0', [-60, -30, -10, -4, 0, 2, 20, 60, null]],
+    ['net1', [-40, -20, -5, 0, 3, 10, 40, null]],
+  ];
+  const { shapeObs, ctxRows } = modelledContextRuns(nets, (o) => truthModel.predict({ ...o, networkLayers: 5, networkMaxWorkingSetBytes: wsMax(o.network) }));
+  const m = fitModelOnObservations('fe-swap', aggregateRows(rows, hw2), {
+    feSwap: {
+      epsMs: 0,
+      swapTerm: 'physical',
+      context: { rows: ctxRows, hardware: hw2 },
+      sessionBytesPerLayer: truth.s,
+      refault: { coldMiB: truth.cold, msPerMiB: [0, 30, 1] },
+    },
+  }) as FeSwapModel;
+  const c = m.data.context;
+  assert.equal(c.refaultMsPerMiB, truth.r);
+  assert.equal(c.sessionColdMiB, truth.cold);
+  assert.equal(c.ctxMiB, truth.ctx);
+  assert.ok(Math.abs(c.kappa - truth.kappa) < 1e-6, `kappa ${c.kappa}`);
+  assert.ok(c.rmsLogAfter! < 1e-6, `rms ${c.rmsLogAfter}`);
+  // a run whose sessions are all pushed out: each layer's run phase carries r x 8 MiB / 5
+  const o = shapeObs.find((x) => x.network === 'net0' && x.memoryLimitBytes !== null && x.memoryLimitBytes < HW0.runtimeIdleBytes! + wsMax('net0') - 5 * MiB)!;
+  const q = { ...o, networkLayers: 5, networkMaxWorkingSetBytes: wsMax('net0') };
+  const [b, e] = m.physicalParts(m.keyOf(o), o.memoryBytes, c.ctxMiB, c.lambdaScale)!;
+  assert.ok(Math.abs(m.predict(q).runMs - c.totalFactor * (b.runMs + c.kappa * e.runMs + (truth.r * 8) / 5)) < 1e-9 * m.predict(q).runMs);
+  // a bad value is refused by name
+  const j = JSON.parse(JSON.stringify(m.toJSON())) as { context: Record<string, unknown> };
+  assert.throws(
+    () => loadModel({ ...j, context: { ...j.context, refaultMsPerMiB: -1 } }),
+    (err: unknown) => err instanceof UserError && /"refaultMsPerMiB" -1 must be a number >= 0/.test(err.message),
   );
 });

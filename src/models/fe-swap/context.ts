@@ -4,7 +4,7 @@
  */
 import type { HardwareFingerprint, MeasurementRow } from '../../dataset/schema.js';
 import { aggregateRows, median, passTotals, type LayerObservation } from '../observations.js';
-import { FeSwapModel, networkMemory, noContext, type ContextFit, type LayerKey } from './model.js';
+import { FeSwapModel, MiB, noContext, sessionMemory, type ContextFit, type LayerKey } from './model.js';
 import { fitInNetwork, type InNetworkLayer } from './in-network.js';
 
 /** Whole-network runs (validate-runs rows: every pass of every layer) with their machines. */
@@ -44,6 +44,12 @@ export interface ContextGrids {
   lambdaScales?: readonly number[];
   /** Bytes per prepared layer session counted as kept by a network (networkMemory; default 0). */
   sessionBytesPerLayer?: number;
+  /**
+   * Evictable sessions (with sessionBytesPerLayer; ContextFit.refaultMsPerMiB): the cold part of the
+   * footprint (MiB, fixed) and the grid [from, to, step] of ms per MiB pushed out and faulted back.
+   * Absent: sessions held, as before.
+   */
+  refault?: { coldMiB: number; msPerMiB: [number, number, number] };
   /**
    * Fit the in-network correction of the base (./in-network.ts) on the layers of the unlimited runs
    * first, and everything after on the corrected base (default false: the isolated layers' base).
@@ -94,9 +100,24 @@ export function fitContext(isolated: FeSwapModel, context: ContextRows, grids: C
   const measured = (k: string): number => median(totals.get(k) ?? [NaN]);
   type Keyed = { key: LayerKey; memoryBytes: number }[];
   const s = grids.sessionBytesPerLayer ?? 0;
-  // each layer at the memory the model predicts it at in a network of os.length layers (predict's networkMemory)
-  const keyed = (os: readonly LayerObservation[]): Keyed =>
-    os.map((o) => ({ key: m.keyOf(o), memoryBytes: networkMemory(o.memoryBytes, os.length, s, o.hardware.ramBytes) }));
+  // the session geometry predict uses (sessionMemory): held, or evictable with the fixed cold part
+  const sessions: ContextFit = {
+    ...noContext(),
+    sessionBytesPerLayer: s,
+    ...(grids.refault ? { refaultMsPerMiB: 0, sessionColdMiB: grids.refault.coldMiB } : {}),
+  };
+  // each layer at the memory the model predicts it at in a network of os.length layers, and the
+  // session MiB the run pushes out per pass (sessionMemory; the same for every layer of a run)
+  const keyed = (os: readonly LayerObservation[]): { layers: Keyed; evictedMiB: number } => {
+    const wsMax = Math.max(...os.map((o) => m.keyOf(o).ws));
+    let evictedMiB = 0;
+    const layers = os.map((o) => {
+      const sm = sessionMemory({ ...o, networkLayers: os.length, networkMaxWorkingSetBytes: wsMax }, sessions);
+      evictedMiB = sm.evictedBytes / MiB;
+      return { key: m.keyOf(o), memoryBytes: sm.memoryBytes };
+    });
+    return { layers, evictedMiB };
+  };
 
   // the reference run of each (machine, network): unlimited, else the largest limit
   const refOf = new Map<string, string>();
@@ -115,13 +136,16 @@ export function fitContext(isolated: FeSwapModel, context: ContextRows, grids: C
     obs: Keyed;
     lnR: number;
     ref: Keyed;
+    /** Session MiB pushed out per pass at the run's limit and at its reference. */
+    ev: number;
+    refEv: number;
   }
   const runs: Run[] = [];
   let againstLargest = 0;
   const nets = new Set<string>();
   for (const [k, os] of byRun) {
     const o0 = os[0]!;
-    const prepared = keyed(os);
+    const { layers: prepared, evictedMiB } = keyed(os);
     if (o0.memoryLimitBytes === null) {
       const e = Math.log(measured(k) / runTotal(m, prepared, 0, 1, 1));
       lnSum += e;
@@ -134,7 +158,8 @@ export function fitContext(isolated: FeSwapModel, context: ContextRows, grids: C
     if (refKey === k) continue;
     if (byRun.get(refKey)![0]!.memoryLimitBytes !== null) againstLargest++;
     nets.add(o0.network);
-    runs.push({ obs: prepared, lnR: Math.log(measured(k) / measured(refKey)), ref: keyed(byRun.get(refKey)!) });
+    const ref = keyed(byRun.get(refKey)!);
+    runs.push({ obs: prepared, lnR: Math.log(measured(k) / measured(refKey)), ref: ref.layers, ev: evictedMiB, refEv: ref.evictedMiB });
   }
   const totalFactor = unlimitedRuns > 0 ? Math.exp(lnSum / unlimitedRuns) : 1;
   const meanLn = unlimitedRuns > 0 ? lnSum / unlimitedRuns : 0;
@@ -149,6 +174,7 @@ export function fitContext(isolated: FeSwapModel, context: ContextRows, grids: C
     runs: runs.length,
     runsAgainstLargestLimit: againstLargest,
     ...(s > 0 ? { sessionBytesPerLayer: s } : {}),
+    ...(s > 0 && grids.refault ? { refaultMsPerMiB: 0, sessionColdMiB: grids.refault.coldMiB } : {}),
     networks: [...nets].sort(),
     rmsLogBefore: null,
     rmsLogAfter: null,
@@ -162,45 +188,56 @@ export function fitContext(isolated: FeSwapModel, context: ContextRows, grids: C
     return out;
   };
   const kappas = steps(grids.kappa);
-  // loss of every kappa at one (ctx, lambdaScale): with the physical term each run's total is
-  // base + kappa x extra, so the layers are evaluated once per (ctx, lambdaScale)
+  // ms per MiB of sessions faulted back (evictable sessions only): each run's total is linear in it
+  const rs = s > 0 && grids.refault ? steps(grids.refault.msPerMiB) : [0];
+  // loss of every (kappa, r) at one (ctx, lambdaScale), index i x rs.length + j: with the physical term
+  // each run's total is base + kappa x extra + r x evicted MiB, so the layers are evaluated once per
+  // (ctx, lambdaScale)
   const losses = (ctx: number, ls: number): number[] => {
-    const out = new Array<number>(kappas.length).fill(0);
+    const out = new Array<number>(kappas.length * rs.length).fill(0);
     const parts = physical ? runs.map((r) => [runParts(m, r.obs, ctx, ls)!, runParts(m, r.ref, ctx, ls)!] as const) : null;
     kappas.forEach((kappa, i) => {
-      let s = 0;
-      runs.forEach((r, j) => {
-        const pr = parts ? parts[j]![0][0] + kappa * parts[j]![0][1] : runTotal(m, r.obs, ctx, kappa, ls);
-        const pf = parts ? parts[j]![1][0] + kappa * parts[j]![1][1] : runTotal(m, r.ref, ctx, kappa, ls);
-        const e = Math.log(pr / pf) - r.lnR;
-        s += e * e;
+      const totals = parts ? null : runs.map((r) => [runTotal(m, r.obs, ctx, kappa, ls), runTotal(m, r.ref, ctx, kappa, ls)] as const);
+      rs.forEach((rf, j) => {
+        let sum = 0;
+        runs.forEach((r, n) => {
+          const at = parts?.[n];
+          const pr = (at ? at[0][0] + kappa * at[0][1] : totals![n]![0]) + rf * r.ev;
+          const pf = (at ? at[1][0] + kappa * at[1][1] : totals![n]![1]) + rf * r.refEv;
+          const e = Math.log(pr / pf) - r.lnR;
+          sum += e * e;
+        });
+        out[i * rs.length + j] = sum;
       });
-      out[i] = s;
     });
     return out;
   };
   const at1 = losses(0, 1);
+  const one = kappas.findIndex((k) => Math.abs(k - 1) < 1e-9);
   const before =
-    at1[kappas.findIndex((k) => Math.abs(k - 1) < 1e-9)] ??
+    (one >= 0 ? at1[one * rs.length] : undefined) ??
     runs.reduce((s, r) => s + (Math.log(runTotal(m, r.obs, 0, 1, 1) / runTotal(m, r.ref, 0, 1, 1)) - r.lnR) ** 2, 0);
-  let best = { ctx: 0, kappa: 1, ls: 1, loss: before };
+  let best = { ctx: 0, kappa: 1, r: rs[0]!, ls: 1, loss: before };
   for (const ls of scales) {
     for (const c of steps(grids.ctx)) {
       const ls_ = losses(c, ls);
       ls_.forEach((l, i) => {
-        if (l < best.loss - 1e-12) best = { ctx: c, kappa: kappas[i]!, ls, loss: l };
+        if (l < best.loss - 1e-12) best = { ctx: c, kappa: kappas[Math.floor(i / rs.length)]!, r: rs[i % rs.length]!, ls, loss: l };
       });
     }
   }
   const rms = (l: number): number => Math.sqrt(l / runs.length);
   const edge = (v: number, g: [number, number, number]): boolean => Math.abs(v - g[0]) < 1e-9 || Math.abs(v - g[1]) < g[2] / 2;
+  const refault = s > 0 && grids.refault;
   return {
     ...base,
     ctxMiB: Math.round(best.ctx * 1000) / 1000,
     kappa: Math.round(best.kappa * 1000) / 1000,
+    ...(refault ? { refaultMsPerMiB: Math.round(best.r * 1000) / 1000 } : {}),
     ...(physical ? { lambdaScale: best.ls } : {}),
     rmsLogBefore: rms(before),
     rmsLogAfter: rms(best.loss),
-    atGridEdge: edge(best.ctx, grids.ctx) || edge(best.kappa, grids.kappa),
+    atGridEdge:
+      edge(best.ctx, grids.ctx) || edge(best.kappa, grids.kappa) || (refault ? best.r > grids.refault!.msPerMiB[1] - grids.refault!.msPerMiB[2] / 2 : false),
   };
 }

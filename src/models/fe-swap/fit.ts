@@ -64,6 +64,8 @@ export interface FeSwapOptions {
   lambdaScales?: readonly number[];
   /** Bytes per prepared layer session a network keeps (default 0; SESSION_BYTES is the measured size): context fit and predict. */
   sessionBytesPerLayer?: number;
+  /** Evictable sessions (needs sessionBytesPerLayer): the footprint's cold MiB and the grid of ms per MiB faulted back (ContextGrids.refault). */
+  refault?: { coldMiB: number; msPerMiB: [number, number, number] };
   /** Fit the in-network correction of the base on the context's unlimited runs first (./in-network.ts; default false). */
   inNetwork?: boolean;
   /** The swap term predict uses (default 'table'; both are fitted). */
@@ -149,6 +151,7 @@ export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptio
     ...(options.lambdaScales ? { lambdaScales: options.lambdaScales } : {}),
     ...(options.sessionBytesPerLayer ? { sessionBytesPerLayer: options.sessionBytesPerLayer } : {}),
     ...(options.inNetwork ? { inNetwork: true } : {}),
+    ...(options.refault ? { refault: options.refault } : {}),
   });
   return new FeSwapModel({ ...data, context });
 }

@@ -76,6 +76,16 @@ export interface ContextFit {
    * (networkMemory). Not fitted: the measured size of a session (SESSION_BYTES).
    */
   sessionBytesPerLayer?: number;
+  /**
+   * Evictable sessions (with sessionBytesPerLayer; absent = sessions held, M - (L - 1) x s for every
+   * layer). The sessions stay resident only as far as they fit beside the network's largest working
+   * set and the cold part of the runtime's footprint (sessionColdMiB); the rest is pushed out and
+   * faulted back once per pass, refaultMsPerMiB ms per MiB (fitted; spread over the layers' run
+   * phases). See sessionMemory.
+   */
+  refaultMsPerMiB?: number;
+  /** MiB of the runtime's idle footprint that is pushed out before any session (not fitted; docs/MODELS.md). */
+  sessionColdMiB?: number;
   /** Limited runs measured without an unlimited run of their network (knee sweeps), whose slowdown is taken against the network's largest limit. */
   runsAgainstLargestLimit?: number;
   /** Limited context runs (network, limit) ctx and kappa come from, and the fit's RMS ln error before/after. */
@@ -288,10 +298,12 @@ export class FeSwapModel implements Model {
 
   predict(x: LayerInput): TimePrediction {
     const c = this.data.context;
-    const m = networkMemory(x.memoryBytes, x.networkLayers, c.sessionBytesPerLayer ?? 0, x.hardware.ramBytes);
-    const p = this.phasesAt(this.keyOf(x), m, c.ctxMiB, c.kappa, c.lambdaScale ?? 1);
+    const sm = sessionMemory(x, c);
+    const p = this.phasesAt(this.keyOf(x), sm.memoryBytes, c.ctxMiB, c.kappa, c.lambdaScale ?? 1);
+    // this layer's share of faulting the pushed-out sessions back in (one pass faults them all once)
+    const refault = sm.evictedBytes > 0 ? ((c.refaultMsPerMiB ?? 0) * sm.evictedBytes) / MiB / (x.networkLayers ?? 1) : 0;
     const k = c.totalFactor;
-    return { loadMs: p.loadMs * k, runMs: p.runMs * k, unloadMs: p.unloadMs * k };
+    return { loadMs: p.loadMs * k, runMs: (p.runMs + refault) * k, unloadMs: p.unloadMs * k };
   }
 
   toJSON(): FeSwapModelJSON {
@@ -315,6 +327,27 @@ export function noContext(): ContextFit {
 export function networkMemory(memoryBytes: number, layers: number | undefined, sessionBytes: number, ramBytes: number): number {
   if (!(sessionBytes > 0) || layers === undefined || layers <= 1 || memoryBytes >= ramBytes) return memoryBytes;
   return Math.max(1, memoryBytes - (layers - 1) * sessionBytes);
+}
+
+/**
+ * The memory a layer of a network is predicted at, and the session bytes pushed out of memory in a
+ * pass, under context c. Without the session term (or alone, or unlimited): M, 0. With it and held
+ * sessions: M - (L - 1) s, 0 (networkMemory). With evictable sessions (c.refaultMsPerMiB set) and the
+ * network's largest working set W known: the sessions kept are K_kept = min(K, max(0, M - idle +
+ * cold - W)), K = (L - 1) s (what fits beside the largest layer, counting the footprint's cold part
+ * as room), the layer is predicted at M - K_kept, and K - K_kept is pushed out and faulted back.
+ * Cost O(1).
+ */
+export function sessionMemory(x: LayerInput, c: ContextFit): { memoryBytes: number; evictedBytes: number } {
+  const s = c.sessionBytesPerLayer ?? 0;
+  const L = x.networkLayers;
+  const M = x.memoryBytes;
+  if (!(s > 0) || L === undefined || L <= 1 || M >= x.hardware.ramBytes) return { memoryBytes: M, evictedBytes: 0 };
+  const K = (L - 1) * s;
+  const W = x.networkMaxWorkingSetBytes;
+  if (c.refaultMsPerMiB === undefined || W === undefined) return { memoryBytes: Math.max(1, M - K), evictedBytes: 0 };
+  const kept = Math.min(K, Math.max(0, M - (x.hardware.runtimeIdleBytes ?? 0) + (c.sessionColdMiB ?? 0) * MiB - W));
+  return { memoryBytes: Math.max(1, M - kept), evictedBytes: K - kept };
 }
 
 /** Rebuilds an fe-swap model from JSON, checking the tables' shapes. */
@@ -353,6 +386,10 @@ export function loadFeSwap(o: Record<string, unknown>): FeSwapModel {
     throw new UserError('invalid model: fe-swap model has no valid "context" (totalFactor > 0, ctxMiB, kappa > 0); refit it');
   }
   if (c.inNetwork !== undefined) loadInNetwork(c.inNetwork);
+  if (c.refaultMsPerMiB !== undefined && !(typeof c.refaultMsPerMiB === 'number' && c.refaultMsPerMiB >= 0))
+    throw new UserError(`invalid model: fe-swap context "refaultMsPerMiB" ${JSON.stringify(c.refaultMsPerMiB)} must be a number >= 0 (or absent); refit it`);
+  if (c.sessionColdMiB !== undefined && !(typeof c.sessionColdMiB === 'number' && Number.isFinite(c.sessionColdMiB)))
+    throw new UserError(`invalid model: fe-swap context "sessionColdMiB" ${JSON.stringify(c.sessionColdMiB)} must be a number (or absent); refit it`);
   if (c.lambdaScale !== undefined && !(typeof c.lambdaScale === 'number' && c.lambdaScale > 0))
     throw new UserError(`invalid model: fe-swap context "lambdaScale" ${JSON.stringify(c.lambdaScale)} must be a number > 0 (or absent); refit it`);
   if (typeof d.headroomScaleMiB !== 'number' || !(d.headroomScaleMiB >= 0))
