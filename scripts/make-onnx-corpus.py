@@ -66,7 +66,7 @@ FAMILIES = {
     'vit': ['vit_b_16', 'vit_b_32'],
     'maxvit': ['maxvit_t'],
     'resnet': ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152'],
-    'resnext': ['resnext50_32x4d', 'resnext101_32x8d'],
+    'resnext': ['resnext50_32x4d', 'resnext101_32x8d', 'resnext101_64x4d'],
     'wide_resnet': ['wide_resnet50_2', 'wide_resnet101_2'],
     'squeezenet': ['squeezenet1_0', 'squeezenet1_1'],
     'googlenet': ['googlenet'],
@@ -75,15 +75,16 @@ FAMILIES = {
     'mobilenet_v2': ['mobilenet_v2'],
     'mobilenet_v3': ['mobilenet_v3_small', 'mobilenet_v3_large'],
     'mnasnet': ['mnasnet0_5', 'mnasnet0_75', 'mnasnet1_0'],
-    'efficientnet': ['efficientnet_b0', 'efficientnet_b1', 'efficientnet_b2', 'efficientnet_b3', 'efficientnet_v2_s', 'efficientnet_b5'],
+    'efficientnet': ['efficientnet_b0', 'efficientnet_b1', 'efficientnet_b2', 'efficientnet_b3', 'efficientnet_v2_s', 'efficientnet_b5', 'efficientnet_v2_m'],
     'regnet': ['regnet_x_400mf', 'regnet_y_400mf', 'regnet_x_800mf', 'regnet_y_800mf', 'regnet_x_1_6gf', 'regnet_y_1_6gf',
-               'regnet_y_32gf', 'regnet_y_128gf', 'regnet_x_3_2gf', 'regnet_y_8gf'],
+               'regnet_y_32gf', 'regnet_y_128gf', 'regnet_x_3_2gf', 'regnet_y_8gf', 'regnet_x_8gf'],
     'alexnet': ['alexnet'],
     'vgg': ['vgg11', 'vgg11_bn', 'vgg13', 'vgg13_bn', 'vgg16', 'vgg16_bn', 'vgg19_bn'],
     'gpt2': ['gpt2_lm', 'gpt2_medium_lm'],
     'in21k': ['resnet50_in21k', 'efficientnet_b4_in21k', 'mobilenet_v3_large_in21k', 'densenet121_in21k',
               'densenet161_in21k', 'regnet_y_3_2gf_in21k', 'mnasnet1_3_in21k', 'resnext50_32x4d_in21k',
-              'shufflenet_v2_x1_0_in21k', 'efficientnet_b0_in21k', 'mobilenet_v2_in21k'],
+              'shufflenet_v2_x1_0_in21k', 'efficientnet_b0_in21k', 'mobilenet_v2_in21k', 'wide_resnet50_2_in21k',
+              'regnet_x_1_6gf_in21k', 'mnasnet0_75_in21k'],
 }
 
 # ImageNet-21k heads (21,843 classes, as the released in21k checkpoints of BiT, ViT and EfficientNetV2
@@ -92,7 +93,9 @@ FAMILIES = {
 # 1280 x 21843 = 107 MiB, densenet121 1024 x 21843 = 85 MiB, densenet161 2208 x 21843 = 184 MiB,
 # regnet_y_3_2gf 1512 x 21843 = 126 MiB, mnasnet1_3 1280 x 21843 = 107 MiB, resnext50_32x4d 2048 x
 # 21843 = 171 MiB, shufflenet_v2_x1_0 1024 x 21843 = 85 MiB, efficientnet_b0 and mobilenet_v2 1280 x
-# 21843 = 107 MiB). efficientnet_b4 at its own 380 x 380, efficientnet_b5 at 456 x 456.
+# 21843 = 107 MiB, wide_resnet50_2 2048 x 21843 = 171 MiB, regnet_x_1_6gf 912 x 21843 = 76 MiB,
+# mnasnet0_75 1280 x 21843 = 107 MiB). efficientnet_b4 at its own 380 x 380, efficientnet_b5 at
+# 456 x 456, efficientnet_v2_m at 480 x 480.
 IN21K_CLASSES = 21843
 
 # GPT-2 sizes (Hugging Face's gpt2 and gpt2-medium config.json): width, blocks, heads
@@ -236,7 +239,7 @@ def export(name, family):
         x = torch.randint(0, GPT2_VOCAB, shape, dtype=torch.long)
         input_name = 'input_ids'
     else:
-        size = {'inception_v3': 299, 'efficientnet_b4_in21k': 380, 'efficientnet_b5': 456}.get(name, 224)
+        size = {'inception_v3': 299, 'efficientnet_b4_in21k': 380, 'efficientnet_b5': 456, 'efficientnet_v2_m': 480}.get(name, 224)
         shape = [1, 3, size, size]
         x = torch.randn(*shape)
         input_name = 'input'
