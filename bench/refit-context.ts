@@ -11,6 +11,7 @@ import type { HardwareFingerprint } from '../src/dataset/schema.js';
 import { fitContext } from '../src/models/fe-swap/context.js';
 import { FeSwapModel, noContext, type FeSwapModelJSON } from '../src/models/fe-swap/model.js';
 import { flag, hasFlag } from './args.js';
+import { SESSION_COLD_MIB } from '../src/models/types.js';
 
 const modelPath = flag('model', 'data/models/hostB.json');
 const ctxPaths = flag('ctx', '');
@@ -21,10 +22,12 @@ const inNetwork = hasFlag('in-network');
 // evictable sessions: the grid of ms per MiB faulted back, and the footprint's cold part (MiB, fixed)
 const refaultFlag = flag('refault', '');
 const refault = refaultFlag
-  ? { coldMiB: Number(flag('session-cold', '48')), msPerMiB: refaultFlag.split(',').map(Number) as [number, number, number] }
+  ? { coldMiB: Number(flag('session-cold', String(SESSION_COLD_MIB))), msPerMiB: refaultFlag.split(',').map(Number) as [number, number, number] }
   : undefined;
 if (refault && !(refault.msPerMiB.length === 3 && refault.msPerMiB.every((v) => v >= 0) && refault.msPerMiB[2] > 0 && Number.isFinite(refault.coldMiB)))
-  throw new Error(`refit-context: --refault ${refaultFlag} --session-cold ${flag('session-cold', '48')}: give from,to,step (step > 0) and MiB`);
+  throw new Error(
+    `refit-context: --refault ${refaultFlag} --session-cold ${flag('session-cold', String(SESSION_COLD_MIB))}: give from,to,step (step > 0) and MiB`,
+  );
 if (refault && !(sessionBytes > 0)) throw new Error('refit-context: --refault needs --session-bytes (the sessions it lets be pushed out)');
 const out = flag('out', modelPath);
 const doc = JSON.parse(readFileSync(modelPath, 'utf8')) as {

@@ -322,6 +322,11 @@ export interface FitArgs {
    */
   sessionBytes?: number;
   /**
+   * fe-swap with sessionBytes: evictable sessions (ContextFit.refaultMsPerMiB): kept only beside the
+   * network's largest working set, the rest faulted back at a fitted cost; default false.
+   */
+  evictableSessions?: boolean;
+  /**
    * fe-swap with context: fit the in-network correction of the unlimited base on the context's
    * unlimited runs (models/fe-swap/in-network.ts); default false. Needs `context` with unlimited runs.
    */
@@ -391,6 +396,15 @@ export async function fitDocument(data: DataArg, opts: FitArgs = {}): Promise<Fi
       throw argumentError((n) => `${n('sessionBytes')} ${s}: only the network context uses it; give ${n('context')} runs too, or drop ${n('sessionBytes')}`);
     if (!(s >= 0 && Number.isFinite(s))) throw argumentError((n) => `${n('sessionBytes')} ${s}: give bytes >= 0, e.g. 130KiB (one prepared layer session)`);
     fit.feSwap = { ...fit.feSwap, sessionBytesPerLayer: s };
+  }
+  if (opts.evictableSessions) {
+    if (opts.sessionBytes === undefined || !(opts.sessionBytes > 0))
+      throw argumentError(
+        (n) =>
+          `${n('evictableSessions')}: it lets the sessions of the session term be pushed out; give ${n('sessionBytes')} too (e.g. 130KiB), or drop ${n('evictableSessions')}`,
+      );
+    const { SESSION_COLD_MIB, REFAULT_GRID_MS_PER_MIB } = await import('./models/types.js');
+    fit.feSwap = { ...fit.feSwap, refault: { coldMiB: SESSION_COLD_MIB, msPerMiB: REFAULT_GRID_MS_PER_MIB } };
   }
   if (opts.inNetwork) {
     if (opts.context === undefined)

@@ -33,6 +33,10 @@ export function summarizeModel(model: Model): string {
         ? `network context: total factor ${c.totalFactor} from ${c.unlimitedRuns} unlimited runs; ctx ${c.ctxMiB} MiB, kappa ${c.kappa}${c.lambdaScale !== undefined ? `, lambda x ${c.lambdaScale}` : ''} from ${c.runs} limited runs${c.runsAgainstLargestLimit ? ` (${c.runsAgainstLargestLimit} against their network's largest limit)` : ''} of ${c.networks.join(', ')} (rms ln error of the total's slowdown ${c.rmsLogBefore?.toFixed(3)} -> ${c.rmsLogAfter?.toFixed(3)})${c.atGridEdge ? '; warning: ctx or kappa is on the edge of the search grid, so the context runs are not described well (are they from this machine?)' : ''}`
         : 'network context: none fitted (ctx 0, kappa 1: isolated-layer slowdown); pass --context rows of whole-network runs',
     );
+    if (c.refaultMsPerMiB !== undefined)
+      lines.push(
+        `sessions: ${(c.sessionBytesPerLayer ?? 0) / 1024} KiB per layer, kept only beside the largest layer (cold footprint ${c.sessionColdMiB ?? 0} MiB); the rest faulted back at ${c.refaultMsPerMiB} ms per MiB`,
+      );
     if (c.inNetwork) {
       const phases = Object.keys(c.inNetwork.trees);
       lines.push(

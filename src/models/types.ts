@@ -38,6 +38,15 @@ export interface LayerInput {
  */
 export const SESSION_BYTES = 130 * 1024;
 
+/**
+ * fe-swap's evictable sessions: MiB of the runtime's idle footprint pushed out before any session
+ * (chosen on host B's retired knee and whole-network sets by bench/session-cap.ts: 48 MiB gave the
+ * least error of 0-80; docs/MODELS.md), and the grid [from, to, step] of ms per MiB faulted back
+ * that the context fit searches.
+ */
+export const SESSION_COLD_MIB = 48;
+export const REFAULT_GRID_MS_PER_MIB: [number, number, number] = [0, 40, 1];
+
 /** Predicted median times of one layer's phases; the layer's total is their sum. */
 export interface TimePrediction {
   loadMs: number;

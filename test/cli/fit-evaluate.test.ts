@@ -79,6 +79,36 @@ test('memlat fit --context: fe-swap fits its network context on the given runs; 
   const noCtx = await capture(['fit', '--model', 'fe-swap', '--data', data, '--session-bytes', '130KiB', '--out', join(dir, 'z.json')]);
   assert.equal(noCtx.code, 2);
   assert.match(noCtx.err, /^memlat: --session-bytes 133120: only the network context uses it; give --context runs too, or drop --session-bytes\n$/);
+  // --evictable-sessions: the context gets a fitted refault cost and the fixed cold part; needs --session-bytes
+  const outE = join(dir, 'fe-swap-e.json');
+  const withE = await capture([
+    'fit',
+    '--model',
+    'fe-swap',
+    '--data',
+    data,
+    '--context',
+    data,
+    '--session-bytes',
+    '130KiB',
+    '--evictable-sessions',
+    '--out',
+    outE,
+  ]);
+  assert.equal(withE.code, 0, withE.err);
+  const docE = JSON.parse(readFileSync(outE, 'utf8')) as { model: { context: { refaultMsPerMiB?: number; sessionColdMiB?: number } } };
+  assert.equal(docE.model.context.sessionColdMiB, 48);
+  assert.ok(typeof docE.model.context.refaultMsPerMiB === 'number' && docE.model.context.refaultMsPerMiB >= 0);
+  assert.match(
+    withE.err,
+    /sessions: 130 KiB per layer, kept only beside the largest layer \(cold footprint 48 MiB\); the rest faulted back at [\d.]+ ms per MiB/,
+  );
+  const noS = await capture(['fit', '--model', 'fe-swap', '--data', data, '--context', data, '--evictable-sessions', '--out', join(dir, 'z.json')]);
+  assert.equal(noS.code, 2);
+  assert.match(
+    noS.err,
+    /^memlat: --evictable-sessions: it lets the sessions of the session term be pushed out; give --session-bytes too \(e.g. 130KiB\), or drop --evictable-sessions\n$/,
+  );
   // --in-network: 68 one-layer runs are too few layers to learn it from (80 per phase), said so; refused without --context
   const outN = join(dir, 'fe-swap-n.json');
   const withN = await capture(['fit', '--model', 'fe-swap', '--data', data, '--context', data, '--in-network', '--out', outN]);

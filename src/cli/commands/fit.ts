@@ -16,6 +16,7 @@ interface FitFlags {
   data: string;
   context?: string;
   sessionBytes?: string;
+  evictableSessions?: boolean;
   inNetwork?: boolean;
   out: string;
   featureScale?: string;
@@ -45,6 +46,10 @@ export function register(program: Command): void {
       "fe-swap with --context: memory each of a network's prepared layer sessions keeps (130KiB measured; default 0): a layer of an L-layer network is predicted at M - (L - 1) x size",
     )
     .option(
+      '--evictable-sessions',
+      "fe-swap with --session-bytes: the sessions stay in memory only beside the network's largest layer; the rest are pushed out and faulted back at a cost fitted on the context runs (the host-B model's choice; docs/MODELS.md)",
+    )
+    .option(
       '--in-network',
       "fe-swap with --context: learn how layers inside whole networks differ from the same layers profiled alone, per layer kind, from the context's unlimited runs (use many networks), and fit the rest on that base",
     )
@@ -64,12 +69,13 @@ export function register(program: Command): void {
           ...(flags.model !== undefined ? { kind: flags.model } : {}),
           ...(flags.context !== undefined ? { context: flags.context } : {}),
           ...(flags.sessionBytes !== undefined ? { sessionBytes: parseBytes(flags.sessionBytes, '--session-bytes') } : {}),
+          ...(flags.evictableSessions ? { evictableSessions: true } : {}),
           ...(flags.inNetwork ? { inNetwork: true } : {}),
           fit,
           out: flags.out,
           onNote: (note) => process.stderr.write(`memlat fit: ${note}\n`),
           command: (kind) =>
-            `memlat fit --model ${kind} --data ${flags.data}${flags.context ? ` --context ${flags.context}` : ''}${flags.sessionBytes ? ` --session-bytes ${flags.sessionBytes}` : ''}${flags.inNetwork ? ' --in-network' : ''}`,
+            `memlat fit --model ${kind} --data ${flags.data}${flags.context ? ` --context ${flags.context}` : ''}${flags.sessionBytes ? ` --session-bytes ${flags.sessionBytes}` : ''}${flags.evictableSessions ? ' --evictable-sessions' : ''}${flags.inNetwork ? ' --in-network' : ''}`,
         });
         if (!flags.quiet) {
           process.stderr.write(
