@@ -7,11 +7,9 @@
 //   node dist/bench/innet-base.js [--model data/models/hostB.json] [--sets a.csv.gz,...] [--fold network|set] [--layers-feature no|yes]
 import { readFileSync } from 'node:fs';
 import { readDataset } from '../src/dataset/files.js';
-import { aggregateRows, statsOptions, type LayerObservation } from '../src/models/observations.js';
+import { aggregateRows, type LayerObservation } from '../src/models/observations.js';
 import { loadModel } from '../src/models/index.js';
-import { layerStats } from '../src/features/layer.js';
-import { runFamily, RUN_FAMILIES } from '../src/models/physical.js';
-import { LAYER_TYPES } from '../src/network/lists.js';
+import { inNetworkFeatures, IN_NETWORK_EPS_MS } from '../src/models/fe-swap/in-network.js';
 import { fitGbt, predictGbt } from '../src/models/gbt.js';
 import type { HardwareFingerprint } from '../src/dataset/schema.js';
 import { median } from '../src/stats.js';
@@ -29,12 +27,13 @@ const sets = flag(
   'data/hostB/context/rows.csv.gz,data/hostB/validation/rows.csv.gz,data/heldout7/whole/rows.csv.gz,data/heldout9/whole/rows.csv,data/heldout10/whole/rows.csv',
 ).split(',');
 const PH = ['loadMs', 'runMs', 'unloadMs'] as const;
-const EPS = 0.05; // ms, keeps ln finite for sub-0.1 ms phases
+// the correction's own features and offset (src/models/fe-swap/in-network.ts), with ln L inserted before ln base by --layers-feature yes
+const EPS = IN_NETWORK_EPS_MS;
 interface Net {
   name: string;
   set: string;
   medianPass: number;
-  layers: { x: number[]; base: number[]; meas: number[] }[];
+  layers: { o: LayerObservation; lnL: number; base: number[]; meas: number[] }[];
 }
 const nets: Net[] = [];
 for (const set of sets) {
@@ -49,17 +48,7 @@ for (const set of sets) {
       medianPass: r.medianMs,
       layers: r.obs.map((o: LayerObservation) => {
         const p = model.predict({ ...o, networkLayers: L });
-        const s = layerStats(o.layer, statsOptions(o.hardware));
-        const x = [
-          Math.log1p(s.flops),
-          Math.log1p(s.weightBytes),
-          Math.log1p(s.inputBytes),
-          Math.log1p(s.outputBytes),
-          RUN_FAMILIES.indexOf(runFamily(o)),
-          LAYER_TYPES.indexOf(o.layer.layer.type),
-          Math.log(L),
-        ];
-        return { x, base: PH.map((k) => p[k] / tf), meas: PH.map((k) => o[k] ?? 0) };
+        return { o, lnL: Math.log(L), base: PH.map((k) => p[k] / tf), meas: PH.map((k) => o[k] ?? 0) };
       }),
     });
   }
@@ -68,6 +57,10 @@ const gm = (a: number[]): number => Math.exp(a.reduce((s, v) => s + Math.log(v),
 const sumBase = (n: Net): number => n.layers.reduce((s, l) => s + l.base[0]! + l.base[1]! + l.base[2]!, 0);
 const sumMeas = (n: Net): number => n.layers.reduce((s, l) => s + l.meas[0]! + l.meas[1]! + l.meas[2]!, 0);
 const withNetLayers = flag('layers-feature', 'no') === 'yes';
+const features = (l: Net['layers'][number], ph: number): number[] => {
+  const f = inNetworkFeatures(l.o, l.base[ph]!, EPS);
+  return withNetLayers ? [...f.slice(0, 6), l.lnL, f[6]!] : f;
+};
 // folds: one network (default) or one whole dataset (--fold set: a session's drift leaves with its networks)
 const bySet = flag('fold', 'network') === 'set';
 const rows: { name: string; meas: number; shipped: number; corrected: number; tfOnly: number; tfReg: number }[] = [];
@@ -90,12 +83,12 @@ for (const test of nets) {
     const y: number[] = [];
     for (const n of train)
       for (const l of n.layers) {
-        X.push([...(withNetLayers ? l.x : l.x.slice(0, 6)), Math.log(l.base[ph]! + EPS)]);
+        X.push(features(l, ph));
         y.push(Math.log((l.meas[ph]! + EPS) / (l.base[ph]! + EPS)));
       }
     const trees = fitGbt(X, y, { nTrees: 150, maxDepth: 3, learningRate: 0.1, minSamplesLeaf: 40, seed: 1 });
     test.layers.forEach((l, i) => {
-      const r = predictGbt(trees, [...(withNetLayers ? l.x : l.x.slice(0, 6)), Math.log(l.base[ph]! + EPS)]);
+      const r = predictGbt(trees, features(l, ph));
       pred[i]![ph] = Math.max(0, (l.base[ph]! + EPS) * Math.exp(r) - EPS);
     });
   }

@@ -44,9 +44,10 @@ export interface InNetworkCorrection {
 
 /** Tree settings of the correction (small: a few thousand layers of a few dozen networks). */
 export const IN_NETWORK_TREES = { nTrees: 150, maxDepth: 3, learningRate: 0.1, minSamplesLeaf: 40, seed: 1 } as const;
-const EPS_MS = 0.05;
+export const IN_NETWORK_EPS_MS = 0.05;
 
-function features(x: LayerInput, base: number, eps: number): number[] {
+/** The correction's features of a query with a phase's isolated base (IN_NETWORK_FEATURES order). */
+export function inNetworkFeatures(x: LayerInput, base: number, eps: number): number[] {
   const s = cachedStats(x);
   return [
     Math.log1p(s.flops),
@@ -81,12 +82,12 @@ export function fitInNetwork(layers: readonly InNetworkLayer[], runs: number, ta
       const m = l.measured[KEY[t]];
       if (m === null || !Number.isFinite(m)) continue;
       const b = l.base[KEY[t]];
-      X.push(features(l.x, b, EPS_MS));
-      y.push(Math.log((m + EPS_MS) / (Math.max(0, b) + EPS_MS)));
+      X.push(inNetworkFeatures(l.x, b, IN_NETWORK_EPS_MS));
+      y.push(Math.log((m + IN_NETWORK_EPS_MS) / (Math.max(0, b) + IN_NETWORK_EPS_MS)));
     }
     if (X.length >= 2 * IN_NETWORK_TREES.minSamplesLeaf) trees[t] = fitGbt(X, y, IN_NETWORK_TREES);
   }
-  return { features: IN_NETWORK_FEATURES, epsMs: EPS_MS, trees, layers: layers.length, runs };
+  return { features: IN_NETWORK_FEATURES, epsMs: IN_NETWORK_EPS_MS, trees, layers: layers.length, runs };
 }
 
 /** The base of a layer inside a network (see the file comment); phases without trees unchanged. */
@@ -95,7 +96,7 @@ export function applyInNetwork(c: InNetworkCorrection, x: LayerInput, base: Time
     const b = base[KEY[t]];
     const g = c.trees[t];
     if (!g) return b;
-    return Math.max(0, (Math.max(0, b) + c.epsMs) * Math.exp(predictGbt(g, features(x, b, c.epsMs))) - c.epsMs);
+    return Math.max(0, (Math.max(0, b) + c.epsMs) * Math.exp(predictGbt(g, inNetworkFeatures(x, b, c.epsMs))) - c.epsMs);
   };
   return { loadMs: one('load'), runMs: one('run'), unloadMs: one('unload') };
 }

@@ -342,10 +342,11 @@ export function sessionMemory(x: LayerInput, c: ContextFit): { memoryBytes: numb
   const s = c.sessionBytesPerLayer ?? 0;
   const L = x.networkLayers;
   const M = x.memoryBytes;
-  if (!(s > 0) || L === undefined || L <= 1 || M >= x.hardware.ramBytes) return { memoryBytes: M, evictedBytes: 0 };
-  const K = (L - 1) * s;
   const W = x.networkMaxWorkingSetBytes;
-  if (c.refaultMsPerMiB === undefined || W === undefined) return { memoryBytes: Math.max(1, M - K), evictedBytes: 0 };
+  const held = networkMemory(M, L, s, x.hardware.ramBytes);
+  // held sessions, or nothing to push out (no term, a lone layer, no limit), or W unknown
+  if (c.refaultMsPerMiB === undefined || W === undefined || held === M) return { memoryBytes: held, evictedBytes: 0 };
+  const K = (L! - 1) * s;
   const kept = Math.min(K, Math.max(0, M - (x.hardware.runtimeIdleBytes ?? 0) + (c.sessionColdMiB ?? 0) * MiB - W));
   return { memoryBytes: Math.max(1, M - kept), evictedBytes: K - kept };
 }
