@@ -33,6 +33,29 @@ export interface HardwareFingerprint {
    * rate above measures (src/dataset/call-probe.ts). Absent in fingerprints measured before it existed.
    */
   callProbe?: CallProbe | null;
+  /**
+   * Cold reads at the sizes weight files have (src/dataset/disk-curve.ts): a throttled disk with
+   * burst credit (a cloud disk, the emulation's blk-throttle) reads a few MiB at full speed after an
+   * idle moment and only large files at its throttled rate, which the one large read of
+   * diskReadBytesPerSec cannot see. Absent in fingerprints measured before 2026-12-02.
+   */
+  diskCurve?: DiskCurve | null;
+}
+
+/**
+ * The disk at weight-file sizes: for each size, the median time of cold whole-file reads, each read
+ * after `idleMs` of idle (the run and unload between two loads of a pass). The last point is the
+ * large probe of diskReadBytesPerSec (its size and bytes / rate).
+ */
+export interface DiskCurve {
+  /** File sizes read, ascending. */
+  bytes: number[];
+  /** Median cold read time of each size, ms. */
+  ms: number[];
+  /** Idle time before each read, ms. */
+  idleMs: number;
+  /** Reads per size (the median taken). */
+  reads: number;
 }
 
 /**

@@ -17,6 +17,7 @@ import { detectCgroups, registerCleanup } from '../host/limiter.js';
 import { emulationFromEnv } from '../host/emulate.js';
 import { evictFromPageCache } from '../host/page-cache.js';
 import { median } from '../stats.js';
+import { DISK_CURVE_BYTES, DISK_CURVE_IDLE_MS, DISK_CURVE_READS, withLargeProbe } from '../dataset/disk-curve.js';
 import { argumentError, UserError } from '../errors.js';
 import { formatBytes } from '../units.js';
 import { defaultCacheDir, diskProbeName, freeBytesAt, readWeightFile } from '../executor/weights.js';
@@ -59,14 +60,71 @@ export const DISK_PROBE_READS = 3;
  * on every path.
  */
 export function measureDiskReadBytesPerSec(dir: string, bytes: number): number {
+  const probe = writeProbeFile(dir, bytes);
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < DISK_PROBE_READS; i++) times.push(coldReadMs(probe.path) / 1000);
+    return bytes / median(times);
+  } finally {
+    probe.remove();
+  }
+}
+
+/**
+ * The disk curve's small reads (src/dataset/disk-curve.ts): for each of `sizes`, a file of that size
+ * written, then read cold `reads` times, each read after `idleMs` of idle; the median ms per size.
+ * Refuses and cleans up as measureDiskReadBytesPerSec. Cost: sum(sizes) written once and read `reads`
+ * times, plus sizes x reads x idleMs of waiting (~1.5 s with the defaults on an unthrottled disk).
+ */
+export async function measureDiskCurve(
+  dir: string,
+  sizes: readonly number[] = DISK_CURVE_BYTES,
+  reads = DISK_CURVE_READS,
+  idleMs = DISK_CURVE_IDLE_MS,
+): Promise<{ bytes: number[]; ms: number[] }> {
+  const ms: number[] = [];
+  for (const size of sizes) {
+    const probe = writeProbeFile(dir, size);
+    try {
+      const times: number[] = [];
+      for (let i = 0; i < reads; i++) {
+        evictFromPageCache(probe.path);
+        await new Promise((r) => setTimeout(r, idleMs));
+        times.push(coldReadMs(probe.path, false));
+      }
+      ms.push(median(times));
+    } finally {
+      probe.remove();
+    }
+  }
+  return { bytes: [...sizes], ms };
+}
+
+/** Time reading `path` whole, ms, evicting it from the page cache first unless told it is evicted. */
+function coldReadMs(path: string, evict = true): number {
+  if (evict) evictFromPageCache(path);
+  const t0 = performance.now();
+  readWeightFile(path);
+  return performance.now() - t0;
+}
+
+/**
+ * Write a probe file of `bytes` (fsynced) into `dir`; `remove` deletes it, and Ctrl-C or SIGTERM
+ * before that does too (kill -9: the next start's sweep). Refuses (UserError naming the folder and
+ * the numbers) before writing when it does not fit, and on a write that fails (disk full, read-only).
+ */
+function writeProbeFile(dir: string, bytes: number): { path: string; remove: () => void } {
   const refuse = (why: string): UserError =>
     argumentError(
       (n) =>
         `${n('cacheDir')} ${dir}: the ${formatBytes(bytes)} disk probe (cold read speed) cannot be written there: ${why}; free space, or point ${n('cacheDir')} (or MEMLAT_CACHE) at a writable disk with room`,
     );
   const path = join(dir, diskProbeName(process.pid));
-  // Ctrl-C or SIGTERM while probing removes the file too (kill -9: the next start's sweep does).
   const unregister = registerCleanup(() => rmSync(path, { force: true }));
+  const remove = (): void => {
+    rmSync(path, { force: true });
+    unregister();
+  };
   try {
     mkdirSync(dir, { recursive: true });
     const free = freeBytesAt(dir);
@@ -80,25 +138,13 @@ export function measureDiskReadBytesPerSec(dir: string, bytes: number): number {
       closeSync(fd);
     }
   } catch (e) {
-    rmSync(path, { force: true });
+    remove();
     const code = (e as NodeJS.ErrnoException).code;
     if (typeof code === 'string' && /^(ENOSPC|EDQUOT|EROFS|EACCES|EPERM|ENOTDIR|EEXIST)$/.test(code))
       throw refuse(code === 'ENOSPC' ? 'the disk filled up (ENOSPC)' : `${code}`);
     throw e;
   }
-  try {
-    const times: number[] = [];
-    for (let i = 0; i < DISK_PROBE_READS; i++) {
-      evictFromPageCache(path);
-      const t0 = performance.now();
-      readWeightFile(path);
-      times.push((performance.now() - t0) / 1000);
-    }
-    return bytes / median(times);
-  } finally {
-    rmSync(path, { force: true });
-    unregister();
-  }
+  return { path, remove };
 }
 
 /** Memory copy bandwidth: median of 5 copies of a `bytes` Buffer into another, bytes copied/s. */
@@ -157,7 +203,7 @@ export async function measureCallProbe(threads: number, cacheDir?: string): Prom
 }
 
 /**
- * Measure this machine. Cost: ~4-10 s (256 MiB written and read back, 5 x 256 MiB copies, 6 GEMMs,
+ * Measure this machine. Cost: ~6-12 s (256 MiB written and read back, the disk curve's 1-64 MiB files, 5 x 256 MiB copies, 6 GEMMs,
  * one idle worker start, the per-call probe); `quick` skips all measurements.
  */
 export async function measureHardware(opts: HardwareOptions = {}): Promise<HardwareFingerprint> {
@@ -180,7 +226,13 @@ export async function measureHardware(opts: HardwareOptions = {}): Promise<Hardw
   };
   if (opts.quick) return fp;
   const threads = opts.threads ?? cores;
-  fp.diskReadBytesPerSec = measureDiskReadBytesPerSec(defaultCacheDir(opts.cacheDir), opts.diskTestBytes ?? 256 * 2 ** 20);
+  const diskTestBytes = opts.diskTestBytes ?? 256 * 2 ** 20;
+  fp.diskReadBytesPerSec = measureDiskReadBytesPerSec(defaultCacheDir(opts.cacheDir), diskTestBytes);
+  const small = await measureDiskCurve(
+    defaultCacheDir(opts.cacheDir),
+    DISK_CURVE_BYTES.filter((b) => b < diskTestBytes),
+  );
+  fp.diskCurve = withLargeProbe(small, diskTestBytes, fp.diskReadBytesPerSec, DISK_CURVE_IDLE_MS, DISK_CURVE_READS);
   fp.memBandwidthBytesPerSec = measureMemBandwidthBytesPerSec(opts.memTestBytes ?? 256 * 2 ** 20);
   fp.gemmGflops = await measureGemmGflops(opts.gemmSize ?? 1024, threads);
   const w = await startWorker({ memoryLimitBytes: null, threads });

@@ -9,7 +9,7 @@
  * ratios r = B / A and per-call time ratios p = B / A (each 1 where either side has not measured
  * the part):
  *
- *   load_B   = u_load * (d / r_disk + (1 - d)) + s_load / r_disk
+ *   load_B   = u_load * (d * q + (1 - d)) + s_load / r_disk
  *   run_B    = u_run * (k * (c / r_gemm + (1 - c) / r_mem) + (1 - k) * p_run) + s_run / r_disk
  *   unload_B = u_unload * p_unload + s_unload / r_disk
  *
@@ -37,6 +37,11 @@
  *   p_unload = 1 (left as on A).
  *   Why the probe: between two 2-core VMs of one kind the run phases of every zoo network, VGG-16's
  *   included, were 3-4.5x apart while GEMM and memory copy were within 15% (docs/MODELS.md).
+ * - q, the disk part's time ratio B / A: the two disk curves' ratio at the layer's weight bytes
+ *   (diskCurveRatio, src/dataset/disk-curve.ts) where both fingerprints have one, else 1 / r_disk.
+ *   Why: a disk with burst credit reads weight files of a few MiB at full speed and only large ones
+ *   at the rate the large probe measures (the emulation's throttle on host B: 9 MiB files as fast
+ *   as unthrottled, 64 MiB ones at the throttled rate; docs/MODELS.md).
  * - the swap term is disk reads (pages in from swap): it scales with the disk, as fe-swap's physical
  *   term does exactly (bytes / bandwidth).
  *
@@ -47,6 +52,7 @@
  */
 import type { HardwareFingerprint } from '../dataset/schema.js';
 import { probeLoadLatencyMs } from '../dataset/call-probe.js';
+import { diskCurveRatio } from '../dataset/disk-curve.js';
 import { cachedStats } from './observations.js';
 import type { LayerInput, Model, ModelJSON, Target, TimePrediction } from './types.js';
 
@@ -215,9 +221,12 @@ export class Transfer {
       roofMs = (tc + tm) * 1000;
     } else if (gemm !== null) c = st.flops > 0 ? 1 : 0;
     const roof = c / r.gemm + (1 - c) / r.mem;
-    if (!p) return { load: d / r.disk + (1 - d), run: roof, unload: 1 };
+    // The disk part at the layer's file size where both machines have a disk curve, else the large probe's ratio.
+    const q = st.weightBytes > 0 ? (diskCurveRatio(this.from, this.to, st.weightBytes) ?? 1 / r.disk) : 1 / r.disk;
+    const load = d * q + (1 - d);
+    if (!p) return { load, run: roof, unload: 1 };
     const k = unlimited.runMs > 0 ? Math.min(1, roofMs / unlimited.runMs) : 1;
-    return { load: d / r.disk + (1 - d), run: k * roof + (1 - k) * p.run, unload: p.unload };
+    return { load, run: k * roof + (1 - k) * p.run, unload: p.unload };
   }
 
   /** The query's phases on B, split into unlimited and swap parts. */

@@ -6,7 +6,7 @@ import { cpus, totalmem } from 'node:os';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultCacheDir } from '../../src/executor/weights.js';
-import { DISK_PROBE_READS, hardwareId, measureDiskReadBytesPerSec, measureHardware } from '../../src/machine/hardware.js';
+import { DISK_PROBE_READS, hardwareId, measureDiskCurve, measureDiskReadBytesPerSec, measureHardware } from '../../src/machine/hardware.js';
 import { runDoctor } from '../../src/machine/doctor.js';
 import { resolveNetwork } from '../../src/network/shapes.js';
 import { swapBytes } from '../../src/host/swap.js';
@@ -38,6 +38,14 @@ test('measureHardware: identity fields match the OS; measured rates are plausibl
   assert.ok(p.weightBytes >= 3_778_352 * 4 && p.weightBytes < 3_778_352 * 4 * 1.02, `weights ${p.weightBytes}`);
   // every layer is timed: each phase's sum is positive and below a second per layer
   for (const k of ['loadMs', 'runMs', 'unloadMs'] as const) assert.ok(within(p[k], 0, 223_000), `${k} ${p[k]}`);
+  // the disk curve: the sizes below the 32 MiB probe, then the probe itself at its size over its rate
+  const c = fp.diskCurve!;
+  assert.deepEqual(
+    c.bytes,
+    [1, 4, 16, 32].map((m) => m * 2 ** 20),
+  );
+  assert.ok(Math.abs(c.ms[3]! - ((32 * 2 ** 20) / fp.diskReadBytesPerSec!) * 1000) < 1e-9);
+  for (const ms of c.ms) assert.ok(within(ms, 0, 60_000), `curve ${c.ms.join(',')}`);
 });
 
 /** Bytes this process has had read from storage (/proc/self/io read_bytes), or null where not accounted. */
@@ -49,6 +57,28 @@ function storageReadBytes(): number | null {
     return null;
   }
 }
+
+test('measureDiskCurve: each size read cold `reads` times after the idle wait (read_bytes), the files removed', async (t) => {
+  mkdirSync(defaultCacheDir(), { recursive: true });
+  const dir = mkdtempSync(join(defaultCacheDir(), 'disk-curve-test-'));
+  try {
+    const before = storageReadBytes();
+    if (before === null) return t.skip('no /proc/self/io read_bytes accounting here');
+    const t0 = performance.now();
+    const c = await measureDiskCurve(dir, [2 ** 20, 4 * 2 ** 20], 2, 50);
+    const waited = performance.now() - t0;
+    const read = storageReadBytes()! - before;
+    assert.deepEqual(c.bytes, [2 ** 20, 4 * 2 ** 20]);
+    assert.equal(c.ms.length, 2);
+    for (const ms of c.ms) assert.ok(ms > 0 && ms < 60_000, `ms ${c.ms.join(',')}`);
+    // two sizes x two reads, each from the disk, each after 50 ms idle
+    assert.ok(read >= 2 * 5 * 2 ** 20 * 0.95, `read_bytes grew by ${read}, expected ~${2 * 5 * 2 ** 20}`);
+    assert.ok(waited >= 4 * 50, `took ${waited} ms`);
+    assert.deepEqual(readdirSync(dir), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('measureDiskReadBytesPerSec: DISK_PROBE_READS cold reads, each from the disk (read_bytes), the file removed', (t) => {
   // on the weight cache's disk (what the probe measures in use), not /tmp (often tmpfs: nothing to evict)

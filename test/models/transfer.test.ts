@@ -141,3 +141,28 @@ test('the GEMM ratio is per probe thread for a target with fewer threads: one co
   const oneThread = { ...two, id: 'y', gemmGflops: 60, callProbe: p1(1) };
   assert.ok(Math.abs(transferRatios({ ...two, callProbe: p1(2) }, oneThread).gemm - 60 / 50) < 1e-12);
 });
+
+test('disk curves on both sides: a weight file inside the burst loads as on A, a large one at the throttled ratio; one side without a curve keeps the large probe ratio', () => {
+  const sizes = [1, 4, 16, 64, 256].map((m) => m * MiB);
+  const curve = (ms: number[]): HardwareFingerprint['diskCurve'] => ({ bytes: sizes, ms, idleMs: 100, reads: 3 });
+  const from: HardwareFingerprint = { ...A, diskCurve: curve([2, 5, 17, 65, 260]) };
+  // B's large probe reads 10x slower (0.1 GB/s), its files of up to 16 MiB as fast as A's
+  const to: HardwareFingerprint = { ...A, id: 'hw-b', diskReadBytesPerSec: 0.1e9, diskCurve: curve([2, 5, 17, 650, 2600]) };
+  const onA = stub.predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: A });
+  // DENSE holds 16 MiB + 16 KiB of weights: just above 16 MiB, ratio 10^(ln(1+1/1024)/ln 4)
+  const bytes = layerStats(DENSE, { threads: 2 }).weightBytes;
+  const q = Math.exp((Math.log(bytes / (16 * MiB)) / Math.log(4)) * Math.log(10));
+  const withCurves = new TransferModel(stub, from, to).predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: A });
+  assert.ok(Math.abs(withCurves.loadMs - q * onA.loadMs) < 1e-9, `${withCurves.loadMs} vs ${q * onA.loadMs}`);
+  assert.ok(q < 1.01);
+  // without A's curve: the large probe's ratio, 10x
+  const without = new TransferModel(stub, A, to).predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: A });
+  assert.ok(Math.abs(without.loadMs - 10 * onA.loadMs) < 1e-9);
+  // a 144 MiB layer (beyond 64 MiB) gets the throttled 10x with the curves as well
+  const big = resolved({ type: 'dense', name: 'fc', inputs: ['x'], units: 36864 }, [[1, 1024]]);
+  const bigA = stub.predict({ layer: big, memoryBytes: A.ramBytes, hardware: A });
+  const bigB = new TransferModel(stub, from, to).predict({ layer: big, memoryBytes: A.ramBytes, hardware: A });
+  assert.ok(Math.abs(bigB.loadMs - 10 * bigA.loadMs) < 1e-9 * bigB.loadMs);
+  // run and unload are untouched by the disk
+  assert.ok(Math.abs(withCurves.runMs - onA.runMs) < 1e-9);
+});

@@ -50,6 +50,11 @@ export function register(program: Command): void {
             `ram           ${formatBytes(fp.ramBytes)}`,
             `cgroup        ${fp.cgroupVersion === null ? 'none' : `v${fp.cgroupVersion}`}`,
             `disk (cold)   ${rate(fp.diskReadBytesPerSec)}`,
+            `disk by size  ${
+              fp.diskCurve
+                ? `${fp.diskCurve.bytes.map((b, i) => `${formatBytes(b)} ${rate((b / fp.diskCurve!.ms[i]!) * 1000)}`).join(', ')} (cold, ${fp.diskCurve.idleMs} ms idle before each read)`
+                : 'n/a'
+            }`,
             `memory copy   ${rate(fp.memBandwidthBytesPerSec)}`,
             `GEMM          ${fp.gemmGflops === null ? 'n/a' : `${fp.gemmGflops.toFixed(1)} GFLOP/s`}`,
             `runtime idle  ${fp.runtimeIdleBytes === null ? 'n/a' : formatBytes(fp.runtimeIdleBytes)}`,

@@ -1,0 +1,82 @@
+/**
+ * The disk curve of a hardware fingerprint (HardwareFingerprint.diskCurve): cold reads at the sizes
+ * weight files have, each after an idle moment, ending with the large probe of diskReadBytesPerSec.
+ *
+ * Why: a throttled disk with burst credit reads a few MiB at full speed after an idle moment and
+ * only large files at its throttled rate. Under the emulation's 100 MiB/s read throttle on host B
+ * (blk-throttle, which grants a group a slice of bytes at once), weight files of 0.1-9 MiB loaded in
+ * whole-network passes as fast as without the throttle (9 MiB in 16 ms), files of 64 and 144 MiB at
+ * 110 MiB/s (held-out #6, B-E1 against B-none), while the 256 MiB probe read 100 MiB/s: the
+ * zero-shot transfer scaled every load by the probe's 0.085 and predicted the networks 2.0-2.2x too
+ * slow (docs/MODELS.md). Cloud disks with burst credits behave the same.
+ *
+ * The transfer (src/models/transfer.ts) scales the disk part of a layer's load by the ratio of the
+ * two machines' curves at the layer's weight bytes (diskCurveRatio) when both fingerprints have a
+ * curve of the same sizes; else by the large probe's ratio, as before.
+ *
+ * Pure.
+ */
+import type { DiskCurve, HardwareFingerprint } from './schema.js';
+
+/**
+ * Sizes of the small reads (the large probe is appended): most layers' weight files are 0.01-10 MiB,
+ * a few classifier and embedding layers' 50-600 MiB.
+ */
+export const DISK_CURVE_BYTES: readonly number[] = [1, 4, 16, 64].map((m) => m * 2 ** 20);
+
+/**
+ * Idle before each read, ms: blk-throttle's slice (a group that starts reading after the slice has
+ * ended gets a fresh one); in a pass, the run and unload of the layer before a load.
+ */
+export const DISK_CURVE_IDLE_MS = 100;
+
+/** Reads per size, the median taken (the large probe's DISK_PROBE_READS likewise). */
+export const DISK_CURVE_READS = 3;
+
+/**
+ * The curve from the small reads and the large probe (its size and rate, bytes/s): the probe is the
+ * last point. Null when the rate is unknown. Cost O(points).
+ */
+export function withLargeProbe(
+  small: { bytes: readonly number[]; ms: readonly number[] },
+  largeBytes: number,
+  largeBytesPerSec: number | null,
+  idleMs: number,
+  reads: number,
+): DiskCurve | null {
+  if (largeBytesPerSec === null || !(largeBytesPerSec > 0)) return null;
+  return { bytes: [...small.bytes, largeBytes], ms: [...small.ms, (largeBytes / largeBytesPerSec) * 1000], idleMs, reads };
+}
+
+/** True for a curve of >= 2 points, sizes ascending and positive, times positive and finite. */
+export function validDiskCurve(c: DiskCurve | null | undefined): c is DiskCurve {
+  if (!c || !Array.isArray(c.bytes) || !Array.isArray(c.ms) || c.bytes.length < 2 || c.bytes.length !== c.ms.length) return false;
+  for (let i = 0; i < c.bytes.length; i++) {
+    const b = c.bytes[i]!;
+    const t = c.ms[i]!;
+    if (!(Number.isFinite(b) && b > 0 && Number.isFinite(t) && t > 0)) return false;
+    if (i > 0 && !(b > c.bytes[i - 1]!)) return false;
+  }
+  return true;
+}
+
+/**
+ * Cold read time ratio to / from (B / A; > 1: B is slower) for a weight file of `bytes`: ln of the
+ * ratio of the curves' times interpolated linearly in ln size between the sizes, constant beyond the
+ * smallest and the largest (the large probe's ratio there). Null when either fingerprint lacks a
+ * valid curve or the two read other sizes. Cost O(points).
+ */
+export function diskCurveRatio(from: HardwareFingerprint, to: HardwareFingerprint, bytes: number): number | null {
+  const a = from.diskCurve;
+  const b = to.diskCurve;
+  if (!validDiskCurve(a) || !validDiskCurve(b) || a.bytes.join(',') !== b.bytes.join(',')) return null;
+  const lr = a.bytes.map((_, i) => Math.log(b.ms[i]! / a.ms[i]!));
+  const n = a.bytes.length;
+  if (!(bytes > a.bytes[0]!)) return Math.exp(lr[0]!);
+  if (bytes >= a.bytes[n - 1]!) return Math.exp(lr[n - 1]!);
+  let i = 1;
+  while (a.bytes[i]! < bytes) i++;
+  const x0 = Math.log(a.bytes[i - 1]!);
+  const w = (Math.log(bytes) - x0) / (Math.log(a.bytes[i]!) - x0);
+  return Math.exp(lr[i - 1]! + w * (lr[i]! - lr[i - 1]!));
+}
