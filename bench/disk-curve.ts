@@ -1,0 +1,127 @@
+/**
+ * The disk-curve rule (src/dataset/disk-curve.ts) judged on host B's emulated machines: a model
+ * zero-shot to each machine's whole-network runs with the large probe's disk ratio (the rule before)
+ * and with the two machines' disk curves, side by side; plus each run's load phase alone (the part
+ * the rule changes), summed over the layers: predicted over measured.
+ *
+ * The runs' fingerprints (rows.hardware.json) predate the disk curve, so the curves come from
+ * `memlat hardware` on the same host under the same emulation (data/diskcurve/<machine>.hardware.json)
+ * and are anchored to the fingerprint they join: the curve's times are scaled so that its last point
+ * (the large probe) reads at that fingerprint's own diskReadBytesPerSec; the curve gives the shape,
+ * the fingerprint the level. The model's machine gets the curve of --source-curve the same way.
+ *
+ * A machine is a folder of the set holding rows.csv(.gz) (e.g. `B-E1`, or `B-E1/whole` under
+ * data/transfer); its curve is looked up by the folder's first part.
+ *
+ * Usage: node dist/bench/disk-curve.js --set data/heldout6 [--machines B-none,B-E1,B-E3b]
+ *   [--model data/models/hostB.json] [--curves data/diskcurve] [--source-curve B-none] [--out F.md]
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { readDataset } from '../src/dataset/files.js';
+import type { DiskCurve, HardwareFingerprint } from '../src/dataset/schema.js';
+import { aggregateRows } from '../src/models/observations.js';
+import { readHardwareFile, readModelBundle } from '../src/predict/model-bundle.js';
+import { transferBundle } from '../src/predict/zero-shot.js';
+import type { LoadedBundle } from '../src/predict/bundle.js';
+import { layerStats } from '../src/features/layer.js';
+import { statsOptions } from '../src/models/observations.js';
+import { median } from '../src/stats.js';
+import { validationRuns, type NetRun } from './runs.js';
+import { byLevel, pct, score, summary, type Scored } from './scoring.js';
+import { flag } from './args.js';
+
+const set = flag('set', 'data/heldout6');
+const machines = flag('machines', 'B-none,B-E1,B-E3b').split(',');
+const modelPath = flag('model', 'data/models/hostB.json');
+const curvesDir = flag('curves', 'data/diskcurve');
+const sourceCurve = flag('source-curve', 'B-none');
+const outPath = flag('out', '');
+const LEVELS = ['1x', '0.5x', 'none'];
+
+/** The curve of data/diskcurve/<machine>.hardware.json, its times scaled so its last point reads at `hw`'s disk rate. */
+function anchoredCurve(machine: string, hw: HardwareFingerprint): DiskCurve {
+  const path = join(curvesDir, `${machine}.hardware.json`);
+  const c = readHardwareFile(path).diskCurve;
+  if (!c) throw new Error(`${path}: no diskCurve`);
+  const rate = hw.diskReadBytesPerSec;
+  if (rate === null) throw new Error(`${hw.id}: no disk rate to anchor the curve to`);
+  const n = c.bytes.length - 1;
+  const k = ((c.bytes[n]! / rate) * 1000) / c.ms[n]!;
+  return { ...c, ms: c.ms.map((t) => t * k) };
+}
+
+/** Load phase summed over a run's layers: predicted by the bundle, and measured (median pass per layer). */
+function loads(bundle: LoadedBundle, run: NetRun): { predicted: number; measured: number } {
+  const hw = run.obs[0]!.hardware;
+  const networkLayers = run.obs.length;
+  const networkMaxWorkingSetBytes = Math.max(...run.obs.map((o) => layerStats(o.layer, statsOptions(hw)).workingSetBytes));
+  let predicted = 0;
+  let measured = 0;
+  for (const o of run.obs) {
+    predicted += bundle.model.predict({ ...o, networkLayers, networkMaxWorkingSetBytes }).loadMs;
+    measured += o.loadMs;
+  }
+  return { predicted, measured };
+}
+
+async function main(): Promise<void> {
+  const bundle = readModelBundle(modelPath);
+  const from = bundle.fittedOn ?? bundle.hardware;
+  const withCurve: LoadedBundle = { ...bundle, fittedOn: { ...from, diskCurve: anchoredCurve(sourceCurve, from) } };
+  const out: string[] = [
+    `Model \`${modelPath}\` (fitted on \`${from.id}\`, disk ${((from.diskReadBytesPerSec ?? NaN) / 2 ** 20).toFixed(0)} MiB/s) zero-shot to the whole runs of \`${set}\` on each machine. ` +
+      `"large probe" = the transfer before the disk curve (every load's disk part by the 256 MiB probe's ratio); "disk curves" = the same with the model machine's curve (${sourceCurve}'s shape) and the target's (its own shape), each from \`${curvesDir}/<machine>.hardware.json\` and anchored to the fingerprint it joins. ` +
+      `Load: the runs' load phases summed over the layers, predicted / measured, median over runs. Bias = geometric mean of predicted / measured.`,
+    '',
+    '| machine | emulation | runs | noise | rule | median error | within ±20% | bias 1x / 0.5x / none | load predicted / measured (median) |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  const details: string[] = [];
+  for (const m of machines) {
+    const path = ['rows.csv.gz', 'rows.csv'].map((f) => join(set, m, f)).find((f) => existsSync(f));
+    if (!path) throw new Error(`${set}/${m}: no rows.csv(.gz)`);
+    const ds = await readDataset(path);
+    const target = ds.hardware[0];
+    if (!target) throw new Error(`${path}: no hardware fingerprint beside the rows`);
+    const runs = validationRuns(ds.rows, aggregateRows(ds.rows, new Map(ds.hardware.map((h) => [h.id, h]))), [1, 0.5]);
+    const noise = pct(median(runs.map((r) => (Math.max(...r.passTotals) - Math.min(...r.passTotals)) / r.medianMs)));
+    const variants: Array<[string, LoadedBundle]> = [
+      ['large probe', transferBundle(bundle, target)],
+      ['disk curves', transferBundle(withCurve, { ...target, diskCurve: anchoredCurve(m.split('/')[0]!, target) })],
+    ];
+    const scored = variants.map(([n, b]): [string, Scored[], number[]] => [
+      n,
+      runs.map((r) => score(b, r)),
+      runs.map((r) => {
+        const l = loads(b, r);
+        return l.predicted / l.measured;
+      }),
+    ]);
+    for (const [name, ss, lr] of scored) {
+      const sm = summary(ss);
+      const by = byLevel(ss);
+      out.push(
+        `| ${m} | ${target.emulation ?? 'none'} | ${runs.length} | ${noise} | ${name} | ${pct(sm.medianApe)} | ${pct(sm.within20)} | ${LEVELS.map((l) => (by.has(l) ? summary(by.get(l)!).bias.toFixed(2) : '-')).join(' / ')} | ${median(lr).toFixed(2)} |`,
+      );
+    }
+    details.push(`#### ${m} (\`${target.id}\`, ${target.emulation ?? 'not emulated'}; \`${path}\`)`, '');
+    details.push(`| network | M | level | measured ms |${scored.map(([n]) => ` ${n} ms (load pred / meas) |`).join('')}`, `|---|---|---|---|${scored.map(() => '---|').join('')}`);
+    runs.forEach((r, i) => {
+      const cells = scored.map(([, ss, lr]) => {
+        const e = (ss[i]!.predictedMs - r.medianMs) / r.medianMs;
+        return ` ${ss[i]!.predictedMs.toFixed(0)} (${e >= 0 ? '+' : ''}${(100 * e).toFixed(0)}%; load ${lr[i]!.toFixed(2)}) |`;
+      });
+      details.push(`| ${r.network} | ${r.limit === null ? 'none' : `${(r.limit / 2 ** 20).toFixed(0)} MiB`} | ${r.level} | ${r.medianMs.toFixed(0)} |${cells.join('')}`);
+    });
+    details.push('');
+  }
+  const text = [...out, '', ...details].join('\n');
+  if (outPath) {
+    mkdirSync(dirname(outPath), { recursive: true });
+    writeFileSync(outPath, `${text}\n`);
+  }
+  process.stdout.write(`${text}\n`);
+}
+
+await main();
