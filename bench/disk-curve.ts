@@ -8,18 +8,21 @@
  * `memlat hardware` on the same host under the same emulation (data/diskcurve/<machine>.hardware.json)
  * and are anchored to the fingerprint they join: the curve's times are scaled so that its last point
  * (the large probe) reads at that fingerprint's own diskReadBytesPerSec; the curve gives the shape,
- * the fingerprint the level. The model's machine gets the curve of --source-curve the same way.
+ * the fingerprint the level. The model's machine gets the curve of --source-curve the same way, or
+ * with --source-rows (a model whose machine is not at hand: the shipped default's host A) the curve
+ * taken from that machine's own unlimited network runs (diskCurveFromRows).
  *
  * A machine is a folder of the set holding rows.csv(.gz) (e.g. `B-E1`, or `B-E1/whole` under
  * data/transfer); its curve is looked up by the folder's first part.
  *
  * Usage: node dist/bench/disk-curve.js --set data/heldout6 [--machines B-none,B-E1,B-E3b]
- *   [--model data/models/hostB.json] [--curves data/diskcurve] [--source-curve B-none] [--out F.md]
+ *   [--model data/models/hostB.json] [--curves data/diskcurve] [--source-curve B-none | --source-rows rows.csv.gz] [--out F.md]
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readDataset } from '../src/dataset/files.js';
 import type { DiskCurve, HardwareFingerprint } from '../src/dataset/schema.js';
+import { diskCurveFromRows } from '../src/dataset/disk-curve.js';
 import { aggregateRows } from '../src/models/observations.js';
 import { readHardwareFile, readModelBundle } from '../src/predict/model-bundle.js';
 import { transferBundle } from '../src/predict/zero-shot.js';
@@ -36,6 +39,7 @@ const machines = flag('machines', 'B-none,B-E1,B-E3b').split(',');
 const modelPath = flag('model', 'data/models/hostB.json');
 const curvesDir = flag('curves', 'data/diskcurve');
 const sourceCurve = flag('source-curve', 'B-none');
+const sourceRows = flag('source-rows', '');
 const outPath = flag('out', '');
 const LEVELS = ['1x', '0.5x', 'none'];
 
@@ -68,10 +72,17 @@ function loads(bundle: LoadedBundle, run: NetRun): { predicted: number; measured
 async function main(): Promise<void> {
   const bundle = readModelBundle(modelPath);
   const from = bundle.fittedOn ?? bundle.hardware;
-  const withCurve: LoadedBundle = { ...bundle, fittedOn: { ...from, diskCurve: anchoredCurve(sourceCurve, from) } };
+  let fromCurve: DiskCurve;
+  if (sourceRows) {
+    const c = diskCurveFromRows((await readDataset(sourceRows)).rows, from.id, 256 * 2 ** 20, from.diskReadBytesPerSec, sourceRows);
+    if (!c) throw new Error(`${sourceRows}: too few unlimited layers of ${from.id} in some size band for a disk curve`);
+    fromCurve = c;
+  } else fromCurve = anchoredCurve(sourceCurve, from);
+  const withCurve: LoadedBundle = { ...bundle, fittedOn: { ...from, diskCurve: fromCurve } };
+  const curveText = (c: DiskCurve): string => c.bytes.map((b, i) => `${(b / 2 ** 20).toFixed(0)} MiB ${((b / 2 ** 20 / c.ms[i]!) * 1000).toFixed(0)}`).join(', ');
   const out: string[] = [
     `Model \`${modelPath}\` (fitted on \`${from.id}\`, disk ${((from.diskReadBytesPerSec ?? NaN) / 2 ** 20).toFixed(0)} MiB/s) zero-shot to the whole runs of \`${set}\` on each machine. ` +
-      `"large probe" = the transfer before the disk curve (every load's disk part by the 256 MiB probe's ratio); "disk curves" = the same with the model machine's curve (${sourceCurve}'s shape) and the target's (its own shape), each from \`${curvesDir}/<machine>.hardware.json\` and anchored to the fingerprint it joins. ` +
+      `"large probe" = the transfer before the disk curve (every load's disk part by the 256 MiB probe's ratio); "disk curves" = the same with the model machine's curve (${sourceRows ? `from its runs in \`${sourceRows}\`` : `${sourceCurve}'s shape`}: ${curveText(fromCurve)} MiB/s) and the target's (its own shape), each target's from \`${curvesDir}/<machine>.hardware.json\` anchored to the fingerprint it joins. ` +
       `Load: the runs' load phases summed over the layers, predicted / measured, median over runs. Bias = geometric mean of predicted / measured.`,
     '',
     '| machine | emulation | runs | noise | rule | median error | within ±20% | bias 1x / 0.5x / none | load predicted / measured (median) |',

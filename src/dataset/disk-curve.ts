@@ -16,7 +16,9 @@
  *
  * Pure.
  */
-import type { DiskCurve, HardwareFingerprint } from './schema.js';
+import type { DiskCurve, HardwareFingerprint, MeasurementRow } from './schema.js';
+import { layerWeightSpecs, weightFileBytes } from '../network/onnx-layer.js';
+import { median } from '../stats.js';
 
 /**
  * Sizes of the small reads (the large probe is appended): most layers' weight files are 0.01-10 MiB,
@@ -79,4 +81,43 @@ export function diskCurveRatio(from: HardwareFingerprint, to: HardwareFingerprin
   const x0 = Math.log(a.bytes[i - 1]!);
   const w = (Math.log(bytes) - x0) / (Math.log(a.bytes[i]!) - x0);
   return Math.exp(lr[i - 1]! + w * (lr[i]! - lr[i - 1]!));
+}
+
+/** Layers of a dataset needed in each size band for diskCurveFromRows. */
+export const DISK_CURVE_MIN_LAYERS = 3;
+
+/**
+ * A disk curve from a dataset's unlimited whole-network runs, for a machine whose fingerprint
+ * predates the curve (as callProbeFromRows does for the per-call probe): for each size s of
+ * `sizes`, the layers of `hardwareId` whose weight file is within [s / 2, 2 s), each layer's median
+ * load over its passes scaled to s (load x s / bytes), the median over those layers; then the large
+ * probe at `largeBytes` / `largeBytesPerSec`; `source` names the rows. A load in a pass is read cold like the probe's files, but
+ * after the run and unload of the layer before rather than 100 ms of idle (idleMs 0 says so). Null
+ * when a band has fewer than DISK_CURVE_MIN_LAYERS layers or the rate is unknown. Cost O(rows).
+ */
+export function diskCurveFromRows(
+  rows: readonly MeasurementRow[],
+  hardwareId: string,
+  largeBytes: number,
+  largeBytesPerSec: number | null,
+  source: string,
+  sizes: readonly number[] = DISK_CURVE_BYTES,
+): DiskCurve | null {
+  const byLayer = new Map<string, { bytes: number; loads: number[] }>();
+  for (const r of rows) {
+    if (r.hardwareId !== hardwareId || r.memoryLimitBytes !== null || r.oom) continue;
+    const key = `${r.network}|${r.layerIndex}`;
+    let e = byLayer.get(key);
+    if (!e) byLayer.set(key, (e = { bytes: weightFileBytes(layerWeightSpecs(r.layer, r.inputShapes)), loads: [] }));
+    e.loads.push(r.loadMs);
+  }
+  const layers = [...byLayer.values()].filter((l) => l.bytes > 0);
+  const ms: number[] = [];
+  for (const s of sizes) {
+    const band = layers.filter((l) => l.bytes >= s / 2 && l.bytes < 2 * s).map((l) => (median(l.loads) * s) / l.bytes);
+    if (band.length < DISK_CURVE_MIN_LAYERS) return null;
+    ms.push(median(band));
+  }
+  const c = withLargeProbe({ bytes: [...sizes], ms }, largeBytes, largeBytesPerSec, 0, 0);
+  return c && { ...c, source };
 }

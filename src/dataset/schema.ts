@@ -54,8 +54,10 @@ export interface DiskCurve {
   ms: number[];
   /** Idle time before each read, ms. */
   idleMs: number;
-  /** Reads per size (the median taken). */
+  /** Reads per size (the median taken); 0 for a curve taken from a dataset's network passes. */
   reads: number;
+  /** Where it came from when not measured by `memlat hardware` (e.g. a dataset's validation runs). */
+  source?: string;
 }
 
 /**
