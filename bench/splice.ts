@@ -65,6 +65,7 @@ const SECTIONS: Section[] = [
   ...hostBSet(11, 16, 'min-memory with the session term and the floor, checked for real'),
   ...hostBSet(12, 17, 'min-memory with the in-network base, checked for real'),
   ...hostBSet(13, 18, 'min-memory with evictable sessions, checked for real'),
+  ...hostBSet(14, 19, 'min-memory on ten new networks, checked for real'),
 ];
 
 /** The lines to append (an empty line, the comment, the renamed file) for every section present. */

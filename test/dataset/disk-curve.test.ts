@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diskCurveRatio, validDiskCurve, withLargeProbe } from '../../src/dataset/disk-curve.js';
-import type { DiskCurve, HardwareFingerprint } from '../../src/dataset/schema.js';
+import { diskCurveFromRows, diskCurveRatio, validDiskCurve, withLargeProbe } from '../../src/dataset/disk-curve.js';
+import type { DiskCurve, HardwareFingerprint, MeasurementRow } from '../../src/dataset/schema.js';
+import { denseRow } from '../helpers/rows.js';
 import { A } from '../helpers/transfer-stub.js';
 
 const MiB = 2 ** 20;
@@ -39,4 +40,42 @@ test('withLargeProbe: the large probe is the last point, its time its size over 
   assert.deepEqual(c.bytes, [MiB, 4 * MiB, 256 * MiB]);
   assert.deepEqual(c.ms, [2, 5, 2000]);
   assert.equal(withLargeProbe({ bytes: [MiB], ms: [2] }, 256 * MiB, null, 100, 3), null);
+});
+
+test('diskCurveFromRows: per size band the median over layers of each layer median load scaled to the size; other machines, limits and OOMs ignored', () => {
+  // dense 1024 -> u: (1024 u + u) x 4 = 4100 u bytes of weights; loads 0.5 ms + 1 ms per 1e6 bytes,
+  // a third rep 3x slower (the median over reps ignores it)
+  const units = [
+    [200, 256, 400], // 0.82, 1.05, 1.64 MB: the 1 MiB band [0.5, 2) MiB
+    [600, 1000, 1500], // the 4 MiB band
+    [2500, 4096, 6000], // 16 MiB
+    [10000, 16384, 25000], // 64 MiB
+  ];
+  const rows: MeasurementRow[] = [];
+  units.flat().forEach((u, i) => {
+    const b = 4100 * u;
+    for (const rep of [0, 1, 2]) {
+      const loadMs = (0.5 + b / 1e6) * (rep === 2 ? 3 : 1);
+      rows.push(denseRow(0, { hardwareId: 'A', network: `n${i}`, layer: { type: 'dense', name: 'fc', inputs: ['x'], units: u }, inputShapes: [[1, 1024]], outputShape: [1, u], memoryLimitBytes: null, rep, loadMs }));
+    }
+    // ignored: the same layer under a limit, on another machine, and an OOM-killed pass, all 1000x slower
+    rows.push(denseRow(0, { hardwareId: 'A', network: `n${i}`, layer: { type: 'dense', name: 'fc', inputs: ['x'], units: u }, inputShapes: [[1, 1024]], outputShape: [1, u], memoryLimitBytes: 2 ** 28, rep: 0, loadMs: 1e6 }));
+    rows.push(denseRow(0, { hardwareId: 'B', network: `n${i}`, layer: { type: 'dense', name: 'fc', inputs: ['x'], units: u }, inputShapes: [[1, 1024]], outputShape: [1, u], memoryLimitBytes: null, rep: 3, loadMs: 1e6 }));
+    rows.push(denseRow(0, { hardwareId: 'A', network: `n${i}`, layer: { type: 'dense', name: 'fc', inputs: ['x'], units: u }, inputShapes: [[1, 1024]], outputShape: [1, u], memoryLimitBytes: null, rep: 4, loadMs: 1e6, oom: true }));
+  });
+  const c = diskCurveFromRows(rows, 'A', 256 * MiB, 1e9, 'test rows')!;
+  assert.deepEqual(c.bytes, [1, 4, 16, 64, 256].map((m) => m * MiB));
+  // scaled to s, a layer of b bytes gives 0.5 s / b + s / 1e6: decreasing in b, so the middle layer's
+  units.forEach(([, mid], k) => {
+    const s = [1, 4, 16, 64][k]! * MiB;
+    const want = (0.5 * s) / (4100 * mid!) + s / 1e6;
+    assert.ok(Math.abs(c.ms[k]! - want) < 1e-9, `${s}: ${c.ms[k]} vs ${want}`);
+  });
+  assert.ok(Math.abs(c.ms[4]! - (256 * MiB) / 1e6) < 1e-9);
+  assert.equal(c.source, 'test rows');
+  assert.equal(c.reads, 0);
+  // a band with two layers: no curve
+  const thin = rows.filter((r) => r.network !== 'n11');
+  assert.equal(diskCurveFromRows(thin, 'A', 256 * MiB, 1e9, 'x'), null);
+  assert.equal(diskCurveFromRows(rows, 'A', 256 * MiB, null, 'x'), null);
 });
