@@ -9,9 +9,9 @@
  * ratios r = B / A and per-call time ratios p = B / A (each 1 where either side has not measured
  * the part):
  *
- *   load_B   = u_load * (d * q + (1 - d)) + s_load / r_disk
- *   run_B    = u_run * (k * (c / r_gemm + (1 - c) / r_mem) + (1 - k) * p_run) + s_run / r_disk
- *   unload_B = u_unload * p_unload + s_unload / r_disk
+ *   load_B   = u_load * (d * q + (1 - d)) + s_load * w
+ *   run_B    = u_run * (k * (c / r_gemm + (1 - c) / r_mem) + (1 - k) * p_run) + s_run * w
+ *   unload_B = u_unload * p_unload + s_unload * w
  *
  * - d, the disk share of the load. With per-call probes on both sides: 1 - d = min(1, A's per-file
  *   latency / u_load) for a layer with weights (0 without: it reads nothing), the latency being A's
@@ -42,8 +42,13 @@
  *   Why: a disk with burst credit reads weight files of a few MiB at full speed and only large ones
  *   at the rate the large probe measures (the emulation's throttle on host B: 9 MiB files as fast
  *   as unthrottled, 64 MiB ones at the throttled rate; docs/MODELS.md).
- * - the swap term is disk reads (pages in from swap): it scales with the disk, as fe-swap's physical
- *   term does exactly (bytes / bandwidth).
+ * - w, the swap term's time ratio: the swap term is disk reads (pages in from swap): it scales with
+ *   the disk, as fe-swap's physical term does (bytes / bandwidth): by the two disk curves' ratio at their smallest file (1 MiB) where
+ *   both machines have a curve, else by 1 / r_disk. Why the small file: a swap-in is a page cluster
+ *   of 4-32 KiB read after a fault, far below a streaming read's rate (host B unemulated brought
+ *   pages back at ~80 MiB/s while it streams 1.3 GB/s), so a bandwidth cap above that rate barely
+ *   slows it, and a throttle's burst credit covers it (held-out #6 on B-E1: SceneNet's 84 MiB of
+ *   swap-ins cost 1.47 s against 1.13 s unthrottled, where the 256 MiB probe's ratio said 13x).
  *
  * The interval widens with the distance between the fingerprints (transferSigma): the scaling is
  * exact only for a phase driven by one part; mixed phases, cache sizes and cores are not in it.
@@ -174,6 +179,8 @@ export interface TransferredPhases {
  */
 export class Transfer {
   readonly ratios: TransferRatios;
+  /** The swap part's time ratio B / A: the disk curves' at their smallest file where both have one, else 1 / r_disk. */
+  readonly swapScale: number;
   private readonly asA = new WeakMap<HardwareFingerprint, HardwareFingerprint>();
   constructor(
     readonly base: Model,
@@ -181,6 +188,7 @@ export class Transfer {
     readonly to: HardwareFingerprint,
   ) {
     this.ratios = transferRatios(from, to);
+    this.swapScale = diskCurveRatio(from, to, 0) ?? 1 / this.ratios.disk;
   }
 
   /** The query's fingerprint with A's rates (cached per object). */
@@ -239,7 +247,7 @@ export class Transfer {
     const atM = this.base.predict({ layer: x.layer, memoryBytes: x.memoryBytes, hardware: hw, ...n });
     const unl = x.memoryBytes >= hw.ramBytes ? atM : this.base.predict({ layer: x.layer, memoryBytes: hw.ramBytes, hardware: hw, ...n });
     const k = this.scales(x, unl);
-    const sw = 1 / this.ratios.disk;
+    const sw = this.swapScale;
     return {
       unlimited: { loadMs: unl.loadMs * k.load, runMs: unl.runMs * k.run, unloadMs: unl.unloadMs * k.unload },
       swap: { loadMs: (atM.loadMs - unl.loadMs) * sw, runMs: (atM.runMs - unl.runMs) * sw, unloadMs: (atM.unloadMs - unl.unloadMs) * sw },

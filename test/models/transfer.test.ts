@@ -166,3 +166,22 @@ test('disk curves on both sides: a weight file inside the burst loads as on A, a
   // run and unload are untouched by the disk
   assert.ok(Math.abs(withCurves.runMs - onA.runMs) < 1e-9);
 });
+
+test("swap with disk curves on both sides: the extra time scales by the curves' ratio at their smallest file, not by the large probe's", () => {
+  const sizes = [1, 4, 16, 64, 256].map((m) => m * MiB);
+  const curve = (ms: number[]): HardwareFingerprint['diskCurve'] => ({ bytes: sizes, ms, idleMs: 100, reads: 3 });
+  const from: HardwareFingerprint = { ...A, diskCurve: curve([2, 5, 17, 65, 260]) };
+  // B: the large probe 10x slower, a 1 MiB file 1.5x
+  const to: HardwareFingerprint = { ...A, id: 'hw-b', diskReadBytesPerSec: 0.1e9, diskCurve: curve([3, 5, 17, 650, 2600]) };
+  const ws = layerStats(DENSE, { threads: 2 }).workingSetBytes;
+  const M = 50e6 + ws - 8 * MiB; // 8 MiB do not fit
+  const unlA = stub.predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: A });
+  const atA = stub.predict({ layer: DENSE, memoryBytes: M, hardware: A });
+  const extraA = atA.runMs - unlA.runMs;
+  const t = new TransferModel(stub, from, to);
+  assert.equal(t.transfer.swapScale, 1.5);
+  const atB = t.predict({ layer: DENSE, memoryBytes: M, hardware: A });
+  assert.ok(Math.abs(atB.runMs - (unlA.runMs + 1.5 * extraA)) < 1e-9, `${atB.runMs}`);
+  // without the curves: 10x
+  assert.equal(new TransferModel(stub, A, to).transfer.swapScale, 10);
+});
