@@ -8,15 +8,17 @@
  * `memlat hardware` on the same host under the same emulation (data/diskcurve/<machine>.hardware.json)
  * and are anchored to the fingerprint they join: the curve's times are scaled so that its last point
  * (the large probe) reads at that fingerprint's own diskReadBytesPerSec; the curve gives the shape,
- * the fingerprint the level. The model's machine gets the curve of --source-curve the same way, or
+ * the fingerprint the level; with --own-curves each fingerprint's own curve (runs measured with it).
+ * The model's machine gets its bundle's curve, or that of --source-curve anchored the same way, or
  * with --source-rows (a model whose machine is not at hand: the shipped default's host A) the curve
- * taken from that machine's own unlimited network runs (diskCurveFromRows).
+ * taken from that machine's own unlimited network runs (diskCurveFromRows). "large probe" is the
+ * target's fingerprint without its curve.
  *
  * A machine is a folder of the set holding rows.csv(.gz) (e.g. `B-E1`, or `B-E1/whole` under
  * data/transfer); its curve is looked up by the folder's first part.
  *
  * Usage: node dist/bench/disk-curve.js --set data/heldout6 [--machines B-none,B-E1,B-E3b]
- *   [--model data/models/hostB.json] [--curves data/diskcurve] [--source-curve B-none | --source-rows rows.csv.gz] [--out F.md]
+ *   [--model data/models/hostB.json] [--curves data/diskcurve | --own-curves] [--source-curve B-none | --source-rows rows.csv.gz] [--out F.md]
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -32,14 +34,15 @@ import { statsOptions } from '../src/models/observations.js';
 import { median } from '../src/stats.js';
 import { validationRuns, type NetRun } from './runs.js';
 import { byLevel, pct, score, summary, type Scored } from './scoring.js';
-import { flag } from './args.js';
+import { flag, hasFlag } from './args.js';
 
 const set = flag('set', 'data/heldout6');
 const machines = flag('machines', 'B-none,B-E1,B-E3b').split(',');
 const modelPath = flag('model', 'data/models/hostB.json');
 const curvesDir = flag('curves', 'data/diskcurve');
-const sourceCurve = flag('source-curve', 'B-none');
+const sourceCurve = flag('source-curve', '');
 const sourceRows = flag('source-rows', '');
+const ownCurves = hasFlag('own-curves');
 const outPath = flag('out', '');
 const LEVELS = ['1x', '0.5x', 'none'];
 
@@ -77,12 +80,15 @@ async function main(): Promise<void> {
     const c = diskCurveFromRows((await readDataset(sourceRows)).rows, from.id, 256 * 2 ** 20, from.diskReadBytesPerSec, sourceRows);
     if (!c) throw new Error(`${sourceRows}: too few unlimited layers of ${from.id} in some size band for a disk curve`);
     fromCurve = c;
-  } else fromCurve = anchoredCurve(sourceCurve, from);
+  } else if (sourceCurve) fromCurve = anchoredCurve(sourceCurve, from);
+  else if (from.diskCurve) fromCurve = from.diskCurve;
+  else throw new Error(`${modelPath}: its machine has no disk curve; give --source-curve or --source-rows`);
   const withCurve: LoadedBundle = { ...bundle, fittedOn: { ...from, diskCurve: fromCurve } };
-  const curveText = (c: DiskCurve): string => c.bytes.map((b, i) => `${(b / 2 ** 20).toFixed(0)} MiB ${((b / 2 ** 20 / c.ms[i]!) * 1000).toFixed(0)}`).join(', ');
+  const curveText = (c: DiskCurve): string =>
+    c.bytes.map((b, i) => `${(b / 2 ** 20).toFixed(0)} MiB ${((b / 2 ** 20 / c.ms[i]!) * 1000).toFixed(0)}`).join(', ');
   const out: string[] = [
     `Model \`${modelPath}\` (fitted on \`${from.id}\`, disk ${((from.diskReadBytesPerSec ?? NaN) / 2 ** 20).toFixed(0)} MiB/s) zero-shot to the whole runs of \`${set}\` on each machine. ` +
-      `"large probe" = the transfer before the disk curve (every load's disk part by the 256 MiB probe's ratio); "disk curves" = the same with the model machine's curve (${sourceRows ? `from its runs in \`${sourceRows}\`` : `${sourceCurve}'s shape`}: ${curveText(fromCurve)} MiB/s) and the target's (its own shape), each target's from \`${curvesDir}/<machine>.hardware.json\` anchored to the fingerprint it joins. ` +
+      `"large probe" = the transfer before the disk curve (every load's disk part by the 256 MiB probe's ratio); "disk curves" = the same with the model machine's curve (${sourceRows ? `from its runs in \`${sourceRows}\`` : sourceCurve ? `${sourceCurve}'s shape` : "its bundle's"}: ${curveText(fromCurve)} MiB/s) and the target's (${ownCurves ? "its fingerprint's own, measured with the runs" : `its own shape, from \`${curvesDir}/<machine>.hardware.json\` anchored to the fingerprint it joins`}). ` +
       `Load: the runs' load phases summed over the layers, predicted / measured, median over runs. Bias = geometric mean of predicted / measured.`,
     '',
     '| machine | emulation | runs | noise | rule | median error | within ±20% | bias 1x / 0.5x / none | load predicted / measured (median) |',
@@ -93,13 +99,15 @@ async function main(): Promise<void> {
     const path = ['rows.csv.gz', 'rows.csv'].map((f) => join(set, m, f)).find((f) => existsSync(f));
     if (!path) throw new Error(`${set}/${m}: no rows.csv(.gz)`);
     const ds = await readDataset(path);
-    const target = ds.hardware[0];
-    if (!target) throw new Error(`${path}: no hardware fingerprint beside the rows`);
+    const measured = ds.hardware[0];
+    if (!measured) throw new Error(`${path}: no hardware fingerprint beside the rows`);
+    const { diskCurve: own, ...target } = measured;
+    if (ownCurves && !own) throw new Error(`${path}: --own-curves, but its fingerprint has no disk curve`);
     const runs = validationRuns(ds.rows, aggregateRows(ds.rows, new Map(ds.hardware.map((h) => [h.id, h]))), [1, 0.5]);
     const noise = pct(median(runs.map((r) => (Math.max(...r.passTotals) - Math.min(...r.passTotals)) / r.medianMs)));
     const variants: Array<[string, LoadedBundle]> = [
       ['large probe', transferBundle(bundle, target)],
-      ['disk curves', transferBundle(withCurve, { ...target, diskCurve: anchoredCurve(m.split('/')[0]!, target) })],
+      ['disk curves', transferBundle(withCurve, { ...target, diskCurve: ownCurves ? own : anchoredCurve(m.split('/')[0]!, target) })],
     ];
     const scored = variants.map(([n, b]): [string, Scored[], number[]] => [
       n,
@@ -117,13 +125,18 @@ async function main(): Promise<void> {
       );
     }
     details.push(`#### ${m} (\`${target.id}\`, ${target.emulation ?? 'not emulated'}; \`${path}\`)`, '');
-    details.push(`| network | M | level | measured ms |${scored.map(([n]) => ` ${n} ms (load pred / meas) |`).join('')}`, `|---|---|---|---|${scored.map(() => '---|').join('')}`);
+    details.push(
+      `| network | M | level | measured ms |${scored.map(([n]) => ` ${n} ms (load pred / meas) |`).join('')}`,
+      `|---|---|---|---|${scored.map(() => '---|').join('')}`,
+    );
     runs.forEach((r, i) => {
       const cells = scored.map(([, ss, lr]) => {
         const e = (ss[i]!.predictedMs - r.medianMs) / r.medianMs;
         return ` ${ss[i]!.predictedMs.toFixed(0)} (${e >= 0 ? '+' : ''}${(100 * e).toFixed(0)}%; load ${lr[i]!.toFixed(2)}) |`;
       });
-      details.push(`| ${r.network} | ${r.limit === null ? 'none' : `${(r.limit / 2 ** 20).toFixed(0)} MiB`} | ${r.level} | ${r.medianMs.toFixed(0)} |${cells.join('')}`);
+      details.push(
+        `| ${r.network} | ${r.limit === null ? 'none' : `${(r.limit / 2 ** 20).toFixed(0)} MiB`} | ${r.level} | ${r.medianMs.toFixed(0)} |${cells.join('')}`,
+      );
     });
     details.push('');
   }

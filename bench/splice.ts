@@ -1,5 +1,5 @@
 /**
- * The shipped model's sections that `npm run bench` carries verbatim into docs/BENCHMARKS.md (6-16):
+ * The shipped model's sections that `npm run bench` carries verbatim into docs/BENCHMARKS.md (6-20):
  * each written by its own bench into bench/results/ (or a held-out set's folder), with where it came
  * from. A missing file is skipped.
  */
@@ -66,6 +66,15 @@ const SECTIONS: Section[] = [
   ...hostBSet(12, 17, 'min-memory with the in-network base, checked for real'),
   ...hostBSet(13, 18, 'min-memory with evictable sessions, checked for real'),
   ...hostBSet(14, 19, 'min-memory on ten new networks, checked for real'),
+  { file: 'bench/results/disk-curve.md', from: 'the summary and reading of data/diskcurve/PLAN.md, by hand', heading: /^## /, as: '## 20. ' },
+  ...['heldout5', 'heldout5-default', 'heldout6-load-only', 'heldout6-default-load-only', 'heldout6', 'heldout6-default', 'heldout3-load-only', 'heldout3'].map(
+    (f) => ({
+      file: `bench/results/disk-curve-${f}.md`,
+      from: 'written by node dist/bench/disk-curve.js ... (data/diskcurve/PLAN.md)',
+      heading: /^## /,
+      as: '### ',
+    }),
+  ),
 ];
 
 /** The lines to append (an empty line, the comment, the renamed file) for every section present. */

@@ -164,6 +164,11 @@ export interface ZeroShotInfo {
   sigma: number;
   /** Whether a calibrated interval was widened (false: the bundle has none). */
   intervalWidened: boolean;
+  /**
+   * Where both machines have a disk curve: the time ratio B / A of a cold read at each of its sizes
+   * (the load's disk part at a weight file of that size; swap at the smallest). Absent otherwise.
+   */
+  diskBySize?: Array<{ bytes: number; ratio: number }>;
 }
 
 /** A query's phases split into the unlimited part and the swap part, both already scaled to B. */

@@ -10,7 +10,8 @@
  * Pure. Cost O(1) (the model is wrapped, not refitted).
  */
 import type { HardwareFingerprint } from '../dataset/schema.js';
-import { isIdentityTransfer, TransferModel, transferRatios, transferSigma, TRANSFER_SIGMA_PER_LOG } from '../models/transfer.js';
+import { isIdentityTransfer, TransferModel, transferRatios, transferSigma, TRANSFER_SIGMA_PER_LOG, type ZeroShotInfo } from '../models/transfer.js';
+import { diskCurveRatio } from '../dataset/disk-curve.js';
 import type { LoadedBundle, NetworkCalibration } from './bundle.js';
 import { CALL_TOLERANCE, RATE_TOLERANCE } from './machine.js';
 
@@ -56,6 +57,13 @@ export function widenCalibration(c: NetworkCalibration, sigma: number, why?: str
   };
 }
 
+/** ZeroShotInfo.diskBySize where both fingerprints have a disk curve of the same sizes. Cost O(points). */
+function diskBySize(from: HardwareFingerprint, to: HardwareFingerprint): Pick<ZeroShotInfo, 'diskBySize'> {
+  const sizes = from.diskCurve?.bytes ?? [];
+  const out = sizes.map((bytes) => ({ bytes, ratio: diskCurveRatio(from, to, bytes) }));
+  return out.length && out.every((x) => x.ratio !== null) ? { diskBySize: out as Array<{ bytes: number; ratio: number }> } : {};
+}
+
 /**
  * The bundle predicting for `target`'s rates: the model wrapped in a TransferModel from the bundle's
  * fitted-on machine, the interval widened by transferSigma. Identical rates (or none known on either
@@ -73,7 +81,7 @@ export function transferBundle(b: LoadedBundle, target: HardwareFingerprint): Lo
     ...b,
     model: new TransferModel(b.model, from, target),
     calibration,
-    zeroShot: { fromId: from.id, toId: target.id, ratios, sigma, intervalWidened: calibration !== null },
+    zeroShot: { fromId: from.id, toId: target.id, ratios, sigma, intervalWidened: calibration !== null, ...diskBySize(from, target) },
   };
 }
 

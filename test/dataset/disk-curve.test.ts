@@ -56,15 +56,63 @@ test('diskCurveFromRows: per size band the median over layers of each layer medi
     const b = 4100 * u;
     for (const rep of [0, 1, 2]) {
       const loadMs = (0.5 + b / 1e6) * (rep === 2 ? 3 : 1);
-      rows.push(denseRow(0, { hardwareId: 'A', network: `n${i}`, layer: { type: 'dense', name: 'fc', inputs: ['x'], units: u }, inputShapes: [[1, 1024]], outputShape: [1, u], memoryLimitBytes: null, rep, loadMs }));
+      rows.push(
+        denseRow(0, {
+          hardwareId: 'A',
+          network: `n${i}`,
+          layer: { type: 'dense', name: 'fc', inputs: ['x'], units: u },
+          inputShapes: [[1, 1024]],
+          outputShape: [1, u],
+          memoryLimitBytes: null,
+          rep,
+          loadMs,
+        }),
+      );
     }
     // ignored: the same layer under a limit, on another machine, and an OOM-killed pass, all 1000x slower
-    rows.push(denseRow(0, { hardwareId: 'A', network: `n${i}`, layer: { type: 'dense', name: 'fc', inputs: ['x'], units: u }, inputShapes: [[1, 1024]], outputShape: [1, u], memoryLimitBytes: 2 ** 28, rep: 0, loadMs: 1e6 }));
-    rows.push(denseRow(0, { hardwareId: 'B', network: `n${i}`, layer: { type: 'dense', name: 'fc', inputs: ['x'], units: u }, inputShapes: [[1, 1024]], outputShape: [1, u], memoryLimitBytes: null, rep: 3, loadMs: 1e6 }));
-    rows.push(denseRow(0, { hardwareId: 'A', network: `n${i}`, layer: { type: 'dense', name: 'fc', inputs: ['x'], units: u }, inputShapes: [[1, 1024]], outputShape: [1, u], memoryLimitBytes: null, rep: 4, loadMs: 1e6, oom: true }));
+    rows.push(
+      denseRow(0, {
+        hardwareId: 'A',
+        network: `n${i}`,
+        layer: { type: 'dense', name: 'fc', inputs: ['x'], units: u },
+        inputShapes: [[1, 1024]],
+        outputShape: [1, u],
+        memoryLimitBytes: 2 ** 28,
+        rep: 0,
+        loadMs: 1e6,
+      }),
+    );
+    rows.push(
+      denseRow(0, {
+        hardwareId: 'B',
+        network: `n${i}`,
+        layer: { type: 'dense', name: 'fc', inputs: ['x'], units: u },
+        inputShapes: [[1, 1024]],
+        outputShape: [1, u],
+        memoryLimitBytes: null,
+        rep: 3,
+        loadMs: 1e6,
+      }),
+    );
+    rows.push(
+      denseRow(0, {
+        hardwareId: 'A',
+        network: `n${i}`,
+        layer: { type: 'dense', name: 'fc', inputs: ['x'], units: u },
+        inputShapes: [[1, 1024]],
+        outputShape: [1, u],
+        memoryLimitBytes: null,
+        rep: 4,
+        loadMs: 1e6,
+        oom: true,
+      }),
+    );
   });
   const c = diskCurveFromRows(rows, 'A', 256 * MiB, 1e9, 'test rows')!;
-  assert.deepEqual(c.bytes, [1, 4, 16, 64, 256].map((m) => m * MiB));
+  assert.deepEqual(
+    c.bytes,
+    [1, 4, 16, 64, 256].map((m) => m * MiB),
+  );
   // scaled to s, a layer of b bytes gives 0.5 s / b + s / 1e6: decreasing in b, so the middle layer's
   units.forEach(([, mid], k) => {
     const s = [1, 4, 16, 64][k]! * MiB;

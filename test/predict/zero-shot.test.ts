@@ -5,6 +5,7 @@ import { predictNetwork } from '../../src/predict/predict.js';
 import { resolveNetwork } from '../../src/network/shapes.js';
 import { zooNetwork } from '../../src/network/zoo/index.js';
 import { HW, testBundle } from '../helpers/bundle-fixture.js';
+import { checkMachine } from '../../src/predict/machine.js';
 
 test('identical fingerprints change nothing, bit for bit (the same bundle object)', () => {
   const b = testBundle();
@@ -46,4 +47,46 @@ test('widenCalibration: closed form, and sigma 0 returns the calibration itself'
 test('ratesDiffer: only beyond the 1.25x drift tolerance', () => {
   assert.equal(ratesDiffer(HW, { ...HW, diskReadBytesPerSec: HW.diskReadBytesPerSec! * 1.2 }), false);
   assert.equal(ratesDiffer(HW, { ...HW, gemmGflops: HW.gemmGflops! / 1.3 }), true);
+});
+
+test('disk curves on both machines: zeroShot.diskBySize gives the time ratio at each size, and the machine line names them', () => {
+  const sizes = [1, 4, 16, 64, 256].map((m) => m * 2 ** 20);
+  const curve = (ms: number[]) => ({ bytes: sizes, ms, idleMs: 100, reads: 3 });
+  const b = testBundle();
+  const from = { ...HW, diskCurve: curve([2, 5, 17, 65, 260]) };
+  const withCurve = { ...b, fittedOn: from, hardware: from };
+  const t = transferBundle(withCurve, { ...HW, id: 'throttled', diskReadBytesPerSec: HW.diskReadBytesPerSec! / 10, diskCurve: curve([3, 5, 17, 650, 2600]) });
+  assert.deepEqual(
+    t.zeroShot?.diskBySize?.map((x) => [x.bytes / 2 ** 20, Number(x.ratio.toFixed(9))]),
+    [
+      [1, 1.5],
+      [4, 1],
+      [16, 1],
+      [64, 10],
+      [256, 10],
+    ],
+  );
+  // without a curve on the model's machine: no diskBySize
+  assert.equal(
+    transferBundle(b, { ...HW, id: 'throttled', diskReadBytesPerSec: HW.diskReadBytesPerSec! / 10, diskCurve: curve([3, 5, 17, 650, 2600]) }).zeroShot
+      ?.diskBySize,
+    undefined,
+  );
+  const line = checkMachine(
+    from,
+    {
+      fingerprint: { ...HW, id: 'throttled', diskReadBytesPerSec: HW.diskReadBytesPerSec! / 10 },
+      kind: 'this-machine',
+      measured: true,
+      path: '/c/hardware.json',
+    },
+    {
+      memoryBytes: 2 ** 28,
+      zeroShot: { ...t.zeroShot, ratios: { ...t.zeroShot.ratios, call: { run: 1, unload: 1 } } },
+    },
+  ).warnings[0]!;
+  assert.match(
+    line,
+    /by the disk curves at the file's size: x1\.50 at 1 MiB, x1\.00 at 4 MiB, x1\.00 at 16 MiB, x10\.00 at 64 MiB, x10\.00 at 256 MiB; swap time x1\.50, as a 1 MiB read;/,
+  );
 });
