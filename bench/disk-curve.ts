@@ -87,6 +87,8 @@ async function main(): Promise<void> {
   const curveText = (c: DiskCurve): string =>
     c.bytes.map((b, i) => `${(b / 2 ** 20).toFixed(0)} MiB ${((b / 2 ** 20 / c.ms[i]!) * 1000).toFixed(0)}`).join(', ');
   const out: string[] = [
+    `## The disk curve: \`${modelPath}\` zero-shot to \`${set}\``,
+    '',
     `Model \`${modelPath}\` (fitted on \`${from.id}\`, disk ${((from.diskReadBytesPerSec ?? NaN) / 2 ** 20).toFixed(0)} MiB/s) zero-shot to the whole runs of \`${set}\` on each machine. ` +
       `"large probe" = the transfer before the disk curve (every load's disk part by the 256 MiB probe's ratio); "disk curves" = the same with the model machine's curve (${sourceRows ? `from its runs in \`${sourceRows}\`` : sourceCurve ? `${sourceCurve}'s shape` : "its bundle's"}: ${curveText(fromCurve)} MiB/s) and the target's (${ownCurves ? "its fingerprint's own, measured with the runs" : `its own shape, from \`${curvesDir}/<machine>.hardware.json\` anchored to the fingerprint it joins`}). ` +
       `Load: the runs' load phases summed over the layers, predicted / measured, median over runs. Bias = geometric mean of predicted / measured.`,
