@@ -19,7 +19,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { HardwareFingerprint } from '../src/dataset/schema.js';
 import { readHardwareFile } from '../src/predict/model-bundle.js';
 import { flag, hasFlag } from './args.js';
-import { diskCurveFromRows } from '../src/dataset/disk-curve.js';
+import { anchorDiskCurve, diskCurveFromRows } from '../src/dataset/disk-curve.js';
 import { readDataset } from '../src/dataset/files.js';
 
 const model = flag('model', 'data/models/hostB.json');
@@ -47,12 +47,10 @@ if (measured.id !== hw.id) throw new Error(`${curvePath} is machine ${measured.i
 const c = measured.diskCurve;
 if (!c) throw new Error(`${curvePath}: no diskCurve`);
 if (hw.diskReadBytesPerSec === null) throw new Error(`${model}: no disk rate to anchor the curve to`);
-const n = c.bytes.length - 1;
-const k = ((c.bytes[n]! / hw.diskReadBytesPerSec) * 1000) / c.ms[n]!;
+const anchored = anchorDiskCurve(c, hw.diskReadBytesPerSec);
 hw.diskCurve = {
-  ...c,
-  ms: c.ms.map((t) => t * k),
-  source: `${curvePath} (measured ${measured.measuredAt ?? '?'}), anchored to this fingerprint's disk rate (x${k.toFixed(3)})`,
+  ...anchored,
+  source: `${curvePath} (measured ${measured.measuredAt ?? '?'}), anchored to this fingerprint's disk rate (x${(anchored.ms[0]! / c.ms[0]!).toFixed(3)})`,
 };
 writeFileSync(model, `${JSON.stringify(bundle)}\n`);
 console.log(`${model}: hardware.diskCurve = ${JSON.stringify(hw.diskCurve)}`);

@@ -69,18 +69,41 @@ export function validDiskCurve(c: DiskCurve | null | undefined): c is DiskCurve 
  * valid curve or the two read other sizes. Cost O(points).
  */
 export function diskCurveRatio(from: HardwareFingerprint, to: HardwareFingerprint, bytes: number): number | null {
+  return diskCurveRatioAt(from, to)?.(bytes) ?? null;
+}
+
+/**
+ * diskCurveRatio with the curves checked once: a function of the file size, or null (as there).
+ * For callers that ask many sizes of one pair of machines (the transfer, per layer). Cost O(points)
+ * to build, O(points) per call.
+ */
+export function diskCurveRatioAt(from: HardwareFingerprint, to: HardwareFingerprint): ((bytes: number) => number) | null {
   const a = from.diskCurve;
   const b = to.diskCurve;
   if (!validDiskCurve(a) || !validDiskCurve(b) || a.bytes.join(',') !== b.bytes.join(',')) return null;
+  const x = a.bytes.map((v) => Math.log(v));
   const lr = a.bytes.map((_, i) => Math.log(b.ms[i]! / a.ms[i]!));
-  const n = a.bytes.length;
-  if (!(bytes > a.bytes[0]!)) return Math.exp(lr[0]!);
-  if (bytes >= a.bytes[n - 1]!) return Math.exp(lr[n - 1]!);
-  let i = 1;
-  while (a.bytes[i]! < bytes) i++;
-  const x0 = Math.log(a.bytes[i - 1]!);
-  const w = (Math.log(bytes) - x0) / (Math.log(a.bytes[i]!) - x0);
-  return Math.exp(lr[i - 1]! + w * (lr[i]! - lr[i - 1]!));
+  const n = x.length;
+  return (bytes: number): number => {
+    if (!(bytes > a.bytes[0]!)) return Math.exp(lr[0]!);
+    if (bytes >= a.bytes[n - 1]!) return Math.exp(lr[n - 1]!);
+    let i = 1;
+    while (a.bytes[i]! < bytes) i++;
+    const w = (Math.log(bytes) - x[i - 1]!) / (x[i]! - x[i - 1]!);
+    return Math.exp(lr[i - 1]! + w * (lr[i]! - lr[i - 1]!));
+  };
+}
+
+/**
+ * A curve measured at another time moved to a fingerprint's disk rate: its times scaled so that its
+ * last point (the large probe) reads at `bytesPerSec`; the shape is kept. Why: a curve measured
+ * after the runs (or the model) it is joined to, whose own large probe read at another level
+ * (bench/disk-curve.ts, bench/add-disk-curve.ts). Cost O(points).
+ */
+export function anchorDiskCurve(c: DiskCurve, bytesPerSec: number): DiskCurve {
+  const n = c.bytes.length - 1;
+  const k = ((c.bytes[n]! / bytesPerSec) * 1000) / c.ms[n]!;
+  return { ...c, ms: c.ms.map((t) => t * k) };
 }
 
 /** Layers of a dataset needed in each size band for diskCurveFromRows. */

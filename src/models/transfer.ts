@@ -42,9 +42,9 @@
  *   Why: a disk with burst credit reads weight files of a few MiB at full speed and only large ones
  *   at the rate the large probe measures (the emulation's throttle on host B: 9 MiB files as fast
  *   as unthrottled, 64 MiB ones at the throttled rate; docs/MODELS.md).
- * - w, the swap term's time ratio: the swap term is disk reads (pages in from swap): it scales with
- *   the disk, as fe-swap's physical term does (bytes / bandwidth): by the two disk curves' ratio at their smallest file (1 MiB) where
- *   both machines have a curve, else by 1 / r_disk. Why the small file: a swap-in is a page cluster
+ * - w, the swap term's time ratio: the swap term is disk reads (pages in from swap): it scales
+ *   with the disk, as fe-swap's physical term does (bytes / bandwidth): by the two disk curves'
+ *   ratio at their smallest file (1 MiB) where both machines have a curve, else by 1 / r_disk. Why the small file: a swap-in is a page cluster
  *   of 4-32 KiB read after a fault, far below a streaming read's rate (host B unemulated brought
  *   pages back at ~80 MiB/s while it streams 1.3 GB/s), so a bandwidth cap above that rate barely
  *   slows it, and a throttle's burst credit covers it (held-out #6 on B-E1: SceneNet's 84 MiB of
@@ -57,7 +57,7 @@
  */
 import type { HardwareFingerprint } from '../dataset/schema.js';
 import { probeLoadLatencyMs } from '../dataset/call-probe.js';
-import { diskCurveRatio } from '../dataset/disk-curve.js';
+import { diskCurveRatioAt } from '../dataset/disk-curve.js';
 import { cachedStats } from './observations.js';
 import type { LayerInput, Model, ModelJSON, Target, TimePrediction } from './types.js';
 
@@ -186,6 +186,8 @@ export class Transfer {
   readonly ratios: TransferRatios;
   /** The swap part's time ratio B / A: the disk curves' at their smallest file where both have one, else 1 / r_disk. */
   readonly swapScale: number;
+  /** The disk curves' ratio at a file size, where both machines have a curve (diskCurveRatioAt). */
+  private readonly diskAt: ((bytes: number) => number) | null;
   private readonly asA = new WeakMap<HardwareFingerprint, HardwareFingerprint>();
   constructor(
     readonly base: Model,
@@ -193,7 +195,8 @@ export class Transfer {
     readonly to: HardwareFingerprint,
   ) {
     this.ratios = transferRatios(from, to);
-    this.swapScale = diskCurveRatio(from, to, 0) ?? 1 / this.ratios.disk;
+    this.diskAt = diskCurveRatioAt(from, to);
+    this.swapScale = this.diskAt ? this.diskAt(0) : 1 / this.ratios.disk;
   }
 
   /** The query's fingerprint with A's rates (cached per object). */
@@ -235,7 +238,7 @@ export class Transfer {
     } else if (gemm !== null) c = st.flops > 0 ? 1 : 0;
     const roof = c / r.gemm + (1 - c) / r.mem;
     // The disk part at the layer's file size where both machines have a disk curve, else the large probe's ratio.
-    const q = st.weightBytes > 0 ? (diskCurveRatio(this.from, this.to, st.weightBytes) ?? 1 / r.disk) : 1 / r.disk;
+    const q = this.diskAt && st.weightBytes > 0 ? this.diskAt(st.weightBytes) : 1 / r.disk;
     const load = d * q + (1 - d);
     if (!p) return { load, run: roof, unload: 1 };
     const k = unlimited.runMs > 0 ? Math.min(1, roofMs / unlimited.runMs) : 1;

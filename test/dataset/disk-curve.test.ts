@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diskCurveFromRows, diskCurveRatio, validDiskCurve, withLargeProbe } from '../../src/dataset/disk-curve.js';
+import { anchorDiskCurve, diskCurveFromRows, diskCurveRatio, diskCurveRatioAt, validDiskCurve, withLargeProbe } from '../../src/dataset/disk-curve.js';
 import type { DiskCurve, HardwareFingerprint, MeasurementRow } from '../../src/dataset/schema.js';
 import { denseRow } from '../helpers/rows.js';
 import { A } from '../helpers/transfer-stub.js';
@@ -126,4 +126,17 @@ test('diskCurveFromRows: per size band the median over layers of each layer medi
   const thin = rows.filter((r) => r.network !== 'n11');
   assert.equal(diskCurveFromRows(thin, 'A', 256 * MiB, 1e9, 'x'), null);
   assert.equal(diskCurveFromRows(rows, 'A', 256 * MiB, null, 'x'), null);
+});
+
+test('anchorDiskCurve: the shape kept, the last point at the given rate', () => {
+  const c = anchorDiskCurve(curve([2, 5, 17, 65, 260]), 2 ** 30); // 256 MiB at 1 GiB/s = 250 ms
+  assert.ok(Math.abs(c.ms[4]! - 250) < 1e-9);
+  c.ms.forEach((t, i) => assert.ok(Math.abs(t - [2, 5, 17, 65, 260][i]! * (250 / 260)) < 1e-9));
+  assert.deepEqual(c.bytes, SIZES);
+});
+
+test('diskCurveRatioAt: the same ratios as diskCurveRatio, checked once; null where diskCurveRatio is', () => {
+  const at = diskCurveRatioAt(onA, onB)!;
+  for (const b of [0, 0.5, 1, 3, 16, 32, 100, 256, 4096].map((m) => m * MiB)) assert.equal(at(b), diskCurveRatio(onA, onB, b));
+  assert.equal(diskCurveRatioAt(A, onB), null);
 });
