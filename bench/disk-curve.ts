@@ -9,22 +9,25 @@
  * and are anchored to the fingerprint they join: the curve's times are scaled so that its last point
  * (the large probe) reads at that fingerprint's own diskReadBytesPerSec; the curve gives the shape,
  * the fingerprint the level; with --own-curves each fingerprint's own curve (runs measured with it).
- * The model's machine gets its bundle's curve, or that of --source-curve anchored the same way, or
+ * The model's machine gets its bundle's curve, or that of --source-curve (default B-none where the
+ * bundle has none) anchored the same way, or
  * with --source-rows (a model whose machine is not at hand: the shipped default's host A) the curve
- * taken from that machine's own unlimited network runs (diskCurveFromRows). "large probe" is the
+ * taken from that machine's own unlimited network runs (diskCurveFromRows), or with --source-hardware
+ * the curve of that fingerprint file as measured (a diagnosis: the model machine's curve from the
+ * same session and method as the targets'). "large probe" is the
  * target's fingerprint without its curve.
  *
  * A machine is a folder of the set holding rows.csv(.gz) (e.g. `B-E1`, or `B-E1/whole` under
  * data/transfer); its curve is looked up by the folder's first part.
  *
  * Usage: node dist/bench/disk-curve.js --set data/heldout6 [--machines B-none,B-E1,B-E3b]
- *   [--model data/models/hostB.json] [--curves data/diskcurve | --own-curves] [--source-curve B-none | --source-rows rows.csv.gz] [--out F.md]
+ *   [--model data/models/hostB.json] [--curves data/diskcurve | --own-curves] [--source-curve B-none | --source-rows rows.csv.gz | --source-hardware hw.json] [--out F.md]
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readDataset } from '../src/dataset/files.js';
 import type { DiskCurve, HardwareFingerprint } from '../src/dataset/schema.js';
-import { diskCurveFromRows } from '../src/dataset/disk-curve.js';
+import { anchorDiskCurve, diskCurveFromRows } from '../src/dataset/disk-curve.js';
 import { aggregateRows } from '../src/models/observations.js';
 import { readHardwareFile, readModelBundle } from '../src/predict/model-bundle.js';
 import { transferBundle } from '../src/predict/zero-shot.js';
@@ -42,20 +45,18 @@ const modelPath = flag('model', 'data/models/hostB.json');
 const curvesDir = flag('curves', 'data/diskcurve');
 const sourceCurve = flag('source-curve', '');
 const sourceRows = flag('source-rows', '');
+const sourceHardware = flag('source-hardware', '');
 const ownCurves = hasFlag('own-curves');
 const outPath = flag('out', '');
 const LEVELS = ['1x', '0.5x', 'none'];
 
-/** The curve of data/diskcurve/<machine>.hardware.json, its times scaled so its last point reads at `hw`'s disk rate. */
+/** The curve of data/diskcurve/<machine>.hardware.json, anchored to `hw`'s disk rate (anchorDiskCurve). */
 function anchoredCurve(machine: string, hw: HardwareFingerprint): DiskCurve {
   const path = join(curvesDir, `${machine}.hardware.json`);
   const c = readHardwareFile(path).diskCurve;
   if (!c) throw new Error(`${path}: no diskCurve`);
-  const rate = hw.diskReadBytesPerSec;
-  if (rate === null) throw new Error(`${hw.id}: no disk rate to anchor the curve to`);
-  const n = c.bytes.length - 1;
-  const k = ((c.bytes[n]! / rate) * 1000) / c.ms[n]!;
-  return { ...c, ms: c.ms.map((t) => t * k) };
+  if (hw.diskReadBytesPerSec === null) throw new Error(`${hw.id}: no disk rate to anchor the curve to`);
+  return anchorDiskCurve(c, hw.diskReadBytesPerSec);
 }
 
 /** Load phase summed over a run's layers: predicted by the bundle, and measured (median pass per layer). */
@@ -80,9 +81,12 @@ async function main(): Promise<void> {
     const c = diskCurveFromRows((await readDataset(sourceRows)).rows, from.id, 256 * 2 ** 20, from.diskReadBytesPerSec, sourceRows);
     if (!c) throw new Error(`${sourceRows}: too few unlimited layers of ${from.id} in some size band for a disk curve`);
     fromCurve = c;
-  } else if (sourceCurve) fromCurve = anchoredCurve(sourceCurve, from);
-  else if (from.diskCurve) fromCurve = from.diskCurve;
-  else throw new Error(`${modelPath}: its machine has no disk curve; give --source-curve or --source-rows`);
+  } else if (sourceHardware) {
+    const c = readHardwareFile(sourceHardware).diskCurve;
+    if (!c) throw new Error(`${sourceHardware}: no diskCurve`);
+    fromCurve = c;
+  } else if (sourceCurve || !from.diskCurve) fromCurve = anchoredCurve(sourceCurve || 'B-none', from);
+  else fromCurve = from.diskCurve;
   const withCurve: LoadedBundle = { ...bundle, fittedOn: { ...from, diskCurve: fromCurve } };
   const curveText = (c: DiskCurve): string =>
     c.bytes.map((b, i) => `${(b / 2 ** 20).toFixed(0)} MiB ${((b / 2 ** 20 / c.ms[i]!) * 1000).toFixed(0)}`).join(', ');
@@ -90,7 +94,7 @@ async function main(): Promise<void> {
     `## The disk curve: \`${modelPath}\` zero-shot to \`${set}\``,
     '',
     `Model \`${modelPath}\` (fitted on \`${from.id}\`, disk ${((from.diskReadBytesPerSec ?? NaN) / 2 ** 20).toFixed(0)} MiB/s) zero-shot to the whole runs of \`${set}\` on each machine. ` +
-      `"large probe" = the transfer before the disk curve (every load's disk part by the 256 MiB probe's ratio); "disk curves" = the same with the model machine's curve (${sourceRows ? `from its runs in \`${sourceRows}\`` : sourceCurve ? `${sourceCurve}'s shape` : "its bundle's"}: ${curveText(fromCurve)} MiB/s) and the target's (${ownCurves ? "its fingerprint's own, measured with the runs" : `its own shape, from \`${curvesDir}/<machine>.hardware.json\` anchored to the fingerprint it joins`}). ` +
+      `"large probe" = the transfer before the disk curve (every load's disk part by the 256 MiB probe's ratio); "disk curves" = the same with the model machine's curve (${sourceRows ? `from its runs in \`${sourceRows}\`` : sourceHardware ? `that of \`${sourceHardware}\`, as measured` : sourceCurve || !from.diskCurve ? `${sourceCurve || 'B-none'}'s shape` : "its bundle's"}: ${curveText(fromCurve)} MiB/s) and the target's (${ownCurves ? "its fingerprint's own, measured with the runs" : `its own shape, from \`${curvesDir}/<machine>.hardware.json\` anchored to the fingerprint it joins`}). ` +
       `Load: the runs' load phases summed over the layers, predicted / measured, median over runs. Bias = geometric mean of predicted / measured.`,
     '',
     '| machine | emulation | runs | noise | rule | median error | within ±20% | bias 1x / 0.5x / none | load predicted / measured (median) |',

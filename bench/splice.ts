@@ -67,14 +67,24 @@ const SECTIONS: Section[] = [
   ...hostBSet(13, 18, 'min-memory with evictable sessions, checked for real'),
   ...hostBSet(14, 19, 'min-memory on ten new networks, checked for real'),
   { file: 'bench/results/disk-curve.md', from: 'the summary and reading of data/diskcurve/PLAN.md, by hand', heading: /^## /, as: '## 20. ' },
-  ...['heldout5', 'heldout5-default', 'heldout6-load-only', 'heldout6-default-load-only', 'heldout6', 'heldout6-default', 'heldout3-load-only', 'heldout3'].map(
-    (f) => ({
-      file: `bench/results/disk-curve-${f}.md`,
-      from: 'written by node dist/bench/disk-curve.js ... (data/diskcurve/PLAN.md)',
-      heading: /^## /,
-      as: '### ',
-    }),
-  ),
+  ...[
+    'heldout15-default',
+    'heldout15',
+    'heldout15-same-session',
+    'heldout5',
+    'heldout5-default',
+    'heldout6-load-only',
+    'heldout6-default-load-only',
+    'heldout6',
+    'heldout6-default',
+    'heldout3-load-only',
+    'heldout3',
+  ].map((f) => ({
+    file: `bench/results/disk-curve-${f}.md`,
+    from: 'written by node dist/bench/disk-curve.js ... (data/diskcurve/PLAN.md)',
+    heading: /^## /,
+    as: '### ',
+  })),
 ];
 
 /** The lines to append (an empty line, the comment, the renamed file) for every section present. */
