@@ -52,61 +52,16 @@ test('diskCurveFromRows: per size band the median over layers of each layer medi
     [10000, 16384, 25000], // 64 MiB
   ];
   const rows: MeasurementRow[] = [];
+  // layer i (dense 1024 -> u) as measured on `hardwareId`, with the rest of the row given
+  const row = (i: number, u: number, over: Partial<MeasurementRow>): MeasurementRow =>
+    denseRow(0, { network: `n${i}`, layer: { type: 'dense', name: 'fc', inputs: ['x'], units: u }, inputShapes: [[1, 1024]], outputShape: [1, u], ...over });
   units.flat().forEach((u, i) => {
     const b = 4100 * u;
-    for (const rep of [0, 1, 2]) {
-      const loadMs = (0.5 + b / 1e6) * (rep === 2 ? 3 : 1);
-      rows.push(
-        denseRow(0, {
-          hardwareId: 'A',
-          network: `n${i}`,
-          layer: { type: 'dense', name: 'fc', inputs: ['x'], units: u },
-          inputShapes: [[1, 1024]],
-          outputShape: [1, u],
-          memoryLimitBytes: null,
-          rep,
-          loadMs,
-        }),
-      );
-    }
+    for (const rep of [0, 1, 2]) rows.push(row(i, u, { hardwareId: 'A', memoryLimitBytes: null, rep, loadMs: (0.5 + b / 1e6) * (rep === 2 ? 3 : 1) }));
     // ignored: the same layer under a limit, on another machine, and an OOM-killed pass, all 1000x slower
-    rows.push(
-      denseRow(0, {
-        hardwareId: 'A',
-        network: `n${i}`,
-        layer: { type: 'dense', name: 'fc', inputs: ['x'], units: u },
-        inputShapes: [[1, 1024]],
-        outputShape: [1, u],
-        memoryLimitBytes: 2 ** 28,
-        rep: 0,
-        loadMs: 1e6,
-      }),
-    );
-    rows.push(
-      denseRow(0, {
-        hardwareId: 'B',
-        network: `n${i}`,
-        layer: { type: 'dense', name: 'fc', inputs: ['x'], units: u },
-        inputShapes: [[1, 1024]],
-        outputShape: [1, u],
-        memoryLimitBytes: null,
-        rep: 3,
-        loadMs: 1e6,
-      }),
-    );
-    rows.push(
-      denseRow(0, {
-        hardwareId: 'A',
-        network: `n${i}`,
-        layer: { type: 'dense', name: 'fc', inputs: ['x'], units: u },
-        inputShapes: [[1, 1024]],
-        outputShape: [1, u],
-        memoryLimitBytes: null,
-        rep: 4,
-        loadMs: 1e6,
-        oom: true,
-      }),
-    );
+    rows.push(row(i, u, { hardwareId: 'A', memoryLimitBytes: 2 ** 28, rep: 0, loadMs: 1e6 }));
+    rows.push(row(i, u, { hardwareId: 'B', memoryLimitBytes: null, rep: 3, loadMs: 1e6 }));
+    rows.push(row(i, u, { hardwareId: 'A', memoryLimitBytes: null, rep: 4, loadMs: 1e6, oom: true }));
   });
   const c = diskCurveFromRows(rows, 'A', 256 * MiB, 1e9, 'test rows')!;
   assert.deepEqual(
