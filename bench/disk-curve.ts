@@ -32,10 +32,8 @@ import { aggregateRows } from '../src/models/observations.js';
 import { readHardwareFile, readModelBundle } from '../src/predict/model-bundle.js';
 import { transferBundle } from '../src/predict/zero-shot.js';
 import type { LoadedBundle } from '../src/predict/bundle.js';
-import { layerStats } from '../src/features/layer.js';
-import { statsOptions } from '../src/models/observations.js';
 import { median } from '../src/stats.js';
-import { validationRuns, type NetRun } from './runs.js';
+import { runQueries, validationRuns, type NetRun } from './runs.js';
 import { byLevel, pct, score, summary, type Scored } from './scoring.js';
 import { flag, hasFlag } from './args.js';
 
@@ -61,14 +59,11 @@ function anchoredCurve(machine: string, hw: HardwareFingerprint): DiskCurve {
 
 /** Load phase summed over a run's layers: predicted by the bundle, and measured (median pass per layer). */
 function loads(bundle: LoadedBundle, run: NetRun): { predicted: number; measured: number } {
-  const hw = run.obs[0]!.hardware;
-  const networkLayers = run.obs.length;
-  const networkMaxWorkingSetBytes = Math.max(...run.obs.map((o) => layerStats(o.layer, statsOptions(hw)).workingSetBytes));
   let predicted = 0;
   let measured = 0;
-  for (const o of run.obs) {
-    predicted += bundle.model.predict({ ...o, networkLayers, networkMaxWorkingSetBytes }).loadMs;
-    measured += o.loadMs;
+  for (const q of runQueries(run)) {
+    predicted += bundle.model.predict(q).loadMs;
+    measured += q.loadMs;
   }
   return { predicted, measured };
 }

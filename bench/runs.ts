@@ -59,13 +59,19 @@ export function validationRuns(rows: readonly MeasurementRow[], obs: readonly La
   return runs.sort((a, b) => a.network.localeCompare(b.network) || (a.limit ?? Infinity) - (b.limit ?? Infinity));
 }
 
-export function predictRun(model: Model, run: NetRun): number {
-  let s = 0;
-  // each layer as a layer of this network (models that count what a network keeps read networkLayers
-  // and its largest working set)
+/**
+ * A run's layers as queries of their network: each observation with the network's layer count and
+ * largest working set (models that count what a network keeps read them).
+ */
+export function runQueries(run: NetRun): LayerObservation[] {
   const networkLayers = run.obs.length;
   const hw = run.obs[0]?.hardware;
   const networkMaxWorkingSetBytes = hw ? Math.max(...run.obs.map((o) => layerStats(o.layer, statsOptions(hw)).workingSetBytes)) : 0;
-  for (const o of run.obs) s += total(model.predict({ ...o, networkLayers, networkMaxWorkingSetBytes }));
+  return run.obs.map((o) => ({ ...o, networkLayers, networkMaxWorkingSetBytes }));
+}
+
+export function predictRun(model: Model, run: NetRun): number {
+  let s = 0;
+  for (const q of runQueries(run)) s += total(model.predict(q));
   return s;
 }

@@ -11,7 +11,7 @@
  */
 import type { HardwareFingerprint } from '../dataset/schema.js';
 import { isIdentityTransfer, TransferModel, transferRatios, transferSigma, TRANSFER_SIGMA_PER_LOG, type ZeroShotInfo } from '../models/transfer.js';
-import { diskCurveRatio } from '../dataset/disk-curve.js';
+import { diskCurveRatioAt } from '../dataset/disk-curve.js';
 import type { LoadedBundle, NetworkCalibration } from './bundle.js';
 import { CALL_TOLERANCE, RATE_TOLERANCE } from './machine.js';
 
@@ -59,9 +59,8 @@ export function widenCalibration(c: NetworkCalibration, sigma: number, why?: str
 
 /** ZeroShotInfo.diskBySize where both fingerprints have a disk curve of the same sizes. Cost O(points). */
 function diskBySize(from: HardwareFingerprint, to: HardwareFingerprint): Pick<ZeroShotInfo, 'diskBySize'> {
-  const sizes = from.diskCurve?.bytes ?? [];
-  const out = sizes.map((bytes) => ({ bytes, ratio: diskCurveRatio(from, to, bytes) }));
-  return out.length && out.every((x) => x.ratio !== null) ? { diskBySize: out as Array<{ bytes: number; ratio: number }> } : {};
+  const at = diskCurveRatioAt(from, to);
+  return at && from.diskCurve ? { diskBySize: from.diskCurve.bytes.map((bytes) => ({ bytes, ratio: at(bytes) })) } : {};
 }
 
 /**
