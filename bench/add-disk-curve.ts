@@ -1,10 +1,11 @@
 /**
  * Adds the disk curve (src/dataset/disk-curve.ts) to a bundle whose machine's fingerprint predates
- * it, from a fingerprint measured later on the same machine (`memlat hardware`), its shape anchored
- * to the bundle's own disk rate (times scaled so the last point, the large probe, reads at the
- * bundle fingerprint's diskReadBytesPerSec), as bench/disk-curve.ts scored it:
+ * it, from fingerprints measured later on the same machine (`memlat hardware`, or the fingerprints
+ * validate-runs writes beside its rows), unemulated: the per-size median of their curves, as
+ * measured (medianDiskCurve: not anchored to the bundle's large probe, which held-out #15 showed
+ * wrong for the small sizes):
  *
- *   node dist/bench/add-disk-curve.js --model data/models/hostB.json --curve data/diskcurve/B-none.hardware.json
+ *   node dist/bench/add-disk-curve.js --model data/models/hostB.json --curves a.hardware.json,b.hardware.json,...
  *
  * or, for a machine not at hand, from its own unlimited network runs (diskCurveFromRows, as
  * bench/disk-curve.ts --source-rows scored it):
@@ -19,11 +20,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { HardwareFingerprint } from '../src/dataset/schema.js';
 import { readHardwareFile } from '../src/predict/model-bundle.js';
 import { flag, hasFlag } from './args.js';
-import { anchorDiskCurve, diskCurveFromRows } from '../src/dataset/disk-curve.js';
+import { diskCurveFromRows, medianDiskCurve } from '../src/dataset/disk-curve.js';
 import { readDataset } from '../src/dataset/files.js';
 
 const model = flag('model', 'data/models/hostB.json');
-const curvePath = flag('curve', 'data/diskcurve/B-none.hardware.json');
+const curvePaths = flag('curves', '').split(',').filter(Boolean);
 const rowsPath = flag('rows', '');
 const bundle = JSON.parse(readFileSync(model, 'utf8')) as { hardware: HardwareFingerprint };
 const hw = bundle.hardware;
@@ -42,15 +43,21 @@ if (rowsPath) {
   console.log(`${model}: hardware.diskCurve = ${JSON.stringify(hw.diskCurve)}`);
   process.exit(0);
 }
-const measured = readHardwareFile(curvePath);
-if (measured.id !== hw.id) throw new Error(`${curvePath} is machine ${measured.id}, the bundle's is ${hw.id}`);
-const c = measured.diskCurve;
-if (!c) throw new Error(`${curvePath}: no diskCurve`);
-if (hw.diskReadBytesPerSec === null) throw new Error(`${model}: no disk rate to anchor the curve to`);
-const anchored = anchorDiskCurve(c, hw.diskReadBytesPerSec);
-hw.diskCurve = {
-  ...anchored,
-  source: `${curvePath} (measured ${measured.measuredAt ?? '?'}), anchored to this fingerprint's disk rate (x${(anchored.ms[0]! / c.ms[0]!).toFixed(3)})`,
-};
+if (curvePaths.length === 0) throw new Error('give --curves a.hardware.json,... (fingerprints of the bundle machine with a diskCurve) or --rows');
+const found = new Map<string, { path: string; hw: HardwareFingerprint }>();
+for (const path of curvePaths) {
+  const h = readHardwareFile(path);
+  if (h.id !== hw.id) throw new Error(`${path} is machine ${h.id}, the bundle's is ${hw.id}`);
+  if (h.emulation || !h.diskCurve)
+    throw new Error(`${path}: ${h.emulation ? `emulated (${h.emulation})` : 'no diskCurve'}; give unemulated fingerprints with a curve`);
+  found.set(h.measuredAt ?? path, { path, hw: h }); // one fingerprint copied into two files counts once
+}
+const list = [...found.values()];
+const c = medianDiskCurve(
+  list.map((f) => f.hw.diskCurve!),
+  `median of ${list.length} curves measured on this machine: ${list.map((f) => `${f.path} (${f.hw.measuredAt ?? '?'})`).join(', ')}`,
+);
+if (!c) throw new Error(`no usable curves in ${curvePaths.join(', ')} (need unemulated fingerprints of ${hw.id} with diskCurve of the same sizes)`);
+hw.diskCurve = c;
 writeFileSync(model, `${JSON.stringify(bundle)}\n`);
 console.log(`${model}: hardware.diskCurve = ${JSON.stringify(hw.diskCurve)}`);

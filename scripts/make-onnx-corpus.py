@@ -87,7 +87,9 @@ FAMILIES = {
               'shufflenet_v2_x1_0_in21k', 'efficientnet_b0_in21k', 'mobilenet_v2_in21k', 'wide_resnet50_2_in21k',
               'regnet_x_1_6gf_in21k', 'mnasnet0_75_in21k', 'resnet101_in21k', 'densenet169_in21k',
               'regnet_y_1_6gf_in21k', 'mnasnet1_0_in21k', 'shufflenet_v2_x2_0_in21k', 'efficientnet_b1_in21k',
-              'regnet_x_3_2gf_in21k', 'mobilenet_v3_small_in21k', 'resnet34_in21k'],
+              'regnet_x_3_2gf_in21k', 'mobilenet_v3_small_in21k', 'resnet34_in21k', 'resnet18_in21k',
+              'regnet_y_800mf_in21k', 'efficientnet_b2_in21k', 'shufflenet_v2_x1_5_in21k', 'regnet_x_800mf_in21k',
+              'mnasnet0_5_in21k'],
 }
 
 # ImageNet-21k heads (21,843 classes, as the released in21k checkpoints of BiT, ViT and EfficientNetV2

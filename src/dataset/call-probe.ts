@@ -9,9 +9,8 @@
  *
  * `memlat hardware` measures it (src/machine/hardware.ts); a dataset whose fingerprint predates it
  * gets it from its own validation runs of the same networks (callProbeFromRows), which is how the
- * shipped model's machine has one. The transfer (src/models/transfer.ts) scales run's fixed part and
- * unload by the probes' ratios between two machines and takes the model machine's per-file load
- * latency from its probe (probeLoadLatencyMs).
+ * shipped model's machine has one. The transfer (src/models/transfer.ts) scales run's fixed part,
+ * the load's CPU part, the swap-in path and unload by the probes' ratios between two machines.
  *
  * Pure.
  */
@@ -112,16 +111,4 @@ export function callProbeFromRows(
     nets.push({ name, weightBytes: bytes.reduce((a, b) => a + b, 0), passes, weightless: bytes.map((b) => b === 0) });
   }
   return callProbeFromPasses(nets, threads, source);
-}
-
-/**
- * The per-file latency of a load on the probe's machine, ms: the probe's load minus reading its
- * weights at `diskBytesPerSec`, over its layers with weights (a weightless layer reads nothing: its
- * load is ~0). Null without a disk rate or weightless count, or when nothing is left. Cost O(1).
- */
-export function probeLoadLatencyMs(p: CallProbe, diskBytesPerSec: number | null): number | null {
-  if (p.weightlessLayers === undefined || diskBytesPerSec === null || !(diskBytesPerSec > 0)) return null;
-  const files = p.layers - p.weightlessLayers;
-  const left = p.loadMs - (p.weightBytes / diskBytesPerSec) * 1000;
-  return files > 0 && left > 0 ? left / files : null;
 }

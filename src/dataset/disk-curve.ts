@@ -106,6 +106,26 @@ export function anchorDiskCurve(c: DiskCurve, bytesPerSec: number): DiskCurve {
   return { ...c, ms: c.ms.map((t) => t * k) };
 }
 
+/**
+ * The per-size median of several curves of one machine, measured as `memlat hardware` measures
+ * (same sizes), not anchored: a small read is latency-bound and does not move with the large probe,
+ * so one machine's curves are joined as measured (held-out #15: the bundled curve anchored to the
+ * model's large probe read its 1 MiB point at 446 MiB/s where host B's own measurements read
+ * 300-409). Null when fewer than one valid curve or the sizes differ. Cost O(curves x points).
+ */
+export function medianDiskCurve(curves: readonly DiskCurve[], source: string): DiskCurve | null {
+  const ok = curves.filter((c) => validDiskCurve(c));
+  const first = ok[0];
+  if (!first || ok.length !== curves.length || ok.some((c) => c.bytes.join(',') !== first.bytes.join(','))) return null;
+  return {
+    bytes: [...first.bytes],
+    ms: first.bytes.map((_, i) => median(ok.map((c) => c.ms[i]!))),
+    idleMs: first.idleMs,
+    reads: first.reads,
+    source,
+  };
+}
+
 /** Layers of a dataset needed in each size band for diskCurveFromRows. */
 export const DISK_CURVE_MIN_LAYERS = 3;
 

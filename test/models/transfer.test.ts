@@ -4,7 +4,6 @@ import { callRatios, isIdentityTransfer, TransferModel, transferRatios, transfer
 import type { CallProbe, HardwareFingerprint } from '../../src/dataset/schema.js';
 import { layerStats } from '../../src/features/layer.js';
 import { A, CONV, DENSE, resolved, StubModel } from '../helpers/transfer-stub.js';
-import { probeLoadLatencyMs } from '../../src/dataset/call-probe.js';
 
 const MiB = 2 ** 20;
 const stub = new StubModel();
@@ -83,14 +82,6 @@ const probe = (p: Partial<CallProbe>): CallProbe => ({
   weightlessLayers: 123,
   weightlessLoadMs: 0.2,
   ...p,
-});
-
-test('probeLoadLatencyMs: the load beyond reading the weights at the disk rate, per weight file', () => {
-  assert.equal(probeLoadLatencyMs(probe({}), 1e9), 1);
-  assert.equal(probeLoadLatencyMs(probe({ loadMs: 95 }), 2e9), 0.7); // (95 - 25) / 100
-  assert.equal(probeLoadLatencyMs(probe({}), 0.1e9), null, '500 ms of reading exceeds the 150 ms load: nothing left');
-  assert.equal(probeLoadLatencyMs(probe({ weightlessLayers: undefined }), 1e9), null, 'a probe without the weightless count');
-  assert.equal(probeLoadLatencyMs(probe({}), null), null);
 });
 
 test('callRatios: run and unload of the probes, B over A; null without both probes or for other networks', () => {
