@@ -1,5 +1,5 @@
 /**
- * The shipped model's sections that `npm run bench` carries verbatim into docs/BENCHMARKS.md (6-20):
+ * The shipped model's sections that `npm run bench` carries verbatim into docs/BENCHMARKS.md (6-21):
  * each written by its own bench into bench/results/ (or a held-out set's folder), with where it came
  * from. A missing file is skipped.
  */
@@ -82,6 +82,13 @@ const SECTIONS: Section[] = [
   ].map((f) => ({
     file: `bench/results/disk-curve-${f}.md`,
     from: 'written by node dist/bench/disk-curve.js ... (data/diskcurve/PLAN.md)',
+    heading: /^## /,
+    as: '### ',
+  })),
+  { file: 'bench/results/transfer-rules.md', from: 'the summary and reading of data/heldout16/PLAN.md, by hand', heading: /^## /, as: '## 21. ' },
+  ...['heldout16', 'heldout16-before', 'heldout16-default', 'heldout16-before-default'].map((f) => ({
+    file: `bench/results/disk-curve-${f}.md`,
+    from: 'written by node dist/bench/disk-curve.js ... (data/heldout16/PLAN.md)',
     heading: /^## /,
     as: '### ',
   })),

@@ -157,15 +157,19 @@ export interface ZeroShotInfo {
   /** The machine the model was fitted on, and the one predicted for. */
   fromId: string;
   toId: string;
-  /** Rate ratios target / model machine (1 where either side lacks the part). */
+  /** Rate ratios target / model machine (1 where either side lacks the part), as measured. */
   ratios: TransferRatios;
+  /** The ratios the scaling used: each shrunk toward 1 by its probes' noise (shrinkRatios). */
+  used: TransferRatios;
+  /** The swap part's time ratio (swapScale: the fault path and a small read in series). */
+  swapScale: number;
   /** The transfer's sigma of ln time (TRANSFER_SIGMA_PER_LOG x sum |ln ratio|). */
   sigma: number;
   /** Whether a calibrated interval was widened (false: the bundle has none). */
   intervalWidened: boolean;
   /**
    * Where both machines have a disk curve: the time ratio B / A of a cold read at each of its sizes
-   * (the load's disk part at a weight file of that size; swap at the smallest). Absent otherwise.
+   * (the load's read at a weight file of that size; shrunk like the ratios). Absent otherwise.
    */
   diskBySize?: Array<{ bytes: number; ratio: number }>;
 }
@@ -254,7 +258,7 @@ export class Transfer {
   /** The swap part's time ratio B / A (swapScale). */
   readonly swapScale: number;
   /** The disk curves' ratio at a file size, where both machines have a curve (diskCurveRatioAt). */
-  private readonly diskAt: ((bytes: number) => number) | null;
+  readonly diskAt: ((bytes: number) => number) | null;
   private readonly asA = new WeakMap<HardwareFingerprint, HardwareFingerprint>();
   constructor(
     readonly base: Model,

@@ -284,16 +284,20 @@ export function checkMachine(model: HardwareFingerprint, target: MachineTarget, 
     if (zs) {
       const f = (r: number): string => (r === 1 ? 'x1' : `x${(1 / r).toFixed(2)}`);
       const t = (p: number): string => `x${p.toFixed(2)}`;
-      const c = zs.ratios.call;
+      const u = zs.used;
+      const c = u.call;
       const mib = (b: number): string => `${Math.round(b / 2 ** 20)} MiB`;
       const bySize = zs.diskBySize;
-      const diskText = bySize?.length
-        ? `load beyond each weight file's latency by the disk curves at the file's size: ${bySize.map((x) => `${t(x.ratio)} at ${mib(x.bytes)}`).join(', ')}; swap time ${t(bySize[0]!.ratio)}, as a ${mib(bySize[0]!.bytes)} read`
-        : `load beyond each weight file's latency, and swap time, ${f(zs.ratios.disk)} by disk`;
+      const readText = bySize?.length
+        ? `each weight file's read by the disk curves at its size: ${bySize.map((x) => `${t(x.ratio)} at ${mib(x.bytes)}`).join(', ')}`
+        : `each weight file's read ${f(u.disk)} by disk`;
+      const swapText = `swap time ${t(zs.swapScale)} (the fault path and a small read)`;
+      const noise = "ratios shrunk toward 1 by the probes' noise";
+      const widened = zs.intervalWidened ? `; interval widened, sigma ${zs.sigma.toFixed(2)} of ln time` : '';
       effects.push(
         c
-          ? `zero-shot scaling applied (${diskText}; each layer's fixed per-call cost by the per-call probe: run ${t(c.run)}, unload ${t(c.unload)}; run's roofline part ${f(zs.ratios.gemm)} by GEMM per thread / ${f(zs.ratios.mem)} by memory copy${zs.intervalWidened ? `; interval widened, sigma ${zs.sigma.toFixed(2)} of ln time` : ''})`
-          : `zero-shot scaling applied (load's weight reading and swap time ${f(zs.ratios.disk)} by disk, run ${f(zs.ratios.gemm)} by GEMM per thread for compute / ${f(zs.ratios.mem)} by memory copy for the rest; no per-call probe on ${model.callProbe ? 'this machine' : "the model's machine"}, so each layer's fixed per-call cost is left as on the model's machine${zs.intervalWidened ? `; interval widened, sigma ${zs.sigma.toFixed(2)} of ln time` : ''})`,
+          ? `zero-shot scaling applied (${readText}; the rest of each load and each layer's fixed per-call cost by the per-call probe: run ${t(c.run)}, unload ${t(c.unload)}; run's roofline part ${f(u.gemm)} by GEMM per thread / ${f(u.mem)} by memory copy; ${swapText}; ${noise}${widened})`
+          : `zero-shot scaling applied (${readText}, run ${f(u.gemm)} by GEMM per thread for compute / ${f(u.mem)} by memory copy for the rest; ${swapText}; no per-call probe on ${model.callProbe ? 'this machine' : "the model's machine"}, so the rest of each load and each layer's fixed per-call cost are left as on the model's machine; ${noise}${widened})`,
       );
     } else {
       const disk = get('diskReadBytesPerSec');

@@ -10,8 +10,15 @@
  * Pure. Cost O(1) (the model is wrapped, not refitted).
  */
 import type { HardwareFingerprint } from '../dataset/schema.js';
-import { isIdentityTransfer, TransferModel, transferRatios, transferSigma, TRANSFER_SIGMA_PER_LOG, type ZeroShotInfo } from '../models/transfer.js';
-import { diskCurveRatioAt } from '../dataset/disk-curve.js';
+import {
+  isIdentityTransfer,
+  type Transfer,
+  TransferModel,
+  transferRatios,
+  transferSigma,
+  TRANSFER_SIGMA_PER_LOG,
+  type ZeroShotInfo,
+} from '../models/transfer.js';
 import type { LoadedBundle, NetworkCalibration } from './bundle.js';
 import { CALL_TOLERANCE, RATE_TOLERANCE } from './machine.js';
 
@@ -58,9 +65,9 @@ export function widenCalibration(c: NetworkCalibration, sigma: number, why?: str
 }
 
 /** ZeroShotInfo.diskBySize where both fingerprints have a disk curve of the same sizes. Cost O(points). */
-function diskBySize(from: HardwareFingerprint, to: HardwareFingerprint): Pick<ZeroShotInfo, 'diskBySize'> {
-  const at = diskCurveRatioAt(from, to);
-  return at && from.diskCurve ? { diskBySize: from.diskCurve.bytes.map((bytes) => ({ bytes, ratio: at(bytes) })) } : {};
+function diskBySize(t: Transfer): Pick<ZeroShotInfo, 'diskBySize'> {
+  const at = t.diskAt;
+  return at && t.from.diskCurve ? { diskBySize: t.from.diskCurve.bytes.map((bytes) => ({ bytes, ratio: at(bytes) })) } : {};
 }
 
 /**
@@ -76,11 +83,22 @@ export function transferBundle(b: LoadedBundle, target: HardwareFingerprint): Lo
   if (isIdentityTransfer(ratios)) return b;
   const sigma = transferSigma(ratios);
   const calibration = b.calibration ? widenCalibration(b.calibration, sigma) : null;
+  const model = new TransferModel(b.model, from, target);
+  const t = model.transfer;
   return {
     ...b,
-    model: new TransferModel(b.model, from, target),
+    model,
     calibration,
-    zeroShot: { fromId: from.id, toId: target.id, ratios, sigma, intervalWidened: calibration !== null, ...diskBySize(from, target) },
+    zeroShot: {
+      fromId: from.id,
+      toId: target.id,
+      ratios,
+      used: t.used,
+      swapScale: t.swapScale,
+      sigma,
+      intervalWidened: calibration !== null,
+      ...diskBySize(t),
+    },
   };
 }
 

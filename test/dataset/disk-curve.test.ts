@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { anchorDiskCurve, diskCurveFromRows, diskCurveRatio, diskCurveRatioAt, validDiskCurve, withLargeProbe } from '../../src/dataset/disk-curve.js';
+import {
+  anchorDiskCurve,
+  diskCurveFromRows,
+  diskCurveRatio,
+  diskCurveRatioAt,
+  medianDiskCurve,
+  validDiskCurve,
+  withLargeProbe,
+} from '../../src/dataset/disk-curve.js';
 import type { DiskCurve, HardwareFingerprint, MeasurementRow } from '../../src/dataset/schema.js';
 import { denseRow } from '../helpers/rows.js';
 import { A } from '../helpers/transfer-stub.js';
@@ -94,4 +102,16 @@ test('diskCurveRatioAt: the same ratios as diskCurveRatio, checked once; null wh
   const at = diskCurveRatioAt(onA, onB)!;
   for (const b of [0, 0.5, 1, 3, 16, 32, 100, 256, 4096].map((m) => m * MiB)) assert.equal(at(b), diskCurveRatio(onA, onB, b));
   assert.equal(diskCurveRatioAt(A, onB), null);
+});
+
+test('medianDiskCurve: per-size median of one machine curves, as measured (not anchored); null for a bad or mismatched curve', () => {
+  const c = medianDiskCurve([curve([3, 8, 27, 76, 250]), curve([2, 12, 30, 70, 280]), curve([4, 7, 26, 80, 260])], 'three')!;
+  assert.deepEqual(c.ms, [3, 8, 27, 76, 260]);
+  assert.deepEqual(c.bytes, SIZES);
+  assert.equal(c.source, 'three');
+  // an even count: the mean of the middle two
+  assert.deepEqual(medianDiskCurve([curve([2, 5, 17, 65, 260]), curve([4, 7, 19, 67, 262])], 'two')!.ms, [3, 6, 18, 66, 261]);
+  assert.equal(medianDiskCurve([], 'none'), null);
+  assert.equal(medianDiskCurve([curve([3, 8, 27, 76, 250]), { ...curve([3, 8, 27, 76]), bytes: SIZES.slice(0, 4) }], 'x'), null);
+  assert.equal(medianDiskCurve([curve([3, 8, 27, 76, 250]), curve([3, -1, 27, 76, 250])], 'x'), null);
 });

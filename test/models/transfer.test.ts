@@ -1,6 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { callRatios, isIdentityTransfer, TransferModel, transferRatios, transferSigma, TRANSFER_SIGMA_PER_LOG } from '../../src/models/transfer.js';
+import {
+  callRatios,
+  isIdentityTransfer,
+  PROBE_NOISE_SD,
+  shrinkRatio,
+  SWAP_FAULT_MS_PER_MIB,
+  swapScale,
+  TransferModel,
+  transferRatios,
+  transferSigma,
+  TRANSFER_SIGMA_PER_LOG,
+} from '../../src/models/transfer.js';
 import type { CallProbe, HardwareFingerprint } from '../../src/dataset/schema.js';
 import { layerStats } from '../../src/features/layer.js';
 import { A, CONV, DENSE, resolved, StubModel } from '../helpers/transfer-stub.js';
@@ -8,20 +19,34 @@ import { A, CONV, DENSE, resolved, StubModel } from '../helpers/transfer-stub.js
 const MiB = 2 ** 20;
 const stub = new StubModel();
 
-test('half the disk bandwidth doubles the load phase of a weight-dominated layer', () => {
+test('shrinkRatio by hand: ln r x L^2 / (L^2 + 2 sd^2); 1 stays 1, a ratio far outside the noise is kept within 1%', () => {
+  // ln 0.5 = -0.693147; L^3 = -0.333025; L^2 + 2 x 0.24^2 = 0.480453 + 0.1152 = 0.595653; exp(-0.559092) = 0.57170
+  assert.ok(Math.abs(shrinkRatio(0.5, 0.24) - 0.5717) < 1e-4);
+  assert.ok(Math.abs(shrinkRatio(2, 0.24) - 1 / 0.5717) < 1e-3, 'symmetric in ln');
+  assert.equal(shrinkRatio(1, 0.24), 1);
+  // a 100 MiB/s throttle against 1.3 GB/s (13.3x): ln 2.588, factor 6.697 / 6.812 = 0.9831, 12.7x
+  const r = shrinkRatio(13.3, 0.24);
+  assert.ok(r > 12.5 && r < 13.3, `${r}`);
+  // a session's drift on one machine (1.24x) is mostly noise: pulled halfway in ln
+  assert.ok(Math.abs(Math.log(shrinkRatio(1.24, 0.24)) / Math.log(1.24) - 0.2151 ** 2 / (0.2151 ** 2 + 0.1152)) < 1e-3);
+  assert.deepEqual(PROBE_NOISE_SD, { disk: 0.24, mem: 0.18, gemm: 0.21, run: 0.22, unload: 0.34 });
+});
+
+test('half the disk bandwidth: the load of a weight-only layer (all reading) scales by the shrunk disk ratio', () => {
   const B = { ...A, id: 'hw-b', diskReadBytesPerSec: 0.5e9 };
   const m = new TransferModel(stub, A, B);
   const onA = stub.predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: A });
   const onB = m.predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: A });
   // 16 MiB of weights at 1 GB/s = 16.777 ms; at 0.5 GB/s twice that
   assert.ok(Math.abs(onA.loadMs - (4096 * 1024 * 4 + 4096 * 4) / 1e6) < 1e-9);
-  assert.ok(Math.abs(onB.loadMs - 2 * onA.loadMs) < 1e-9);
+  assert.ok(Math.abs(onB.loadMs - onA.loadMs / shrinkRatio(0.5, 0.24)) < 1e-9);
+  assert.ok(onB.loadMs > 1.7 * onA.loadMs && onB.loadMs < 1.8 * onA.loadMs);
   // run (memory and GEMM unchanged) and unload stay
   assert.ok(Math.abs(onB.runMs - onA.runMs) < 1e-9);
   assert.equal(onB.unloadMs, 2);
 });
 
-test('the swap part scales with the disk: half the bandwidth, twice the extra time', () => {
+test('the swap part is the fault path plus a small read in series: half the disk bandwidth adds 6%, a 13x slower disk 1.9x', () => {
   const B = { ...A, id: 'hw-b', diskReadBytesPerSec: 0.5e9 };
   const m = new TransferModel(stub, A, B);
   const ws = layerStats(DENSE, { threads: 2 }).workingSetBytes;
@@ -31,20 +56,38 @@ test('the swap part scales with the disk: half the bandwidth, twice the extra ti
   const extraA = atA.runMs - unlA.runMs;
   assert.ok(Math.abs(extraA - ((8 * MiB) / 1e9) * 1000) < 1e-9);
   const atB = m.predict({ layer: DENSE, memoryBytes: M, hardware: A });
-  assert.ok(Math.abs(atB.runMs - (unlA.runMs + 2 * extraA)) < 1e-9);
+  // A reads 1 MiB in 1.048576 ms; B in 1.048576 / 0.5717 ms; F = 12.7 ms per MiB on both
+  const ta = (MiB / 1e9) * 1000;
+  const w = (12.7 + ta / shrinkRatio(0.5, 0.24)) / (12.7 + ta);
+  assert.equal(SWAP_FAULT_MS_PER_MIB, 12.7);
+  assert.ok(Math.abs(w - 1.0571) < 1e-3, `${w}`);
+  assert.ok(Math.abs(atB.runMs - (unlA.runMs + w * extraA)) < 1e-9);
+  // 13.3x slower (a 100 MiB/s throttle against 1.3 GB/s): (12.7 + 1.0486 x 12.7) / 13.7486 = 1.893
+  const slow = swapScale(A, { ...A, id: 'slow', diskReadBytesPerSec: 1e9 / 13.3 });
+  assert.ok(Math.abs(slow - (12.7 + ta * shrinkRatio(13.3, 0.24)) / (12.7 + ta)) < 1e-12);
+  assert.ok(slow > 1.85 && slow < 1.95, `${slow}`);
+  // the fault path is CPU work: a per-call run ratio of 0.5 halves F on B's side
+  assert.ok(Math.abs(swapScale(A, A, 0.5) - (6.35 + ta) / (12.7 + ta)) < 1e-12);
+  // A without a disk rate: left as on A
+  assert.equal(swapScale({ ...A, diskReadBytesPerSec: null }, A), 1);
 });
 
-test('run: memory and GEMM both half as fast doubles it whatever the mix; GEMM alone nearly doubles a compute-heavy conv', () => {
-  const both = new TransferModel(stub, A, { ...A, id: 'b', memBandwidthBytesPerSec: 5e9, gemmGflops: 50 });
+test('run: the roofline part by the shrunk GEMM and memory ratios, split by compute and memory time on A', () => {
+  const st = layerStats(CONV, { threads: 2 });
+  const tc = (st.flops / 100e9) * 1000;
+  const tm = ((st.inputBytes + st.outputBytes + st.weightBytes) / 10e9) * 1000;
   const onA = stub.predict({ layer: CONV, memoryBytes: A.ramBytes, hardware: A });
+  assert.ok(Math.abs(onA.runMs - (tc + tm)) < 1e-9);
+  // memory and GEMM both 100x slower: each time part by its own shrunk ratio
+  const both = new TransferModel(stub, A, { ...A, id: 'b', memBandwidthBytesPerSec: 1e8, gemmGflops: 1 });
   const onB = both.predict({ layer: CONV, memoryBytes: A.ramBytes, hardware: A });
-  assert.ok(Math.abs(onB.runMs - 2 * onA.runMs) < 1e-9);
-  const gemm = new TransferModel(stub, A, { ...A, id: 'c', gemmGflops: 50 });
-  // the stub's run is exactly the roofline sum the transfer splits by, so the scaled time equals the stub on C
-  const onC = stub.predict({ layer: CONV, memoryBytes: A.ramBytes, hardware: { ...A, gemmGflops: 50 } });
-  const viaTransfer = gemm.predict({ layer: CONV, memoryBytes: A.ramBytes, hardware: A });
-  assert.ok(Math.abs(viaTransfer.runMs - onC.runMs) < 1e-9 * onC.runMs);
-  assert.ok(viaTransfer.runMs > 1.9 * onA.runMs && viaTransfer.runMs < 2 * onA.runMs);
+  const want = tc / shrinkRatio(0.01, 0.21) + tm / shrinkRatio(0.01, 0.18);
+  assert.ok(Math.abs(onB.runMs - want) < 1e-9 * want);
+  assert.ok(onB.runMs > 95 * onA.runMs && onB.runMs < 105 * onA.runMs);
+  // GEMM alone half as fast: a compute-heavy conv slows by nearly the shrunk ratio (1.75x), not by the memory part
+  const gemm = new TransferModel(stub, A, { ...A, id: 'c', gemmGflops: 50 }).predict({ layer: CONV, memoryBytes: A.ramBytes, hardware: A });
+  assert.ok(Math.abs(gemm.runMs - (tc / shrinkRatio(0.5, 0.21) + tm)) < 1e-9 * gemm.runMs);
+  assert.ok(tc > 10 * tm);
 });
 
 test('ratios: unknown parts count as 1; identical fingerprints are the identity; sigma is 0.25 x sum |ln r|', () => {
@@ -64,8 +107,8 @@ test("the query fingerprint's own rates do not leak into the base: the base sees
   const viaB = m.predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: B });
   const viaA = m.predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: A });
   assert.deepEqual(viaB, viaA);
-  const onB = stub.predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: B });
-  assert.ok(Math.abs(viaB.loadMs - onB.loadMs) < 1e-9);
+  const onA = stub.predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: A });
+  assert.ok(Math.abs(viaB.loadMs - onA.loadMs / shrinkRatio(0.25, 0.24)) < 1e-9);
 });
 
 // A: 223 layers, 123 without weights (100 weight files); 150 ms of load of which 50 MB at 1 GB/s is
@@ -96,26 +139,32 @@ test('callRatios: run and unload of the probes, B over A; null without both prob
   assert.ok(!isIdentityTransfer(transferRatios(a, b)));
 });
 
-test("per-call probe: a load is A's per-file latency plus the rest at the disk; run's fixed part by the probe, its roofline by GEMM and memory; unload by the probe", () => {
+test("per-call probe: a load's read scales with the disk and the rest with the run probe; run's fixed part by the probe, its roofline by GEMM and memory; unload by the probe", () => {
   const fixed = { load: 3, run: 5, unload: 4 };
   const s = new StubModel(fixed);
   const a: HardwareFingerprint = { ...A, callProbe: probe({}) };
   // B: disk twice as fast, GEMM half, memory the same; probe run 1/3 and unload 1/4 of A's
   const b: HardwareFingerprint = { ...A, id: 'b', diskReadBytesPerSec: 2e9, gemmGflops: 50, callProbe: probe({ loadMs: 95, runMs: 100, unloadMs: 5 }) };
   const m = new TransferModel(s, a, b);
+  const q = 1 / shrinkRatio(2, 0.24);
+  const p = shrinkRatio(1 / 3, 0.22);
   const RELU = resolved({ type: 'activation', name: 'relu', inputs: ['x'], fn: 'relu' }, [[1, 256, 28, 28]]);
   for (const layer of [CONV, DENSE, RELU]) {
+    const st = layerStats(layer, { threads: 2 });
     const onA = s.predict({ layer, memoryBytes: A.ramBytes, hardware: A });
-    const w = layerStats(layer, { threads: 2 }).weightBytes;
-    // closed form: a layer with weights keeps A's 1 ms latency, the rest of its load halves with the
-    // disk; a weightless one reads nothing, so all of its load scales with the disk
-    const loadB = w > 0 ? 1 + (onA.loadMs - 1) / 2 : onA.loadMs / 2;
-    // run: the stub's roofline part at B's rates plus its fixed part x 1/3
-    const runB = new StubModel({ load: 0, run: 5 / 3, unload: 0 }).predict({ layer, memoryBytes: A.ramBytes, hardware: b }).runMs;
+    // closed form: the stub's load is the read at 1 GB/s plus 3 ms of CPU work; the read scales by
+    // the disk (q), the 3 ms by the run probe (p); a weightless layer reads nothing
+    const read = (st.weightBytes / 1e9) * 1000;
+    assert.ok(Math.abs(onA.loadMs - (read + 3)) < 1e-9);
+    const loadB = read * q + 3 * p;
+    // run: the stub's roofline part at B's (shrunk) GEMM rate plus its fixed 5 ms x p
+    const tc = (st.flops / 100e9) * 1000;
+    const tm = ((st.inputBytes + st.outputBytes + st.weightBytes) / 10e9) * 1000;
+    const runB = tc / shrinkRatio(0.5, 0.21) + tm + 5 * p;
     const viaTransfer = m.predict({ layer, memoryBytes: A.ramBytes, hardware: A });
     assert.ok(Math.abs(viaTransfer.loadMs - loadB) < 1e-9, `${layer.layer.name} load ${viaTransfer.loadMs} vs ${loadB}`);
     assert.ok(Math.abs(viaTransfer.runMs - runB) < 1e-9, `${layer.layer.name} run ${viaTransfer.runMs} vs ${runB}`);
-    assert.ok(Math.abs(viaTransfer.unloadMs - 0.25 * onA.unloadMs) < 1e-12);
+    assert.ok(Math.abs(viaTransfer.unloadMs - shrinkRatio(0.25, 0.34) * onA.unloadMs) < 1e-12);
   }
 });
 
@@ -144,21 +193,22 @@ test('disk curves on both sides: a weight file inside the burst loads as on A, a
   const bytes = layerStats(DENSE, { threads: 2 }).weightBytes;
   const q = Math.exp((Math.log(bytes / (16 * MiB)) / Math.log(4)) * Math.log(10));
   const withCurves = new TransferModel(stub, from, to).predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: A });
-  assert.ok(Math.abs(withCurves.loadMs - q * onA.loadMs) < 1e-9, `${withCurves.loadMs} vs ${q * onA.loadMs}`);
+  assert.ok(Math.abs(withCurves.loadMs - shrinkRatio(q, 0.24) * onA.loadMs) < 1e-9, `${withCurves.loadMs} vs ${q * onA.loadMs}`);
   assert.ok(q < 1.01);
-  // without A's curve: the large probe's ratio, 10x
+  // without A's curve: the large probe's ratio, 10x (shrunk: 9.6x)
   const without = new TransferModel(stub, A, to).predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: A });
-  assert.ok(Math.abs(without.loadMs - 10 * onA.loadMs) < 1e-9);
+  assert.ok(Math.abs(without.loadMs - shrinkRatio(10, 0.24) * onA.loadMs) < 1e-9);
+  assert.ok(without.loadMs > 9.5 * onA.loadMs);
   // a 144 MiB layer (beyond 64 MiB) gets the throttled 10x with the curves as well
   const big = resolved({ type: 'dense', name: 'fc', inputs: ['x'], units: 36864 }, [[1, 1024]]);
   const bigA = stub.predict({ layer: big, memoryBytes: A.ramBytes, hardware: A });
   const bigB = new TransferModel(stub, from, to).predict({ layer: big, memoryBytes: A.ramBytes, hardware: A });
-  assert.ok(Math.abs(bigB.loadMs - 10 * bigA.loadMs) < 1e-9 * bigB.loadMs);
+  assert.ok(Math.abs(bigB.loadMs - shrinkRatio(10, 0.24) * bigA.loadMs) < 1e-9 * bigB.loadMs);
   // run and unload are untouched by the disk
   assert.ok(Math.abs(withCurves.runMs - onA.runMs) < 1e-9);
 });
 
-test("swap with disk curves on both sides: the extra time scales by the curves' ratio at their smallest file, not by the large probe's", () => {
+test("swap with disk curves on both sides: the small read is the curves' at their smallest file, not the large probe's", () => {
   const sizes = [1, 4, 16, 64, 256].map((m) => m * MiB);
   const curve = (ms: number[]): HardwareFingerprint['diskCurve'] => ({ bytes: sizes, ms, idleMs: 100, reads: 3 });
   const from: HardwareFingerprint = { ...A, diskCurve: curve([2, 5, 17, 65, 260]) };
@@ -170,9 +220,13 @@ test("swap with disk curves on both sides: the extra time scales by the curves' 
   const atA = stub.predict({ layer: DENSE, memoryBytes: M, hardware: A });
   const extraA = atA.runMs - unlA.runMs;
   const t = new TransferModel(stub, from, to);
-  assert.equal(t.transfer.swapScale, 1.5);
+  // (F + 3 ms) / (F + 2 ms) for 1 MiB: 15.7 / 14.7
+  assert.ok(Math.abs(t.transfer.swapScale - 15.7 / 14.7) < 1e-12);
   const atB = t.predict({ layer: DENSE, memoryBytes: M, hardware: A });
-  assert.ok(Math.abs(atB.runMs - (unlA.runMs + 1.5 * extraA)) < 1e-9, `${atB.runMs}`);
-  // without the curves: 10x
-  assert.equal(new TransferModel(stub, A, to).transfer.swapScale, 10);
+  assert.ok(Math.abs(atB.runMs - (unlA.runMs + (15.7 / 14.7) * extraA)) < 1e-9, `${atB.runMs}`);
+  // without the curves: the large probe's (shrunk) 10x on the read, still far below 10x in all
+  const ta = (MiB / 1e9) * 1000;
+  const w = new TransferModel(stub, A, to).transfer.swapScale;
+  assert.ok(Math.abs(w - (12.7 + ta * shrinkRatio(10, 0.24)) / (12.7 + ta)) < 1e-12);
+  assert.ok(w > 1.6 && w < 1.7, `${w}`);
 });

@@ -189,7 +189,7 @@ test('memlat predict --json on a machine whose cached fingerprint has half the d
   );
   assert.match(
     m.warnings[0]!,
-    /disk 477 MiB\/s\); this machine .*: disk 238 MiB\/s \(0\.50x\): zero-shot scaling applied \(load's weight reading and swap time x2\.00 by disk, .*\)$/,
+    /disk 477 MiB\/s\); this machine .*: disk 238 MiB\/s \(0\.50x\): zero-shot scaling applied \(each weight file's read x1\.75 by disk, .*\)$/,
   );
   assert.deepEqual(m.zeroShot?.ratios, { disk: 0.5, mem: 1, gemm: 1, call: null });
   // text output: the same two lines on stderr
@@ -223,10 +223,7 @@ test('memlat predict --json on a machine whose cached fingerprint has half the d
   assert.equal(pp.status, 0, pp.stderr);
   const ppm = (JSON.parse(pp.stdout) as { machine: MachineCheck; hardwareId: string }).machine;
   assert.equal(ppm.target.kind, 'hardware-file');
-  assert.match(
-    ppm.warnings[0]!,
-    /; --hardware .*device\.json: disk 954 MiB\/s \(2\.00x\): zero-shot scaling applied \(load's weight reading and swap time x0\.50 by disk/,
-  );
+  assert.match(ppm.warnings[0]!, /; --hardware .*device\.json: disk 954 MiB\/s \(2\.00x\): zero-shot scaling applied \(each weight file's read x0\.57 by disk/);
   assert.match(ppm.warnings[1]!, /^planning: the prediction takes cores, RAM, runtime idle, disk, memory copy, GEMM from --hardware/);
 });
 

@@ -6,6 +6,7 @@ import { resolveNetwork } from '../../src/network/shapes.js';
 import { zooNetwork } from '../../src/network/zoo/index.js';
 import { HW, testBundle } from '../helpers/bundle-fixture.js';
 import { checkMachine } from '../../src/predict/machine.js';
+import { shrinkRatio } from '../../src/models/transfer.js';
 
 test('identical fingerprints change nothing, bit for bit (the same bundle object)', () => {
   const b = testBundle();
@@ -59,13 +60,17 @@ test('disk curves on both machines: zeroShot.diskBySize gives the time ratio at 
   assert.deepEqual(
     t.zeroShot?.diskBySize?.map((x) => [x.bytes / 2 ** 20, Number(x.ratio.toFixed(9))]),
     [
-      [1, 1.5],
+      [1, Number(shrinkRatio(1.5, 0.24).toFixed(9))],
       [4, 1],
       [16, 1],
-      [64, 10],
-      [256, 10],
+      [64, Number(shrinkRatio(10, 0.24).toFixed(9))],
+      [256, Number(shrinkRatio(10, 0.24).toFixed(9))],
     ],
   );
+  // the shrunk ratios by hand: 1.5 -> exp(0.40547^3 / (0.16440 + 0.1152)) = 1.2693; 10 -> exp(2.30259^3 / (5.30190 + 0.1152)) = 9.522
+  assert.ok(Math.abs(shrinkRatio(1.5, 0.24) - 1.2693) < 1e-4 && Math.abs(shrinkRatio(10, 0.24) - 9.522) < 1e-3);
+  // swap: the fault path (12.7 ms per MiB) and a 1 MiB read of 3 ms against 2 ms
+  assert.ok(Math.abs((t.zeroShot?.swapScale ?? NaN) - 15.7 / 14.7) < 1e-12);
   // without a curve on the model's machine: no diskBySize
   assert.equal(
     transferBundle(b, { ...HW, id: 'throttled', diskReadBytesPerSec: HW.diskReadBytesPerSec! / 10, diskCurve: curve([3, 5, 17, 650, 2600]) }).zeroShot
@@ -82,11 +87,11 @@ test('disk curves on both machines: zeroShot.diskBySize gives the time ratio at 
     },
     {
       memoryBytes: 2 ** 28,
-      zeroShot: { ...t.zeroShot, ratios: { ...t.zeroShot.ratios, call: { run: 1, unload: 1 } } },
+      zeroShot: { ...t.zeroShot, used: { ...t.zeroShot.used, call: { run: 1, unload: 1 } } },
     },
   ).warnings[0]!;
   assert.match(
     line,
-    /by the disk curves at the file's size: x1\.50 at 1 MiB, x1\.00 at 4 MiB, x1\.00 at 16 MiB, x10\.00 at 64 MiB, x10\.00 at 256 MiB; swap time x1\.50, as a 1 MiB read;/,
+    /each weight file's read by the disk curves at its size: x1\.27 at 1 MiB, x1\.00 at 4 MiB, x1\.00 at 16 MiB, x9\.52 at 64 MiB, x9\.52 at 256 MiB; .*; swap time x1\.07 \(the fault path and a small read\); ratios shrunk toward 1 by the probes' noise/,
   );
 });
