@@ -63,7 +63,7 @@ FAMILIES = {
     'convnext': ['convnext_tiny', 'convnext_small', 'convnext_base', 'convnext_large'],
     'shufflenet_v2': ['shufflenet_v2_x0_5', 'shufflenet_v2_x1_0', 'shufflenet_v2_x1_5', 'shufflenet_v2_x2_0'],
     'swin': ['swin_t', 'swin_s', 'swin_v2_t', 'swin_v2_s', 'swin_b'],
-    'vit': ['vit_b_16', 'vit_b_32', 'vit_l_32'],
+    'vit': ['vit_b_16', 'vit_b_32', 'vit_l_32', 'vit_l_16'],
     'maxvit': ['maxvit_t'],
     'resnet': ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152'],
     'resnext': ['resnext50_32x4d', 'resnext101_32x8d', 'resnext101_64x4d'],
@@ -76,7 +76,7 @@ FAMILIES = {
     'mobilenet_v3': ['mobilenet_v3_small', 'mobilenet_v3_large'],
     'mnasnet': ['mnasnet0_5', 'mnasnet0_75', 'mnasnet1_0'],
     'efficientnet': ['efficientnet_b0', 'efficientnet_b1', 'efficientnet_b2', 'efficientnet_b3', 'efficientnet_v2_s', 'efficientnet_b5', 'efficientnet_v2_m',
-                     'efficientnet_v2_l'],
+                     'efficientnet_v2_l', 'efficientnet_b6'],
     'regnet': ['regnet_x_400mf', 'regnet_y_400mf', 'regnet_x_800mf', 'regnet_y_800mf', 'regnet_x_1_6gf', 'regnet_y_1_6gf',
                'regnet_y_32gf', 'regnet_y_128gf', 'regnet_x_3_2gf', 'regnet_y_8gf', 'regnet_x_8gf', 'regnet_x_16gf', 'regnet_y_16gf'],
     'alexnet': ['alexnet'],
@@ -89,7 +89,8 @@ FAMILIES = {
               'regnet_y_1_6gf_in21k', 'mnasnet1_0_in21k', 'shufflenet_v2_x2_0_in21k', 'efficientnet_b1_in21k',
               'regnet_x_3_2gf_in21k', 'mobilenet_v3_small_in21k', 'resnet34_in21k', 'resnet18_in21k',
               'regnet_y_800mf_in21k', 'efficientnet_b2_in21k', 'shufflenet_v2_x1_5_in21k', 'regnet_x_800mf_in21k',
-              'mnasnet0_5_in21k'],
+              'mnasnet0_5_in21k', 'resnet152_in21k', 'densenet201_in21k', 'swin_t_in21k', 'regnet_x_400mf_in21k',
+              'regnet_y_400mf_in21k', 'shufflenet_v2_x0_5_in21k', 'efficientnet_b3_in21k', 'convnext_tiny_in21k'],
 }
 
 # ImageNet-21k heads (21,843 classes, as the released in21k checkpoints of BiT, ViT and EfficientNetV2
@@ -244,7 +245,7 @@ def export(name, family):
         x = torch.randint(0, GPT2_VOCAB, shape, dtype=torch.long)
         input_name = 'input_ids'
     else:
-        size = {'inception_v3': 299, 'efficientnet_b4_in21k': 380, 'efficientnet_b5': 456, 'efficientnet_v2_m': 480, 'efficientnet_v2_l': 480}.get(name, 224)
+        size = {'inception_v3': 299, 'efficientnet_b4_in21k': 380, 'efficientnet_b5': 456, 'efficientnet_v2_m': 480, 'efficientnet_v2_l': 480, 'efficientnet_b6': 528}.get(name, 224)
         shape = [1, 3, size, size]
         x = torch.randn(*shape)
         input_name = 'input'
