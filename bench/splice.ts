@@ -1,5 +1,5 @@
 /**
- * The shipped model's sections that `npm run bench` carries verbatim into docs/BENCHMARKS.md (6-21):
+ * The shipped model's sections that `npm run bench` carries verbatim into docs/BENCHMARKS.md (6-22):
  * each written by its own bench into bench/results/ (or a held-out set's folder), with where it came
  * from. A missing file is skipped.
  */
@@ -92,6 +92,7 @@ const SECTIONS: Section[] = [
     heading: /^## /,
     as: '### ',
   })),
+  ...hostBSet(17, 22, 'min-memory on five new networks, checked for real'),
 ];
 
 /** The lines to append (an empty line, the comment, the renamed file) for every section present. */

@@ -251,8 +251,10 @@ def export(name, family):
         input_name = 'input'
     params = sum(p.numel() for p in model.parameters())
     macs = mac_count(model, x)
-    # attention (activation x activation products) is outside Conv2d/Linear modules
-    complete = family not in ('vit', 'swin', 'maxvit', 'gpt2')
+    # attention (activation x activation products) is outside Conv2d/Linear modules (a 21k head on
+    # a transformer body too)
+    body = name[:-len('_in21k')] if family == 'in21k' else name
+    complete = family not in ('vit', 'swin', 'maxvit', 'gpt2') and not body.startswith(('vit', 'swin', 'maxvit'))
     training = torch.onnx.TrainingMode.PRESERVE
     if family == 'vit':
         model.train()

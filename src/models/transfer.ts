@@ -217,8 +217,9 @@ export function shrinkRatios(r: TransferRatios): TransferRatios {
 export const SWAP_FAULT_MS_PER_MIB = 12.7;
 
 /**
- * The swap part's time ratio B / A: a swap-in is the fault path (SWAP_FAULT_MS_PER_MIB, left as on
- * A) plus a small read from disk, in series: (F + t_B) / (F + t_A), t the ms per MiB of a read, from
+ * The swap part's time ratio B / A: a swap-in is the fault path (SWAP_FAULT_MS_PER_MIB on A; kernel
+ * CPU work, so times `cpu`, the per-call run ratio B / A, on B) plus a small read from disk, in
+ * series: (F cpu + t_B) / (F + t_A), t the ms per MiB of a read, from
  * the disk curves at their smallest file (1 MiB) where both machines have one, else from the large
  * probe's rate shrunk by its noise. Why: a bandwidth far above the fault path's ~74 MiB/s barely
  * matters (held-out #6 on B-E1: swap-ins 1.3x slower under a 100 MiB/s cap where the 256 MiB probe
