@@ -97,8 +97,8 @@ export function diskCurveRatioAt(from: HardwareFingerprint, to: HardwareFingerpr
 /**
  * A curve measured at another time moved to a fingerprint's disk rate: its times scaled so that its
  * last point (the large probe) reads at `bytesPerSec`; the shape is kept. Why: a curve measured
- * after the runs (or the model) it is joined to, whose own large probe read at another level
- * (bench/disk-curve.ts, bench/add-disk-curve.ts). Cost O(points).
+ * after the runs it is joined to, whose own large probe read at another level (bench/disk-curve.ts;
+ * not for a bundle's own curve: medianDiskCurve). Cost O(points).
  */
 export function anchorDiskCurve(c: DiskCurve, bytesPerSec: number): DiskCurve {
   const n = c.bytes.length - 1;
@@ -111,7 +111,7 @@ export function anchorDiskCurve(c: DiskCurve, bytesPerSec: number): DiskCurve {
  * (same sizes), not anchored: a small read is latency-bound and does not move with the large probe,
  * so one machine's curves are joined as measured (held-out #15: the bundled curve anchored to the
  * model's large probe read its 1 MiB point at 446 MiB/s where host B's own measurements read
- * 300-409). Null when fewer than one valid curve or the sizes differ. Cost O(curves x points).
+ * 300-409). Null when there is no curve, one is invalid, or their sizes differ. Cost O(curves x points).
  */
 export function medianDiskCurve(curves: readonly DiskCurve[], source: string): DiskCurve | null {
   const ok = curves.filter((c) => validDiskCurve(c));

@@ -218,15 +218,17 @@ export const SWAP_FAULT_MS_PER_MIB = 12.7;
 
 /**
  * The swap part's time ratio B / A: a swap-in is the fault path (SWAP_FAULT_MS_PER_MIB on A; kernel
- * CPU work, so times `cpu`, the per-call run ratio B / A, on B) plus a small read from disk, in
+ * CPU work, so times the per-call run ratio B / A on B) plus a small read from disk, in
  * series: (F cpu + t_B) / (F + t_A), t the ms per MiB of a read, from
  * the disk curves at their smallest file (1 MiB) where both machines have one, else from the large
  * probe's rate shrunk by its noise. Why: a bandwidth far above the fault path's ~74 MiB/s barely
  * matters (held-out #6 on B-E1: swap-ins 1.3x slower under a 100 MiB/s cap where the 256 MiB probe
- * said 13x). 1 where A's disk rate is unknown. Cost O(points).
+ * said 13x). `used`: the ratios shrunk by their noise (the Transfer passes its own; by default
+ * computed here). 1 where A's disk rate is unknown. Cost O(points).
  */
-export function swapScale(from: HardwareFingerprint, to: HardwareFingerprint, cpu = 1): number {
+export function swapScale(from: HardwareFingerprint, to: HardwareFingerprint, used: TransferRatios = shrinkRatios(transferRatios(from, to))): number {
   const F = SWAP_FAULT_MS_PER_MIB;
+  const cpu = used.call?.run ?? 1;
   const a = from.diskCurve;
   const b = to.diskCurve;
   if (diskCurveRatioAt(from, to) && a && b) {
@@ -237,8 +239,7 @@ export function swapScale(from: HardwareFingerprint, to: HardwareFingerprint, cp
   const ra = rate(from.diskReadBytesPerSec);
   if (ra === null) return 1;
   const ta = (2 ** 20 / ra) * 1000;
-  const r = shrinkRatio(transferRatios(from, to).disk, PROBE_NOISE_SD.disk);
-  return (F * cpu + ta / r) / (F + ta);
+  return (F * cpu + ta / used.disk) / (F + ta);
 }
 
 /** A query's phases split into the unlimited part and the swap part, both already scaled to B. */
@@ -270,7 +271,7 @@ export class Transfer {
     this.used = shrinkRatios(this.ratios);
     const at = diskCurveRatioAt(from, to);
     this.diskAt = at ? (bytes: number): number => shrinkRatio(at(bytes), PROBE_NOISE_SD.disk) : null;
-    this.swapScale = swapScale(from, to, this.used.call?.run ?? 1);
+    this.swapScale = swapScale(from, to, this.used);
   }
 
   /** The query's fingerprint with A's rates (cached per object). */

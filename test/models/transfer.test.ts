@@ -67,7 +67,7 @@ test('the swap part is the fault path plus a small read in series: half the disk
   assert.ok(Math.abs(slow - (12.7 + ta * shrinkRatio(13.3, 0.24)) / (12.7 + ta)) < 1e-12);
   assert.ok(slow > 1.85 && slow < 1.95, `${slow}`);
   // the fault path is CPU work: a per-call run ratio of 0.5 halves F on B's side
-  assert.ok(Math.abs(swapScale(A, A, 0.5) - (6.35 + ta) / (12.7 + ta)) < 1e-12);
+  assert.ok(Math.abs(swapScale(A, A, { disk: 1, mem: 1, gemm: 1, call: { run: 0.5, unload: 1 } }) - (6.35 + ta) / (12.7 + ta)) < 1e-12);
   // A without a disk rate: left as on A
   assert.equal(swapScale({ ...A, diskReadBytesPerSec: null }, A), 1);
 });
