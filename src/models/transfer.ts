@@ -49,6 +49,10 @@
  *   MiB on A, times p_run on B: kernel CPU work) and a small read from disk, in series, so a disk
  *   bandwidth far above the fault path's ~74 MiB/s barely matters (held-out #6 on B-E1: swap-ins
  *   1.3x slower under a 100 MiB/s cap where the 256 MiB probe said 13x).
+ * - sessions: what each prepared layer session holds (fe-swap's sessionBytesPerLayer, the memory a
+ *   network keeps beside the layer that runs) scales with the intra-op threads, T_B / T_A
+ *   (sessionThreadScale; passed to the base as LayerInput.sessionScale): a one-thread machine keeps
+ *   half of a two-thread one's, so its cliffs sit lower.
  *
  * The interval widens with the distance between the fingerprints (transferSigma): the scaling is
  * exact only for a phase driven by one part; mixed phases, cache sizes and cores are not in it.
@@ -163,6 +167,8 @@ export interface ZeroShotInfo {
   used: TransferRatios;
   /** The swap part's time ratio (swapScale: the fault path and a small read in series). */
   swapScale: number;
+  /** What each prepared layer session holds here over the model's machine (sessionThreadScale: intra-op threads). */
+  sessionScale: number;
   /** The transfer's sigma of ln time (TRANSFER_SIGMA_PER_LOG x sum |ln ratio|). */
   sigma: number;
   /** Whether a calibrated interval was widened (false: the bundle has none). */
@@ -242,6 +248,21 @@ export function swapScale(from: HardwareFingerprint, to: HardwareFingerprint, us
   return (F * cpu + ta / used.disk) / (F + ta);
 }
 
+/**
+ * What a prepared layer session holds on B over A (fe-swap's sessionBytesPerLayer is multiplied by
+ * it): the intra-op threads the sessions run with, T_B / T_A (the worker runs one per core; the
+ * per-call probe records them). Why (2026-12-02, docs/MODELS.md "Sessions and threads"): on host B
+ * the same network in the same cgroup swapped 3-8x fewer pages with one thread than with two (the
+ * emulated one-core machines of held-out #5, #6, #15 and #16, and `memlat run --threads 1|2` side by
+ * side), and where swapping stops moved with the layer count by ~80 KiB per session at one thread
+ * and ~160 KiB at two (two networks with the same 107 MiB head, 152 and 410 layers;
+ * data/threads-onset). Measured at one and two threads only; beyond, linear by assumption. Cost O(1).
+ * @example sessionThreadScale(twoThreads, oneThread) // 0.5
+ */
+export function sessionThreadScale(from: HardwareFingerprint, to: HardwareFingerprint): number {
+  return probeThreads(to) / probeThreads(from);
+}
+
 /** A query's phases split into the unlimited part and the swap part, both already scaled to B. */
 export interface TransferredPhases {
   unlimited: TimePrediction;
@@ -259,6 +280,8 @@ export class Transfer {
   readonly used: TransferRatios;
   /** The swap part's time ratio B / A (swapScale). */
   readonly swapScale: number;
+  /** What a prepared session holds on B over A (sessionThreadScale). */
+  readonly sessionScale: number;
   /** The disk curves' ratio at a file size, where both machines have a curve (diskCurveRatioAt). */
   readonly diskAt: ((bytes: number) => number) | null;
   private readonly asA = new WeakMap<HardwareFingerprint, HardwareFingerprint>();
@@ -272,6 +295,7 @@ export class Transfer {
     const at = diskCurveRatioAt(from, to);
     this.diskAt = at ? (bytes: number): number => shrinkRatio(at(bytes), PROBE_NOISE_SD.disk) : null;
     this.swapScale = swapScale(from, to, this.used);
+    this.sessionScale = sessionThreadScale(from, to);
   }
 
   /** The query's fingerprint with A's rates (cached per object). */
@@ -321,6 +345,7 @@ export class Transfer {
     const n = {
       ...(x.networkLayers !== undefined ? { networkLayers: x.networkLayers } : {}),
       ...(x.networkMaxWorkingSetBytes !== undefined ? { networkMaxWorkingSetBytes: x.networkMaxWorkingSetBytes } : {}),
+      ...(this.sessionScale !== 1 ? { sessionScale: this.sessionScale } : {}),
     };
     const atM = this.base.predict({ layer: x.layer, memoryBytes: x.memoryBytes, hardware: hw, ...n });
     const unl = x.memoryBytes >= hw.ramBytes ? atM : this.base.predict({ layer: x.layer, memoryBytes: hw.ramBytes, hardware: hw, ...n });

@@ -29,6 +29,12 @@ export interface LayerInput {
    * only as far as they fit beside it.
    */
   networkMaxWorkingSetBytes?: number;
+  /**
+   * The share of what a prepared session holds on the model's machine that it holds here (fe-swap's
+   * sessionBytesPerLayer is multiplied by it); absent = 1. The zero-shot transfer sets it from the
+   * two machines' intra-op threads (sessionThreadScale).
+   */
+  sessionScale?: number;
 }
 
 /**

@@ -291,7 +291,8 @@ export function checkMachine(model: HardwareFingerprint, target: MachineTarget, 
       const readText = bySize?.length
         ? `each weight file's read by the disk curves at its size: ${bySize.map((x) => `${t(x.ratio)} at ${mib(x.bytes)}`).join(', ')}`
         : `each weight file's read ${f(u.disk)} by disk`;
-      const swapText = `swap time ${t(zs.swapScale)} (the fault path and a small read)`;
+      const sessionText = zs.sessionScale === 1 ? '' : `, the memory each prepared layer session holds ${t(zs.sessionScale)} (intra-op threads)`;
+      const swapText = `swap time ${t(zs.swapScale)} (the fault path and a small read)${sessionText}`;
       const noise = "ratios shrunk toward 1 by the probes' noise";
       const widened = zs.intervalWidened ? `; interval widened, sigma ${zs.sigma.toFixed(2)} of ln time` : '';
       effects.push(

@@ -95,6 +95,7 @@ export function transferBundle(b: LoadedBundle, target: HardwareFingerprint): Lo
       ratios,
       used: t.used,
       swapScale: t.swapScale,
+      sessionScale: t.sessionScale,
       sigma,
       intervalWidened: calibration !== null,
       ...diskBySize(t),

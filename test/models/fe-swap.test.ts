@@ -513,6 +513,29 @@ test('sessionMemory: held sessions M - (L - 1) s; evictable ones kept only besid
   assert.deepEqual(sessionMemory(x(hw.ramBytes, net), evict), { memoryBytes: hw.ramBytes, evictedBytes: 0 });
 });
 
+test('sessionMemory with sessionScale: what each session holds is s x the scale (a one-thread machine from a two-thread model: 0.5), by hand', () => {
+  const hw = { ...HW0, runtimeIdleBytes: 80 * MiB };
+  const held = { ...noContext(), sessionBytesPerLayer: 2 * MiB };
+  const evict = { ...held, refaultMsPerMiB: 10, sessionColdMiB: 4 };
+  const layer = layers()[0]!;
+  const x = (M: number, extra: Partial<LayerObservation> = {}): LayerObservation => ({
+    ...obs[0]!,
+    layer: { index: 0, layer: layer.layer, inputShapes: layer.inputShapes, outputShape: resolveLayerOutput(layer.layer, layer.inputShapes) },
+    hardware: hw,
+    memoryBytes: M,
+    ...extra,
+  });
+  const net = { networkLayers: 5, networkMaxWorkingSetBytes: 50 * MiB };
+  // held: 4 sessions of 1 MiB instead of 2
+  assert.deepEqual(sessionMemory(x(200 * MiB, { ...net, sessionScale: 0.5 }), held), { memoryBytes: 196 * MiB, evictedBytes: 0 });
+  // evictable: K = 4 MiB; room beside W at 130 MiB: 130 - 80 + 4 - 50 = 4 MiB, all kept (at scale 1: 4 of 8 kept, 4 pushed out)
+  assert.deepEqual(sessionMemory(x(130 * MiB, { ...net, sessionScale: 0.5 }), evict), { memoryBytes: 126 * MiB, evictedBytes: 0 });
+  // no room: all 4 MiB pushed out
+  assert.deepEqual(sessionMemory(x(100 * MiB, { ...net, sessionScale: 0.5 }), evict), { memoryBytes: 100 * MiB, evictedBytes: 4 * MiB });
+  // scale 2 (four threads from two): 16 MiB, 8 MiB of room at 134 MiB
+  assert.deepEqual(sessionMemory(x(134 * MiB, { ...net, sessionScale: 2 }), evict), { memoryBytes: 126 * MiB, evictedBytes: 8 * MiB });
+});
+
 test('fe-swap evictable sessions: runs made with a known refault cost are fitted exactly (r, ctx, kappa); predict adds r x pushed-out MiB over the layers', () => {
   const hw2 = new Map([[HW0.id, HW0]]);
   const m0 = fitModelOnObservations('fe-swap', aggregateRows(rows, hw2), { feSwap: { epsMs: 0, swapTerm: 'physical' } }) as FeSwapModel;

@@ -4,6 +4,7 @@ import {
   callRatios,
   isIdentityTransfer,
   PROBE_NOISE_SD,
+  sessionThreadScale,
   shrinkRatio,
   SWAP_FAULT_MS_PER_MIB,
   swapScale,
@@ -13,6 +14,7 @@ import {
   TRANSFER_SIGMA_PER_LOG,
 } from '../../src/models/transfer.js';
 import type { CallProbe, HardwareFingerprint } from '../../src/dataset/schema.js';
+import type { LayerInput, TimePrediction } from '../../src/models/types.js';
 import { layerStats } from '../../src/features/layer.js';
 import { A, CONV, DENSE, resolved, StubModel } from '../helpers/transfer-stub.js';
 
@@ -229,4 +231,29 @@ test("swap with disk curves on both sides: the small read is the curves' at thei
   const w = new TransferModel(stub, A, to).transfer.swapScale;
   assert.ok(Math.abs(w - (12.7 + ta * shrinkRatio(10, 0.24)) / (12.7 + ta)) < 1e-12);
   assert.ok(w > 1.6 && w < 1.7, `${w}`);
+});
+
+test('sessions scale with the intra-op threads: a one-thread target of a two-thread model gets sessionScale 0.5, the same threads none', () => {
+  const seen: LayerInput[] = [];
+  const base = new (class extends StubModel {
+    override predict(x: LayerInput): TimePrediction {
+      seen.push(x);
+      return super.predict(x);
+    }
+  })();
+  const p1 = (threads: number): CallProbe => ({ ...probe({ loadMs: 10, runMs: 10, unloadMs: 1 }), threads });
+  const two = { ...A, callProbe: p1(2) };
+  const one = { ...A, id: 'one', cores: 1, callProbe: p1(1) };
+  assert.equal(sessionThreadScale(two, one), 0.5);
+  assert.equal(sessionThreadScale(one, two), 2);
+  // the probe's threads count, not the cores (memlat hardware --threads 1 on a 2-core machine)
+  assert.equal(sessionThreadScale(two, { ...two, id: 'y', callProbe: p1(1) }), 0.5);
+  // without a probe: the cores
+  assert.equal(sessionThreadScale({ ...A, cores: 4 }, { ...A, id: 'z', cores: 2 }), 0.5);
+  const q = { layer: DENSE, memoryBytes: 100 * MiB, networkLayers: 10, networkMaxWorkingSetBytes: 20 * MiB };
+  new TransferModel(base, two, one).predict({ ...q, hardware: one });
+  assert.ok(seen.length > 0 && seen.every((x) => x.sessionScale === 0.5 && x.networkLayers === 10));
+  seen.length = 0;
+  new TransferModel(base, two, { ...two, id: 'b', diskReadBytesPerSec: 5e8 }).predict({ ...q, hardware: two });
+  assert.ok(seen.length > 0 && seen.every((x) => x.sessionScale === undefined));
 });

@@ -136,6 +136,7 @@ test('checkMachine: names the parts, the ratio and the likely effect, and what t
         ratios: { disk: 0.44, mem: 1, gemm: 1, call: null },
         used: { disk: 0.496, mem: 1, gemm: 1, call: null },
         swapScale: 1.08,
+        sessionScale: 1,
         sigma: 0.2,
         intervalWidened: true,
       },
@@ -146,6 +147,16 @@ test('checkMachine: names the parts, the ratio and the likely effect, and what t
     /AMD EPYC, disk 440 MiB\/s \(0\.44x\): zero-shot scaling applied \(each weight file's read x2\.02 by disk, run x1 by GEMM .*; swap time x1\.08 \(the fault path and a small read\); no per-call probe on the model's machine, so the rest of each load and each layer's fixed per-call cost are left as on the model's machine; ratios shrunk toward 1 by the probes' noise; interval widened, sigma 0\.20 of ln time\)$/,
   );
   assert.equal(z.zeroShot?.ratios.disk, 0.44);
+  // a machine running fewer intra-op threads: the sessions' memory is said too
+  const one = checkMachine(
+    MODEL,
+    { fingerprint: { ...here, cores: 1 }, kind: 'this-machine', measured: true, path: '/c/hardware.json', sameBoot: true },
+    { memoryBytes: 512 * MiB, zeroShot: { ...z.zeroShot!, sessionScale: 0.5 } },
+  );
+  assert.match(
+    one.warnings[0]!,
+    /; swap time x1\.08 \(the fault path and a small read\), the memory each prepared layer session holds x0\.50 \(intra-op threads\); /,
+  );
 });
 
 test('checkMachine: the same machine measured says nothing; only the cheap parts known says memlat hardware would measure the rest', () => {

@@ -339,7 +339,7 @@ export function networkMemory(memoryBytes: number, layers: number | undefined, s
  * Cost O(1).
  */
 export function sessionMemory(x: LayerInput, c: ContextFit): { memoryBytes: number; evictedBytes: number } {
-  const s = c.sessionBytesPerLayer ?? 0;
+  const s = (c.sessionBytesPerLayer ?? 0) * (x.sessionScale ?? 1);
   const L = x.networkLayers;
   const M = x.memoryBytes;
   const W = x.networkMaxWorkingSetBytes;
