@@ -151,7 +151,7 @@ test('checkMachine: names the parts, the ratio and the likely effect, and what t
   const one = checkMachine(
     MODEL,
     { fingerprint: { ...here, cores: 1 }, kind: 'this-machine', measured: true, path: '/c/hardware.json', sameBoot: true },
-    { memoryBytes: 512 * MiB, zeroShot: { ...z.zeroShot!, sessionScale: 0.5 } },
+    { memoryBytes: 512 * MiB, zeroShot: { ...z.zeroShot, sessionScale: 0.5 } },
   );
   assert.match(
     one.warnings[0]!,
