@@ -90,7 +90,8 @@ FAMILIES = {
               'regnet_x_3_2gf_in21k', 'mobilenet_v3_small_in21k', 'resnet34_in21k', 'resnet18_in21k',
               'regnet_y_800mf_in21k', 'efficientnet_b2_in21k', 'shufflenet_v2_x1_5_in21k', 'regnet_x_800mf_in21k',
               'mnasnet0_5_in21k', 'resnet152_in21k', 'densenet201_in21k', 'swin_t_in21k', 'regnet_x_400mf_in21k',
-              'regnet_y_400mf_in21k', 'shufflenet_v2_x0_5_in21k', 'efficientnet_b3_in21k', 'convnext_tiny_in21k'],
+              'regnet_y_400mf_in21k', 'shufflenet_v2_x0_5_in21k', 'efficientnet_b3_in21k', 'convnext_tiny_in21k',
+              'googlenet_in21k', 'inception_v3_in21k'],
 }
 
 # ImageNet-21k heads (21,843 classes, as the released in21k checkpoints of BiT, ViT and EfficientNetV2
@@ -230,7 +231,9 @@ def export(name, family):
     if family == 'gpt2':
         model = Gpt2LMHead(*GPT2[name])
     elif family == 'in21k':
-        model = getattr(tvm, name[:-len('_in21k')])(weights=None, num_classes=IN21K_CLASSES)
+        body = name[:-len('_in21k')]
+        kwargs = {'aux_logits': False, 'init_weights': False} if body in ('googlenet', 'inception_v3') else {}
+        model = getattr(tvm, body)(weights=None, num_classes=IN21K_CLASSES, **kwargs)
     else:
         kwargs = {'aux_logits': False, 'init_weights': False} if name in ('googlenet', 'inception_v3') else {}
         model = getattr(tvm, name)(weights=None, **kwargs)
@@ -245,7 +248,7 @@ def export(name, family):
         x = torch.randint(0, GPT2_VOCAB, shape, dtype=torch.long)
         input_name = 'input_ids'
     else:
-        size = {'inception_v3': 299, 'efficientnet_b4_in21k': 380, 'efficientnet_b5': 456, 'efficientnet_v2_m': 480, 'efficientnet_v2_l': 480, 'efficientnet_b6': 528}.get(name, 224)
+        size = {'inception_v3': 299, 'inception_v3_in21k': 299, 'efficientnet_b4_in21k': 380, 'efficientnet_b5': 456, 'efficientnet_v2_m': 480, 'efficientnet_v2_l': 480, 'efficientnet_b6': 528}.get(name, 224)
         shape = [1, 3, size, size]
         x = torch.randn(*shape)
         input_name = 'input'
