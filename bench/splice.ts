@@ -1,5 +1,5 @@
 /**
- * The shipped model's sections that `npm run bench` carries verbatim into docs/BENCHMARKS.md (6-22):
+ * The shipped model's sections that `npm run bench` carries verbatim into docs/BENCHMARKS.md (6-24):
  * each written by its own bench into bench/results/ (or a held-out set's folder), with where it came
  * from. A missing file is skipped.
  */
@@ -93,6 +93,14 @@ const SECTIONS: Section[] = [
     as: '### ',
   })),
   ...hostBSet(17, 22, 'min-memory on five new networks, checked for real'),
+  { file: 'bench/results/sessions-threads.md', from: 'the summary and reading of data/heldout18/PLAN.md, by hand', heading: /^## /, as: '## 23. ' },
+  ...['heldout18', 'heldout18-before', 'heldout18-default', 'heldout18-before-default'].map((f) => ({
+    file: `bench/results/disk-curve-${f}.md`,
+    from: 'written by node dist/bench/disk-curve.js ... (data/heldout18/PLAN.md)',
+    heading: /^## /,
+    as: '### ',
+  })),
+  ...hostBSet(18, 24),
 ];
 
 /** The lines to append (an empty line, the comment, the renamed file) for every section present. */
