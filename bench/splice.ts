@@ -39,6 +39,19 @@ function hostBSet(n: number, section: number, minMemory?: string): Section[] {
   return out;
 }
 
+/**
+ * A held-out set's four disk-curve scorings (bench/disk-curve.ts, as subsections): host B's model and
+ * the default, with the rule scored and the rule before it.
+ */
+function diskCurveRuns(n: number): Section[] {
+  return [`heldout${n}`, `heldout${n}-before`, `heldout${n}-default`, `heldout${n}-before-default`].map((f) => ({
+    file: `bench/results/disk-curve-${f}.md`,
+    from: `written by node dist/bench/disk-curve.js ... (data/heldout${n}/PLAN.md)`,
+    heading: /^## /,
+    as: '### ',
+  }));
+}
+
 const SECTIONS: Section[] = [
   { file: 'bench/results/executor.md', from: 'written by npm run bench:executor', heading: /^## /, as: '## 6. ' },
   { file: 'bench/results/executor-gap.md', from: 'written by npm run bench:executor -- --gap', heading: /^#+ /, as: '### ' },
@@ -86,20 +99,10 @@ const SECTIONS: Section[] = [
     as: '### ',
   })),
   { file: 'bench/results/transfer-rules.md', from: 'the summary and reading of data/heldout16/PLAN.md, by hand', heading: /^## /, as: '## 21. ' },
-  ...['heldout16', 'heldout16-before', 'heldout16-default', 'heldout16-before-default'].map((f) => ({
-    file: `bench/results/disk-curve-${f}.md`,
-    from: 'written by node dist/bench/disk-curve.js ... (data/heldout16/PLAN.md)',
-    heading: /^## /,
-    as: '### ',
-  })),
+  ...diskCurveRuns(16),
   ...hostBSet(17, 22, 'min-memory on five new networks, checked for real'),
   { file: 'bench/results/sessions-threads.md', from: 'the summary and reading of data/heldout18/PLAN.md, by hand', heading: /^## /, as: '## 23. ' },
-  ...['heldout18', 'heldout18-before', 'heldout18-default', 'heldout18-before-default'].map((f) => ({
-    file: `bench/results/disk-curve-${f}.md`,
-    from: 'written by node dist/bench/disk-curve.js ... (data/heldout18/PLAN.md)',
-    heading: /^## /,
-    as: '### ',
-  })),
+  ...diskCurveRuns(18),
   ...hostBSet(18, 24),
   ...hostBSet(19, 25, 'min-memory with the sessions at 190 KiB, checked for real'),
 ];

@@ -486,7 +486,13 @@ test('fe-swap in-network correction: per-kind in-network factors unknown to one 
   );
 });
 
-test('sessionMemory: held sessions M - (L - 1) s; evictable ones kept only beside the largest working set, the rest pushed out, by hand', () => {
+/** The sessionMemory tests' case: idle 80 MiB, sessions of 2 MiB held or evictable (cold 4 MiB), a layer at M. */
+function sessionCase(): {
+  hw: LayerObservation['hardware'];
+  held: ReturnType<typeof noContext>;
+  evict: ReturnType<typeof noContext>;
+  x: (M: number, extra?: Partial<LayerObservation>) => LayerObservation;
+} {
   const hw = { ...HW0, runtimeIdleBytes: 80 * MiB };
   const held = { ...noContext(), sessionBytesPerLayer: 2 * MiB };
   const evict = { ...held, refaultMsPerMiB: 10, sessionColdMiB: 4 };
@@ -498,6 +504,11 @@ test('sessionMemory: held sessions M - (L - 1) s; evictable ones kept only besid
     memoryBytes: M,
     ...extra,
   });
+  return { hw, held, evict, x };
+}
+
+test('sessionMemory: held sessions M - (L - 1) s; evictable ones kept only beside the largest working set, the rest pushed out, by hand', () => {
+  const { hw, held, evict, x } = sessionCase();
   // 5 layers: K = 8 MiB; largest working set W = 50 MiB
   const net = { networkLayers: 5, networkMaxWorkingSetBytes: 50 * MiB };
   assert.deepEqual(sessionMemory(x(200 * MiB, net), held), { memoryBytes: 192 * MiB, evictedBytes: 0 });
@@ -514,17 +525,7 @@ test('sessionMemory: held sessions M - (L - 1) s; evictable ones kept only besid
 });
 
 test('sessionMemory with sessionScale: what each session holds is s x the scale (a one-thread machine from a two-thread model: 0.5), by hand', () => {
-  const hw = { ...HW0, runtimeIdleBytes: 80 * MiB };
-  const held = { ...noContext(), sessionBytesPerLayer: 2 * MiB };
-  const evict = { ...held, refaultMsPerMiB: 10, sessionColdMiB: 4 };
-  const layer = layers()[0]!;
-  const x = (M: number, extra: Partial<LayerObservation> = {}): LayerObservation => ({
-    ...obs[0]!,
-    layer: { index: 0, layer: layer.layer, inputShapes: layer.inputShapes, outputShape: resolveLayerOutput(layer.layer, layer.inputShapes) },
-    hardware: hw,
-    memoryBytes: M,
-    ...extra,
-  });
+  const { held, evict, x } = sessionCase();
   const net = { networkLayers: 5, networkMaxWorkingSetBytes: 50 * MiB };
   // held: 4 sessions of 1 MiB instead of 2
   assert.deepEqual(sessionMemory(x(200 * MiB, { ...net, sessionScale: 0.5 }), held), { memoryBytes: 196 * MiB, evictedBytes: 0 });
