@@ -92,7 +92,9 @@ FAMILIES = {
               'mnasnet0_5_in21k', 'resnet152_in21k', 'densenet201_in21k', 'swin_t_in21k', 'regnet_x_400mf_in21k',
               'regnet_y_400mf_in21k', 'shufflenet_v2_x0_5_in21k', 'efficientnet_b3_in21k', 'convnext_tiny_in21k',
               'googlenet_in21k', 'inception_v3_in21k', 'efficientnet_v2_s_in21k', 'swin_s_in21k', 'regnet_y_8gf_in21k',
-              'resnext101_32x8d_in21k', 'squeezenet1_1_in21k', 'alexnet_in21k', 'vgg11_bn_in21k'],
+              'resnext101_32x8d_in21k', 'squeezenet1_1_in21k', 'alexnet_in21k', 'vgg11_bn_in21k', 'regnet_x_8gf_in21k',
+              'convnext_small_in21k', 'efficientnet_b5_in21k', 'swin_v2_t_in21k', 'vgg13_in21k', 'vgg16_bn_in21k',
+              'wide_resnet101_2_in21k'],
 }
 
 # ImageNet-21k heads (21,843 classes, as the released in21k checkpoints of BiT, ViT and EfficientNetV2

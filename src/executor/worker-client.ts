@@ -106,6 +106,11 @@ function usageFileOf(group: MemoryGroup | null): string | null {
   return null;
 }
 
+/** Whether workers' onnxruntime threads spin after a run (MEMLAT_ORT_SPINNING=1; off by default, docs/EXECUTION-MODEL.md "Thread pools"). */
+export function ortSpinning(): boolean {
+  return process.env.MEMLAT_ORT_SPINNING === '1';
+}
+
 /**
  * Start a worker (confined to opts.memoryLimitBytes when set) and wait until onnxruntime is loaded.
  * Throws UserError when the limit is below the runtime's idle footprint.
@@ -116,7 +121,7 @@ export async function startWorker(opts: WorkerOptions): Promise<LayerWorker> {
   const spin = process.env.MEMLAT_ORT_SPINNING;
   if (spin !== undefined && spin !== '0' && spin !== '1')
     throw new UserError(
-      `MEMLAT_ORT_SPINNING=${spin}: must be 1 (onnxruntime's threads spin after a run: the default, what the shipped data was measured with) or 0 (they sleep at once); unset it or set 0 or 1`,
+      `MEMLAT_ORT_SPINNING=${spin}: must be 0 (onnxruntime's threads sleep as soon as a run ends: the default, docs/EXECUTION-MODEL.md) or 1 (they spin for a while after it, the rule before 2026-12-02); unset it or set 0 or 1`,
     );
   const threads = opts.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw argumentError((n) => `${n('threads')} ${threads}: must be a positive integer`);

@@ -21,7 +21,7 @@ import { DISK_CURVE_BYTES, DISK_CURVE_IDLE_MS, DISK_CURVE_READS, withLargeProbe 
 import { argumentError, UserError } from '../errors.js';
 import { formatBytes } from '../units.js';
 import { defaultCacheDir, diskProbeName, freeBytesAt, readWeightFile } from '../executor/weights.js';
-import { startWorker } from '../executor/worker-client.js';
+import { ortSpinning, startWorker } from '../executor/worker-client.js';
 
 /** Options of measureHardware. */
 export interface HardwareOptions {
@@ -239,6 +239,6 @@ export async function measureHardware(opts: HardwareOptions = {}): Promise<Hardw
   fp.runtimeIdleBytes = w.idleRssBytes;
   await w.close();
   fp.callProbe = await measureCallProbe(threads, opts.cacheDir);
-  fp.notes = `threads ${threads}; disk probe ${opts.diskTestBytes ?? 256 * 2 ** 20} bytes cold (posix_fadvise DONTNEED), median of ${DISK_PROBE_READS} reads; memory = Buffer copy; GEMM ${opts.gemmSize ?? 1024}^3 MatMul fp32`;
+  fp.notes = `threads ${threads}; onnxruntime threads ${ortSpinning() ? 'spin after a run (MEMLAT_ORT_SPINNING=1)' : 'sleep after a run'}; disk probe ${opts.diskTestBytes ?? 256 * 2 ** 20} bytes cold (posix_fadvise DONTNEED), median of ${DISK_PROBE_READS} reads; memory = Buffer copy; GEMM ${opts.gemmSize ?? 1024}^3 MatMul fp32`;
   return fp;
 }

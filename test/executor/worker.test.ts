@@ -133,7 +133,7 @@ test('runNetwork refuses bad reps and missing swap with UserErrors', async () =>
 });
 
 test(
-  'MEMLAT_ORT_SPINNING: 0 runs layers with sleeping threads; anything but 0 or 1 is refused by name before a worker starts',
+  'MEMLAT_ORT_SPINNING: 1 runs layers with spinning threads (the rule before 2026-12-02); anything but 0 or 1 is refused by name before a worker starts',
   { timeout: 60_000 },
   async () => {
     const was = process.env.MEMLAT_ORT_SPINNING;
@@ -141,9 +141,9 @@ test(
       process.env.MEMLAT_ORT_SPINNING = 'off';
       await assert.rejects(
         startWorker({ memoryLimitBytes: null, threads: 2, cacheDir }),
-        (e: unknown) => e instanceof UserError && /MEMLAT_ORT_SPINNING=off: must be 1 .* or 0 /.test(e.message),
+        (e: unknown) => e instanceof UserError && /MEMLAT_ORT_SPINNING=off: must be 0 .* or 1 /.test(e.message),
       );
-      process.env.MEMLAT_ORT_SPINNING = '0';
+      process.env.MEMLAT_ORT_SPINNING = '1';
       const w = await startWorker({ memoryLimitBytes: null, threads: 2, cacheDir });
       try {
         const ts: LayerTiming[] = [];
