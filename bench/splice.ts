@@ -19,12 +19,12 @@ interface Section {
  * section `section`, and, with `minMemory` (its subsection title), the set's min-memory run
  * (data/heldout<n>/min-memory.md, written by bench/verify-min-memory.ts).
  */
-function hostBSet(n: number, section: number, minMemory?: string): Section[] {
-  const plan = `(data/heldout${n}/PLAN.md)`;
+function hostBSet(n: number, section: number, minMemory?: string, model = 'data/models/hostB.json', planFile = `data/heldout${n}/PLAN.md`): Section[] {
+  const plan = `(${planFile})`;
   const out: Section[] = [
     {
       file: `bench/results/heldout${n}.md`,
-      from: `written by node dist/bench/heldout.js --set heldout${n} --model data/models/hostB.json ... ${plan}`,
+      from: `written by node dist/bench/heldout.js --set heldout${n} --model ${model} ... ${plan}`,
       heading: /^## /,
       as: `## ${section}. `,
     },
@@ -105,6 +105,7 @@ const SECTIONS: Section[] = [
   ...diskCurveRuns(18),
   ...hostBSet(18, 24),
   ...hostBSet(19, 25, 'min-memory with the sessions at 190 KiB, checked for real'),
+  ...hostBSet(20, 26, 'min-memory with the default refit under sleeping thread pools, checked for real', 'data/models/default.json', 'data/nospin/PLAN.md'),
 ];
 
 /** The lines to append (an empty line, the comment, the renamed file) for every section present. */

@@ -1,5 +1,6 @@
 // The shipped default model (data/models/default.json) against the real measurements shipped with
-// it: the zoo validation runs (whole networks it never saw) and the context runs it was fitted on.
+// it (data/nospin: host B, thread pools sleeping after a run; data/README.md): the zoo validation
+// runs (whole networks it never saw) and the context runs it was fitted on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ test('default model: fe-swap whose network context comes from networks that are 
   assert.ok(bundle.model instanceof FeSwapModel);
   const c = bundle.model.data.context;
   assert.ok(c.runs >= 20 && c.unlimitedRuns >= 5, `context from ${c.runs} limited + ${c.unlimitedRuns} unlimited runs`);
-  const val = await readDataset(join(repoRoot, 'data/validation/rows.csv.gz'));
+  const val = await readDataset(join(repoRoot, 'data/nospin/validation/rows.csv.gz'));
   const valNets = new Set(val.rows.map((r) => r.network));
   assert.equal(valNets.size, 12);
   assert.deepEqual(
@@ -29,7 +30,7 @@ test('default model: fe-swap whose network context comes from networks that are 
   assert.ok(bundle.calibration && bundle.calibration.coverage === 0.9);
   // the swap term the pre-registered rule chose, and knee networks are not context networks either
   assert.equal(bundle.model.data.swapTerm, 'physical');
-  const knee = await readDataset(join(repoRoot, 'data/knee/rows.csv.gz'));
+  const knee = await readDataset(join(repoRoot, 'data/nospin/knee/rows.csv.gz'));
   assert.deepEqual(
     c.networks.filter((n) => knee.rows.some((r) => r.network === n)),
     [],
@@ -41,7 +42,7 @@ test("default model: VGG-16's slowdown at half its largest working set matches t
   // `npm run bench` on the validation runs and reported in docs/BENCHMARKS.md; here, one physical
   // property that must hold whatever the level: the cliff. VGG-16 at 283 MiB (classifier.0, 392 MiB,
   // swapping) against its unlimited run, measured and predicted.
-  const val = await readDataset(join(repoRoot, 'data/validation/rows.csv.gz'));
+  const val = await readDataset(join(repoRoot, 'data/nospin/validation/rows.csv.gz'));
   const hw = new Map(val.hardware.map((h) => [h.id, h]));
   const passes = new Map<string, Map<number, number>>();
   for (const r of val.rows) {
