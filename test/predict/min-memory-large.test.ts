@@ -28,13 +28,19 @@ function bigNetwork(n: number): ResolvedNetwork {
   return resolveNetwork(net);
 }
 
+/** What a model is told about the network a layer runs in (its layer count and largest working set, as predict passes them). */
+interface NetworkContext {
+  networkLayers: number;
+  networkMaxWorkingSetBytes: number;
+}
+
 /** The network's total at M the slow way: the model called for every layer, summed in order. */
-function naiveTotal(rn: ResolvedNetwork, bundle: LoadedBundle, m: number): number {
+function naiveTotal(rn: ResolvedNetwork, bundle: LoadedBundle, m: number, ctx: NetworkContext): number {
   const hardware = bundle.hardware;
   const mem = Math.min(m, hardware.ramBytes);
   let t = 0;
   for (const layer of rn.layers) {
-    const p = bundle.model.predict({ layer, memoryBytes: mem, hardware });
+    const p = bundle.model.predict({ layer, memoryBytes: mem, hardware, ...ctx });
     t += p.loadMs + p.runMs + p.unloadMs;
   }
   return t;
@@ -54,6 +60,7 @@ for (const [label, bundle] of [
 ] as const) {
   test(`minMemory on 10^5 layers equals a brute-force search over the same grid: ${label}`, () => {
     const p = prepareNetwork(rn, bundle);
+    const ctx = { networkLayers: rn.layers.length, networkMaxWorkingSetBytes: p.noSwapMemoryBytes - p.runtimeIdleBytes };
     assert.ok(p.groupLayers.length <= 8, `${p.groupLayers.length} distinct layers`);
     // the search starts at the thrash floor: idle + max(half the largest working set, 16 MiB)
     const idleLo = Math.floor(p.minMemoryBytes) + 1;
@@ -61,7 +68,7 @@ for (const [label, bundle] of [
     const floor = p.runtimeIdleBytes + Math.max(0.5 * p.workingSetBytes.reduce((a, b) => Math.max(a, b), 0), 16 * 2 ** 20);
     const lo = Math.min(Math.max(idleLo, Math.ceil(floor)), hi - 1);
     const grid = logSpace(lo, hi, GRID);
-    const totals = grid.map((m) => naiveTotal(rn, bundle, m));
+    const totals = grid.map((m) => naiveTotal(rn, bundle, m, ctx));
     // a target between two different grid totals, so the answer is inside a bracket, not at its end
     const k = totals.findIndex((t, i) => i > 0 && t < totals[i - 1]! * 0.999);
     assert.ok(k > 0, 'the curve falls somewhere on the grid');
@@ -70,8 +77,8 @@ for (const [label, bundle] of [
     assert.equal(firstMeeting(totals, target), k);
     assert.ok(r.memoryBytes !== null && r.memoryBytes > grid[k - 1]! && r.memoryBytes <= grid[k]!, `${r.memoryBytes} in (${grid[k - 1]}, ${grid[k]}]`);
     // the boundary to the byte: meets at the answer, misses one byte below
-    const at = naiveTotal(rn, bundle, r.memoryBytes);
-    assert.ok(at <= target && naiveTotal(rn, bundle, r.memoryBytes - 1) > target);
+    const at = naiveTotal(rn, bundle, r.memoryBytes, ctx);
+    assert.ok(at <= target && naiveTotal(rn, bundle, r.memoryBytes - 1, ctx) > target);
     assert.equal(r.predictedMs, at);
     assert.equal(r.bestMs, Math.min(...totals));
     assert.deepEqual(r.searchedBytes, [lo, hi]);
@@ -90,8 +97,8 @@ for (const [label, bundle] of [
         m > grid[kc - 1]! &&
         m <= grid[kc]! &&
         Math.min(Math.ceil(m / (1 - MEMORY_UNCERTAINTY)), bundle.hardware.ramBytes) === ans &&
-        naiveTotal(rn, bundle, m) <= limit &&
-        naiveTotal(rn, bundle, m - 1) > limit,
+        naiveTotal(rn, bundle, m, ctx) <= limit &&
+        naiveTotal(rn, bundle, m - 1, ctx) > limit,
     );
     assert.equal(found.length, 1, `conservative ${ans}: M' = ${m0} +- 1`);
   });
