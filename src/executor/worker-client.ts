@@ -106,11 +106,6 @@ function usageFileOf(group: MemoryGroup | null): string | null {
   return null;
 }
 
-/** Whether workers' onnxruntime threads spin after a run (MEMLAT_ORT_SPINNING=1; off by default, docs/EXECUTION-MODEL.md "Thread pools"). */
-export function ortSpinning(): boolean {
-  return process.env.MEMLAT_ORT_SPINNING === '1';
-}
-
 /**
  * Start a worker (confined to opts.memoryLimitBytes when set) and wait until onnxruntime is loaded.
  * Throws UserError when the limit is below the runtime's idle footprint.

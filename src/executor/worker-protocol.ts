@@ -1,8 +1,18 @@
 /**
  * JSON messages between the worker client (parent) and the worker process (worker.ts), over the
- * Node IPC channel, and the per-pass timing record both sides share. Types only.
+ * Node IPC channel, the per-pass timing record both sides share, and the one environment setting both
+ * sides read (ortSpinning).
  */
 import type { Layer } from '../network/types.js';
+
+/**
+ * Whether the sessions' onnxruntime threads spin after a run: MEMLAT_ORT_SPINNING=1; by default
+ * (unset or 0) they sleep as soon as a run ends (docs/EXECUTION-MODEL.md, "Thread pools"). The worker
+ * sets its session options by it, `memlat hardware` records it; worker-client.ts refuses other values.
+ */
+export function ortSpinning(): boolean {
+  return process.env.MEMLAT_ORT_SPINNING === '1';
+}
 
 /** One timed pass of one job (one layer: load, run, unload), as the worker measures it. */
 export interface LayerTiming {

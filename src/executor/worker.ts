@@ -28,16 +28,16 @@ import { FP32_BYTES, numElements } from '../units.js';
 import { evictFromPageCache } from '../host/page-cache.js';
 import { readSwapPages } from '../host/limiter.js';
 import { readWeightFile } from './weights.js';
-import type { FromWorker, LayerTiming, ToWorker, WireJob } from './worker-protocol.js';
+import { ortSpinning, type FromWorker, type LayerTiming, type ToWorker, type WireJob } from './worker-protocol.js';
 
 const threads = Number(process.env.MEMLAT_THREADS) || availableParallelism();
-// MEMLAT_ORT_SPINNING (validated by worker-client.ts): '0' (the default since 2026-12-02) makes each
-// session's intra-op threads sleep as soon as a run ends; '1' lets them spin (onnxruntime's own
-// default, what the datasets measured before commit e62c81a, 2026-12-02 08:31 UTC, were measured
-// with). Every layer has its own session and pool, so with spinning the pools of the layers just run
-// spin beside the next one, a cost a native engine with one pool does not have
+// MEMLAT_ORT_SPINNING (ortSpinning; validated by worker-client.ts): unset or '0' (the default since
+// 2026-12-02) makes each session's intra-op threads sleep as soon as a run ends; '1' lets them spin
+// (onnxruntime's own default, what the datasets measured before commit e62c81a, 2026-12-02 08:31
+// UTC, were measured with). Every layer has its own session and pool, so with spinning the pools of
+// the layers just run spin beside the next one, a cost a native engine with one pool does not have
 // (docs/EXECUTION-MODEL.md, "Thread pools").
-const spinning = process.env.MEMLAT_ORT_SPINNING === '1' ? '1' : '0';
+const spinning = ortSpinning() ? '1' : '0';
 const sessionOptions: ort.InferenceSession.SessionOptions = {
   intraOpNumThreads: threads,
   interOpNumThreads: 1,

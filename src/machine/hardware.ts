@@ -21,7 +21,8 @@ import { DISK_CURVE_BYTES, DISK_CURVE_IDLE_MS, DISK_CURVE_READS, withLargeProbe 
 import { argumentError, UserError } from '../errors.js';
 import { formatBytes } from '../units.js';
 import { defaultCacheDir, diskProbeName, freeBytesAt, readWeightFile } from '../executor/weights.js';
-import { ortSpinning, startWorker } from '../executor/worker-client.js';
+import { startWorker } from '../executor/worker-client.js';
+import { ortSpinning } from '../executor/worker-protocol.js';
 
 /** Options of measureHardware. */
 export interface HardwareOptions {

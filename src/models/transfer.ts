@@ -254,8 +254,8 @@ export function swapScale(from: HardwareFingerprint, to: HardwareFingerprint, us
  * per-call probe records them). Why (2026-12-02, docs/MODELS.md "Sessions and threads"): on host B
  * the same network in the same cgroup swapped 3-8x fewer pages with one thread than with two (the
  * emulated one-core machines of held-out #5, #6, #15 and #16, and `memlat run --threads 1|2` side by
- * side), and where swapping stops moved with the layer count by ~80 KiB per session at one thread
- * and ~160 KiB at two (two networks with the same 107 MiB head, 152 and 410 layers;
+ * side), and where swapping stops moved with the layer count by ~95 KiB per session at one thread
+ * and ~190 KiB at two (two networks with the same 107 MiB head, 152 and 410 layers;
  * data/threads-onset). Measured at one and two threads only; beyond, linear by assumption. Cost O(1).
  * @example sessionThreadScale(twoThreads, oneThread) // 0.5
  */
