@@ -331,6 +331,11 @@ export interface FitArgs {
    * unlimited runs (models/fe-swap/in-network.ts); default false. Needs `context` with unlimited runs.
    */
   inNetwork?: boolean;
+  /**
+   * fe-swap: the unlimited base, fe (the study's per-type regression), gbt (boosted trees) or hybrid
+   * (physical NNLS x a tree correction; the bundled default's). Default: DEFAULT_FIT_OPTIONS'.
+   */
+  base?: string;
   /** Per-kind fit options (feature scale, back-transform, fs rounds and rule). */
   fit?: FitOptions;
   /** Called when the default kind cannot be fitted on this data and another kind is (with why). */
@@ -405,6 +410,13 @@ export async function fitDocument(data: DataArg, opts: FitArgs = {}): Promise<Fi
       );
     const { SESSION_COLD_MIB, REFAULT_GRID_MS_PER_MIB } = await import('./models/types.js');
     fit.feSwap = { ...fit.feSwap, refault: { coldMiB: SESSION_COLD_MIB, msPerMiB: REFAULT_GRID_MS_PER_MIB } };
+  }
+  if (opts.base !== undefined) {
+    const { BASE_KINDS } = await import('./models/fe-swap/model.js');
+    const b = opts.base;
+    if (kind !== 'fe-swap') throw argumentError((n) => `${n('base')} ${b}: only model fe-swap has a base; drop ${n('base')} or use ${n('kind')} fe-swap`);
+    if (!(BASE_KINDS as readonly string[]).includes(b)) throw argumentError((n) => `${n('base')} "${b}": use one of ${BASE_KINDS.join(', ')}`);
+    fit.feSwap = { ...DEFAULT_FIT_OPTIONS.feSwap, ...fit.feSwap, base: b as (typeof BASE_KINDS)[number] };
   }
   if (opts.inNetwork) {
     if (opts.context === undefined)

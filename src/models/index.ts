@@ -32,10 +32,11 @@ export const DEFAULT_MODEL_KIND: ModelKind = 'fe-swap';
 /**
  * Its options, by the rule fixed before validation and evaluated on the context networks only
  * (bench/run.ts chooseDefault): the base with the lower rms ln error of the unlimited context totals
- * after the total factor (2026-11-30 data: trees 0.111 against FE 0.238), then the swap term with
- * the lower rms ln error of the context runs' slowdown (physical 0.114 against the table's 0.189).
+ * after the total factor (2026-11-30 data: trees 0.111 against FE 0.238; 2026-12-02, threads sleeping,
+ * data/nospin: hybrid, the bundled default's base since then), then the swap term with the lower rms
+ * ln error of the context runs' slowdown (physical 0.114 against the table's 0.189).
  */
-export const DEFAULT_FIT_OPTIONS: FitOptions = { feSwap: { swapTerm: 'physical', base: 'gbt' } };
+export const DEFAULT_FIT_OPTIONS: FitOptions = { feSwap: { swapTerm: 'physical', base: 'hybrid' } };
 
 /** Options per kind (each kind reads its own). */
 export interface FitOptions {

@@ -18,6 +18,7 @@ interface FitFlags {
   sessionBytes?: string;
   evictableSessions?: boolean;
   inNetwork?: boolean;
+  base?: string;
   out: string;
   featureScale?: string;
   featureSet?: string;
@@ -53,6 +54,10 @@ export function register(program: Command): void {
       '--in-network',
       "fe-swap with --context: learn how layers inside whole networks differ from the same layers profiled alone, per layer kind, from the context's unlimited runs (use many networks), and fit the rest on that base",
     )
+    .option(
+      '--base <kind>',
+      'fe-swap: the time without a limit, hybrid (physical NNLS x a tree correction; default, as the bundled model), gbt (boosted trees) or fe (the study\'s per-type regression)',
+    )
     .requiredOption('--out <model.json>', 'file to write the fitted model (bundle) to')
     .option('--feature-scale <scale>', 'features as log1p (default, power-law model) or raw')
     .option('--feature-set <set>', 'fe: per-target (default: the quantities each phase depends on) or all (all seven for every phase)')
@@ -71,11 +76,12 @@ export function register(program: Command): void {
           ...(flags.sessionBytes !== undefined ? { sessionBytes: parseBytes(flags.sessionBytes, '--session-bytes') } : {}),
           ...(flags.evictableSessions ? { evictableSessions: true } : {}),
           ...(flags.inNetwork ? { inNetwork: true } : {}),
+          ...(flags.base !== undefined ? { base: flags.base } : {}),
           fit,
           out: flags.out,
           onNote: (note) => process.stderr.write(`memlat fit: ${note}\n`),
           command: (kind) =>
-            `memlat fit --model ${kind} --data ${flags.data}${flags.context ? ` --context ${flags.context}` : ''}${flags.sessionBytes ? ` --session-bytes ${flags.sessionBytes}` : ''}${flags.evictableSessions ? ' --evictable-sessions' : ''}${flags.inNetwork ? ' --in-network' : ''}`,
+            `memlat fit --model ${kind} --data ${flags.data}${flags.context ? ` --context ${flags.context}` : ''}${flags.sessionBytes ? ` --session-bytes ${flags.sessionBytes}` : ''}${flags.evictableSessions ? ' --evictable-sessions' : ''}${flags.inNetwork ? ' --in-network' : ''}${flags.base ? ` --base ${flags.base}` : ''}`,
         });
         if (!flags.quiet) {
           process.stderr.write(
