@@ -121,6 +121,28 @@ test('memlat fit --context: fe-swap fits its network context on the given runs; 
     noCtxN.err,
     /^memlat: --in-network: the correction is learned from whole-network runs; give --context runs with unlimited passes too, or drop --in-network\n$/,
   );
+  // --base: the default kind's base is the bundled default's (hybrid); --base gbt fits boosted trees
+  // instead; a kind without a base or an unknown base is refused with the field named
+  type BaseDoc = { model: { basePhases?: Record<string, string>; hybrid?: unknown; trees?: unknown }; provenance: { command: string } };
+  const outDef = join(dir, 'default-base.json');
+  const def = await capture(['fit', '--data', data, '--out', outDef]);
+  assert.equal(def.code, 0, def.err);
+  const dDef = JSON.parse(readFileSync(outDef, 'utf8')) as BaseDoc;
+  assert.deepEqual(dDef.model.basePhases, { load: 'hybrid', run: 'hybrid', unload: 'hybrid' });
+  assert.ok(dDef.model.hybrid !== undefined && dDef.model.trees === undefined);
+  const outG = join(dir, 'gbt-base.json');
+  const g = await capture(['fit', '--data', data, '--base', 'gbt', '--out', outG]);
+  assert.equal(g.code, 0, g.err);
+  const dG = JSON.parse(readFileSync(outG, 'utf8')) as BaseDoc;
+  assert.deepEqual(dG.model.basePhases, { load: 'gbt', run: 'gbt', unload: 'gbt' });
+  assert.ok(dG.model.trees !== undefined && dG.model.hybrid === undefined);
+  assert.match(dG.provenance.command, / --base gbt$/);
+  const badBase = await capture(['fit', '--data', data, '--base', 'forest', '--out', join(dir, 'z.json')]);
+  assert.equal(badBase.code, 2);
+  assert.match(badBase.err, /^memlat: --base "forest": use one of fe, gbt, hybrid\n$/);
+  const baseFe = await capture(['fit', '--model', 'fe', '--data', data, '--base', 'gbt', '--out', join(dir, 'z.json')]);
+  assert.equal(baseFe.code, 2);
+  assert.match(baseFe.err, /^memlat: --base gbt: only model fe-swap has a base; drop --base or use --model fe-swap\n$/);
   const bad = await capture(['fit', '--model', 'fe', '--data', data, '--context', data, '--out', join(dir, 'y.json')]);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /^memlat: --context .*rows\.csv: only model fe-swap uses whole-network context runs; drop --context or use --model fe-swap\n$/);

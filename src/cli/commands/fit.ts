@@ -56,7 +56,7 @@ export function register(program: Command): void {
     )
     .option(
       '--base <kind>',
-      'fe-swap: the time without a limit, hybrid (physical NNLS x a tree correction; default, as the bundled model), gbt (boosted trees) or fe (the study\'s per-type regression)',
+      "fe-swap: the time without a limit, hybrid (physical NNLS x a tree correction; default, as the bundled model), gbt (boosted trees) or fe (the study's per-type regression)",
     )
     .requiredOption('--out <model.json>', 'file to write the fitted model (bundle) to')
     .option('--feature-scale <scale>', 'features as log1p (default, power-law model) or raw')
