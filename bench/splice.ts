@@ -54,6 +54,12 @@ function diskCurveRuns(n: number): Section[] {
 
 const SECTIONS: Section[] = [
   { file: 'bench/results/executor.md', from: 'written by npm run bench:executor', heading: /^## /, as: '## 6. ' },
+  {
+    file: 'bench/results/executor-spinning.md',
+    from: 'npm run bench:executor of 2026-11-30, under the rule before (threads spinning), kept as measured',
+    heading: /^## .*/,
+    as: '### The same under the rule before (thread pools spinning after a run), 2026-11-30',
+  },
   { file: 'bench/results/executor-gap.md', from: 'written by npm run bench:executor -- --gap', heading: /^#+ /, as: '### ' },
   { file: 'bench/results/min-memory.md', from: 'written by npm run bench:min-memory', heading: /^## /, as: '## 7. ' },
   {
@@ -106,6 +112,7 @@ const SECTIONS: Section[] = [
   ...hostBSet(18, 24),
   ...hostBSet(19, 25, 'min-memory with the sessions at 190 KiB, checked for real'),
   ...hostBSet(20, 26, 'min-memory with the default refit under sleeping thread pools, checked for real', 'data/models/default.json', 'data/nospin/PLAN.md'),
+  ...hostBSet(21, 27, 'min-memory with the calibrated model on host C, checked for real', 'data/models/hostC.json'),
 ];
 
 /** The lines to append (an empty line, the comment, the renamed file) for every section present. */
