@@ -180,6 +180,15 @@ export function effectiveMemory(p: PreparedNetwork, memoryBytes: number | null, 
 }
 
 /**
+ * What a model is told about the network a layer runs in (LayerInput's networkLayers and
+ * networkMaxWorkingSetBytes): its layer count and its largest working set. The same for every layer of
+ * the network. Cost O(1).
+ */
+export function networkContext(p: PreparedNetwork): { networkLayers: number; networkMaxWorkingSetBytes: number } {
+  return { networkLayers: p.rn.layers.length, networkMaxWorkingSetBytes: p.noSwapMemoryBytes - p.runtimeIdleBytes };
+}
+
+/**
  * Predicts every layer at effective memory `mBytes` into `out` (reused across calls) and returns the
  * total. The shared code path of predictNetwork, latencyCurve and minMemory. The model is called
  * once per group of identical layers (PreparedNetwork.groupOf); the total is still summed layer by
@@ -189,6 +198,7 @@ export function effectiveMemory(p: PreparedNetwork, memoryBytes: number | null, 
 export function predictTotalAt(p: PreparedNetwork, mBytes: number, out?: LayerPrediction[]): number {
   const { model, hardware } = p.bundle;
   const reps = p.groupLayers;
+  const net = networkContext(p);
   const phases = new Array<TimePrediction>(reps.length);
   const totals = new Float64Array(reps.length);
   for (let g = 0; g < reps.length; g++) {
@@ -196,8 +206,7 @@ export function predictTotalAt(p: PreparedNetwork, mBytes: number, out?: LayerPr
       layer: reps[g]!,
       memoryBytes: mBytes,
       hardware,
-      networkLayers: p.rn.layers.length,
-      networkMaxWorkingSetBytes: p.noSwapMemoryBytes - p.runtimeIdleBytes,
+      ...net,
     });
     phases[g] = t;
     totals[g] = t.loadMs + t.runMs + t.unloadMs;

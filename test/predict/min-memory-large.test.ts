@@ -8,7 +8,7 @@ import type { Layer, Network, ResolvedNetwork } from '../../src/network/types.js
 import type { LoadedBundle } from '../../src/predict/bundle.js';
 import { logSpace } from '../../src/predict/curve.js';
 import { minMemory } from '../../src/predict/min-memory.js';
-import { MEMORY_UNCERTAINTY, predictNetwork, prepareNetwork } from '../../src/predict/predict.js';
+import { MEMORY_UNCERTAINTY, networkContext, predictNetwork, prepareNetwork } from '../../src/predict/predict.js';
 import { readModelBundle } from '../../src/predict/model-bundle.js';
 import { testBundle } from '../helpers/bundle-fixture.js';
 
@@ -28,14 +28,8 @@ function bigNetwork(n: number): ResolvedNetwork {
   return resolveNetwork(net);
 }
 
-/** What a model is told about the network a layer runs in (its layer count and largest working set, as predict passes them). */
-interface NetworkContext {
-  networkLayers: number;
-  networkMaxWorkingSetBytes: number;
-}
-
 /** The network's total at M the slow way: the model called for every layer, summed in order. */
-function naiveTotal(rn: ResolvedNetwork, bundle: LoadedBundle, m: number, ctx: NetworkContext): number {
+function naiveTotal(rn: ResolvedNetwork, bundle: LoadedBundle, m: number, ctx: ReturnType<typeof networkContext>): number {
   const hardware = bundle.hardware;
   const mem = Math.min(m, hardware.ramBytes);
   let t = 0;
@@ -60,7 +54,7 @@ for (const [label, bundle] of [
 ] as const) {
   test(`minMemory on 10^5 layers equals a brute-force search over the same grid: ${label}`, () => {
     const p = prepareNetwork(rn, bundle);
-    const ctx = { networkLayers: rn.layers.length, networkMaxWorkingSetBytes: p.noSwapMemoryBytes - p.runtimeIdleBytes };
+    const ctx = networkContext(p); // what predict passes every layer of the network
     assert.ok(p.groupLayers.length <= 8, `${p.groupLayers.length} distinct layers`);
     // the search starts at the thrash floor: idle + max(half the largest working set, 16 MiB)
     const idleLo = Math.floor(p.minMemoryBytes) + 1;
