@@ -1,5 +1,5 @@
 // Refits only the network context (totalFactor, ctx, kappa, lambdaScale) of a shipped fe-swap bundle
-// on whole-network runs, keeping its isolated-layer fit (base and swap term) as it is: what
+// on whole-network runs, and its 90% network interval on the same runs, keeping its isolated-layer fit (base and swap term) as it is: what
 // `npm run bench -- --write-default` does last, in seconds instead of refitting every candidate.
 // After `npm run build`:
 //   node dist/bench/refit-context.js --model data/models/hostB.json --ctx a.csv.gz,b.csv.gz \
@@ -12,6 +12,8 @@ import { fitContext } from '../src/models/fe-swap/context.js';
 import { FeSwapModel, noContext, type FeSwapModelJSON } from '../src/models/fe-swap/model.js';
 import { flag, hasFlag } from './args.js';
 import { SESSION_COLD_MIB } from '../src/models/types.js';
+import { contextIntervalCalibration } from '../src/evaluate/network-runs.js';
+import type { NetworkCalibration } from '../src/predict/bundle.js';
 
 const modelPath = flag('model', 'data/models/hostB.json');
 const ctxPaths = flag('ctx', '');
@@ -34,6 +36,7 @@ const doc = JSON.parse(readFileSync(modelPath, 'utf8')) as {
   model: FeSwapModelJSON;
   hardware: HardwareFingerprint;
   provenance?: Record<string, unknown>;
+  calibration?: NetworkCalibration;
 };
 if (doc.model.kind !== 'fe-swap')
   throw new Error(`refit-context: ${modelPath} is a ${String((doc.model as { kind: unknown }).kind)} model; only fe-swap has a network context`);
@@ -59,6 +62,11 @@ const context = fitContext(
 );
 const command = `node dist/bench/refit-context.js ${process.argv.slice(2).join(' ')}`;
 const provenance = { ...doc.provenance, context: { command, fittedAt: new Date().toISOString(), rows: ctx.rows.length } };
-writeFileSync(out, `${JSON.stringify({ ...doc, model: { ...doc.model, context }, provenance })}\n`);
+// the 90% network interval recalibrated on the same runs with the new context (as memlat fit does)
+const refitted = new FeSwapModel({ ...doc.model, context });
+const interval = contextIntervalCalibration(refitted, ctx.rows, hw);
+const calibration = interval.calibration ?? doc.calibration;
+if (!interval.calibration) console.log(`${out}: ${interval.runs} context runs are too few for a 90% interval; the old one is kept`);
+writeFileSync(out, `${JSON.stringify({ ...doc, model: { ...doc.model, context }, ...(calibration ? { calibration } : {}), provenance })}\n`);
 const { inNetwork: fitted, ...shown } = context;
 console.log(`${out}: context ${JSON.stringify(shown)}${fitted ? ` + in-network correction (${fitted.layers} layers of ${fitted.runs} unlimited runs)` : ''}`);

@@ -27,7 +27,7 @@ import { predictNetwork, prepareNetwork, type NetworkPrediction } from './predic
 import { latencyCurve, type LatencyCurve } from './predict/curve.js';
 import { minMemory as minMemoryResolved, type MinMemoryResult } from './predict/min-memory.js';
 import { runWarning } from './predict/feasibility.js';
-import { makeBundle, type ModelBundle } from './predict/bundle.js';
+import { makeBundle, type ModelBundle, type NetworkCalibration } from './predict/bundle.js';
 import { machineMemory } from './host/swap.js';
 import type { RunResult } from './executor/run-network.js';
 import type { ProfileSessionHooks, ProfileSessionOptions } from './profile/session.js';
@@ -358,6 +358,11 @@ export interface FitResult {
   observations: number;
   /** The model's summary (summarizeModel). */
   summary: string;
+  /**
+   * The bundle's 90% network interval: calibrated on the context runs (contextIntervalCalibration)
+   * when they are enough, else null with why.
+   */
+  interval: { coverage: number; logLow: number; logHigh: number; runs: number } | { coverage: null; why: string };
 }
 
 async function readDataArg(d: DataArg, field: string, several: boolean): Promise<{ rows: MeasurementRow[]; hardware: HardwareFingerprint[] }> {
@@ -383,6 +388,7 @@ export async function fitDocument(data: DataArg, opts: FitArgs = {}): Promise<Fi
   const hw = new Map(hardware.map((h) => [h.id, h] as const));
   const obs = aggregateRows(rows, hw);
   const ctxName = typeof opts.context === 'string' ? opts.context : '(rows)';
+  let ctxData: { rows: MeasurementRow[]; hardware: Map<string, HardwareFingerprint> } | null = null;
   if (opts.context !== undefined) {
     if (kind !== 'fe-swap')
       throw argumentError(
@@ -394,6 +400,7 @@ export async function fitDocument(data: DataArg, opts: FitArgs = {}): Promise<Fi
     // a machine in both is taken with the data's fingerprint, the one the model is fitted and bundled with
     const ctxHw = new Map([...ctx.hardware, ...hardware].map((h) => [h.id, h] as const));
     fit.feSwap = { ...fit.feSwap, context: { rows: ctx.rows, hardware: ctxHw } };
+    ctxData = { rows: ctx.rows, hardware: ctxHw };
   }
   if (opts.sessionBytes !== undefined) {
     const s = opts.sessionBytes;
@@ -436,16 +443,30 @@ export async function fitDocument(data: DataArg, opts: FitArgs = {}): Promise<Fi
   } else model = fitModelOnObservations(kind, obs, fit);
   const hardwareIds = [...new Set(obs.map((o) => o.hardwareId))];
   let document: ModelBundle | ModelJSON = model.toJSON();
+  // The 90% network interval, split-conformal on the context runs (as the bundled default's).
+  let interval: FitResult['interval'] = { coverage: null, why: 'no --context runs to calibrate it on' };
+  let calibration: NetworkCalibration | undefined;
+  if (ctxData) {
+    const { contextIntervalCalibration, MIN_INTERVAL_RUNS } = await import('./evaluate/network-runs.js');
+    const c = contextIntervalCalibration(model, ctxData.rows, ctxData.hardware);
+    if (c.calibration) {
+      calibration = c.calibration;
+      interval = { coverage: c.calibration.coverage, logLow: c.calibration.logLow, logHigh: c.calibration.logHigh, runs: c.runs };
+    } else interval = { coverage: null, why: `${c.runs} context runs (network, limit); a 90% interval needs at least ${MIN_INTERVAL_RUNS}` };
+  }
   if (hardwareIds.length === 1) {
     const command = opts.command?.(kind) ?? `fit(${kind}${opts.context !== undefined ? ', context' : ''})`;
-    document = makeBundle(model, hw.get(hardwareIds[0]!)!, { provenance: { data: dataName, command, fittedAt: new Date().toISOString(), rows: rows.length } });
+    document = makeBundle(model, hw.get(hardwareIds[0]!)!, {
+      ...(calibration ? { calibration } : {}),
+      provenance: { data: dataName, command, fittedAt: new Date().toISOString(), rows: rows.length },
+    });
   }
   if (opts.out !== undefined) {
     const { writeFileAtomic } = await import('./dataset/files.js');
     await writeFileAtomic(opts.out, JSON.stringify(document) + '\n');
   }
   const { summarizeModel } = await import('./models/summary.js');
-  return { document, hardwareIds, kind, rows: rows.length, observations: obs.length, summary: summarizeModel(model) };
+  return { document, hardwareIds, kind, rows: rows.length, observations: obs.length, summary: summarizeModel(model), interval };
 }
 
 /**

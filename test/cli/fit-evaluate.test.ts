@@ -69,6 +69,45 @@ test('memlat fit --context: fe-swap fits its network context on the given runs; 
   const bundle = loadBundle(JSON.parse(readFileSync(out, 'utf8')) as unknown);
   assert.equal(bundle.model.kind, 'fe-swap');
   assert.match((JSON.parse(readFileSync(out, 'utf8')) as { provenance: { command: string } }).provenance.command, /--context /);
+  // the 90% network interval, split-conformal on the 204 context runs: the 10th and 195th of the
+  // sorted ln(measured / predicted) run totals (floor(205 x 0.05), ceil(205 x 0.95)), recomputed
+  // here from the rows (median pass per run; one-layer networks, so no session term)
+  assert.match(ok.err, /\n90% network interval: x[\d.]+ to x[\d.]+ of the point, calibrated on 204 context runs\n/);
+  assert.ok(bundle.calibration);
+  assert.equal(bundle.calibration.n, 204);
+  assert.equal(bundle.calibration.coverage, 0.9);
+  const obs = aggregateRows(rows, HW_MAP);
+  const passes = new Map<string, Map<number, number>>();
+  for (const r of rows) {
+    const k = `${r.network}|${r.memoryLimitBytes ?? 'none'}`;
+    const m = passes.get(k) ?? new Map<number, number>();
+    m.set(r.rep, (m.get(r.rep) ?? 0) + r.loadMs + r.runMs + (r.unloadMs ?? 0));
+    passes.set(k, m);
+  }
+  const lr = obs
+    .map((o) => {
+      const v = [...passes.get(`${o.network}|${o.memoryLimitBytes ?? 'none'}`)!.values()].sort((a, b) => a - b);
+      const measured = v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+      const p = bundle.model.predict({ ...o, networkLayers: 1 });
+      return Math.log(measured / (p.loadMs + p.runMs + p.unloadMs));
+    })
+    .sort((a, b) => a - b);
+  assert.equal(lr.length, 204);
+  assert.ok(Math.abs(bundle.calibration.logLow - lr[9]!) < 1e-9, `${bundle.calibration.logLow} vs ${lr[9]}`);
+  assert.ok(Math.abs(bundle.calibration.logHigh - lr[194]!) < 1e-9, `${bundle.calibration.logHigh} vs ${lr[194]}`);
+  // six one-layer networks (18 runs) are too few for a 90% interval: none, and said why
+  const fewPath = join(dir, 'few.csv');
+  const few = new Set([...new Set(rows.map((r) => r.network))].slice(0, 6));
+  await writeDataset(
+    fewPath,
+    rows.filter((r) => few.has(r.network)),
+    { hardware: [HW] },
+  );
+  const outFew = join(dir, 'few.json');
+  const fewFit = await capture(['fit', '--model', 'fe-swap', '--data', data, '--context', fewPath, '--out', outFew]);
+  assert.equal(fewFit.code, 0, fewFit.err);
+  assert.match(fewFit.err, /\nno network interval: 18 context runs \(network, limit\); a 90% interval needs at least 19\n/);
+  assert.equal(loadBundle(JSON.parse(readFileSync(outFew, 'utf8')) as unknown).calibration, null);
   // --session-bytes: recorded in the context (and the provenance); refused without --context
   const outS = join(dir, 'fe-swap-s.json');
   const withS = await capture(['fit', '--model', 'fe-swap', '--data', data, '--context', data, '--session-bytes', '130KiB', '--out', outS]);

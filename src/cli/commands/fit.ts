@@ -89,7 +89,10 @@ export function register(program: Command): void {
               (r.hardwareIds.length === 1
                 ? ` (bundle with hardware ${r.hardwareIds[0]}; 'memlat model install ${flags.out}' makes it this user's default)`
                 : ` (bare model: ${r.hardwareIds.length} machines; predict with --hardware)`) +
-              '\n',
+              '\n' +
+              (r.interval.coverage !== null
+                ? `90% network interval: x${Math.exp(r.interval.logLow).toFixed(2)} to x${Math.exp(r.interval.logHigh).toFixed(2)} of the point, calibrated on ${r.interval.runs} context runs\n`
+                : `no network interval: ${r.interval.why}\n`),
           );
         }
       }),
