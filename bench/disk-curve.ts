@@ -33,7 +33,7 @@ import { readHardwareFile, readModelBundle } from '../src/predict/model-bundle.j
 import { transferBundle } from '../src/predict/zero-shot.js';
 import type { LoadedBundle } from '../src/predict/bundle.js';
 import { median } from '../src/stats.js';
-import { runQueries, validationRuns, type NetRun } from '../src/evaluate/network-runs.js';
+import { runQueries, validationRuns, type NetRun } from '../src/models/network-runs.js';
 import { byLevel, pct, score, summary, type Scored } from './scoring.js';
 import { flag, hasFlag } from './args.js';
 

@@ -22,7 +22,7 @@ import { aggregateRows } from '../src/models/observations.js';
 import { readModelBundle } from '../src/predict/model-bundle.js';
 import { formatBytes } from '../src/units.js';
 import { median } from '../src/stats.js';
-import { validationRuns, type NetRun } from '../src/evaluate/network-runs.js';
+import { validationRuns, type NetRun } from '../src/models/network-runs.js';
 import { byLevel, pct, score, summary, type Scored } from './scoring.js';
 import { flag, hasFlag } from './args.js';
 import { transferBundle } from '../src/predict/zero-shot.js';

@@ -14,7 +14,7 @@ import { fitGbt, predictGbt } from '../src/models/gbt.js';
 import type { HardwareFingerprint } from '../src/dataset/schema.js';
 import { median } from '../src/stats.js';
 import { flag } from './args.js';
-import { validationRuns } from '../src/evaluate/network-runs.js';
+import { validationRuns } from '../src/models/network-runs.js';
 
 const doc = JSON.parse(readFileSync(flag('model', 'data/models/hostB.json'), 'utf8')) as {
   model: { context: { totalFactor: number } };

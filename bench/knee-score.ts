@@ -11,7 +11,7 @@ import { loadModel } from '../src/models/index.js';
 import type { HardwareFingerprint } from '../src/dataset/schema.js';
 import { median } from '../src/stats.js';
 import { flag } from './args.js';
-import { predictRun, validationRuns } from '../src/evaluate/network-runs.js';
+import { predictRun, validationRuns } from '../src/models/network-runs.js';
 
 const KF = flag('levels', '0.6,0.7,0.8,0.9,1,1.1,1.2,1.3').split(',').map(Number);
 const LABELS = [...KF.map((f) => `${f}x`), 'none'];

@@ -14,7 +14,7 @@ import type { HardwareFingerprint } from '../src/dataset/schema.js';
 import { SESSION_BYTES } from '../src/models/types.js';
 import type { FeSwapModel } from '../src/models/fe-swap/model.js';
 import { flag } from './args.js';
-import { predictRun, validationRuns } from '../src/evaluate/network-runs.js';
+import { predictRun, validationRuns } from '../src/models/network-runs.js';
 
 const MiB = 2 ** 20;
 const modelPath = flag('model', 'data/models/hostB.json');

@@ -12,7 +12,7 @@ import { fitContext } from '../src/models/fe-swap/context.js';
 import { FeSwapModel, noContext, type FeSwapModelJSON } from '../src/models/fe-swap/model.js';
 import { flag, hasFlag } from './args.js';
 import { SESSION_COLD_MIB } from '../src/models/types.js';
-import { contextIntervalCalibration } from '../src/evaluate/network-runs.js';
+import { contextIntervalCalibration } from '../src/predict/context-interval.js';
 import type { NetworkCalibration } from '../src/predict/bundle.js';
 
 const modelPath = flag('model', 'data/models/hostB.json');

@@ -50,7 +50,7 @@ import type { Network } from '../src/network/types.js';
 import { layerStats } from '../src/features/layer.js';
 import { statsOptions } from '../src/models/observations.js';
 import { formatBytes } from '../src/units.js';
-import { predictRun, validationRuns } from '../src/evaluate/network-runs.js';
+import { predictRun, validationRuns } from '../src/models/network-runs.js';
 import { splicedSections } from './splice.js';
 
 const root = (() => {

@@ -7,10 +7,10 @@ import { aggregateRows } from '../src/models/observations.js';
 import { readModelBundle } from '../src/predict/model-bundle.js';
 import { transferBundle } from '../src/predict/zero-shot.js';
 import { probeThreads } from '../src/models/transfer.js';
-import { validationRuns } from '../src/evaluate/network-runs.js';
+import { validationRuns } from '../src/models/network-runs.js';
 import { byLevel, score, summary } from './scoring.js';
 import type { HardwareFingerprint } from '../src/dataset/schema.js';
-import type { NetRun } from '../src/evaluate/network-runs.js';
+import type { NetRun } from '../src/models/network-runs.js';
 
 const dir = process.argv[2] ?? 'data/heldout8/B-E2';
 const b = readModelBundle('data/models/default.json');

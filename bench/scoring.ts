@@ -6,7 +6,7 @@
 import type { LoadedBundle } from '../src/predict/bundle.js';
 import { intervalFor, MEMORY_UNCERTAINTY } from '../src/predict/predict.js';
 import { errorMetrics } from '../src/evaluate/metrics.js';
-import { predictRun, type NetRun } from '../src/evaluate/network-runs.js';
+import { predictRun, type NetRun } from '../src/models/network-runs.js';
 
 /** A fraction as a percentage with one decimal, e.g. 0.113 -> "11.3%". */
 export const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;

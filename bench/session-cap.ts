@@ -14,7 +14,7 @@ import type { HardwareFingerprint } from '../src/dataset/schema.js';
 import { SESSION_BYTES } from '../src/models/types.js';
 import { median } from '../src/stats.js';
 import { flag } from './args.js';
-import { validationRuns, type NetRun } from '../src/evaluate/network-runs.js';
+import { validationRuns, type NetRun } from '../src/models/network-runs.js';
 
 const MiB = 2 ** 20;
 const doc = JSON.parse(readFileSync(flag('model', 'data/models/hostB.json'), 'utf8')) as {

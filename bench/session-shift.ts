@@ -11,7 +11,7 @@ import { loadModel } from '../src/models/index.js';
 import type { HardwareFingerprint } from '../src/dataset/schema.js';
 import { median } from '../src/stats.js';
 import { flag } from './args.js';
-import { predictRun, validationRuns } from '../src/evaluate/network-runs.js';
+import { predictRun, validationRuns } from '../src/models/network-runs.js';
 
 const modelPath = flag('model', 'data/models/hostB.json');
 const doc = JSON.parse(readFileSync(modelPath, 'utf8')) as { model: Parameters<typeof loadModel>[0]; hardware: HardwareFingerprint };

@@ -113,6 +113,19 @@ const SECTIONS: Section[] = [
   ...hostBSet(19, 25, 'min-memory with the sessions at 190 KiB, checked for real'),
   ...hostBSet(20, 26, 'min-memory with the default refit under sleeping thread pools, checked for real', 'data/models/default.json', 'data/nospin/PLAN.md'),
   ...hostBSet(21, 27, 'min-memory with the calibrated model on host C, checked for real', 'data/models/hostC.json'),
+  ...hostBSet(22, 28, 'min-memory with the calibrated model on host C (the new default as base), checked for real', 'data/models/hostC.json'),
+  {
+    file: 'bench/results/heldout22-fingerprints.md',
+    from: 'written by node dist/bench/fingerprint-noise.js ... (data/heldout22/PLAN.md)',
+    heading: /^## .*/,
+    as: "### Held-out #22: the default zero-shot with each of the session's fingerprints",
+  },
+  ...(['E1', 'E2'] as const).map((m): Section => ({
+    file: `bench/results/heldout22-${m}.md`,
+    from: `written by node dist/bench/heldout.js --set heldout22 --whole data/heldout22/C-${m}/rows.csv.gz --knee none ... (data/heldout22/PLAN.md)`,
+    heading: /^## .*/,
+    as: `### Held-out #22 on the emulated machine C-${m} (${m === 'E1' ? 'disk capped at 100 MiB/s' : 'one core'}): zero-shot`,
+  })),
 ];
 
 /** The lines to append (an empty line, the comment, the renamed file) for every section present. */

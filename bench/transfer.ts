@@ -22,7 +22,7 @@ import { transferRatios, transferSigma } from '../src/models/transfer.js';
 import { readHardwareFile, readModelBundle } from '../src/predict/model-bundle.js';
 import { transferBundle } from '../src/predict/zero-shot.js';
 import { median } from '../src/stats.js';
-import { validationRuns, type NetRun } from '../src/evaluate/network-runs.js';
+import { validationRuns, type NetRun } from '../src/models/network-runs.js';
 import { byLevel, pct, score, summary, type Scored } from './scoring.js';
 import { flag } from './args.js';
 import type { CalibratedModelJSON } from '../src/models/calibrated.js';

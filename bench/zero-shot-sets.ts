@@ -13,7 +13,7 @@ import { aggregateRows } from '../src/models/observations.js';
 import { readModelBundle } from '../src/predict/model-bundle.js';
 import { transferBundle } from '../src/predict/zero-shot.js';
 import { flag } from './args.js';
-import { validationRuns } from '../src/evaluate/network-runs.js';
+import { validationRuns } from '../src/models/network-runs.js';
 import { byLevel, pct, score, summary } from './scoring.js';
 
 const models = flag('models', 'data/models/hostB.json').split(',');

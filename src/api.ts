@@ -447,7 +447,7 @@ export async function fitDocument(data: DataArg, opts: FitArgs = {}): Promise<Fi
   let interval: FitResult['interval'] = { coverage: null, why: 'no --context runs to calibrate it on' };
   let calibration: NetworkCalibration | undefined;
   if (ctxData) {
-    const { contextIntervalCalibration, MIN_INTERVAL_RUNS } = await import('./evaluate/network-runs.js');
+    const { contextIntervalCalibration, MIN_INTERVAL_RUNS } = await import('./predict/context-interval.js');
     const c = contextIntervalCalibration(model, ctxData.rows, ctxData.hardware);
     if (c.calibration) {
       calibration = c.calibration;

@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .requiredOption('--data <rows.csv>', 'dataset from memlat profile or memlat import (.csv or .csv.gz); several comma-separated are read as one')
     .option(
       '--context <rows.csv>',
-      "fe-swap: whole-network runs (memlat validate-runs rows; several comma-separated are read as one) to fit the network-context correction on: each limited run is compared with its network's unlimited run, or with its largest limit when it has none (a knee sweep); use networks you will not evaluate on",
+      "fe-swap: whole-network runs (memlat validate-runs rows; several comma-separated are read as one) to fit the network-context correction on: each limited run is compared with its network's unlimited run, or with its largest limit when it has none (a knee sweep); use networks you will not evaluate on. With 19 or more runs (network, limit) the bundle also gets a 90% network interval, calibrated on them",
     )
     .option(
       '--session-bytes <size>',

@@ -1,12 +1,12 @@
 /**
  * Whole-network runs of a validation-style dataset (validate-runs: networks x levels x passes) and
- * their predicted totals: shared by `memlat fit` (the interval calibrated on the context runs),
- * `npm run bench` (bench/run.ts) and the held-out evaluation (bench/heldout.ts).
+ * their predicted totals: shared by `memlat fit` (the interval calibrated on the context runs,
+ * predict/context-interval.ts), `npm run bench` (bench/run.ts) and the held-out evaluation
+ * (bench/heldout.ts).
  */
-import type { HardwareFingerprint, MeasurementRow } from '../dataset/schema.js';
-import { aggregateRows, median, passTotals, statsOptions, type LayerObservation } from '../models/observations.js';
-import { calibrateNetworkTotals, type NetworkCalibration } from '../predict/bundle.js';
-import type { Model } from '../models/types.js';
+import type { MeasurementRow } from '../dataset/schema.js';
+import { median, passTotals, statsOptions, type LayerObservation } from './observations.js';
+import type { Model } from './types.js';
 import { layerStats } from '../features/layer.js';
 
 const total = (p: { loadMs: number; runMs: number; unloadMs: number | null }): number => p.loadMs + p.runMs + (p.unloadMs ?? 0);
@@ -75,36 +75,4 @@ export function predictRun(model: Model, run: NetRun): number {
   let s = 0;
   for (const q of runQueries(run)) s += total(model.predict(q));
   return s;
-}
-
-/** Context runs (network, limit) a 90% interval needs at least: split-conformal, 2 / 0.1 - 1. */
-export const MIN_INTERVAL_RUNS = 19;
-
-/**
- * The 90% network interval of a model with a network context, calibrated split-conformally
- * (calibrateNetworkTotals) on ln(measured / predicted) of its context runs' totals: every (network,
- * limit) of the whole-network rows, measured as the median pass. What the bundled default ships
- * and `memlat fit --context` writes. The runs also fitted the context (three to four numbers from
- * tens of runs), so the interval is a little narrow for networks never seen; the held-out
- * evaluations report its coverage. null with fewer than MIN_INTERVAL_RUNS runs (the reason in
- * `runs`). Cost: one prediction per layer of every run.
- */
-export function contextIntervalCalibration(
-  model: Model,
-  rows: readonly MeasurementRow[],
-  hardware: ReadonlyMap<string, HardwareFingerprint>,
-): { calibration: NetworkCalibration | null; runs: number; networks: number } {
-  const runs = validationRuns(rows, aggregateRows(rows, hardware)).filter((r) => r.passTotals.length > 0 && r.medianMs > 0);
-  const networks = new Set(runs.map((r) => r.network)).size;
-  if (runs.length < MIN_INTERVAL_RUNS) return { calibration: null, runs: runs.length, networks };
-  const cal = calibrateNetworkTotals(
-    runs.map((r) => predictRun(model, r)),
-    runs.map((r) => r.medianMs),
-    0.9,
-  );
-  return {
-    calibration: { ...cal, method: `${cal.method}; calibrated on ${runs.length} whole-network runs of the ${networks} context networks` },
-    runs: runs.length,
-    networks,
-  };
 }
