@@ -97,7 +97,7 @@ FAMILIES = {
               'wide_resnet101_2_in21k', 'maxvit_t_in21k', 'convnext_base_in21k', 'swin_v2_s_in21k',
               'efficientnet_v2_m_in21k', 'vgg19_bn_in21k', 'resnext101_64x4d_in21k', 'regnet_y_16gf_in21k',
               'efficientnet_b6_in21k', 'swin_b_in21k', 'vit_b_16_in21k', 'regnet_x_16gf_in21k', 'vgg11_in21k',
-              'vgg13_bn_in21k', 'vit_b_32_in21k'],
+              'vgg13_bn_in21k', 'vit_b_32_in21k', 'swin_v2_b_in21k', 'efficientnet_v2_l_in21k'],
 }
 
 # ImageNet-21k heads (21,843 classes, as the released in21k checkpoints of BiT, ViT and EfficientNetV2

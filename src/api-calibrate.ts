@@ -2,7 +2,10 @@
  * The library API of `memlat calibrate`: adapt a model (default: the bundled one) to this machine in a
  * few minutes (docs/MODELS.md, "memlat calibrate").
  *
- * 1. Measures this machine's fingerprint (measureHardware; honours MEMLAT_EMULATE).
+ * 1. Measures this machine's fingerprint (measureHardware; honours MEMLAT_EMULATE). On a rerun
+ *    this machine is the geometric mean of it and the fingerprints the folder's earlier runs
+ *    measured (kept in rows.plan.json; averageFingerprints), so reruns do not move the factors by
+ *    the probe's noise.
  * 2. Builds the hand-chosen plan (profile/calibrate-plan.ts) and keeps the steps that fit the budget,
  *    estimated with the base model moved to this machine by the zero-shot transfer.
  * 3. Measures them with the profiler's loop (runProfile; rows appended and fsynced as they come)
@@ -153,6 +156,8 @@ interface StoredCalibratePlan {
   idleBytes: number;
   threads: number;
   hardwareId: string;
+  /** Every fingerprint the folder's runs measured, oldest first (absent before 2026-12-02 15:45 UTC). */
+  fingerprints?: HardwareFingerprint[];
 }
 
 const secs = (ms: number): string => (ms >= 120_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`);
@@ -203,11 +208,12 @@ export async function calibrate(o: CalibrateArgs = {}): Promise<CalibrateResult>
 
   const { measureHardware } = await import('./machine/hardware.js');
   if (!o.dryRun) say('measuring this machine (memlat hardware) ...');
-  const fp = await measureHardware({ threads, ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}), ...(o.dryRun ? { quick: true } : {}) });
-  if (!o.dryRun && fp.runtimeIdleBytes === null) throw new UserError("the idle worker footprint could not be measured; run 'memlat doctor' for the cause");
+  const measuredFp = await measureHardware({ threads, ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}), ...(o.dryRun ? { quick: true } : {}) });
+  if (!o.dryRun && measuredFp.runtimeIdleBytes === null)
+    throw new UserError("the idle worker footprint could not be measured; run 'memlat doctor' for the cause");
 
   const { defaultCacheDir, weightFileTarget } = await import('./executor/weights.js');
-  const dir = join(defaultCacheDir(o.cacheDir), 'calibrate', fp.id);
+  const dir = join(defaultCacheDir(o.cacheDir), 'calibrate', measuredFp.id);
   const files = await import('./dataset/files.js');
   const rowsPath = join(dir, 'rows.csv');
   const planPath = files.planPathFor(rowsPath);
@@ -231,12 +237,25 @@ export async function calibrate(o: CalibrateArgs = {}): Promise<CalibrateResult>
           `${n('threads')} ${threads}: this machine's calibration rows (${dir}) were measured with ${n('threads')} ${was}; rerun with ${n('threads')} ${was}, or give another ${n('cacheDir')} to start afresh`,
       );
     }
+    // This machine is every fingerprint the folder's runs measured, averaged (averageFingerprints):
+    // one machine's per-call probe moved 214-270 ms within minutes, and each rerun that re-measured
+    // it alone moved the factors fitted on the same rows (docs/MODELS.md "Held-out #22").
+    const { averageFingerprints } = await import('./dataset/fingerprint.js');
+    const history = o.dryRun ? [] : (stored?.fingerprints ?? []).filter((h) => h.id === measuredFp.id);
+    const fp = averageFingerprints([...history, measuredFp]);
+    if (history.length > 0) say(`this machine: the mean of ${history.length + 1} fingerprints (this run's and ${history.length} earlier in ${dir})`);
     const idleBytes = stored?.idleBytes ?? fp.runtimeIdleBytes ?? base.hardware.runtimeIdleBytes ?? 100 * 2 ** 20;
-    if (!stored && !o.dryRun) {
-      const s: StoredCalibratePlan = { format: 'memlat-calibrate-plan@1', idleBytes, threads, hardwareId: fp.id };
+    if (!o.dryRun) {
+      const s: StoredCalibratePlan = {
+        format: 'memlat-calibrate-plan@1',
+        idleBytes,
+        threads,
+        hardwareId: fp.id,
+        fingerprints: [...history, measuredFp],
+      };
       await files.writeJsonFile(planPath, s);
       await files.writeHardware(rowsPath, [fp]);
-    } else if (!o.dryRun) await files.writeHardware(rowsPath, [fp]);
+    }
 
     // What the folder holds already (the writer's `existing` when measuring).
     const { startWorker } = await import('./executor/worker-client.js');

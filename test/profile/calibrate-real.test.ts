@@ -3,16 +3,18 @@
  * removed after): a 40 s budget into a temporary cache folder (measuring the machine alone takes
  * ~25 s here, the disk probe's three cold reads included), then a second run that resumes. Checks
  * the time bound, the rows (well-formed, no (network, layer, limit, rep) key twice), and that the
- * model file is a calibrated bundle `predict` loads and uses without a zero-shot transfer on top.
+ * model file is a calibrated bundle `predict` loads and uses without a zero-shot transfer on top,
+ * and that the rerun's machine is the mean of both runs' fingerprints.
  * Run it under `flock /tmp/memlat-realtests.lock` beside other real-cgroup tests.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { calibrate } from '../../src/api-calibrate.js';
 import { predict } from '../../src/api.js';
 import { readDataset } from '../../src/dataset/files.js';
+import type { HardwareFingerprint } from '../../src/dataset/schema.js';
 import { detectCgroups } from '../../src/host/limiter.js';
 import { withSwap } from '../../src/host/swap.js';
 import { CALIBRATION_REPS, CALIBRATION_RUN_PASSES, CALIBRATION_SOURCE } from '../../src/profile/calibrate-plan.js';
@@ -96,6 +98,18 @@ test('real: calibrate --budget 40s measures, fits and writes a calibrated bundle
       const layerKeys = again.filter((row) => !row.oom).map((row) => `${row.network}|${row.layerIndex}|${row.memoryLimitBytes ?? 'none'}|${row.rep}`);
       assert.equal(new Set(layerKeys).size, layerKeys.length, 'whole-network runs and layer jobs never share a key');
       assert.ok(r2.model !== null && r2.model.rows >= r1.model.rows);
+      // the machine of the rerun is the geometric mean of both runs' fingerprints, kept in the plan
+      // file; the bundle carries it (so the factors do not move with one probe's noise)
+      const plan = JSON.parse(await readFile(join(dirname(r2.rowsPath), 'rows.plan.json'), 'utf8')) as { fingerprints: HardwareFingerprint[] };
+      assert.equal(plan.fingerprints.length, 2);
+      const [a, b] = plan.fingerprints as [HardwareFingerprint, HardwareFingerprint];
+      assert.equal(r1.hardware.measuredAt, a.measuredAt);
+      const close = (x: number, y: number): boolean => Math.abs(x / y - 1) < 1e-12;
+      assert.ok(close(r2.hardware.gemmGflops!, Math.sqrt(a.gemmGflops! * b.gemmGflops!)), `${r2.hardware.gemmGflops} vs ${a.gemmGflops}, ${b.gemmGflops}`);
+      assert.ok(close(r2.hardware.callProbe!.runMs, Math.sqrt(a.callProbe!.runMs * b.callProbe!.runMs)));
+      assert.ok(close(r2.hardware.diskReadBytesPerSec!, Math.sqrt(a.diskReadBytesPerSec! * b.diskReadBytesPerSec!)));
+      const bundle2 = JSON.parse(await readFile(out, 'utf8')) as { hardware: HardwareFingerprint };
+      assert.equal(bundle2.hardware.callProbe!.runMs, r2.hardware.callProbe!.runMs);
     });
   } finally {
     for (const [k, v] of [

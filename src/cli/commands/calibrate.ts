@@ -29,7 +29,11 @@ export function register(program: Command): void {
     .description(
       'adapt the model to this machine in a few minutes: measure chosen layers and limits, fit per-phase factors, install the result (root, cgroups, swap)',
     )
-    .option('--budget <duration>', 'time for the whole command, fingerprint included, e.g. 30s, 2m, 10m (at least 20s; a rerun resumes and adds more)', '10m')
+    .option(
+      '--budget <duration>',
+      'time for the whole command, fingerprint included, e.g. 30s, 2m, 10m (at least 20s; a rerun resumes, adds more and averages the fingerprints of all runs)',
+      '10m',
+    )
     .option('--out <file>', 'write the calibrated model here instead of installing it as the per-user model')
     .option('--model <name|file>', 'the model to calibrate (default: the bundled default)')
     .option('--cache-dir <dir>', 'weight files and the rows, in <dir>/calibrate/<hardware id>/ (default $MEMLAT_CACHE or ~/.cache/memlat)')
