@@ -49,10 +49,10 @@ test('the corpus covers the published families, including those that once failed
  * Float buffers that feed computation look exactly like parameters in ONNX. Swin V2's
  * relative_coords_table ([1, 15, 15, 2] = 450 floats, identical in every block, so the exporter keeps
  * one initializer) feeds the position-bias MLP; memlat counts it, PyTorch's parameters() does not.
- * swin_v2_s, swin_v2_t_in21k and swin_v2_s_in21k (the same bodies with a 21k head) have the same
- * window size, so the same single 450-float table.
+ * swin_v2_s, swin_v2_t_in21k, swin_v2_s_in21k and swin_v2_b_in21k (the same bodies with a 21k head,
+ * and the wider B) have the same window size, so the same single 450-float table.
  */
-const FLOAT_BUFFERS: Record<string, number> = { swin_v2_t: 450, swin_v2_s: 450, swin_v2_t_in21k: 450, swin_v2_s_in21k: 450 };
+const FLOAT_BUFFERS: Record<string, number> = { swin_v2_t: 450, swin_v2_s: 450, swin_v2_t_in21k: 450, swin_v2_s_in21k: 450, swin_v2_b_in21k: 450 };
 
 for (const [name, e] of entries) {
   test(`corpus ${name} (${e.family}): imports with PyTorch's exact parameter count`, () => {
