@@ -126,6 +126,12 @@ const SECTIONS: Section[] = [
     heading: /^## .*/,
     as: `### Held-out #22 on the emulated machine C-${m} (${m === 'E1' ? 'disk capped at 100 MiB/s' : 'one core'}): zero-shot`,
   })),
+  {
+    file: 'bench/results/heldout23.md',
+    from: 'written by node dist/bench/heldout.js --set heldout23 --whole data/heldout23/C-E1/rows.csv.gz --knee none --model data/calibrate/CE1-10m.json ... (data/heldout23/PLAN.md)',
+    heading: /^## .*/,
+    as: '## 29. Held-out #23: `memlat calibrate` on the emulated machine C-E1 (disk capped at 100 MiB/s) after 1, 2, 5 and 10 minutes (pre-registered, evaluated once)',
+  },
 ];
 
 /** The lines to append (an empty line, the comment, the renamed file) for every section present. */
