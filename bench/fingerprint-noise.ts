@@ -10,8 +10,9 @@
  *
  * --levels: the runs' validate-runs factors (1,0.5 for whole runs; 0.6,...,1.3 for knee sweeps).
  * A fingerprint file is `memlat hardware --json --out` or a dataset's rows.hardware.json (its last
- * entry). Why (docs/MODELS.md, "Held-out #22"): on host C the GEMM probe read 62-105 GFLOP/s within
- * 40 minutes, and the default's zero-shot error on #22's whole networks moved 6.9-21.4% with it.
+ * entry). Why (docs/MODELS.md, "Held-out #22"): on host C the per-call probe's run time read
+ * 215-260 ms within 40 minutes, and the default's zero-shot error on #22's whole networks moved
+ * 6.9-21.4% with it (the GEMM probe, 62-105 GFLOP/s, did not move it).
  */
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';

@@ -1,6 +1,7 @@
 // Refits only the network context (totalFactor, ctx, kappa, lambdaScale) of a shipped fe-swap bundle
-// on whole-network runs, and its 90% network interval on the same runs, keeping its isolated-layer fit (base and swap term) as it is: what
-// `npm run bench -- --write-default` does last, in seconds instead of refitting every candidate.
+// on whole-network runs, and its 90% network interval on the same runs, keeping its isolated-layer
+// fit (base and swap term) as it is: what `npm run bench -- --write-default` does last, in seconds
+// instead of refitting every candidate.
 // After `npm run build`:
 //   node dist/bench/refit-context.js --model data/models/hostB.json --ctx a.csv.gz,b.csv.gz \
 //     [--session-bytes 133120 [--refault 0,40,1 --session-cold 48]] [--in-network] [--out data/models/hostB.json]
