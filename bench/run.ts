@@ -52,6 +52,7 @@ import { statsOptions } from '../src/models/observations.js';
 import { formatBytes } from '../src/units.js';
 import { predictRun, validationRuns } from '../src/models/network-runs.js';
 import { splicedSections } from './splice.js';
+import { contextIntervalCalibration } from '../src/predict/context-interval.js';
 
 const root = (() => {
   let d = dirname(fileURLToPath(import.meta.url));
@@ -302,7 +303,6 @@ async function main(): Promise<void> {
   const ctxRows: ContextRows = { rows: ctx.rows, hardware: hw };
   const KNEE_FACTORS = [0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2, 1.3];
   const kneeRuns = knee ? validationRuns(knee.rows, aggregateRows(knee.rows, hw), KNEE_FACTORS) : [];
-  const ctxRuns = validationRuns(ctx.rows, ctxObs, [0.25, 0.5, 0.75, 1]);
   const heldRuns = held ? validationRuns(held.rows, aggregateRows(held.rows, hw), [1, 0.5]) : [];
   const ctxNets = [...new Set(ctxObs.map((o) => o.network))].sort();
   const overlap = ctxNets.filter((n) => runs.some((r) => r.network === n));
@@ -418,18 +418,16 @@ async function main(): Promise<void> {
   if (writeDefault) {
     // The shipped interval is calibrated on the context runs (networks never validated on), so the
     // coverage reported on the validation runs is out of sample.
-    const cal = calibrateNetworkTotals(
-      ctxRuns.map((r) => predictRun(defaultFull.model, r)),
-      ctxRuns.map((r) => r.medianMs),
-      0.9,
-    );
+    const ctxInterval = contextIntervalCalibration(defaultFull.model, ctx.rows, hw);
+    if (!ctxInterval.calibration) throw new Error(`bench: ${ctxInterval.runs} context runs are too few for the shipped 90% interval (at least 19)`);
+    const cal = ctxInterval.calibration;
     // The reference fingerprint predates the per-call probe: take it from the validation runs of the
     // same session (src/dataset/call-probe.ts), so zero-shot transfers can scale per-call costs.
     const probe = hwRef.callProbe ?? callProbeFromRows(val.rows, hwRef.id, hwRef.cores, `${valPath.replaceAll(`${root}/`, '')} (median pass, unlimited)`);
     const bundle = makeBundle(defaultFull.model, probe ? { ...hwRef, callProbe: probe } : hwRef, {
       calibration: {
         ...cal,
-        method: `${cal.method}; calibrated on ${ctxRuns.length} whole-network runs of the ${ctxNets.length} context networks (none validated on)`,
+        method: `${cal.method} (none validated on)`,
       },
       provenance: {
         data: refPath.replaceAll(`${root}/`, ''),
