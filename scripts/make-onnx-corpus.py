@@ -97,7 +97,8 @@ FAMILIES = {
               'wide_resnet101_2_in21k', 'maxvit_t_in21k', 'convnext_base_in21k', 'swin_v2_s_in21k',
               'efficientnet_v2_m_in21k', 'vgg19_bn_in21k', 'resnext101_64x4d_in21k', 'regnet_y_16gf_in21k',
               'efficientnet_b6_in21k', 'swin_b_in21k', 'vit_b_16_in21k', 'regnet_x_16gf_in21k', 'vgg11_in21k',
-              'vgg13_bn_in21k', 'vit_b_32_in21k', 'swin_v2_b_in21k', 'efficientnet_v2_l_in21k'],
+              'vgg13_bn_in21k', 'vit_b_32_in21k', 'swin_v2_b_in21k', 'efficientnet_v2_l_in21k',
+              'vit_l_32_in21k', 'convnext_large_in21k', 'regnet_y_32gf_in21k', 'efficientnet_b7_in21k'],
 }
 
 # ImageNet-21k heads (21,843 classes, as the released in21k checkpoints of BiT, ViT and EfficientNetV2
@@ -254,7 +255,7 @@ def export(name, family):
         x = torch.randint(0, GPT2_VOCAB, shape, dtype=torch.long)
         input_name = 'input_ids'
     else:
-        size = {'inception_v3': 299, 'inception_v3_in21k': 299, 'efficientnet_b4_in21k': 380, 'efficientnet_b5': 456, 'efficientnet_v2_m': 480, 'efficientnet_v2_l': 480, 'efficientnet_b6': 528}.get(name, 224)
+        size = {'inception_v3': 299, 'inception_v3_in21k': 299, 'efficientnet_b4_in21k': 380, 'efficientnet_b5': 456, 'efficientnet_v2_m': 480, 'efficientnet_v2_l': 480, 'efficientnet_b6': 528, 'efficientnet_b7_in21k': 600}.get(name, 224)
         shape = [1, 3, size, size]
         x = torch.randn(*shape)
         input_name = 'input'

@@ -9,7 +9,7 @@
  * ratios r = B / A and per-call time ratios p = B / A (each 1 where either side has not measured
  * the part):
  *
- *   load_B   = u_load * (d * q + (1 - d) * p_run) + s_load * w
+ *   load_B   = u_load * (d * q + (1 - d) * p_load) + s_load * w
  *   run_B    = u_run * (k * (c / r_gemm + (1 - c) / r_mem) + (1 - k) * p_run) + s_run * w
  *   unload_B = u_unload * p_unload + s_unload * w
  *
@@ -19,11 +19,15 @@
  *
  * - d, the disk share of the load: the time to read the layer's weights once at A's cold disk
  *   bandwidth over the unlimited load time, capped at 1. The rest (1 - d) is per-call and per-byte
- *   CPU work (session creation, packing the weights), scaled by the per-call run ratio p_run where
- *   both machines have a probe, else left as on A. Why (2026-12-02, docs/MODELS.md): a 107 MiB
- *   ImageNet-21k head loaded in 155 ms on host B of which 80 ms was the read; the rule before (all of
- *   the load beyond a per-file latency scales with the disk) predicted B-E1's loads 1.6-1.9x slow;
- *   on a one-core machine the loads' CPU part was 0.5x as the per-call probe was (B-E2).
+ *   CPU work (session creation, packing the weights, the fresh pages the weights land in), scaled
+ *   by the per-call probe's load ratio p_load where both machines have a probe, else left as on A.
+ *   Why (2026-12-02, docs/MODELS.md): a 107 MiB ImageNet-21k head loaded in 155 ms on host B of
+ *   which 80 ms was the read; the rule before (all of the load beyond a per-file latency scales with
+ *   the disk) predicted B-E1's loads 1.6-1.9x slow; on a one-core machine the loads' CPU part was
+ *   0.5x as the per-call probe was (B-E2). Why p_load and not p_run (since 2026-12-02 evening): on
+ *   host D the probe's run was 4.2x host B's but its load 2.2x, and the whole networks' loads came
+ *   out 2.2x host B's predictions: scaled by p_run they were predicted 1.8x too slow (retired #22's
+ *   networks on host D, docs/MODELS.md "Host D").
  * - k, the roofline share of the run: (flops / GEMM rate + bytes touched / memory copy bandwidth)
  *   on A over the unlimited run time, capped at 1; c splits it into compute and memory. The rest of
  *   the run (1 - k) is the layer's fixed cost per call.
@@ -46,7 +50,7 @@
  *   at the rate the large probe measures (the emulation's throttle on host B: 9 MiB files as fast
  *   as unthrottled, 64 MiB ones at the throttled rate; docs/MODELS.md).
  * - w, the swap term's time ratio (swapScale): a swap-in is the fault path (SWAP_FAULT_MS_PER_MIB per
- *   MiB on A, times p_run on B: kernel CPU work) and a small read from disk, in series, so a disk
+ *   MiB on A, times p_load on B: kernel work on fresh pages, as in a load) and a small read from disk, in series, so a disk
  *   bandwidth far above the fault path's ~74 MiB/s barely matters (held-out #6 on B-E1: swap-ins
  *   1.3x slower under a 100 MiB/s cap where the 256 MiB probe said 13x).
  * - sessions: what each prepared layer session holds (fe-swap's sessionBytesPerLayer, the memory a
@@ -76,7 +80,7 @@ export interface TransferRatios {
    * Per-call time ratios B / A from the fingerprints' per-call probes (> 1: B is slower); null
    * where either side lacks a probe or they ran different networks.
    */
-  call: { run: number; unload: number } | null;
+  call: { run: number; unload: number; load: number } | null;
 }
 
 /**
@@ -94,15 +98,15 @@ function rate(v: unknown): number | null {
 }
 
 /**
- * Per-call time ratios B / A of two fingerprints' probes: run and unload. Null when either lacks a
+ * Per-call time ratios B / A of two fingerprints' probes: run, unload and load. Null when either lacks a
  * probe, they ran other networks, or a phase is not positive. Cost O(1).
  */
 export function callRatios(from: HardwareFingerprint, to: HardwareFingerprint): TransferRatios['call'] {
   const a = from.callProbe;
   const b = to.callProbe;
   if (!a || !b || a.networks.join(',') !== b.networks.join(',')) return null;
-  if (!(a.runMs > 0 && b.runMs > 0 && a.unloadMs > 0 && b.unloadMs > 0)) return null;
-  return { run: b.runMs / a.runMs, unload: b.unloadMs / a.unloadMs };
+  if (!(a.runMs > 0 && b.runMs > 0 && a.unloadMs > 0 && b.unloadMs > 0 && a.loadMs > 0 && b.loadMs > 0)) return null;
+  return { run: b.runMs / a.runMs, unload: b.unloadMs / a.unloadMs, load: b.loadMs / a.loadMs };
 }
 
 /** B / A for each rate part (1 where either fingerprint lacks it) and the per-call ratios. Cost O(1). */
@@ -147,12 +151,12 @@ export function gemmRatio(from: HardwareFingerprint, to: HardwareFingerprint): n
 
 /** True when every ratio is exactly 1 (the transfer changes nothing). */
 export function isIdentityTransfer(r: TransferRatios): boolean {
-  return r.disk === 1 && r.mem === 1 && r.gemm === 1 && (r.call === null || (r.call.run === 1 && r.call.unload === 1));
+  return r.disk === 1 && r.mem === 1 && r.gemm === 1 && (r.call === null || (r.call.run === 1 && r.call.unload === 1 && r.call.load === 1));
 }
 
 /** The transfer's sigma of ln time (see TRANSFER_SIGMA_PER_LOG). Cost O(1). */
 export function transferSigma(r: TransferRatios): number {
-  const call = r.call ? (Math.abs(Math.log(r.call.run)) + Math.abs(Math.log(r.call.unload))) / 2 : 0;
+  const call = r.call ? (Math.abs(Math.log(r.call.run)) + Math.abs(Math.log(r.call.unload)) + Math.abs(Math.log(r.call.load))) / 3 : 0;
   return TRANSFER_SIGMA_PER_LOG * (Math.abs(Math.log(r.disk)) + Math.abs(Math.log(r.mem)) + Math.abs(Math.log(r.gemm)) + call);
 }
 
@@ -186,7 +190,7 @@ export interface ZeroShotInfo {
  * nothing emulated (data/heldout*, data/hostB, data/transfer; docs/MODELS.md). A ratio of two
  * fingerprints carries sqrt(2) of it.
  */
-export const PROBE_NOISE_SD = { disk: 0.24, mem: 0.18, gemm: 0.21, run: 0.22, unload: 0.34 } as const;
+export const PROBE_NOISE_SD = { disk: 0.24, mem: 0.18, gemm: 0.21, run: 0.22, unload: 0.34, load: 0.08 } as const;
 
 /**
  * A measured ratio shrunk toward 1 by the noise of the two probes it divides: ln r x L^2 / (L^2 +
@@ -210,7 +214,7 @@ export function shrinkRatios(r: TransferRatios): TransferRatios {
     disk: shrinkRatio(r.disk, n.disk),
     mem: shrinkRatio(r.mem, n.mem),
     gemm: shrinkRatio(r.gemm, n.gemm),
-    call: r.call ? { run: shrinkRatio(r.call.run, n.run), unload: shrinkRatio(r.call.unload, n.unload) } : null,
+    call: r.call ? { run: shrinkRatio(r.call.run, n.run), unload: shrinkRatio(r.call.unload, n.unload), load: shrinkRatio(r.call.load, n.load) } : null,
   };
 }
 
@@ -224,17 +228,19 @@ export const SWAP_FAULT_MS_PER_MIB = 12.7;
 
 /**
  * The swap part's time ratio B / A: a swap-in is the fault path (SWAP_FAULT_MS_PER_MIB on A; kernel
- * CPU work, so times the per-call run ratio B / A on B) plus a small read from disk, in
+ * work on fresh pages, so times the per-call probe's load ratio B / A on B) plus a small read from disk, in
  * series: (F cpu + t_B) / (F + t_A), t the ms per MiB of a read, from
  * the disk curves at their smallest file (1 MiB) where both machines have one, else from the large
  * probe's rate shrunk by its noise. Why: a bandwidth far above the fault path's ~74 MiB/s barely
  * matters (held-out #6 on B-E1: swap-ins 1.3x slower under a 100 MiB/s cap where the 256 MiB probe
- * said 13x). `used`: the ratios shrunk by their noise (the Transfer passes its own; by default
+ * said 13x). Why the load ratio and not the run ratio (since 2026-12-02 evening): on host D (probe
+ * run 4.2x host B's, load 2.2x) the run ratio predicted retired #22's networks at 0.5x 1.3x too slow,
+ * the load ratio 1.01x (docs/MODELS.md "Host D"). `used`: the ratios shrunk by their noise (the Transfer passes its own; by default
  * computed here). 1 where A's disk rate is unknown. Cost O(points).
  */
 export function swapScale(from: HardwareFingerprint, to: HardwareFingerprint, used: TransferRatios = shrinkRatios(transferRatios(from, to))): number {
   const F = SWAP_FAULT_MS_PER_MIB;
-  const cpu = used.call?.run ?? 1;
+  const cpu = used.call?.load ?? 1;
   const a = from.diskCurve;
   const b = to.diskCurve;
   if (diskCurveRatioAt(from, to) && a && b) {
@@ -336,7 +342,7 @@ export class Transfer {
     const q = this.diskAt && st.weightBytes > 0 ? this.diskAt(st.weightBytes) : 1 / r.disk;
     if (!p) return { load: d * q + (1 - d), run: roof, unload: 1 };
     const k = unlimited.runMs > 0 ? Math.min(1, roofMs / unlimited.runMs) : 1;
-    return { load: d * q + (1 - d) * p.run, run: k * roof + (1 - k) * p.run, unload: p.unload };
+    return { load: d * q + (1 - d) * p.load, run: k * roof + (1 - k) * p.run, unload: p.unload };
   }
 
   /** The query's phases on B, split into unlimited and swap parts. */

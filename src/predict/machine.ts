@@ -297,7 +297,7 @@ export function checkMachine(model: HardwareFingerprint, target: MachineTarget, 
       const widened = zs.intervalWidened ? `; interval widened, sigma ${zs.sigma.toFixed(2)} of ln time` : '';
       effects.push(
         c
-          ? `zero-shot scaling applied (${readText}; the rest of each load and each layer's fixed per-call cost by the per-call probe: run ${t(c.run)}, unload ${t(c.unload)}; run's roofline part ${f(u.gemm)} by GEMM per thread / ${f(u.mem)} by memory copy; ${swapText}; ${noise}${widened})`
+          ? `zero-shot scaling applied (${readText}; the rest of each load and each layer's fixed per-call cost by the per-call probe: load ${t(c.load)}, run ${t(c.run)}, unload ${t(c.unload)}; run's roofline part ${f(u.gemm)} by GEMM per thread / ${f(u.mem)} by memory copy; ${swapText}; ${noise}${widened})`
           : `zero-shot scaling applied (${readText}, run ${f(u.gemm)} by GEMM per thread for compute / ${f(u.mem)} by memory copy for the rest; ${swapText}; no per-call probe on ${model.callProbe ? 'this machine' : "the model's machine"}, so the rest of each load and each layer's fixed per-call cost are left as on the model's machine; ${noise}${widened})`,
       );
     } else {

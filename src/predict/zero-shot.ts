@@ -106,11 +106,11 @@ export function transferBundle(b: LoadedBundle, target: HardwareFingerprint): Lo
 /**
  * Whether a measured fingerprint of this machine warrants a transfer: some rate (disk, memory
  * copy, GEMM) differs from the model machine's by more than RATE_TOLERANCE, or a per-call probe ratio
- * (run, unload) by more than CALL_TOLERANCE (smaller differences are the machine's own drift, see
+ * (run, unload, load) by more than CALL_TOLERANCE (smaller differences are the machine's own drift, see
  * machine.ts). Cost O(1).
  */
 export function ratesDiffer(model: HardwareFingerprint, here: HardwareFingerprint): boolean {
   const r = transferRatios(model, here);
-  const call = r.call ? [r.call.run, r.call.unload] : [];
+  const call = r.call ? [r.call.run, r.call.unload, r.call.load] : [];
   return [r.disk, r.mem, r.gemm].some((x) => x > RATE_TOLERANCE || x < 1 / RATE_TOLERANCE) || call.some((x) => x > CALL_TOLERANCE || x < 1 / CALL_TOLERANCE);
 }

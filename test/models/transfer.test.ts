@@ -31,7 +31,7 @@ test('shrinkRatio by hand: ln r x L^2 / (L^2 + 2 sd^2); 1 stays 1, a ratio far o
   assert.ok(r > 12.5 && r < 13.3, `${r}`);
   // a session's drift on one machine (1.24x) is mostly noise: pulled halfway in ln
   assert.ok(Math.abs(Math.log(shrinkRatio(1.24, 0.24)) / Math.log(1.24) - 0.2151 ** 2 / (0.2151 ** 2 + 0.1152)) < 1e-3);
-  assert.deepEqual(PROBE_NOISE_SD, { disk: 0.24, mem: 0.18, gemm: 0.21, run: 0.22, unload: 0.34 });
+  assert.deepEqual(PROBE_NOISE_SD, { disk: 0.24, mem: 0.18, gemm: 0.21, run: 0.22, unload: 0.34, load: 0.08 });
 });
 
 test('half the disk bandwidth: the load of a weight-only layer (all reading) scales by the shrunk disk ratio', () => {
@@ -68,8 +68,10 @@ test('the swap part is the fault path plus a small read in series: half the disk
   const slow = swapScale(A, { ...A, id: 'slow', diskReadBytesPerSec: 1e9 / 13.3 });
   assert.ok(Math.abs(slow - (12.7 + ta * shrinkRatio(13.3, 0.24)) / (12.7 + ta)) < 1e-12);
   assert.ok(slow > 1.85 && slow < 1.95, `${slow}`);
-  // the fault path is CPU work: a per-call run ratio of 0.5 halves F on B's side
-  assert.ok(Math.abs(swapScale(A, A, { disk: 1, mem: 1, gemm: 1, call: { run: 0.5, unload: 1 } }) - (6.35 + ta) / (12.7 + ta)) < 1e-12);
+  // the fault path is kernel work on fresh pages: a per-call load ratio of 0.5 halves F on B's side,
+  // whatever the run ratio
+  assert.ok(Math.abs(swapScale(A, A, { disk: 1, mem: 1, gemm: 1, call: { run: 4, unload: 1, load: 0.5 } }) - (6.35 + ta) / (12.7 + ta)) < 1e-12);
+  assert.ok(Math.abs(swapScale(A, A, { disk: 1, mem: 1, gemm: 1, call: { run: 0.5, unload: 1, load: 1 } }) - 1) < 1e-12);
   // A without a disk rate: left as on A
   assert.equal(swapScale({ ...A, diskReadBytesPerSec: null }, A), 1);
 });
@@ -98,8 +100,8 @@ test('ratios: unknown parts count as 1; identical fingerprints are the identity;
   assert.ok(isIdentityTransfer(transferRatios(A, { ...A, id: 'other' })));
   assert.equal(TRANSFER_SIGMA_PER_LOG, 0.25);
   assert.ok(Math.abs(transferSigma({ disk: 0.5, mem: 2, gemm: 1, call: null }) - 0.25 * 2 * Math.LN2) < 1e-12);
-  // the per-call part adds the mean |ln p| of its two ratios: (ln 4 + 0) / 2 = ln 2
-  assert.ok(Math.abs(transferSigma({ disk: 1, mem: 1, gemm: 1, call: { run: 0.25, unload: 1 } }) - 0.25 * Math.LN2) < 1e-12);
+  // the per-call part adds the mean |ln p| of its three ratios: (ln 4 + ln 2 + 0) / 3 = ln 2
+  assert.ok(Math.abs(transferSigma({ disk: 1, mem: 1, gemm: 1, call: { run: 0.25, unload: 1, load: 2 } }) - 0.25 * Math.LN2) < 1e-12);
 });
 
 test("the query fingerprint's own rates do not leak into the base: the base sees the model machine's", () => {
@@ -129,10 +131,11 @@ const probe = (p: Partial<CallProbe>): CallProbe => ({
   ...p,
 });
 
-test('callRatios: run and unload of the probes, B over A; null without both probes or for other networks', () => {
+test('callRatios: run, unload and load of the probes, B over A; null without both probes or for other networks', () => {
   const a: HardwareFingerprint = { ...A, callProbe: probe({}) };
   const b: HardwareFingerprint = { ...A, id: 'b', diskReadBytesPerSec: 2e9, callProbe: probe({ loadMs: 95, runMs: 100, unloadMs: 5 }) };
-  assert.deepEqual(callRatios(a, b), { run: 1 / 3, unload: 0.25 });
+  assert.deepEqual(callRatios(a, b), { run: 1 / 3, unload: 0.25, load: 95 / 150 });
+  assert.equal(callRatios(a, { ...b, callProbe: probe({ loadMs: 0 }) }), null);
   assert.equal(callRatios(A, b), null);
   assert.equal(callRatios(a, A), null);
   assert.equal(callRatios(a, { ...b, callProbe: probe({ networks: ['resnet18'] }) }), null);
@@ -141,7 +144,7 @@ test('callRatios: run and unload of the probes, B over A; null without both prob
   assert.ok(!isIdentityTransfer(transferRatios(a, b)));
 });
 
-test("per-call probe: a load's read scales with the disk and the rest with the run probe; run's fixed part by the probe, its roofline by GEMM and memory; unload by the probe", () => {
+test("per-call probe: a load's read scales with the disk and the rest with the probe's load; run's fixed part by the probe's run, its roofline by GEMM and memory; unload by the probe", () => {
   const fixed = { load: 3, run: 5, unload: 4 };
   const s = new StubModel(fixed);
   const a: HardwareFingerprint = { ...A, callProbe: probe({}) };
@@ -150,15 +153,18 @@ test("per-call probe: a load's read scales with the disk and the rest with the r
   const m = new TransferModel(s, a, b);
   const q = 1 / shrinkRatio(2, 0.24);
   const p = shrinkRatio(1 / 3, 0.22);
+  const pl = shrinkRatio(95 / 150, 0.08);
+  // ln(95/150) = -0.45676; L^2 = 0.20863; + 2 x 0.08^2 = 0.22143; exp(-0.45676 x 0.94219) = 0.65028
+  assert.ok(Math.abs(pl - 0.65028) < 1e-4, `${pl}`);
   const RELU = resolved({ type: 'activation', name: 'relu', inputs: ['x'], fn: 'relu' }, [[1, 256, 28, 28]]);
   for (const layer of [CONV, DENSE, RELU]) {
     const st = layerStats(layer, { threads: 2 });
     const onA = s.predict({ layer, memoryBytes: A.ramBytes, hardware: A });
     // closed form: the stub's load is the read at 1 GB/s plus 3 ms of CPU work; the read scales by
-    // the disk (q), the 3 ms by the run probe (p); a weightless layer reads nothing
+    // the disk (q), the 3 ms by the probe's load (pl); a weightless layer reads nothing
     const read = (st.weightBytes / 1e9) * 1000;
     assert.ok(Math.abs(onA.loadMs - (read + 3)) < 1e-9);
-    const loadB = read * q + 3 * p;
+    const loadB = read * q + 3 * pl;
     // run: the stub's roofline part at B's (shrunk) GEMM rate plus its fixed 5 ms x p
     const tc = (st.flops / 100e9) * 1000;
     const tm = ((st.inputBytes + st.outputBytes + st.weightBytes) / 10e9) * 1000;

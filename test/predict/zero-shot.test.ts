@@ -87,7 +87,7 @@ test('disk curves on both machines: zeroShot.diskBySize gives the time ratio at 
     },
     {
       memoryBytes: 2 ** 28,
-      zeroShot: { ...t.zeroShot, used: { ...t.zeroShot.used, call: { run: 1, unload: 1 } } },
+      zeroShot: { ...t.zeroShot, used: { ...t.zeroShot.used, call: { run: 1, unload: 1, load: 1 } } },
     },
   ).warnings[0]!;
   assert.match(
