@@ -50,8 +50,8 @@
  *   at the rate the large probe measures (the emulation's throttle on host B: 9 MiB files as fast
  *   as unthrottled, 64 MiB ones at the throttled rate; docs/MODELS.md).
  * - w, the swap term's time ratio (swapScale): a swap-in is the fault path (SWAP_FAULT_MS_PER_MIB per
- *   MiB on A, times p_load on B: kernel work on fresh pages, as in a load) and a small read from disk, in series, so a disk
- *   bandwidth far above the fault path's ~74 MiB/s barely matters (held-out #6 on B-E1: swap-ins
+ *   MiB on A, times p_load on B: kernel work on fresh pages, as in a load) and a small read from
+ *   disk, in series, so a disk bandwidth far above the fault path's ~74 MiB/s barely matters (held-out #6 on B-E1: swap-ins
  *   1.3x slower under a 100 MiB/s cap where the 256 MiB probe said 13x).
  * - sessions: what each prepared layer session holds (fe-swap's sessionBytesPerLayer, the memory a
  *   network keeps beside the layer that runs) scales with the intra-op threads, T_B / T_A
@@ -187,8 +187,9 @@ export interface ZeroShotInfo {
 /**
  * Same-machine noise of each probe, sd of ln over repeated fingerprints of one machine: host B's 39
  * fingerprints (35 with a per-call probe) measured 2026-12-01 10:51 to 2026-12-02 02:52 UTC, with
- * nothing emulated (data/heldout*, data/hostB, data/transfer; docs/MODELS.md). A ratio of two
- * fingerprints carries sqrt(2) of it.
+ * nothing emulated (data/heldout*, data/hostB, data/transfer; docs/MODELS.md); load from the 19 of
+ * them listed in data/<set>/rows.hardware.json up to 02:52 UTC (the same 19 give run 0.23 and unload
+ * 0.35). A ratio of two fingerprints carries sqrt(2) of it.
  */
 export const PROBE_NOISE_SD = { disk: 0.24, mem: 0.18, gemm: 0.21, run: 0.22, unload: 0.34, load: 0.08 } as const;
 
@@ -234,9 +235,9 @@ export const SWAP_FAULT_MS_PER_MIB = 12.7;
  * probe's rate shrunk by its noise. Why: a bandwidth far above the fault path's ~74 MiB/s barely
  * matters (held-out #6 on B-E1: swap-ins 1.3x slower under a 100 MiB/s cap where the 256 MiB probe
  * said 13x). Why the load ratio and not the run ratio (since 2026-12-02 evening): on host D (probe
- * run 4.2x host B's, load 2.2x) the run ratio predicted retired #22's networks at 0.5x 1.3x too slow,
- * the load ratio 1.01x (docs/MODELS.md "Host D"). `used`: the ratios shrunk by their noise (the Transfer passes its own; by default
- * computed here). 1 where A's disk rate is unknown. Cost O(points).
+ * run 4.2x host B's, load 2.2x) the run ratio predicted retired #22's networks at 0.5x 1.3x too
+ * slow, the load ratio 1.04x (docs/MODELS.md "Host D"). `used`: the ratios shrunk by their noise
+ * (the Transfer passes its own; by default computed here). 1 where A's disk rate is unknown. Cost O(points).
  */
 export function swapScale(from: HardwareFingerprint, to: HardwareFingerprint, used: TransferRatios = shrinkRatios(transferRatios(from, to))): number {
   const F = SWAP_FAULT_MS_PER_MIB;
