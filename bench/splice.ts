@@ -132,18 +132,12 @@ const SECTIONS: Section[] = [
     heading: /^## .*/,
     as: '## 29. Held-out #23: `memlat calibrate` on the emulated machine C-E1 (disk capped at 100 MiB/s) after 1, 2, 5 and 10 minutes (pre-registered, evaluated once)',
   },
-  ...hostBSet(24, 30, 'min-memory with the calibrated model on host D, checked for real', 'data/models/default.json'),
+  ...hostBSet(24, 30, undefined, 'data/models/default.json'),
   {
     file: 'bench/results/heldout24-before.md',
     from: 'written by node dist/bench/heldout.js --set heldout24 ... in a worktree at 808f771, the transfer before the load ratio (data/heldout24/PLAN.md)',
     heading: /^## .*/,
     as: '### Held-out #24: the same with the transfer before (run ratio for the load and the fault path; 808f771)',
-  },
-  {
-    file: 'bench/results/heldout24-E1.md',
-    from: 'written by node dist/bench/heldout.js --set heldout24 --whole data/heldout24/D-E1/rows.csv.gz --knee none ... (data/heldout24/PLAN.md)',
-    heading: /^## .*/,
-    as: '### Held-out #24 on the emulated machine D-E1 (disk capped at 100 MiB/s): zero-shot',
   },
 ];
 
