@@ -4,7 +4,10 @@
  *
  *   node dist/bench/verify-min-memory.js [--model data/models/default.json] [--reps 5]
  *                                        [--knee data/knee/rows.csv.gz] [--out bench/results/min-memory.md]
- *                                        [--networks a.onnx,b.onnx,...]
+ *                                        [--networks a.onnx,b.onnx,...] [--zero-shot hw.json]
+ *
+ * --zero-shot moves the model to the machine of a fingerprint file (`memlat hardware --json --out`)
+ * as `min-memory` does on a machine whose fingerprint differs from the model's (transferBundle).
  *
  * --networks (zoo names or model files, as `memlat run` takes them) replaces the zoo pairs below by
  * the same rule on other networks: 1.25 x the high end for each, 2 x the predicted total for the
@@ -31,6 +34,8 @@ import { passTotals } from '../src/models/observations.js';
 import { predictNetwork } from '../src/predict/predict.js';
 import { readDataset } from '../src/dataset/files.js';
 import { readModelBundle } from '../src/predict/model-bundle.js';
+import { transferBundle } from '../src/predict/zero-shot.js';
+import type { HardwareFingerprint } from '../src/dataset/schema.js';
 import { median } from '../src/stats.js';
 import { formatBytes } from '../src/units.js';
 import { verifyMinMemory, type MinMemoryVerification } from '../src/verify.js';
@@ -38,6 +43,7 @@ import { flag } from './args.js';
 
 const modelPath = resolve(flag('model', 'data/models/default.json'));
 const reps = Number(flag('reps', '5'));
+const zeroShotPath = flag('zero-shot', '');
 const kneePath = resolve(flag('knee', 'data/knee/rows.csv.gz'));
 const outPath = resolve(flag('out', 'bench/results/min-memory.md'));
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
@@ -64,7 +70,8 @@ const PAIRS: { network: string; factor: number; basis: 'high' | 'point' }[] = ne
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const bundle = readModelBundle(modelPath);
+  const read = readModelBundle(modelPath);
+  const bundle = zeroShotPath ? transferBundle(read, JSON.parse(readFileSync(resolve(zeroShotPath), 'utf8')) as HardwareFingerprint) : read;
   const knee = await readDataset(kneePath);
   const totals = passTotals(knee.rows, (r) => `${r.network}|${r.memoryLimitBytes ?? 'none'}`);
   const measuredAt = new Map<string, { memoryBytes: number; ms: number }[]>();
@@ -113,7 +120,7 @@ async function main(): Promise<void> {
   const out: string[] = [];
   out.push('## min-memory checked for real (`npm run bench:min-memory`)', '');
   out.push(
-    `Model \`${modelPath.replace(`${process.cwd()}/`, '')}\`; each answer run with \`memlat run\`'s executor, ${reps} passes (median). Targets chosen by rule before any run: 1.25 x the high end of the model's 90% interval without a limit, and for ${networkArgs.length ? [...argOf.keys()].slice(0, 2).join(' and ') : 'vgg16 and alexnet'} also 2 x the predicted unlimited total${networkArgs.length ? '' : ' (the first rule, 1.25 x the predicted total, left 4 of 6 pairs without a conservative answer: section below)'}. An OOM-killed run did not meet its target. "Least measured" = the least memory among the knee sweeps (\`${kneePath.replace(`${process.cwd()}/`, '')}\`) and these runs whose median met the target. Measured ${new Date().toISOString().slice(0, 16)}Z in ${((Date.now() - t0) / 60_000).toFixed(1)} min.`,
+    `Model \`${modelPath.replace(`${process.cwd()}/`, '')}\`${zeroShotPath ? ` moved to the fingerprint \`${zeroShotPath}\` (zero-shot, as \`min-memory\` answers on that machine)` : ''}; each answer run with \`memlat run\`'s executor, ${reps} passes (median). Targets chosen by rule before any run: 1.25 x the high end of the model's 90% interval without a limit, and for ${networkArgs.length ? [...argOf.keys()].slice(0, 2).join(' and ') : 'vgg16 and alexnet'} also 2 x the predicted unlimited total${networkArgs.length ? '' : ' (the first rule, 1.25 x the predicted total, left 4 of 6 pairs without a conservative answer: section below)'}. An OOM-killed run did not meet its target. "Least measured" = the least memory among the knee sweeps (\`${kneePath.replace(`${process.cwd()}/`, '')}\`) and these runs whose median met the target. Measured ${new Date().toISOString().slice(0, 16)}Z in ${((Date.now() - t0) / 60_000).toFixed(1)} min.`,
     '',
   );
   out.push(

@@ -99,6 +99,7 @@ FAMILIES = {
               'efficientnet_b6_in21k', 'swin_b_in21k', 'vit_b_16_in21k', 'regnet_x_16gf_in21k', 'vgg11_in21k',
               'vgg13_bn_in21k', 'vit_b_32_in21k', 'swin_v2_b_in21k', 'efficientnet_v2_l_in21k',
               'vit_l_32_in21k', 'convnext_large_in21k', 'regnet_y_32gf_in21k', 'efficientnet_b7_in21k'],
+    'in12k': ['alexnet_in12k', 'resnet101_in12k', 'densenet201_in12k', 'efficientnet_b3_in12k', 'convnext_base_in12k'],
 }
 
 # ImageNet-21k heads (21,843 classes, as the released in21k checkpoints of BiT, ViT and EfficientNetV2
@@ -111,6 +112,12 @@ FAMILIES = {
 # mnasnet0_75 1280 x 21843 = 107 MiB). efficientnet_b4 at its own 380 x 380, efficientnet_b5 at
 # 456 x 456, efficientnet_v2_m at 480 x 480.
 IN21K_CLASSES = 21843
+
+# ImageNet-12k heads (11,821 classes, the ImageNet-21k subset timm's in12k checkpoints use): other
+# large last layers than the 21k heads (alexnet 4096 x 11821 = 185 MiB, its largest layer; resnet101
+# 2048 x 11821 = 92 MiB; densenet201 1920 x 11821 = 87 MiB; efficientnet_b3 1536 x 11821 = 69 MiB;
+# convnext_base 1024 x 11821 = 46 MiB).
+IN12K_CLASSES = 11821
 
 # GPT-2 sizes (Hugging Face's gpt2 and gpt2-medium config.json): width, blocks, heads
 GPT2 = {'gpt2_lm': (768, 12, 12), 'gpt2_medium_lm': (1024, 24, 16)}
@@ -237,10 +244,10 @@ def export(name, family):
     torch.manual_seed(0)
     if family == 'gpt2':
         model = Gpt2LMHead(*GPT2[name])
-    elif family == 'in21k':
-        body = name[:-len('_in21k')]
+    elif family in ('in21k', 'in12k'):
+        body = name[:-len('_' + family)]
         kwargs = {'aux_logits': False, 'init_weights': False} if body in ('googlenet', 'inception_v3') else {}
-        model = getattr(tvm, body)(weights=None, num_classes=IN21K_CLASSES, **kwargs)
+        model = getattr(tvm, body)(weights=None, num_classes=IN21K_CLASSES if family == 'in21k' else IN12K_CLASSES, **kwargs)
     else:
         kwargs = {'aux_logits': False, 'init_weights': False} if name in ('googlenet', 'inception_v3') else {}
         model = getattr(tvm, name)(weights=None, **kwargs)
@@ -263,7 +270,7 @@ def export(name, family):
     macs = mac_count(model, x)
     # attention (activation x activation products) is outside Conv2d/Linear modules (a 21k head on
     # a transformer body too)
-    body = name[:-len('_in21k')] if family == 'in21k' else name
+    body = name[:-len('_' + family)] if family in ('in21k', 'in12k') else name
     complete = family not in ('vit', 'swin', 'maxvit', 'gpt2') and not body.startswith(('vit', 'swin', 'maxvit'))
     training = torch.onnx.TrainingMode.PRESERVE
     if family == 'vit':

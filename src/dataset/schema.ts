@@ -40,6 +40,33 @@ export interface HardwareFingerprint {
    * diskReadBytesPerSec cannot see. Absent in fingerprints measured before 2026-12-02.
    */
   diskCurve?: DiskCurve | null;
+  /**
+   * What a layer's run pays for weights freshly read from their file (src/machine/hardware.ts,
+   * measureFreshWeights): the first access to pages that read(2) just filled costs ~5 us per 4 KiB
+   * page on some VMs (host D) and next to nothing on others. Absent in fingerprints measured
+   * before 2026-12-02 23:50 UTC.
+   */
+  freshWeights?: FreshWeightsProbe | null;
+}
+
+/**
+ * The fresh-weights probe: a GEMV ([1, K] x [K, N], weights as an input, as the executor feeds them)
+ * run on a buffer read(2) has just filled from a `bytes` file, then again on the same buffer; the
+ * medians over `reps` fresh buffers of each run (ms). (coldMs - warmMs) / bytes is the per-byte cost
+ * of the weights' first access, on top of streaming them.
+ */
+export interface FreshWeightsProbe {
+  bytes: number;
+  reps: number;
+  /** onnxruntime intra-op threads it ran with. */
+  threads: number;
+  coldMs: number;
+  warmMs: number;
+  /**
+   * Median time to write one byte into each 4 KiB page of a fresh `bytes` mapping (one thread): the
+   * page faults a layer's fresh output buffers take. Absent in probes measured before 2026-12-02 23:20 UTC.
+   */
+  freshPagesMs?: number;
 }
 
 /**

@@ -6,7 +6,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { arch, availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import type { CallProbe, HardwareFingerprint } from '../dataset/schema.js';
+import type { CallProbe, FreshWeightsProbe, HardwareFingerprint } from '../dataset/schema.js';
 import { CALL_PROBE_NETWORKS, CALL_PROBE_PASSES, callProbeFromPasses } from '../dataset/call-probe.js';
 import { resolveNetwork } from '../network/shapes.js';
 import { zooNetwork } from '../network/zoo/index.js';
@@ -187,6 +187,68 @@ export async function measureGemmGflops(n: number, threads: number): Promise<num
   return (2 * n ** 3) / median(times) / 1e9;
 }
 
+/** The fresh-weights probe's GEMV: [1, 4096] x [4096, 4096], 64 MiB of weights. */
+export const FRESH_WEIGHTS_SIDE = 4096;
+/** Fresh buffers the probe reads (the median of their runs is kept). */
+export const FRESH_WEIGHTS_REPS = 3;
+
+/**
+ * The fresh-weights probe (HardwareFingerprint.freshWeights): a FRESH_WEIGHTS_SIDE^2 fp32 file
+ * written into `dir`; FRESH_WEIGHTS_REPS times read whole into a fresh buffer exactly as a load reads
+ * weights (readWeightFile: one mapping of its own, filled by read(2)), then a GEMV on it through
+ * onnxruntime with the weights as an input (as the worker feeds them), timed, then the same GEMV on
+ * the same buffer again, timed. Why: on host D a 392 MiB dense layer ran 250-300 ms on weights a
+ * load had just read and 20-30 ms on the same weights touched once before (the first access to each
+ * page read(2) filled cost ~5 us there; .scratch experiments, docs/MODELS.md "Fresh weights"), so a
+ * model fitted where that access is cheap predicts large layers' runs 5-10x short. Refuses and cleans
+ * up as measureDiskReadBytesPerSec. Cost: 64 MiB written, read 3 times, 6 GEMVs (~0.5-1 s).
+ */
+export async function measureFreshWeights(dir: string, threads: number): Promise<FreshWeightsProbe> {
+  const n = FRESH_WEIGHTS_SIDE;
+  const bytes = n * n * 4;
+  const ort = await import('onnxruntime-node');
+  const g = buildLayerGraph({ type: 'dense', name: 'fresh', units: n, bias: false, inputs: ['x'] }, [[1, n]]);
+  const session = await ort.InferenceSession.create(g.modelBytes, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    enableCpuMemArena: false,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    ...(ortSpinning() ? {} : { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }),
+  });
+  const input = g.inputs[0];
+  const weight = g.weights[0];
+  if (!input || !weight || g.weights.length !== 1) throw new Error('internal: the fresh-weights probe expects one input and one weight');
+  const x = new ort.Tensor('float32', new Float32Array(n).fill(0.5), [1, n]);
+  const probe = writeProbeFile(dir, bytes);
+  const cold: number[] = [];
+  const warm: number[] = [];
+  try {
+    for (let i = 0; i < FRESH_WEIGHTS_REPS; i++) {
+      const buf = readWeightFile(probe.path);
+      const w = new ort.Tensor('float32', new Float32Array(buf.buffer, buf.byteOffset, n * n), weight.shape);
+      const feeds = { [input.name]: x, [weight.name]: w };
+      let t0 = performance.now();
+      await session.run(feeds);
+      cold.push(performance.now() - t0);
+      t0 = performance.now();
+      await session.run(feeds);
+      warm.push(performance.now() - t0);
+    }
+  } finally {
+    probe.remove();
+    await session.release();
+  }
+  const pages: number[] = [];
+  for (let i = 0; i < FRESH_WEIGHTS_REPS; i++) {
+    const fresh = new Uint8Array(new ArrayBuffer(bytes));
+    const t0 = performance.now();
+    for (let j = 0; j < bytes; j += 4096) fresh[j] = 1;
+    pages.push(performance.now() - t0);
+  }
+  return { bytes, reps: FRESH_WEIGHTS_REPS, threads, coldMs: median(cold), warmMs: median(warm), freshPagesMs: median(pages) };
+}
+
 /**
  * The per-call probe (src/dataset/call-probe.ts): each probe network run unlimited, CALL_PROBE_PASSES
  * passes, in a worker as `memlat run` runs it (so under MEMLAT_EMULATE and MEMLAT_ORT_SPINNING as set).
@@ -240,6 +302,7 @@ export async function measureHardware(opts: HardwareOptions = {}): Promise<Hardw
   fp.runtimeIdleBytes = w.idleRssBytes;
   await w.close();
   fp.callProbe = await measureCallProbe(threads, opts.cacheDir);
+  fp.freshWeights = await measureFreshWeights(defaultCacheDir(opts.cacheDir), threads);
   fp.notes = `threads ${threads}; onnxruntime threads ${ortSpinning() ? 'spin after a run (MEMLAT_ORT_SPINNING=1)' : 'sleep after a run'}; disk probe ${opts.diskTestBytes ?? 256 * 2 ** 20} bytes cold (posix_fadvise DONTNEED), median of ${DISK_PROBE_READS} reads; memory = Buffer copy; GEMM ${opts.gemmSize ?? 1024}^3 MatMul fp32`;
   return fp;
 }

@@ -255,6 +255,48 @@ export function swapScale(from: HardwareFingerprint, to: HardwareFingerprint, us
   return (F * cpu + ta / used.disk) / (F + ta);
 }
 
+/** Weight files below this are not fresh mappings (the worker's malloc mmap threshold, 128 KiB). */
+export const FRESH_WEIGHTS_MIN_BYTES = 131072;
+
+/** A fingerprint's fresh-memory costs, ms per byte (freshCosts); null where not measured. */
+export interface FreshCosts {
+  /** First access to weights read(2) just filled, per byte read ((cold - warm) / bytes, at least 0). */
+  weights: number;
+  /** First write to a fresh mapping (its page faults), per byte; 0 where the probe predates it. */
+  pages: number;
+}
+
+/** A fingerprint's fresh-memory costs (the fresh-weights probe), or null where not measured. Cost O(1). */
+export function freshCosts(h: HardwareFingerprint): FreshCosts | null {
+  const f = h.freshWeights;
+  if (!f || !(f.bytes > 0) || !Number.isFinite(f.coldMs) || !Number.isFinite(f.warmMs)) return null;
+  const pages = f.freshPagesMs !== undefined && Number.isFinite(f.freshPagesMs) ? Math.max(0, f.freshPagesMs) / f.bytes : 0;
+  return { weights: Math.max(0, f.coldMs - f.warmMs) / f.bytes, pages };
+}
+
+/** Fresh mappings per output byte a run takes: onnxruntime's output buffer and the JS copy onnxruntime-node makes of it. */
+export const FRESH_OUTPUT_COPIES = 2;
+
+/**
+ * A floor for a layer's unlimited run on a machine with fresh-memory costs `c` (freshCosts): its
+ * roofline time there (`roofMs`: flops at its GEMM rate plus bytes at its memory copy rate), plus the
+ * first access to its weights (a load has just read them) and the page faults of its output's
+ * FRESH_OUTPUT_COPIES fresh mappings. Only buffers of at least FRESH_WEIGHTS_MIN_BYTES count: the
+ * worker maps each of those on its own (MALLOC_MMAP_THRESHOLD_), smaller ones reuse heap pages.
+ * Why a floor and not terms added to every layer: on host D (weights 0.8 ms per MiB read, a fresh
+ * page ~12 us) the runs of the largest layers, whose scaled run is their roofline alone, were 5-10x
+ * short (retired #22's VGG-11 21k head: 260-330 ms measured, 24 ms predicted; a ReLU with a 64 MiB
+ * output ran 350 ms there), while layers of 4-16 MiB (ViT-L/32's dense layers) came out right
+ * already: their per-call part, scaled by the per-call probe's run ratio, holds these costs (the
+ * probe's layers pay them too); adding the weights' term there predicted them 16% slow
+ * (docs/MODELS.md "Fresh memory"). Pure. Cost O(1).
+ */
+export function freshRunFloorMs(roofMs: number, c: FreshCosts, weightBytes: number, outputBytes: number): number {
+  const w = weightBytes >= FRESH_WEIGHTS_MIN_BYTES ? c.weights * weightBytes : 0;
+  const o = outputBytes >= FRESH_WEIGHTS_MIN_BYTES ? FRESH_OUTPUT_COPIES * c.pages * outputBytes : 0;
+  return roofMs + w + o;
+}
+
 /**
  * What a prepared layer session holds on B over A (fe-swap's sessionBytesPerLayer is multiplied by
  * it): the intra-op threads the sessions run with, T_B / T_A (the worker runs one per core; the
@@ -320,8 +362,20 @@ export class Transfer {
     return h;
   }
 
+  /**
+   * B's floor for a layer's unlimited run (freshRunFloorMs): streaming its weights and activations at
+   * B's rates (`roofMsB`) plus the first access to weights a load has just read and its output's
+   * fresh pages; 0 where B has no fresh-weights probe.
+   */
+  runFloorMs(x: LayerInput, roofMsB: number): number {
+    const c = freshCosts(this.to);
+    if (c === null) return 0;
+    const st = cachedStats(x);
+    return freshRunFloorMs(roofMsB, c, st.weightBytes, st.outputBytes);
+  }
+
   /** Load, run and unload scale factors of the unlimited part for a layer (see the file comment). */
-  scales(x: LayerInput, unlimited: TimePrediction): { load: number; run: number; unload: number } {
+  scales(x: LayerInput, unlimited: TimePrediction): { load: number; run: number; unload: number; roofMsB: number } {
     const r = this.used;
     const p = r.call;
     const st = cachedStats(x);
@@ -341,9 +395,10 @@ export class Transfer {
     const roof = c / r.gemm + (1 - c) / r.mem;
     // The disk part at the layer's file size where both machines have a disk curve, else the large probe's ratio.
     const q = this.diskAt && st.weightBytes > 0 ? this.diskAt(st.weightBytes) : 1 / r.disk;
-    if (!p) return { load: d * q + (1 - d), run: roof, unload: 1 };
+    const roofMsB = roofMs * roof;
+    if (!p) return { load: d * q + (1 - d), run: roof, unload: 1, roofMsB };
     const k = unlimited.runMs > 0 ? Math.min(1, roofMs / unlimited.runMs) : 1;
-    return { load: d * q + (1 - d) * p.load, run: k * roof + (1 - k) * p.run, unload: p.unload };
+    return { load: d * q + (1 - d) * p.load, run: k * roof + (1 - k) * p.run, unload: p.unload, roofMsB };
   }
 
   /** The query's phases on B, split into unlimited and swap parts. */
@@ -358,8 +413,9 @@ export class Transfer {
     const unl = x.memoryBytes >= hw.ramBytes ? atM : this.base.predict({ layer: x.layer, memoryBytes: hw.ramBytes, hardware: hw, ...n });
     const k = this.scales(x, unl);
     const sw = this.swapScale;
+    const runMs = unl.runMs * k.run;
     return {
-      unlimited: { loadMs: unl.loadMs * k.load, runMs: unl.runMs * k.run, unloadMs: unl.unloadMs * k.unload },
+      unlimited: { loadMs: unl.loadMs * k.load, runMs: Math.max(runMs, this.runFloorMs(x, k.roofMsB)), unloadMs: unl.unloadMs * k.unload },
       swap: { loadMs: (atM.loadMs - unl.loadMs) * sw, runMs: (atM.runMs - unl.runMs) * sw, unloadMs: (atM.unloadMs - unl.unloadMs) * sw },
     };
   }

@@ -12,6 +12,7 @@
 import type { HardwareFingerprint } from '../dataset/schema.js';
 import {
   isIdentityTransfer,
+  freshCosts,
   type Transfer,
   TransferModel,
   transferRatios,
@@ -104,6 +105,14 @@ export function transferBundle(b: LoadedBundle, target: HardwareFingerprint): Lo
 }
 
 /**
+ * A fresh-weights cost difference (ms per MiB of weights read, freshCosts; 0 for a model
+ * machine measured before the probe) that warrants a transfer on its own: 0.15, a fifth of host D's
+ * 0.8 (host B's largest GEMVs ran near its memory bandwidth: at most ~0.06).
+ */
+export const FRESH_TOLERANCE_MS_PER_MIB = 0.15;
+const MIB = 2 ** 20;
+
+/**
  * Whether a measured fingerprint of this machine warrants a transfer: some rate (disk, memory
  * copy, GEMM) differs from the model machine's by more than RATE_TOLERANCE, or a per-call probe ratio
  * (run, unload, load) by more than CALL_TOLERANCE (smaller differences are the machine's own drift, see
@@ -112,5 +121,9 @@ export function transferBundle(b: LoadedBundle, target: HardwareFingerprint): Lo
 export function ratesDiffer(model: HardwareFingerprint, here: HardwareFingerprint): boolean {
   const r = transferRatios(model, here);
   const call = r.call ? [r.call.run, r.call.unload, r.call.load] : [];
-  return [r.disk, r.mem, r.gemm].some((x) => x > RATE_TOLERANCE || x < 1 / RATE_TOLERANCE) || call.some((x) => x > CALL_TOLERANCE || x < 1 / CALL_TOLERANCE);
+  const f = freshCosts(here);
+  const fresh = f !== null && Math.abs(f.weights - (freshCosts(model)?.weights ?? 0)) * MIB > FRESH_TOLERANCE_MS_PER_MIB;
+  return (
+    [r.disk, r.mem, r.gemm].some((x) => x > RATE_TOLERANCE || x < 1 / RATE_TOLERANCE) || call.some((x) => x > CALL_TOLERANCE || x < 1 / CALL_TOLERANCE) || fresh
+  );
 }

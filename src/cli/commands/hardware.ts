@@ -63,6 +63,11 @@ export function register(program: Command): void {
                 ? `load ${fp.callProbe.loadMs.toFixed(0)} / run ${fp.callProbe.runMs.toFixed(0)} / unload ${fp.callProbe.unloadMs.toFixed(0)} ms (${fp.callProbe.networks.join(' + ')}, ${fp.callProbe.layers} layers, median of ${fp.callProbe.passes} passes)`
                 : 'n/a'
             }`,
+            `fresh weights ${
+              fp.freshWeights
+                ? `GEMV on ${formatBytes(fp.freshWeights.bytes)} just read ${fp.freshWeights.coldMs.toFixed(1)} ms, again ${fp.freshWeights.warmMs.toFixed(1)} ms (${(Math.max(0, fp.freshWeights.coldMs - fp.freshWeights.warmMs) / (fp.freshWeights.bytes / 2 ** 20)).toFixed(2)} ms per MiB read, median of ${fp.freshWeights.reps})`
+                : 'n/a'
+            }`,
           ].join('\n') + '\n',
         );
       }),
