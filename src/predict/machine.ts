@@ -9,11 +9,20 @@
  */
 import type { HardwareFingerprint } from '../dataset/schema.js';
 import { formatBytes } from '../units.js';
-import { callRatios, gemmRatio, type ZeroShotInfo } from '../models/transfer.js';
+import { callRatios, freshCosts, gemmRatio, type ZeroShotInfo } from '../models/transfer.js';
 
 /** The fingerprint parts compared. */
 export type MachinePart =
-  'cpuModel' | 'cores' | 'ramBytes' | 'diskReadBytesPerSec' | 'memBandwidthBytesPerSec' | 'gemmGflops' | 'swapBytesPerSec' | 'runtimeIdleBytes' | 'callProbe';
+  | 'cpuModel'
+  | 'cores'
+  | 'ramBytes'
+  | 'diskReadBytesPerSec'
+  | 'memBandwidthBytesPerSec'
+  | 'gemmGflops'
+  | 'swapBytesPerSec'
+  | 'runtimeIdleBytes'
+  | 'callProbe'
+  | 'freshWeights';
 
 /** What a part's difference changes: a phase's time, or which memory M a layer starts to swap at. */
 export type Affected = 'load' | 'run' | 'unload' | 'swap' | 'memory';
@@ -57,6 +66,13 @@ export const RAM_TOLERANCE = 1.05;
  * (docs/PREDICT.md), and the predictor already treats M as uncertain by 3%.
  */
 export const IDLE_TOLERANCE_BYTES = 16 * 2 ** 20;
+/**
+ * A fresh-weights cost (ms per MiB of weights read, freshCosts; 0 for a model machine measured
+ * before the probe) that differs from the model machine's by more than this is flagged, and
+ * warrants a transfer on its own (ratesDiffer): 0.15, a fifth of host D's 0.8 (host B, the default's
+ * machine, ran its largest GEMVs near its memory bandwidth: at most ~0.06).
+ */
+export const FRESH_TOLERANCE_MS_PER_MIB = 0.15;
 /**
  * Per-call probe ratios (run, unload; src/dataset/call-probe.ts) within
  * [1/1.5, 1.5] are not flagged. Why wider than rates: the probe is whole passes of small layers,
@@ -148,6 +164,23 @@ export function compareHardware(model: HardwareFingerprint, here: HardwareFinger
     }
   }
   {
+    // ms per MiB of weights read; a model machine measured before the probe counts as 0 (as the transfer does)
+    const h = freshCosts(here);
+    if (h !== null) {
+      const m = freshCosts(model);
+      const hm = h.weights * 2 ** 20;
+      const mm = (m?.weights ?? 0) * 2 ** 20;
+      out.push({
+        part: 'freshWeights',
+        model: m === null ? null : mm,
+        here: hm,
+        ratio: null,
+        affects: ['run'],
+        severity: Math.abs(hm - mm) > FRESH_TOLERANCE_MS_PER_MIB ? 'warn' : 'ok',
+      });
+    }
+  }
+  {
     const m = typeof model.runtimeIdleBytes === 'number' ? model.runtimeIdleBytes : null;
     const h = typeof here.runtimeIdleBytes === 'number' ? here.runtimeIdleBytes : null;
     const ratio = m !== null && h !== null && m > 0 ? h / m : null;
@@ -232,6 +265,7 @@ const PART_TEXT: Record<MachinePart, string> = {
   swapBytesPerSec: 'swap',
   runtimeIdleBytes: 'runtime idle',
   callProbe: 'per-call probe',
+  freshWeights: 'fresh weights',
 };
 
 function valueText(part: MachinePart, v: string | number | null): string {
@@ -248,6 +282,8 @@ function valueText(part: MachinePart, v: string | number | null): string {
       return `runtime idle ${formatBytes(v)}`;
     case 'callProbe':
       return `per-call probe ${v.toFixed(0)} ms (run + unload)`;
+    case 'freshWeights':
+      return `fresh weights ${v.toFixed(2)} ms per MiB read`;
     default:
       return `${PART_TEXT[part]} ${formatBytes(v)}/s`;
   }
@@ -295,10 +331,14 @@ export function checkMachine(model: HardwareFingerprint, target: MachineTarget, 
       const swapText = `swap time ${t(zs.swapScale)} (the fault path and a small read)${sessionText}`;
       const noise = "ratios shrunk toward 1 by the probes' noise";
       const widened = zs.intervalWidened ? `; interval widened, sigma ${zs.sigma.toFixed(2)} of ln time` : '';
+      const fc = freshCosts(target.fingerprint);
+      const floorText = fc
+        ? `; each layer's run at least its roofline plus this machine's first accesses (${(fc.weights * 2 ** 20).toFixed(2)} ms per MiB of weights just read, ${(fc.pages * 2 ** 20).toFixed(1)} ms per MiB of fresh output pages)`
+        : '';
       effects.push(
         c
-          ? `zero-shot scaling applied (${readText}; the rest of each load and each layer's fixed per-call cost by the per-call probe: load ${t(c.load)}, run ${t(c.run)}, unload ${t(c.unload)}; run's roofline part ${f(u.gemm)} by GEMM per thread / ${f(u.mem)} by memory copy; ${swapText}; ${noise}${widened})`
-          : `zero-shot scaling applied (${readText}, run ${f(u.gemm)} by GEMM per thread for compute / ${f(u.mem)} by memory copy for the rest; ${swapText}; no per-call probe on ${model.callProbe ? 'this machine' : "the model's machine"}, so the rest of each load and each layer's fixed per-call cost are left as on the model's machine; ${noise}${widened})`,
+          ? `zero-shot scaling applied (${readText}; the rest of each load and each layer's fixed per-call cost by the per-call probe: load ${t(c.load)}, run ${t(c.run)}, unload ${t(c.unload)}; run's roofline part ${f(u.gemm)} by GEMM per thread / ${f(u.mem)} by memory copy${floorText}; ${swapText}; ${noise}${widened})`
+          : `zero-shot scaling applied (${readText}, run ${f(u.gemm)} by GEMM per thread for compute / ${f(u.mem)} by memory copy for the rest; ${swapText}; no per-call probe on ${model.callProbe ? 'this machine' : "the model's machine"}, so the rest of each load and each layer's fixed per-call cost are left as on the model's machine${floorText}; ${noise}${widened})`,
       );
     } else {
       const disk = get('diskReadBytesPerSec');
@@ -312,6 +352,9 @@ export function checkMachine(model: HardwareFingerprint, target: MachineTarget, 
       const call = get('callProbe');
       if (call?.severity === 'warn' && call.ratio !== null)
         effects.push(`each layer's fixed per-call cost is likely ${slower(1 / call.ratio)} (per-call probe)`);
+      const fresh = get('freshWeights');
+      if (fresh?.severity === 'warn' && typeof fresh.here === 'number' && typeof fresh.model !== 'string')
+        effects.push(`runs of layers with large weights are likely ${fresh.here > (fresh.model ?? 0) ? 'longer' : 'shorter'} (fresh weights)`);
       const gemm = get('gemmGflops');
       // cores are a model input, but a model fitted on one machine saw one core count: not transferred
       const runFlagged = flagged.some((d) => d.affects.includes('run') && d.part !== 'callProbe' && !(planning && uses.has(d.part) && d.part !== 'cores'));

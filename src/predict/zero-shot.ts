@@ -21,7 +21,7 @@ import {
   type ZeroShotInfo,
 } from '../models/transfer.js';
 import type { LoadedBundle, NetworkCalibration } from './bundle.js';
-import { CALL_TOLERANCE, RATE_TOLERANCE } from './machine.js';
+import { CALL_TOLERANCE, FRESH_TOLERANCE_MS_PER_MIB, RATE_TOLERANCE } from './machine.js';
 
 /**
  * The standard normal quantile (Acklam's rational approximation, |error| < 1.2e-9 relative); p in
@@ -81,7 +81,7 @@ function diskBySize(t: Transfer): Pick<ZeroShotInfo, 'diskBySize'> {
 export function transferBundle(b: LoadedBundle, target: HardwareFingerprint): LoadedBundle {
   const from = b.fittedOn ?? b.hardware;
   const ratios = transferRatios(from, target);
-  if (isIdentityTransfer(ratios)) return b;
+  if (isIdentityTransfer(ratios) && !freshDiffers(from, target)) return b;
   const sigma = transferSigma(ratios);
   const calibration = b.calibration ? widenCalibration(b.calibration, sigma) : null;
   const model = new TransferModel(b.model, from, target);
@@ -104,13 +104,17 @@ export function transferBundle(b: LoadedBundle, target: HardwareFingerprint): Lo
   };
 }
 
-/**
- * A fresh-weights cost difference (ms per MiB of weights read, freshCosts; 0 for a model
- * machine measured before the probe) that warrants a transfer on its own: 0.15, a fifth of host D's
- * 0.8 (host B's largest GEMVs ran near its memory bandwidth: at most ~0.06).
- */
-export const FRESH_TOLERANCE_MS_PER_MIB = 0.15;
 const MIB = 2 ** 20;
+
+/**
+ * Whether this machine's fresh-weights cost (freshCosts, ms per MiB of weights just read) differs
+ * from the model machine's (0 where it has no probe) by more than FRESH_TOLERANCE_MS_PER_MIB: then
+ * a transfer is warranted for its run floor alone, even where every rate ratio is 1. Cost O(1).
+ */
+export function freshDiffers(model: HardwareFingerprint, here: HardwareFingerprint): boolean {
+  const f = freshCosts(here);
+  return f !== null && Math.abs(f.weights - (freshCosts(model)?.weights ?? 0)) * MIB > FRESH_TOLERANCE_MS_PER_MIB;
+}
 
 /**
  * Whether a measured fingerprint of this machine warrants a transfer: some rate (disk, memory
@@ -121,9 +125,9 @@ const MIB = 2 ** 20;
 export function ratesDiffer(model: HardwareFingerprint, here: HardwareFingerprint): boolean {
   const r = transferRatios(model, here);
   const call = r.call ? [r.call.run, r.call.unload, r.call.load] : [];
-  const f = freshCosts(here);
-  const fresh = f !== null && Math.abs(f.weights - (freshCosts(model)?.weights ?? 0)) * MIB > FRESH_TOLERANCE_MS_PER_MIB;
   return (
-    [r.disk, r.mem, r.gemm].some((x) => x > RATE_TOLERANCE || x < 1 / RATE_TOLERANCE) || call.some((x) => x > CALL_TOLERANCE || x < 1 / CALL_TOLERANCE) || fresh
+    [r.disk, r.mem, r.gemm].some((x) => x > RATE_TOLERANCE || x < 1 / RATE_TOLERANCE) ||
+    call.some((x) => x > CALL_TOLERANCE || x < 1 / CALL_TOLERANCE) ||
+    freshDiffers(model, here)
   );
 }

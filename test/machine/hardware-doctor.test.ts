@@ -6,7 +6,14 @@ import { cpus, totalmem } from 'node:os';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultCacheDir } from '../../src/executor/weights.js';
-import { DISK_PROBE_READS, hardwareId, measureDiskCurve, measureDiskReadBytesPerSec, measureHardware } from '../../src/machine/hardware.js';
+import {
+  DISK_PROBE_READS,
+  hardwareId,
+  measureDiskCurve,
+  measureDiskReadBytesPerSec,
+  measureFreshWeights,
+  measureHardware,
+} from '../../src/machine/hardware.js';
 import { runDoctor } from '../../src/machine/doctor.js';
 import { resolveNetwork } from '../../src/network/shapes.js';
 import { swapBytes } from '../../src/host/swap.js';
@@ -46,6 +53,31 @@ test('measureHardware: identity fields match the OS; measured rates are plausibl
   );
   assert.ok(Math.abs(c.ms[3]! - ((32 * 2 ** 20) / fp.diskReadBytesPerSec!) * 1000) < 1e-9);
   for (const ms of c.ms) assert.ok(within(ms, 0, 60_000), `curve ${c.ms.join(',')}`);
+  // the fresh-memory probe, with the fingerprint's threads
+  assert.equal(fp.freshWeights?.bytes, 64 * 2 ** 20);
+  assert.equal(fp.freshWeights?.threads, 1);
+});
+
+test('measureFreshWeights: a GEMV on 64 MiB just read and again, and 64 MiB of fresh pages written, 3 times; each fresh write takes its page faults (minor faults counted); the file removed', async () => {
+  mkdirSync(defaultCacheDir(), { recursive: true });
+  const dir = mkdtempSync(join(defaultCacheDir(), 'fresh-probe-test-'));
+  try {
+    const f0 = process.resourceUsage().minorPageFault;
+    const p = await measureFreshWeights(dir, 2);
+    const faults = process.resourceUsage().minorPageFault - f0;
+    assert.equal(p.bytes, 4096 * 4096 * 4);
+    assert.equal(p.reps, 3);
+    assert.equal(p.threads, 2);
+    // 64 MiB is 16384 pages: three fresh buffers read (3 x 16384 faults at least where read(2) fills
+    // them) and three fresh mappings written (3 x 16384): at least the written ones, whatever the kernel
+    assert.ok(faults >= 3 * 16384, `minor faults ${faults}`);
+    for (const k of ['coldMs', 'warmMs', 'freshPagesMs'] as const) assert.ok(Number.isFinite(p[k]) && p[k]! > 0 && p[k]! < 60_000, `${k} ${p[k]}`);
+    // streaming 64 MiB takes at least a few hundred microseconds at any memory bandwidth below 200 GB/s
+    assert.ok(p.warmMs > 0.3, `warm ${p.warmMs}`);
+    assert.deepEqual(readdirSync(dir), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 /** Bytes this process has had read from storage (/proc/self/io read_bytes), or null where not accounted. */

@@ -2,6 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   callRatios,
+  FRESH_OUTPUT_COPIES,
+  FRESH_WEIGHTS_MIN_BYTES,
+  freshCosts,
+  freshRunFloorMs,
   isIdentityTransfer,
   PROBE_NOISE_SD,
   sessionThreadScale,
@@ -262,4 +266,72 @@ test('sessions scale with the intra-op threads: a one-thread target of a two-thr
   seen.length = 0;
   new TransferModel(base, two, { ...two, id: 'b', diskReadBytesPerSec: 5e8 }).predict({ ...q, hardware: two });
   assert.ok(seen.length > 0 && seen.every((x) => x.sessionScale === undefined));
+});
+
+/** host D's fresh-memory probe (23:20 UTC): a GEMV on 64 MiB just read 52.64 ms, again 1.42 ms; 64 MiB of fresh pages written 184.07 ms. */
+const FRESH = { bytes: 64 * MiB, reps: 3, threads: 2, coldMs: 52.64, warmMs: 1.42, freshPagesMs: 184.07 };
+
+test('freshCosts by hand: (cold - warm) / bytes and fresh pages / bytes; null without a probe, pages 0 for a probe without them', () => {
+  const c = freshCosts({ ...A, freshWeights: FRESH })!;
+  // 51.22 ms / 64 MiB = 0.8003 ms per MiB read; 184.07 / 64 = 2.876 ms per MiB of fresh pages
+  assert.ok(Math.abs(c.weights * MiB - 0.8003125) < 1e-9, `${c.weights * MiB}`);
+  assert.ok(Math.abs(c.pages * MiB - 2.87609375) < 1e-9, `${c.pages * MiB}`);
+  assert.equal(freshCosts(A), null);
+  assert.equal(freshCosts({ ...A, freshWeights: null }), null);
+  const { freshPagesMs: _p, ...old } = FRESH;
+  assert.deepEqual(freshCosts({ ...A, freshWeights: old }), { weights: 51.22 / (64 * MiB), pages: 0 });
+  // warm slower than cold (a machine where the first access is free, and noise): 0, not negative
+  assert.equal(freshCosts({ ...A, freshWeights: { ...FRESH, coldMs: 1, warmMs: 2 } })!.weights, 0);
+});
+
+test('freshRunFloorMs by hand: roofline + weights x cost + 2 x output x page cost, each only for buffers of 128 KiB or more', () => {
+  const c = { weights: 0.8 / MiB, pages: 3 / MiB };
+  assert.equal(FRESH_WEIGHTS_MIN_BYTES, 128 * 1024);
+  assert.equal(FRESH_OUTPUT_COPIES, 2);
+  // 16 MiB of weights, a 16 KiB output (reused heap pages): 2 + 12.8 ms
+  assert.ok(Math.abs(freshRunFloorMs(2, c, 16 * MiB, 16384) - 14.8) < 1e-9);
+  // a weightless layer with a 784 KiB output (1 x 256 x 28 x 28 fp32): 2 x 0.765625 MiB x 3 ms = 4.59375 ms
+  assert.ok(Math.abs(freshRunFloorMs(1, c, 0, 802816) - (1 + 4.59375)) < 1e-9);
+  // both below the threshold: the roofline alone
+  assert.equal(freshRunFloorMs(1, c, 131071, 131071), 1);
+});
+
+test('the fresh-memory floor: a weight-streaming layer on a machine with costly first accesses runs at least its roofline plus them; a layer whose scaled run is above it keeps it; no probe on B, no change', () => {
+  const RELU = resolved({ type: 'activation', name: 'relu', inputs: ['x'], fn: 'relu' }, [[1, 256, 28, 28]]);
+  const B: HardwareFingerprint = { ...A, id: 'hw-b', freshWeights: FRESH };
+  const c = freshCosts(B)!;
+  const m = new TransferModel(stub, A, B);
+  for (const layer of [DENSE, RELU, CONV]) {
+    const st = layerStats(layer, { threads: 2 });
+    const onA = stub.predict({ layer, memoryBytes: A.ramBytes, hardware: A });
+    // the stub's run is its roofline (rates equal on A and B): the floor binds whenever a buffer counts
+    const floor = freshRunFloorMs(onA.runMs, c, st.weightBytes, st.outputBytes);
+    const onB = m.predict({ layer, memoryBytes: A.ramBytes, hardware: A });
+    assert.ok(Math.abs(onB.runMs - floor) < 1e-9, `${layer.layer.name}: ${onB.runMs} vs ${floor}`);
+    assert.equal(onB.loadMs, onA.loadMs);
+    assert.equal(onB.unloadMs, onA.unloadMs);
+  }
+  // DENSE: 16 MiB + 16 KiB of weights at 0.8003 ms per MiB: +12.8 ms on a 1.7 ms roofline
+  const d =
+    m.predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: A }).runMs - stub.predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: A }).runMs;
+  assert.ok(Math.abs(d - (4096 * 1024 * 4 + 4096 * 4) * c.weights) < 1e-9 && d > 12.8 && d < 12.9, `${d}`);
+  // a fixed per-call part of 100 ms already above the floor: the run is the scaled one, untouched
+  const slow = new StubModel({ load: 0, run: 100, unload: 2 });
+  const ms = new TransferModel(slow, A, B);
+  assert.equal(
+    ms.predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: A }).runMs,
+    slow.predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: A }).runMs,
+  );
+  // under a limit the floor lifts the unlimited part and the swap part is added as before
+  const ws = layerStats(DENSE, { threads: 2 }).workingSetBytes;
+  const M = 50e6 + ws - 8 * MiB;
+  const extraA = stub.predict({ layer: DENSE, memoryBytes: M, hardware: A }).runMs - stub.predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: A }).runMs;
+  const atB = m.predict({ layer: DENSE, memoryBytes: M, hardware: A }).runMs;
+  assert.ok(Math.abs(atB - (m.predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: A }).runMs + extraA)) < 1e-9);
+  // B without the probe: the transfer is the identity on run
+  const same = new TransferModel(stub, A, { ...A, id: 'hw-c' });
+  assert.equal(
+    same.predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: A }).runMs,
+    stub.predict({ layer: DENSE, memoryBytes: A.ramBytes, hardware: A }).runMs,
+  );
 });

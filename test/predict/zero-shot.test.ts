@@ -5,7 +5,7 @@ import { predictNetwork } from '../../src/predict/predict.js';
 import { resolveNetwork } from '../../src/network/shapes.js';
 import { zooNetwork } from '../../src/network/zoo/index.js';
 import { HW, testBundle } from '../helpers/bundle-fixture.js';
-import { checkMachine } from '../../src/predict/machine.js';
+import { checkMachine, FRESH_TOLERANCE_MS_PER_MIB } from '../../src/predict/machine.js';
 import { shrinkRatio } from '../../src/models/transfer.js';
 
 test('identical fingerprints change nothing, bit for bit (the same bundle object)', () => {
@@ -43,6 +43,44 @@ test('widenCalibration: closed form, and sigma 0 returns the calibration itself'
   assert.ok(Math.abs(w.logHigh - 0.5) < 1e-9);
   assert.ok(Math.abs(w.logLow + 0.5) < 1e-9);
   assert.match(w.method, /widened for zero-shot transfer/);
+});
+
+test('ratesDiffer: a fresh-weights cost beyond 0.15 ms per MiB read over the model machine (0 where it has no probe) warrants a transfer alone', () => {
+  const probe = (coldMs: number) => ({ bytes: 64 * 2 ** 20, reps: 3, threads: 2, coldMs, warmMs: 2 });
+  assert.equal(FRESH_TOLERANCE_MS_PER_MIB, 0.15);
+  // host D: 52 - 2 = 50 ms over 64 MiB = 0.78 ms per MiB
+  assert.equal(ratesDiffer(HW, { ...HW, freshWeights: probe(52) }), true);
+  // 8 ms over 64 MiB = 0.125: within
+  assert.equal(ratesDiffer(HW, { ...HW, freshWeights: probe(10) }), false);
+  // both measured: their difference counts
+  assert.equal(ratesDiffer({ ...HW, freshWeights: probe(50) }, { ...HW, freshWeights: probe(52) }), false);
+  // the model's probe without one here: nothing to compare
+  assert.equal(ratesDiffer({ ...HW, freshWeights: probe(52) }, HW), false);
+});
+
+test('checkMachine: a fresh-weights cost beyond the tolerance is flagged with its value; the zero-shot line names the floor with both costs', () => {
+  const fw = { bytes: 64 * 2 ** 20, reps: 3, threads: 2, coldMs: 53.2, warmMs: 1.9, freshPagesMs: 184 };
+  const here = { ...HW, id: 'host-d', freshWeights: fw };
+  const target = { fingerprint: here, kind: 'this-machine' as const, measured: true, path: '/c/hardware.json' };
+  const plain = checkMachine(HW, target, { memoryBytes: 2 ** 28 });
+  const d = plain.differences.find((x) => x.part === 'freshWeights')!;
+  // 51.3 ms over 64 MiB = 0.8016 ms per MiB against 0 on a model machine without the probe
+  assert.ok(Math.abs((d.here as number) - 51.3 / 64) < 1e-9);
+  assert.equal(d.model, null);
+  assert.equal(d.severity, 'warn');
+  assert.match(plain.warnings[0]!, /fresh weights 0\.80 ms per MiB read/);
+  assert.match(plain.warnings[0]!, /runs of layers with large weights are likely longer \(fresh weights\)/);
+  const t = transferBundle(testBundle(), here);
+  assert.ok(t.zeroShot, 'a fresh-weights difference alone moves the model');
+  const zs = checkMachine(HW, target, { memoryBytes: 2 ** 28, zeroShot: t.zeroShot });
+  // 184 ms over 64 MiB = 2.875 ms per MiB of fresh pages
+  assert.match(
+    zs.warnings[0]!,
+    /each layer's run at least its roofline plus this machine's first accesses \(0\.80 ms per MiB of weights just read, 2\.9 ms per MiB of fresh output pages\)/,
+  );
+  // within the tolerance: not flagged
+  const near = checkMachine(HW, { ...target, fingerprint: { ...here, freshWeights: { ...fw, coldMs: 10 } } }, { memoryBytes: 2 ** 28 });
+  assert.equal(near.differences.find((x) => x.part === 'freshWeights')?.severity, 'ok');
 });
 
 test('ratesDiffer: only beyond the 1.25x drift tolerance', () => {
