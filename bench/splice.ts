@@ -139,6 +139,25 @@ const SECTIONS: Section[] = [
     heading: /^## .*/,
     as: '### Held-out #24: the same with the transfer before (run ratio for the load and the fault path; 808f771)',
   },
+  ...hostBSet(25, 31, 'min-memory through the fresh-memory floor, checked for real', 'data/models/default.json'),
+  {
+    file: 'bench/results/heldout25-before.md',
+    from: 'written by node dist/bench/heldout.js --set heldout25 ... in a worktree at 6dd915c, the transfer before the fresh-memory floor (data/heldout25/PLAN.md)',
+    heading: /^## .*/,
+    as: '### Held-out #25: the default zero-shot with the transfer before (no fresh-memory floor; 6dd915c)',
+  },
+  {
+    file: 'bench/results/heldout25-E1.md',
+    from: 'written by node dist/bench/heldout.js --set heldout25 --whole data/heldout25/D-E1/rows.csv.gz --knee none ... (data/heldout25/PLAN.md)',
+    heading: /^## .*/,
+    as: '### Held-out #25 on the emulated machine D-E1 (disk capped at 100 MiB/s): zero-shot',
+  },
+  {
+    file: 'bench/results/heldout25-hostD.md',
+    from: 'written by node dist/bench/heldout.js --set heldout25 --model data/models/hostD.json ... (data/hostD/PLAN.md)',
+    heading: /^## .*/,
+    as: "### Held-out #25 scored with host D's own fit (its full profile, measured after #25)",
+  },
 ];
 
 /** The lines to append (an empty line, the comment, the renamed file) for every section present. */
