@@ -44,7 +44,7 @@ export interface HardwareFingerprint {
    * What a layer's run pays for weights freshly read from their file (src/machine/hardware.ts,
    * measureFreshWeights): the first access to pages that read(2) just filled costs ~5 us per 4 KiB
    * page on some VMs (host D) and next to nothing on others. Absent in fingerprints measured
-   * before 2026-12-02 23:50 UTC.
+   * before 737becf (2026-12-02 23:11 UTC).
    */
   freshWeights?: FreshWeightsProbe | null;
 }
@@ -64,7 +64,7 @@ export interface FreshWeightsProbe {
   warmMs: number;
   /**
    * Median time to write one byte into each 4 KiB page of a fresh `bytes` mapping (one thread): the
-   * page faults a layer's fresh output buffers take. Absent in probes measured before 2026-12-02 23:20 UTC.
+   * page faults a layer's fresh output buffers take. Measured with the probe since it exists (737becf); optional for probes written by hand.
    */
   freshPagesMs?: number;
 }

@@ -199,9 +199,11 @@ export const FRESH_WEIGHTS_REPS = 3;
  * onnxruntime with the weights as an input (as the worker feeds them), timed, then the same GEMV on
  * the same buffer again, timed. Why: on host D a 392 MiB dense layer ran 250-300 ms on weights a
  * load had just read and 20-30 ms on the same weights touched once before (the first access to each
- * page read(2) filled cost ~5 us there; .scratch experiments, docs/MODELS.md "Fresh weights"), so a
+ * page read(2) filled cost ~5 us there; .scratch experiments, docs/MODELS.md "Fresh memory"), so a
  * model fitted where that access is cheap predicts large layers' runs 5-10x short. Refuses and cleans
- * up as measureDiskReadBytesPerSec. Cost: 64 MiB written, read 3 times, 6 GEMVs (~0.5-1 s).
+ * up as measureDiskReadBytesPerSec. Then FRESH_WEIGHTS_REPS fresh 64 MiB mappings written one byte a page,
+ * timed (`freshPagesMs`: the page faults of a layer's fresh output buffers). Cost: 64 MiB written,
+ * read 3 times, 6 GEMVs, 192 MiB of fresh pages (~1-2 s on host D).
  */
 export async function measureFreshWeights(dir: string, threads: number): Promise<FreshWeightsProbe> {
   const n = FRESH_WEIGHTS_SIDE;

@@ -73,6 +73,17 @@ export const IDLE_TOLERANCE_BYTES = 16 * 2 ** 20;
  * machine, ran its largest GEMVs near its memory bandwidth: at most ~0.06).
  */
 export const FRESH_TOLERANCE_MS_PER_MIB = 0.15;
+
+/**
+ * Whether this machine's fresh-weights cost (freshCosts, ms per MiB of weights just read) differs
+ * from the model machine's (0 where it has no probe) by more than FRESH_TOLERANCE_MS_PER_MIB: then it
+ * is flagged, and a transfer is warranted for its run floor alone, even where every rate ratio is 1
+ * (ratesDiffer, transferBundle). Cost O(1).
+ */
+export function freshDiffers(model: HardwareFingerprint, here: HardwareFingerprint): boolean {
+  const h = freshCosts(here);
+  return h !== null && Math.abs(h.weights - (freshCosts(model)?.weights ?? 0)) * 2 ** 20 > FRESH_TOLERANCE_MS_PER_MIB;
+}
 /**
  * Per-call probe ratios (run, unload; src/dataset/call-probe.ts) within
  * [1/1.5, 1.5] are not flagged. Why wider than rates: the probe is whole passes of small layers,
@@ -176,7 +187,7 @@ export function compareHardware(model: HardwareFingerprint, here: HardwareFinger
         here: hm,
         ratio: null,
         affects: ['run'],
-        severity: Math.abs(hm - mm) > FRESH_TOLERANCE_MS_PER_MIB ? 'warn' : 'ok',
+        severity: freshDiffers(model, here) ? 'warn' : 'ok',
       });
     }
   }

@@ -12,7 +12,6 @@
 import type { HardwareFingerprint } from '../dataset/schema.js';
 import {
   isIdentityTransfer,
-  freshCosts,
   type Transfer,
   TransferModel,
   transferRatios,
@@ -21,7 +20,7 @@ import {
   type ZeroShotInfo,
 } from '../models/transfer.js';
 import type { LoadedBundle, NetworkCalibration } from './bundle.js';
-import { CALL_TOLERANCE, FRESH_TOLERANCE_MS_PER_MIB, RATE_TOLERANCE } from './machine.js';
+import { CALL_TOLERANCE, freshDiffers, RATE_TOLERANCE } from './machine.js';
 
 /**
  * The standard normal quantile (Acklam's rational approximation, |error| < 1.2e-9 relative); p in
@@ -102,18 +101,6 @@ export function transferBundle(b: LoadedBundle, target: HardwareFingerprint): Lo
       ...diskBySize(t),
     },
   };
-}
-
-const MIB = 2 ** 20;
-
-/**
- * Whether this machine's fresh-weights cost (freshCosts, ms per MiB of weights just read) differs
- * from the model machine's (0 where it has no probe) by more than FRESH_TOLERANCE_MS_PER_MIB: then
- * a transfer is warranted for its run floor alone, even where every rate ratio is 1. Cost O(1).
- */
-export function freshDiffers(model: HardwareFingerprint, here: HardwareFingerprint): boolean {
-  const f = freshCosts(here);
-  return f !== null && Math.abs(f.weights - (freshCosts(model)?.weights ?? 0)) * MIB > FRESH_TOLERANCE_MS_PER_MIB;
 }
 
 /**
