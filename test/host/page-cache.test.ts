@@ -27,11 +27,14 @@ test(
     writeFile(f, 16 * 2 ** 20);
     readFileSync(f); // warm it
     const pages = (16 * 2 ** 20) / 4096;
-    assert.equal(cachedPages(f), pages, 'fully cached after a read');
+    // The kernel may reclaim a few clean pages of any file at any moment (CI saw 4092 of 4096 after a
+    // load), so "cached" means at least 99% of the file; eviction must leave none.
+    const mostly = (n: number | null): boolean => n !== null && n >= pages * 0.99 && n <= pages;
+    assert.ok(mostly(cachedPages(f)), `fully cached after a read: ${cachedPages(f)} of ${pages} pages`);
     evictFromPageCache(f);
     assert.equal(cachedPages(f), 0, 'nothing cached after eviction');
     readWeightFile(f);
-    assert.equal(cachedPages(f), pages, 'the load brought it back');
+    assert.ok(mostly(cachedPages(f)), `the load brought it back: ${cachedPages(f)} of ${pages} pages`);
   },
 );
 
