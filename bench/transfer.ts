@@ -73,6 +73,9 @@ interface OnBSet {
   hostA: string | null;
 }
 const HERE_PROFILE_SHARE = Number(flag('here-profile-share', '0.5'));
+// A later table's plan (e.g. data/transfer-d/PLAN.md): its own heading and introduction instead of
+// section 9's, which describes hosts A and B and held-out #3.
+const planPath = flag('plan', '');
 const rel = (p: string): string => relative(process.cwd(), p);
 const LEVELS = ['1x', '0.5x', 'none'];
 const ZERO_SHOT_BIAS = [0.8, 1.25] as const;
@@ -85,20 +88,21 @@ function levelBiases(ss: Scored[]): Map<string, number> {
 async function main(): Promise<void> {
   const bundle = readModelBundle(modelPath);
   const from = bundle.fittedOn ?? bundle.hardware;
-  const out: string[] = ['## Transfer to other machines (issue 12; nothing fitted on these runs)', ''];
-  out.push(
-    `Model \`${rel(modelPath)}\` as shipped, fitted on \`${from.id}\` (disk ${Math.round((from.diskReadBytesPerSec ?? NaN) / 2 ** 20)} MiB/s, GEMM ${from.gemmGflops?.toFixed(0) ?? '?'} GFLOP/s). ` +
-      `Each machine below is a 2-core VM of this kind under \`MEMLAT_EMULATE\` (docs/RUNTIME.md), measured as its own hardware (\`memlat hardware\`), then the held-out #3 whole networks ` +
-      `(data/heldout3/PLAN.md, never used for fitting) run with \`validate-runs --levels 1,0.5,none\`; plan in data/transfer/PLAN.md, provenance beside the data. ` +
-      `"as is" = the bundle without transfer; "zero-shot" = scaled by the fingerprint ratios (disk, memory copy, GEMM), interval widened by sigma = 0.25 x sum |ln ratio|; "zero-shot + per-call probe" = the same with the fingerprint's per-call probe (docs/MODELS.md), for the B-* machines measured again with it a session after their runs (data/transfer/B-*/probe.hardware.json, 2026-12-01 13:05-13:20 UTC, same host). ` +
-      `"here" is the model's own VM, not emulated (the held-out #3 runs of data/heldout3/whole). "calibrated N min" = \`memlat calibrate\` run on that machine with N minutes of budget in total (reruns resume), its model in data/calibrate/<machine>-<N>m.json, scored on the same runs (calibrate never measures these networks); in brackets the layer configurations it had measured (125 = its whole plan: a longer budget then measures nothing more, and the model moves only with the fingerprint calibrate re-measures at each start). ` +
-      `Two hosts: E1, E2, E3, E3b and "here" ran on host A, the VM the shipped model was fitted on (\`x64-2c-24g-ecb3\`, cold disk reads 240-290 MiB/s); the B-* machines on host B, another VM of the same kind (same fingerprint id, cold disk reads ~1.3 GB/s), the same emulations, each with its own whole runs and calibrate runs (B-none: host B not emulated; B-none-nospin: the same again with \`MEMLAT_ORT_SPINNING=0\`, its fully profiled rows fitted on B-none's profile, a pre-registered test of what the context factor is, docs/MODELS.md). ` +
-      `E3 is E3b's emulation before its CPU quota's period was shortened from 100 ms to 1-2 ms: under the long period a layer of a few milliseconds saved up its quota and ran faster than the fingerprint's GEMM probe said (an artefact of the emulation, data/transfer/PROVENANCE.md); kept as measured, superseded by E3b. ` +
-      `"fully profiled" = \`memlat profile\` on that machine (the reference design and seed, a 20-minute budget: about half what the reference's 40 minutes measured) and the default kind fitted on it as \`memlat fit\` does, "alone" (no context runs on that machine: its whole runs are the test, so the network-context factor stays 1) and "+ shipped context" (the same fit with the shipped model's context: total factor, ctx MiB, kappa); for "here" the first half of the reference profile's rows (what a 20-minute budget measures there). ` +
-      `Bias = geometric mean of predicted / measured (1 = unbiased; target for zero-shot ${ZERO_SHOT_BIAS[0]}-${ZERO_SHOT_BIAS[1]} at every level). Noise: median over runs of the passes' (max - min) / median. ` +
-      `Evaluated ${new Date().toISOString().slice(0, 16)}Z by \`npm run bench:transfer\`.`,
-    '',
-  );
+  const out: string[] = planPath ? planIntro(from) : ['## Transfer to other machines (issue 12; nothing fitted on these runs)', ''];
+  if (!planPath)
+    out.push(
+      `Model \`${rel(modelPath)}\` as shipped, fitted on \`${from.id}\` (disk ${Math.round((from.diskReadBytesPerSec ?? NaN) / 2 ** 20)} MiB/s, GEMM ${from.gemmGflops?.toFixed(0) ?? '?'} GFLOP/s). ` +
+        `Each machine below is a 2-core VM of this kind under \`MEMLAT_EMULATE\` (docs/RUNTIME.md), measured as its own hardware (\`memlat hardware\`), then the held-out #3 whole networks ` +
+        `(data/heldout3/PLAN.md, never used for fitting) run with \`validate-runs --levels 1,0.5,none\`; plan in data/transfer/PLAN.md, provenance beside the data. ` +
+        `"as is" = the bundle without transfer; "zero-shot" = scaled by the fingerprint ratios (disk, memory copy, GEMM), interval widened by sigma = 0.25 x sum |ln ratio|; "zero-shot + per-call probe" = the same with the fingerprint's per-call probe (docs/MODELS.md), for the B-* machines measured again with it a session after their runs (data/transfer/B-*/probe.hardware.json, 2026-12-01 13:05-13:20 UTC, same host). ` +
+        `"here" is the model's own VM, not emulated (the held-out #3 runs of data/heldout3/whole). "calibrated N min" = \`memlat calibrate\` run on that machine with N minutes of budget in total (reruns resume), its model in data/calibrate/<machine>-<N>m.json, scored on the same runs (calibrate never measures these networks); in brackets the layer configurations it had measured (125 = its whole plan: a longer budget then measures nothing more, and the model moves only with the fingerprint calibrate re-measures at each start). ` +
+        `Two hosts: E1, E2, E3, E3b and "here" ran on host A, the VM the shipped model was fitted on (\`x64-2c-24g-ecb3\`, cold disk reads 240-290 MiB/s); the B-* machines on host B, another VM of the same kind (same fingerprint id, cold disk reads ~1.3 GB/s), the same emulations, each with its own whole runs and calibrate runs (B-none: host B not emulated; B-none-nospin: the same again with \`MEMLAT_ORT_SPINNING=0\`, its fully profiled rows fitted on B-none's profile, a pre-registered test of what the context factor is, docs/MODELS.md). ` +
+        `E3 is E3b's emulation before its CPU quota's period was shortened from 100 ms to 1-2 ms: under the long period a layer of a few milliseconds saved up its quota and ran faster than the fingerprint's GEMM probe said (an artefact of the emulation, data/transfer/PROVENANCE.md); kept as measured, superseded by E3b. ` +
+        `"fully profiled" = \`memlat profile\` on that machine (the reference design and seed, a 20-minute budget: about half what the reference's 40 minutes measured) and the default kind fitted on it as \`memlat fit\` does, "alone" (no context runs on that machine: its whole runs are the test, so the network-context factor stays 1) and "+ shipped context" (the same fit with the shipped model's context: total factor, ctx MiB, kappa); for "here" the first half of the reference profile's rows (what a 20-minute budget measures there). ` +
+        `Bias = geometric mean of predicted / measured (1 = unbiased; target for zero-shot ${ZERO_SHOT_BIAS[0]}-${ZERO_SHOT_BIAS[1]} at every level). Noise: median over runs of the passes' (max - min) / median. ` +
+        `Evaluated ${new Date().toISOString().slice(0, 16)}Z by \`npm run bench:transfer\`.`,
+      '',
+    );
   const emulated = existsSync(dir)
     ? readdirSync(dir)
         .filter((d) => existsSync(join(dir, d, 'whole', 'rows.csv.gz')) || existsSync(join(dir, d, 'whole', 'rows.csv')))
@@ -114,7 +118,7 @@ async function main(): Promise<void> {
     );
     out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
     const details: string[] = [];
-    const matrix: string[] = [];
+    const matrix: Array<{ head: string; cell: Map<MatrixColumn, string> }> = [];
     for (const m of machines) {
       const wholeDir = join(dir, m, 'whole');
       const path = m === 'here' ? hereWhole : existsSync(join(wholeDir, 'rows.csv.gz')) ? join(wholeDir, 'rows.csv.gz') : join(wholeDir, 'rows.csv');
@@ -168,6 +172,12 @@ async function main(): Promise<void> {
           'fully profiled, + shipped context',
         ]);
       }
+      // The machine's own shipped model (profile + its own context runs), named in <machine>/own-model.
+      const ownFile = join(dir, m, 'own-model');
+      if (existsSync(ownFile)) {
+        const own = readFileSync(ownFile, 'utf8').trim();
+        rows.push([`fully profiled + its own context (\`${own}\`)`, runs.map((r) => score(readModelBundle(resolve(own)), r)), 'fully profiled, + own context']);
+      }
       for (const c of calibrated) {
         const cb = readModelBundle(join(calibDir, c.f));
         if (!measured) {
@@ -192,7 +202,7 @@ async function main(): Promise<void> {
           `| ${m} | ${target.emulation ?? 'none'} | ${ratios.disk.toFixed(2)} / ${ratios.gemm.toFixed(2)} / ${ratios.mem.toFixed(2)} | ${transferSigma(ratios).toFixed(2)} | ${runs.length} | ${noise} | ${name} | ${pct(s.medianApe)} | ${pct(s.within20)} | ${LEVELS.map((l) => lb.get(l)?.toFixed(2) ?? '-').join(' / ')} | ${pct(s.covered)} | ${met} |`,
         );
       }
-      matrix.push(`| ${m} | ${target.emulation ?? 'none'} | ${noise} | ${MATRIX_COLUMNS.map((c) => cell.get(c) ?? '-').join(' | ')} |`);
+      matrix.push({ head: `| ${m} | ${target.emulation ?? 'none'} | ${noise} |`, cell });
       details.push(`#### ${m} (\`${target.id}\`, ${target.emulation ?? 'not emulated'}; \`${rel(path)}\`)`, '');
       const extra = rows.slice(2);
       details.push(
@@ -210,13 +220,15 @@ async function main(): Promise<void> {
       }
       details.push('');
     }
+    // Only the columns some machine has.
+    const columns = MATRIX_COLUMNS.filter((c) => matrix.some((r) => r.cell.has(c)));
     out.push(
       '',
       '### The transfer table: median error / bias (geometric mean of predicted / measured) on the same held-out runs',
       '',
-      `| machine | emulation | noise | ${MATRIX_COLUMNS.join(' | ')} |`,
-      `|---|---|---|${MATRIX_COLUMNS.map(() => '---|').join('')}`,
-      ...matrix,
+      `| machine | emulation | noise | ${columns.join(' | ')} |`,
+      `|---|---|---|${columns.map(() => '---|').join('')}`,
+      ...matrix.map((r) => `${r.head} ${columns.map((c) => r.cell.get(c) ?? '-').join(' | ')} |`),
       '',
       '"-": not measured on that machine. Calibrated columns are the refits with the current rule (the rows above also give bundles as written). ' +
         'Where calibrate had measured its whole plan (125 layer configurations) before the budget ran out, longer budgets measure nothing more (rows above).',
@@ -349,6 +361,22 @@ async function heldoutOnB(bundle: LoadedBundle, set: OnBSet): Promise<string[]> 
   return [...out, '', ...aloneTable, ...details];
 }
 
+/** The heading and introduction of a later table, measured by the plan at `planPath`. */
+function planIntro(from: HardwareFingerprint): string[] {
+  return [
+    `## Transfer to other machines under the current rule (issue 12; plan ${planPath}, nothing fitted on these runs)`,
+    '',
+    `Model \`${rel(modelPath)}\` as shipped, fitted on \`${from.id}\` (disk ${Math.round((from.diskReadBytesPerSec ?? NaN) / 2 ** 20)} MiB/s, GEMM ${from.gemmGflops?.toFixed(0) ?? '?'} GFLOP/s: another VM than the machines below). ` +
+      `Machines, test networks and commands are in ${planPath} (written before measuring), provenance beside it; each machine is measured as its own hardware (its fingerprint from the start of its runs). ` +
+      `"as is" = the bundle without transfer; "zero-shot" = moved by the machine's fingerprint (src/predict/zero-shot.ts transferBundle: what \`predict\` answers on a machine that differs from the model's), interval widened by the transfer's sigma; ` +
+      `"calibrated N min" = \`memlat calibrate\` on that machine with N minutes of budget in total (reruns resume; data/calibrate/<machine>-<N>m.json, refitted with the current rule on the rows it had measured: identical to the file when written under it), in brackets the layer configurations it had measured; ` +
+      `"fully profiled" = \`memlat profile\` on that machine (the reference design and seed) and the default kind fitted on it as \`memlat fit\` does, alone (network-context factor 1) and with the shipped model's context; "+ its own context" = the machine's own shipped model (profile and context runs there). ` +
+      `Bias = geometric mean of predicted / measured (target for zero-shot ${ZERO_SHOT_BIAS[0]}-${ZERO_SHOT_BIAS[1]} at every level). Noise: median over runs of the passes' (max - min) / median. ` +
+      `Evaluated ${new Date().toISOString().slice(0, 16)}Z by \`node dist/bench/transfer.js --plan ${planPath} --dir ${rel(dir)} ...\`.`,
+    '',
+  ];
+}
+
 /** Columns of the compact transfer table (the issue's: zero-shot, calibrated 1/2/5/10 min, fully profiled). */
 const MATRIX_COLUMNS = [
   'as is',
@@ -360,6 +388,7 @@ const MATRIX_COLUMNS = [
   'calibrated 10 min',
   'fully profiled, alone',
   'fully profiled, + shipped context',
+  'fully profiled, + own context',
 ] as const;
 type MatrixColumn = (typeof MATRIX_COLUMNS)[number];
 

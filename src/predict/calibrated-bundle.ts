@@ -4,7 +4,7 @@
  * base's network interval widened by the uncertainty the calibration leaves (docs/MODELS.md,
  * "memlat calibrate").
  *
- * The interval: the zero-shot transfer's own sigma of ln time (transferSigma, 0.25 x sum |ln rate
+ * The interval: the zero-shot transfer's own sigma of ln time (transferSigma, 0.1 x sum |ln rate
  * ratio|) is the prior uncertainty of a factor; a cell fitted on n rows with prior weight k keeps
  * sqrt(k / (n + k)) of it (the posterior sd of a normal mean with k prior pseudo-rows). A network total
  * mixes the cells, so the least-measured of the four that carry the time (load and run, unlimited and

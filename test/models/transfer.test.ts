@@ -98,14 +98,14 @@ test('run: the roofline part by the shrunk GEMM and memory ratios, split by comp
   assert.ok(tc > 10 * tm);
 });
 
-test('ratios: unknown parts count as 1; identical fingerprints are the identity; sigma is 0.25 x sum |ln r|', () => {
+test('ratios: unknown parts count as 1; identical fingerprints are the identity; sigma is 0.1 x sum |ln r|', () => {
   const r = transferRatios(A, { ...A, diskReadBytesPerSec: 0.5e9, gemmGflops: null });
   assert.deepEqual(r, { disk: 0.5, mem: 1, gemm: 1, call: null });
   assert.ok(isIdentityTransfer(transferRatios(A, { ...A, id: 'other' })));
-  assert.equal(TRANSFER_SIGMA_PER_LOG, 0.25);
-  assert.ok(Math.abs(transferSigma({ disk: 0.5, mem: 2, gemm: 1, call: null }) - 0.25 * 2 * Math.LN2) < 1e-12);
+  assert.equal(TRANSFER_SIGMA_PER_LOG, 0.1);
+  assert.ok(Math.abs(transferSigma({ disk: 0.5, mem: 2, gemm: 1, call: null }) - 0.1 * 2 * Math.LN2) < 1e-12);
   // the per-call part adds the mean |ln p| of its three ratios: (ln 4 + ln 2 + 0) / 3 = ln 2
-  assert.ok(Math.abs(transferSigma({ disk: 1, mem: 1, gemm: 1, call: { run: 0.25, unload: 1, load: 2 } }) - 0.25 * Math.LN2) < 1e-12);
+  assert.ok(Math.abs(transferSigma({ disk: 1, mem: 1, gemm: 1, call: { run: 0.25, unload: 1, load: 2 } }) - 0.1 * Math.LN2) < 1e-12);
 });
 
 test("the query fingerprint's own rates do not leak into the base: the base sees the model machine's", () => {

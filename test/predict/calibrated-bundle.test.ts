@@ -84,8 +84,8 @@ test("the calibrated bundle: this machine's fingerprint, kind calibrated, factor
   assert.ok(f.run < 1 && f.run > 0.8, String(f.run));
   assert.ok(Math.abs(f.unload - 1) < 1e-9);
   assert.deepEqual(r.model.data.factors.swapping, { load: 1, run: 1, unload: 1 });
-  // interval: the zero-shot sigma 0.25 ln 2; no swapping rows, so nothing of it is explained away
-  assert.ok(Math.abs(r.priorSigma - 0.25 * Math.LN2) < 1e-12);
+  // interval: the zero-shot sigma 0.1 ln 2; no swapping rows, so nothing of it is explained away
+  assert.ok(Math.abs(r.priorSigma - 0.1 * Math.LN2) < 1e-12);
   assert.ok(Math.abs(r.sigma - r.priorSigma) < 1e-12);
   const e = normalQuantile(0.95) * r.sigma;
   assert.ok(Math.abs(r.bundle.calibration!.logHigh - Math.sqrt(0.3 ** 2 + e * e)) < 1e-12);

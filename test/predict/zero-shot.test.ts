@@ -21,7 +21,7 @@ test('half the disk: slower network, interval widened by z sigma in quadrature, 
   const t = transferBundle(b, { ...HW, id: 'slow-disk', diskReadBytesPerSec: HW.diskReadBytesPerSec! / 2 });
   assert.notEqual(t, b);
   assert.deepEqual(t.zeroShot?.ratios, { disk: 0.5, mem: 1, gemm: 1, call: null });
-  assert.ok(Math.abs((t.zeroShot?.sigma ?? NaN) - 0.25 * Math.LN2) < 1e-12);
+  assert.ok(Math.abs((t.zeroShot?.sigma ?? NaN) - 0.1 * Math.LN2) < 1e-12);
   const rn = resolveNetwork(zooNetwork('alexnet'));
   const p0 = predictNetwork(rn, null, b);
   const p1 = predictNetwork(rn, null, t);
