@@ -100,6 +100,8 @@ FAMILIES = {
               'vgg13_bn_in21k', 'vit_b_32_in21k', 'swin_v2_b_in21k', 'efficientnet_v2_l_in21k',
               'vit_l_32_in21k', 'convnext_large_in21k', 'regnet_y_32gf_in21k', 'efficientnet_b7_in21k'],
     'in12k': ['alexnet_in12k', 'resnet101_in12k', 'densenet201_in12k', 'efficientnet_b3_in12k', 'convnext_base_in12k'],
+    'inat10k': ['vgg11_bn_inat10k', 'regnet_y_16gf_inat10k', 'resnext101_32x8d_inat10k', 'efficientnet_v2_s_inat10k',
+                'swin_s_inat10k', 'wide_resnet50_2_inat10k'],
 }
 
 # ImageNet-21k heads (21,843 classes, as the released in21k checkpoints of BiT, ViT and EfficientNetV2
@@ -118,6 +120,12 @@ IN21K_CLASSES = 21843
 # 2048 x 11821 = 92 MiB; densenet201 1920 x 11821 = 87 MiB; efficientnet_b3 1536 x 11821 = 69 MiB;
 # convnext_base 1024 x 11821 = 46 MiB).
 IN12K_CLASSES = 11821
+
+# iNaturalist 2021 heads (10,000 species): vgg11_bn's head is its fc8 4096 x 10000 = 156 MiB (its
+# largest layer stays fc6, 392 MiB); regnet_y_16gf 3024 x 10000 = 115 MiB; resnext101_32x8d and
+# wide_resnet50_2 2048 x 10000 = 78 MiB; efficientnet_v2_s 1280 x 10000 = 49 MiB; swin_s 768 x 10000 = 29 MiB.
+INAT10K_CLASSES = 10000
+HEAD_CLASSES = {'in21k': IN21K_CLASSES, 'in12k': IN12K_CLASSES, 'inat10k': INAT10K_CLASSES}
 
 # GPT-2 sizes (Hugging Face's gpt2 and gpt2-medium config.json): width, blocks, heads
 GPT2 = {'gpt2_lm': (768, 12, 12), 'gpt2_medium_lm': (1024, 24, 16)}
@@ -244,10 +252,10 @@ def export(name, family):
     torch.manual_seed(0)
     if family == 'gpt2':
         model = Gpt2LMHead(*GPT2[name])
-    elif family in ('in21k', 'in12k'):
+    elif family in HEAD_CLASSES:
         body = name[:-len('_' + family)]
         kwargs = {'aux_logits': False, 'init_weights': False} if body in ('googlenet', 'inception_v3') else {}
-        model = getattr(tvm, body)(weights=None, num_classes=IN21K_CLASSES if family == 'in21k' else IN12K_CLASSES, **kwargs)
+        model = getattr(tvm, body)(weights=None, num_classes=HEAD_CLASSES[family], **kwargs)
     else:
         kwargs = {'aux_logits': False, 'init_weights': False} if name in ('googlenet', 'inception_v3') else {}
         model = getattr(tvm, name)(weights=None, **kwargs)
@@ -270,7 +278,7 @@ def export(name, family):
     macs = mac_count(model, x)
     # attention (activation x activation products) is outside Conv2d/Linear modules (a 21k head on
     # a transformer body too)
-    body = name[:-len('_' + family)] if family in ('in21k', 'in12k') else name
+    body = name[:-len('_' + family)] if family in HEAD_CLASSES else name
     complete = family not in ('vit', 'swin', 'maxvit', 'gpt2') and not body.startswith(('vit', 'swin', 'maxvit'))
     training = torch.onnx.TrainingMode.PRESERVE
     if family == 'vit':
