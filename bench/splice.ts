@@ -1,5 +1,5 @@
 /**
- * The shipped model's sections that `npm run bench` carries verbatim into docs/BENCHMARKS.md (6-25):
+ * The shipped model's sections that `npm run bench` carries verbatim into docs/BENCHMARKS.md (6-33):
  * each written by its own bench into bench/results/ (or a held-out set's folder), with where it came
  * from. A missing file is skipped.
  */
@@ -158,6 +158,19 @@ const SECTIONS: Section[] = [
     heading: /^## .*/,
     as: "### Held-out #25 scored with host D's own fit (its full profile, measured after #25)",
   },
+  {
+    file: 'bench/results/transfer-d.md',
+    from: 'written by node dist/bench/transfer.js --plan data/transfer-d/PLAN.md --dir data/transfer-d --here none --heldout5 none --heldout6 none --out bench/results/transfer-d.md',
+    heading: /^## /,
+    as: '## 32. ',
+  },
+  {
+    file: 'bench/results/transfer-sigma.md',
+    from: 'written by node dist/bench/transfer-sigma.js > bench/results/transfer-sigma.md',
+    heading: /^## /,
+    as: '### ',
+  },
+  ...hostBSet(26, 33, 'min-memory with the narrower transfer interval, checked for real', 'data/models/default.json'),
 ];
 
 /** The lines to append (an empty line, the comment, the renamed file) for every section present. */

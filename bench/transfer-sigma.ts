@@ -61,6 +61,10 @@ for (const s of sets) {
   }
 }
 const pc = (x: number): string => `${(100 * x).toFixed(1)}%`;
+console.log(`## The transfer's sigma factor against retired zero-shot scorings (bench/transfer-sigma.ts)
+
+Each retired set's runs (data/heldout16-25 and data/hostD-dev, every folder with rows.csv.gz) scored with the model moved to the runs' fingerprint, its 90% interval widened by sigma = k x the distance (sum of |ln ratio|, docs/MODELS.md), for several k: the share of runs whose measured median falls inside. The shipped factor is the least round k covering at least 90%. Evaluated ${new Date().toISOString().slice(0, 16)}Z by \`node dist/bench/transfer-sigma.js\`.
+`);
 console.log(`| set | model | distance (sum of ln ratios) | runs | ${KS.map((k) => `k ${k}`).join(' | ')} |`);
 console.log(`|---|---|---|---|${KS.map(() => '---|').join('')}`);
 console.log(lines.join('\n'));

@@ -18,7 +18,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { readDataset } from '../src/dataset/files.js';
 import type { CallProbe, HardwareFingerprint, MeasurementRow } from '../src/dataset/schema.js';
 import { aggregateRows } from '../src/models/observations.js';
-import { transferRatios, transferSigma } from '../src/models/transfer.js';
+import { transferRatios, transferSigma, TRANSFER_SIGMA_PER_LOG } from '../src/models/transfer.js';
 import { readHardwareFile, readModelBundle } from '../src/predict/model-bundle.js';
 import { transferBundle } from '../src/predict/zero-shot.js';
 import { median } from '../src/stats.js';
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
       `Model \`${rel(modelPath)}\` as shipped, fitted on \`${from.id}\` (disk ${Math.round((from.diskReadBytesPerSec ?? NaN) / 2 ** 20)} MiB/s, GEMM ${from.gemmGflops?.toFixed(0) ?? '?'} GFLOP/s). ` +
         `Each machine below is a 2-core VM of this kind under \`MEMLAT_EMULATE\` (docs/RUNTIME.md), measured as its own hardware (\`memlat hardware\`), then the held-out #3 whole networks ` +
         `(data/heldout3/PLAN.md, never used for fitting) run with \`validate-runs --levels 1,0.5,none\`; plan in data/transfer/PLAN.md, provenance beside the data. ` +
-        `"as is" = the bundle without transfer; "zero-shot" = scaled by the fingerprint ratios (disk, memory copy, GEMM), interval widened by sigma = 0.25 x sum |ln ratio|; "zero-shot + per-call probe" = the same with the fingerprint's per-call probe (docs/MODELS.md), for the B-* machines measured again with it a session after their runs (data/transfer/B-*/probe.hardware.json, 2026-12-01 13:05-13:20 UTC, same host). ` +
+        `"as is" = the bundle without transfer; "zero-shot" = scaled by the fingerprint ratios (disk, memory copy, GEMM), interval widened by sigma = ${TRANSFER_SIGMA_PER_LOG} x sum |ln ratio|; "zero-shot + per-call probe" = the same with the fingerprint's per-call probe (docs/MODELS.md), for the B-* machines measured again with it a session after their runs (data/transfer/B-*/probe.hardware.json, 2026-12-01 13:05-13:20 UTC, same host). ` +
         `"here" is the model's own VM, not emulated (the held-out #3 runs of data/heldout3/whole). "calibrated N min" = \`memlat calibrate\` run on that machine with N minutes of budget in total (reruns resume), its model in data/calibrate/<machine>-<N>m.json, scored on the same runs (calibrate never measures these networks); in brackets the layer configurations it had measured (125 = its whole plan: a longer budget then measures nothing more, and the model moves only with the fingerprint calibrate re-measures at each start). ` +
         `Two hosts: E1, E2, E3, E3b and "here" ran on host A, the VM the shipped model was fitted on (\`x64-2c-24g-ecb3\`, cold disk reads 240-290 MiB/s); the B-* machines on host B, another VM of the same kind (same fingerprint id, cold disk reads ~1.3 GB/s), the same emulations, each with its own whole runs and calibrate runs (B-none: host B not emulated; B-none-nospin: the same again with \`MEMLAT_ORT_SPINNING=0\`, its fully profiled rows fitted on B-none's profile, a pre-registered test of what the context factor is, docs/MODELS.md). ` +
         `E3 is E3b's emulation before its CPU quota's period was shortened from 100 ms to 1-2 ms: under the long period a layer of a few milliseconds saved up its quota and ran faster than the fingerprint's GEMM probe said (an artefact of the emulation, data/transfer/PROVENANCE.md); kept as measured, superseded by E3b. ` +
