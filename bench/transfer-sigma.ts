@@ -1,6 +1,6 @@
 /**
  * The zero-shot transfer's sigma factor (TRANSFER_SIGMA_PER_LOG) against retired scorings: for each
- * retired held-out set (data/heldout16 .. data/heldout25 and data/hostD-dev, every sub-folder with
+ * retired held-out set (data/heldout16 .. data/heldout25, the sets retired when the factor was fitted, and data/hostD-dev, every sub-folder with
  * rows.csv.gz: whole networks at 1x / 0.5x / none, knee sweeps at 0.6x-1.3x) and each model, the
  * model moved to the runs' fingerprint as `predict` does, its network interval widened with factor k
  * instead of the shipped one, and the share of runs whose measured median falls inside. Prints the
@@ -13,7 +13,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readDataset } from '../src/dataset/files.js';
 import { aggregateRows } from '../src/models/observations.js';
 import { validationRuns } from '../src/models/network-runs.js';
-import { transferRatios, transferSigma, TRANSFER_SIGMA_PER_LOG } from '../src/models/transfer.js';
+import { transferDistance, transferRatios } from '../src/models/transfer.js';
 import { readModelBundle } from '../src/predict/model-bundle.js';
 import { transferBundle, widenCalibration } from '../src/predict/zero-shot.js';
 import { flag } from './args.js';
@@ -22,7 +22,7 @@ import { score } from './scoring.js';
 const models = flag('models', 'data/models/default.json,data/models/hostC.json').split(',');
 const KNEE = [0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2, 1.3];
 const KS = [0, 0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25];
-const SET = /^heldout(1[6-9]|2\d)$|^hostD-dev$/;
+const SET = /^heldout(1[6-9]|2[0-5])$|^hostD-dev$/; // the sets retired when the factor was fitted (2026-12-03)
 
 const sets = readdirSync('data')
   .filter((d) => SET.test(d))
@@ -45,7 +45,7 @@ for (const s of sets) {
   for (const m of models) {
     const b = readModelBundle(m);
     const moved = transferBundle(b, target);
-    const distance = transferSigma(transferRatios(b.fittedOn ?? b.hardware, target)) / TRANSFER_SIGMA_PER_LOG;
+    const distance = transferDistance(transferRatios(b.fittedOn ?? b.hardware, target));
     const cov = KS.map((k, j) => {
       const widened = { ...moved, calibration: b.calibration ? widenCalibration(b.calibration, k * distance) : null };
       const n = runs.filter((r) => {

@@ -158,10 +158,15 @@ export function isIdentityTransfer(r: TransferRatios): boolean {
   return r.disk === 1 && r.mem === 1 && r.gemm === 1 && (r.call === null || (r.call.run === 1 && r.call.unload === 1 && r.call.load === 1));
 }
 
-/** The transfer's sigma of ln time (see TRANSFER_SIGMA_PER_LOG). Cost O(1). */
-export function transferSigma(r: TransferRatios): number {
+/** The machines' log distance: |ln r_disk| + |ln r_mem| + |ln r_gemm| + mean |ln p| of the per-call ratios. Cost O(1). */
+export function transferDistance(r: TransferRatios): number {
   const call = r.call ? (Math.abs(Math.log(r.call.run)) + Math.abs(Math.log(r.call.unload)) + Math.abs(Math.log(r.call.load))) / 3 : 0;
-  return TRANSFER_SIGMA_PER_LOG * (Math.abs(Math.log(r.disk)) + Math.abs(Math.log(r.mem)) + Math.abs(Math.log(r.gemm)) + call);
+  return Math.abs(Math.log(r.disk)) + Math.abs(Math.log(r.mem)) + Math.abs(Math.log(r.gemm)) + call;
+}
+
+/** The transfer's sigma of ln time: TRANSFER_SIGMA_PER_LOG x transferDistance. Cost O(1). */
+export function transferSigma(r: TransferRatios): number {
+  return TRANSFER_SIGMA_PER_LOG * transferDistance(r);
 }
 
 /** What a zero-shot transfer did (`machine.zeroShot` in the JSON of predict, curve, min-memory). */
