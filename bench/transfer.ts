@@ -88,21 +88,7 @@ function levelBiases(ss: Scored[]): Map<string, number> {
 async function main(): Promise<void> {
   const bundle = readModelBundle(modelPath);
   const from = bundle.fittedOn ?? bundle.hardware;
-  const out: string[] = planPath ? planIntro(from) : ['## Transfer to other machines (issue 12; nothing fitted on these runs)', ''];
-  if (!planPath)
-    out.push(
-      `Model \`${rel(modelPath)}\` as shipped, fitted on \`${from.id}\` (disk ${Math.round((from.diskReadBytesPerSec ?? NaN) / 2 ** 20)} MiB/s, GEMM ${from.gemmGflops?.toFixed(0) ?? '?'} GFLOP/s). ` +
-        `Each machine below is a 2-core VM of this kind under \`MEMLAT_EMULATE\` (docs/RUNTIME.md), measured as its own hardware (\`memlat hardware\`), then the held-out #3 whole networks ` +
-        `(data/heldout3/PLAN.md, never used for fitting) run with \`validate-runs --levels 1,0.5,none\`; plan in data/transfer/PLAN.md, provenance beside the data. ` +
-        `"as is" = the bundle without transfer; "zero-shot" = scaled by the fingerprint ratios (disk, memory copy, GEMM), interval widened by sigma = ${TRANSFER_SIGMA_PER_LOG} x sum |ln ratio|; "zero-shot + per-call probe" = the same with the fingerprint's per-call probe (docs/MODELS.md), for the B-* machines measured again with it a session after their runs (data/transfer/B-*/probe.hardware.json, 2026-12-01 13:05-13:20 UTC, same host). ` +
-        `"here" is the model's own VM, not emulated (the held-out #3 runs of data/heldout3/whole). "calibrated N min" = \`memlat calibrate\` run on that machine with N minutes of budget in total (reruns resume), its model in data/calibrate/<machine>-<N>m.json, scored on the same runs (calibrate never measures these networks); in brackets the layer configurations it had measured (125 = its whole plan: a longer budget then measures nothing more, and the model moves only with the fingerprint calibrate re-measures at each start). ` +
-        `Two hosts: E1, E2, E3, E3b and "here" ran on host A, the VM the shipped model was fitted on (\`x64-2c-24g-ecb3\`, cold disk reads 240-290 MiB/s); the B-* machines on host B, another VM of the same kind (same fingerprint id, cold disk reads ~1.3 GB/s), the same emulations, each with its own whole runs and calibrate runs (B-none: host B not emulated; B-none-nospin: the same again with \`MEMLAT_ORT_SPINNING=0\`, its fully profiled rows fitted on B-none's profile, a pre-registered test of what the context factor is, docs/MODELS.md). ` +
-        `E3 is E3b's emulation before its CPU quota's period was shortened from 100 ms to 1-2 ms: under the long period a layer of a few milliseconds saved up its quota and ran faster than the fingerprint's GEMM probe said (an artefact of the emulation, data/transfer/PROVENANCE.md); kept as measured, superseded by E3b. ` +
-        `"fully profiled" = \`memlat profile\` on that machine (the reference design and seed, a 20-minute budget: about half what the reference's 40 minutes measured) and the default kind fitted on it as \`memlat fit\` does, "alone" (no context runs on that machine: its whole runs are the test, so the network-context factor stays 1) and "+ shipped context" (the same fit with the shipped model's context: total factor, ctx MiB, kappa); for "here" the first half of the reference profile's rows (what a 20-minute budget measures there). ` +
-        `Bias = geometric mean of predicted / measured (1 = unbiased; target for zero-shot ${ZERO_SHOT_BIAS[0]}-${ZERO_SHOT_BIAS[1]} at every level). Noise: median over runs of the passes' (max - min) / median. ` +
-        `Evaluated ${new Date().toISOString().slice(0, 16)}Z by \`npm run bench:transfer\`.`,
-      '',
-    );
+  const out: string[] = planPath ? planIntro(from) : transferIntro(from);
   const emulated = existsSync(dir)
     ? readdirSync(dir)
         .filter((d) => existsSync(join(dir, d, 'whole', 'rows.csv.gz')) || existsSync(join(dir, d, 'whole', 'rows.csv')))
@@ -176,7 +162,8 @@ async function main(): Promise<void> {
       const ownFile = join(dir, m, 'own-model');
       if (existsSync(ownFile)) {
         const own = readFileSync(ownFile, 'utf8').trim();
-        rows.push([`fully profiled + its own context (\`${own}\`)`, runs.map((r) => score(readModelBundle(resolve(own)), r)), 'fully profiled, + own context']);
+        const ownBundle = readModelBundle(resolve(own));
+        rows.push([`fully profiled + its own context (\`${own}\`)`, runs.map((r) => score(ownBundle, r)), 'fully profiled, + own context']);
       }
       for (const c of calibrated) {
         const cb = readModelBundle(join(calibDir, c.f));
@@ -359,6 +346,25 @@ async function heldoutOnB(bundle: LoadedBundle, set: OnBSet): Promise<string[]> 
       ]
     : [];
   return [...out, '', ...aloneTable, ...details];
+}
+
+/** Section 9's heading and introduction (hosts A and B, held-out #3, data/transfer/PLAN.md). */
+function transferIntro(from: HardwareFingerprint): string[] {
+  return [
+    '## Transfer to other machines (issue 12; nothing fitted on these runs)',
+    '',
+    `Model \`${rel(modelPath)}\` as shipped, fitted on \`${from.id}\` (disk ${Math.round((from.diskReadBytesPerSec ?? NaN) / 2 ** 20)} MiB/s, GEMM ${from.gemmGflops?.toFixed(0) ?? '?'} GFLOP/s). ` +
+      `Each machine below is a 2-core VM of this kind under \`MEMLAT_EMULATE\` (docs/RUNTIME.md), measured as its own hardware (\`memlat hardware\`), then the held-out #3 whole networks ` +
+      `(data/heldout3/PLAN.md, never used for fitting) run with \`validate-runs --levels 1,0.5,none\`; plan in data/transfer/PLAN.md, provenance beside the data. ` +
+      `"as is" = the bundle without transfer; "zero-shot" = scaled by the fingerprint ratios (disk, memory copy, GEMM), interval widened by sigma = ${TRANSFER_SIGMA_PER_LOG} x sum |ln ratio|; "zero-shot + per-call probe" = the same with the fingerprint's per-call probe (docs/MODELS.md), for the B-* machines measured again with it a session after their runs (data/transfer/B-*/probe.hardware.json, 2026-12-01 13:05-13:20 UTC, same host). ` +
+      `"here" is the model's own VM, not emulated (the held-out #3 runs of data/heldout3/whole). "calibrated N min" = \`memlat calibrate\` run on that machine with N minutes of budget in total (reruns resume), its model in data/calibrate/<machine>-<N>m.json, scored on the same runs (calibrate never measures these networks); in brackets the layer configurations it had measured (125 = its whole plan: a longer budget then measures nothing more, and the model moves only with the fingerprint calibrate re-measures at each start). ` +
+      `Two hosts: E1, E2, E3, E3b and "here" ran on host A, the VM the shipped model was fitted on (\`x64-2c-24g-ecb3\`, cold disk reads 240-290 MiB/s); the B-* machines on host B, another VM of the same kind (same fingerprint id, cold disk reads ~1.3 GB/s), the same emulations, each with its own whole runs and calibrate runs (B-none: host B not emulated; B-none-nospin: the same again with \`MEMLAT_ORT_SPINNING=0\`, its fully profiled rows fitted on B-none's profile, a pre-registered test of what the context factor is, docs/MODELS.md). ` +
+      `E3 is E3b's emulation before its CPU quota's period was shortened from 100 ms to 1-2 ms: under the long period a layer of a few milliseconds saved up its quota and ran faster than the fingerprint's GEMM probe said (an artefact of the emulation, data/transfer/PROVENANCE.md); kept as measured, superseded by E3b. ` +
+      `"fully profiled" = \`memlat profile\` on that machine (the reference design and seed, a 20-minute budget: about half what the reference's 40 minutes measured) and the default kind fitted on it as \`memlat fit\` does, "alone" (no context runs on that machine: its whole runs are the test, so the network-context factor stays 1) and "+ shipped context" (the same fit with the shipped model's context: total factor, ctx MiB, kappa); for "here" the first half of the reference profile's rows (what a 20-minute budget measures there). ` +
+      `Bias = geometric mean of predicted / measured (1 = unbiased; target for zero-shot ${ZERO_SHOT_BIAS[0]}-${ZERO_SHOT_BIAS[1]} at every level). Noise: median over runs of the passes' (max - min) / median. ` +
+      `Evaluated ${new Date().toISOString().slice(0, 16)}Z by \`npm run bench:transfer\`.`,
+    '',
+  ];
 }
 
 /** The heading and introduction of a later table, measured by the plan at `planPath`. */
