@@ -4,7 +4,7 @@
 // instead of refitting every candidate.
 // After `npm run build`:
 //   node dist/bench/refit-context.js --model data/models/hostB.json --ctx a.csv.gz,b.csv.gz \
-//     [--session-bytes 133120 [--refault 0,40,1 --session-cold 48]] [--in-network] [--out data/models/hostB.json]
+//     [--session-bytes 133120 [--refault 0,40,1 --session-cold 48]] [--in-network] [--call-ms 0,5,0.05] [--out data/models/hostB.json]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { readDataset } from '../src/dataset/files.js';
 import type { MeasurementRow } from '../src/dataset/schema.js';
@@ -22,6 +22,11 @@ if (!ctxPaths) throw new Error('refit-context: --ctx <whole-network rows, comma-
 const sessionBytes = Number(flag('session-bytes', '0'));
 if (!(sessionBytes >= 0)) throw new Error(`refit-context: --session-bytes ${flag('session-bytes', '0')}: give bytes >= 0`);
 const inNetwork = hasFlag('in-network');
+// the per-call cost of a layer inside a network: a grid from,to,step in ms per layer
+const callMsFlag = flag('call-ms', '');
+const callMs = callMsFlag ? (callMsFlag.split(',').map(Number) as [number, number, number]) : undefined;
+if (callMs && !(callMs.length === 3 && callMs.every((v) => Number.isFinite(v) && v >= 0) && callMs[2] > 0 && callMs[1] >= callMs[0]))
+  throw new Error(`refit-context: --call-ms ${callMsFlag}: give from,to,step in ms per layer (step > 0, to >= from >= 0)`);
 // evictable sessions: the grid of ms per MiB faulted back, and the footprint's cold part (MiB, fixed)
 const refaultFlag = flag('refault', '');
 const refault = refaultFlag
@@ -59,7 +64,7 @@ const hw = new Map<string, HardwareFingerprint>([...ctx.hardware, doc.hardware].
 const context = fitContext(
   m,
   { rows: ctx.rows, hardware: hw },
-  { ctx: [-64, 128, 4], kappa: [0.25, 3, 0.05], sessionBytesPerLayer: sessionBytes, inNetwork, ...(refault ? { refault } : {}) },
+  { ctx: [-64, 128, 4], kappa: [0.25, 3, 0.05], sessionBytesPerLayer: sessionBytes, inNetwork, ...(callMs ? { callMs } : {}), ...(refault ? { refault } : {}) },
 );
 const command = `node dist/bench/refit-context.js ${process.argv.slice(2).join(' ')}`;
 const provenance = { ...doc.provenance, context: { command, fittedAt: new Date().toISOString(), rows: ctx.rows.length } };

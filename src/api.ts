@@ -332,6 +332,12 @@ export interface FitArgs {
    */
   inNetwork?: boolean;
   /**
+   * fe-swap with context: fit a per-call cost (ms added to every layer's run inside a network,
+   * ContextFit.callMsPerLayer) with the total factor on the context's unlimited runs, over 0-5 ms in
+   * 0.01 ms steps; default false. Needs `context` with unlimited runs of networks of different layer counts.
+   */
+  callCost?: boolean;
+  /**
    * fe-swap: the unlimited base, fe (the study's per-type regression), gbt (boosted trees) or hybrid
    * (physical NNLS x a tree correction; the bundled default's). Default: DEFAULT_FIT_OPTIONS'.
    */
@@ -432,6 +438,15 @@ export async function fitDocument(data: DataArg, opts: FitArgs = {}): Promise<Fi
           `${n('inNetwork')}: the correction is learned from whole-network runs; give ${n('context')} runs with unlimited passes too, or drop ${n('inNetwork')}`,
       );
     fit.feSwap = { ...fit.feSwap, inNetwork: true };
+  }
+  if (opts.callCost) {
+    if (opts.context === undefined)
+      throw argumentError(
+        (n) =>
+          `${n('callCost')}: the per-call cost is fitted on whole-network runs; give ${n('context')} runs with unlimited passes too, or drop ${n('callCost')}`,
+      );
+    const { CALL_MS_GRID } = await import('./models/types.js');
+    fit.feSwap = { ...fit.feSwap, callMs: CALL_MS_GRID };
   }
   let model;
   if (opts.kind === undefined) {

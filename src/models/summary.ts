@@ -37,6 +37,10 @@ export function summarizeModel(model: Model): string {
       lines.push(
         `sessions: ${(c.sessionBytesPerLayer ?? 0) / 1024} KiB per layer, kept only beside the largest layer (cold footprint ${c.sessionColdMiB ?? 0} MiB); the rest faulted back at ${c.refaultMsPerMiB} ms per MiB`,
       );
+    if (c.callMsPerLayer !== undefined)
+      lines.push(
+        `per-call cost: ${c.callMsPerLayer} ms added to each layer's run inside a network, fitted with the total factor on ${c.unlimitedRuns} unlimited runs (rms ln error of their totals ${c.rmsLogUnlimited?.toFixed(3)})`,
+      );
     if (c.inNetwork) {
       const phases = Object.keys(c.inNetwork.trees);
       lines.push(

@@ -21,8 +21,21 @@ import type { RowWriter } from '../dataset/files.js';
 import type { LayerTiming, LayerWorker, WorkerOptions } from '../executor/worker-client.js';
 import { measurementKey, type PlanJob, type ProfilePlan } from './plan.js';
 
-/** The part of a LayerWorker the loop uses (the real one from src/executor/worker-client.ts fits). */
-export type ProfileWorker = Pick<LayerWorker, 'idleRssBytes' | 'measure' | 'close'>;
+/**
+ * The part of a LayerWorker the loop uses (the real one from src/executor/worker-client.ts fits);
+ * measurePasses only with unlimitedOrder 'network'.
+ */
+export type ProfileWorker = Pick<LayerWorker, 'idleRssBytes' | 'measure' | 'close'> & Partial<Pick<LayerWorker, 'measurePasses'>>;
+
+/**
+ * How a chunk's unlimited jobs are measured. 'job': each layer's reps back to back (the layer finds
+ * its own data and code in the caches: warm). 'network': pass-major, all of the group's layers in
+ * plan order per rep, as a network runs its layers, so each layer runs after ~100 others (cold:
+ * a layer of DenseNet-201 ran 1.3-1.6x longer inside a pass than back to back on host D,
+ * docs/MODELS.md). Limited jobs stay back to back: their group holds only the layers that share a
+ * limit (a median of 3), and the other layers' sessions would take the limited memory.
+ */
+export type UnlimitedOrder = 'job' | 'network';
 
 /** Progress after each written row (for the progress bar). */
 export interface ProfileProgress {
@@ -52,6 +65,8 @@ export interface ProfileRunOptions {
   onProgress?: (p: ProfileProgress) => void;
   /** Called with a one-line message for OOMs and crashes (the CLI prints them above the bar). */
   onEvent?: (message: string) => void;
+  /** The unlimited jobs' order (default 'job'; UnlimitedOrder). */
+  unlimitedOrder?: UnlimitedOrder;
   /** Row `source` (default 'memlat-profile'). */
   source?: string;
   /**
@@ -213,8 +228,11 @@ export async function runProfile(opts: ProfileRunOptions): Promise<ProfileRunSum
         const byId = new Map(pending.map((j) => [j.id, j] as const));
         const got = new Map<string, Set<number>>();
         let outcome: Awaited<ReturnType<ProfileWorker['measure']>>;
+        const passMajor = group.memoryLimitBytes === null && opts.unlimitedOrder === 'network';
+        if (passMajor && !worker.measurePasses) throw new Error('internal: unlimitedOrder network needs a worker with measurePasses');
+        const measureFn = passMajor ? worker.measurePasses!.bind(worker) : worker.measure.bind(worker);
         try {
-          outcome = await worker.measure(
+          outcome = await measureFn(
             pending.map((j) => ({ id: j.id, layer: j.layer, inputShapes: j.inputShapes })),
             reps,
             (t) => {
@@ -263,7 +281,8 @@ export async function runProfile(opts: ProfileRunOptions): Promise<ProfileRunSum
           }
           const before = pending.length;
           const failedIdx = failed ? pending.indexOf(failed) : -1;
-          // Jobs before the failed one were measured; the failed one is finished (oom) or skipped.
+          // Jobs before the failed one were measured (pass-major: in the reps so far; a resume retries
+          // their missing reps); the failed one is finished (oom) or skipped.
           pending = pending.filter((j, i) => i > failedIdx && missingReps(j).length > 0);
           if (pending.length === before) {
             // No job identified and no progress: do not loop forever on a broken limit.

@@ -16,7 +16,7 @@ import { formatBytes, setupSwapCommand } from '../units.js';
 import { checkOutputFile } from '../host/paths.js';
 import { emulationFromEnv } from '../host/emulate.js';
 import { buildPlan, GRID_RATIO, type ProfilePlan } from './plan.js';
-import { runProfile, type ProfileProgress, type ProfileRunSummary } from './run.js';
+import { runProfile, type ProfileProgress, type ProfileRunSummary, type UnlimitedOrder } from './run.js';
 import * as files from '../dataset/files.js';
 
 /** Settings of a profiling session (the CLI flags of `memlat profile`). */
@@ -33,6 +33,13 @@ export interface ProfileSessionOptions {
   levels?: number[] | 'continuous';
   /** Also measure without a limit (default true). */
   unlimited?: boolean;
+  /**
+   * How the unlimited jobs of a chunk are measured: 'job' (default: each layer's reps back to back,
+   * the design every shipped dataset has) or 'network' (pass-major over the chunk's layers, as a
+   * network runs them: each layer runs after the others, whose data then fill the caches; see
+   * UnlimitedOrder in ./run.ts). Limited jobs are measured back to back either way.
+   */
+  unlimitedOrder?: UnlimitedOrder;
   threads?: number; // default: every core this process may use (after MEMLAT_EMULATE's cpuset)
   cacheDir?: string;
   /** Largest sampled layer (weights + activations), bytes. Default 512 MiB. */
@@ -60,6 +67,8 @@ interface StoredPlan {
   seed: number;
   levels: number[] | 'continuous';
   unlimited: boolean;
+  /** Absent in plans stored before it existed: 'job'. */
+  unlimitedOrder?: UnlimitedOrder;
   idleBytes: number;
   maxTensorBytes: number;
   gridRatio: number;
@@ -84,6 +93,11 @@ export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSes
   const lv = o.levels ?? DEFAULT_LEVELS;
   const levels = lv === 'continuous' ? lv : [...new Set(lv)].sort((a, b) => b - a);
   const unlimited = o.unlimited ?? true;
+  const unlimitedOrder = o.unlimitedOrder ?? 'job';
+  if (unlimitedOrder !== 'job' && unlimitedOrder !== 'network')
+    throw argumentError(
+      (n) => `${n('unlimitedOrder')} ${String(unlimitedOrder)}: use job (each layer's reps back to back) or network (pass-major, as in a network)`,
+    );
   const maxTensorBytes = o.maxTensorBytes ?? 512 * 1024 * 1024;
   const chunkSize = o.chunkSize ?? 100;
   // An emulated machine (MEMLAT_EMULATE) first: its cpuset decides how many cores this process has.
@@ -97,7 +111,7 @@ export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSes
     );
   }
   if (!/\.csv$/i.test(o.out)) throw argumentError((n) => `${n('out')} ${o.out}: must end in .csv (rows are appended as they are measured; gzip afterwards)`);
-  if (o.dryRun) return profileSessionLocked(o, hooks, { layers, reps, seed, levels, unlimited, maxTensorBytes, chunkSize, threads });
+  if (o.dryRun) return profileSessionLocked(o, hooks, { layers, reps, seed, levels, unlimited, unlimitedOrder, maxTensorBytes, chunkSize, threads });
   // One writer per dataset; leftovers of dead memlat processes go before anything is measured.
   const lock = files.lockDataset(o.out);
   try {
@@ -107,7 +121,7 @@ export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSes
     if (swept.groups.length || swept.tmpFiles.length) {
       hooks.onEvent?.(`removed ${swept.groups.length} cgroup(s) and ${swept.tmpFiles.length} temporary weight file(s) left by dead memlat processes`);
     }
-    return await profileSessionLocked(o, hooks, { layers, reps, seed, levels, unlimited, maxTensorBytes, chunkSize, threads });
+    return await profileSessionLocked(o, hooks, { layers, reps, seed, levels, unlimited, unlimitedOrder, maxTensorBytes, chunkSize, threads });
   } finally {
     lock.release();
   }
@@ -119,13 +133,14 @@ interface ResolvedSettings {
   seed: number;
   levels: number[] | 'continuous';
   unlimited: boolean;
+  unlimitedOrder: UnlimitedOrder;
   maxTensorBytes: number;
   chunkSize: number;
   threads: number;
 }
 
 async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSessionHooks, s: ResolvedSettings): Promise<ProfileRunSummary | null> {
-  const { layers, reps, seed, levels, unlimited, maxTensorBytes, chunkSize, threads } = s;
+  const { layers, reps, seed, levels, unlimited, unlimitedOrder, maxTensorBytes, chunkSize, threads } = s;
   const planPath = files.planPathFor(o.out);
   let stored = (await files.readJsonFile(planPath)) as StoredPlan | null;
   if (stored) {
@@ -136,6 +151,7 @@ async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSess
     const label = (l: number[] | 'continuous'): string => (l === 'continuous' ? l : l.join(','));
     if (label(was.levels) !== label(levels)) mismatch.push((n) => `${n('levels')} ${label(was.levels)}`);
     if (was.unlimited !== unlimited) mismatch.push((n) => n(`unlimited=${was.unlimited}`));
+    if ((was.unlimitedOrder ?? 'job') !== unlimitedOrder) mismatch.push((n) => `${n('unlimitedOrder')} ${was.unlimitedOrder ?? 'job'}`);
     if (was.maxTensorBytes !== maxTensorBytes) mismatch.push((n) => `${n('maxTensorBytes')} ${was.maxTensorBytes}`);
     if (was.chunkSize !== chunkSize) mismatch.push((n) => `${n('chunkSize')} ${was.chunkSize}`);
     if (was.threads !== threads) mismatch.push((n) => `${n('threads')} ${was.threads}`);
@@ -156,6 +172,7 @@ async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSess
       seed,
       levels,
       unlimited,
+      ...(unlimitedOrder !== 'job' ? { unlimitedOrder } : {}),
       idleBytes: hw.runtimeIdleBytes,
       maxTensorBytes,
       gridRatio: GRID_RATIO,
@@ -208,6 +225,7 @@ async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSess
       writer,
       hardwareId: stored.hardwareId,
       startWorker,
+      unlimitedOrder,
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       ...(o.budgetMs !== undefined ? { budgetMs: o.budgetMs } : {}),
       workerOptions: { threads, ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}) },

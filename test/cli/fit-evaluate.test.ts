@@ -160,6 +160,20 @@ test('memlat fit --context: fe-swap fits its network context on the given runs; 
     noCtxN.err,
     /^memlat: --in-network: the correction is learned from whole-network runs; give --context runs with unlimited passes too, or drop --in-network\n$/,
   );
+  // --call-cost: fitted with the total factor on the context's unlimited runs, said so and stored; refused without --context
+  const outC = join(dir, 'fe-swap-c.json');
+  const withC = await capture(['fit', '--model', 'fe-swap', '--data', data, '--context', data, '--call-cost', '--out', outC]);
+  assert.equal(withC.code, 0, withC.err);
+  assert.match(withC.err, /per-call cost: [\d.]+ ms added to each layer's run inside a network, fitted with the total factor on 68 unlimited runs/);
+  const docC = JSON.parse(readFileSync(outC, 'utf8')) as { model: { context: { callMsPerLayer?: number } }; provenance: { command: string } };
+  assert.ok(docC.model.context.callMsPerLayer! >= 0 && docC.model.context.callMsPerLayer! <= 5, `callMsPerLayer ${docC.model.context.callMsPerLayer}`);
+  assert.match(docC.provenance.command, / --call-cost$/);
+  const noCtxC = await capture(['fit', '--model', 'fe-swap', '--data', data, '--call-cost', '--out', join(dir, 'z.json')]);
+  assert.equal(noCtxC.code, 2);
+  assert.match(
+    noCtxC.err,
+    /^memlat: --call-cost: the per-call cost is fitted on whole-network runs; give --context runs with unlimited passes too, or drop --call-cost\n$/,
+  );
   // --base: the default kind's base is the bundled default's (hybrid); --base gbt fits boosted trees
   // instead; a kind without a base or an unknown base is refused with the field named
   type BaseDoc = { model: { basePhases?: Record<string, string>; hybrid?: unknown; trees?: unknown }; provenance: { command: string } };

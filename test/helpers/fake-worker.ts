@@ -41,6 +41,8 @@ export interface FakeWorld {
   beforeStart?: () => void;
   /** Every worker started, with its limit and whether it was closed. */
   started: { memoryLimitBytes: number | null; closed: boolean; jobs: number }[];
+  /** Every pass timed, in order: which call ran it ('job' = measure, 'pass' = measurePasses), job id, rep. */
+  passes?: { order: 'job' | 'pass'; limit: number | null; jobId: string; rep: number }[];
 }
 
 /** startWorker for the loop, backed by `world`. */
@@ -54,6 +56,28 @@ export function fakeStartWorker(world: FakeWorld): (opts: WorkerOptions) => Prom
     const rec = { memoryLimitBytes: opts.memoryLimitBytes, closed: false, jobs: 0 };
     world.started.push(rec);
     let dead = false;
+    // one pass of one job: undefined to go on, else how the call ends
+    const pass = async (
+      order: 'job' | 'pass',
+      job: LayerJob,
+      rep: number,
+      onTiming: (t: LayerTiming) => void,
+      signal?: AbortSignal,
+    ): Promise<MeasureOutcome | undefined> => {
+      await new Promise((r) => setTimeout(r, world.passDelayMs ?? 0));
+      if (signal?.aborted) return { status: 'aborted' };
+      if (world.oomJobs?.has(job.id)) {
+        dead = true;
+        return { status: 'oom', jobId: job.id };
+      }
+      if (world.crashJobs?.has(job.id)) {
+        dead = true;
+        return { status: 'crashed', jobId: job.id, message: 'segfault (fake)' };
+      }
+      world.passes?.push({ order, limit: opts.memoryLimitBytes, jobId: job.id, rep });
+      onTiming(fakeTiming(job.id, rep));
+      return undefined;
+    };
     const worker: ProfileWorker = {
       idleRssBytes: 50 * 1024 * 1024,
       async measure(jobs: LayerJob[], reps: number, onTiming: (t: LayerTiming) => void, signal?: AbortSignal): Promise<MeasureOutcome> {
@@ -61,17 +85,19 @@ export function fakeStartWorker(world: FakeWorld): (opts: WorkerOptions) => Prom
         rec.jobs += jobs.length;
         for (const job of jobs) {
           for (let rep = 0; rep < reps; rep++) {
-            await new Promise((r) => setTimeout(r, world.passDelayMs ?? 0));
-            if (signal?.aborted) return { status: 'aborted' };
-            if (world.oomJobs?.has(job.id)) {
-              dead = true;
-              return { status: 'oom', jobId: job.id };
-            }
-            if (world.crashJobs?.has(job.id)) {
-              dead = true;
-              return { status: 'crashed', jobId: job.id, message: 'segfault (fake)' };
-            }
-            onTiming(fakeTiming(job.id, rep));
+            const end = await pass('job', job, rep, onTiming, signal);
+            if (end) return end;
+          }
+        }
+        return { status: 'done' };
+      },
+      async measurePasses(jobs: LayerJob[], reps: number, onTiming: (t: LayerTiming) => void, signal?: AbortSignal): Promise<MeasureOutcome> {
+        if (dead) return { status: 'crashed', message: 'worker is gone' };
+        rec.jobs += jobs.length;
+        for (let rep = 0; rep < reps; rep++) {
+          for (const job of jobs) {
+            const end = await pass('pass', job, rep, onTiming, signal);
+            if (end) return end;
           }
         }
         return { status: 'done' };

@@ -8,6 +8,7 @@ import { fitModel, fitModelOnObservations, loadModel } from '../../src/models/in
 import { aggregateRows, type LayerObservation } from '../../src/models/observations.js';
 import { FeSwapModel } from '../../src/models/fe-swap.js';
 import { networkMemory, noContext, sessionMemory, SESSION_BYTES } from '../../src/models/fe-swap/model.js';
+import { fitCallMs } from '../../src/models/fe-swap/context.js';
 import { fitFe } from '../../src/models/fe.js';
 import { UserError } from '../../src/errors.js';
 import { exactLaw, HW as HW0 } from '../helpers/synthetic.js';
@@ -483,6 +484,73 @@ test('fe-swap in-network correction: per-kind in-network factors unknown to one 
   assert.throws(
     () => loadModel({ ...j, context: { ...j.context, inNetwork: { ...(j.context.inNetwork as object), features: ['ln_flops'] } } }),
     (e: unknown) => e instanceof UserError && /"inNetwork" must have features/.test(e.message),
+  );
+});
+
+test('fitCallMs: the per-call cost and total factor of totals made as f x (predicted + c x layers), closed form; flat data keeps c = 0', () => {
+  // 1.5 x (10 + 1 x 10) = 30 and 1.5 x (40 + 1 x 10) = 75: only c = 1 gives both the same factor
+  const r = fitCallMs(
+    [
+      { measured: 30, predicted: 10, layers: 10 },
+      { measured: 75, predicted: 40, layers: 10 },
+    ],
+    [0, 2, 0.5],
+  );
+  assert.equal(r.callMs, 1);
+  assert.ok(Math.abs(r.totalFactor - 1.5) < 1e-12);
+  assert.ok(r.rmsLog < 1e-12);
+  // measured = 2 x predicted for every run: any c > 0 adds spread, so c stays 0 and the factor is 2
+  const flat = fitCallMs(
+    [
+      { measured: 20, predicted: 10, layers: 50 },
+      { measured: 80, predicted: 40, layers: 5 },
+    ],
+    [0, 2, 0.5],
+  );
+  assert.deepEqual([flat.callMs, flat.totalFactor], [0, 2]);
+});
+
+test('fe-swap per-call cost: whole-network runs made with a known cost per layer call and total factor are fitted back; predict adds it to each run', () => {
+  // Unlimited runs of four networks of 3-15 dense layers whose every layer runs c = 0.4 ms longer
+  // inside the network than its isolated base, and every phase x 1.3 on top. One total factor
+  // cannot fit networks of different layer counts and layer sizes; the per-call cost can.
+  const hw2 = new Map([[HW0.id, HW0]]);
+  const m0 = fitModelOnObservations('fe-swap', aggregateRows(rows, hw2), { feSwap: { epsMs: 0, swapTerm: 'physical' } }) as FeSwapModel;
+  const dense = layers().filter((l) => l.layer.type === 'dense');
+  const ctxRows: MeasurementRow[] = [];
+  [
+    [0, 3],
+    [0, 15],
+    [10, 15],
+    [3, 9],
+  ].forEach(([from, to], n) => {
+    dense.slice(from, to).forEach(({ layer, inputShapes }, i) => {
+      const r = { ...row(i, layer, inputShapes, null, `net${n}`, i), hardwareId: HW0.id };
+      const b = m0.isolated(aggregateRows([r], hw2)[0]!);
+      ctxRows.push({ ...r, loadMs: b.loadMs * 1.3, runMs: (b.runMs + 0.4) * 1.3, unloadMs: b.unloadMs * 1.3 });
+    });
+  });
+  const fit = (callMs?: [number, number, number]): FeSwapModel =>
+    fitModelOnObservations('fe-swap', aggregateRows(rows, hw2), {
+      feSwap: { epsMs: 0, swapTerm: 'physical', context: { rows: ctxRows, hardware: hw2 }, ...(callMs ? { callMs } : {}) },
+    }) as FeSwapModel;
+  const withIt = fit([0, 2, 0.01]);
+  const without = fit();
+  const c = withIt.data.context;
+  assert.ok(Math.abs(c.callMsPerLayer! - 0.4) < 0.006, `callMsPerLayer ${c.callMsPerLayer}`);
+  assert.ok(Math.abs(c.totalFactor - 1.3) < 0.01, `total factor ${c.totalFactor}`);
+  assert.ok(c.rmsLogUnlimited! < 0.01, `rms ln error of the unlimited totals ${c.rmsLogUnlimited}`);
+  assert.equal(without.data.context.callMsPerLayer, undefined);
+  assert.ok(without.data.context.rmsLogUnlimited! > 3 * c.rmsLogUnlimited!, `without it ${without.data.context.rmsLogUnlimited}`);
+  const o = aggregateRows(ctxRows, hw2)[0]!;
+  assert.equal(withIt.unlimited(o).runMs, m0.isolated(o).runMs + c.callMsPerLayer!);
+  assert.equal(withIt.unlimited(o).loadMs, m0.isolated(o).loadMs);
+  // stored and loaded, it predicts the same; a negative cost is refused by name
+  const j = JSON.parse(JSON.stringify(withIt.toJSON())) as { context: Record<string, unknown> };
+  assert.deepEqual(loadModel(j).predict(o), withIt.predict(o));
+  assert.throws(
+    () => loadModel({ ...j, context: { ...j.context, callMsPerLayer: -1 } }),
+    (e: unknown) => e instanceof UserError && /"callMsPerLayer" -1 must be a number >= 0/.test(e.message),
   );
 });
 

@@ -77,6 +77,27 @@ test('a full run writes every (job, rep), records OOM and moves on after OOM and
     assert.equal(r0.hardwareId, 'hw-fake');
   }));
 
+test("unlimitedOrder 'network': unlimited groups pass-major (every job's rep r before any rep r + 1), limited groups back to back; every row written", () =>
+  withTempDir('memlat-prof-', async (dir) => {
+    const world: FakeWorld = { started: [], passes: [] };
+    const out = join(dir, 'rows.csv');
+    const writer = await openRowWriter(out);
+    const s = await runProfile({ plan, writer, hardwareId: 'hw-fake', startWorker: fakeStartWorker(world), unlimitedOrder: 'network' });
+    await writer.close();
+    assertComplete((await readDataset(out)).rows, world);
+    assert.equal(s.stoppedBy, 'done');
+    const passes = world.passes!;
+    assert.deepEqual(new Set(passes.filter((p) => p.limit === null).map((p) => p.order)), new Set(['pass']));
+    assert.deepEqual(new Set(passes.filter((p) => p.limit !== null).map((p) => p.order)), new Set(['job']));
+    for (const g of plan.groups) {
+      const reps = passes.filter((p) => g.jobs.some((j) => j.id === p.jobId) && p.limit === g.memoryLimitBytes).map((p) => p.rep);
+      assert.equal(reps.length, g.jobs.length * 3);
+      // pass-major: reps 0,0,..,1,1,..,2,2,..; back to back: 0,1,2,0,1,2,...
+      const want = g.memoryLimitBytes === null ? [0, 1, 2].flatMap((r) => g.jobs.map(() => r)) : g.jobs.flatMap(() => [0, 1, 2]);
+      assert.deepEqual(reps, want, `group at ${g.memoryLimitBytes ?? 'none'}`);
+    }
+  }));
+
 test('abort mid-run then resume: nothing lost, nothing duplicated, crashed job retried', () =>
   withTempDir('memlat-prof-', async (dir) => {
     const out = join(dir, 'rows.csv');

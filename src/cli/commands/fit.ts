@@ -18,6 +18,7 @@ interface FitFlags {
   sessionBytes?: string;
   evictableSessions?: boolean;
   inNetwork?: boolean;
+  callCost?: boolean;
   base?: string;
   out: string;
   featureScale?: string;
@@ -55,6 +56,10 @@ export function register(program: Command): void {
       "fe-swap with --context: learn how layers inside whole networks differ from the same layers profiled alone, per layer kind, from the context's unlimited runs (use many networks), and fit the rest on that base",
     )
     .option(
+      '--call-cost',
+      "fe-swap with --context: fit a cost per layer call (ms added to every layer's run inside a network: its caches hold the other layers' data) with the total factor, on the context's unlimited runs of networks with different layer counts (docs/MODELS.md)",
+    )
+    .option(
       '--base <kind>',
       "fe-swap: the time without a limit, hybrid (physical NNLS x a tree correction; default, as the bundled model), gbt (boosted trees) or fe (the study's per-type regression)",
     )
@@ -76,12 +81,13 @@ export function register(program: Command): void {
           ...(flags.sessionBytes !== undefined ? { sessionBytes: parseBytes(flags.sessionBytes, '--session-bytes') } : {}),
           ...(flags.evictableSessions ? { evictableSessions: true } : {}),
           ...(flags.inNetwork ? { inNetwork: true } : {}),
+          ...(flags.callCost ? { callCost: true } : {}),
           ...(flags.base !== undefined ? { base: flags.base } : {}),
           fit,
           out: flags.out,
           onNote: (note) => process.stderr.write(`memlat fit: ${note}\n`),
           command: (kind) =>
-            `memlat fit --model ${kind} --data ${flags.data}${flags.context ? ` --context ${flags.context}` : ''}${flags.sessionBytes ? ` --session-bytes ${flags.sessionBytes}` : ''}${flags.evictableSessions ? ' --evictable-sessions' : ''}${flags.inNetwork ? ' --in-network' : ''}${flags.base ? ` --base ${flags.base}` : ''}`,
+            `memlat fit --model ${kind} --data ${flags.data}${flags.context ? ` --context ${flags.context}` : ''}${flags.sessionBytes ? ` --session-bytes ${flags.sessionBytes}` : ''}${flags.evictableSessions ? ' --evictable-sessions' : ''}${flags.inNetwork ? ' --in-network' : ''}${flags.callCost ? ' --call-cost' : ''}${flags.base ? ` --base ${flags.base}` : ''}`,
         });
         if (!flags.quiet) {
           process.stderr.write(

@@ -18,6 +18,7 @@ interface ProfileFlags {
   budget?: string;
   levels?: string;
   unlimited: boolean;
+  unlimitedOrder: string;
   threads?: string;
   cacheDir?: string;
   maxLayerSize: string;
@@ -56,6 +57,11 @@ export function register(program: Command): void {
       'continuous',
     )
     .option('--no-unlimited', 'skip the measurement without a memory limit')
+    .option(
+      '--unlimited-order <order>',
+      "unlimited measurements: job (each layer's reps back to back) or network (pass-major over a chunk's layers, as a network runs them: each layer runs cold, after the others)",
+      'job',
+    )
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)')
     .option('--cache-dir <dir>', 'weight file cache (default $MEMLAT_CACHE or ~/.cache/memlat)')
     .option('--max-layer-size <size>', 'largest sampled layer (fp32 weights + activations)', '512MiB')
@@ -101,6 +107,7 @@ export function register(program: Command): void {
               seed,
               levels,
               unlimited: o.unlimited,
+              unlimitedOrder: o.unlimitedOrder as 'job' | 'network',
               maxTensorBytes,
               chunkSize,
               ...(threads !== undefined ? { threads } : {}),

@@ -55,6 +55,34 @@ export interface ContextGrids {
    * first, and everything after on the corrected base (default false: the isolated layers' base).
    */
   inNetwork?: boolean;
+  /**
+   * Grid [from, to, step] of the per-call cost (ms per layer, ContextFit.callMsPerLayer) fitted with
+   * totalFactor on the unlimited runs: the value whose total factor leaves the least spread of
+   * ln(measured / (totalFactor x (predicted + callMs x layers))) wins. Absent: 0, as before.
+   */
+  callMs?: [number, number, number];
+}
+
+/**
+ * The per-call cost and the total factor from unlimited runs: for each grid value c, totalFactor(c)
+ * = geometric mean of measured / (predicted + c x layers); the c of least RMS ln error (ties: the
+ * smaller c) wins. `runs` hold the measured total, the predicted total at c = 0 and the layer count.
+ * Pure. Cost O(grid x runs).
+ * @example fitCallMs([{ measured: 30, predicted: 10, layers: 10 }, { measured: 75, predicted: 40, layers: 10 }], [0, 2, 1]) // { callMs: 1, totalFactor: 1.5, rmsLog: 0 }
+ */
+export function fitCallMs(
+  runs: readonly { measured: number; predicted: number; layers: number }[],
+  grid: [number, number, number],
+): { callMs: number; totalFactor: number; rmsLog: number } {
+  let best = { callMs: 0, totalFactor: 1, rmsLog: Infinity };
+  if (!runs.length) return { callMs: 0, totalFactor: 1, rmsLog: 0 };
+  for (let c = grid[0]; c <= grid[1] + 1e-9; c += grid[2]) {
+    const e = runs.map((r) => Math.log(r.measured / (r.predicted + c * r.layers)));
+    const mean = e.reduce((a, b) => a + b, 0) / e.length;
+    const rms = Math.sqrt(e.reduce((a, b) => a + (b - mean) ** 2, 0) / e.length);
+    if (rms < best.rmsLog - 1e-12) best = { callMs: Math.round(c * 1e4) / 1e4, totalFactor: Math.exp(mean), rmsLog: rms };
+  }
+  return best;
 }
 
 /** Factors on lambda the context fit tries with the physical term (1 = the isolated layers' cliff). */
@@ -89,6 +117,31 @@ export function fitContext(isolated: FeSwapModel, context: ContextRows, grids: C
     }
   }
   const runKey = (hw: string, net: string, limit: number | null): string => `${hw}|${net}|${limit ?? 'none'}`;
+  const totals = passTotals(context.rows, (r) => runKey(r.hardwareId, r.network, r.memoryLimitBytes));
+  const measured = (k: string): number => median(totals.get(k) ?? [NaN]);
+  // the per-call cost next (from the unlimited runs' totals, on the base so far), then everything on it
+  let callMsPerLayer: number | undefined;
+  if (grids.callMs) {
+    const byUnlimited = new Map<string, LayerObservation[]>();
+    for (const o of obs) {
+      if (o.memoryLimitBytes !== null) continue;
+      const k = runKey(o.hardwareId, o.network, null);
+      byUnlimited.set(k, [...(byUnlimited.get(k) ?? []), o]);
+    }
+    const runs = [...byUnlimited].map(([k, os]) => ({
+      measured: measured(k),
+      predicted: runTotal(
+        m,
+        os.map((o) => ({ key: m.keyOf(o), memoryBytes: o.hardware.ramBytes })),
+        0,
+        1,
+        1,
+      ),
+      layers: os.length,
+    }));
+    callMsPerLayer = fitCallMs(runs, grids.callMs).callMs;
+    m = new FeSwapModel({ ...m.data, context: { ...m.data.context, callMsPerLayer } });
+  }
   const byRun = new Map<string, LayerObservation[]>();
   for (const o of obs) {
     const k = runKey(o.hardwareId, o.network, o.memoryLimitBytes);
@@ -96,8 +149,6 @@ export function fitContext(isolated: FeSwapModel, context: ContextRows, grids: C
     if (!l) byRun.set(k, (l = []));
     l.push(o);
   }
-  const totals = passTotals(context.rows, (r) => runKey(r.hardwareId, r.network, r.memoryLimitBytes));
-  const measured = (k: string): number => median(totals.get(k) ?? [NaN]);
   type Keyed = { key: LayerKey; memoryBytes: number }[];
   const s = grids.sessionBytesPerLayer ?? 0;
   // the session geometry predict uses (sessionMemory): held, or evictable with the fixed cold part
@@ -166,6 +217,7 @@ export function fitContext(isolated: FeSwapModel, context: ContextRows, grids: C
   const rmsLogUnlimited = unlimitedRuns > 0 ? Math.sqrt(lnUnlimited.reduce((a, e) => a + (e - meanLn) ** 2, 0) / unlimitedRuns) : null;
   const base: ContextFit = {
     ...(inNetwork ? { inNetwork } : {}),
+    ...(callMsPerLayer !== undefined ? { callMsPerLayer } : {}),
     totalFactor: Math.round(totalFactor * 1e4) / 1e4,
     unlimitedRuns,
     rmsLogUnlimited,

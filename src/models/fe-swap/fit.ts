@@ -68,6 +68,8 @@ export interface FeSwapOptions {
   refault?: { coldMiB: number; msPerMiB: [number, number, number] };
   /** Fit the in-network correction of the base on the context's unlimited runs first (./in-network.ts; default false). */
   inNetwork?: boolean;
+  /** Fit the per-call cost of a layer inside a network with the total factor, over this grid of ms per layer (ContextGrids.callMs; default: none, 0). */
+  callMs?: [number, number, number];
   /** The swap term predict uses (default 'table'; both are fitted). */
   swapTerm?: 'table' | 'physical';
   /** Grid of the physical term's (lambda, offset) search. */
@@ -151,6 +153,7 @@ export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptio
     ...(options.lambdaScales ? { lambdaScales: options.lambdaScales } : {}),
     ...(options.sessionBytesPerLayer ? { sessionBytesPerLayer: options.sessionBytesPerLayer } : {}),
     ...(options.inNetwork ? { inNetwork: true } : {}),
+    ...(options.callMs ? { callMs: options.callMs } : {}),
     ...(options.refault ? { refault: options.refault } : {}),
   });
   return new FeSwapModel({ ...data, context });

@@ -60,6 +60,15 @@ export interface ContextFit {
    * corrected sums.
    */
   inNetwork?: InNetworkCorrection;
+  /**
+   * ms added to every layer's run phase inside a network (absent = 0): a layer that runs after the
+   * network's other layers finds the caches holding their data, not its own, and its run costs more
+   * than the same layer's run profiled back to back (docs/MODELS.md, "The per-call cost of a layer
+   * inside a network"). Fitted with totalFactor on the unlimited context runs (fitContext's
+   * callMs grid). Part of the run's per-call share, so the zero-shot transfer moves it by the
+   * per-call probe's ratio.
+   */
+  callMsPerLayer?: number;
   /** Memory taken by the network context, MiB (h is computed at M - ctx). */
   ctxMiB: number;
   /** Exponent on the slowdown (table term) or factor on the extra time (physical term). */
@@ -209,11 +218,16 @@ export class FeSwapModel implements Model {
     this.hybrid = data.hybrid ? new BoostedModel(data.hybrid) : null;
   }
 
-  /** The phases without a limit: the base at M = RAM, inside a network when the context has the in-network correction. */
+  /**
+   * The phases without a limit: the base at M = RAM, inside a network when the context has the
+   * in-network correction and/or a per-call cost (callMsPerLayer, added to the run).
+   */
   unlimited(x: LayerInput): TimePrediction {
     const b = this.isolated(x);
     const c = this.data.context.inNetwork;
-    return c ? applyInNetwork(c, x, b) : b;
+    const u = c ? applyInNetwork(c, x, b) : b;
+    const call = this.data.context.callMsPerLayer ?? 0;
+    return call > 0 ? { ...u, runMs: u.runMs + call } : u;
   }
 
   /** The phases without a limit of the layer profiled alone (the base at M = RAM). */
@@ -387,6 +401,8 @@ export function loadFeSwap(o: Record<string, unknown>): FeSwapModel {
     throw new UserError('invalid model: fe-swap model has no valid "context" (totalFactor > 0, ctxMiB, kappa > 0); refit it');
   }
   if (c.inNetwork !== undefined) loadInNetwork(c.inNetwork);
+  if (c.callMsPerLayer !== undefined && !(typeof c.callMsPerLayer === 'number' && c.callMsPerLayer >= 0 && Number.isFinite(c.callMsPerLayer)))
+    throw new UserError(`invalid model: fe-swap context "callMsPerLayer" ${JSON.stringify(c.callMsPerLayer)} must be a number >= 0 (or absent); refit it`);
   if (c.refaultMsPerMiB !== undefined && !(typeof c.refaultMsPerMiB === 'number' && c.refaultMsPerMiB >= 0))
     throw new UserError(`invalid model: fe-swap context "refaultMsPerMiB" ${JSON.stringify(c.refaultMsPerMiB)} must be a number >= 0 (or absent); refit it`);
   if (c.sessionColdMiB !== undefined && !(typeof c.sessionColdMiB === 'number' && Number.isFinite(c.sessionColdMiB)))
