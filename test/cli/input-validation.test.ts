@@ -113,6 +113,15 @@ test('profile --dry-run with a --max-layer-size no sample fits under ends with a
   });
 });
 
+test('profile --unlimited-order with an unknown order is refused by name with the two it takes', async () => {
+  await withTempDir('memlat-uo-', async (dir) => {
+    await refused(
+      ['profile', '--out', join(dir, 'p.csv'), '--layers', '5', '--unlimited-order', 'cold', '--dry-run'],
+      "--unlimited-order cold: use job (each layer's reps back to back) or network (pass-major, as in a network)",
+    );
+  });
+});
+
 test('--seq-len on a network without a sequence is refused; on bert-base it applies', async () => {
   for (const cmd of [['describe'], ['predict', '--memory', '512MiB'], ['run', '--reps', '1']]) {
     await refused(
