@@ -342,6 +342,12 @@ export interface FitArgs {
    * (physical NNLS x a tree correction; the bundled default's). Default: DEFAULT_FIT_OPTIONS'.
    */
   base?: string;
+  /**
+   * fe-swap: which passes the base is fitted on, no-swap (default: every pass that does not swap),
+   * unlimited (for a profile measured with unlimitedOrder 'network': its unlimited passes are cold,
+   * its limited ones back to back) or all.
+   */
+  baseRows?: string;
   /** Per-kind fit options (feature scale, back-transform, fs rounds and rule). */
   fit?: FitOptions;
   /** Called when the default kind cannot be fitted on this data and another kind is (with why). */
@@ -430,6 +436,14 @@ export async function fitDocument(data: DataArg, opts: FitArgs = {}): Promise<Fi
     if (kind !== 'fe-swap') throw argumentError((n) => `${n('base')} ${b}: only model fe-swap has a base; drop ${n('base')} or use ${n('kind')} fe-swap`);
     if (!(BASE_KINDS as readonly string[]).includes(b)) throw argumentError((n) => `${n('base')} "${b}": use one of ${BASE_KINDS.join(', ')}`);
     fit.feSwap = { ...DEFAULT_FIT_OPTIONS.feSwap, ...fit.feSwap, base: b as (typeof BASE_KINDS)[number] };
+  }
+  if (opts.baseRows !== undefined) {
+    const { BASE_ROWS } = await import('./models/fe-swap/model.js');
+    const r = opts.baseRows;
+    if (kind !== 'fe-swap')
+      throw argumentError((n) => `${n('baseRows')} ${r}: only model fe-swap has a base; drop ${n('baseRows')} or use ${n('kind')} fe-swap`);
+    if (!(BASE_ROWS as readonly string[]).includes(r)) throw argumentError((n) => `${n('baseRows')} "${r}": use one of ${BASE_ROWS.join(', ')}`);
+    fit.feSwap = { ...DEFAULT_FIT_OPTIONS.feSwap, ...fit.feSwap, baseRows: r as (typeof BASE_ROWS)[number] };
   }
   if (opts.inNetwork) {
     if (opts.context === undefined)

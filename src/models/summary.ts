@@ -21,7 +21,10 @@ export function summarizeModel(model: Model): string {
     }
   } else if (model instanceof FeSwapModel) {
     const c = model.data.context;
-    lines.push(`base: fe (smearing) on the layers that do not swap; slowdown tables per phase (headroom x ln ws x family):`);
+    const ph = model.data.basePhases;
+    const kinds = ph ? [...new Set(Object.values(ph))].join('/') : 'fe';
+    const rows = { 'no-swap': 'the passes that do not swap', unlimited: 'the unlimited passes only', all: 'every pass' }[model.data.baseRows ?? 'no-swap'];
+    lines.push(`base: ${kinds} on ${rows}; slowdown tables per phase (headroom x ln ws x family):`);
     for (const [t, tab] of Object.entries(model.data.slowdown)) {
       const maxS = Math.exp(Math.max(...tab.lnS));
       lines.push(

@@ -190,6 +190,18 @@ test('memlat fit --context: fe-swap fits its network context on the given runs; 
   assert.deepEqual(dG.model.basePhases, { load: 'gbt', run: 'gbt', unload: 'gbt' });
   assert.ok(dG.model.trees !== undefined && dG.model.hybrid === undefined);
   assert.match(dG.provenance.command, / --base gbt$/);
+  assert.match(def.err, /^base: hybrid on the passes that do not swap;/m);
+  // --base-rows unlimited: stored and said; an unknown value refused by name
+  const outU = join(dir, 'unlimited-base.json');
+  const u = await capture(['fit', '--data', data, '--base-rows', 'unlimited', '--out', outU]);
+  assert.equal(u.code, 0, u.err);
+  assert.match(u.err, /^base: hybrid on the unlimited passes only;/m);
+  const dU = JSON.parse(readFileSync(outU, 'utf8')) as { model: { baseRows?: string }; provenance: { command: string } };
+  assert.equal(dU.model.baseRows, 'unlimited');
+  assert.match(dU.provenance.command, / --base-rows unlimited$/);
+  const badRows = await capture(['fit', '--data', data, '--base-rows', 'cold', '--out', join(dir, 'z.json')]);
+  assert.equal(badRows.code, 2);
+  assert.match(badRows.err, /^memlat: --base-rows "cold": use one of no-swap, unlimited, all\n$/);
   const badBase = await capture(['fit', '--data', data, '--base', 'forest', '--out', join(dir, 'z.json')]);
   assert.equal(badBase.code, 2);
   assert.match(badBase.err, /^memlat: --base "forest": use one of fe, gbt, hybrid\n$/);

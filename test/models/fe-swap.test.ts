@@ -91,6 +91,32 @@ test('fe-swap: unlimited time is FE (smearing) fitted on the layers that do not 
   for (const o of obs.filter((x) => x.memoryLimitBytes === null)) assert.deepEqual(m.predict(o), fe.predict(o));
 });
 
+test('fe-swap baseRows unlimited: a base fitted on the unlimited passes only ignores limited passes measured in another state, exactly; stored and refused by name', () => {
+  // The limited passes that do not swap ran 1.5x faster than the unlimited ones (as back-to-back
+  // passes run against cold ones): the default base takes them in, 'unlimited' does not.
+  const warm = rows.map((r) => (r.memoryLimitBytes === null ? r : { ...r, runMs: r.runMs / 1.5 }));
+  const wobs = aggregateRows(warm, HW_MAP);
+  const only = fitModelOnObservations('fe-swap', wobs, { feSwap: { epsMs: 0, baseRows: 'unlimited' } }) as FeSwapModel;
+  const mixed = fitModelOnObservations('fe-swap', wobs, { feSwap: { epsMs: 0 } }) as FeSwapModel;
+  const fe = fitFe(
+    wobs.filter((o) => o.memoryLimitBytes === null),
+    { backTransform: 'smearing' },
+  );
+  const unlimited = wobs.filter((x) => x.memoryLimitBytes === null);
+  for (const o of unlimited) assert.deepEqual(only.predict(o), fe.predict(o));
+  // with the faster limited passes mixed in, the unlimited runs come out faster than measured
+  const ratio = unlimited.reduce((a, o) => a + Math.log(mixed.predict(o).runMs / o.runMs), 0) / unlimited.length;
+  assert.ok(ratio < -0.05, `mixed base mean ln(predicted / measured) ${ratio}`);
+  assert.equal(only.data.baseRows, 'unlimited');
+  assert.equal(mixed.data.baseRows, undefined);
+  const j = JSON.parse(JSON.stringify(only.toJSON())) as Record<string, unknown>;
+  assert.deepEqual(loadModel(j).predict(unlimited[0]!), only.predict(unlimited[0]!));
+  assert.throws(
+    () => loadModel({ ...j, baseRows: 'cold' }),
+    (e: unknown) => e instanceof UserError && /"baseRows" "cold" must be one of no-swap, unlimited, all/.test(e.message),
+  );
+});
+
 test('fe-swap: recovers a known step slowdown of each phase from paired limits', () => {
   const m = fitModelOnObservations('fe-swap', obs, { feSwap: { epsMs: 0 } }) as FeSwapModel;
   const none = obs.filter((o) => o.memoryLimitBytes === null);

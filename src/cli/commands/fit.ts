@@ -20,6 +20,7 @@ interface FitFlags {
   inNetwork?: boolean;
   callCost?: boolean;
   base?: string;
+  baseRows?: string;
   out: string;
   featureScale?: string;
   featureSet?: string;
@@ -63,6 +64,10 @@ export function register(program: Command): void {
       '--base <kind>',
       "fe-swap: the time without a limit, hybrid (physical NNLS x a tree correction; default, as the bundled model), gbt (boosted trees) or fe (the study's per-type regression)",
     )
+    .option(
+      '--base-rows <rows>',
+      'fe-swap: the passes the base is fitted on, no-swap (default: every pass that does not swap), unlimited (for a profile measured with --unlimited-order network: its unlimited passes are cold, its limited ones back to back) or all',
+    )
     .requiredOption('--out <model.json>', 'file to write the fitted model (bundle) to')
     .option('--feature-scale <scale>', 'features as log1p (default, power-law model) or raw')
     .option('--feature-set <set>', 'fe: per-target (default: the quantities each phase depends on) or all (all seven for every phase)')
@@ -83,11 +88,12 @@ export function register(program: Command): void {
           ...(flags.inNetwork ? { inNetwork: true } : {}),
           ...(flags.callCost ? { callCost: true } : {}),
           ...(flags.base !== undefined ? { base: flags.base } : {}),
+          ...(flags.baseRows !== undefined ? { baseRows: flags.baseRows } : {}),
           fit,
           out: flags.out,
           onNote: (note) => process.stderr.write(`memlat fit: ${note}\n`),
           command: (kind) =>
-            `memlat fit --model ${kind} --data ${flags.data}${flags.context ? ` --context ${flags.context}` : ''}${flags.sessionBytes ? ` --session-bytes ${flags.sessionBytes}` : ''}${flags.evictableSessions ? ' --evictable-sessions' : ''}${flags.inNetwork ? ' --in-network' : ''}${flags.callCost ? ' --call-cost' : ''}${flags.base ? ` --base ${flags.base}` : ''}`,
+            `memlat fit --model ${kind} --data ${flags.data}${flags.context ? ` --context ${flags.context}` : ''}${flags.sessionBytes ? ` --session-bytes ${flags.sessionBytes}` : ''}${flags.evictableSessions ? ' --evictable-sessions' : ''}${flags.inNetwork ? ' --in-network' : ''}${flags.callCost ? ' --call-cost' : ''}${flags.base ? ` --base ${flags.base}` : ''}${flags.baseRows ? ` --base-rows ${flags.baseRows}` : ''}`,
         });
         if (!flags.quiet) {
           process.stderr.write(

@@ -137,6 +137,7 @@ export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptio
     headroomScaleMiB: scale,
     sizeMonotoneFromMiB: sizeFrom,
     base: base.toJSON(),
+    ...(options.baseRows && options.baseRows !== 'no-swap' ? { baseRows: options.baseRows } : {}),
     ...(basePhases ? { basePhases } : {}),
     ...(trees ? { trees: trees.toJSON() } : {}),
     ...(hybrid ? { hybrid: hybrid.toJSON() } : {}),

@@ -18,6 +18,8 @@ export const FE_SWAP_VERSION = 1;
 /** The unlimited-time models fe-swap can take per phase (FeSwapOptions.base). */
 export const BASE_KINDS = ['fe', 'gbt', 'hybrid'] as const;
 export type BaseKind = (typeof BASE_KINDS)[number];
+/** Which passes a base can be fitted on (FeSwapModelJSON.baseRows). */
+export const BASE_ROWS = ['no-swap', 'unlimited', 'all'] as const;
 
 /** Bytes per MiB (the model's memory unit). */
 export const MiB = 1024 * 1024;
@@ -122,6 +124,12 @@ export interface FeSwapModelJSON extends ModelJSON {
   trees?: BoostedModelJSON;
   /** The physical model x trees on its log residual (kind 'hybrid'), same rows (when a phase uses it). */
   hybrid?: BoostedModelJSON;
+  /**
+   * Which passes the base was fitted on (absent: 'no-swap', every pass that does not swap; see
+   * FeSwapOptions.baseRows). 'unlimited' for a profile whose unlimited passes were measured cold
+   * (`memlat profile --unlimited-order network`) and its limited ones back to back.
+   */
+  baseRows?: (typeof BASE_ROWS)[number];
   /** Which unlimited model each phase takes (absent: FE for all; see FeSwapOptions.base). */
   basePhases?: Record<Target, BaseKind>;
   slowdown: Partial<Record<Target, SlowdownTable>>;
@@ -401,6 +409,8 @@ export function loadFeSwap(o: Record<string, unknown>): FeSwapModel {
     throw new UserError('invalid model: fe-swap model has no valid "context" (totalFactor > 0, ctxMiB, kappa > 0); refit it');
   }
   if (c.inNetwork !== undefined) loadInNetwork(c.inNetwork);
+  if (d.baseRows !== undefined && !(BASE_ROWS as readonly unknown[]).includes(d.baseRows))
+    throw new UserError(`invalid model: fe-swap "baseRows" ${JSON.stringify(d.baseRows)} must be one of ${BASE_ROWS.join(', ')} (or absent); refit it`);
   if (c.callMsPerLayer !== undefined && !(typeof c.callMsPerLayer === 'number' && c.callMsPerLayer >= 0 && Number.isFinite(c.callMsPerLayer)))
     throw new UserError(`invalid model: fe-swap context "callMsPerLayer" ${JSON.stringify(c.callMsPerLayer)} must be a number >= 0 (or absent); refit it`);
   if (c.refaultMsPerMiB !== undefined && !(typeof c.refaultMsPerMiB === 'number' && c.refaultMsPerMiB >= 0))
