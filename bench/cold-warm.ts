@@ -6,7 +6,7 @@
  *   node dist/bench/cold-warm.js --warm data/hostD/reference/rows.csv.gz --cold data/hostD-cold/reference/rows.csv.gz
  */
 import { readDataset } from '../src/dataset/files.js';
-import { median } from '../src/stats.js';
+import { median, quantile } from '../src/stats.js';
 import { flag } from './args.js';
 
 type Phases = [number, number, number];
@@ -24,7 +24,6 @@ const warm = await unlimitedMedians(flag('warm', 'data/hostD/reference/rows.csv.
 const cold = await unlimitedMedians(flag('cold', 'data/hostD-cold/reference/rows.csv.gz'));
 const both = [...warm.keys()].filter((k) => cold.has(k));
 console.log(`${both.length} layers measured without a limit in both (${warm.size} back to back, ${cold.size} cold)`);
-const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.floor(p * xs.length)]!;
 ['load', 'run', 'unload'].forEach((name, i) => {
   const rs = both.filter((k) => warm.get(k)![i]! > 0).map((k) => cold.get(k)![i]! / warm.get(k)![i]!);
   console.log(`${name}: cold / back to back, median ${median(rs).toFixed(2)}`);
@@ -39,6 +38,6 @@ for (const [lo, hi] of [
   const rs = ks.map((k) => cold.get(k)![1] / warm.get(k)![1]);
   const d = ks.map((k) => cold.get(k)![1] - warm.get(k)![1]);
   console.log(
-    `run ${lo}-${hi} ms back to back: ${ks.length} layers, cold / back to back ${median(rs).toFixed(2)} (q25-q75 ${q(rs, 0.25).toFixed(2)}-${q(rs, 0.75).toFixed(2)}), median difference ${median(d).toFixed(1)} ms`,
+    `run ${lo}-${hi} ms back to back: ${ks.length} layers, cold / back to back ${median(rs).toFixed(2)} (q25-q75 ${quantile(rs, 0.25).toFixed(2)}-${quantile(rs, 0.75).toFixed(2)}), median difference ${median(d).toFixed(1)} ms`,
   );
 }

@@ -119,35 +119,31 @@ export function fitContext(isolated: FeSwapModel, context: ContextRows, grids: C
   const runKey = (hw: string, net: string, limit: number | null): string => `${hw}|${net}|${limit ?? 'none'}`;
   const totals = passTotals(context.rows, (r) => runKey(r.hardwareId, r.network, r.memoryLimitBytes));
   const measured = (k: string): number => median(totals.get(k) ?? [NaN]);
-  // the per-call cost next (from the unlimited runs' totals, on the base so far), then everything on it
-  let callMsPerLayer: number | undefined;
-  if (grids.callMs) {
-    const byUnlimited = new Map<string, LayerObservation[]>();
-    for (const o of obs) {
-      if (o.memoryLimitBytes !== null) continue;
-      const k = runKey(o.hardwareId, o.network, null);
-      byUnlimited.set(k, [...(byUnlimited.get(k) ?? []), o]);
-    }
-    const runs = [...byUnlimited].map(([k, os]) => ({
-      measured: measured(k),
-      predicted: runTotal(
-        m,
-        os.map((o) => ({ key: m.keyOf(o), memoryBytes: o.hardware.ramBytes })),
-        0,
-        1,
-        1,
-      ),
-      layers: os.length,
-    }));
-    callMsPerLayer = fitCallMs(runs, grids.callMs).callMs;
-    m = new FeSwapModel({ ...m.data, context: { ...m.data.context, callMsPerLayer } });
-  }
   const byRun = new Map<string, LayerObservation[]>();
   for (const o of obs) {
     const k = runKey(o.hardwareId, o.network, o.memoryLimitBytes);
     let l = byRun.get(k);
     if (!l) byRun.set(k, (l = []));
     l.push(o);
+  }
+  // the per-call cost next (from the unlimited runs' totals, on the base so far), then everything on it
+  let callMsPerLayer: number | undefined;
+  if (grids.callMs) {
+    const runs = [...byRun]
+      .filter(([, os]) => os[0]!.memoryLimitBytes === null)
+      .map(([k, os]) => ({
+        measured: measured(k),
+        predicted: runTotal(
+          m,
+          os.map((o) => ({ key: m.keyOf(o), memoryBytes: o.hardware.ramBytes })),
+          0,
+          1,
+          1,
+        ),
+        layers: os.length,
+      }));
+    callMsPerLayer = fitCallMs(runs, grids.callMs).callMs;
+    m = new FeSwapModel({ ...m.data, context: { ...m.data.context, callMsPerLayer } });
   }
   type Keyed = { key: LayerKey; memoryBytes: number }[];
   const s = grids.sessionBytesPerLayer ?? 0;
