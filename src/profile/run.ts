@@ -32,10 +32,18 @@ export type ProfileWorker = Pick<LayerWorker, 'idleRssBytes' | 'measure' | 'clos
  * its own data and code in the caches: warm). 'network': pass-major, all of the group's layers in
  * plan order per rep, as a network runs its layers, so each layer runs after ~100 others (cold:
  * a layer of DenseNet-201 ran 1.3-1.6x longer inside a pass than back to back on host D,
- * docs/MODELS.md). Limited jobs stay back to back: their group holds only the layers that share a
- * limit (a median of 3), and the other layers' sessions would take the limited memory.
+ * docs/MODELS.md).
  */
 export type UnlimitedOrder = 'job' | 'network';
+
+/**
+ * How a chunk's limited jobs are measured: 'job' (each layer's reps back to back) or 'network'
+ * (pass-major over the layers that share the group's limit, a median of 3 with continuous levels:
+ * each rep of a layer follows the others' load, run and unload, so it finds less of its own data in
+ * the caches; each layer is still loaded, run and unloaded alone, so no other layer's memory is in
+ * the limit while it runs).
+ */
+export type LimitedOrder = UnlimitedOrder;
 
 /** Progress after each written row (for the progress bar). */
 export interface ProfileProgress {
@@ -67,6 +75,8 @@ export interface ProfileRunOptions {
   onEvent?: (message: string) => void;
   /** The unlimited jobs' order (default 'job'; UnlimitedOrder). */
   unlimitedOrder?: UnlimitedOrder;
+  /** The limited jobs' order (default 'job'; LimitedOrder). */
+  limitedOrder?: LimitedOrder;
   /** Row `source` (default 'memlat-profile'). */
   source?: string;
   /**
@@ -228,8 +238,8 @@ export async function runProfile(opts: ProfileRunOptions): Promise<ProfileRunSum
         const byId = new Map(pending.map((j) => [j.id, j] as const));
         const got = new Map<string, Set<number>>();
         let outcome: Awaited<ReturnType<ProfileWorker['measure']>>;
-        const passMajor = group.memoryLimitBytes === null && opts.unlimitedOrder === 'network';
-        if (passMajor && !worker.measurePasses) throw new Error('internal: unlimitedOrder network needs a worker with measurePasses');
+        const passMajor = (group.memoryLimitBytes === null ? opts.unlimitedOrder : opts.limitedOrder) === 'network';
+        if (passMajor && !worker.measurePasses) throw new Error('internal: the order network needs a worker with measurePasses');
         const measureFn = passMajor ? worker.measurePasses!.bind(worker) : worker.measure.bind(worker);
         try {
           outcome = await measureFn(
@@ -281,9 +291,10 @@ export async function runProfile(opts: ProfileRunOptions): Promise<ProfileRunSum
           }
           const before = pending.length;
           const failedIdx = failed ? pending.indexOf(failed) : -1;
-          // Jobs before the failed one were measured (pass-major: in the reps so far; a resume retries
-          // their missing reps); the failed one is finished (oom) or skipped.
-          pending = pending.filter((j, i) => i > failedIdx && missingReps(j).length > 0);
+          // The failed one is finished (oom) or skipped; every other job with reps missing goes to the
+          // next worker (back to back: the ones after it; pass-major: those before it too, measured in
+          // the reps so far only). A crash outside any job (failedIdx -1) keeps them all.
+          pending = pending.filter((j, i) => i !== failedIdx && missingReps(j).length > 0);
           if (pending.length === before) {
             // No job identified and no progress: do not loop forever on a broken limit.
             if (++crashesWithoutProgress >= 2) {

@@ -16,7 +16,7 @@ import { formatBytes, setupSwapCommand } from '../units.js';
 import { checkOutputFile } from '../host/paths.js';
 import { emulationFromEnv } from '../host/emulate.js';
 import { buildPlan, GRID_RATIO, type ProfilePlan } from './plan.js';
-import { runProfile, type ProfileProgress, type ProfileRunSummary, type UnlimitedOrder } from './run.js';
+import { runProfile, type ProfileProgress, type ProfileRunSummary, type LimitedOrder, type UnlimitedOrder } from './run.js';
 import * as files from '../dataset/files.js';
 
 /** Settings of a profiling session (the CLI flags of `memlat profile`). */
@@ -37,9 +37,14 @@ export interface ProfileSessionOptions {
    * How the unlimited jobs of a chunk are measured: 'job' (default: each layer's reps back to back,
    * the design every shipped dataset has) or 'network' (pass-major over the chunk's layers, as a
    * network runs them: each layer runs after the others, whose data then fill the caches; see
-   * UnlimitedOrder in ./run.ts). Limited jobs are measured back to back either way.
+   * UnlimitedOrder in ./run.ts).
    */
   unlimitedOrder?: UnlimitedOrder;
+  /**
+   * How the limited jobs are measured: 'job' (default, back to back) or 'network' (pass-major over
+   * the layers that share a limit; LimitedOrder in ./run.ts).
+   */
+  limitedOrder?: LimitedOrder;
   threads?: number; // default: every core this process may use (after MEMLAT_EMULATE's cpuset)
   cacheDir?: string;
   /** Largest sampled layer (weights + activations), bytes. Default 512 MiB. */
@@ -69,6 +74,8 @@ interface StoredPlan {
   unlimited: boolean;
   /** Absent in plans stored before it existed: 'job'. */
   unlimitedOrder?: UnlimitedOrder;
+  /** Absent in plans stored before it existed: 'job'. */
+  limitedOrder?: LimitedOrder;
   idleBytes: number;
   maxTensorBytes: number;
   gridRatio: number;
@@ -94,10 +101,14 @@ export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSes
   const levels = lv === 'continuous' ? lv : [...new Set(lv)].sort((a, b) => b - a);
   const unlimited = o.unlimited ?? true;
   const unlimitedOrder = o.unlimitedOrder ?? 'job';
-  if (unlimitedOrder !== 'job' && unlimitedOrder !== 'network')
-    throw argumentError(
-      (n) => `${n('unlimitedOrder')} ${String(unlimitedOrder)}: use job (each layer's reps back to back) or network (pass-major, as in a network)`,
-    );
+  const limitedOrder = o.limitedOrder ?? 'job';
+  for (const [name, order] of [
+    ['unlimitedOrder', unlimitedOrder],
+    ['limitedOrder', limitedOrder],
+  ] as const) {
+    if (order !== 'job' && order !== 'network')
+      throw argumentError((n) => `${n(name)} ${String(order)}: use job (each layer's reps back to back) or network (pass-major, as in a network)`);
+  }
   const maxTensorBytes = o.maxTensorBytes ?? 512 * 1024 * 1024;
   const chunkSize = o.chunkSize ?? 100;
   // An emulated machine (MEMLAT_EMULATE) first: its cpuset decides how many cores this process has.
@@ -111,7 +122,8 @@ export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSes
     );
   }
   if (!/\.csv$/i.test(o.out)) throw argumentError((n) => `${n('out')} ${o.out}: must end in .csv (rows are appended as they are measured; gzip afterwards)`);
-  if (o.dryRun) return profileSessionLocked(o, hooks, { layers, reps, seed, levels, unlimited, unlimitedOrder, maxTensorBytes, chunkSize, threads });
+  if (o.dryRun)
+    return profileSessionLocked(o, hooks, { layers, reps, seed, levels, unlimited, unlimitedOrder, limitedOrder, maxTensorBytes, chunkSize, threads });
   // One writer per dataset; leftovers of dead memlat processes go before anything is measured.
   const lock = files.lockDataset(o.out);
   try {
@@ -121,7 +133,7 @@ export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSes
     if (swept.groups.length || swept.tmpFiles.length) {
       hooks.onEvent?.(`removed ${swept.groups.length} cgroup(s) and ${swept.tmpFiles.length} temporary weight file(s) left by dead memlat processes`);
     }
-    return await profileSessionLocked(o, hooks, { layers, reps, seed, levels, unlimited, unlimitedOrder, maxTensorBytes, chunkSize, threads });
+    return await profileSessionLocked(o, hooks, { layers, reps, seed, levels, unlimited, unlimitedOrder, limitedOrder, maxTensorBytes, chunkSize, threads });
   } finally {
     lock.release();
   }
@@ -134,13 +146,14 @@ interface ResolvedSettings {
   levels: number[] | 'continuous';
   unlimited: boolean;
   unlimitedOrder: UnlimitedOrder;
+  limitedOrder: LimitedOrder;
   maxTensorBytes: number;
   chunkSize: number;
   threads: number;
 }
 
 async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSessionHooks, s: ResolvedSettings): Promise<ProfileRunSummary | null> {
-  const { layers, reps, seed, levels, unlimited, unlimitedOrder, maxTensorBytes, chunkSize, threads } = s;
+  const { layers, reps, seed, levels, unlimited, unlimitedOrder, limitedOrder, maxTensorBytes, chunkSize, threads } = s;
   const planPath = files.planPathFor(o.out);
   let stored = (await files.readJsonFile(planPath)) as StoredPlan | null;
   if (stored) {
@@ -152,6 +165,7 @@ async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSess
     if (label(was.levels) !== label(levels)) mismatch.push((n) => `${n('levels')} ${label(was.levels)}`);
     if (was.unlimited !== unlimited) mismatch.push((n) => n(`unlimited=${was.unlimited}`));
     if ((was.unlimitedOrder ?? 'job') !== unlimitedOrder) mismatch.push((n) => `${n('unlimitedOrder')} ${was.unlimitedOrder ?? 'job'}`);
+    if ((was.limitedOrder ?? 'job') !== limitedOrder) mismatch.push((n) => `${n('limitedOrder')} ${was.limitedOrder ?? 'job'}`);
     if (was.maxTensorBytes !== maxTensorBytes) mismatch.push((n) => `${n('maxTensorBytes')} ${was.maxTensorBytes}`);
     if (was.chunkSize !== chunkSize) mismatch.push((n) => `${n('chunkSize')} ${was.chunkSize}`);
     if (was.threads !== threads) mismatch.push((n) => `${n('threads')} ${was.threads}`);
@@ -173,6 +187,7 @@ async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSess
       levels,
       unlimited,
       ...(unlimitedOrder !== 'job' ? { unlimitedOrder } : {}),
+      ...(limitedOrder !== 'job' ? { limitedOrder } : {}),
       idleBytes: hw.runtimeIdleBytes,
       maxTensorBytes,
       gridRatio: GRID_RATIO,
@@ -226,6 +241,7 @@ async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSess
       hardwareId: stored.hardwareId,
       startWorker,
       unlimitedOrder,
+      limitedOrder,
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       ...(o.budgetMs !== undefined ? { budgetMs: o.budgetMs } : {}),
       workerOptions: { threads, ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}) },

@@ -113,12 +113,14 @@ test('profile --dry-run with a --max-layer-size no sample fits under ends with a
   });
 });
 
-test('profile --unlimited-order with an unknown order is refused by name with the two it takes', async () => {
+test('profile --unlimited-order / --limited-order with an unknown order are refused by name with the two they take', async () => {
   await withTempDir('memlat-uo-', async (dir) => {
-    await refused(
-      ['profile', '--out', join(dir, 'p.csv'), '--layers', '5', '--unlimited-order', 'cold', '--dry-run'],
-      "--unlimited-order cold: use job (each layer's reps back to back) or network (pass-major, as in a network)",
-    );
+    for (const flag of ['--unlimited-order', '--limited-order']) {
+      await refused(
+        ['profile', '--out', join(dir, 'p.csv'), '--layers', '5', flag, 'cold', '--dry-run'],
+        `${flag} cold: use job (each layer's reps back to back) or network (pass-major, as in a network)`,
+      );
+    }
   });
 });
 

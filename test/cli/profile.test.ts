@@ -55,3 +55,40 @@ test('memlat profile: resuming with different plan flags is refused with the sto
     await cli(['--out', out, '--seed', '7', '--levels', '4,1.5,1,0.75,0.5,0.25', '--threads', '2', '--layers', '10', '--dry-run']);
   });
 });
+
+test('memlat profile: a file profiled in network order is resumed only in that order, named by flag', async () => {
+  await withTempDir('memlat-cliprof-', async (dir) => {
+    const out = join(dir, 'rows.csv');
+    const stored = {
+      format: 'memlat-profile-plan@1',
+      seed: 1,
+      levels: 'continuous',
+      unlimited: true,
+      unlimitedOrder: 'network',
+      limitedOrder: 'network',
+      idleBytes: 100 * 2 ** 20,
+      maxTensorBytes: 512 * 2 ** 20,
+      gridRatio: 2 ** (1 / 16),
+      chunkSize: 100,
+      threads: 2,
+      hardwareId: 'hw',
+    };
+    await writeFile(join(dir, 'rows.plan.json'), JSON.stringify(stored));
+    await assert.rejects(
+      cli(['--out', out, '--threads', '2', '--dry-run']),
+      isUser(/--out .*rows\.csv: was profiled with --unlimited-order network --limited-order network \(see .*rows\.plan\.json\)/),
+    );
+    await assert.rejects(
+      cli(['--out', out, '--threads', '2', '--unlimited-order', 'network', '--dry-run']),
+      isUser(/was profiled with --limited-order network \(see/),
+    );
+    await cli(['--out', out, '--threads', '2', '--unlimited-order', 'network', '--limited-order', 'network', '--layers', '10', '--dry-run']);
+    // a plan stored before the limited order existed is a job-order one
+    const { limitedOrder: _, ...older } = stored;
+    await writeFile(join(dir, 'rows.plan.json'), JSON.stringify(older));
+    await assert.rejects(
+      cli(['--out', out, '--threads', '2', '--unlimited-order', 'network', '--limited-order', 'network', '--dry-run']),
+      isUser(/was profiled with --limited-order job \(see/),
+    );
+  });
+});

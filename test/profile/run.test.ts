@@ -98,6 +98,40 @@ test("unlimitedOrder 'network': unlimited groups pass-major (every job's rep r b
     }
   }));
 
+test("limitedOrder 'network': limited groups pass-major too; an OOM or crash mid-pass loses no other job's reps in the same run", () =>
+  withTempDir('memlat-prof-', async (dir) => {
+    // the failing jobs must not be first in their groups, or there is no job before them to lose
+    assert.ok(plan.groups[0]!.jobs.indexOf(crashy) > 0);
+    const tightGroup = plan.groups.find((g) => g.jobs.includes(tight))!;
+    const oomJob = tightGroup.jobs.at(-1)!;
+    assert.ok(tightGroup.memoryLimitBytes !== null && tightGroup.jobs.length >= 2, 'a limited group of two or more jobs');
+    const world: FakeWorld = { oomJobs: new Set([oomJob.id]), crashJobs: new Set([crashy.id]), started: [], passes: [] };
+    const out = join(dir, 'rows.csv');
+    const writer = await openRowWriter(out);
+    const s = await runProfile({
+      plan,
+      writer,
+      hardwareId: 'hw-fake',
+      startWorker: fakeStartWorker(world),
+      unlimitedOrder: 'network',
+      limitedOrder: 'network',
+    });
+    await writer.close();
+    assert.equal(s.stoppedBy, 'done');
+    // complete in one run: the jobs measured before the failed one in its pass get their later reps
+    assertComplete((await readDataset(out)).rows, world);
+    const passes = world.passes!;
+    assert.deepEqual(new Set(passes.map((p) => p.order)), new Set(['pass']));
+    const first = passes
+      .filter((p) => p.limit === tightGroup.memoryLimitBytes && tightGroup.jobs.some((j) => j.id === p.jobId))
+      .slice(0, tightGroup.jobs.length - 1);
+    assert.deepEqual(
+      first.map((p) => p.rep),
+      tightGroup.jobs.slice(0, -1).map(() => 0),
+      'rep 0 of every job before the OOM first',
+    );
+  }));
+
 test('abort mid-run then resume: nothing lost, nothing duplicated, crashed job retried', () =>
   withTempDir('memlat-prof-', async (dir) => {
     const out = join(dir, 'rows.csv');

@@ -19,6 +19,7 @@ interface ProfileFlags {
   levels?: string;
   unlimited: boolean;
   unlimitedOrder: string;
+  limitedOrder: string;
   threads?: string;
   cacheDir?: string;
   maxLayerSize: string;
@@ -60,6 +61,11 @@ export function register(program: Command): void {
     .option(
       '--unlimited-order <order>',
       "unlimited measurements: job (each layer's reps back to back) or network (pass-major over a chunk's layers, as a network runs them: each layer runs cold, after the others)",
+      'job',
+    )
+    .option(
+      '--limited-order <order>',
+      "limited measurements: job (each layer's reps back to back) or network (pass-major over the layers that share a limit, each loaded, run and unloaded alone)",
       'job',
     )
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)')
@@ -108,6 +114,7 @@ export function register(program: Command): void {
               levels,
               unlimited: o.unlimited,
               unlimitedOrder: o.unlimitedOrder as 'job' | 'network',
+              limitedOrder: o.limitedOrder as 'job' | 'network',
               maxTensorBytes,
               chunkSize,
               ...(threads !== undefined ? { threads } : {}),
