@@ -102,6 +102,8 @@ FAMILIES = {
     'in12k': ['alexnet_in12k', 'resnet101_in12k', 'densenet201_in12k', 'efficientnet_b3_in12k', 'convnext_base_in12k'],
     'inat10k': ['vgg11_bn_inat10k', 'regnet_y_16gf_inat10k', 'resnext101_32x8d_inat10k', 'efficientnet_v2_s_inat10k',
                 'swin_s_inat10k', 'wide_resnet50_2_inat10k'],
+    'oi9k': ['densenet121_oi9k', 'mobilenet_v3_large_oi9k', 'resnet152_oi9k', 'efficientnet_b1_oi9k',
+             'alexnet_oi9k', 'vgg16_bn_oi9k'],
 }
 
 # ImageNet-21k heads (21,843 classes, as the released in21k checkpoints of BiT, ViT and EfficientNetV2
@@ -125,7 +127,12 @@ IN12K_CLASSES = 11821
 # largest layer stays fc6, 392 MiB); regnet_y_16gf 3024 x 10000 = 115 MiB; resnext101_32x8d and
 # wide_resnet50_2 2048 x 10000 = 78 MiB; efficientnet_v2_s 1280 x 10000 = 49 MiB; swin_s 768 x 10000 = 29 MiB.
 INAT10K_CLASSES = 10000
-HEAD_CLASSES = {'in21k': IN21K_CLASSES, 'in12k': IN12K_CLASSES, 'inat10k': INAT10K_CLASSES}
+
+# Open Images V6 heads (9,605 trainable image-level classes): alexnet 4096 x 9605 = 150 MiB, its
+# largest layer (fc6 144 MiB); vgg16_bn's stays fc6, 392 MiB (head 150 MiB); resnet152 2048 x 9605 =
+# 75 MiB; densenet121 1024 x 9605 = 38 MiB; mobilenet_v3_large and efficientnet_b1 1280 x 9605 = 47 MiB.
+OI9K_CLASSES = 9605
+HEAD_CLASSES = {'in21k': IN21K_CLASSES, 'in12k': IN12K_CLASSES, 'inat10k': INAT10K_CLASSES, 'oi9k': OI9K_CLASSES}
 
 # GPT-2 sizes (Hugging Face's gpt2 and gpt2-medium config.json): width, blocks, heads
 GPT2 = {'gpt2_lm': (768, 12, 12), 'gpt2_medium_lm': (1024, 24, 16)}
