@@ -103,7 +103,8 @@ FAMILIES = {
     'inat10k': ['vgg11_bn_inat10k', 'regnet_y_16gf_inat10k', 'resnext101_32x8d_inat10k', 'efficientnet_v2_s_inat10k',
                 'swin_s_inat10k', 'wide_resnet50_2_inat10k'],
     'oi9k': ['densenet121_oi9k', 'mobilenet_v3_large_oi9k', 'resnet152_oi9k', 'efficientnet_b1_oi9k',
-             'alexnet_oi9k', 'vgg16_bn_oi9k'],
+             'alexnet_oi9k', 'vgg16_bn_oi9k', 'shufflenet_v2_x2_0_oi9k', 'convnext_small_oi9k', 'regnet_x_8gf_oi9k',
+             'densenet161_oi9k', 'vgg19_bn_oi9k', 'regnet_y_32gf_oi9k'],
 }
 
 # ImageNet-21k heads (21,843 classes, as the released in21k checkpoints of BiT, ViT and EfficientNetV2
@@ -130,7 +131,10 @@ INAT10K_CLASSES = 10000
 
 # Open Images V6 heads (9,605 trainable image-level classes): alexnet 4096 x 9605 = 150 MiB, its
 # largest layer (fc6 144 MiB); vgg16_bn's stays fc6, 392 MiB (head 150 MiB); resnet152 2048 x 9605 =
-# 75 MiB; densenet121 1024 x 9605 = 38 MiB; mobilenet_v3_large and efficientnet_b1 1280 x 9605 = 47 MiB.
+# 75 MiB; densenet121 1024 x 9605 = 38 MiB; mobilenet_v3_large and efficientnet_b1 1280 x 9605 = 47 MiB
+# (held-out #27); vgg19_bn fc6 392 MiB; regnet_y_32gf 3712 x 9605 = 136 MiB; densenet161 2208 x 9605 =
+# 81 MiB; regnet_x_8gf 1920 x 9605 = 70 MiB; shufflenet_v2_x2_0 2048 x 9605 = 75 MiB; convnext_small
+# 768 x 9605 = 28 MiB (held-out #28).
 OI9K_CLASSES = 9605
 HEAD_CLASSES = {'in21k': IN21K_CLASSES, 'in12k': IN12K_CLASSES, 'inat10k': INAT10K_CLASSES, 'oi9k': OI9K_CLASSES}
 
