@@ -1,5 +1,5 @@
 /**
- * The shipped model's sections that `npm run bench` carries verbatim into docs/BENCHMARKS.md (6-33):
+ * The shipped model's sections that `npm run bench` carries verbatim into docs/BENCHMARKS.md (6-35):
  * each written by its own bench into bench/results/ (or a held-out set's folder), with where it came
  * from. A missing file is skipped.
  */
@@ -171,6 +171,20 @@ const SECTIONS: Section[] = [
     as: '### ',
   },
   ...hostBSet(26, 33, 'min-memory with the narrower transfer interval, checked for real', 'data/models/default.json'),
+  ...hostBSet(27, 34, undefined, 'data/models/default.json (the default then, now data/models/hostB-sleep.json)'),
+  ...(
+    [
+      ['default', 'the default then (host B, now data/models/hostB-sleep.json) zero-shot'],
+      ['hostD-cold2', "host D's profile with every pass cold (data/models/hostD-cold2.json) zero-shot"],
+      ['hostD-cold-u', "host D's cold profile, its base on the cold passes (data/models/hostD-cold-u.json) zero-shot"],
+    ] as const
+  ).map(([m, what]): Section => ({
+    file: `data/heldout27/min-memory-${m}.md`,
+    from: `written by node dist/bench/verify-min-memory.js --model data/models/${m}.json --networks ... (data/heldout27/PLAN.md)`,
+    heading: /^## .*/,
+    as: `### Held-out #27: min-memory of ${what}, checked for real`,
+  })),
+  ...hostBSet(28, 35, 'min-memory of the default since #27 (hostD-cold2), checked for real', 'data/models/hostD-cold2.json'),
 ];
 
 /** The lines to append (an empty line, the comment, the renamed file) for every section present. */
