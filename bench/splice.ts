@@ -185,6 +185,12 @@ const SECTIONS: Section[] = [
     as: `### Held-out #27: min-memory of ${what}, checked for real`,
   })),
   ...hostBSet(28, 35, 'min-memory of the default since #27 (hostD-cold2), checked for real', 'data/models/hostD-cold2.json'),
+  {
+    file: 'bench/results/heldout28-E1.md',
+    from: 'written by node dist/bench/heldout.js --set heldout28 --whole data/heldout28/D-E1/rows.csv.gz --knee none ... (data/heldout28/D-E1-PLAN.md)',
+    heading: /^## .*/,
+    as: '### Held-out #28 on the emulated machine D-E1 (disk capped at 100 MiB/s): the new default zero-shot and calibrated',
+  },
 ];
 
 /** The lines to append (an empty line, the comment, the renamed file) for every section present. */
