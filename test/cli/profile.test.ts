@@ -28,24 +28,27 @@ test('memlat profile: bad flags are UserErrors naming the flag and the fix', asy
   await assert.rejects(cli(['--out', '/tmp/x.parquet', '--dry-run']), isUser(/^--out \/tmp\/x\.parquet: must end in \.csv/));
 });
 
+/** A stored plan (rows.plan.json) of a 2-thread profile, with `fields` over the defaults. */
+function storedPlan(fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    format: 'memlat-profile-plan@1',
+    seed: 1,
+    levels: 'continuous',
+    unlimited: true,
+    idleBytes: 100 * 2 ** 20,
+    maxTensorBytes: 512 * 2 ** 20,
+    gridRatio: 2 ** (1 / 16),
+    chunkSize: 100,
+    threads: 2,
+    hardwareId: 'hw',
+    ...fields,
+  };
+}
+
 test('memlat profile: resuming with different plan flags is refused with the stored values', async () => {
   await withTempDir('memlat-cliprof-', async (dir) => {
     const out = join(dir, 'rows.csv');
-    await writeFile(
-      join(dir, 'rows.plan.json'),
-      JSON.stringify({
-        format: 'memlat-profile-plan@1',
-        seed: 7,
-        levels: [4, 1.5, 1, 0.75, 0.5, 0.25],
-        unlimited: true,
-        idleBytes: 100 * 2 ** 20,
-        maxTensorBytes: 512 * 2 ** 20,
-        gridRatio: 2 ** (1 / 16),
-        chunkSize: 100,
-        threads: 2,
-        hardwareId: 'hw',
-      }),
-    );
+    await writeFile(join(dir, 'rows.plan.json'), JSON.stringify(storedPlan({ seed: 7, levels: [4, 1.5, 1, 0.75, 0.5, 0.25] })));
     // A file profiled with the older fixed levels: the default (continuous) differs, and says so.
     await assert.rejects(
       cli(['--out', out, '--seed', '1', '--threads', '2', '--dry-run']),
@@ -59,21 +62,7 @@ test('memlat profile: resuming with different plan flags is refused with the sto
 test('memlat profile: a file profiled in network order is resumed only in that order, named by flag', async () => {
   await withTempDir('memlat-cliprof-', async (dir) => {
     const out = join(dir, 'rows.csv');
-    const stored = {
-      format: 'memlat-profile-plan@1',
-      seed: 1,
-      levels: 'continuous',
-      unlimited: true,
-      unlimitedOrder: 'network',
-      limitedOrder: 'network',
-      idleBytes: 100 * 2 ** 20,
-      maxTensorBytes: 512 * 2 ** 20,
-      gridRatio: 2 ** (1 / 16),
-      chunkSize: 100,
-      threads: 2,
-      hardwareId: 'hw',
-    };
-    await writeFile(join(dir, 'rows.plan.json'), JSON.stringify(stored));
+    await writeFile(join(dir, 'rows.plan.json'), JSON.stringify(storedPlan({ unlimitedOrder: 'network', limitedOrder: 'network' })));
     await assert.rejects(
       cli(['--out', out, '--threads', '2', '--dry-run']),
       isUser(/--out .*rows\.csv: was profiled with --unlimited-order network --limited-order network \(see .*rows\.plan\.json\)/),
@@ -84,8 +73,7 @@ test('memlat profile: a file profiled in network order is resumed only in that o
     );
     await cli(['--out', out, '--threads', '2', '--unlimited-order', 'network', '--limited-order', 'network', '--layers', '10', '--dry-run']);
     // a plan stored before the limited order existed is a job-order one
-    const { limitedOrder: _, ...older } = stored;
-    await writeFile(join(dir, 'rows.plan.json'), JSON.stringify(older));
+    await writeFile(join(dir, 'rows.plan.json'), JSON.stringify(storedPlan({ unlimitedOrder: 'network' })));
     await assert.rejects(
       cli(['--out', out, '--threads', '2', '--unlimited-order', 'network', '--limited-order', 'network', '--dry-run']),
       isUser(/was profiled with --limited-order job \(see/),
