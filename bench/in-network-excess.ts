@@ -6,21 +6,19 @@
  *
  *   node dist/bench/in-network-excess.js --models data/models/hostD.json,data/models/hostD-cold.json [--runs data/hostD/context/rows.csv.gz]
  */
-import { readFileSync } from 'node:fs';
-import { loadModel } from '../src/models/index.js';
 import { readDataset } from '../src/dataset/files.js';
 import { aggregateRows } from '../src/models/observations.js';
-import type { HardwareFingerprint } from '../src/dataset/schema.js';
 import type { FeSwapModel } from '../src/models/fe-swap/model.js';
+import { readModelBundle } from '../src/predict/model-bundle.js';
 import { median } from '../src/stats.js';
 import { flag } from './args.js';
 
 const ds = await readDataset(flag('runs', 'data/hostD/context/rows.csv.gz'));
 for (const path of flag('models', 'data/models/hostD.json').split(',')) {
-  const doc = JSON.parse(readFileSync(path, 'utf8')) as { model: unknown; hardware: HardwareFingerprint };
-  const m = loadModel(doc.model) as FeSwapModel;
+  const b = readModelBundle(path);
+  const m = b.model as FeSwapModel;
   if (typeof m.isolated !== 'function') throw new Error(`${path}: not an fe-swap model (no isolated base)`);
-  const hw = new Map([...ds.hardware, doc.hardware].map((h) => [h.id, h] as const));
+  const hw = new Map([...ds.hardware, b.hardware].map((h) => [h.id, h] as const));
   const obs = aggregateRows(ds.rows, hw).filter((o) => o.memoryLimitBytes === null);
   console.log(`${path}: ${obs.length} layers of unlimited runs`);
   for (const [phase, key] of [

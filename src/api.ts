@@ -35,6 +35,7 @@ import type { ProfileRunSummary } from './profile/run.js';
 import type { MinMemoryVerification } from './verify.js';
 import type { FitOptions, ModelKind } from './models/index.js';
 import type { ModelJSON } from './models/types.js';
+import type { BaseRows } from './models/fe-swap/model.js';
 
 export { machineStderr } from './predict/machine.js';
 export { describeJsonText } from './features/describe.js';
@@ -443,7 +444,7 @@ export async function fitDocument(data: DataArg, opts: FitArgs = {}): Promise<Fi
     if (kind !== 'fe-swap')
       throw argumentError((n) => `${n('baseRows')} ${r}: only model fe-swap has a base; drop ${n('baseRows')} or use ${n('kind')} fe-swap`);
     if (!(BASE_ROWS as readonly string[]).includes(r)) throw argumentError((n) => `${n('baseRows')} "${r}": use one of ${BASE_ROWS.join(', ')}`);
-    fit.feSwap = { ...DEFAULT_FIT_OPTIONS.feSwap, ...fit.feSwap, baseRows: r as (typeof BASE_ROWS)[number] };
+    fit.feSwap = { ...DEFAULT_FIT_OPTIONS.feSwap, ...fit.feSwap, baseRows: r as BaseRows };
   }
   if (opts.inNetwork) {
     if (opts.context === undefined)

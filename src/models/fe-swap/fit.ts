@@ -12,7 +12,7 @@ import { runFamily, RUN_FAMILIES } from '../physical.js';
 import { MODEL_NAME, TARGETS, type Target } from '../types.js';
 import { DEFAULT_SWAP_GRID, fitSwapTerm, type PhysicalSwap, type SwapGrid, type SwapPair } from '../swap-physical.js';
 import { fitContext, type ContextRows } from './context.js';
-import { FE_SWAP_VERSION, FeSwapModel, noContext, ratioOffsetMs, type BaseKind, type FeSwapModelJSON, type SlowdownTable } from './model.js';
+import { FE_SWAP_VERSION, FeSwapModel, noContext, ratioOffsetMs, type BaseKind, type BaseRows, type FeSwapModelJSON, type SlowdownTable } from './model.js';
 import { SLOWDOWN_TREES, fitTable, pairKey, phasePairs, slowdownFeatures } from './table.js';
 
 export interface FeSwapOptions {
@@ -22,7 +22,7 @@ export interface FeSwapOptions {
    * Which observations the FE base is fitted on: 'no-swap' (default: unlimited or swapBytes = 0),
    * 'unlimited' (only runs without a limit) or 'all' (the study's FE on everything).
    */
-  baseRows?: 'no-swap' | 'unlimited' | 'all';
+  baseRows?: BaseRows;
   /**
    * The unlimited-time model (default 'fe'): 'fe' is the study's per-type log-linear FE with
    * smearing; 'gbt' is boosted trees on ln time (./boosted.ts) fitted on the same rows. Per-type

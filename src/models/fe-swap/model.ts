@@ -20,6 +20,7 @@ export const BASE_KINDS = ['fe', 'gbt', 'hybrid'] as const;
 export type BaseKind = (typeof BASE_KINDS)[number];
 /** Which passes a base can be fitted on (FeSwapModelJSON.baseRows). */
 export const BASE_ROWS = ['no-swap', 'unlimited', 'all'] as const;
+export type BaseRows = (typeof BASE_ROWS)[number];
 
 /** Bytes per MiB (the model's memory unit). */
 export const MiB = 1024 * 1024;
@@ -129,7 +130,7 @@ export interface FeSwapModelJSON extends ModelJSON {
    * FeSwapOptions.baseRows). 'unlimited' for a profile whose unlimited passes were measured cold
    * (`memlat profile --unlimited-order network`) and its limited ones back to back.
    */
-  baseRows?: (typeof BASE_ROWS)[number];
+  baseRows?: BaseRows;
   /** Which unlimited model each phase takes (absent: FE for all; see FeSwapOptions.base). */
   basePhases?: Record<Target, BaseKind>;
   slowdown: Partial<Record<Target, SlowdownTable>>;
