@@ -105,6 +105,8 @@ FAMILIES = {
     'oi9k': ['densenet121_oi9k', 'mobilenet_v3_large_oi9k', 'resnet152_oi9k', 'efficientnet_b1_oi9k',
              'alexnet_oi9k', 'vgg16_bn_oi9k', 'shufflenet_v2_x2_0_oi9k', 'convnext_small_oi9k', 'regnet_x_8gf_oi9k',
              'densenet161_oi9k', 'vgg19_bn_oi9k', 'regnet_y_32gf_oi9k'],
+    'in11k': ['wide_resnet50_2_in11k', 'resnext50_32x4d_in11k', 'efficientnet_b2_in11k', 'mnasnet1_0_in11k',
+              'googlenet_in11k', 'regnet_y_8gf_in11k', 'vgg16_in11k', 'alexnet_in11k', 'regnet_y_16gf_in11k'],
 }
 
 # ImageNet-21k heads (21,843 classes, as the released in21k checkpoints of BiT, ViT and EfficientNetV2
@@ -136,7 +138,15 @@ INAT10K_CLASSES = 10000
 # 81 MiB; regnet_x_8gf 1920 x 9605 = 70 MiB; shufflenet_v2_x2_0 2048 x 9605 = 75 MiB; convnext_small
 # 768 x 9605 = 28 MiB (held-out #28).
 OI9K_CLASSES = 9605
-HEAD_CLASSES = {'in21k': IN21K_CLASSES, 'in12k': IN12K_CLASSES, 'inat10k': INAT10K_CLASSES, 'oi9k': OI9K_CLASSES}
+
+# ImageNet-21K-P heads (11,221 classes, the fall11 subset of "ImageNet-21K Pretraining for the Masses"):
+# alexnet 4096 x 11221 = 175 MiB, its largest layer; vgg16's stays fc6, 392 MiB (head 175 MiB);
+# regnet_y_16gf 3024 x 11221 = 129 MiB; wide_resnet50_2 and resnext50_32x4d 2048 x 11221 = 88 MiB;
+# regnet_y_8gf 2016 x 11221 = 86 MiB; efficientnet_b2 1408 x 11221 = 60 MiB; mnasnet1_0 1280 x 11221 =
+# 55 MiB; googlenet 1024 x 11221 = 44 MiB (held-out #29).
+IN11K_CLASSES = 11221
+HEAD_CLASSES = {'in21k': IN21K_CLASSES, 'in12k': IN12K_CLASSES, 'inat10k': INAT10K_CLASSES, 'oi9k': OI9K_CLASSES,
+                'in11k': IN11K_CLASSES}
 
 # GPT-2 sizes (Hugging Face's gpt2 and gpt2-medium config.json): width, blocks, heads
 GPT2 = {'gpt2_lm': (768, 12, 12), 'gpt2_medium_lm': (1024, 24, 16)}
