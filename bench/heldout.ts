@@ -11,7 +11,8 @@
  *
  * --compare scores more bundles beside the model and --zero-shot adds each one through the
  * zero-shot hardware path with the fingerprint measured at the start of the runs (rows.hardware.json),
- * i.e. what predict answers when the machine's cached fingerprint is that day's. For heldout4 both
+ * and as predict answers when the machine's cached fingerprint is that day's (the same, or as is when
+ * the rates differ by less than the machine's own drift: ratesDiffer). For heldout4 both
  * are on by default (data/heldout4/PLAN.md fixed them before the runs): the default as of dc8dc23.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ import { median } from '../src/stats.js';
 import { validationRuns, type NetRun } from '../src/models/network-runs.js';
 import { byLevel, pct, score, summary, type Scored } from './scoring.js';
 import { flag, hasFlag } from './args.js';
-import { transferBundle } from '../src/predict/zero-shot.js';
+import { bundleOn, transferBundle } from '../src/predict/zero-shot.js';
 import type { LoadedBundle } from '../src/predict/bundle.js';
 
 const firstExisting = (...ps: string[]): string => ps.find((p) => existsSync(p)) ?? ps[0]!;
@@ -74,7 +75,12 @@ function comparison(main: LoadedBundle, runs: NetRun[], target: HardwareFingerpr
   ];
   for (const [name, b] of bundles) {
     const variants: [string, LoadedBundle][] = [['as is', b]];
-    if (zeroShot && target) variants.push(['zero-shot', transferBundle(b, target)]);
+    if (zeroShot && target) {
+      variants.push(['zero-shot', transferBundle(b, target)]);
+      // what predict answers with this fingerprint cached: moved only when the rates differ beyond the machine's drift
+      const on = bundleOn(b, target);
+      variants.push([`as predict answers (${on === b ? 'as is: rates within the drift' : 'zero-shot'})`, on]);
+    }
     for (const [v, vb] of variants) {
       const ss = runs.map((r) => score(vb, r));
       const s = summary(ss);

@@ -191,6 +191,13 @@ const SECTIONS: Section[] = [
     heading: /^## .*/,
     as: '### Held-out #28 on the emulated machine D-E1 (disk capped at 100 MiB/s): the new default zero-shot and calibrated',
   },
+  ...hostBSet(29, 36, 'min-memory of the default, checked for real', 'data/models/default.json'),
+  {
+    file: 'bench/results/pooled-28-29.md',
+    from: 'written by node dist/bench/pooled.js --sets heldout28,heldout29 ... (data/heldout29/PLAN.md)',
+    heading: /^## .*/,
+    as: "### Held-out #28 + #29 pooled: the default's clean score on 10 whole networks and 5 knee sweeps",
+  },
 ];
 
 /** The lines to append (an empty line, the comment, the renamed file) for every section present. */

@@ -20,7 +20,7 @@ import { isUserError, UserError } from '../errors.js';
 import { hardwareProblems, loadBundle, type LoadedBundle } from './bundle.js';
 import { checkMachine, fingerprintPartsUsed, type MachineCheck, type MachineTarget } from './machine.js';
 import { readModelBundle, resolveModelPath } from './model-bundle.js';
-import { ratesDiffer, transferBundle } from './zero-shot.js';
+import { bundleOn, transferBundle } from './zero-shot.js';
 
 /** Where the per-user files are looked up: the environment and the home folder (tests pass their own). */
 export interface UserEnv {
@@ -116,7 +116,7 @@ export function readChosenModel(
       const here = opts.here ?? thisMachine(opts);
       // A calibrated model of this very machine (`memlat calibrate`) already describes it: no transfer on top.
       const calibratedHere = bundle.model.kind === 'calibrated' && fitted.id === here.fingerprint.id;
-      if (here.measured && !calibratedHere && ratesDiffer(fitted, here.fingerprint)) bundle = transferBundle(bundle, here.fingerprint);
+      if (here.measured && !calibratedHere) bundle = bundleOn(bundle, here.fingerprint);
     }
   }
   return { bundle, choice };

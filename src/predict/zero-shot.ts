@@ -104,6 +104,16 @@ export function transferBundle(b: LoadedBundle, target: HardwareFingerprint): Lo
 }
 
 /**
+ * The bundle as `predict` answers on a machine whose fingerprint is `here`: moved there
+ * (transferBundle) only when ratesDiffer says the rates differ beyond the machine's own drift, else
+ * as fitted (two fingerprints of one VM minutes apart differ by noise, which a transfer would pass on
+ * to every answer). Cost O(1).
+ */
+export function bundleOn(b: LoadedBundle, here: HardwareFingerprint): LoadedBundle {
+  return ratesDiffer(b.fittedOn ?? b.hardware, here) ? transferBundle(b, here) : b;
+}
+
+/**
  * Whether a measured fingerprint of this machine warrants a transfer: some rate (disk, memory
  * copy, GEMM) differs from the model machine's by more than RATE_TOLERANCE, or a per-call probe ratio
  * (run, unload, load) by more than CALL_TOLERANCE (smaller differences are the machine's own drift, see

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalQuantile, ratesDiffer, transferBundle, widenCalibration } from '../../src/predict/zero-shot.js';
+import { bundleOn, normalQuantile, ratesDiffer, transferBundle, widenCalibration } from '../../src/predict/zero-shot.js';
 import { predictNetwork } from '../../src/predict/predict.js';
 import { resolveNetwork } from '../../src/network/shapes.js';
 import { zooNetwork } from '../../src/network/zoo/index.js';
@@ -86,6 +86,24 @@ test('checkMachine: a fresh-weights cost beyond the tolerance is flagged with it
 test('ratesDiffer: only beyond the 1.25x drift tolerance', () => {
   assert.equal(ratesDiffer(HW, { ...HW, diskReadBytesPerSec: HW.diskReadBytesPerSec! * 1.2 }), false);
   assert.equal(ratesDiffer(HW, { ...HW, gemmGflops: HW.gemmGflops! / 1.3 }), true);
+});
+
+test('bundleOn: as fitted (the same object) within the drift tolerance, moved beyond it, where it answers as transferBundle does', () => {
+  const b = testBundle();
+  // disk 1.2x faster, GEMM 1.2x slower: one VM minutes apart, not another machine
+  const drift = { ...HW, id: 'same-vm-later', diskReadBytesPerSec: HW.diskReadBytesPerSec! * 1.2, gemmGflops: HW.gemmGflops! / 1.2 };
+  assert.equal(bundleOn(b, drift), b);
+  const slow = { ...HW, id: 'slow-disk', diskReadBytesPerSec: HW.diskReadBytesPerSec! / 3 };
+  const moved = bundleOn(b, slow);
+  assert.notEqual(moved, b);
+  assert.equal(moved.zeroShot?.toId, 'slow-disk');
+  // the transfer itself, not the gate, decides the answer: the same as transferBundle's
+  const rn = resolveNetwork(zooNetwork('alexnet'));
+  const viaGate = predictNetwork(rn, null, moved).totalMs;
+  assert.equal(viaGate, predictNetwork(rn, null, transferBundle(b, slow)).totalMs);
+  // its loads read the weights from a 3x slower disk
+  const asFitted = predictNetwork(rn, null, b).totalMs;
+  assert.ok(viaGate > asFitted * 1.05, `a 3x slower disk slows alexnet's loads: ${viaGate} vs ${asFitted}`);
 });
 
 test('disk curves on both machines: zeroShot.diskBySize gives the time ratio at each size, and the machine line names them', () => {
