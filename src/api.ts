@@ -339,6 +339,12 @@ export interface FitArgs {
    */
   callCost?: boolean;
   /**
+   * fe-swap with the physical swap term and context: fit a kappa of its own for the GEMM family (dense,
+   * MatMul: ContextFit.kappaGemm) beside the one for the other families, over the same grid; default
+   * false (one kappa). Needs `context` with limited runs.
+   */
+  kappaByFamily?: boolean;
+  /**
    * fe-swap: the unlimited base, fe (the study's per-type regression), gbt (boosted trees) or hybrid
    * (physical NNLS x a tree correction; the bundled default's). Default: DEFAULT_FIT_OPTIONS'.
    */
@@ -462,6 +468,14 @@ export async function fitDocument(data: DataArg, opts: FitArgs = {}): Promise<Fi
       );
     const { CALL_MS_GRID } = await import('./models/types.js');
     fit.feSwap = { ...fit.feSwap, callMs: CALL_MS_GRID };
+  }
+  if (opts.kappaByFamily) {
+    if (opts.context === undefined)
+      throw argumentError(
+        (n) => `${n('kappaByFamily')}: the kappas are fitted on whole-network runs under limits; give ${n('context')} runs, or drop ${n('kappaByFamily')}`,
+      );
+    const { KAPPA_GEMM_GRID } = await import('./models/types.js');
+    fit.feSwap = { ...fit.feSwap, kappaGemmGrid: KAPPA_GEMM_GRID };
   }
   let model;
   if (opts.kind === undefined) {

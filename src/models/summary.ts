@@ -33,7 +33,7 @@ export function summarizeModel(model: Model): string {
     }
     lines.push(
       c.runs > 0
-        ? `network context: total factor ${c.totalFactor} from ${c.unlimitedRuns} unlimited runs; ctx ${c.ctxMiB} MiB, kappa ${c.kappa}${c.lambdaScale !== undefined ? `, lambda x ${c.lambdaScale}` : ''} from ${c.runs} limited runs${c.runsAgainstLargestLimit ? ` (${c.runsAgainstLargestLimit} against their network's largest limit)` : ''} of ${c.networks.join(', ')} (rms ln error of the total's slowdown ${c.rmsLogBefore?.toFixed(3)} -> ${c.rmsLogAfter?.toFixed(3)})${c.atGridEdge ? '; warning: ctx or kappa is on the edge of the search grid, so the context runs are not described well (are they from this machine?)' : ''}`
+        ? `network context: total factor ${c.totalFactor} from ${c.unlimitedRuns} unlimited runs; ctx ${c.ctxMiB} MiB, kappa ${c.kappa}${c.kappaGemm !== undefined ? ` (GEMM ${c.kappaGemm})` : ''}${c.lambdaScale !== undefined ? `, lambda x ${c.lambdaScale}` : ''} from ${c.runs} limited runs${c.runsAgainstLargestLimit ? ` (${c.runsAgainstLargestLimit} against their network's largest limit)` : ''} of ${c.networks.join(', ')} (rms ln error of the total's slowdown ${c.rmsLogBefore?.toFixed(3)} -> ${c.rmsLogAfter?.toFixed(3)})${c.atGridEdge ? '; warning: ctx or kappa is on the edge of the search grid, so the context runs are not described well (are they from this machine?)' : ''}`
         : 'network context: none fitted (ctx 0, kappa 1: isolated-layer slowdown); pass --context rows of whole-network runs',
     );
     if (c.refaultMsPerMiB !== undefined)

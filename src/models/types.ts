@@ -54,6 +54,8 @@ export const SESSION_COLD_MIB = 48;
 export const REFAULT_GRID_MS_PER_MIB: [number, number, number] = [0, 40, 1];
 /** Grid [from, to, step] of the per-call cost of a layer inside a network, ms per layer (`memlat fit --call-cost`; ContextFit.callMsPerLayer). */
 export const CALL_MS_GRID: [number, number, number] = [0, 5, 0.01];
+/** Grid of the GEMM family's kappa (`memlat fit --kappa-by-family`): the default kappa grid's range, in steps of 0.05. */
+export const KAPPA_GEMM_GRID: [number, number, number] = [0.25, 3, 0.05];
 
 /** Predicted median times of one layer's phases; the layer's total is their sum. */
 export interface TimePrediction {

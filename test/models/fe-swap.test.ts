@@ -310,17 +310,19 @@ test('fe-swap context: rmsLogUnlimited is the spread of ln(measured / predicted)
 /**
  * Whole-network "runs" of 5-layer networks whose measured phases are given by `phases` (a model at a
  * known context): per network, one run per entry d of its list at M = idle + its largest working set
- * + d MiB (null = no limit), its layers the synthetic ones with index = n mod 4.
+ * + d MiB (null = no limit), its layers the first five synthetic ones `pick` takes (default: index =
+ * n mod 4).
  */
 function modelledContextRuns(
   nets: [string, (number | null)[]][],
   phases: (o: LayerObservation) => { loadMs: number; runMs: number; unloadMs: number },
+  pick: (i: number, n: number) => boolean = (i, n) => i % 4 === n,
 ): { shapeObs: LayerObservation[]; ctxRows: MeasurementRow[] } {
   const hw2 = new Map([[HW0.id, HW0]]);
   const ls = layers();
   const shape: MeasurementRow[] = [];
   nets.forEach(([net, ds], n) => {
-    const members = ls.filter((_, i) => i % 4 === n).slice(0, 5);
+    const members = ls.filter((_, i) => pick(i, n)).slice(0, 5);
     assert.equal(members.length, 5);
     const wsMax = Math.max(
       ...members.map(
@@ -387,6 +389,65 @@ test('fe-swap physical context: recovers known ctx, kappa and lambda scale; knee
   assert.throws(
     () => loadModel({ ...j, context: { ...j.context, lambdaScale: 0 } }),
     (err: unknown) => err instanceof UserError && /"lambdaScale" 0 must be a number > 0/.test(err.message),
+  );
+});
+
+test('fe-swap physical context by family: recovers a GEMM kappa apart from the others; one kappa cannot fit such runs; predict scales each family by its own', () => {
+  // Runs made by a physical model at ctx 16 MiB, lambda x 0.1 with kappa 1.5 for the convolutions
+  // and 0.75 for the dense layers: two networks of dense layers (indices 0-14) and two of
+  // convolutions only (indices 15-20), each at limits around its own largest layer.
+  const hw2 = new Map([[HW0.id, HW0]]);
+  const m0 = fitModelOnObservations('fe-swap', aggregateRows(rows, hw2), { feSwap: { epsMs: 0, swapTerm: 'physical' } }) as FeSwapModel;
+  const truth = { ctx: 16, kappa: 1.5, kappaGemm: 0.75, ls: 0.1 };
+  const nets: [string, (number | null)[]][] = [
+    ['dense0', [-120, -60, -30, -10, 0, 20, null]],
+    ['dense1', [-90, -40, -20, -5, 10, null]],
+    ['conv0', [-24, -16, -12, -8, -4, 0, 8, null]],
+    ['conv1', [-20, -14, -10, -6, -2, 4, null]],
+  ];
+  // dense0 / dense1: the even / odd dense layers; conv0 / conv1: convolutions 15-19 / 16-20
+  const pick = (i: number, n: number): boolean => (n < 2 ? i < 15 && i % 2 === n : i >= 13 + n && i < 18 + n);
+  const { shapeObs, ctxRows } = modelledContextRuns(
+    nets,
+    (o) => m0.phasesAt(m0.keyOf(o), o.memoryBytes, truth.ctx, truth.kappa, truth.ls, truth.kappaGemm),
+    pick,
+  );
+  const fit = (kappaGemmGrid?: [number, number, number]): FeSwapModel =>
+    fitModelOnObservations('fe-swap', aggregateRows(rows, hw2), {
+      feSwap: { epsMs: 0, swapTerm: 'physical', context: { rows: ctxRows, hardware: hw2 }, ...(kappaGemmGrid ? { kappaGemmGrid } : {}) },
+    }) as FeSwapModel;
+  const m = fit([0.25, 3, 0.05]);
+  const c = m.data.context;
+  assert.equal(c.runs, 6 + 5 + 7 + 6);
+  // the convolutions do swap at these limits, or their kappa would be anything
+  const convSwaps = shapeObs.filter(
+    (o) => o.network.startsWith('conv') && o.memoryLimitBytes !== null && m0.physicalParts(m0.keyOf(o), o.memoryBytes, truth.ctx, truth.ls)![1].runMs > 0,
+  );
+  assert.ok(convSwaps.length >= 5, `${convSwaps.length} conv layers swap`);
+  assert.equal(c.ctxMiB, truth.ctx);
+  assert.equal(c.lambdaScale, truth.ls);
+  assert.ok(Math.abs(c.kappa - truth.kappa) < 1e-6, `kappa ${c.kappa}`);
+  assert.ok(Math.abs(c.kappaGemm! - truth.kappaGemm) < 1e-6, `kappaGemm ${c.kappaGemm}`);
+  assert.ok(c.rmsLogAfter! < 1e-6, `rms ln error after ${c.rmsLogAfter}`);
+  // one kappa for both families leaves an error, and writes no kappaGemm
+  const one = fit();
+  assert.equal(one.data.context.kappaGemm, undefined);
+  assert.ok(one.data.context.rmsLogAfter! > 0.01, `one kappa: rms ln error ${one.data.context.rmsLogAfter}`);
+  // predict: base + kappa of the layer's family x its extra, times the total factor
+  for (const fam of ['dense', 'conv']) {
+    const o = shapeObs.find(
+      (x) => x.network.startsWith(fam) && x.memoryLimitBytes !== null && m.physicalParts(m.keyOf(x), x.memoryBytes, truth.ctx, truth.ls)![1].runMs > 0,
+    )!;
+    const [b, e] = m.physicalParts(m.keyOf(o), o.memoryBytes, truth.ctx, truth.ls)!;
+    const k = fam === 'dense' ? truth.kappaGemm : truth.kappa;
+    assert.ok(Math.abs(m.predict(o).runMs - c.totalFactor * (b.runMs + k * e.runMs)) < 1e-9 * m.predict(o).runMs, fam);
+  }
+  // the file keeps it; a bad one is refused naming the field
+  const j = JSON.parse(JSON.stringify(m.toJSON())) as { context: Record<string, unknown> };
+  assert.equal(loadModel(j).predict(shapeObs[0]!).runMs, m.predict(shapeObs[0]!).runMs);
+  assert.throws(
+    () => loadModel({ ...j, context: { ...j.context, kappaGemm: -1 } }),
+    (err: unknown) => err instanceof UserError && /"kappaGemm" -1 must be a number > 0/.test(err.message),
   );
 });
 

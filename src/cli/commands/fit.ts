@@ -19,6 +19,7 @@ interface FitFlags {
   evictableSessions?: boolean;
   inNetwork?: boolean;
   callCost?: boolean;
+  kappaByFamily?: boolean;
   base?: string;
   baseRows?: string;
   out: string;
@@ -61,6 +62,10 @@ export function register(program: Command): void {
       "fe-swap with --context: fit a cost per layer call (ms added to every layer's run inside a network: its caches hold the other layers' data) with the total factor, on the context's unlimited runs of networks with different layer counts (docs/MODELS.md)",
     )
     .option(
+      '--kappa-by-family',
+      "fe-swap with --context (physical swap term, the default's): fit the GEMM family's (dense, MatMul) scale of the swap term apart from the other families' on the context's limited runs (docs/MODELS.md)",
+    )
+    .option(
       '--base <kind>',
       "fe-swap: the time without a limit, hybrid (physical NNLS x a tree correction; default, as the bundled model), gbt (boosted trees) or fe (the study's per-type regression)",
     )
@@ -87,13 +92,14 @@ export function register(program: Command): void {
           ...(flags.evictableSessions ? { evictableSessions: true } : {}),
           ...(flags.inNetwork ? { inNetwork: true } : {}),
           ...(flags.callCost ? { callCost: true } : {}),
+          ...(flags.kappaByFamily ? { kappaByFamily: true } : {}),
           ...(flags.base !== undefined ? { base: flags.base } : {}),
           ...(flags.baseRows !== undefined ? { baseRows: flags.baseRows } : {}),
           fit,
           out: flags.out,
           onNote: (note) => process.stderr.write(`memlat fit: ${note}\n`),
           command: (kind) =>
-            `memlat fit --model ${kind} --data ${flags.data}${flags.context ? ` --context ${flags.context}` : ''}${flags.sessionBytes ? ` --session-bytes ${flags.sessionBytes}` : ''}${flags.evictableSessions ? ' --evictable-sessions' : ''}${flags.inNetwork ? ' --in-network' : ''}${flags.callCost ? ' --call-cost' : ''}${flags.base ? ` --base ${flags.base}` : ''}${flags.baseRows ? ` --base-rows ${flags.baseRows}` : ''}`,
+            `memlat fit --model ${kind} --data ${flags.data}${flags.context ? ` --context ${flags.context}` : ''}${flags.sessionBytes ? ` --session-bytes ${flags.sessionBytes}` : ''}${flags.evictableSessions ? ' --evictable-sessions' : ''}${flags.inNetwork ? ' --in-network' : ''}${flags.callCost ? ' --call-cost' : ''}${flags.kappaByFamily ? ' --kappa-by-family' : ''}${flags.base ? ` --base ${flags.base}` : ''}${flags.baseRows ? ` --base-rows ${flags.baseRows}` : ''}`,
         });
         if (!flags.quiet) {
           process.stderr.write(

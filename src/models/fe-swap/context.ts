@@ -4,7 +4,7 @@
  */
 import type { HardwareFingerprint, MeasurementRow } from '../../dataset/schema.js';
 import { aggregateRows, median, passTotals, type LayerObservation } from '../observations.js';
-import { FeSwapModel, MiB, noContext, sessionMemory, type ContextFit, type LayerKey } from './model.js';
+import { FeSwapModel, GEMM_FAMILY, MiB, noContext, sessionMemory, type ContextFit, type LayerKey } from './model.js';
 import { fitInNetwork, type InNetworkLayer } from './in-network.js';
 
 /** Whole-network runs (validate-runs rows: every pass of every layer) with their machines. */
@@ -23,23 +23,39 @@ function runTotal(m: FeSwapModel, layers: readonly { key: LayerKey; memoryBytes:
   return sum;
 }
 
-/** With the physical term: a run's (sum of unlimited-base phases, sum of extra time before kappa). */
-function runParts(m: FeSwapModel, layers: readonly { key: LayerKey; memoryBytes: number }[], ctx: number, lambdaScale: number): [number, number] | null {
+/**
+ * With the physical term: a run's (sum of unlimited-base phases, sum of extra time before kappa of
+ * the layers outside the GEMM family, the same of the GEMM family's).
+ */
+function runParts(
+  m: FeSwapModel,
+  layers: readonly { key: LayerKey; memoryBytes: number }[],
+  ctx: number,
+  lambdaScale: number,
+): [number, number, number] | null {
   let base = 0;
   let extra = 0;
+  let extraGemm = 0;
   for (const l of layers) {
     const p = m.physicalParts(l.key, l.memoryBytes, ctx, lambdaScale);
     if (!p) return null;
     base += p[0].loadMs + p[0].runMs + p[0].unloadMs;
-    extra += p[1].loadMs + p[1].runMs + p[1].unloadMs;
+    const e = p[1].loadMs + p[1].runMs + p[1].unloadMs;
+    if (l.key.fam === GEMM_FAMILY) extraGemm += e;
+    else extra += e;
   }
-  return [base, extra];
+  return [base, extra, extraGemm];
 }
 
 /** Grids of the context fit: [from, to, step] for ctx (MiB) and kappa; the lambda scales to try. */
 export interface ContextGrids {
   ctx: [number, number, number];
   kappa: [number, number, number];
+  /**
+   * Physical term only: fit the GEMM family's kappa (ContextFit.kappaGemm) over this grid beside
+   * kappa, which then scales the other families. Absent: one kappa for every family.
+   */
+  kappaGemm?: [number, number, number];
   /** Physical term only (the table term has no lambda): default DEFAULT_LAMBDA_SCALES. */
   lambdaScales?: readonly number[];
   /** Bytes per prepared layer session counted as kept by a network (networkMemory; default 0). */
@@ -236,41 +252,52 @@ export function fitContext(isolated: FeSwapModel, context: ContextRows, grids: C
     return out;
   };
   const kappas = steps(grids.kappa);
+  // the GEMM family's kappa (physical term, when asked): NaN = the same as kappa
+  const byFamily = physical && grids.kappaGemm !== undefined;
+  const kgs = byFamily ? steps(grids.kappaGemm!) : [NaN];
   // ms per MiB of sessions faulted back (evictable sessions only): each run's total is linear in it
   const rs = s > 0 && grids.refault ? steps(grids.refault.msPerMiB) : [0];
-  // loss of every (kappa, r) at one (ctx, lambdaScale), index i x rs.length + j: with the physical term
-  // each run's total is base + kappa x extra + r x evicted MiB, so the layers are evaluated once per
-  // (ctx, lambdaScale)
+  // loss of every (kappa, kappaGemm, r) at one (ctx, lambdaScale), index (i x kgs.length + g) x
+  // rs.length + j: with the physical term each run's total is base + kappa x extra (+ kappaGemm x the
+  // GEMM layers' extra) + r x evicted MiB, so the layers are evaluated once per (ctx, lambdaScale)
   const losses = (ctx: number, ls: number): number[] => {
-    const out = new Array<number>(kappas.length * rs.length).fill(0);
+    const out = new Array<number>(kappas.length * kgs.length * rs.length).fill(0);
     const parts = physical ? runs.map((r) => [runParts(m, r.obs, ctx, ls)!, runParts(m, r.ref, ctx, ls)!] as const) : null;
     kappas.forEach((kappa, i) => {
       const totals = parts ? null : runs.map((r) => [runTotal(m, r.obs, ctx, kappa, ls), runTotal(m, r.ref, ctx, kappa, ls)] as const);
-      rs.forEach((rf, j) => {
-        let sum = 0;
-        runs.forEach((r, n) => {
-          const at = parts?.[n];
-          const pr = (at ? at[0][0] + kappa * at[0][1] : totals![n]![0]) + rf * r.ev;
-          const pf = (at ? at[1][0] + kappa * at[1][1] : totals![n]![1]) + rf * r.refEv;
-          const e = Math.log(pr / pf) - r.lnR;
-          sum += e * e;
+      kgs.forEach((kg, g) => {
+        const k2 = Number.isNaN(kg) ? kappa : kg;
+        rs.forEach((rf, j) => {
+          let sum = 0;
+          runs.forEach((r, n) => {
+            const at = parts?.[n];
+            const pr = (at ? at[0][0] + kappa * at[0][1] + k2 * at[0][2] : totals![n]![0]) + rf * r.ev;
+            const pf = (at ? at[1][0] + kappa * at[1][1] + k2 * at[1][2] : totals![n]![1]) + rf * r.refEv;
+            const e = Math.log(pr / pf) - r.lnR;
+            sum += e * e;
+          });
+          out[(i * kgs.length + g) * rs.length + j] = sum;
         });
-        out[i * rs.length + j] = sum;
       });
     });
     return out;
   };
   const at1 = losses(0, 1);
   const one = kappas.findIndex((k) => Math.abs(k - 1) < 1e-9);
+  const oneG = byFamily ? kgs.findIndex((k) => Math.abs(k - 1) < 1e-9) : 0;
   const before =
-    (one >= 0 ? at1[one * rs.length] : undefined) ??
+    (one >= 0 && oneG >= 0 ? at1[(one * kgs.length + oneG) * rs.length] : undefined) ??
     runs.reduce((s, r) => s + (Math.log(runTotal(m, r.obs, 0, 1, 1) / runTotal(m, r.ref, 0, 1, 1)) - r.lnR) ** 2, 0);
-  let best = { ctx: 0, kappa: 1, r: rs[0]!, ls: 1, loss: before };
+  let best = { ctx: 0, kappa: 1, kg: 1, r: rs[0]!, ls: 1, loss: before };
   for (const ls of scales) {
     for (const c of steps(grids.ctx)) {
       const ls_ = losses(c, ls);
-      ls_.forEach((l, i) => {
-        if (l < best.loss - 1e-12) best = { ctx: c, kappa: kappas[Math.floor(i / rs.length)]!, r: rs[i % rs.length]!, ls, loss: l };
+      ls_.forEach((l, idx) => {
+        if (l < best.loss - 1e-12) {
+          const j = idx % rs.length;
+          const ig = Math.floor(idx / rs.length);
+          best = { ctx: c, kappa: kappas[Math.floor(ig / kgs.length)]!, kg: kgs[ig % kgs.length]!, r: rs[j]!, ls, loss: l };
+        }
       });
     }
   }
@@ -281,11 +308,15 @@ export function fitContext(isolated: FeSwapModel, context: ContextRows, grids: C
     ...base,
     ctxMiB: Math.round(best.ctx * 1000) / 1000,
     kappa: Math.round(best.kappa * 1000) / 1000,
+    ...(byFamily ? { kappaGemm: Math.round((Number.isNaN(best.kg) ? best.kappa : best.kg) * 1000) / 1000 } : {}),
     ...(refault ? { refaultMsPerMiB: Math.round(best.r * 1000) / 1000 } : {}),
     ...(physical ? { lambdaScale: best.ls } : {}),
     rmsLogBefore: rms(before),
     rmsLogAfter: rms(best.loss),
     atGridEdge:
-      edge(best.ctx, grids.ctx) || edge(best.kappa, grids.kappa) || (refault ? best.r > grids.refault!.msPerMiB[1] - grids.refault!.msPerMiB[2] / 2 : false),
+      edge(best.ctx, grids.ctx) ||
+      edge(best.kappa, grids.kappa) ||
+      (byFamily && !Number.isNaN(best.kg) ? edge(best.kg, grids.kappaGemm!) : false) ||
+      (refault ? best.r > grids.refault!.msPerMiB[1] - grids.refault!.msPerMiB[2] / 2 : false),
   };
 }

@@ -60,6 +60,8 @@ export interface FeSwapOptions {
   /** Grid of the context fit (MiB and exponent): [from, to, step]. */
   ctxGrid?: [number, number, number];
   kappaGrid?: [number, number, number];
+  /** Physical term: fit the GEMM family's kappa over this grid beside kappa (ContextGrids.kappaGemm; default: one kappa). */
+  kappaGemmGrid?: [number, number, number];
   /** Factors on the physical term's lambda the context fit tries (default DEFAULT_LAMBDA_SCALES; [1] keeps the isolated cliff). */
   lambdaScales?: readonly number[];
   /** Bytes per prepared layer session a network keeps (default 0; SESSION_BYTES is the measured size): context fit and predict. */
@@ -151,6 +153,7 @@ export function fitFeSwap(obs: readonly LayerObservation[], options: FeSwapOptio
   const context = fitContext(m, options.context, {
     ctx: options.ctxGrid ?? [-64, 128, 4],
     kappa: options.kappaGrid ?? [0.25, 3, 0.05],
+    ...(options.kappaGemmGrid ? { kappaGemm: options.kappaGemmGrid } : {}),
     ...(options.lambdaScales ? { lambdaScales: options.lambdaScales } : {}),
     ...(options.sessionBytesPerLayer ? { sessionBytesPerLayer: options.sessionBytesPerLayer } : {}),
     ...(options.inNetwork ? { inNetwork: true } : {}),

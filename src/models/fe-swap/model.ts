@@ -9,6 +9,9 @@ import { FeModel, type FeModelJSON } from '../fe.js';
 import { BoostedModel, loadBoosted, type BoostedModelJSON } from '../boosted.js';
 import { cachedStats } from '../observations.js';
 import { runFamily, RUN_FAMILIES } from '../physical.js';
+
+/** Index of the GEMM family in RUN_FAMILIES (the layers ContextFit.kappaGemm scales). */
+export const GEMM_FAMILY = RUN_FAMILIES.indexOf('gemm');
 import { MODEL_NAME, SESSION_BYTES, TARGETS, type LayerInput, type Model, type ModelJSON, type Target, type TimePrediction } from '../types.js';
 import { swapExtraMs, type PhysicalSwap } from '../swap-physical.js';
 import { applyInNetwork, loadInNetwork, type InNetworkCorrection } from './in-network.js';
@@ -76,6 +79,12 @@ export interface ContextFit {
   ctxMiB: number;
   /** Exponent on the slowdown (table term) or factor on the extra time (physical term). */
   kappa: number;
+  /**
+   * Physical term only: kappa of the GEMM family's layers (dense, MatMul), fitted beside kappa, which
+   * then scales the other families' extra time (`memlat fit --kappa-by-family`). Absent: kappa for
+   * every family.
+   */
+  kappaGemm?: number;
   /**
    * Physical term only: factor on every lambda (absent = 1). Whole-network runs fall off a sharper
    * cliff than the isolated layers' fit gives: a GEMV streaming weights that do not fit cycles all of
@@ -284,11 +293,12 @@ export class FeSwapModel implements Model {
    * The phases of a keyed layer at memory M (bytes) with context (ctx MiB, kappa, lambdaScale), before
    * the total factor: the one arithmetic predict and the context fit share.
    */
-  phasesAt(key: LayerKey, memoryBytes: number, ctxMiB: number, kappa: number, lambdaScale = 1): TimePrediction {
+  phasesAt(key: LayerKey, memoryBytes: number, ctxMiB: number, kappa: number, lambdaScale = 1, kappaGemm?: number): TimePrediction {
     const parts = this.physicalParts(key, memoryBytes, ctxMiB, lambdaScale);
     if (parts) {
       const [b, e] = parts;
-      return { loadMs: b.loadMs + kappa * e.loadMs, runMs: b.runMs + kappa * e.runMs, unloadMs: b.unloadMs + kappa * e.unloadMs };
+      const k = kappaGemm !== undefined && key.fam === GEMM_FAMILY ? kappaGemm : kappa;
+      return { loadMs: b.loadMs + k * e.loadMs, runMs: b.runMs + k * e.runMs, unloadMs: b.unloadMs + k * e.unloadMs };
     }
     const b = key.base;
     if (memoryBytes >= key.hardware.ramBytes) return b;
@@ -322,7 +332,7 @@ export class FeSwapModel implements Model {
   predict(x: LayerInput): TimePrediction {
     const c = this.data.context;
     const sm = sessionMemory(x, c);
-    const p = this.phasesAt(this.keyOf(x), sm.memoryBytes, c.ctxMiB, c.kappa, c.lambdaScale ?? 1);
+    const p = this.phasesAt(this.keyOf(x), sm.memoryBytes, c.ctxMiB, c.kappa, c.lambdaScale ?? 1, c.kappaGemm);
     // this layer's share of faulting the pushed-out sessions back in (one pass faults them all once)
     const refault = sm.evictedBytes > 0 ? ((c.refaultMsPerMiB ?? 0) * sm.evictedBytes) / MiB / (x.networkLayers ?? 1) : 0;
     const k = c.totalFactor;
@@ -414,6 +424,8 @@ export function loadFeSwap(o: Record<string, unknown>): FeSwapModel {
     throw new UserError(`invalid model: fe-swap "baseRows" ${JSON.stringify(d.baseRows)} must be one of ${BASE_ROWS.join(', ')} (or absent); refit it`);
   if (c.callMsPerLayer !== undefined && !(typeof c.callMsPerLayer === 'number' && c.callMsPerLayer >= 0 && Number.isFinite(c.callMsPerLayer)))
     throw new UserError(`invalid model: fe-swap context "callMsPerLayer" ${JSON.stringify(c.callMsPerLayer)} must be a number >= 0 (or absent); refit it`);
+  if (c.kappaGemm !== undefined && !(typeof c.kappaGemm === 'number' && c.kappaGemm > 0 && Number.isFinite(c.kappaGemm)))
+    throw new UserError(`invalid model: fe-swap context "kappaGemm" ${JSON.stringify(c.kappaGemm)} must be a number > 0 (or absent); refit it`);
   if (c.refaultMsPerMiB !== undefined && !(typeof c.refaultMsPerMiB === 'number' && c.refaultMsPerMiB >= 0))
     throw new UserError(`invalid model: fe-swap context "refaultMsPerMiB" ${JSON.stringify(c.refaultMsPerMiB)} must be a number >= 0 (or absent); refit it`);
   if (c.sessionColdMiB !== undefined && !(typeof c.sessionColdMiB === 'number' && Number.isFinite(c.sessionColdMiB)))
