@@ -222,6 +222,8 @@ export interface ValidationEntry {
   finishedAt: string;
   /** runNetwork's result without the raw passes (those are the rows). */
   result?: unknown;
+  /** Which of the pair's runs (ValidateRunsArgs.rounds), from 0; absent = 0. */
+  round?: number;
 }
 
 /** Options of `validateRuns`. */
@@ -246,6 +248,15 @@ export interface ValidateRunsArgs {
    */
   order?: 'listed' | 'shuffled';
   seed?: number;
+  /**
+   * Runs of each (network, level), default 1: each a fresh worker with `reps` passes, round by round
+   * (every run of a round before any of the next, each round in `order`, a shuffled round r drawn
+   * from seed + r), so that a machine whose runs move by more than their own pass spread from one
+   * minute to the next (host D: ±10-15%, data/heldout29/repeat) moves every level alike. A later
+   * round's rows continue the pair's pass numbers (rep = round x reps + pass); more rounds on a
+   * finished output add only the new ones, with the same `reps`.
+   */
+  rounds?: number;
   signal?: AbortSignal;
   /** Progress text: whole lines end in "\n", a run's pass numbers come without. */
   onProgress?: (text: string) => void;
@@ -306,27 +317,46 @@ export async function validateRuns(o: ValidateRunsArgs): Promise<ValidateRunsRes
     const summary = ((await files.readJsonFile(summaryPath)) as ValidationEntry[] | null) ?? [];
 
     const { oomRow, validationLevels, validationPairDone, validationRows } = await import('./profile/validation.js');
-    const todo: { rn: ResolvedNetwork; factor: number | null; memoryLimitBytes: number | null }[] = [];
-    const line = (done: boolean, name: string, factor: number | null, m: number | null): string =>
-      `${done ? 'done ' : 'todo '} ${name.padEnd(20)} f=${String(factor ?? 'none').padEnd(5)} M=${m === null ? 'none' : formatBytes(m)}\n`;
+    const rounds = o.rounds ?? 1;
+    if (!Number.isInteger(rounds) || rounds < 1) throw argumentError((n) => `${n('rounds')} ${rounds}: must be a positive integer, e.g. ${n('rounds')} 3`);
+    if (rounds > 1) {
+      // a later round's passes are numbered from round x reps: every run of the output needs the same reps
+      const other = summary.find((e) => (e.result as { reps?: number } | undefined)?.reps !== undefined && (e.result as { reps: number }).reps !== o.reps);
+      if (other) {
+        const was = (other.result as { reps: number }).reps;
+        throw argumentError(
+          (n) =>
+            `${n('reps')} ${o.reps}: ${o.out} holds runs of ${was} passes; with ${n('rounds')} resume with ${n('reps')} ${was}, or choose another ${n('out')}`,
+        );
+      }
+    }
+    type Job = { rn: ResolvedNetwork; factor: number | null; memoryLimitBytes: number | null; round: number };
+    const todo: Job[] = [];
+    const line = (done: boolean, name: string, factor: number | null, m: number | null, round: number): string =>
+      `${done ? 'done ' : 'todo '} ${name.padEnd(20)} f=${String(factor ?? 'none').padEnd(5)} M=${m === null ? 'none' : formatBytes(m)}${rounds > 1 ? ` round ${round + 1}/${rounds}` : ''}\n`;
+    const pairs: Omit<Job, 'round'>[] = [];
     for (const name of names) {
       const rn = await resolved(name);
-      for (const lv of validationLevels(rn, idleBytes, o.levels, threads)) {
-        const done = validationPairDone(summary, rn.name, lv.memoryLimitBytes);
-        if (done) say(line(true, rn.name, lv.factor, lv.memoryLimitBytes));
-        else todo.push({ rn, ...lv });
-      }
+      for (const lv of validationLevels(rn, idleBytes, o.levels, threads)) pairs.push({ rn, ...lv });
     }
-    if (o.order === 'shuffled') {
-      // Fisher-Yates with the seeded generator: the same seed and runs to do give the same order
-      const rand = mulberry32(o.seed ?? 1);
-      for (let i = todo.length - 1; i > 0; i--) {
-        const j = Math.floor(rand() * (i + 1));
-        [todo[i], todo[j]] = [todo[j]!, todo[i]!];
+    for (let round = 0; round < rounds; round++) {
+      const inRound: Job[] = [];
+      for (const p of pairs) {
+        if (validationPairDone(summary, p.rn.name, p.memoryLimitBytes, round)) say(line(true, p.rn.name, p.factor, p.memoryLimitBytes, round));
+        else inRound.push({ ...p, round });
       }
-      say(`order: shuffled (seed ${o.seed ?? 1})\n`);
+      if (o.order === 'shuffled') {
+        // Fisher-Yates with the seeded generator: the same seed and runs to do give the same order
+        const rand = mulberry32((o.seed ?? 1) + round);
+        for (let i = inRound.length - 1; i > 0; i--) {
+          const j = Math.floor(rand() * (i + 1));
+          [inRound[i], inRound[j]] = [inRound[j]!, inRound[i]!];
+        }
+      }
+      todo.push(...inRound);
     }
-    for (const job of todo) say(line(false, job.rn.name, job.factor, job.memoryLimitBytes));
+    if (o.order === 'shuffled') say(`order: shuffled (seed ${o.seed ?? 1}${rounds > 1 ? ' + round' : ''})\n`);
+    for (const job of todo) say(line(false, job.rn.name, job.factor, job.memoryLimitBytes, job.round));
     if (o.dryRun || !side) return { rowsPath, summaryPath, summary: [], interrupted: false };
     const { sweepLeftovers } = await import('./executor/leftovers.js');
     const swept = sweepLeftovers(o.cacheDir);
@@ -341,7 +371,10 @@ export async function validateRuns(o: ValidateRunsArgs): Promise<ValidateRunsRes
       for (const [i, job] of todo.entries()) {
         if (aborted()) break;
         const t0 = Date.now();
-        say(`[${i + 1}/${todo.length}] ${job.rn.name} at ${job.memoryLimitBytes === null ? 'no limit' : formatBytes(job.memoryLimitBytes)} ...`);
+        say(
+          `[${i + 1}/${todo.length}] ${job.rn.name} at ${job.memoryLimitBytes === null ? 'no limit' : formatBytes(job.memoryLimitBytes)}${rounds > 1 ? ` (round ${job.round + 1}/${rounds})` : ''} ...`,
+        );
+        const repOffset = job.round * o.reps;
         let entry: ValidationEntry;
         try {
           const res = await runNetwork(job.rn, {
@@ -352,7 +385,7 @@ export async function validateRuns(o: ValidateRunsArgs): Promise<ValidateRunsRes
             ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
             onPass: (p) => say(` ${p + 1}`),
           });
-          await writer.append(validationRows(job.rn, res.passes, job.memoryLimitBytes, side.hardwareId));
+          await writer.append(validationRows(job.rn, res.passes, job.memoryLimitBytes, side.hardwareId, repOffset));
           const { passes: _passes, ...result } = res;
           entry = {
             network: job.rn.name,
@@ -362,13 +395,14 @@ export async function validateRuns(o: ValidateRunsArgs): Promise<ValidateRunsRes
             elapsedMs: Date.now() - t0,
             finishedAt: new Date().toISOString(),
             result,
+            ...(job.round > 0 ? { round: job.round } : {}),
           };
           say(` total ${res.totalMs.toFixed(0)} ms\n`);
         } catch (e) {
           if (aborted()) break;
           const message = e instanceof Error ? e.message : String(e);
           // An OOM kill is a result too: one row with oom = true for the layer it hit (no times).
-          if (e instanceof OomError) await writer.append([oomRow(job.rn, e.layerIndex, e.rep, job.memoryLimitBytes, side.hardwareId)]);
+          if (e instanceof OomError) await writer.append([oomRow(job.rn, e.layerIndex, repOffset + e.rep, job.memoryLimitBytes, side.hardwareId)]);
           const oom = e instanceof OomError;
           entry = {
             network: job.rn.name,
@@ -379,6 +413,7 @@ export async function validateRuns(o: ValidateRunsArgs): Promise<ValidateRunsRes
             message,
             elapsedMs: Date.now() - t0,
             finishedAt: new Date().toISOString(),
+            ...(job.round > 0 ? { round: job.round } : {}),
           };
           say(
             oom
@@ -386,7 +421,9 @@ export async function validateRuns(o: ValidateRunsArgs): Promise<ValidateRunsRes
               : ` FAILED: ${message}\n`,
           );
         }
-        const rest = summary.filter((s) => !(s.network === entry.network && s.memoryLimitBytes === entry.memoryLimitBytes));
+        const rest = summary.filter(
+          (s) => !(s.network === entry.network && s.memoryLimitBytes === entry.memoryLimitBytes && (s.round ?? 0) === (entry.round ?? 0)),
+        );
         summary.splice(0, summary.length, ...rest, entry);
         await files.writeJsonFile(summaryPath, summary);
       }

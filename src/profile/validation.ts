@@ -38,10 +38,16 @@ export function validationLevels(rn: ResolvedNetwork, idleBytes: number, factors
 }
 
 /**
- * Rows of one validation run: every pass (rep = pass index) of every layer. `passes[p][i]` is the
- * timing of layer i (its jobId is the layer's index, as runNetwork numbers them) in pass p.
+ * Rows of one validation run: every pass (rep = repOffset + pass index) of every layer. `passes[p][i]`
+ * is the timing of layer i (its jobId is the layer's index, as runNetwork numbers them) in pass p.
  */
-export function validationRows(rn: ResolvedNetwork, passes: readonly LayerTiming[][], memoryLimitBytes: number | null, hardwareId: string): MeasurementRow[] {
+export function validationRows(
+  rn: ResolvedNetwork,
+  passes: readonly LayerTiming[][],
+  memoryLimitBytes: number | null,
+  hardwareId: string,
+  repOffset = 0,
+): MeasurementRow[] {
   const byIndex = new Map(rn.layers.map((l) => [String(l.index), l] as const));
   const rows: MeasurementRow[] = [];
   passes.forEach((pass, p) => {
@@ -49,7 +55,7 @@ export function validationRows(rn: ResolvedNetwork, passes: readonly LayerTiming
       const l = byIndex.get(t.jobId);
       if (!l) throw new Error(`validationRows: timing for unknown layer id ${t.jobId} of ${rn.name}`);
       rows.push({
-        ...runRowKey(rn, l, memoryLimitBytes, p, hardwareId),
+        ...runRowKey(rn, l, memoryLimitBytes, repOffset + p, hardwareId),
         ...timedFields(t),
       });
     }
@@ -148,14 +154,18 @@ export function oomRunDocument(
 }
 
 /**
- * Whether validate-runs' summary already holds a result for (network, limit): a finished run, or an
- * OOM kill (stored as an OOM row; retrying it would put a second result for the same key beside it).
- * Other failures (a crash, an interrupted run) are retried on resume. Pure.
+ * Whether validate-runs' summary already holds a result for (network, limit) in round `round` (absent
+ * in an entry = 0): a finished run of that round, or an OOM kill in any round (stored as an OOM row;
+ * the pair is a result then, and a retry or a later round would put a second one beside it). Other
+ * failures (a crash, an interrupted run) are retried on resume. Pure.
  */
 export function validationPairDone(
-  summary: readonly { network: string; memoryLimitBytes: number | null; status: string; oom?: boolean }[],
+  summary: readonly { network: string; memoryLimitBytes: number | null; status: string; oom?: boolean; round?: number }[],
   network: string,
   memoryLimitBytes: number | null,
+  round = 0,
 ): boolean {
-  return summary.some((e) => e.network === network && e.memoryLimitBytes === memoryLimitBytes && (e.status === 'done' || e.oom === true));
+  return summary.some(
+    (e) => e.network === network && e.memoryLimitBytes === memoryLimitBytes && (e.oom === true || (e.status === 'done' && (e.round ?? 0) === round)),
+  );
 }

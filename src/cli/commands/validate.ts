@@ -1,5 +1,5 @@
 /**
- * `memlat validate-runs --out data/validation/ [--networks a,b] [--levels 4,1,0.5,none] [--reps 5] [--order shuffled --seed 1]`:
+ * `memlat validate-runs --out data/validation/ [--networks a,b] [--levels 4,1,0.5,none] [--reps 5] [--rounds 1] [--order shuffled --seed 1]`:
  * run whole zoo networks with `memlat run`'s executor at memory levels relative to each network's
  * largest layer working set (+ the runtime's idle footprint) and store every pass of every layer as
  * rows (source "memlat-run") plus a summary JSON. Resumable: (network, limit) pairs already in the
@@ -20,6 +20,7 @@ interface ValidateFlags {
   dryRun?: boolean;
   order: string;
   seed: string;
+  rounds: string;
 }
 
 /** Parses `--levels 4,1,0.5,none`. */
@@ -52,6 +53,11 @@ export function register(program: Command): void {
       'listed',
     )
     .option('--seed <n>', 'seed of --order shuffled', '1')
+    .option(
+      '--rounds <n>',
+      'runs of each (network, level), each with --reps passes, round by round (every run of a round before the next; shuffled rounds drawn from seed + round): the machine moving between minutes moves every level alike; more rounds on a finished --out add only the new ones',
+      '1',
+    )
     .option('--dry-run', 'print the runs and their limits, measure nothing')
     .action(
       withFlagNames(async (o: ValidateFlags) => {
@@ -62,6 +68,7 @@ export function register(program: Command): void {
         const threads = optionalPositiveInt(o.threads, '--threads', 4);
         if (o.order !== 'listed' && o.order !== 'shuffled') throw new UserError(`--order ${o.order}: must be "listed" or "shuffled"`);
         const seed = parseInteger(o.seed, '--seed');
+        const rounds = parseInteger(o.rounds, '--rounds');
         const ac = new AbortController();
         const onSigint = (): void => ac.abort();
         process.once('SIGINT', onSigint);
@@ -85,6 +92,7 @@ export function register(program: Command): void {
             ...(o.dryRun ? { dryRun: true } : {}),
             order: o.order,
             seed,
+            rounds,
             onProgress: (t) => process.stderr.write(t),
           });
         } finally {
