@@ -13,26 +13,34 @@ async function cli(args: string[]): Promise<void> {
   await program.parseAsync(['node', 'memlat', 'validate-runs', ...args]);
 }
 
+/**
+ * A 3-layer network file (fc1, relu, fc2) in `dir` and an output folder with the side file a resume
+ * would find, so that validate-runs skips the hardware probe.
+ */
+async function mlpAndOutput(dir: string): Promise<{ netPath: string; out: string }> {
+  const netPath = join(dir, 'mlp.json');
+  await writeFile(
+    netPath,
+    JSON.stringify({
+      format: 'memlat-network@1',
+      name: 'mlp',
+      inputs: [{ name: 'x', shape: [1, 256] }],
+      layers: [
+        { type: 'dense', name: 'fc1', inputs: ['x'], units: 512 },
+        { type: 'activation', name: 'relu', inputs: ['fc1'], fn: 'relu' },
+        { type: 'dense', name: 'fc2', inputs: ['relu'], units: 10 },
+      ],
+    }),
+  );
+  const out = join(dir, 'val');
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, 'rows.plan.json'), JSON.stringify({ idleBytes: 110 * 2 ** 20, hardwareId: 'hw-test', threads: 1 }));
+  return { netPath, out };
+}
+
 test('memlat validate-runs: a network run whole, every pass stored as rows + summary; rerun skips it', async () => {
   await withTempDir('memlat-val-', async (dir) => {
-    const netPath = join(dir, 'mlp.json');
-    await writeFile(
-      netPath,
-      JSON.stringify({
-        format: 'memlat-network@1',
-        name: 'mlp',
-        inputs: [{ name: 'x', shape: [1, 256] }],
-        layers: [
-          { type: 'dense', name: 'fc1', inputs: ['x'], units: 512 },
-          { type: 'activation', name: 'relu', inputs: ['fc1'], fn: 'relu' },
-          { type: 'dense', name: 'fc2', inputs: ['relu'], units: 10 },
-        ],
-      }),
-    );
-    const out = join(dir, 'val');
-    // Skip the hardware probe: give the side file a resume would find.
-    await mkdir(out, { recursive: true });
-    await writeFile(join(out, 'rows.plan.json'), JSON.stringify({ idleBytes: 110 * 2 ** 20, hardwareId: 'hw-test', threads: 1 }));
+    const { netPath, out } = await mlpAndOutput(dir);
     const args = ['--out', out, '--networks', netPath, '--levels', 'none', '--reps', '2', '--threads', '1', '--cache-dir', join(dir, 'cache')];
     await cli(args);
     const { rows } = await readDataset(join(out, 'rows.csv'));
@@ -94,22 +102,7 @@ test('validate-runs --order shuffled: the same runs in a seeded order (the same 
 
 test('validate-runs --rounds: a second round continues the pass numbers beside the first; a finished round is not rerun; another --reps is refused', async () => {
   await withTempDir('memlat-val-rounds-', async (dir) => {
-    const netPath = join(dir, 'mlp.json');
-    await writeFile(
-      netPath,
-      JSON.stringify({
-        format: 'memlat-network@1',
-        name: 'mlp',
-        inputs: [{ name: 'x', shape: [1, 128] }],
-        layers: [
-          { type: 'dense', name: 'fc1', inputs: ['x'], units: 256 },
-          { type: 'dense', name: 'fc2', inputs: ['fc1'], units: 10 },
-        ],
-      }),
-    );
-    const out = join(dir, 'val');
-    await mkdir(out, { recursive: true });
-    await writeFile(join(out, 'rows.plan.json'), JSON.stringify({ idleBytes: 110 * 2 ** 20, hardwareId: 'hw-test', threads: 1 }));
+    const { netPath, out } = await mlpAndOutput(dir);
     const args = (rounds: number, reps = 2): string[] => [
       '--out',
       out,
@@ -131,7 +124,7 @@ test('validate-runs --rounds: a second round continues the pass numbers beside t
     const { rows } = await readDataset(join(out, 'rows.csv'));
     assert.deepEqual(
       rows.map((r) => `${r.layerName}#${r.rep}`),
-      ['fc1#0', 'fc2#0', 'fc1#1', 'fc2#1', 'fc1#2', 'fc2#2', 'fc1#3', 'fc2#3'],
+      [0, 1, 2, 3].flatMap((rep) => ['fc1', 'relu', 'fc2'].map((l) => `${l}#${rep}`)),
     );
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as { status: string; round?: number; result: { reps: number } }[];
     assert.deepEqual(
@@ -142,10 +135,10 @@ test('validate-runs --rounds: a second round continues the pass numbers beside t
       ],
     );
     await cli(args(2)); // both rounds done: nothing added
-    assert.equal((await readDataset(join(out, 'rows.csv'))).rows.length, 8);
+    assert.equal((await readDataset(join(out, 'rows.csv'))).rows.length, 12);
     // a third round of 3 passes would number them 6-8 beside rounds of 2: refused by name
     await assert.rejects(cli(args(3, 3)), /--reps 3: .* holds runs of 2 passes; with --rounds resume with --reps 2/);
-    assert.equal((await readDataset(join(out, 'rows.csv'))).rows.length, 8);
+    assert.equal((await readDataset(join(out, 'rows.csv'))).rows.length, 12);
     await assert.rejects(cli([...args(1), '--rounds', '0']), /--rounds 0: must be a positive integer/);
   });
 });
