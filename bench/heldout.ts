@@ -24,7 +24,7 @@ import { readModelBundle } from '../src/predict/model-bundle.js';
 import { formatBytes } from '../src/units.js';
 import { median } from '../src/stats.js';
 import { validationRuns, type NetRun } from '../src/models/network-runs.js';
-import { byLevel, pct, score, summary, type Scored } from './scoring.js';
+import { byLevel, KNEE_FACTORS, KNEE_TARGETS, levelOrder, pct, score, summary, WHOLE_TARGETS, yes, type Scored, type Targets } from './scoring.js';
 import { flag, hasFlag } from './args.js';
 import { bundleOn, transferBundle } from '../src/predict/zero-shot.js';
 import type { LoadedBundle } from '../src/predict/bundle.js';
@@ -41,9 +41,7 @@ const comparePaths = flag('compare', set === 'heldout4' ? 'data/heldout4/model-d
   .filter((x) => x !== '')
   .map((x) => resolve(x));
 const zeroShot = hasFlag('zero-shot') || set === 'heldout4';
-const KNEE_FACTORS = [0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2, 1.3];
 const rel = (p: string): string => relative(process.cwd(), p);
-const yes = (b: boolean): string => (b ? 'yes' : '**no**');
 
 function perRunTable(ss: Scored[], levelName: string): string[] {
   const out = [`| network | M | ${levelName} | measured ms (min-max) | predicted ms | 90% interval | error |`, '|---|---|---|---|---|---|---|'];
@@ -56,13 +54,6 @@ function perRunTable(ss: Scored[], levelName: string): string[] {
   }
   return out;
 }
-
-interface Targets {
-  ape: number;
-  bias: readonly [number, number];
-}
-const WHOLE_TARGETS: Targets = { ape: 0.1, bias: [0.95, 1.05] };
-const KNEE_TARGETS: Targets = { ape: 0.15, bias: [0.9, 1.1] };
 
 /** The model and the --compare bundles, each as is and (with --zero-shot) with the runs' own fingerprint. */
 function comparison(main: LoadedBundle, runs: NetRun[], target: HardwareFingerprint | undefined, t: Targets): string[] {
@@ -93,8 +84,6 @@ function comparison(main: LoadedBundle, runs: NetRun[], target: HardwareFingerpr
   }
   return out;
 }
-
-const levelOrder = (l: string): number => (l === 'none' ? Infinity : parseFloat(l));
 
 async function main(): Promise<void> {
   const bundle = readModelBundle(modelPath);

@@ -20,10 +20,9 @@ import { readModelBundle } from '../src/predict/model-bundle.js';
 import { bundleOn, transferBundle } from '../src/predict/zero-shot.js';
 import type { HardwareFingerprint } from '../src/dataset/schema.js';
 import type { LoadedBundle } from '../src/predict/bundle.js';
-import { byLevel, pct, score, summary, type Scored } from './scoring.js';
+import { byLevel, KNEE_FACTORS, KNEE_TARGETS, levelOrder, pct, score, summary, WHOLE_TARGETS, yes, type Scored } from './scoring.js';
 import { flag } from './args.js';
 
-const KNEE_FACTORS = [0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2, 1.3];
 /**
  * Two reads of every model: moved to each set's fingerprint whatever the difference (zero-shot), and
  * as `predict` answers with that fingerprint cached (moved only where ratesDiffer, else as fitted).
@@ -42,8 +41,6 @@ if (sets.length === 0) {
 const models = [flag('model', 'data/models/default.json'), ...flag('compare', '').split(',')].filter((x) => x !== '').map((x) => resolve(x));
 const outPath = resolve(flag('out', `bench/results/pooled-${sets.map((s) => s.replace(/^heldout/, '')).join('-')}.md`));
 const rel = (p: string): string => relative(process.cwd(), p);
-const yes = (b: boolean): string => (b ? 'yes' : '**no**');
-const levelOrder = (l: string): number => (l === 'none' ? Infinity : parseFloat(l));
 
 interface Part {
   set: string;
@@ -75,7 +72,7 @@ async function main(): Promise<void> {
     const nets = parts.map((p) => `#${p.set.replace(/^heldout/, '')}: ${[...new Set(p.runs.map((r) => r.network))].join(', ')}`);
     const n = parts.reduce((a, p) => a + p.runs.length, 0);
     out.push(`### ${kind === 'whole' ? 'Whole networks (levels 1x, 0.5x, none)' : 'Knee sweeps (0.6x-1.3x)'}: ${n} runs (${nets.join('; ')})`, '');
-    const t = kind === 'whole' ? { ape: 0.1, bias: [0.95, 1.05] as const } : { ape: 0.15, bias: [0.9, 1.1] as const };
+    const t = kind === 'whole' ? WHOLE_TARGETS : KNEE_TARGETS;
     out.push(
       `Targets: median APE ≤ ${pct(t.ape)}${kind === 'whole' ? ', ≥ 80% within ±20%' : ''}, bias ${t.bias[0]}-${t.bias[1]} at every ${kind === 'whole' ? 'level' : 'limit'}.`,
       '',

@@ -51,6 +51,7 @@ import { layerStats } from '../src/features/layer.js';
 import { statsOptions } from '../src/models/observations.js';
 import { formatBytes } from '../src/units.js';
 import { predictRun, validationRuns } from '../src/models/network-runs.js';
+import { KNEE_FACTORS } from './scoring.js';
 import { splicedSections } from './splice.js';
 import { contextIntervalCalibration } from '../src/predict/context-interval.js';
 
@@ -301,7 +302,6 @@ async function main(): Promise<void> {
   const runs = validationRuns(val.rows, valObs);
   const ctxObs = aggregateRows(ctx.rows, hw);
   const ctxRows: ContextRows = { rows: ctx.rows, hardware: hw };
-  const KNEE_FACTORS = [0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2, 1.3];
   const kneeRuns = knee ? validationRuns(knee.rows, aggregateRows(knee.rows, hw), KNEE_FACTORS) : [];
   const heldRuns = held ? validationRuns(held.rows, aggregateRows(held.rows, hw), [1, 0.5]) : [];
   const ctxNets = [...new Set(ctxObs.map((o) => o.network))].sort();

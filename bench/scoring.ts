@@ -11,6 +11,24 @@ import { predictRun, type NetRun } from '../src/models/network-runs.js';
 /** A fraction as a percentage with one decimal, e.g. 0.113 -> "11.3%". */
 export const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
+/** A target met or not, as the benchmark tables print it. */
+export const yes = (b: boolean): string => (b ? 'yes' : '**no**');
+
+/** validate-runs' knee sweep factors (limits 0.6x-1.3x of the largest working set). */
+export const KNEE_FACTORS: readonly number[] = [0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2, 1.3];
+
+/** The accuracy targets of a held-out part: median APE at most `ape`, bias inside `bias` at every level. */
+export interface Targets {
+  ape: number;
+  bias: readonly [number, number];
+}
+/** Issue 10 (whole networks; also >= 80% within +-20%) and issue 11 (knee sweeps). */
+export const WHOLE_TARGETS: Targets = { ape: 0.1, bias: [0.95, 1.05] };
+export const KNEE_TARGETS: Targets = { ape: 0.15, bias: [0.9, 1.1] };
+
+/** Sort key of a level label: "0.5x" -> 0.5, "none" last. */
+export const levelOrder = (l: string): number => (l === 'none' ? Infinity : parseFloat(l));
+
 export interface Scored {
   run: NetRun;
   predictedMs: number;
