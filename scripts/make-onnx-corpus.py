@@ -107,6 +107,8 @@ FAMILIES = {
              'densenet161_oi9k', 'vgg19_bn_oi9k', 'regnet_y_32gf_oi9k'],
     'in11k': ['wide_resnet50_2_in11k', 'resnext50_32x4d_in11k', 'efficientnet_b2_in11k', 'mnasnet1_0_in11k',
               'googlenet_in11k', 'regnet_y_8gf_in11k', 'vgg16_in11k', 'alexnet_in11k', 'regnet_y_16gf_in11k'],
+    'oi20k': ['resnet34_oi20k', 'mobilenet_v2_oi20k', 'inception_v3_oi20k', 'convnext_tiny_oi20k', 'densenet201_oi20k',
+              'efficientnet_b3_oi20k', 'vgg16_bn_oi20k', 'alexnet_oi20k', 'regnet_x_16gf_oi20k'],
 }
 
 # ImageNet-21k heads (21,843 classes, as the released in21k checkpoints of BiT, ViT and EfficientNetV2
@@ -145,8 +147,15 @@ OI9K_CLASSES = 9605
 # regnet_y_8gf 2016 x 11221 = 86 MiB; efficientnet_b2 1408 x 11221 = 60 MiB; mnasnet1_0 1280 x 11221 =
 # 55 MiB; googlenet 1024 x 11221 = 44 MiB (held-out #29).
 IN11K_CLASSES = 11221
+
+# Open Images V6 heads over all 19,957 image-level classes (oi9k above is its 9,605 trainable ones):
+# alexnet 4096 x 19957 = 312 MiB, its largest layer; vgg16_bn's stays fc6, 392 MiB (head 312 MiB);
+# regnet_x_16gf, inception_v3 2048 x 19957 = 156 MiB; densenet201 1920 x 19957 = 146 MiB; efficientnet_b3
+# 1536 x 19957 = 117 MiB; mobilenet_v2 1280 x 19957 = 97 MiB; convnext_tiny 768 x 19957 = 58 MiB;
+# resnet34 512 x 19957 = 39 MiB (held-out #30).
+OI20K_CLASSES = 19957
 HEAD_CLASSES = {'in21k': IN21K_CLASSES, 'in12k': IN12K_CLASSES, 'inat10k': INAT10K_CLASSES, 'oi9k': OI9K_CLASSES,
-                'in11k': IN11K_CLASSES}
+                'in11k': IN11K_CLASSES, 'oi20k': OI20K_CLASSES}
 
 # GPT-2 sizes (Hugging Face's gpt2 and gpt2-medium config.json): width, blocks, heads
 GPT2 = {'gpt2_lm': (768, 12, 12), 'gpt2_medium_lm': (1024, 24, 16)}
@@ -291,7 +300,7 @@ def export(name, family):
         x = torch.randint(0, GPT2_VOCAB, shape, dtype=torch.long)
         input_name = 'input_ids'
     else:
-        size = {'inception_v3': 299, 'inception_v3_in21k': 299, 'efficientnet_b4_in21k': 380, 'efficientnet_b5': 456, 'efficientnet_v2_m': 480, 'efficientnet_v2_l': 480, 'efficientnet_b6': 528, 'efficientnet_b7_in21k': 600}.get(name, 224)
+        size = {'inception_v3': 299, 'inception_v3_in21k': 299, 'efficientnet_b4_in21k': 380, 'efficientnet_b5': 456, 'efficientnet_v2_m': 480, 'efficientnet_v2_l': 480, 'efficientnet_b6': 528, 'efficientnet_b7_in21k': 600, 'inception_v3_oi20k': 299}.get(name, 224)
         shape = [1, 3, size, size]
         x = torch.randn(*shape)
         input_name = 'input'
