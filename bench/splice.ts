@@ -1,5 +1,5 @@
 /**
- * The shipped model's sections that `npm run bench` carries verbatim into docs/BENCHMARKS.md (6-35):
+ * The shipped model's sections that `npm run bench` carries verbatim into docs/BENCHMARKS.md (6-37):
  * each written by its own bench into bench/results/ (or a held-out set's folder), with where it came
  * from. A missing file is skipped.
  */
@@ -197,6 +197,13 @@ const SECTIONS: Section[] = [
     from: 'written by node dist/bench/pooled.js --sets heldout28,heldout29 ... (data/heldout29/PLAN.md)',
     heading: /^## .*/,
     as: "### Held-out #28 + #29 pooled: the default's clean score on 10 whole networks and 5 knee sweeps",
+  },
+  ...hostBSet(30, 37, 'min-memory of the default, checked for real', 'data/models/default.json'),
+  {
+    file: 'bench/results/pooled-28-29-30.md',
+    from: 'written by node dist/bench/pooled.js --sets heldout28,heldout29,heldout30 ... (data/heldout30/PLAN.md)',
+    heading: /^## .*/,
+    as: "### Held-out #28 + #29 + #30 pooled: the default's clean score on 16 whole networks and 8 knee sweeps",
   },
 ];
 
