@@ -15,8 +15,8 @@
  * the rates differ by less than the machine's own drift: ratesDiffer). For heldout4 both
  * are on by default (data/heldout4/PLAN.md fixed them before the runs): the default as of dc8dc23.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { readDataset } from '../src/dataset/files.js';
 import type { HardwareFingerprint } from '../src/dataset/schema.js';
 import { aggregateRows } from '../src/models/observations.js';
@@ -28,6 +28,7 @@ import { byLevel, KNEE_FACTORS, KNEE_TARGETS, levelOrder, pct, score, summary, W
 import { flag, hasFlag } from './args.js';
 import { bundleOn, transferBundle } from '../src/predict/zero-shot.js';
 import type { LoadedBundle } from '../src/predict/bundle.js';
+import { nearestInTime, pairMoment, type ValidationEntryTime } from '../src/profile/validation.js';
 
 const firstExisting = (...ps: string[]): string => ps.find((p) => existsSync(p)) ?? ps[0]!;
 const set = flag('set', 'heldout3');
@@ -56,7 +57,22 @@ function perRunTable(ss: Scored[], levelName: string): string[] {
 }
 
 /** The model and the --compare bundles, each as is and (with --zero-shot) with the runs' own fingerprint. */
-function comparison(main: LoadedBundle, runs: NetRun[], target: HardwareFingerprint | undefined, t: Targets): string[] {
+/**
+ * Every fingerprint of the set, in time: the set's own (data/<set>/hardware-*.json, measured before
+ * and after its commands) and each part's (rows.hardware.json, measured when its runs started).
+ */
+function setFingerprints(): HardwareFingerprint[] {
+  const dir = `data/${set}`;
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => /^hardware.*\.json$/.test(f))
+        .map((f) => join(dir, f))
+    : [];
+  files.push(...[wholePath, kneePath].map((p) => join(dirname(p), 'rows.hardware.json')));
+  return files.filter((f) => existsSync(f)).flatMap((f) => [JSON.parse(readFileSync(f, 'utf8')) as HardwareFingerprint | HardwareFingerprint[]].flat());
+}
+
+function comparison(main: LoadedBundle, runs: NetRun[], target: HardwareFingerprint | undefined, t: Targets, moments: ValidationEntryTime[]): string[] {
   const bundles: [string, LoadedBundle][] = [[rel(modelPath), main], ...comparePaths.map((p): [string, LoadedBundle] => [rel(p), readModelBundle(p)])];
   const out = [
     `Models compared (zero-shot = through the hardware transfer with the fingerprint measured at the start of these runs${target ? `: disk ${formatBytes(target.diskReadBytesPerSec ?? NaN)}/s, GEMM ${target.gemmGflops?.toFixed(0) ?? '?'} GFLOP/s, idle ${formatBytes(target.runtimeIdleBytes ?? NaN)}` : ''}):`,
@@ -72,6 +88,20 @@ function comparison(main: LoadedBundle, runs: NetRun[], target: HardwareFingerpr
       const on = bundleOn(b, target);
       variants.push([`as predict answers (${on === b ? 'as is: rates within the drift' : 'zero-shot'})`, on]);
     }
+    // what predict answers with the fingerprint measured nearest in time to each run cached (the mean
+    // midpoint of its rounds, summary.json): a machine that drifts within a set moves each run alike
+    const fps = zeroShot ? setFingerprints() : [];
+    const nearest = runs.map((r) => {
+      const at = pairMoment(moments, r.network, r.limit);
+      return at === null ? null : nearestInTime(fps, at);
+    });
+    const perRun = new Map<HardwareFingerprint, LoadedBundle>();
+    const onNearest = (i: number): LoadedBundle => {
+      const fp = nearest[i];
+      if (!fp) return b;
+      if (!perRun.has(fp)) perRun.set(fp, bundleOn(b, fp));
+      return perRun.get(fp)!;
+    };
     for (const [v, vb] of variants) {
       const ss = runs.map((r) => score(vb, r));
       const s = summary(ss);
@@ -79,6 +109,17 @@ function comparison(main: LoadedBundle, runs: NetRun[], target: HardwareFingerpr
       const met = s.medianApe <= t.ape && lv.every((x) => x.b >= t.bias[0] && x.b <= t.bias[1]);
       out.push(
         `| ${name} | ${v} | ${pct(s.medianApe)} | ${pct(s.within20)} | ${lv.map((x) => `${x.l} ${x.b.toFixed(2)}`).join(', ')} | ${pct(s.covered)} | ${yes(met)} |`,
+      );
+    }
+    if (nearest.some((fp) => fp !== null)) {
+      const ss = runs.map((r, i) => score(onNearest(i), r));
+      const s = summary(ss);
+      const lv = [...byLevel(ss)].sort((x, y) => levelOrder(x[0]) - levelOrder(y[0])).map(([l, x]) => ({ l, b: summary(x).bias }));
+      const met = s.medianApe <= t.ape && lv.every((x) => x.b >= t.bias[0] && x.b <= t.bias[1]);
+      const used = [...new Set(nearest.filter((fp) => fp !== null).map((fp) => fp.measuredAt?.slice(11, 16)))].sort();
+      const moved = runs.filter((_, i) => onNearest(i) !== b).length;
+      out.push(
+        `| ${name} | as predict answers, the fingerprint nearest each run (${used.join(', ')} UTC; ${moved} of ${runs.length} runs moved) | ${pct(s.medianApe)} | ${pct(s.within20)} | ${lv.map((x) => `${x.l} ${x.b.toFixed(2)}`).join(', ')} | ${pct(s.covered)} | ${yes(met)} |`,
       );
     }
   }
@@ -135,7 +176,10 @@ async function main(): Promise<void> {
         '',
       );
     }
-    if (comparePaths.length > 0 || zeroShot) out.push(...comparison(bundle, runs, ds.hardware[0], kind === 'whole' ? WHOLE_TARGETS : KNEE_TARGETS), '');
+    const summaryPath = join(dirname(path), 'summary.json');
+    const moments = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as ValidationEntryTime[]) : [];
+    if (comparePaths.length > 0 || zeroShot)
+      out.push(...comparison(bundle, runs, ds.hardware[0], kind === 'whole' ? WHOLE_TARGETS : KNEE_TARGETS, moments), '');
     out.push(...perRunTable(scored, kind === 'whole' ? 'level' : 'f'), '');
   }
   mkdirSync(dirname(outPath), { recursive: true });

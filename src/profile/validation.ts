@@ -169,3 +169,38 @@ export function validationPairDone(
     (e) => e.network === network && e.memoryLimitBytes === memoryLimitBytes && (e.oom === true || (e.status === 'done' && (e.round ?? 0) === round)),
   );
 }
+
+/** What pairMoment reads of a validate-runs summary entry. */
+export interface ValidationEntryTime {
+  network: string;
+  memoryLimitBytes: number | null;
+  status: string;
+  elapsedMs?: number;
+  finishedAt?: string;
+}
+
+/**
+ * When a (network, limit) pair ran: the mean over its finished runs (one per round) of each run's
+ * midpoint, finishedAt - elapsedMs / 2, in ms since the epoch; null when none finished or none has
+ * a time. What the held-out bench pairs with the fingerprint measured nearest to it. Pure.
+ */
+export function pairMoment(summary: readonly ValidationEntryTime[], network: string, memoryLimitBytes: number | null): number | null {
+  const mids = summary
+    .filter((e) => e.network === network && e.memoryLimitBytes === memoryLimitBytes && e.status === 'done' && e.finishedAt !== undefined)
+    .map((e) => Date.parse(e.finishedAt!) - (e.elapsedMs ?? 0) / 2)
+    .filter((t) => Number.isFinite(t));
+  return mids.length === 0 ? null : mids.reduce((a, b) => a + b, 0) / mids.length;
+}
+
+/** The item measured nearest in time to `atMs` (by its measuredAt); null when none has a time. Pure. */
+export function nearestInTime<T extends { measuredAt?: string | null }>(items: readonly T[], atMs: number): T | null {
+  let best: T | null = null;
+  let bestGap = Infinity;
+  for (const it of items) {
+    const t = it.measuredAt ? Date.parse(it.measuredAt) : NaN;
+    if (!Number.isFinite(t)) continue;
+    const gap = Math.abs(t - atMs);
+    if (gap < bestGap) [best, bestGap] = [it, gap];
+  }
+  return best;
+}

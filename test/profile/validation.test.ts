@@ -2,7 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveNetwork } from '../../src/network/shapes.js';
 import type { Network } from '../../src/network/types.js';
-import { largestWorkingSetBytes, oomRow, oomRunDocument, validationLevels, validationPairDone, validationRows } from '../../src/profile/validation.js';
+import {
+  largestWorkingSetBytes,
+  nearestInTime,
+  oomRow,
+  oomRunDocument,
+  pairMoment,
+  validationLevels,
+  validationPairDone,
+  validationRows,
+} from '../../src/profile/validation.js';
 import { fakeTiming } from '../helpers/fake-worker.js';
 
 const MiB = 1024 * 1024;
@@ -106,4 +115,30 @@ test('validationPairDone: a finished run and an OOM kill count as results (not r
   assert.equal(validationPairDone(summary, 'alexnet', 150 * MiB), false); // a crash: retried
   assert.equal(validationPairDone(summary, 'vgg16', 301 * MiB), false); // another limit
   assert.equal(validationPairDone(summary, 'alexnet', null), false); // never run
+});
+
+test('pairMoment and nearestInTime: a pair is placed at the mean midpoint of its finished rounds and paired with the nearest fingerprint', () => {
+  const MiB = 2 ** 20;
+  const summary = [
+    // round 1: 10:00:00-10:01:00 (midpoint 10:00:30); round 2: 10:20:00-10:22:00 (midpoint 10:21:00)
+    { network: 'vgg16', memoryLimitBytes: 300 * MiB, status: 'done', elapsedMs: 60_000, finishedAt: '2026-12-03T10:01:00.000Z' },
+    { network: 'vgg16', memoryLimitBytes: 300 * MiB, status: 'done', elapsedMs: 120_000, finishedAt: '2026-12-03T10:22:00.000Z', round: 1 },
+    // a failed run and other pairs do not move it
+    { network: 'vgg16', memoryLimitBytes: 300 * MiB, status: 'failed', elapsedMs: 5_000, finishedAt: '2026-12-03T11:00:00.000Z' },
+    { network: 'vgg16', memoryLimitBytes: null, status: 'done', elapsedMs: 10_000, finishedAt: '2026-12-03T12:00:10.000Z' },
+  ];
+  // (10:00:30 + 10:21:00) / 2 = 10:10:45
+  assert.equal(pairMoment(summary, 'vgg16', 300 * MiB), Date.parse('2026-12-03T10:10:45.000Z'));
+  assert.equal(pairMoment(summary, 'vgg16', null), Date.parse('2026-12-03T12:00:05.000Z'));
+  assert.equal(pairMoment(summary, 'alexnet', null), null);
+  const fps: { id: string; measuredAt?: string }[] = [
+    { id: 'start', measuredAt: '2026-12-03T09:59:00.000Z' },
+    { id: 'later', measuredAt: '2026-12-03T10:15:00.000Z' },
+    { id: 'untimed' },
+    { id: 'end', measuredAt: '2026-12-03T12:30:00.000Z' },
+  ];
+  assert.equal(nearestInTime(fps, Date.parse('2026-12-03T10:10:45.000Z'))?.id, 'later'); // 4.25 min against 11.75
+  assert.equal(nearestInTime(fps, Date.parse('2026-12-03T10:06:00.000Z'))?.id, 'start'); // 7 min against 9
+  assert.equal(nearestInTime(fps, Date.parse('2026-12-03T12:00:05.000Z'))?.id, 'end');
+  assert.equal(nearestInTime<{ id: string; measuredAt?: string }>([{ id: 'untimed' }], 0), null);
 });
