@@ -12,7 +12,11 @@
  * --compare scores more bundles beside the model and --zero-shot adds each one through the
  * zero-shot hardware path with the fingerprint measured at the start of the runs (rows.hardware.json),
  * and as predict answers when the machine's cached fingerprint is that day's (the same, or as is when
- * the rates differ by less than the machine's own drift: ratesDiffer). For heldout4 both
+ * the rates differ by less than the machine's own drift: ratesDiffer), and as predict answers with
+ * the fingerprint measured nearest in time to each run cached (data/<set>/hardware*.json and the
+ * parts' rows.hardware.json against each pair's rounds in summary.json; a set that measures
+ * `memlat hardware --out data/<set>/hardware-rK.json` between rounds follows a machine whose speed
+ * moves within the set, data/heldout30/PROVENANCE.md). For heldout4 both
  * are on by default (data/heldout4/PLAN.md fixed them before the runs): the default as of dc8dc23.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
