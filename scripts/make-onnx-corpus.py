@@ -109,6 +109,8 @@ FAMILIES = {
               'googlenet_in11k', 'regnet_y_8gf_in11k', 'vgg16_in11k', 'alexnet_in11k', 'regnet_y_16gf_in11k'],
     'oi20k': ['resnet34_oi20k', 'mobilenet_v2_oi20k', 'inception_v3_oi20k', 'convnext_tiny_oi20k', 'densenet201_oi20k',
               'efficientnet_b3_oi20k', 'vgg16_bn_oi20k', 'alexnet_oi20k', 'regnet_x_16gf_oi20k'],
+    'ig17k': ['resnet18_ig17k', 'mobilenet_v3_small_ig17k', 'squeezenet1_1_ig17k', 'shufflenet_v2_x1_0_ig17k',
+              'regnet_y_800mf_ig17k', 'efficientnet_b0_ig17k', 'vgg13_ig17k', 'alexnet_ig17k', 'regnet_y_3_2gf_ig17k'],
 }
 
 # ImageNet-21k heads (21,843 classes, as the released in21k checkpoints of BiT, ViT and EfficientNetV2
@@ -154,8 +156,16 @@ IN11K_CLASSES = 11221
 # 1536 x 19957 = 117 MiB; mobilenet_v2 1280 x 19957 = 97 MiB; convnext_tiny 768 x 19957 = 58 MiB;
 # resnet34 512 x 19957 = 39 MiB (held-out #30).
 OI20K_CLASSES = 19957
+
+# Instagram hashtag heads (17,000 classes, as the IG-3.5B-17k models of "Exploring the Limits of Weakly
+# Supervised Pretraining"): alexnet 4096 x 17000 = 266 MiB, its largest layer; vgg13's stays fc6,
+# 392 MiB (head 266 MiB); regnet_y_3_2gf 1512 x 17000 = 98 MiB; efficientnet_b0 1280 x 17000 = 83 MiB;
+# shufflenet_v2_x1_0 1024 x 17000 = 66 MiB; mobilenet_v3_small 1024 x 17000 = 66 MiB; regnet_y_800mf
+# 784 x 17000 = 51 MiB; squeezenet1_1 its 1x1 conv head 512 x 17000 = 33 MiB; resnet18 512 x 17000 =
+# 33 MiB (held-out #31).
+IG17K_CLASSES = 17000
 HEAD_CLASSES = {'in21k': IN21K_CLASSES, 'in12k': IN12K_CLASSES, 'inat10k': INAT10K_CLASSES, 'oi9k': OI9K_CLASSES,
-                'in11k': IN11K_CLASSES, 'oi20k': OI20K_CLASSES}
+                'in11k': IN11K_CLASSES, 'oi20k': OI20K_CLASSES, 'ig17k': IG17K_CLASSES}
 
 # GPT-2 sizes (Hugging Face's gpt2 and gpt2-medium config.json): width, blocks, heads
 GPT2 = {'gpt2_lm': (768, 12, 12), 'gpt2_medium_lm': (1024, 24, 16)}
