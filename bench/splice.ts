@@ -1,5 +1,5 @@
 /**
- * The shipped model's sections that `npm run bench` carries verbatim into docs/BENCHMARKS.md (6-37):
+ * The shipped model's sections that `npm run bench` carries verbatim into docs/BENCHMARKS.md (6-38):
  * each written by its own bench into bench/results/ (or a held-out set's folder), with where it came
  * from. A missing file is skipped.
  */
@@ -204,6 +204,13 @@ const SECTIONS: Section[] = [
     from: 'written by node dist/bench/pooled.js --sets heldout28,heldout29,heldout30 ... (data/heldout30/PLAN.md)',
     heading: /^## .*/,
     as: "### Held-out #28 + #29 + #30 pooled: the default's clean score on 16 whole networks and 8 knee sweeps",
+  },
+  ...hostBSet(31, 38, undefined, 'data/models/default.json'),
+  {
+    file: 'bench/results/pooled-28-29-30-31.md',
+    from: 'written by node dist/bench/pooled.js --sets heldout28,heldout29,heldout30,heldout31 ... (data/heldout31/PLAN.md)',
+    heading: /^## .*/,
+    as: "### Held-out #28 + #29 + #30 + #31 pooled: the default's clean score on 22 whole networks and 11 knee sweeps",
   },
 ];
 
