@@ -106,24 +106,29 @@ function comparison(main: LoadedBundle, runs: NetRun[], target: HardwareFingerpr
       if (!perRun.has(fp)) perRun.set(fp, bundleOn(b, fp));
       return perRun.get(fp)!;
     };
-    for (const [v, vb] of variants) {
-      const ss = runs.map((r) => score(vb, r));
+    // one table row: a reading's scored runs against the targets
+    const row = (v: string, ss: Scored[]): string => {
       const s = summary(ss);
       const lv = [...byLevel(ss)].sort((x, y) => levelOrder(x[0]) - levelOrder(y[0])).map(([l, x]) => ({ l, b: summary(x).bias }));
       const met = s.medianApe <= t.ape && lv.every((x) => x.b >= t.bias[0] && x.b <= t.bias[1]);
+      return `| ${name} | ${v} | ${pct(s.medianApe)} | ${pct(s.within20)} | ${lv.map((x) => `${x.l} ${x.b.toFixed(2)}`).join(', ')} | ${pct(s.covered)} | ${yes(met)} |`;
+    };
+    for (const [v, vb] of variants)
       out.push(
-        `| ${name} | ${v} | ${pct(s.medianApe)} | ${pct(s.within20)} | ${lv.map((x) => `${x.l} ${x.b.toFixed(2)}`).join(', ')} | ${pct(s.covered)} | ${yes(met)} |`,
+        row(
+          v,
+          runs.map((r) => score(vb, r)),
+        ),
       );
-    }
     if (nearest.some((fp) => fp !== null)) {
-      const ss = runs.map((r, i) => score(onNearest(i), r));
-      const s = summary(ss);
-      const lv = [...byLevel(ss)].sort((x, y) => levelOrder(x[0]) - levelOrder(y[0])).map(([l, x]) => ({ l, b: summary(x).bias }));
-      const met = s.medianApe <= t.ape && lv.every((x) => x.b >= t.bias[0] && x.b <= t.bias[1]);
       const used = [...new Set(nearest.filter((fp) => fp !== null).map((fp) => fp.measuredAt?.slice(11, 16)))].sort();
       const moved = runs.filter((_, i) => onNearest(i) !== b).length;
+      const v = `as predict answers, the fingerprint nearest each run (${used.join(', ')} UTC; ${moved} of ${runs.length} runs moved)`;
       out.push(
-        `| ${name} | as predict answers, the fingerprint nearest each run (${used.join(', ')} UTC; ${moved} of ${runs.length} runs moved) | ${pct(s.medianApe)} | ${pct(s.within20)} | ${lv.map((x) => `${x.l} ${x.b.toFixed(2)}`).join(', ')} | ${pct(s.covered)} | ${yes(met)} |`,
+        row(
+          v,
+          runs.map((r, i) => score(onNearest(i), r)),
+        ),
       );
     }
   }
