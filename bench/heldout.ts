@@ -84,6 +84,14 @@ function comparison(main: LoadedBundle, runs: NetRun[], target: HardwareFingerpr
     '| model | path | median APE | within ±20% | bias by level | 90% interval covers | targets met? |',
     '|---|---|---|---|---|---|---|',
   ];
+  // what predict answers with the fingerprint measured nearest in time to each run cached (the mean
+  // midpoint of its rounds, summary.json): a machine that drifts within a set moves each run alike
+  const fps = zeroShot ? setFingerprints() : [];
+  const nearest = runs.map((r) => {
+    const at = pairMoment(moments, r.network, r.limit);
+    return at === null ? null : nearestInTime(fps, at);
+  });
+  const used = [...new Set(nearest.filter((fp) => fp !== null).map((fp) => fp.measuredAt?.slice(11, 16)))].sort();
   for (const [name, b] of bundles) {
     const variants: [string, LoadedBundle][] = [['as is', b]];
     if (zeroShot && target) {
@@ -92,13 +100,6 @@ function comparison(main: LoadedBundle, runs: NetRun[], target: HardwareFingerpr
       const on = bundleOn(b, target);
       variants.push([`as predict answers (${on === b ? 'as is: rates within the drift' : 'zero-shot'})`, on]);
     }
-    // what predict answers with the fingerprint measured nearest in time to each run cached (the mean
-    // midpoint of its rounds, summary.json): a machine that drifts within a set moves each run alike
-    const fps = zeroShot ? setFingerprints() : [];
-    const nearest = runs.map((r) => {
-      const at = pairMoment(moments, r.network, r.limit);
-      return at === null ? null : nearestInTime(fps, at);
-    });
     const perRun = new Map<HardwareFingerprint, LoadedBundle>();
     const onNearest = (i: number): LoadedBundle => {
       const fp = nearest[i];
@@ -121,7 +122,6 @@ function comparison(main: LoadedBundle, runs: NetRun[], target: HardwareFingerpr
         ),
       );
     if (nearest.some((fp) => fp !== null)) {
-      const used = [...new Set(nearest.filter((fp) => fp !== null).map((fp) => fp.measuredAt?.slice(11, 16)))].sort();
       const moved = runs.filter((_, i) => onNearest(i) !== b).length;
       const v = `as predict answers, the fingerprint nearest each run (${used.join(', ')} UTC; ${moved} of ${runs.length} runs moved)`;
       out.push(
