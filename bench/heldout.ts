@@ -16,10 +16,13 @@
  * the fingerprint measured nearest in time to each run cached (data/<set>/hardware*.json and the
  * parts' rows.hardware.json against each pair's rounds in summary.json; a set that measures
  * `memlat hardware --out data/<set>/hardware-rK.json` between rounds follows a machine whose speed
- * moves within the set, data/heldout30/PROVENANCE.md). For heldout4 both
+ * moves within the set, data/heldout30/PROVENANCE.md); and as predict answers with a steady
+ * fingerprint cached: the one measured before the runs (data/<set>/hardware-steady.json, `memlat
+ * hardware --repeat N`; held-out #32's headline) and the median of the set's single fingerprints (a
+ * description: most of them are measured during and after the runs). For heldout4 both
  * are on by default (data/heldout4/PLAN.md fixed them before the runs): the default as of dc8dc23.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { readDataset } from '../src/dataset/files.js';
 import type { HardwareFingerprint } from '../src/dataset/schema.js';
@@ -33,6 +36,7 @@ import { flag, hasFlag } from './args.js';
 import { bundleOn, transferBundle } from '../src/predict/zero-shot.js';
 import type { LoadedBundle } from '../src/predict/bundle.js';
 import { nearestInTime, pairMoment, type ValidationEntryTime } from '../src/profile/validation.js';
+import { readingSpan, setFingerprints, setMedian, steadyStart } from './fingerprints.js';
 
 const firstExisting = (...ps: string[]): string => ps.find((p) => existsSync(p)) ?? ps[0]!;
 const set = flag('set', 'heldout3');
@@ -61,21 +65,6 @@ function perRunTable(ss: Scored[], levelName: string): string[] {
 }
 
 /** The model and the --compare bundles, each as is and (with --zero-shot) with the runs' own fingerprint. */
-/**
- * Every fingerprint of the set, in time: the set's own (data/<set>/hardware-*.json, measured before
- * and after its commands) and each part's (rows.hardware.json, measured when its runs started).
- */
-function setFingerprints(): HardwareFingerprint[] {
-  const dir = `data/${set}`;
-  const files = existsSync(dir)
-    ? readdirSync(dir)
-        .filter((f) => /^hardware.*\.json$/.test(f))
-        .map((f) => join(dir, f))
-    : [];
-  files.push(...[wholePath, kneePath].map((p) => join(dirname(p), 'rows.hardware.json')));
-  return files.filter((f) => existsSync(f)).flatMap((f) => [JSON.parse(readFileSync(f, 'utf8')) as HardwareFingerprint | HardwareFingerprint[]].flat());
-}
-
 function comparison(main: LoadedBundle, runs: NetRun[], target: HardwareFingerprint | undefined, t: Targets, moments: ValidationEntryTime[]): string[] {
   const bundles: [string, LoadedBundle][] = [[rel(modelPath), main], ...comparePaths.map((p): [string, LoadedBundle] => [rel(p), readModelBundle(p)])];
   const out = [
@@ -86,12 +75,15 @@ function comparison(main: LoadedBundle, runs: NetRun[], target: HardwareFingerpr
   ];
   // what predict answers with the fingerprint measured nearest in time to each run cached (the mean
   // midpoint of its rounds, summary.json): a machine that drifts within a set moves each run alike
-  const fps = zeroShot ? setFingerprints() : [];
+  const fps = zeroShot ? setFingerprints(set, [dirname(wholePath), dirname(kneePath)]) : [];
   const nearest = runs.map((r) => {
     const at = pairMoment(moments, r.network, r.limit);
     return at === null ? null : nearestInTime(fps, at);
   });
   const used = [...new Set(nearest.filter((fp) => fp !== null).map((fp) => fp.measuredAt?.slice(11, 16)))].sort();
+  // the steady fingerprint measured before the runs and the median of the set's single fingerprints (bench/fingerprints.ts)
+  const steady = zeroShot ? steadyStart(set) : null;
+  const median = zeroShot && target ? setMedian(fps, target.id) : null;
   for (const [name, b] of bundles) {
     const variants: [string, LoadedBundle][] = [['as is', b]];
     if (zeroShot && target) {
@@ -99,6 +91,17 @@ function comparison(main: LoadedBundle, runs: NetRun[], target: HardwareFingerpr
       // what predict answers with this fingerprint cached: moved only when the rates differ beyond the machine's drift
       const on = bundleOn(b, target);
       variants.push([`as predict answers (${on === b ? 'as is: rates within the drift' : 'zero-shot'})`, on]);
+    }
+    for (const [fp, what] of [
+      [steady, 'the steady fingerprint measured before the runs'],
+      [median, "the median of the set's fingerprints"],
+    ] as const) {
+      if (!fp) continue;
+      const on = bundleOn(b, fp);
+      variants.push([
+        `as predict answers, ${what} (${fp.steady?.readings} readings, ${readingSpan(fp)}; ${on === b ? 'as is: rates within the drift' : 'moved'})`,
+        on,
+      ]);
     }
     const perRun = new Map<HardwareFingerprint, LoadedBundle>();
     const onNearest = (i: number): LoadedBundle => {

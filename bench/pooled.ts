@@ -3,7 +3,9 @@
  * predicted with the fingerprint measured at the start of its own set's runs, read two ways: moved
  * there whatever the difference (zero-shot), and as `predict` answers with that fingerprint cached
  * (moved only where the rates differ beyond the machine's drift, else as fitted); then the targets of
- * issues 10 and 11 on the union.
+ * issues 10 and 11 on the union; and a third way, as `predict` answers with a steady fingerprint
+ * cached (the set's `memlat hardware --repeat` before its runs, from #32 on; else the median of the
+ * set's fingerprints, a description: bench/fingerprints.ts).
  * Nothing is fitted. For sets that scored the same fixed model cleanly (data/<set>/PLAN.md), the
  * union is a larger clean sample of that model: per-level biases over 4 networks move by the pass
  * spread (15% on host D), over 10 they move less.
@@ -22,14 +24,19 @@ import type { HardwareFingerprint } from '../src/dataset/schema.js';
 import type { LoadedBundle } from '../src/predict/bundle.js';
 import { byLevel, KNEE_FACTORS, KNEE_TARGETS, levelOrder, pct, score, summary, WHOLE_TARGETS, yes, type Scored } from './scoring.js';
 import { flag } from './args.js';
+import { setFingerprints, setMedian, steadyStart } from './fingerprints.js';
 
 /**
  * Two reads of every model: moved to each set's fingerprint whatever the difference (zero-shot), and
  * as `predict` answers with that fingerprint cached (moved only where ratesDiffer, else as fitted).
  */
-const READS: [string, (b: LoadedBundle, here: HardwareFingerprint) => LoadedBundle][] = [
-  ['zero-shot', transferBundle],
-  ['as predict answers', bundleOn],
+const READS: [string, (b: LoadedBundle, p: Part) => LoadedBundle][] = [
+  ['zero-shot', (b, p) => transferBundle(b, p.target)],
+  ['as predict answers', (b, p) => bundleOn(b, p.target)],
+  [
+    "as predict answers, a steady fingerprint (the set's `memlat hardware --repeat` before its runs where measured, else the median of its fingerprints)",
+    (b, p) => bundleOn(b, p.steady ?? p.target),
+  ],
 ];
 const sets = flag('sets', '')
   .split(',')
@@ -46,6 +53,8 @@ interface Part {
   set: string;
   runs: NetRun[];
   target: HardwareFingerprint;
+  /** The set's steady fingerprint (bench/fingerprints.ts): measured before its runs, else the median of its fingerprints; null without either. */
+  steady: HardwareFingerprint | null;
 }
 
 async function part(set: string, kind: 'whole' | 'knee'): Promise<Part | null> {
@@ -55,7 +64,8 @@ async function part(set: string, kind: 'whole' | 'knee'): Promise<Part | null> {
   const hw = new Map(ds.hardware.map((h) => [h.id, h]));
   const target = ds.hardware[0];
   if (!target) throw new Error(`${path}: no fingerprint beside the rows (rows.hardware.json)`);
-  return { set, runs: validationRuns(ds.rows, aggregateRows(ds.rows, hw), kind === 'whole' ? [1, 0.5] : KNEE_FACTORS), target };
+  const steady = steadyStart(set) ?? setMedian(setFingerprints(set), target.id);
+  return { set, runs: validationRuns(ds.rows, aggregateRows(ds.rows, hw), kind === 'whole' ? [1, 0.5] : KNEE_FACTORS), target, steady };
 }
 
 async function main(): Promise<void> {
@@ -64,7 +74,7 @@ async function main(): Promise<void> {
     '',
   ];
   out.push(
-    `Every run predicted with its own set's fingerprint (the one measured at the start of its runs), read two ways: zero-shot (moved to it whatever the difference) and as \`predict\` answers with it cached (moved only where the rates differ beyond the machine's own drift, ratesDiffer, else as fitted); the targets on the union. Evaluated ${new Date().toISOString().slice(0, 16)}Z by \`node dist/bench/pooled.js --sets ${sets.join(',')}\`.`,
+    `Every run predicted with its own set's fingerprint (the one measured at the start of its runs), read two ways: zero-shot (moved to it whatever the difference) and as \`predict\` answers with it cached (moved only where the rates differ beyond the machine's own drift, ratesDiffer, else as fitted); and as \`predict\` answers with a steady fingerprint cached (the set's \`memlat hardware --repeat\` before its runs where it has one, else the median of the set's fingerprints, most of them measured during and after the runs); the targets on the union. Evaluated ${new Date().toISOString().slice(0, 16)}Z by \`node dist/bench/pooled.js --sets ${sets.join(',')}\`.`,
     '',
   );
   for (const kind of ['whole', 'knee'] as const) {
@@ -82,7 +92,7 @@ async function main(): Promise<void> {
       const b = readModelBundle(m);
       for (const [read, on] of READS) {
         const ss: Scored[] = parts.flatMap((p) => {
-          const tb = on(b, p.target);
+          const tb = on(b, p);
           return p.runs.map((r) => score(tb, r));
         });
         const s = summary(ss);

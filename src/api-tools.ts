@@ -63,11 +63,37 @@ export interface HardwareResult {
 /**
  * `memlat hardware --json`: measures this machine's fingerprint (CPU, cores, RAM, cgroup version,
  * cold disk read, memory copy, GEMM, runtime idle footprint); writes it to `out` when given, and
- * caches it per user for predict's machine check when measured on all cores.
+ * caches it per user for predict's machine check when measured on all cores. With `repeat` N > 1:
+ * N readings, each starting `everySec` seconds after the last one started (default 0: back to
+ * back), and the steady fingerprint, their per-field median (src/machine/steady.ts), is what is
+ * written and cached; `onReading` sees each reading as it is measured.
  */
-export async function hardware(opts: { out?: string; cacheDir?: string; threads?: number } = {}): Promise<HardwareResult> {
+export async function hardware(
+  opts: {
+    out?: string;
+    cacheDir?: string;
+    threads?: number;
+    repeat?: number;
+    everySec?: number;
+    onReading?: (fp: HardwareFingerprint, k: number) => void;
+  } = {},
+): Promise<HardwareResult> {
+  const repeat = opts.repeat ?? 1;
+  if (!(Number.isInteger(repeat) && repeat >= 1)) throw argumentError((n) => `${n('repeat')} ${repeat}: expected a whole number of readings >= 1 (e.g. 5)`);
+  const everySec = opts.everySec ?? 0;
+  if (!(Number.isFinite(everySec) && everySec >= 0))
+    throw argumentError((n) => `${n('everySec')} ${everySec}: expected seconds >= 0 between the starts of two readings (e.g. 60)`);
   const { measureHardware } = await import('./machine/hardware.js');
-  const fp = await measureHardware({ cacheDir: opts.cacheDir, threads: opts.threads });
+  const readings: HardwareFingerprint[] = [];
+  for (let k = 0; k < repeat; k++) {
+    const started = Date.now();
+    readings.push(await measureHardware({ cacheDir: opts.cacheDir, threads: opts.threads }));
+    opts.onReading?.(readings[k]!, k);
+    const wait = k < repeat - 1 ? everySec * 1000 - (Date.now() - started) : 0;
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  const { steadyFingerprint } = await import('./machine/steady.js');
+  const fp = repeat === 1 ? readings[0]! : steadyFingerprint(readings);
   if (opts.out !== undefined) {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(opts.out, `${JSON.stringify(fp, null, 2)}\n`);

@@ -74,6 +74,7 @@ const FLAG_OF: Record<string, string> = {
   kind: '--model',
   maxTensorBytes: '--max-layer-size',
   chunkSize: '--chunk',
+  everySec: '--every',
   'unlimited=false': '--no-unlimited',
   'unlimited=true': '(without --no-unlimited)',
 };

@@ -47,6 +47,21 @@ export interface HardwareFingerprint {
    * before 737becf (2026-12-02 23:11 UTC).
    */
   freshWeights?: FreshWeightsProbe | null;
+  /**
+   * Set on a steady fingerprint (`memlat hardware --repeat N`, src/machine/steady.ts): every rate and
+   * probe above is the median of N readings minutes apart, and this says how many and each probe's range.
+   */
+  steady?: SteadyInfo;
+}
+
+/** How a steady fingerprint was made: how many readings, over how long, and each probe's range. */
+export interface SteadyInfo {
+  readings: number;
+  /** First and last reading's measuredAt. */
+  from: string | null;
+  to: string | null;
+  /** [min, max] over the readings of each probe all of them measured (rates as stored, the per-call probe in ms). */
+  range: Partial<Record<'diskReadBytesPerSec' | 'memBandwidthBytesPerSec' | 'gemmGflops' | 'callLoadMs' | 'callRunMs' | 'callUnloadMs', [number, number]>>;
 }
 
 /**

@@ -7,6 +7,17 @@
 import type { Command } from 'commander';
 import { formatBytes } from '../../units.js';
 import { optionalPositiveInt, withFlagNames } from '../options.js';
+import { UserError } from '../../errors.js';
+
+/** How `memlat hardware` names the probes of a steady fingerprint's ranges (SteadyInfo.range). */
+const STEADY_LABEL: Record<string, string> = {
+  diskReadBytesPerSec: 'disk',
+  memBandwidthBytesPerSec: 'memory copy',
+  gemmGflops: 'GEMM (GFLOP/s)',
+  callLoadMs: 'per-call load (ms)',
+  callRunMs: 'run',
+  callUnloadMs: 'unload',
+};
 
 /** Register `memlat hardware`. */
 export function register(program: Command): void {
@@ -17,16 +28,36 @@ export function register(program: Command): void {
     .option('--out <file>', 'also write it to this JSON file')
     .option('--cache-dir <dir>', 'directory for the 256 MiB disk probe (default: the weight cache)')
     .option('--threads <n>', 'onnxruntime threads for the GEMM and per-call probes (default: all cores)')
+    .option(
+      '--repeat <n>',
+      'measure n times and keep the median of each probe (a steady fingerprint: on a VM whose speed drifts within minutes, one reading moves predict by its noise); default 1',
+    )
+    .option('--every <seconds>', 'with --repeat: start a reading every this many seconds (default 0: back to back)')
     .action(
-      withFlagNames(async (o: { json?: boolean; out?: string; cacheDir?: string; threads?: string }) => {
+      withFlagNames(async (o: { json?: boolean; out?: string; cacheDir?: string; threads?: string; repeat?: string; every?: string }) => {
         const { checkOutputFile } = await import('../../api.js');
         if (o.out !== undefined) checkOutputFile(o.out, '--out', 'hw.json');
         const threads = optionalPositiveInt(o.threads, '--threads');
+        const repeat = optionalPositiveInt(o.repeat, '--repeat', 5);
+        const everySec = o.every === undefined ? undefined : Number(o.every);
+        if (everySec !== undefined && !(o.every!.trim() !== '' && Number.isFinite(everySec) && everySec >= 0))
+          throw new UserError(`--every "${o.every}": expected seconds >= 0 between the starts of two readings, e.g. --every 60`);
+        if (everySec !== undefined && repeat === undefined) throw new UserError('--every: only with --repeat <n> (n readings, one every --every seconds)');
         const { hardware } = await import('../../api-tools.js');
         const r = await hardware({
           ...(o.out !== undefined ? { out: o.out } : {}),
           ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}),
           ...(threads !== undefined ? { threads } : {}),
+          ...(repeat !== undefined ? { repeat } : {}),
+          ...(everySec !== undefined ? { everySec } : {}),
+          ...(repeat !== undefined && repeat > 1
+            ? {
+                onReading: (fp, k) =>
+                  process.stderr.write(
+                    `memlat hardware: reading ${k + 1} of ${repeat} at ${fp.measuredAt ?? '?'}: GEMM ${fp.gemmGflops?.toFixed(0) ?? 'n/a'} GFLOP/s, per-call run ${fp.callProbe?.runMs.toFixed(0) ?? 'n/a'} ms\n`,
+                  ),
+              }
+            : {}),
         });
         const fp = r.fingerprint;
         const json = `${JSON.stringify(fp, null, 2)}\n`;
@@ -63,6 +94,18 @@ export function register(program: Command): void {
                 ? `load ${fp.callProbe.loadMs.toFixed(0)} / run ${fp.callProbe.runMs.toFixed(0)} / unload ${fp.callProbe.unloadMs.toFixed(0)} ms (${fp.callProbe.networks.join(' + ')}, ${fp.callProbe.layers} layers, median of ${fp.callProbe.passes} passes)`
                 : 'n/a'
             }`,
+            ...(fp.steady
+              ? [
+                  `steady        median of ${fp.steady.readings} readings, ${fp.steady.from ?? '?'} to ${fp.steady.to ?? '?'}; each read ${Object.entries(
+                    fp.steady.range,
+                  )
+                    .map(
+                      ([k, [lo, hi]]) =>
+                        `${STEADY_LABEL[k] ?? k} ${k.endsWith('PerSec') ? `${formatBytes(lo)}/s-${formatBytes(hi)}/s` : `${lo.toFixed(0)}-${hi.toFixed(0)}`}`,
+                    )
+                    .join(', ')}`,
+                ]
+              : []),
             `fresh weights ${
               fp.freshWeights
                 ? `GEMV on ${formatBytes(fp.freshWeights.bytes)} just read ${fp.freshWeights.coldMs.toFixed(1)} ms, again ${fp.freshWeights.warmMs.toFixed(1)} ms (${(Math.max(0, fp.freshWeights.coldMs - fp.freshWeights.warmMs) / (fp.freshWeights.bytes / 2 ** 20)).toFixed(2)} ms per MiB read, median of ${fp.freshWeights.reps})`
