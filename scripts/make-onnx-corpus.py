@@ -111,6 +111,8 @@ FAMILIES = {
               'efficientnet_b3_oi20k', 'vgg16_bn_oi20k', 'alexnet_oi20k', 'regnet_x_16gf_oi20k'],
     'ig17k': ['resnet18_ig17k', 'mobilenet_v3_small_ig17k', 'squeezenet1_1_ig17k', 'shufflenet_v2_x1_0_ig17k',
               'regnet_y_800mf_ig17k', 'efficientnet_b0_ig17k', 'vgg13_ig17k', 'alexnet_ig17k', 'regnet_y_3_2gf_ig17k'],
+    'tc11k': ['regnet_x_800mf_tc11k', 'regnet_y_400mf_tc11k', 'mnasnet0_5_tc11k', 'shufflenet_v2_x0_5_tc11k',
+              'regnet_x_1_6gf_tc11k', 'mobilenet_v3_large_tc11k', 'vgg11_bn_tc11k', 'alexnet_tc11k', 'regnet_y_8gf_tc11k'],
 }
 
 # ImageNet-21k heads (21,843 classes, as the released in21k checkpoints of BiT, ViT and EfficientNetV2
@@ -164,8 +166,15 @@ OI20K_CLASSES = 19957
 # 784 x 17000 = 51 MiB; squeezenet1_1 its 1x1 conv head 512 x 17000 = 33 MiB; resnet18 512 x 17000 =
 # 33 MiB (held-out #31).
 IG17K_CLASSES = 17000
+
+# Tencent ML-Images heads (11,166 classes, "Tencent ML-Images: A Large-Scale Multi-Label Image Database"):
+# alexnet 4096 x 11166 = 174 MiB, its largest layer; vgg11_bn's stays fc6, 392 MiB (head 174 MiB);
+# regnet_y_8gf 2016 x 11166 = 86 MiB; mobilenet_v3_large and mnasnet0_5 1280 x 11166 = 55 MiB;
+# shufflenet_v2_x0_5 1024 x 11166 = 44 MiB; regnet_x_1_6gf 912 x 11166 = 39 MiB; regnet_x_800mf
+# 672 x 11166 = 29 MiB; regnet_y_400mf 440 x 11166 = 19 MiB (held-out #32).
+TC11K_CLASSES = 11166
 HEAD_CLASSES = {'in21k': IN21K_CLASSES, 'in12k': IN12K_CLASSES, 'inat10k': INAT10K_CLASSES, 'oi9k': OI9K_CLASSES,
-                'in11k': IN11K_CLASSES, 'oi20k': OI20K_CLASSES, 'ig17k': IG17K_CLASSES}
+                'in11k': IN11K_CLASSES, 'oi20k': OI20K_CLASSES, 'ig17k': IG17K_CLASSES, 'tc11k': TC11K_CLASSES}
 
 # GPT-2 sizes (Hugging Face's gpt2 and gpt2-medium config.json): width, blocks, heads
 GPT2 = {'gpt2_lm': (768, 12, 12), 'gpt2_medium_lm': (1024, 24, 16)}
