@@ -113,6 +113,7 @@ FAMILIES = {
               'regnet_y_800mf_ig17k', 'efficientnet_b0_ig17k', 'vgg13_ig17k', 'alexnet_ig17k', 'regnet_y_3_2gf_ig17k'],
     'tc11k': ['regnet_x_800mf_tc11k', 'regnet_y_400mf_tc11k', 'mnasnet0_5_tc11k', 'shufflenet_v2_x0_5_tc11k',
               'regnet_x_1_6gf_tc11k', 'mobilenet_v3_large_tc11k', 'vgg11_bn_tc11k', 'alexnet_tc11k', 'regnet_y_8gf_tc11k'],
+    'jft18k': ['vgg16_jft18k', 'alexnet_jft18k', 'regnet_x_8gf_jft18k', 'resnet50_jft18k'],
 }
 
 # ImageNet-21k heads (21,843 classes, as the released in21k checkpoints of BiT, ViT and EfficientNetV2
@@ -173,8 +174,14 @@ IG17K_CLASSES = 17000
 # shufflenet_v2_x0_5 1024 x 11166 = 44 MiB; regnet_x_1_6gf 912 x 11166 = 39 MiB; regnet_x_800mf
 # 672 x 11166 = 29 MiB; regnet_y_400mf 440 x 11166 = 19 MiB (held-out #32).
 TC11K_CLASSES = 11166
+
+# JFT-300M heads (18,291 classes, "Revisiting Unreasonable Effectiveness of Data in Deep Learning Era"):
+# alexnet 4096 x 18291 = 286 MiB, its largest layer; vgg16's stays fc6, 392 MiB (head 286 MiB);
+# resnet50 2048 x 18291 = 143 MiB; regnet_x_8gf 1920 x 18291 = 134 MiB (held-out #33).
+JFT18K_CLASSES = 18291
 HEAD_CLASSES = {'in21k': IN21K_CLASSES, 'in12k': IN12K_CLASSES, 'inat10k': INAT10K_CLASSES, 'oi9k': OI9K_CLASSES,
-                'in11k': IN11K_CLASSES, 'oi20k': OI20K_CLASSES, 'ig17k': IG17K_CLASSES, 'tc11k': TC11K_CLASSES}
+                'in11k': IN11K_CLASSES, 'oi20k': OI20K_CLASSES, 'ig17k': IG17K_CLASSES, 'tc11k': TC11K_CLASSES,
+                'jft18k': JFT18K_CLASSES}
 
 # GPT-2 sizes (Hugging Face's gpt2 and gpt2-medium config.json): width, blocks, heads
 GPT2 = {'gpt2_lm': (768, 12, 12), 'gpt2_medium_lm': (1024, 24, 16)}
