@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     [kneePath, 'knee'],
   ] as const) {
     if (!existsSync(path)) {
-      out.push(`${kind === 'whole' ? 'Whole-network runs' : 'Knee sweeps'}: \`${rel(path)}\` not measured yet.`, '');
+      out.push(`${kind === 'whole' ? 'Whole-network runs' : 'Knee sweeps'}: \`${rel(path)}\` not measured (not in the set's plan, or not yet).`, '');
       continue;
     }
     const ds = await readDataset(path);

@@ -219,6 +219,13 @@ const SECTIONS: Section[] = [
     heading: /^## .*/,
     as: "### Held-out #28 to #32 pooled: the default on 28 whole networks and 14 knee sweeps (the steady reading's #28-#31 part was seen before #32 was planned)",
   },
+  ...hostBSet(33, 40, undefined, 'data/models/default.json'),
+  {
+    file: 'bench/results/pooled-28-29-30-31-32-33.md',
+    from: 'written by node dist/bench/pooled.js --sets heldout28,heldout29,heldout30,heldout31,heldout32,heldout33 ... (data/heldout33/PLAN.md)',
+    heading: /^## .*/,
+    as: "### Held-out #28 to #33 pooled: the default on 28 whole networks and 18 knee sweeps (the steady reading's #28-#31 part was seen before #32 was planned)",
+  },
 ];
 
 /** The lines to append (an empty line, the comment, the renamed file) for every section present. */
