@@ -114,6 +114,7 @@ FAMILIES = {
     'tc11k': ['regnet_x_800mf_tc11k', 'regnet_y_400mf_tc11k', 'mnasnet0_5_tc11k', 'shufflenet_v2_x0_5_tc11k',
               'regnet_x_1_6gf_tc11k', 'mobilenet_v3_large_tc11k', 'vgg11_bn_tc11k', 'alexnet_tc11k', 'regnet_y_8gf_tc11k'],
     'jft18k': ['vgg16_jft18k', 'alexnet_jft18k', 'regnet_x_8gf_jft18k', 'resnet50_jft18k'],
+    'in19k': ['vgg19_bn_in19k', 'alexnet_in19k', 'resnext50_32x4d_in19k', 'densenet121_in19k'],
 }
 
 # ImageNet-21k heads (21,843 classes, as the released in21k checkpoints of BiT, ViT and EfficientNetV2
@@ -179,9 +180,14 @@ TC11K_CLASSES = 11166
 # alexnet 4096 x 18291 = 286 MiB, its largest layer; vgg16's stays fc6, 392 MiB (head 286 MiB);
 # resnet50 2048 x 18291 = 143 MiB; regnet_x_8gf 1920 x 18291 = 134 MiB (held-out #33).
 JFT18K_CLASSES = 18291
+
+# ImageNet-21K winter 2021 release heads (19,167 classes): alexnet 4096 x 19167 = 299 MiB, its largest
+# layer; vgg19_bn's stays fc6, 392 MiB (head 299 MiB); resnext50_32x4d 2048 x 19167 = 150 MiB;
+# densenet121 1024 x 19167 = 75 MiB (held-out #34).
+IN19K_CLASSES = 19167
 HEAD_CLASSES = {'in21k': IN21K_CLASSES, 'in12k': IN12K_CLASSES, 'inat10k': INAT10K_CLASSES, 'oi9k': OI9K_CLASSES,
                 'in11k': IN11K_CLASSES, 'oi20k': OI20K_CLASSES, 'ig17k': IG17K_CLASSES, 'tc11k': TC11K_CLASSES,
-                'jft18k': JFT18K_CLASSES}
+                'jft18k': JFT18K_CLASSES, 'in19k': IN19K_CLASSES}
 
 # GPT-2 sizes (Hugging Face's gpt2 and gpt2-medium config.json): width, blocks, heads
 GPT2 = {'gpt2_lm': (768, 12, 12), 'gpt2_medium_lm': (1024, 24, 16)}
