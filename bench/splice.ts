@@ -226,6 +226,7 @@ const SECTIONS: Section[] = [
     heading: /^## .*/,
     as: "### Held-out #28 to #33 pooled: the default on 28 whole networks and 18 knee sweeps (the steady reading's #28-#31 part was seen before #32 was planned)",
   },
+  ...hostBSet(34, 41, undefined, 'data/models/default.json'),
 ];
 
 /** The lines to append (an empty line, the comment, the renamed file) for every section present. */
