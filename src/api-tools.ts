@@ -79,10 +79,11 @@ export async function hardware(
   } = {},
 ): Promise<HardwareResult> {
   const repeat = opts.repeat ?? 1;
-  if (!(Number.isInteger(repeat) && repeat >= 1)) throw argumentError((n) => `${n('repeat')} ${repeat}: expected a whole number of readings >= 1 (e.g. 5)`);
+  if (!(Number.isInteger(repeat) && repeat >= 1))
+    throw argumentError((n) => `${n('repeat')} ${repeat}: expected a whole number of readings >= 1, e.g. ${n('repeat')} 5`);
   const everySec = opts.everySec ?? 0;
   if (!(Number.isFinite(everySec) && everySec >= 0))
-    throw argumentError((n) => `${n('everySec')} ${everySec}: expected seconds >= 0 between the starts of two readings (e.g. 60)`);
+    throw argumentError((n) => `${n('everySec')} ${everySec}: expected seconds >= 0 between the starts of two readings, e.g. ${n('everySec')} 60`);
   const { measureHardware } = await import('./machine/hardware.js');
   const readings: HardwareFingerprint[] = [];
   for (let k = 0; k < repeat; k++) {

@@ -241,6 +241,6 @@ test('run refuses what RAM + free swap cannot hold (with a limit and without) be
 test('hardware --repeat / --every: a bad count or interval is refused with the fix before anything is measured', async () => {
   await refused(['hardware', '--repeat', '0'], '--repeat 0: must be a positive integer, e.g. --repeat 5');
   await refused(['hardware', '--repeat', '3', '--every', 'soon'], '--every "soon": expected seconds >= 0 between the starts of two readings, e.g. --every 60');
-  await refused(['hardware', '--repeat', '3', '--every', '-5'], '--every "-5": expected seconds >= 0 between the starts of two readings, e.g. --every 60');
+  await refused(['hardware', '--repeat', '3', '--every', '-5'], '--every -5: expected seconds >= 0 between the starts of two readings, e.g. --every 60');
   await refused(['hardware', '--every', '60'], '--every: only with --repeat <n> (n readings, one every --every seconds)');
 });

@@ -94,3 +94,16 @@ test('steady fingerprint: one reading is itself; readings of two machines or non
     (e: unknown) => isUserError(e) && /no readings/.test((e as Error).message),
   );
 });
+
+test('hardware({ repeat, everySec }): a bad count or interval is refused by name before anything is measured', async () => {
+  const { hardware } = await import('../../src/api-tools.js');
+  await assert.rejects(
+    hardware({ repeat: 0 }),
+    (e: unknown) => isUserError(e) && (e as Error).message === 'repeat 0: expected a whole number of readings >= 1, e.g. repeat 5',
+  );
+  await assert.rejects(hardware({ repeat: 2.5 }), (e: unknown) => isUserError(e) && /^repeat 2\.5: expected a whole number/.test((e as Error).message));
+  await assert.rejects(
+    hardware({ repeat: 3, everySec: -1 }),
+    (e: unknown) => isUserError(e) && (e as Error).message === 'everySec -1: expected seconds >= 0 between the starts of two readings, e.g. everySec 60',
+  );
+});

@@ -39,8 +39,9 @@ export function register(program: Command): void {
         if (o.out !== undefined) checkOutputFile(o.out, '--out', 'hw.json');
         const threads = optionalPositiveInt(o.threads, '--threads');
         const repeat = optionalPositiveInt(o.repeat, '--repeat', 5);
+        // a number here; the library checks its range (argument errors name the flag)
         const everySec = o.every === undefined ? undefined : Number(o.every);
-        if (everySec !== undefined && !(o.every!.trim() !== '' && Number.isFinite(everySec) && everySec >= 0))
+        if (everySec !== undefined && (o.every!.trim() === '' || !Number.isFinite(everySec)))
           throw new UserError(`--every "${o.every}": expected seconds >= 0 between the starts of two readings, e.g. --every 60`);
         if (everySec !== undefined && repeat === undefined) throw new UserError('--every: only with --repeat <n> (n readings, one every --every seconds)');
         const { hardware } = await import('../../api-tools.js');
