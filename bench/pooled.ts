@@ -27,8 +27,9 @@ import { flag } from './args.js';
 import { setFingerprints, setMedian, steadyStart } from './fingerprints.js';
 
 /**
- * Two reads of every model: moved to each set's fingerprint whatever the difference (zero-shot), and
- * as `predict` answers with that fingerprint cached (moved only where ratesDiffer, else as fitted).
+ * Three reads of every model: moved to each set's fingerprint whatever the difference (zero-shot), as
+ * `predict` answers with that fingerprint cached (moved only where ratesDiffer, else as fitted), and as
+ * `predict` answers with the set's steady fingerprint cached (its start fingerprint where it has none).
  */
 const READS: [string, (b: LoadedBundle, p: Part) => LoadedBundle][] = [
   ['zero-shot', (b, p) => transferBundle(b, p.target)],
