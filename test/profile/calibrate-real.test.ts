@@ -1,7 +1,9 @@
 /**
  * `memlat calibrate` for real (root, memory cgroups; swap is set up for the test if missing and
- * removed after): a 40 s budget into a temporary cache folder (measuring the machine alone takes
- * ~25 s here, the disk probe's three cold reads included), then a second run that resumes. Checks
+ * removed after): a 60 s budget into a temporary cache folder (measuring the machine alone takes
+ * 25-35 s here: the disk probe's cold reads, the disk curve, the per-call and fresh-weights probes;
+ * with 40 s a fresh-clone CI run on 2026-12-03 measured for 35.4 s and calibrate rightly refused, the
+ * first step no longer fitting), then a second run that resumes. Checks
  * the time bound, the rows (well-formed, no (network, layer, limit, rep) key twice), and that the
  * model file is a calibrated bundle `predict` loads and uses without a zero-shot transfer on top,
  * and that the rerun's machine is the mean of both runs' fingerprints.
@@ -22,7 +24,7 @@ import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 const MiB = 2 ** 20;
 
-test('real: calibrate --budget 40s measures, fits and writes a calibrated bundle; a rerun resumes without duplicate keys', async (t) => {
+test('real: calibrate --budget 60s measures, fits and writes a calibrated bundle; a rerun resumes without duplicate keys', async (t) => {
   const cg = detectCgroups();
   if (process.getuid?.() !== 0 || cg.version === null || !cg.writable) {
     t.skip('needs root and a writable memory cgroup');
@@ -38,9 +40,9 @@ test('real: calibrate --budget 40s measures, fits and writes a calibrated bundle
     await withSwap(512 * MiB, async () => {
       const out = join(dir, 'model.json');
       const t0 = Date.now();
-      const r1 = await calibrate({ budget: '40s', out, cacheDir: join(dir, 'cache') });
+      const r1 = await calibrate({ budget: '60s', out, cacheDir: join(dir, 'cache') });
       const spent1 = Date.now() - t0;
-      assert.ok(spent1 <= 43_000, `first run took ${spent1} ms for a 40 s budget`);
+      assert.ok(spent1 <= 63_000, `first run took ${spent1} ms for a 60 s budget`);
       assert.ok(r1.measured !== null && r1.model !== null);
       assert.ok(r1.measured.rows > 0, 'measured something');
       assert.equal(r1.model.installed, null, 'with out: written, not installed');
@@ -88,7 +90,7 @@ test('real: calibrate --budget 40s measures, fits and writes a calibrated bundle
       assert.equal(p.machine.zeroShot, undefined);
 
       // a second run resumes: what is there is skipped, more steps are measured, no key twice
-      const r2 = await calibrate({ budget: '40s', out, cacheDir: join(dir, 'cache') });
+      const r2 = await calibrate({ budget: '60s', out, cacheDir: join(dir, 'cache') });
       assert.ok(r2.measured !== null);
       assert.ok(r2.measured.skipped >= 0);
       const again = (await readDataset(r2.rowsPath)).rows;
