@@ -14,27 +14,21 @@
  */
 import { UserError } from '../errors.js';
 import type { HardwareFingerprint, SteadyInfo } from '../dataset/schema.js';
+import { median } from '../stats.js';
 
-/** The probes a steady fingerprint reports a range for (SteadyInfo.range). */
-export const STEADY_PROBES = ['diskReadBytesPerSec', 'memBandwidthBytesPerSec', 'gemmGflops', 'callLoadMs', 'callRunMs', 'callUnloadMs'] as const;
-export type SteadyProbe = (typeof STEADY_PROBES)[number];
+/** A probe a steady fingerprint reports a range for (the keys of SteadyInfo.range). */
+export type SteadyProbe = keyof SteadyInfo['range'];
 
-/** Median of numbers (the mean of the middle two for an even count). */
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 === 1 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+/** A field's value in every reading, or null when some reading lacks it (a missing field is not guessed). */
+function everyReading(fps: readonly HardwareFingerprint[], get: (h: HardwareFingerprint) => number | null | undefined): number[] | null {
+  const v = fps.map(get);
+  return v.every((x): x is number => typeof x === 'number' && Number.isFinite(x)) ? v : null;
 }
 
-/** The median of a field over the readings where every reading has it, else null (a field some lack is not guessed). */
+/** The median of a field over the readings, or null when some reading lacks it. */
 function medianOf(fps: readonly HardwareFingerprint[], get: (h: HardwareFingerprint) => number | null | undefined): number | null {
-  const v = fps.map(get);
-  return v.every((x): x is number => typeof x === 'number' && Number.isFinite(x)) ? median(v) : null;
-}
-
-function rangeOf(fps: readonly HardwareFingerprint[], get: (h: HardwareFingerprint) => number | null | undefined): [number, number] | null {
-  const v = fps.map(get);
-  return v.every((x): x is number => typeof x === 'number' && Number.isFinite(x)) ? [Math.min(...v), Math.max(...v)] : null;
+  const v = everyReading(fps, get);
+  return v ? median(v) : null;
 }
 
 const PROBE_GET: Record<SteadyProbe, (h: HardwareFingerprint) => number | null | undefined> = {
@@ -88,9 +82,9 @@ export function steadyFingerprint(fps: readonly HardwareFingerprint[]): Hardware
     if (pages !== null) out.freshWeights.freshPagesMs = pages;
   }
   const range: SteadyInfo['range'] = {};
-  for (const p of STEADY_PROBES) {
-    const r = rangeOf(fps, PROBE_GET[p]);
-    if (r) range[p] = r;
+  for (const [p, get] of Object.entries(PROBE_GET) as [SteadyProbe, (h: HardwareFingerprint) => number | null | undefined][]) {
+    const v = everyReading(fps, get);
+    if (v) range[p] = [Math.min(...v), Math.max(...v)];
   }
   const steady: SteadyInfo = { readings: fps.length, from: fps[0]!.measuredAt ?? null, to: last.measuredAt ?? null, range };
   if (fps.length > 1)
