@@ -115,6 +115,9 @@ FAMILIES = {
               'regnet_x_1_6gf_tc11k', 'mobilenet_v3_large_tc11k', 'vgg11_bn_tc11k', 'alexnet_tc11k', 'regnet_y_8gf_tc11k'],
     'jft18k': ['vgg16_jft18k', 'alexnet_jft18k', 'regnet_x_8gf_jft18k', 'resnet50_jft18k'],
     'in19k': ['vgg19_bn_in19k', 'alexnet_in19k', 'resnext50_32x4d_in19k', 'densenet121_in19k'],
+    'in10k': ['regnet_y_800mf_in10k', 'mobilenet_v2_in10k', 'shufflenet_v2_x1_5_in10k', 'mnasnet0_75_in10k',
+              'squeezenet1_1_in10k', 'regnet_x_400mf_in10k', 'vgg16_bn_in10k', 'alexnet_in10k',
+              'wide_resnet50_2_in10k', 'regnet_y_3_2gf_in10k'],
 }
 
 # ImageNet-21k heads (21,843 classes, as the released in21k checkpoints of BiT, ViT and EfficientNetV2
@@ -185,9 +188,17 @@ JFT18K_CLASSES = 18291
 # layer; vgg19_bn's stays fc6, 392 MiB (head 299 MiB); resnext50_32x4d 2048 x 19167 = 150 MiB;
 # densenet121 1024 x 19167 = 75 MiB (held-out #34).
 IN19K_CLASSES = 19167
+
+# ImageNet-21K-P winter 2021 heads (10,450 classes, the processed winter21 release of "ImageNet-21K
+# Pretraining for the Masses"): alexnet 4096 x 10450 = 163 MiB, its largest layer; vgg16_bn's stays fc6,
+# 392 MiB (head 163 MiB); wide_resnet50_2 2048 x 10450 = 82 MiB; regnet_y_3_2gf 1512 x 10450 = 60 MiB;
+# mobilenet_v2, mnasnet0_75 1280 x 10450 = 51 MiB; shufflenet_v2_x1_5 1024 x 10450 = 41 MiB;
+# regnet_y_800mf 784 x 10450 = 31 MiB; squeezenet1_1 its 1x1 conv head 512 x 10450 = 20 MiB;
+# regnet_x_400mf 400 x 10450 = 16 MiB (held-out #35).
+IN10K_CLASSES = 10450
 HEAD_CLASSES = {'in21k': IN21K_CLASSES, 'in12k': IN12K_CLASSES, 'inat10k': INAT10K_CLASSES, 'oi9k': OI9K_CLASSES,
                 'in11k': IN11K_CLASSES, 'oi20k': OI20K_CLASSES, 'ig17k': IG17K_CLASSES, 'tc11k': TC11K_CLASSES,
-                'jft18k': JFT18K_CLASSES, 'in19k': IN19K_CLASSES}
+                'jft18k': JFT18K_CLASSES, 'in19k': IN19K_CLASSES, 'in10k': IN10K_CLASSES}
 
 # GPT-2 sizes (Hugging Face's gpt2 and gpt2-medium config.json): width, blocks, heads
 GPT2 = {'gpt2_lm': (768, 12, 12), 'gpt2_medium_lm': (1024, 24, 16)}
