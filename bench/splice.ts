@@ -227,6 +227,13 @@ const SECTIONS: Section[] = [
     as: "### Held-out #28 to #33 pooled: the default on 28 whole networks and 18 knee sweeps (the steady reading's #28-#31 part was seen before #32 was planned)",
   },
   ...hostBSet(34, 41, undefined, 'data/models/default.json'),
+  ...hostBSet(35, 42, undefined, 'data/models/default.json'),
+  {
+    file: 'bench/results/pooled-28-to-35.md',
+    from: "written by node dist/bench/pooled.js --sets heldout28,heldout29,heldout30,heldout31,heldout32,heldout33,heldout34,heldout35 ... (a description after #35, not a plan's rule)",
+    heading: /^## .*/,
+    as: '### Held-out #28 to #35 pooled: the default on 34 whole networks and 26 knee sweeps (a description after #35; its rule reads #35 alone)',
+  },
 ];
 
 /** The lines to append (an empty line, the comment, the renamed file) for every section present. */
