@@ -41,6 +41,7 @@ export { machineStderr } from './predict/machine.js';
 export { describeJsonText } from './features/describe.js';
 export { checkOutputFile, checkOutputDir } from './host/paths.js';
 export type { DescribeJson, NetworkPrediction, LatencyCurve, MinMemoryResult, MachineCheck, ModelChoice, FitOptions, ModelKind, RunResult };
+export type { SampleKind } from './profile/design-space.js';
 
 /** A network argument: zoo name, file path, or a network object. */
 export type NetworkArg = string | Network;

@@ -73,6 +73,7 @@ export function collectDim(text: string, acc: Record<string, number> | undefined
 const FLAG_OF: Record<string, string> = {
   kind: '--model',
   maxTensorBytes: '--max-layer-size',
+  minTensorBytes: '--min-layer-size',
   chunkSize: '--chunk',
   everySec: '--every',
   'unlimited=false': '--no-unlimited',

@@ -391,6 +391,8 @@ export function toProfilePlan(plan: CalibrationPlan, steps: readonly ChosenStep[
       unlimited: true,
       idleBytes: plan.idleBytes,
       maxTensorBytes: 0,
+      kinds: null,
+      minTensorBytes: 0,
       gridRatio: GRID_RATIO,
       chunkSize: 1,
       threads: plan.threads,

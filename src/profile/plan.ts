@@ -97,6 +97,14 @@ export interface PlanOptions {
   idleBytes: number;
   /** Size cap of a sample's fp32 weights + activations, bytes (default 512 MiB). */
   maxTensorBytes?: number;
+  /**
+   * Only these design-space kinds (default: every kind). With minTensorBytes, a targeted plan: the
+   * plan's layers are the first `layers` samples of the sequence that pass both filters, e.g. large
+   * dense layers, which the whole design space samples rarely (docs/PROFILING.md).
+   */
+  kinds?: readonly SampleKind[] | null;
+  /** Only samples of at least this many fp32 weight + activation bytes (default 0). */
+  minTensorBytes?: number;
   /** Ratio between neighbouring grid limits (default 2^(1/16)). */
   gridRatio?: number;
   /** Samples per chunk (default 100). */
@@ -141,7 +149,7 @@ export interface PlanGroup {
 
 /** A complete plan. */
 export interface ProfilePlan {
-  options: Required<Omit<PlanOptions, 'workingSetBytes'>>;
+  options: Required<Omit<PlanOptions, 'workingSetBytes' | 'kinds'>> & { kinds: SampleKind[] | null };
   groups: PlanGroup[];
   /** Total jobs (sum of group sizes); measurements = jobs x reps. */
   jobs: number;
@@ -188,6 +196,8 @@ export function buildPlan(opts: PlanOptions): ProfilePlan {
     unlimited: opts.unlimited ?? true,
     idleBytes: opts.idleBytes,
     maxTensorBytes: opts.maxTensorBytes ?? 512 * MiB,
+    kinds: opts.kinds ? [...opts.kinds] : null,
+    minTensorBytes: opts.minTensorBytes ?? 0,
     gridRatio: opts.gridRatio ?? GRID_RATIO,
     chunkSize: opts.chunkSize ?? 100,
     threads: opts.threads ?? 1,
@@ -197,13 +207,18 @@ export function buildPlan(opts: PlanOptions): ProfilePlan {
       `buildPlan: layers ${options.layers}, reps ${options.reps}, chunkSize ${options.chunkSize} must be >= 1 and gridRatio ${options.gridRatio} > 1`,
     );
   }
+  if (options.kinds !== null && options.kinds.length === 0) throw new Error('buildPlan: kinds must name at least one kind (or be null: every kind)');
+  if (options.minTensorBytes > 0 && !(options.minTensorBytes < options.maxTensorBytes)) {
+    throw new Error(`buildPlan: minTensorBytes ${options.minTensorBytes} must be below maxTensorBytes ${options.maxTensorBytes}`);
+  }
   const floorBytes = options.idleBytes + FLOOR_ABOVE_IDLE_BYTES;
+  const samples = planSamples(options);
   const groups: PlanGroup[] = [];
   let jobs = 0;
   for (let start = 0, chunk = 0; start < options.layers; start += options.chunkSize, chunk++) {
     const byLimit = new Map<number | null, PlanJob[]>();
-    for (let n = start; n < Math.min(options.layers, start + options.chunkSize); n++) {
-      const s = sampleLayer(n, { seed: options.seed, maxTensorBytes: options.maxTensorBytes });
+    for (let i = start; i < Math.min(options.layers, start + options.chunkSize); i++) {
+      const { n, sample: s } = samples[i]!;
       const ws = opts.workingSetBytes
         ? opts.workingSetBytes(s)
         : layerStats({ index: 0, layer: s.layer, inputShapes: s.inputShapes, outputShape: s.outputShape }, { threads: options.threads }).workingSetBytes;
@@ -239,4 +254,28 @@ export function buildPlan(opts: PlanOptions): ProfilePlan {
     for (const m of limits) groups.push({ chunk, memoryLimitBytes: m, jobs: byLimit.get(m)! });
   }
   return { options, groups, jobs };
+}
+
+/**
+ * The plan's samples in order: the sequence itself, or (kinds / minTensorBytes set) the first
+ * `layers` samples of it that pass the filters, ids prefixed "t" so that they never share a name
+ * with an unfiltered sample (a dataset combined with the reference profile keeps them apart).
+ * A filter no sample can pass (a kind that cannot reach minTensorBytes under the cap) throws after
+ * a bounded search, naming the filter.
+ */
+function planSamples(o: ProfilePlan['options']): { n: number; sample: LayerSample }[] {
+  const filtered = o.kinds !== null || o.minTensorBytes > 0;
+  const out: { n: number; sample: LayerSample }[] = [];
+  const limit = filtered ? Math.max(100_000, 1000 * o.layers) : o.layers;
+  for (let n = 0; out.length < o.layers; n++) {
+    if (n >= limit) {
+      throw new Error(
+        `buildPlan: ${out.length} of ${o.layers} samples pass kinds ${o.kinds?.join(',') ?? 'all'} and minTensorBytes ${o.minTensorBytes} in the first ${limit} of the sequence; widen the filter`,
+      );
+    }
+    const s = sampleLayer(n, { seed: o.seed, maxTensorBytes: o.maxTensorBytes });
+    if (!filtered) out.push({ n, sample: s });
+    else if ((o.kinds === null || o.kinds.includes(s.kind)) && s.tensorBytes >= o.minTensorBytes) out.push({ n, sample: { ...s, id: `t${s.id}` } });
+  }
+  return out;
 }

@@ -16,6 +16,7 @@ import { formatBytes, setupSwapCommand } from '../units.js';
 import { checkOutputFile } from '../host/paths.js';
 import { emulationFromEnv } from '../host/emulate.js';
 import { buildPlan, GRID_RATIO, type ProfilePlan } from './plan.js';
+import { SAMPLE_KINDS, type SampleKind } from './design-space.js';
 import { runProfile, type ProfileProgress, type ProfileRunSummary, type LimitedOrder, type UnlimitedOrder } from './run.js';
 import * as files from '../dataset/files.js';
 
@@ -49,6 +50,14 @@ export interface ProfileSessionOptions {
   cacheDir?: string;
   /** Largest sampled layer (weights + activations), bytes. Default 512 MiB. */
   maxTensorBytes?: number;
+  /**
+   * A targeted profile: only these design-space kinds (default every kind) and only samples of at
+   * least minTensorBytes (default 0); the plan's layers are the first samples that pass, their ids
+   * prefixed "t" (profile/plan.ts planSamples). E.g. large dense layers, which the whole design
+   * space samples rarely, to add to a reference profile.
+   */
+  kinds?: SampleKind[];
+  minTensorBytes?: number;
   chunkSize?: number; // default 100
   budgetMs?: number;
   allowNoSwap?: boolean;
@@ -78,6 +87,9 @@ interface StoredPlan {
   limitedOrder?: LimitedOrder;
   idleBytes: number;
   maxTensorBytes: number;
+  /** Absent in plans stored before they existed (and in untargeted plans): every kind, 0. */
+  kinds?: SampleKind[];
+  minTensorBytes?: number;
   gridRatio: number;
   chunkSize: number;
   threads: number;
@@ -110,6 +122,21 @@ export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSes
       throw argumentError((n) => `${n(name)} ${String(order)}: use job (each layer's reps back to back) or network (pass-major, as in a network)`);
   }
   const maxTensorBytes = o.maxTensorBytes ?? 512 * 1024 * 1024;
+  const kinds = o.kinds === undefined ? null : [...new Set(o.kinds)].sort();
+  const unknown = (kinds ?? []).filter((k) => !Object.hasOwn(SAMPLE_KINDS, k));
+  if (kinds !== null && (kinds.length === 0 || unknown.length > 0)) {
+    throw argumentError(
+      (n) =>
+        `${n('kinds')} ${kinds.join(',') || '""'}: ${unknown.length ? `not a design-space kind: ${unknown.join(', ')}` : 'name at least one kind'}; use some of ${Object.keys(SAMPLE_KINDS).join(', ')}`,
+    );
+  }
+  const minTensorBytes = o.minTensorBytes ?? 0;
+  if (!(minTensorBytes >= 0 && minTensorBytes < maxTensorBytes)) {
+    throw argumentError(
+      (n) =>
+        `${n('minTensorBytes')} ${formatBytes(minTensorBytes)}: must be below ${n('maxTensorBytes')} ${formatBytes(maxTensorBytes)}, e.g. ${n('minTensorBytes')} 96MiB ${n('maxTensorBytes')} 640MiB`,
+    );
+  }
   const chunkSize = o.chunkSize ?? 100;
   // An emulated machine (MEMLAT_EMULATE) first: its cpuset decides how many cores this process has.
   emulationFromEnv();
@@ -123,7 +150,20 @@ export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSes
   }
   if (!/\.csv$/i.test(o.out)) throw argumentError((n) => `${n('out')} ${o.out}: must end in .csv (rows are appended as they are measured; gzip afterwards)`);
   if (o.dryRun)
-    return profileSessionLocked(o, hooks, { layers, reps, seed, levels, unlimited, unlimitedOrder, limitedOrder, maxTensorBytes, chunkSize, threads });
+    return profileSessionLocked(o, hooks, {
+      layers,
+      reps,
+      seed,
+      levels,
+      unlimited,
+      unlimitedOrder,
+      limitedOrder,
+      maxTensorBytes,
+      kinds,
+      minTensorBytes,
+      chunkSize,
+      threads,
+    });
   // One writer per dataset; leftovers of dead memlat processes go before anything is measured.
   const lock = files.lockDataset(o.out);
   try {
@@ -133,7 +173,20 @@ export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSes
     if (swept.groups.length || swept.tmpFiles.length) {
       hooks.onEvent?.(`removed ${swept.groups.length} cgroup(s) and ${swept.tmpFiles.length} temporary weight file(s) left by dead memlat processes`);
     }
-    return await profileSessionLocked(o, hooks, { layers, reps, seed, levels, unlimited, unlimitedOrder, limitedOrder, maxTensorBytes, chunkSize, threads });
+    return await profileSessionLocked(o, hooks, {
+      layers,
+      reps,
+      seed,
+      levels,
+      unlimited,
+      unlimitedOrder,
+      limitedOrder,
+      maxTensorBytes,
+      kinds,
+      minTensorBytes,
+      chunkSize,
+      threads,
+    });
   } finally {
     lock.release();
   }
@@ -148,12 +201,14 @@ interface ResolvedSettings {
   unlimitedOrder: UnlimitedOrder;
   limitedOrder: LimitedOrder;
   maxTensorBytes: number;
+  kinds: SampleKind[] | null;
+  minTensorBytes: number;
   chunkSize: number;
   threads: number;
 }
 
 async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSessionHooks, s: ResolvedSettings): Promise<ProfileRunSummary | null> {
-  const { layers, reps, seed, levels, unlimited, unlimitedOrder, limitedOrder, maxTensorBytes, chunkSize, threads } = s;
+  const { layers, reps, seed, levels, unlimited, unlimitedOrder, limitedOrder, maxTensorBytes, kinds, minTensorBytes, chunkSize, threads } = s;
   const planPath = files.planPathFor(o.out);
   let stored = (await files.readJsonFile(planPath)) as StoredPlan | null;
   if (stored) {
@@ -167,6 +222,9 @@ async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSess
     if ((was.unlimitedOrder ?? 'job') !== unlimitedOrder) mismatch.push((n) => `${n('unlimitedOrder')} ${was.unlimitedOrder ?? 'job'}`);
     if ((was.limitedOrder ?? 'job') !== limitedOrder) mismatch.push((n) => `${n('limitedOrder')} ${was.limitedOrder ?? 'job'}`);
     if (was.maxTensorBytes !== maxTensorBytes) mismatch.push((n) => `${n('maxTensorBytes')} ${was.maxTensorBytes}`);
+    if ((was.kinds ?? []).join(',') !== (kinds ?? []).join(','))
+      mismatch.push((n) => (was.kinds ? `${n('kinds')} ${was.kinds.join(',')}` : `(without ${n('kinds')})`));
+    if ((was.minTensorBytes ?? 0) !== minTensorBytes) mismatch.push((n) => `${n('minTensorBytes')} ${was.minTensorBytes ?? 0}`);
     if (was.chunkSize !== chunkSize) mismatch.push((n) => `${n('chunkSize')} ${was.chunkSize}`);
     if (was.threads !== threads) mismatch.push((n) => `${n('threads')} ${was.threads}`);
     if (mismatch.length) {
@@ -190,6 +248,8 @@ async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSess
       ...(limitedOrder !== 'job' ? { limitedOrder } : {}),
       idleBytes: hw.runtimeIdleBytes,
       maxTensorBytes,
+      ...(kinds !== null ? { kinds } : {}),
+      ...(minTensorBytes > 0 ? { minTensorBytes } : {}),
       gridRatio: GRID_RATIO,
       chunkSize,
       threads,
@@ -205,6 +265,8 @@ async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSess
     unlimited,
     idleBytes: stored?.idleBytes ?? 100 * 1024 * 1024,
     maxTensorBytes,
+    kinds,
+    minTensorBytes,
     gridRatio: stored?.gridRatio ?? GRID_RATIO,
     chunkSize,
     threads,
@@ -212,7 +274,10 @@ async function profileSessionLocked(o: ProfileSessionOptions, hooks: ProfileSess
   const limits = new Set(plan.groups.map((g) => g.memoryLimitBytes));
   hooks.onPlan?.(
     `plan: ${layers} layers, ${plan.jobs} jobs (layer x limit) x ${reps} reps = ${plan.jobs * reps} measurements, ` +
-      `${limits.size} distinct limits, ${plan.groups.length} worker groups, idle ${formatBytes(plan.options.idleBytes)}`,
+      `${limits.size} distinct limits, ${plan.groups.length} worker groups, idle ${formatBytes(plan.options.idleBytes)}` +
+      (kinds !== null || minTensorBytes > 0
+        ? `; targeted: ${kinds?.join(',') ?? 'every kind'} of ${formatBytes(minTensorBytes)}-${formatBytes(maxTensorBytes)}`
+        : ''),
     plan,
   );
   if (o.dryRun || !stored) return null;

@@ -124,6 +124,43 @@ test('profile --unlimited-order / --limited-order with an unknown order are refu
   });
 });
 
+test('profile --kinds / --min-layer-size / --levels none: an unknown kind, a minimum at or above the maximum and nothing to measure are refused by name', async () => {
+  await withTempDir('memlat-tp-', async (dir) => {
+    const out = join(dir, 'p.csv');
+    await refused(
+      ['profile', '--out', out, '--kinds', 'dense,dens', '--dry-run'],
+      /--kinds dens,dense: not a design-space kind: dens; use some of dense, conv2d, /,
+    );
+    await refused(
+      ['profile', '--out', out, '--min-layer-size', '512MiB', '--dry-run'],
+      '--min-layer-size 512 MiB: must be below --max-layer-size 512 MiB, e.g. --min-layer-size 96MiB --max-layer-size 640MiB',
+    );
+    await refused(
+      ['profile', '--out', out, '--levels', 'none', '--no-unlimited', '--dry-run'],
+      '--levels none with --no-unlimited: nothing to measure; drop one of them',
+    );
+    const r = await captureCli([
+      'profile',
+      '--out',
+      out,
+      '--layers',
+      '4',
+      '--kinds',
+      'dense',
+      '--min-layer-size',
+      '96MiB',
+      '--max-layer-size',
+      '640MiB',
+      '--levels',
+      'none',
+      '--dry-run',
+    ]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /plan: 4 layers, 4 jobs \(layer x limit\) x 3 reps = 12 measurements, 1 distinct limits/);
+    assert.equal(existsSync(out), false);
+  });
+});
+
 test('--seq-len on a network without a sequence is refused; on bert-base it applies', async () => {
   for (const cmd of [['describe'], ['predict', '--memory', '512MiB'], ['run', '--reps', '1']]) {
     await refused(

@@ -201,3 +201,49 @@ test('plan: continuous is the default; each layer gets no limit + its own factor
   const fs = big.flatMap((j) => j.levelFactors ?? []).sort((x, y) => y - x);
   assert.deepEqual(fs, continuousFactors(0, 1));
 });
+
+test('targeted plan (kinds + minTensorBytes): the first samples of the sequence that pass, t-prefixed, unlimited only with levels []', () => {
+  const idle = 90 * MiB;
+  const opts = {
+    seed: 36,
+    reps: 3,
+    levels: [] as number[],
+    idleBytes: idle,
+    maxTensorBytes: 640 * MiB,
+    kinds: ['dense'] as SampleKind[],
+    minTensorBytes: 96 * MiB,
+  };
+  const plan = buildPlan({ ...opts, layers: 12 });
+  const jobs = plan.groups.flatMap((g) => g.jobs);
+  assert.equal(jobs.length, 12);
+  assert.ok(jobs.every((j) => j.memoryLimitBytes === null && j.kind === 'dense' && j.layerType === 'dense'));
+  // each job is exactly the sequence's sample at its index, passing both filters, its id t-prefixed
+  for (const j of jobs) {
+    const s = sampleLayer(j.sampleIndex, { seed: 36, maxTensorBytes: 640 * MiB });
+    assert.equal(j.sampleId, `t${s.id}`);
+    assert.deepEqual(j.layer, s.layer);
+    assert.ok(s.tensorBytes >= 96 * MiB && s.tensorBytes <= 640 * MiB, `${s.id}: ${s.tensorBytes}`);
+  }
+  // and none is skipped: every sample between them fails a filter
+  const kept = new Set(jobs.map((j) => j.sampleIndex));
+  for (let n = 0; n < Math.max(...kept); n++) {
+    if (kept.has(n)) continue;
+    const s = sampleLayer(n, { seed: 36, maxTensorBytes: 640 * MiB });
+    assert.ok(s.kind !== 'dense' || s.tensorBytes < 96 * MiB, `sample ${n} passes but was skipped`);
+  }
+  // a longer targeted plan extends a shorter one
+  const longer = buildPlan({ ...opts, layers: 20 })
+    .groups.flatMap((g) => g.jobs)
+    .map((j) => j.id);
+  assert.deepEqual(
+    longer.slice(0, 12),
+    jobs.map((j) => j.id),
+  );
+  // an untargeted plan keeps its ids and samples
+  const plain = buildPlan({ seed: 36, layers: 3, reps: 3, levels: [], idleBytes: idle });
+  assert.deepEqual(
+    plain.groups.flatMap((g) => g.jobs).map((j) => j.sampleId),
+    ['s00000', 's00001', 's00002'],
+  );
+  assert.throws(() => buildPlan({ ...opts, layers: 1, minTensorBytes: 640 * MiB }), /minTensorBytes .* must be below maxTensorBytes/);
+});

@@ -9,6 +9,7 @@ import type { SingleBar } from 'cli-progress';
 import { UserError } from '../../errors.js';
 import { formatBytes } from '../../units.js';
 import { durationOption, parseInteger, sizeOption, withFlagNames } from '../options.js';
+import type { SampleKind } from '../../api.js';
 
 interface ProfileFlags {
   out: string;
@@ -23,21 +24,26 @@ interface ProfileFlags {
   threads?: string;
   cacheDir?: string;
   maxLayerSize: string;
+  minLayerSize?: string;
+  kinds?: string;
   chunk: string;
   dryRun?: boolean;
   allowNoSwap?: boolean;
 }
 
-/** Parses `--levels continuous` or `--levels 4,1.5,1,0.75,0.5,0.25`. */
+/** Parses `--levels continuous`, `--levels 4,1.5,1,0.75,0.5,0.25` or `--levels none` (no limited level: only the unlimited measurement). */
 function parseLevels(text: string): number[] | 'continuous' {
   if (text.trim() === 'continuous') return 'continuous';
+  if (text.trim() === 'none') return [];
   const xs = text
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean)
     .map(Number);
   if (!xs.length || xs.some((x) => !Number.isFinite(x) || x <= 0)) {
-    throw new UserError(`--levels ${text}: must be 'continuous' or comma-separated positive factors of the layer's working set, e.g. 4,1.5,1,0.75,0.5,0.25`);
+    throw new UserError(
+      `--levels ${text}: must be 'continuous', 'none' (unlimited only) or comma-separated positive factors of the layer's working set, e.g. 4,1.5,1,0.75,0.5,0.25`,
+    );
   }
   return [...new Set(xs)].sort((a, b) => b - a);
 }
@@ -54,7 +60,7 @@ export function register(program: Command): void {
     .option('--budget <duration>', 'stop after this much time, e.g. 30m (resume later with the same command)')
     .option(
       '--levels <factors>',
-      "memory levels, M = idle + f*W: 'continuous' (6 factors drawn per layer over 0.15-2, denser near 1) or fixed factors f, e.g. 4,1.5,1,0.75,0.5,0.25",
+      "memory levels, M = idle + f*W: 'continuous' (6 factors drawn per layer over 0.15-2, denser near 1), fixed factors f, e.g. 4,1.5,1,0.75,0.5,0.25, or 'none' (only the measurement without a limit)",
       'continuous',
     )
     .option('--no-unlimited', 'skip the measurement without a memory limit')
@@ -71,6 +77,8 @@ export function register(program: Command): void {
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)')
     .option('--cache-dir <dir>', 'weight file cache (default $MEMLAT_CACHE or ~/.cache/memlat)')
     .option('--max-layer-size <size>', 'largest sampled layer (fp32 weights + activations)', '512MiB')
+    .option('--min-layer-size <size>', 'a targeted profile: only samples of at least this size (the first --layers of the sequence that pass; ids prefixed t)')
+    .option('--kinds <names>', 'a targeted profile: only these design-space kinds, comma-separated, e.g. dense or dense,conv2d')
     .option('--chunk <n>', 'samples per chunk (all levels of a chunk finish before the next starts)', '100')
     .option('--dry-run', 'print the plan summary and exit without measuring')
     .option('--allow-no-swap', 'measure even if swap is too small (tight levels are then recorded as OOM)')
@@ -82,6 +90,10 @@ export function register(program: Command): void {
         const budgetMs = o.budget === undefined ? undefined : durationOption(o.budget, '--budget');
         const levels = parseLevels(o.levels ?? 'continuous');
         const maxTensorBytes = sizeOption(o.maxLayerSize, '--max-layer-size');
+        const minTensorBytes = o.minLayerSize === undefined ? undefined : sizeOption(o.minLayerSize, '--min-layer-size');
+        const kinds = o.kinds === undefined ? undefined : o.kinds.split(',').map((k) => k.trim());
+        if (Array.isArray(levels) && levels.length === 0 && !o.unlimited)
+          throw new UserError('--levels none with --no-unlimited: nothing to measure; drop one of them');
         const chunkSize = parseInteger(o.chunk, '--chunk', { example: 100 });
         // --out is checked by the session: a folder, a missing or read-only parent first, then the .csv suffix
         // threads default: the library's, every core this process may use (an emulated machine's cpuset applied first)
@@ -116,6 +128,8 @@ export function register(program: Command): void {
               unlimitedOrder: o.unlimitedOrder as 'job' | 'network',
               limitedOrder: o.limitedOrder as 'job' | 'network',
               maxTensorBytes,
+              ...(minTensorBytes !== undefined ? { minTensorBytes } : {}),
+              ...(kinds !== undefined ? { kinds: kinds as SampleKind[] } : {}),
               chunkSize,
               ...(threads !== undefined ? { threads } : {}),
               ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
