@@ -118,6 +118,9 @@ FAMILIES = {
     'in10k': ['regnet_y_800mf_in10k', 'mobilenet_v2_in10k', 'shufflenet_v2_x1_5_in10k', 'mnasnet0_75_in10k',
               'squeezenet1_1_in10k', 'regnet_x_400mf_in10k', 'vgg16_bn_in10k', 'alexnet_in10k',
               'wide_resnet50_2_in10k', 'regnet_y_3_2gf_in10k'],
+    'gld15k': ['mobilenet_v3_large_gld15k', 'shufflenet_v2_x2_0_gld15k', 'efficientnet_b0_gld15k', 'regnet_x_800mf_gld15k',
+               'resnet18_gld15k', 'mnasnet1_0_gld15k', 'vgg16_gld15k', 'alexnet_gld15k', 'resnet152_gld15k',
+               'efficientnet_b3_gld15k'],
 }
 
 # ImageNet-21k heads (21,843 classes, as the released in21k checkpoints of BiT, ViT and EfficientNetV2
@@ -196,9 +199,16 @@ IN19K_CLASSES = 19167
 # regnet_y_800mf 784 x 10450 = 31 MiB; squeezenet1_1 its 1x1 conv head 512 x 10450 = 20 MiB;
 # regnet_x_400mf 400 x 10450 = 16 MiB (held-out #35).
 IN10K_CLASSES = 10450
+
+# Google Landmarks v1 heads (14,951 landmark classes): alexnet and vgg16's head 4096 x 14951 = 234 MiB
+# (alexnet's largest layer; vgg16's stays fc6, 392 MiB); shufflenet_v2_x2_0, resnet152 2048 x 14951 =
+# 117 MiB; efficientnet_b3 1536 x 14951 = 88 MiB; mobilenet_v3_large, efficientnet_b0, mnasnet1_0 1280 x
+# 14951 = 73 MiB; regnet_x_800mf 672 x 14951 = 38 MiB; resnet18 512 x 14951 = 29 MiB (held-out #36).
+GLD15K_CLASSES = 14951
 HEAD_CLASSES = {'in21k': IN21K_CLASSES, 'in12k': IN12K_CLASSES, 'inat10k': INAT10K_CLASSES, 'oi9k': OI9K_CLASSES,
                 'in11k': IN11K_CLASSES, 'oi20k': OI20K_CLASSES, 'ig17k': IG17K_CLASSES, 'tc11k': TC11K_CLASSES,
-                'jft18k': JFT18K_CLASSES, 'in19k': IN19K_CLASSES, 'in10k': IN10K_CLASSES}
+                'jft18k': JFT18K_CLASSES, 'in19k': IN19K_CLASSES, 'in10k': IN10K_CLASSES,
+                'gld15k': GLD15K_CLASSES}
 
 # GPT-2 sizes (Hugging Face's gpt2 and gpt2-medium config.json): width, blocks, heads
 GPT2 = {'gpt2_lm': (768, 12, 12), 'gpt2_medium_lm': (1024, 24, 16)}
