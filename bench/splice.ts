@@ -234,6 +234,13 @@ const SECTIONS: Section[] = [
     heading: /^## .*/,
     as: '### Held-out #28 to #35 pooled: the default on 34 whole networks and 26 knee sweeps (a description after #35; its rule reads #35 alone)',
   },
+  ...hostBSet(36, 43, undefined, 'data/models/default.json'),
+  {
+    file: 'bench/results/pooled-28-to-36.md',
+    from: "written by node dist/bench/pooled.js --sets heldout28,...,heldout36 (a description after #36, not a plan's rule)",
+    heading: /^## .*/,
+    as: '### Held-out #28 to #36 pooled: the default on 40 whole networks and 30 knee sweeps (a description after #36; its rule reads #36 alone)',
+  },
 ];
 
 /** The lines to append (an empty line, the comment, the renamed file) for every section present. */

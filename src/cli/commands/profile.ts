@@ -91,7 +91,13 @@ export function register(program: Command): void {
         const levels = parseLevels(o.levels ?? 'continuous');
         const maxTensorBytes = sizeOption(o.maxLayerSize, '--max-layer-size');
         const minTensorBytes = o.minLayerSize === undefined ? undefined : sizeOption(o.minLayerSize, '--min-layer-size');
-        const kinds = o.kinds === undefined ? undefined : o.kinds.split(',').map((k) => k.trim());
+        const kinds =
+          o.kinds === undefined
+            ? undefined
+            : o.kinds
+                .split(',')
+                .map((k) => k.trim())
+                .filter(Boolean);
         if (Array.isArray(levels) && levels.length === 0 && !o.unlimited)
           throw new UserError('--levels none with --no-unlimited: nothing to measure; drop one of them');
         const chunkSize = parseInteger(o.chunk, '--chunk', { example: 100 });
