@@ -131,12 +131,6 @@ export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSes
     );
   }
   const minTensorBytes = o.minTensorBytes ?? 0;
-  if (!(minTensorBytes >= 0 && minTensorBytes < maxTensorBytes)) {
-    throw argumentError(
-      (n) =>
-        `${n('minTensorBytes')} ${formatBytes(minTensorBytes)}: must be below ${n('maxTensorBytes')} ${formatBytes(maxTensorBytes)}, e.g. ${n('minTensorBytes')} 96MiB ${n('maxTensorBytes')} 640MiB`,
-    );
-  }
   const chunkSize = o.chunkSize ?? 100;
   // An emulated machine (MEMLAT_EMULATE) first: its cpuset decides how many cores this process has.
   emulationFromEnv();
@@ -148,22 +142,28 @@ export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSes
         `${n('maxTensorBytes')} ${formatBytes(maxTensorBytes)}: below the smallest size every sampled layer kind fits in (${formatBytes(MIN_MAX_LAYER_BYTES)}), so no sample could be drawn; use at least 128KiB (default 512MiB)`,
     );
   }
+  if (minTensorBytes > 0 && !(minTensorBytes < maxTensorBytes)) {
+    throw argumentError(
+      (n) =>
+        `${n('minTensorBytes')} ${formatBytes(minTensorBytes)}: must be below ${n('maxTensorBytes')} ${formatBytes(maxTensorBytes)}, e.g. ${n('minTensorBytes')} 96MiB ${n('maxTensorBytes')} 640MiB`,
+    );
+  }
   if (!/\.csv$/i.test(o.out)) throw argumentError((n) => `${n('out')} ${o.out}: must end in .csv (rows are appended as they are measured; gzip afterwards)`);
-  if (o.dryRun)
-    return profileSessionLocked(o, hooks, {
-      layers,
-      reps,
-      seed,
-      levels,
-      unlimited,
-      unlimitedOrder,
-      limitedOrder,
-      maxTensorBytes,
-      kinds,
-      minTensorBytes,
-      chunkSize,
-      threads,
-    });
+  const settings: ResolvedSettings = {
+    layers,
+    reps,
+    seed,
+    levels,
+    unlimited,
+    unlimitedOrder,
+    limitedOrder,
+    maxTensorBytes,
+    kinds,
+    minTensorBytes,
+    chunkSize,
+    threads,
+  };
+  if (o.dryRun) return profileSessionLocked(o, hooks, settings);
   // One writer per dataset; leftovers of dead memlat processes go before anything is measured.
   const lock = files.lockDataset(o.out);
   try {
@@ -173,20 +173,7 @@ export async function profileSession(o: ProfileSessionOptions, hooks: ProfileSes
     if (swept.groups.length || swept.tmpFiles.length) {
       hooks.onEvent?.(`removed ${swept.groups.length} cgroup(s) and ${swept.tmpFiles.length} temporary weight file(s) left by dead memlat processes`);
     }
-    return await profileSessionLocked(o, hooks, {
-      layers,
-      reps,
-      seed,
-      levels,
-      unlimited,
-      unlimitedOrder,
-      limitedOrder,
-      maxTensorBytes,
-      kinds,
-      minTensorBytes,
-      chunkSize,
-      threads,
-    });
+    return await profileSessionLocked(o, hooks, settings);
   } finally {
     lock.release();
   }

@@ -22,7 +22,7 @@ test('memlat profile: bad flags are UserErrors naming the flag and the fix', asy
   await assert.rejects(cli(['--out', '/tmp/x.csv', '--layers', '0', '--dry-run']), isUser(/^--layers 0: must be a positive integer/));
   await assert.rejects(
     cli(['--out', '/tmp/x.csv', '--levels', '4,-1', '--dry-run']),
-    isUser(/^--levels 4,-1: must be 'continuous' or comma-separated positive factors/),
+    isUser(/^--levels 4,-1: must be 'continuous', 'none' \(unlimited only\) or comma-separated positive factors/),
   );
   await assert.rejects(cli(['--out', '/tmp/x.csv', '--budget', 'soon', '--dry-run']), isUser(/^--budget: "soon" is not a duration/));
   await assert.rejects(cli(['--out', '/tmp/x.parquet', '--dry-run']), isUser(/^--out \/tmp\/x\.parquet: must end in \.csv/));
@@ -77,6 +77,27 @@ test('memlat profile: a file profiled in network order is resumed only in that o
     await assert.rejects(
       cli(['--out', out, '--threads', '2', '--unlimited-order', 'network', '--limited-order', 'network', '--dry-run']),
       isUser(/was profiled with --limited-order job \(see/),
+    );
+  });
+});
+
+test('memlat profile: a targeted profile is resumed only with its --kinds and --min-layer-size, named by flag', async () => {
+  await withTempDir('memlat-cliprof-', async (dir) => {
+    const out = join(dir, 'rows.csv');
+    const MiB = 2 ** 20;
+    await writeFile(
+      join(dir, 'rows.plan.json'),
+      JSON.stringify(storedPlan({ levels: [], kinds: ['dense'], minTensorBytes: 96 * MiB, maxTensorBytes: 640 * MiB })),
+    );
+    const flags = ['--out', out, '--threads', '2', '--levels', 'none', '--max-layer-size', '640MiB', '--dry-run'];
+    await assert.rejects(cli(flags), isUser(/was profiled with --kinds dense --min-layer-size 100663296 \(see .*rows\.plan\.json\)/));
+    await assert.rejects(cli([...flags, '--kinds', 'conv2d', '--min-layer-size', '96MiB']), isUser(/was profiled with --kinds dense \(see/));
+    await cli([...flags, '--kinds', 'dense', '--min-layer-size', '96MiB', '--layers', '3']);
+    // an untargeted file refuses a targeted resume
+    await writeFile(join(dir, 'rows.plan.json'), JSON.stringify(storedPlan({ levels: [] })));
+    await assert.rejects(
+      cli(['--out', out, '--threads', '2', '--levels', 'none', '--kinds', 'dense', '--dry-run']),
+      isUser(/was profiled with \(without --kinds\) \(see/),
     );
   });
 });
