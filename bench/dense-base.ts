@@ -9,7 +9,7 @@
 //        --sets heldout24,...,heldout35 [--model data/models/default.json]
 import { readFileSync } from 'node:fs';
 import { readDataset } from '../src/dataset/files.js';
-import type { HardwareFingerprint } from '../src/dataset/schema.js';
+import type { HardwareFingerprint, MeasurementRow } from '../src/dataset/schema.js';
 import { layerStats } from '../src/features/layer.js';
 import { loadModel } from '../src/models/index.js';
 import { aggregateRows, statsOptions, type LayerObservation } from '../src/models/observations.js';
@@ -60,7 +60,7 @@ const modelPath = flag('model', 'data/models/default.json');
 const doc = JSON.parse(readFileSync(modelPath, 'utf8')) as { model: unknown; hardware: HardwareFingerprint };
 const model = loadModel(doc.model);
 // every row read with the model's own fingerprint beside its own (as fitted, as knee-relative reads it)
-const observe = async (path: string): Promise<{ rows: Awaited<ReturnType<typeof readDataset>>['rows']; obs: LayerObservation[] }> => {
+const observe = async (path: string): Promise<{ rows: MeasurementRow[]; obs: LayerObservation[] }> => {
   const ds = await readDataset(path);
   const hw = new Map<string, HardwareFingerprint>([...ds.hardware, doc.hardware].map((h) => [h.id, h]));
   return { rows: ds.rows, obs: aggregateRows(ds.rows, hw) };
